@@ -1,0 +1,107 @@
+"""Classify lines: each line of the normalised text is kept or removed, with a rule id
+and a reason. Rules run in layers, the first that decides a line wins:
+
+1. line-local: the chrome lexicon (data files), the shape of the line (a lone date, a
+   breadcrumb trail) and its script (a line mostly in another script than the page);
+2. position: the header zone before the article's first paragraph and the footer that
+   opens at a footer marker once the body has begun;
+3. everything else inside the body is kept.
+
+Metadata reading and in-page duplicate detection refine these decisions afterwards.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.document import LineDecision
+from pipeline.language import LanguageGuess, script_counts
+from pipeline.lexicon import Lexicon
+from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
+
+
+@dataclass
+class Classification:
+    lines: list[str]
+    shapes: dict[int, LineShape]
+    decisions: dict[int, LineDecision] = field(default_factory=dict)
+    body_start: int | None = None   # line number of the first body paragraph
+    footer_start: int | None = None  # line number of the footer marker
+
+    def decide(self, number: int, keep: bool, rule: str, reason: str) -> None:
+        self.decisions[number] = LineDecision(number, self.lines[number - 1], keep, rule, reason)
+
+    def kept_numbers(self) -> list[int]:
+        return sorted(n for n, d in self.decisions.items() if d.keep)
+
+    def ordered(self) -> list[LineDecision]:
+        return [self.decisions[n] for n in sorted(self.decisions)]
+
+
+def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
+    """The other script a line is mostly written in, or None."""
+    if not page_script or shape.letters < 3:
+        return None
+    other = {s: n for s, n in shape.scripts.items() if s != page_script}
+    if sum(other.values()) * 2 <= shape.letters:
+        return None
+    return max(other, key=other.get)
+
+
+def _local_rule(shape: LineShape, page: LanguageGuess) -> tuple[str, str] | None:
+    if shape.lexicon:
+        return shape.lexicon.rule, f"{shape.lexicon.reason} [{shape.lexicon.source}]"
+    if shape.dates:
+        remainder = date_remainder(shape)
+        foreign = {s for s in map(_script_of_word, WORD.findall(remainder)) if s and s != page.script}
+        native_words = [w for w in WORD.findall(remainder) if _script_of_word(w) in (page.script, None)]
+        if len(native_words) <= 2 and not any(w.casefold() == "by" for w in native_words):
+            extra = f", with a link in {'/'.join(sorted(foreign))} script" if foreign else ""
+            return "shape.date", f"a date on a line of its own{extra}"
+    if shape.is_breadcrumb():
+        return "shape.breadcrumb", "breadcrumb trail (section links)"
+    foreign = _foreign_script(shape, page.script)
+    if foreign:
+        return "script.foreign", f"mostly {foreign} script on a {page.script}-script page"
+    return None
+
+
+def _script_of_word(word: str) -> str | None:
+    counts = script_counts(word)
+    return max(counts, key=counts.get) if counts else None
+
+
+def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str]) -> Classification:
+    shapes = {
+        number: shape_line(number, text, stopwords, lexicon.match(text))
+        for number, text in enumerate(lines, 1)
+        if text
+    }
+    result = Classification(lines, shapes)
+    for number, shape in shapes.items():
+        local = _local_rule(shape, page)
+        if local:
+            result.decide(number, False, *local)
+
+    undecided = [n for n in shapes if n not in result.decisions]
+    has_stoplist = bool(stopwords)
+    result.body_start = next((n for n in undecided if shapes[n].is_body_like(has_stoplist)), None)
+    if result.body_start is None:
+        # No paragraph looks like prose (a list, a stub): keep what the lexicon let through.
+        for n in undecided:
+            result.decide(n, True, "keep.no_body_found", "no paragraph looks like prose; nothing positional removed")
+        return result
+
+    result.footer_start = next(
+        (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer), None
+    )
+    for n in undecided:
+        if n < result.body_start:
+            result.decide(n, False, "position.header", "before the article's first paragraph (page header)")
+        elif result.footer_start is not None and n > result.footer_start:
+            marker = lines[result.footer_start - 1]
+            result.decide(n, False, "position.footer", f"after the footer marker {marker!r} on line {result.footer_start}")
+        elif n == result.body_start:
+            result.decide(n, True, "keep.body_start", "first paragraph of the article")
+        else:
+            result.decide(n, True, "keep.body", "inside the article body")
+    return result

@@ -1,0 +1,66 @@
+"""Duplicates inside one page: the title repeated, a caption or alt text that nearly
+repeats a body sentence, and news-stream blocks that repeat the article itself."""
+from __future__ import annotations
+
+from pipeline.classify import Classification
+from pipeline.lexicon import fold
+from pipeline.lineshape import WORD
+
+
+def _tokens(text: str) -> list[str]:
+    return [w.casefold() for w in WORD.findall(text)]
+
+
+def _shingles(tokens: list[str], size: int) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i:i + size]) for i in range(max(1, len(tokens) - size + 1))} if tokens else set()
+
+
+def mark_duplicates(result: Classification, title: str | None) -> None:
+    """Remove kept lines that repeat other content; relabel positional removals that do."""
+    title_folded = fold(title) if title else None
+    kept = result.kept_numbers()
+    relabel = [n for n, d in sorted(result.decisions.items()) if d.rule.startswith("position.")]
+
+    def is_title(n: int) -> bool:
+        return title_folded is not None and fold(result.lines[n - 1]) == title_folded
+
+    for n in kept + relabel:
+        if is_title(n) and result.decisions[n].rule != "meta.title":
+            result.decide(n, False, "dup.title", "repeats the article's title")
+
+    kept = result.kept_numbers()
+    tokens = {n: _tokens(result.lines[n - 1]) for n in kept + relabel}
+
+    # A long line whose word 4-grams all come from other kept lines is the article
+    # repeated as one paragraph (news-stream copy); the parts it repeats stay.
+    for n in sorted(kept + relabel, key=lambda n: -len(tokens[n])):
+        if len(tokens[n]) < 30 or not result.decisions[n].keep and not result.decisions[n].rule.startswith("position."):
+            continue
+        own = _shingles(tokens[n], 4)
+        others = set()
+        for m in result.kept_numbers():
+            if m != n and len(tokens.get(m, ())) < len(tokens[n]):
+                others |= _shingles(tokens[m], 4)
+        if own and len(own & others) >= 0.8 * len(own):
+            result.decide(n, False, "dup.body_repeat", "repeats the article's paragraphs (news-stream copy)")
+
+    # Exact repeats and short lines nearly contained in a longer kept line.
+    seen: dict[str, int] = {}
+    kept = result.kept_numbers()
+    for n in kept:
+        key = fold(result.lines[n - 1])
+        if key in seen and len(tokens[n]) >= 3:
+            result.decide(n, False, "dup.exact", f"repeats line {seen[key]}")
+            continue
+        seen.setdefault(key, n)
+    kept = result.kept_numbers()
+    for n in kept:
+        if not 5 <= len(tokens[n]) <= 60:
+            continue
+        own = _shingles(tokens[n], 3)
+        for m in kept:
+            if m == n or len(tokens[m]) <= len(tokens[n]) or not result.decisions[m].keep:
+                continue
+            if len(own & _shingles(tokens[m], 3)) >= 0.8 * len(own):
+                result.decide(n, False, "dup.near", f"nearly repeats a sentence of line {m} (caption or pull quote)")
+                break

@@ -1,0 +1,48 @@
+"""The records that flow between steps."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Status(str, Enum):
+    CLEANED = "cleaned"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class LineDecision:
+    """Why one line of the normalised text was kept or removed (1-based line number)."""
+
+    line: int
+    text: str
+    keep: bool
+    rule: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"line": self.line, "text": self.text, "rule": self.rule, "reason": self.reason}
+
+
+class Rejected(Exception):
+    """A document that cannot be cleaned; the message says why, for a person."""
+
+
+@dataclass
+class CleanResult:
+    """Everything one document produced: body, metadata and the line ledger."""
+
+    status: Status
+    reason: str | None = None
+    body: str = ""
+    metadata: dict = field(default_factory=dict)
+    decisions: list[LineDecision] = field(default_factory=list)
+
+    @property
+    def removed(self) -> list[LineDecision]:
+        return [d for d in self.decisions if not d.keep]
+
+    @property
+    def kept(self) -> list[LineDecision]:
+        return [d for d in self.decisions if d.keep]

@@ -1,0 +1,75 @@
+"""HTML input: sniff it, then let trafilatura extract the body and metadata, with
+jusText as the fallback when trafilatura finds nothing. The extracted text then goes
+through the same line cleaning as a text dump."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import justext
+import trafilatura
+from lxml import html as lxml_html
+
+from pipeline.language import stopwords
+
+_HTML_SNIFF = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.I | re.S)
+
+
+def looks_like_html(head: bytes | str) -> bool:
+    """True when the content starts like an HTML document, whatever the file is called."""
+    if isinstance(head, str):
+        head = head[:2048].encode("utf-8", "ignore")
+    return bool(_HTML_SNIFF.match(head[:2048]))
+
+
+@dataclass(frozen=True)
+class HtmlExtraction:
+    text: str
+    extractor: str  # "trafilatura" or "justext"
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    site_name: str | None = None
+    description: str | None = None
+    url: str | None = None
+
+
+def extract_html(markup: str, language: str | None = None) -> HtmlExtraction | None:
+    """The body text of an HTML page (one paragraph per line), or None if nothing is found."""
+    document = trafilatura.bare_extraction(
+        markup,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        deduplicate=False,  # trafilatura's dedup cache is process-global: nondeterministic
+        favor_precision=False,
+    )
+    if document is not None and document.text and document.text.strip():
+        return HtmlExtraction(
+            text=document.text,
+            extractor="trafilatura",
+            title=document.title or None,
+            author=document.author or None,
+            published=document.date or None,
+            site_name=document.sitename or None,
+            description=document.description or None,
+            url=document.url or None,
+        )
+    return _justext_fallback(markup, language)
+
+
+def _justext_fallback(markup: str, language: str | None) -> HtmlExtraction | None:
+    words = stopwords(language) or stopwords("en")
+    try:
+        paragraphs = justext.justext(markup.encode("utf-8"), words, encoding="utf-8")
+    except Exception:  # jusText raises bare lxml errors on broken markup
+        return None
+    good = [p.text for p in paragraphs if not p.is_boilerplate and p.text.strip()]
+    if not good:
+        return None
+    title = None
+    try:
+        title = (lxml_html.fromstring(markup).findtext(".//title") or "").strip() or None
+    except Exception:  # unparsable markup: no title, the body is still good
+        pass
+    return HtmlExtraction(text="\n".join(good), extractor="justext", title=title)

@@ -1,0 +1,36 @@
+"""One typed options object for the whole pipeline (no process-global settings)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class Options:
+    # Input limits: a page larger than this (after gunzip) is rejected, not read whole.
+    max_input_bytes: int = 20 * 1024 * 1024
+    # Symlinks that lead outside the input folders are not followed unless asked.
+    follow_symlinks: bool = False
+    # Language identification: langdetect runs once per document on a bounded sample.
+    language_sample_chars: int = 3000
+    language_seed: int = 0
+    # A document whose clean body has fewer words than this is rejected as empty.
+    min_body_words: int = 1
+    # Cross-document near-duplicates: MinHash over word shingles.
+    shingle_words: int = 5
+    minhash_permutations: int = 128
+    near_duplicate_threshold: float = 0.8
+    # Pages per batch (one Prefect task per batch keeps the per-task cost small).
+    batch_size: int = 200
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict | None) -> "Options":
+        if not data:
+            return cls()
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"unknown option(s): {', '.join(unknown)}")
+        return cls(**data)

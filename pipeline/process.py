@@ -1,0 +1,114 @@
+"""One document through the steps: decode, normalise, extract (HTML), language,
+classify lines, read metadata, in-page duplicates, assemble the body."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from pipeline.classify import classify
+from pipeline.decode import decode, looks_binary
+from pipeline.dedup_page import mark_duplicates
+from pipeline.document import CleanResult, Rejected, Status
+from pipeline.extract import extract_html, looks_like_html
+from pipeline.language import detect, stopwords
+from pipeline.lexicon import Lexicon
+from pipeline.lineshape import WORD
+from pipeline.metadata import read_metadata
+from pipeline.normalise import normalise
+from pipeline.options import Options
+
+VERSION = "0.1.0"
+
+
+@dataclass(frozen=True)
+class Engine:
+    """What cleaning needs loaded once per process: options and the rule data."""
+
+    options: Options
+    lexicon: Lexicon
+
+    @classmethod
+    def load(cls, options: Options | None = None, extra_lexicons: tuple[str, ...] = ()) -> "Engine":
+        return cls(options or Options(), Lexicon.load(extra_lexicons))
+
+
+def clean_bytes(data: bytes, name: str = "", engine: Engine | None = None) -> CleanResult:
+    """Clean one page given as bytes; never raises for bad content, rejects instead."""
+    engine = engine or Engine.load()
+    try:
+        text, encoding = decode(data)
+        if looks_binary(text):
+            raise Rejected("binary content: mostly control characters after decoding")
+        is_html = looks_like_html(data[:2048]) or (name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz")) and "<" in text[:4096])
+        result = _clean(text, engine, is_html)
+        result.metadata["encoding"] = encoding
+        return result
+    except Rejected as exc:
+        return CleanResult(Status.REJECTED, str(exc))
+
+
+def clean_text(text: str, engine: Engine | None = None, is_html: bool = False) -> CleanResult:
+    """Clean one page given as text; rejects (never raises) for content it cannot clean."""
+    try:
+        return _clean(text, engine or Engine.load(), is_html)
+    except Rejected as exc:
+        return CleanResult(Status.REJECTED, str(exc))
+
+
+def _clean(text: str, engine: Engine, is_html: bool) -> CleanResult:
+    options = engine.options
+    text = normalise(text)
+    html_meta = None
+    if is_html:
+        extraction = extract_html(text)
+        if extraction is None:
+            raise Rejected("HTML page with no extractable text (trafilatura and jusText found nothing)")
+        html_meta = extraction
+        text = normalise(extraction.text)
+    lines = text.split("\n")
+    if not any(lines):
+        raise Rejected("no text: the file holds only white space")
+
+    page = detect(lines, options.language_sample_chars, options.language_seed)
+    words = stopwords(page.code)
+    classification = classify(lines, page, engine.lexicon, words)
+    meta = read_metadata(classification)
+    for number, (rule, reason) in meta.claims.items():
+        classification.decide(number, False, rule, reason)
+    mark_duplicates(classification, meta.title)
+
+    decisions = classification.ordered()
+    paragraphs = [d.text for d in decisions if d.keep]
+    body = "\n\n".join(paragraphs) + "\n" if paragraphs else ""
+    body_words = len(WORD.findall(body))
+
+    fields = meta.fields()
+    if html_meta is not None:
+        # trafilatura read the markup's own metadata: it beats what the text suggests.
+        for key in ("title", "author", "published", "site_name", "description"):
+            value = getattr(html_meta, key)
+            if value:
+                fields[key] = value
+                if key == "published":
+                    fields["published_from"] = "HTML metadata"
+        fields["url"] = html_meta.url
+    metadata = {
+        "format": "html" if is_html else "text",
+        "extractor": html_meta.extractor if html_meta else None,
+        **fields,
+        "language": page.code,
+        "language_confidence": page.confidence,
+        "script": page.script,
+        "words": body_words,
+        "paragraphs": len(paragraphs),
+        "lines_total": len(lines),
+        "lines_kept": [d.line for d in decisions if d.keep],
+        "removed": [d.to_dict() for d in decisions if not d.keep],
+        "rules": dict(sorted(Counter(d.rule for d in decisions if not d.keep).items())),
+        "pipeline_version": VERSION,
+    }
+    if body_words < options.min_body_words:
+        removed = len(metadata["removed"])
+        return CleanResult(Status.REJECTED, f"no article body found: all {removed} non-blank lines were removed as chrome",
+                           metadata=metadata, decisions=decisions)
+    return CleanResult(Status.CLEANED, None, body, metadata, decisions)

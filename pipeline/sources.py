@@ -1,0 +1,128 @@
+"""Find the input files and give each a safe, stable output id; read them with limits."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import re
+import unicodedata
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.document import Rejected
+
+SUPPORTED = (".txt", ".html", ".htm")
+_ID_UNSAFE = re.compile(r"[^\w.-]+")
+_MAX_ID = 120
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str      # the file to read
+    display: str   # how reports name it: the path as the user gave it
+    relpath: str   # relative to the input root it was found under
+    id: str
+
+
+class InputError(Exception):
+    """An input argument that does not exist: the run cannot start."""
+
+
+def _stem(relpath: str) -> str:
+    name = relpath[:-3] if relpath.lower().endswith(".gz") else relpath
+    for suffix in SUPPORTED:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def safe_id(relpath: str) -> str:
+    """An id that is a plain file name: no separators, no leading dots, bounded length."""
+    stem = unicodedata.normalize("NFC", _stem(relpath)).replace(os.sep, "/")
+    parts = [_ID_UNSAFE.sub("_", part).strip("._") for part in stem.split("/")]
+    ident = "__".join(p for p in parts if p) or "page"
+    if len(ident.encode("utf-8")) > _MAX_ID:
+        digest = hashlib.sha256(relpath.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        ident = ident.encode("utf-8")[:_MAX_ID - 13].decode("utf-8", "ignore") + "-" + digest
+    return ident
+
+
+def _walk(root: Path, follow_symlinks: bool):
+    """Files under root, sorted, skipping hidden entries; symlinks leaving root are skipped unless asked."""
+    real_root = root.resolve()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            if path.is_symlink() and not follow_symlinks:
+                target = path.resolve()
+                if not target.is_relative_to(real_root):
+                    continue
+            yield path
+
+
+def discover(inputs: list[str], follow_symlinks: bool = False) -> list[Source]:
+    """Every input file, in a stable order, with unique ids."""
+    found: list[tuple[str, str, str]] = []
+    for given in inputs:
+        root = Path(given)
+        if not root.exists() and not root.is_symlink():
+            raise InputError(f"input not found: {given}")
+        if root.is_dir():
+            for path in _walk(root, follow_symlinks):
+                found.append((str(path), str(path), path.relative_to(root).as_posix()))
+        else:
+            found.append((str(root), given, root.name))
+    seen_paths = set()
+    unique = []
+    for item in found:
+        if item[0] not in seen_paths:
+            seen_paths.add(item[0])
+            unique.append(item)
+    # Colliding ids (a.txt and a.html, or the same name under two roots): the first in
+    # sorted order keeps the plain id, the others get a suffix from their own path.
+    by_id: dict[str, list[tuple[str, str, str]]] = {}
+    for item in sorted(unique, key=lambda i: (i[2], i[0])):
+        by_id.setdefault(safe_id(item[2]), []).append(item)
+    sources = []
+    for ident, items in by_id.items():
+        for index, (path, display, rel) in enumerate(items):
+            final = ident if index == 0 else f"{ident}-{hashlib.sha256(path.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
+            sources.append(Source(path, display, rel, final))
+    return sorted(sources, key=lambda s: s.id)
+
+
+def read_source(source: Source, max_bytes: int) -> bytes:
+    """The file's bytes (gunzipped), refusing anything larger than max_bytes."""
+    path = source.path
+    try:
+        if path.lower().endswith(".gz"):
+            with gzip.open(path, "rb") as handle:
+                data = handle.read(max_bytes + 1)
+        else:
+            with open(path, "rb") as handle:
+                data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise Rejected("file vanished before it could be read") from None
+    except PermissionError:
+        raise Rejected("file is not readable (permission denied)") from None
+    except IsADirectoryError:
+        raise Rejected("is a directory, not a file") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise Rejected(f"corrupt gzip data: {exc}") from None
+    except OSError as exc:
+        raise Rejected(f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        what = "inflates to more than" if path.lower().endswith(".gz") else "is larger than"
+        raise Rejected(f"{what} the page size limit of {max_bytes:,} bytes")
+    return data
+
+
+def check_supported(source: Source) -> None:
+    name = source.relpath.lower().removesuffix(".gz")
+    if not name.endswith(SUPPORTED):
+        ext = Path(source.relpath).suffix or "(none)"
+        raise Rejected(f"unsupported file type {ext} (supported: .txt, .html, .htm, each optionally .gz)")
