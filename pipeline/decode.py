@@ -88,9 +88,18 @@ def decode(data: bytes) -> tuple[str, str]:
     if best is None:
         raise Rejected("binary or undecodable content: no text encoding fits")
     try:
-        return data.decode(best.encoding), best.encoding
+        text = data.decode(best.encoding)
     except (UnicodeDecodeError, LookupError):
         raise Rejected(f"undecodable: detected {best.encoding} but the bytes do not decode") from None
+    # Where the bytes read the same in cp1252, the web's commonest legacy encoding,
+    # name that one (charset-normalizer picks among equivalent code pages arbitrarily).
+    if best.encoding != "cp1252":
+        try:
+            if data.decode("cp1252") == text:
+                return text, "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return text, best.encoding
 
 
 def _count_invalid_utf8(data: bytes, limit: int) -> int | None:

@@ -1,0 +1,35 @@
+"""Prefect's environment, set before `import prefect` (Prefect reads it at import)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def default_state_dir() -> Path:
+    """Where the pipeline keeps state between runs, out of the user's way."""
+    if os.environ.get("PIPELINE_STATE_DIR"):
+        return Path(os.environ["PIPELINE_STATE_DIR"])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "news-pipeline"
+
+
+def configure_prefect(state_dir: Path | None = None) -> None:
+    """Defaults only: a variable the user set wins."""
+    home = (state_dir or default_state_dir()) / "prefect"
+    defaults = {
+        "PREFECT_HOME": str(home),
+        # No telemetry, no DNS look-ups: the run makes no network calls.
+        "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
+        # A cold ephemeral server has been seen to take 27 s here; the default is 20 s.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+        # Prefect's per-task log lines would drown the user's view.
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_TO_API_ENABLED": "false",
+        "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "500",
+        "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE": "500",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,50 @@
+"""The Prefect flow and the CLI, for real: an ephemeral Prefect server, files on disk."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+from conftest import ROOT, SEEDS
+
+
+def pipeline_cmd(*args, state, cwd):
+    env = {**os.environ, "PIPELINE_STATE_DIR": str(state)}
+    env.pop("PREFECT_HOME", None)
+    return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_cli_run_reproduces_the_committed_clean_folder(tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(SEEDS, work / "seeds")
+    done = pipeline_cmd("run", state=tmp_path / "state", cwd=work)
+    assert done.returncode == 0, done.stderr
+    assert "documents in: 5  cleaned: 5  duplicates: 0  rejected: 0" in done.stdout
+    assert "lines removed per rule:" in done.stdout and "time:" in done.stdout
+    produced = sorted(p.name for p in (work / "clean").iterdir() if p.name != "run.json")
+    committed = sorted(p.name for p in (ROOT / "clean").iterdir() if p.name != "run.json")
+    assert produced == committed
+    for name in committed:
+        assert (work / "clean" / name).read_bytes() == (ROOT / "clean" / name).read_bytes(), name
+    # Prefect kept its state in the state folder, not in the user's home or the output.
+    assert (tmp_path / "state" / "prefect").is_dir()
+    assert not any(p.name.startswith(".prefect") for p in (work / "clean").iterdir())
+
+
+def test_cli_reports_a_missing_input_and_fails(tmp_path):
+    done = pipeline_cmd("run", "no-such-folder", "--out", str(tmp_path / "o"), state=tmp_path / "s", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "input not found: no-such-folder" in done.stderr
+
+
+def test_rejected_documents_do_not_fail_the_run(tmp_path):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    shutil.copy(SEEDS / "000_e6a63afea518df2a.txt", inputs)
+    (inputs / "empty.txt").write_bytes(b"")
+    done = pipeline_cmd("run", str(inputs), "--out", str(tmp_path / "out"), "--json", state=tmp_path / "s", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["cleaned"] == 1 and summary["rejected"] == 1
+    assert list(summary["rejected_reasons"]) == ["empty file (no text at all)"]

@@ -1,0 +1,82 @@
+"""Line rules on real lines taken from the seeds, and the lexicon data files."""
+from pathlib import Path
+
+import pytest
+
+from pipeline.dates import find_dates
+from pipeline.lexicon import Lexicon, LexiconError
+from pipeline.process import Engine, clean_text
+
+
+@pytest.mark.parametrize("line,rule", [
+    ("Top 5 This Week", "lexicon.widget_header"),
+    ("Related News", "lexicon.widget_header"),
+    ("Listen to This Article", "lexicon.audio_icon_label"),
+    ("Notification Icon", "lexicon.audio_icon_label"),
+    ("Also read:\u00a0Viksit Workforce for a Viksit Bharat", "lexicon.teaser"),
+    ("Do Follow: The Mainstream LinkedIn Account | The Mainstream Facebook", "lexicon.social_prompt"),
+    ("Hunan province will identify all exporters. (Photo: PTI)", "lexicon.caption"),
+    ("हिंदी में पढें", "lexicon.other_language_link"),
+])
+def test_lexicon_names_seed_chrome(line, rule):
+    match = Lexicon.load().match(line)
+    assert match is not None and match.rule == rule
+    assert match.source.startswith("pipeline/data/lexicon/")
+
+
+@pytest.mark.parametrize("line", [
+    "Silicon Valley investors are pouring money into rare-earth start-ups.",
+    "China’s Mineral Race and Its Expanding Footprint in Africa",
+    "Regions step up action against illegal mining in China",
+])
+def test_lexicon_leaves_body_lines_alone(line):
+    assert Lexicon.load().match(line) is None
+
+
+def test_user_lexicon_adds_rules_and_bad_files_fail_clearly(tmp_path):
+    good = tmp_path / "mine.toml"
+    good.write_text('[[rules]]\nid = "promo"\nreason = "house promo"\nexact = ["Buy our mug"]\n', "utf-8")
+    match = Lexicon.load((good,)).match("Buy our mug!")
+    assert match.rule == "lexicon.promo" and match.source == str(good)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rules]]\nid = "Bad Id"\nreason = "x"\nexact = ["a"]\n', "utf-8")
+    with pytest.raises(LexiconError, match="bad.toml: rule 1"):
+        Lexicon.load((bad,))
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[[rules]]\nid = "x"\nreason = "x"\nregex = ["(unclosed"]\n', "utf-8")
+    with pytest.raises(LexiconError, match="bad regex"):
+        Lexicon.load((broken,))
+
+
+@pytest.mark.parametrize("text,value", [
+    ("2025-11-24 01:16 By Farida Husna 1 min. read", "2025-11-24T01:16"),
+    ("Monday, November 24, 2025", "2025-11-24"),
+    ("13 Jan, 2026", "2026-01-13"),
+    ("First Published: Jun 04 2025 | 12:42 PM IST", "2025-06-04T12:42:00+05:30"),
+    ("Wednesday, November 26, 2025 | 01:41 PM ISTहिंदी में पढें", "2025-11-26T13:41:00+05:30"),
+    ("Sept. 5, 2019 at 3:30 p.m. EDT", "2019-09-05T15:30:00-04:00"),
+    ("Posted 2019-11-18T10:00:00Z", "2019-11-18T10:00:00+00:00"),
+])
+def test_dates_are_read_as_iso_8601(text, value):
+    assert [d.value for d in find_dates(text)] == [value]
+
+
+def test_no_date_in_plain_numbers():
+    assert find_dates("Exports fell by 58.5 per cent to 246 tonnes in 2025.") == []
+
+
+def test_line_in_another_script_is_removed():
+    body = ("China, rich in critical minerals, is intensifying enforcement of stricter export rules "
+            "to maintain its global dominance in this vital sector, according to a report.")
+    text = "\n\n".join([body, "यह लेख हिंदी में भी उपलब्ध है", body.replace("China", "Beijing")])
+    result = clean_text(text, Engine.load())
+    removed = {r["line"]: r["rule"] for r in result.metadata["removed"]}
+    assert removed == {3: "script.foreign"}
+
+
+def test_clean_text_is_repeatable(engine):
+    from conftest import SEEDS
+
+    text = (SEEDS / "003_3ee7487b8204e483.txt").read_text("utf-8")
+    first, second = clean_text(text, engine), clean_text(text, engine)
+    assert first.body == second.body and first.metadata == second.metadata
