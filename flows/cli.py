@@ -22,6 +22,14 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--state", default=None, help="state folder for Prefect's database (default: ~/.cache/news-pipeline)")
     run.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+
+    evaluate = commands.add_parser("eval", help="clean pages and score them against gold bodies (no Prefect)")
+    evaluate.add_argument("inputs", nargs="+", help="files or folders of pages whose ids have a gold body")
+    evaluate.add_argument("--gold", required=True, help="folder of gold bodies <id>.txt (and <id>.json with 'source')")
+    evaluate.add_argument("--out", default="eval-out", help="where cleaned pages and scores go (default: eval-out)")
+    evaluate.add_argument("--trafilatura", action="store_true",
+                          help="also score trafilatura alone on the HTML inputs, side by side")
+    evaluate.add_argument("--worst", type=int, default=10, help="how many worst pages to list (default: 10)")
     return parser
 
 
@@ -29,7 +37,24 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run(args)
+    if args.command == "eval":
+        return _eval(args)
     return 2
+
+
+def _eval(args) -> int:
+    from pipeline.evaluate_run import evaluate
+
+    try:
+        report = evaluate(args.inputs, Path(args.gold), Path(args.out), with_trafilatura=args.trafilatura)
+    except FileNotFoundError as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return 2
+    print(report.table)
+    print(f"\nworst pages ({report.scores_path} has all, worst first):")
+    for row in report.worst[: args.worst]:
+        print(f"  {row['tok_f1']:.3f}  P {row['tok_p']:.3f} R {row['tok_r']:.3f}  {row['id']}")
+    return 0
 
 
 def _run(args) -> int:

@@ -19,6 +19,7 @@ _ABOUT = re.compile(r"^(?P<name>(?:The\s+)?[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*(?P<name>[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,4})", re.I)
 _PUBLISHED = re.compile(r"(?i)\b(?:first published|published|posted|released)\b")
 _UPDATED = re.compile(r"(?i)\b(?:updated|modified|edited)\b")
+_MAX_DATE_LINE_WORDS = 25
 
 
 @lru_cache(maxsize=None)
@@ -120,7 +121,8 @@ def read_metadata(result: Classification) -> PageMetadata:
     # byline; the page's own top-bar date (above the title) is only the last resort.
     stamps, dated_after_title, dated_before_title = [], [], []
     for n, shape in sorted(shapes.items()):
-        if not shape.dates:
+        # A stamp or dateline is a short line; a date inside a paragraph is the story's.
+        if not shape.dates or shape.words > _MAX_DATE_LINE_WORDS:
             continue
         if _PUBLISHED.search(shape.text) and not _UPDATED.search(shape.text[: shape.dates[0].start]):
             stamps.append(n)

@@ -121,13 +121,12 @@ def finalize(summaries: list[DocSummary], out_dir: str | Path, options: Options 
             meta["reason"] = f"duplicate of {canonical} (similarity {max(d['similarity'] for d in duplicates if d['id'] == canonical) if any(d['id'] == canonical for d in duplicates) else duplicates[0]['similarity']})"
             index[ident].status = Status.DUPLICATE.value
             index[ident].reason = meta["reason"]
-            remove_quietly(out / f"{ident}.txt")
         write_json(meta_path, meta)
 
     rows = []
     for s in summaries:
         outputs = {"metadata": f"{s.id}.json"}
-        if s.status == Status.CLEANED.value:
+        if s.status != Status.REJECTED.value:
             outputs["body"] = f"{s.id}.txt"
         rows.append({"id": s.id, "source": s.source, "status": s.status, "reason": s.reason, "title": s.title,
                      "published": s.published, "language": s.language, "words": s.words, "outputs": outputs})

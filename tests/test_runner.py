@@ -41,7 +41,7 @@ def test_every_input_is_accounted_for(tmp_path):
     for row in index:
         meta = json.loads((out / row["outputs"]["metadata"]).read_text("utf-8"))
         assert meta["status"] == row["status"] and meta["source"] == row["source"]
-        assert (out / f"{row['id']}.txt").exists() == (row["status"] == "cleaned")
+        assert (out / f"{row['id']}.txt").exists() == (row["status"] != "rejected")
     assert not list(out.glob(".*.tmp")), "no temporary files are left behind"
     assert summary.rejected == 3 and summary.cleaned == 4
 
@@ -103,4 +103,6 @@ def test_cross_document_duplicates_are_recorded_in_both(tmp_path):
     assert b["duplicates"][0]["canonical"] == "a" and b["duplicates"][0]["similarity"] == 1.0
     c = json.loads((out / "c.json").read_text("utf-8"))
     assert 0.8 <= c["duplicates"][0]["similarity"] < 1.0
-    assert not (out / "b.txt").exists() and (out / "a.txt").exists()
+    # Nothing is lost: a duplicate keeps its body; the index says which one is canonical.
+    assert (out / "b.txt").read_text("utf-8") == (out / "a.txt").read_text("utf-8")
+    assert index["b"]["outputs"]["body"] == "b.txt"
