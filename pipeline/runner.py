@@ -16,6 +16,7 @@ from pipeline.dedup_corpus import body_hash, find_duplicates, signature
 from pipeline.document import Rejected, Status
 from pipeline.options import Options
 from pipeline.process import VERSION, Engine, clean_bytes
+from pipeline.report import write_report
 from pipeline.sites import folder_of
 from pipeline.sources import Source, check_supported, discover, read_source
 from pipeline.write import remove_quietly, to_json, write_atomic, write_json, write_jsonl
@@ -133,6 +134,7 @@ def finalize(summaries: list[DocSummary], out_dir: str | Path, options: Options 
         rows.append({"id": s.id, "source": s.source, "status": s.status, "reason": s.reason, "title": s.title,
                      "published": s.published, "language": s.language, "words": s.words, "outputs": outputs})
     write_jsonl(out / "index.jsonl", rows)
+    write_report(out)  # report.html: figures and every document's lines, from the files just written
 
     statuses = Counter(s.status for s in summaries)
     removed = Counter()
