@@ -48,12 +48,12 @@ details.doc>summary{cursor:pointer;padding:.4rem .7rem;background:var(--alt)}
 details.doc[open]>summary{border-bottom:1px solid var(--line)}
 .doc .meta{padding:.4rem .8rem;font-size:.9rem}
 .lines{padding:.2rem .4rem .6rem;font-size:.9rem}
-.ln{display:grid;grid-template-columns:3.2rem 1fr;gap:.5rem;padding:.1rem .3rem;border-radius:3px}
-.ln .no{color:var(--muted);text-align:right;font-variant-numeric:tabular-nums}
-.ln.rm .tx{color:var(--muted);text-decoration:line-through;text-decoration-color:var(--rm)}
-.ln.rm{background:#fdf3f2}
-.ln .lbl{display:block;text-decoration:none;color:var(--rm);font-size:.8rem}
-.ln .lbl code{color:var(--rm)}
+.lines p{display:grid;grid-template-columns:3.2rem 1fr;column-gap:.5rem;margin:0;padding:.1rem .3rem;border-radius:3px}
+.lines p::before{content:attr(data-n);color:var(--muted);text-align:right;font-variant-numeric:tabular-nums;grid-row:span 2}
+.lines p.r{background:#fdf3f2}
+.lines p.r s{color:var(--muted);text-decoration-color:var(--rm)}
+.lines p.r em{font-style:normal;color:var(--rm);font-size:.8rem}
+.lines em code{color:var(--rm)}
 .note{padding:.4rem .8rem;color:var(--muted);font-style:italic}
 #filter{width:100%;max-width:28rem;padding:.35rem .5rem;border:1px solid var(--line);border-radius:5px;font:inherit}
 .hidden{display:none}
@@ -282,15 +282,18 @@ def _document(d: dict, out: Path, removed: int) -> str:
     if dups:
         meta_bits.append("<b>duplicates</b>: " + ", ".join(
             f'<a href="#doc-{_e(x.get("id"))}">{_e(x.get("id"))}</a> ({_e(x.get("similarity"))})' for x in dups))
+    # Compact markup (a run's report holds every input line): the line number is shown
+    # from data-n by CSS; a removed line is <s>text</s> then <em>rule and reason</em>.
     rows = []
     for l in lines:
         number = l["line"]
         if l["keep"]:
-            rows.append(f'<div class="ln kp"><span class="no">{number}</span><span class="tx">{_e(l["text"])}</span></div>')
+            rows.append(f'<p data-n={number}>{_e(l["text"])}</p>')
         else:
-            origin = f' <span class="muted">({_e(l["source"])})</span>' if l.get("source") else ""
-            rows.append(f'<div class="ln rm"><span class="no">{number}</span><span><span class="tx">{_e(l["text"])}'
-                        f'</span><span class="lbl"><code>{_e(l["rule"])}</code> {_e(l["reason"])}{origin}</span></span></div>')
+            source = l.get("source")
+            origin = f" [{_e(source)}]" if source and f"[{source}]" not in (l["reason"] or "") else ""
+            rows.append(f'<p class=r data-n={number}><s>{_e(l["text"])}</s>'
+                        f'<em><code>{_e(l["rule"])}</code> {_e(l["reason"])}{origin}</em></p>')
     status = _e(d.get("status"))
     return (f'<details class="doc" id="doc-{_e(d["id"])}" data-search="{_e(search)}"><summary><b>{_e(d["id"])}</b> '
             f'<span class="st-{status}">{status}</span> · {removed:,} removed · {len(d.get("lines_kept") or []):,} kept'

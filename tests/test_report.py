@@ -73,8 +73,8 @@ def test_every_document_shows_its_lines_struck_or_kept(report_run):
             continue
         meta = json.loads(meta_path.read_text("utf-8"))
         block = re.search(rf'<details class="doc" id="doc-{re.escape(meta["id"])}"(.*?)</details>', html, re.S).group(1)
-        struck = [unescape(t) for t in re.findall(r'<div class="ln rm"><span class="no">\d+</span><span><span class="tx">(.*?)</span>', block)]
-        kept = [unescape(t) for t in re.findall(r'<div class="ln kp"><span class="no">\d+</span><span class="tx">(.*?)</span>', block)]
+        struck = [unescape(t) for t in re.findall(r"<p class=r data-n=\d+><s>(.*?)</s>", block)]
+        kept = [unescape(t) for t in re.findall(r"<p data-n=\d+>(.*?)</p>", block)]
         assert struck == [r["text"] for r in meta.get("removed", [])], meta["id"]
         # Kept lines come from the body file, or for a duplicate (no body file) from its input.
         assert len(kept) == len(meta.get("lines_kept", [])), meta["id"]
