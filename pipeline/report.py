@@ -216,10 +216,10 @@ def build_report(out_dir: str | Path) -> str:
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Cleaning report: {_e(out.name)}</title>",
+        # No folder name or clock: the same documents give the same bytes wherever they are.
+        "<title>Cleaning report</title>",
         f"<script>{_ERRORS_JS}</script><style>{_CSS}</style></head><body>",
-        f"<h1>Cleaning report</h1><p class=\"muted\">Output folder <code>{_e(out.name)}</code>: "
-        f"{len(docs):,} document(s), {total_kept:,} line(s) kept, {total_removed:,} line(s) removed. "
+        f"<h1>Cleaning report</h1><p class=\"muted\">{len(docs):,} document(s), {total_kept:,} line(s) kept, {total_removed:,} line(s) removed. "
         "Timings are in <code>run.json</code>.</p>",
         '<pre id="js-errors" class="muted"></pre>',
         '<div class="cards" id="status-cards">',

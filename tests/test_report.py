@@ -125,7 +125,7 @@ def test_report_in_a_real_headless_browser(report_run, tmp_path):
     assert re.search(r'<html lang="en" data-ready="1">', dom.stdout)
     assert re.search(r'<pre id="js-errors" class="muted"></pre>', dom.stdout)
     assert "data-pwned" not in re.search(r"<body[^>]*>", dom.stdout).group(0)
-    assert "<title>Cleaning report: out</title>" in dom.stdout
+    assert "<title>Cleaning report</title>" in dom.stdout
     assert "Uncaught" not in dom.stderr and "Refused to" not in dom.stderr, dom.stderr[-2000:]
     assert f'<b>{summary.cleaned}</b>cleaned' in dom.stdout
     ARTIFACTS.mkdir(exist_ok=True)
