@@ -9,6 +9,7 @@ from dataclasses import asdict
 from prefect import flow, task
 from prefect.futures import as_completed
 
+from flows.logs import CONSOLE, event
 from pipeline.options import Options
 from pipeline.runner import DocSummary, batches, finalize, process_batch
 from pipeline.sources import Source, discover
@@ -33,14 +34,20 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
     sources = discover(inputs, opts.follow_symlinks)
     chunks = batches(sources, opts.batch_size)
     option_dict = opts.to_dict()
+    event("run_start", inputs=list(inputs), out=out, documents=len(sources), batches=len(chunks))
     futures = [clean_batch.submit([asdict(s) for s in chunk], out, option_dict) for chunk in chunks]
     summaries: list[dict] = []
     with _progress(progress, len(sources)) as advance:
-        for future in as_completed(futures):
+        for number, future in enumerate(as_completed(futures), 1):
             done = future.result()
             summaries += done
             advance(len(done))
-    return finalize_run(summaries, out, option_dict, started)
+            statuses = {status: sum(1 for s in done if s["status"] == status) for status in ("cleaned", "rejected")}
+            event("batch_done", batch=number, batches=len(chunks), documents=len(done), **statuses,
+                  lines_removed=sum(sum(s["rules"].values()) for s in done), done=len(summaries), total=len(sources))
+    summary = finalize_run(summaries, out, option_dict, started)
+    event("run_end", **{k: summary[k] for k in ("documents", "cleaned", "duplicates", "rejected", "seconds", "out")})
+    return summary
 
 
 class _progress:
@@ -54,7 +61,7 @@ class _progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
             self.bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), transient=True)
+                                TimeElapsedColumn(), transient=True, console=CONSOLE)
             self.bar.start()
             self.task = self.bar.add_task("cleaning", total=self.total)
         return self.advance

@@ -22,6 +22,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--state", default=None, help="state folder for Prefect's database (default: ~/.cache/news-pipeline)")
     run.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.add_argument("--rules", action="append", default=[], metavar="FILE",
+                     help="your own rule file (phrases, per-site rules; TOML, see README); repeatable")
+    explain = commands.add_parser("explain", help="show every line of one page kept or removed, and why (no Prefect)")
+    explain.add_argument("file", help="the page to explain (.txt or .html, optionally .gz)")
+    explain.add_argument("--rules", action="append", default=[], metavar="FILE",
+                         help="your own rule file, as for run; repeatable")
+    explain.add_argument("--against", metavar="DIR", default=None,
+                         help="a run's output folder: report this page's duplicates there")
+    explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
 
     evaluate = commands.add_parser("eval", help="clean pages and score them against gold bodies (no Prefect)")
     evaluate.add_argument("inputs", nargs="+", help="files or folders of pages whose ids have a gold body")
@@ -37,9 +46,36 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
         return _run(args)
+    if args.command == "explain":
+        return _explain(args)
     if args.command == "eval":
         return _eval(args)
     return 2
+
+
+def _explain(args) -> int:
+    """Library only: explaining one page needs no Prefect (and no server start-up)."""
+    from pipeline.explain import explain_file, render
+    from pipeline.lexicon import LexiconError
+    from pipeline.options import Options
+    from pipeline.process import Engine
+
+    if not Path(args.file).is_file():
+        print(f"pipeline: not a file: {args.file}", file=sys.stderr)
+        return 2
+    try:
+        engine = Engine.load(Options(rules=tuple(args.rules)))
+        explanation = explain_file(args.file, engine, args.against)
+    except (LexiconError, ValueError) as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(explanation, ensure_ascii=False, indent=1, sort_keys=True))
+    else:
+        from rich.console import Console
+
+        render(explanation, Console())
+    return 0
 
 
 def _eval(args) -> int:
@@ -69,17 +105,28 @@ def _run(args) -> int:
         overrides["batch_size"] = args.batch_size
     if args.follow_symlinks:
         overrides["follow_symlinks"] = True
+    if args.rules:
+        overrides["rules"] = args.rules
     options = Options.from_dict(overrides)
+    from pipeline.lexicon import LexiconError
+    from pipeline.process import Engine
+
+    try:
+        Engine.load(options)  # a bad rule file stops the run before it starts, naming the file
+    except LexiconError as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return 2
     try:
         discover(args.inputs, options.follow_symlinks)  # fail fast on a missing input
     except InputError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
-    interactive = sys.stderr.isatty()
-    started = time.monotonic()
-    from rich.console import Console
+    from flows.logs import CONSOLE as console, interactive as on_terminal, show_events
 
-    console = Console(stderr=True)
+    interactive = on_terminal()
+    if not interactive:
+        show_events()
+    started = time.monotonic()
     with console.status("starting Prefect (local temporary server)...", spinner="dots") if interactive else _nothing():
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 

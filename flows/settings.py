@@ -27,6 +27,9 @@ def configure_prefect(state_dir: Path | None = None) -> None:
         # Prefect's per-task log lines would drown the user's view.
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_LOGGING_TO_API_ENABLED": "false",
+        # Prefect's log lines go through flows.logs: the progress bar's console on a
+        # terminal, JSON lines otherwise.
+        "PREFECT_LOGGING_SETTINGS_PATH": str(Path(__file__).with_name("logging.yml")),
         "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "500",
         "PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE": "500",
     }

@@ -20,9 +20,13 @@ class LineDecision:
     keep: bool
     rule: str
     reason: str
+    source: str | None = None  # the rule file a lexicon or site rule came from
 
     def to_dict(self) -> dict:
-        return {"line": self.line, "text": self.text, "rule": self.rule, "reason": self.reason}
+        entry = {"line": self.line, "text": self.text, "rule": self.rule, "reason": self.reason}
+        if self.source:
+            entry["source"] = self.source
+        return entry
 
 
 class Rejected(Exception):
@@ -38,6 +42,7 @@ class CleanResult:
     body: str = ""
     metadata: dict = field(default_factory=dict)
     decisions: list[LineDecision] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # the lines the decisions number (for explain)
 
     @property
     def removed(self) -> list[LineDecision]:

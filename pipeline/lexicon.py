@@ -1,7 +1,8 @@
 """Chrome-phrase lexicon: rules kept as TOML data files, matched against whole lines.
 
 Shipped files live in pipeline/data/lexicon/; users add their own files with the same
-format (see README). Each match reports the rule id, the reason and the file it came from.
+format (see README), plus `[[sites]]` entries whose rules apply only to some sites'
+pages. Each match reports the rule id, the reason and the file it came from.
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+
+from pipeline.sites import SiteSelector
 
 _EDGE_PUNCT = " \t:;,.!?-–—|>»•·*#()[]\"'“”‘’"
 _WORD = re.compile(r"\w+")
@@ -34,6 +37,7 @@ class LexiconRule:
     patterns: tuple[re.Pattern, ...]
     max_words: int | None
     starts_footer: bool
+    family: str = "lexicon"  # "site" for rules of a [[sites]] entry
 
     def matches(self, line: str, folded: str, words: int) -> bool:
         if self.max_words is not None and words > self.max_words:
@@ -56,13 +60,48 @@ class LexiconMatch:
 _ALLOWED_KEYS = {"id", "reason", "exact", "prefix", "regex", "max_words", "starts_footer"}
 
 
-def _parse_rules(data: dict, source: str) -> list[LexiconRule]:
+_SITE_KEYS = {"host", "folder", "rules"}
+
+
+def _parse_file(data: dict, source: str) -> tuple[list[LexiconRule], list[tuple[SiteSelector, LexiconRule]]]:
+    """A rule file: [[rules]] for every page and/or [[sites]] entries for some sites."""
+    unknown = set(data) - {"rules", "sites"}
+    if unknown:
+        raise LexiconError(f"{source}: unknown top-level key(s) {', '.join(sorted(unknown))} (expected [[rules]] and/or [[sites]])")
+    if "rules" not in data and "sites" not in data:
+        raise LexiconError(f"{source}: expected a list of [[rules]] tables and/or [[sites]] tables")
+    rules = _parse_rules(data["rules"], source, "rule") if "rules" in data else []
+    site_rules = []
+    sites = data.get("sites", [])
+    if not isinstance(sites, list) or not all(isinstance(s, dict) for s in sites):
+        raise LexiconError(f"{source}: 'sites' must be a list of [[sites]] tables")
+    for number, site in enumerate(sites, 1):
+        where = f"{source}: site {number}"
+        unknown = set(site) - _SITE_KEYS
+        if unknown:
+            raise LexiconError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} (allowed: folder, host, rules)")
+        selectors = {}
+        for key in ("host", "folder"):
+            value = site.get(key, [])
+            value = [value] if isinstance(value, str) else value
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise LexiconError(f"{where}: '{key}' must be a string or a list of non-empty strings")
+            selectors[key] = value
+        if not selectors["host"] and not selectors["folder"]:
+            raise LexiconError(f"{where}: needs 'host' or 'folder' to say which pages it applies to")
+        if "rules" not in site:
+            raise LexiconError(f"{where}: needs [[sites.rules]] tables")
+        selector = SiteSelector.build(selectors["host"], selectors["folder"])
+        site_rules += [(selector, r) for r in _parse_rules(site["rules"], source, f"site {number} rule", "site")]
+    return rules, site_rules
+
+
+def _parse_rules(entries, source: str, label: str = "rule", family: str = "lexicon") -> list[LexiconRule]:
     rules = []
-    entries = data.get("rules")
-    if not isinstance(entries, list):
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise LexiconError(f"{source}: expected a list of [[rules]] tables")
     for number, entry in enumerate(entries, 1):
-        where = f"{source}: rule {number}"
+        where = f"{source}: {label} {number}"
         unknown = set(entry) - _ALLOWED_KEYS
         if unknown:
             raise LexiconError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -83,7 +122,7 @@ def _parse_rules(data: dict, source: str) -> list[LexiconRule]:
             except re.error as exc:
                 raise LexiconError(f"{where} ({entry['id']}): bad regex {pattern!r}: {exc}") from None
         max_words = entry.get("max_words")
-        if max_words is not None and (not isinstance(max_words, int) or max_words < 1):
+        if max_words is not None and (not isinstance(max_words, int) or isinstance(max_words, bool) or max_words < 1):
             raise LexiconError(f"{where} ({entry['id']}): 'max_words' must be a positive integer")
         rules.append(LexiconRule(
             id=entry["id"],
@@ -94,21 +133,37 @@ def _parse_rules(data: dict, source: str) -> list[LexiconRule]:
             patterns=tuple(patterns),
             max_words=max_words,
             starts_footer=bool(entry.get("starts_footer", False)),
+            family=family,
         ))
     return rules
 
 
 class Lexicon:
-    def __init__(self, rules: list[LexiconRule]):
+    def __init__(self, rules: list[LexiconRule], site_rules: list[tuple[SiteSelector, LexiconRule]] | None = None):
         self.rules = rules
+        self.site_rules = site_rules or []
+        self._for_site: dict[tuple[str | None, str | None], Lexicon] = {}
+
+    def for_site(self, host: str | None, folder: str | None) -> "Lexicon":
+        """The rules for one page: its site's rules first (more specific), then the rest."""
+        if not self.site_rules:
+            return self
+        key = (host, folder)
+        if key not in self._for_site:
+            chosen = [rule for selector, rule in self.site_rules if selector.matches(host, folder)]
+            self._for_site[key] = Lexicon(chosen + self.rules) if chosen else self
+        return self._for_site[key]
 
     @classmethod
     def load(cls, extra_files: tuple[str | Path, ...] = ()) -> "Lexicon":
         rules: list[LexiconRule] = []
+        site_rules: list[tuple[SiteSelector, LexiconRule]] = []
         shipped = resources.files("pipeline") / "data" / "lexicon"
         for entry in sorted(shipped.iterdir(), key=lambda p: p.name):
             if entry.name.endswith(".toml"):
-                rules += _parse_rules(tomllib.loads(entry.read_text("utf-8")), f"pipeline/data/lexicon/{entry.name}")
+                found, sites = _parse_file(tomllib.loads(entry.read_text("utf-8")), f"pipeline/data/lexicon/{entry.name}")
+                rules += found
+                site_rules += sites
         for path in extra_files:
             path = Path(path)
             try:
@@ -117,13 +172,15 @@ class Lexicon:
                 raise LexiconError(f"{path}: cannot read: {exc}") from None
             except tomllib.TOMLDecodeError as exc:
                 raise LexiconError(f"{path}: not valid TOML: {exc}") from None
-            rules += _parse_rules(data, str(path))
-        return cls(rules)
+            found, sites = _parse_file(data, str(path))
+            rules += found
+            site_rules += sites
+        return cls(rules, site_rules)
 
     def match(self, line: str) -> LexiconMatch | None:
         folded = fold(line)
         words = len(_WORD.findall(line))
         for rule in self.rules:
             if rule.matches(line, folded, words):
-                return LexiconMatch(f"lexicon.{rule.id}", rule.reason, rule.source, rule.starts_footer)
+                return LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer)
         return None

@@ -21,6 +21,9 @@ class Options:
     near_duplicate_threshold: float = 0.8
     # Pages per batch (one Prefect task per batch keeps the per-task cost small).
     batch_size: int = 200
+    # The user's own rule files (phrase lists and per-site rules, see README), added to
+    # the shipped ones; every batch loads them, so a flow's tasks apply them too.
+    rules: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -33,4 +36,7 @@ class Options:
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"unknown option(s): {', '.join(unknown)}")
+        data = dict(data)
+        if "rules" in data:
+            data["rules"] = tuple(str(r) for r in data["rules"] or ())
         return cls(**data)

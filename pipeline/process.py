@@ -3,7 +3,7 @@ classify lines, read metadata, in-page duplicates, assemble the body."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pipeline.classify import classify
 from pipeline.decode import decode, looks_binary
@@ -16,6 +16,7 @@ from pipeline.lineshape import WORD
 from pipeline.metadata import read_metadata
 from pipeline.normalise import normalise
 from pipeline.options import Options
+from pipeline.sites import folder_of, host_of, page_site
 
 VERSION = "0.1.0"
 
@@ -29,33 +30,36 @@ class Engine:
 
     @classmethod
     def load(cls, options: Options | None = None, extra_lexicons: tuple[str, ...] = ()) -> "Engine":
-        return cls(options or Options(), Lexicon.load(extra_lexicons))
+        options = options or Options()
+        return cls(options, Lexicon.load(tuple(options.rules) + tuple(extra_lexicons)))
 
 
-def clean_bytes(data: bytes, name: str = "", engine: Engine | None = None) -> CleanResult:
-    """Clean one page given as bytes; never raises for bad content, rejects instead."""
+def clean_bytes(data: bytes, name: str = "", engine: Engine | None = None, folder: str | None = None) -> CleanResult:
+    """Clean one page given as bytes; never raises for bad content, rejects instead.
+
+    `folder`: where the input was found (for per-site rules); default: the folder of `name`."""
     engine = engine or Engine.load()
     try:
         text, encoding = decode(data)
         if looks_binary(text):
             raise Rejected("binary content: mostly control characters after decoding")
         is_html = looks_like_html(data[:2048]) or (name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz")) and "<" in text[:4096])
-        result = _clean(text, engine, is_html)
+        result = _clean(text, engine, is_html, folder if folder is not None else folder_of(name))
         result.metadata["encoding"] = encoding
         return result
     except Rejected as exc:
         return CleanResult(Status.REJECTED, str(exc))
 
 
-def clean_text(text: str, engine: Engine | None = None, is_html: bool = False) -> CleanResult:
+def clean_text(text: str, engine: Engine | None = None, is_html: bool = False, folder: str | None = None) -> CleanResult:
     """Clean one page given as text; rejects (never raises) for content it cannot clean."""
     try:
-        return _clean(text, engine or Engine.load(), is_html)
+        return _clean(text, engine or Engine.load(), is_html, folder)
     except Rejected as exc:
         return CleanResult(Status.REJECTED, str(exc))
 
 
-def _clean(text: str, engine: Engine, is_html: bool) -> CleanResult:
+def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None) -> CleanResult:
     options = engine.options
     text = normalise(text)
     html_meta = None
@@ -71,13 +75,14 @@ def _clean(text: str, engine: Engine, is_html: bool) -> CleanResult:
 
     page = detect(lines, options.language_sample_chars, options.language_seed)
     words = stopwords(page.code)
-    classification = classify(lines, page, engine.lexicon, words)
+    host = host_of(html_meta.url) if html_meta else None
+    classification = classify(lines, page, engine.lexicon.for_site(host, folder), words)
     meta = read_metadata(classification)
     for number, (rule, reason) in meta.claims.items():
         classification.decide(number, False, rule, reason)
     mark_duplicates(classification, meta.title)
 
-    decisions = classification.ordered()
+    decisions = _with_sources(classification)
     paragraphs = [d.text for d in decisions if d.keep]
     body = "\n\n".join(paragraphs) + "\n" if paragraphs else ""
     body_words = len(WORD.findall(body))
@@ -96,6 +101,7 @@ def _clean(text: str, engine: Engine, is_html: bool) -> CleanResult:
         "format": "html" if is_html else "text",
         "extractor": html_meta.extractor if html_meta else None,
         **fields,
+        "site": page_site(html_meta.url if html_meta else None, folder),
         "language": page.code,
         "language_confidence": page.confidence,
         "script": page.script,
@@ -110,5 +116,16 @@ def _clean(text: str, engine: Engine, is_html: bool) -> CleanResult:
     if body_words < options.min_body_words:
         removed = len(metadata["removed"])
         return CleanResult(Status.REJECTED, f"no article body found: all {removed} non-blank lines were removed as chrome",
-                           metadata=metadata, decisions=decisions)
-    return CleanResult(Status.CLEANED, None, body, metadata, decisions)
+                           metadata=metadata, decisions=decisions, lines=lines)
+    return CleanResult(Status.CLEANED, None, body, metadata, decisions, lines)
+
+
+def _with_sources(classification) -> list:
+    """The decisions in line order, each rule read from a rule file naming that file."""
+    decisions = []
+    for decision in classification.ordered():
+        match = classification.shapes[decision.line].lexicon if decision.line in classification.shapes else None
+        if match is not None and decision.rule == match.rule:
+            decision = replace(decision, source=match.source)
+        decisions.append(decision)
+    return decisions

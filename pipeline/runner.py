@@ -16,6 +16,8 @@ from pipeline.dedup_corpus import body_hash, find_duplicates, signature
 from pipeline.document import Rejected, Status
 from pipeline.options import Options
 from pipeline.process import VERSION, Engine, clean_bytes
+from pipeline.report import write_report
+from pipeline.sites import folder_of
 from pipeline.sources import Source, check_supported, discover, read_source
 from pipeline.write import remove_quietly, to_json, write_atomic, write_json, write_jsonl
 
@@ -44,7 +46,7 @@ def clean_source(source: Source, engine: Engine):
         data = read_source(source, engine.options.max_input_bytes)
     except Rejected as exc:
         return None, _rejected(str(exc))
-    result = clean_bytes(data, source.relpath, engine)
+    result = clean_bytes(data, source.relpath, engine, folder=folder_of(source.display))
     result.metadata["sha256"] = hashlib.sha256(data).hexdigest()
     result.metadata["bytes"] = len(data)
     return data, result
@@ -131,6 +133,7 @@ def finalize(summaries: list[DocSummary], out_dir: str | Path, options: Options 
         rows.append({"id": s.id, "source": s.source, "status": s.status, "reason": s.reason, "title": s.title,
                      "published": s.published, "language": s.language, "words": s.words, "outputs": outputs})
     write_jsonl(out / "index.jsonl", rows)
+    write_report(out)  # report.html: figures and every document's lines, from the files just written
 
     statuses = Counter(s.status for s in summaries)
     removed = Counter()

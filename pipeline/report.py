@@ -1,0 +1,309 @@
+"""The run's report, `report.html`: one self-contained page (inline CSS and JS, no
+network: a Content-Security-Policy forbids any fetch) built from the output folder's
+index and per-document JSON.
+
+It shows the run's figures (documents by status, lines removed per rule, per site and
+per language), the documents with the most lines removed, and for each document its
+input lines with the removed ones struck through and labelled with rule and reason.
+
+Deterministic: no clock, everything sorted, so the same output folder gives the same
+bytes. Every piece of page text is HTML-escaped: pages are hostile input."""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections import Counter, defaultdict
+from html import escape
+from pathlib import Path
+
+from pipeline.sites import folder_of
+from pipeline.write import write_atomic
+
+TOP_DOCUMENTS = 25
+
+_CSS = """
+:root{--fg:#1d232a;--muted:#5b6672;--line:#d9dee3;--bar:#3b7dd8;--rm:#b3261e;--kp:#1f7a3a;--bg:#fff;--alt:#f5f7f9}
+*{box-sizing:border-box}
+body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);margin:0 auto;max-width:1180px;padding:1.2rem 1.5rem 4rem}
+h1{font-size:1.6rem;margin:.2rem 0 .2rem}h2{font-size:1.2rem;margin:2rem 0 .6rem;border-bottom:1px solid var(--line);padding-bottom:.2rem}
+h3{font-size:1rem;margin:0 0 .4rem}
+.muted{color:var(--muted)}
+.cards{display:flex;gap:.8rem;flex-wrap:wrap;margin:1rem 0}
+.card{border:1px solid var(--line);border-radius:8px;padding:.6rem 1rem;min-width:9rem}
+.card b{display:block;font-size:1.6rem}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(340px,1fr));gap:1.2rem}
+.figure{min-width:0;overflow-x:auto}.figure.wide{grid-column:1/-1}
+td.src{color:var(--muted);font-size:.85rem}
+table{border-collapse:collapse;width:100%}
+th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-weight:600;color:var(--muted);font-size:.85rem}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.bar{background:var(--alt);border-radius:3px;min-width:80px;width:40%}
+.bar span{display:block;height:.9rem;background:var(--bar);border-radius:3px}
+.st-cleaned{color:var(--kp)}.st-duplicate{color:#8a5a00}.st-rejected{color:var(--rm)}
+code{font-size:.85em}
+details.doc{border:1px solid var(--line);border-radius:6px;margin:.4rem 0}
+details.doc>summary{cursor:pointer;padding:.4rem .7rem;background:var(--alt)}
+details.doc[open]>summary{border-bottom:1px solid var(--line)}
+.doc .meta{padding:.4rem .8rem;font-size:.9rem}
+.lines{padding:.2rem .4rem .6rem;font-size:.9rem}
+.lines p{display:grid;grid-template-columns:3.2rem 1fr;column-gap:.5rem;margin:0;padding:.1rem .3rem;border-radius:3px}
+.lines p::before{content:attr(data-n);color:var(--muted);text-align:right;font-variant-numeric:tabular-nums;grid-row:span 2}
+.lines p.r{background:#fdf3f2}
+.lines p.r s{color:var(--muted);text-decoration-color:var(--rm)}
+.lines p.r em{font-style:normal;color:var(--rm);font-size:.8rem}
+.lines em code{color:var(--rm)}
+.note{padding:.4rem .8rem;color:var(--muted);font-style:italic}
+#filter{width:100%;max-width:28rem;padding:.35rem .5rem;border:1px solid var(--line);border-radius:5px;font:inherit}
+.hidden{display:none}
+"""
+
+# Runs first: any script error on the page lands in #js-errors (the browser test reads it).
+_ERRORS_JS = """window.__errors=[];window.addEventListener("error",function(e){window.__errors.push(String(e.message||e));
+var n=document.getElementById("js-errors");if(n){n.textContent=window.__errors.join("\\n");}});"""
+
+_JS = """(function(){
+var docs=Array.prototype.slice.call(document.querySelectorAll("details.doc"));
+var box=document.getElementById("filter"),count=document.getElementById("shown");
+function apply(){var q=box.value.trim().toLowerCase(),n=0;docs.forEach(function(d){
+var hit=!q||d.getAttribute("data-search").indexOf(q)>=0;d.classList.toggle("hidden",!hit);if(hit){n++;}});
+count.textContent=String(n);}
+box.addEventListener("input",apply);
+function openHash(){if(!location.hash){return;}var el=document.getElementById(decodeURIComponent(location.hash.slice(1)));
+if(el&&el.tagName==="DETAILS"){el.open=true;el.scrollIntoView();}}
+window.addEventListener("hashchange",openHash);openHash();apply();
+document.documentElement.setAttribute("data-ready","1");
+})();"""
+
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+
+
+def _e(value) -> str:
+    return escape("" if value is None else str(value), quote=True)
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _read_index(out: Path) -> list[dict]:
+    rows = []
+    try:
+        text = (out / "index.jsonl").read_text("utf-8")
+    except OSError:
+        return rows
+    for line in text.splitlines():
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("id"), str):
+            rows.append(row)
+    return sorted(rows, key=lambda r: r["id"])
+
+
+def _reread_input(meta: dict) -> list[str] | None:
+    """The input's lines again, for a text page whose body file is gone (a duplicate):
+    only when the file is still there with the same sha256."""
+    from pipeline.decode import decode
+    from pipeline.normalise import normalise
+
+    source = meta.get("source")
+    if meta.get("format") != "text" or not source or not meta.get("sha256"):
+        return None
+    try:
+        with (gzip.open if source.lower().endswith(".gz") else open)(source, "rb") as handle:
+            data = handle.read(int(meta.get("bytes") or 0) + 1)
+    except (OSError, EOFError, ValueError):
+        return None
+    if hashlib.sha256(data).hexdigest() != meta["sha256"]:
+        return None
+    try:
+        text, _ = decode(data)
+    except Exception:  # the run decoded it once; a changed decoder must not break the report
+        return None
+    return normalise(text).split("\n")
+
+
+def document_lines(meta: dict, out: Path) -> tuple[list[dict], str | None]:
+    """Every non-blank input line of a document, kept or removed, with a note when the
+    kept lines could not be recovered. Removed lines come from the ledger; kept lines
+    from the body file (one paragraph per kept line, in order) or the input itself."""
+    removed = [r for r in meta.get("removed") or [] if isinstance(r, dict) and isinstance(r.get("line"), int)]
+    kept_numbers = [n for n in meta.get("lines_kept") or [] if isinstance(n, int)]
+    lines = [{"line": r["line"], "text": r.get("text", ""), "keep": False, "rule": r.get("rule", ""),
+              "reason": r.get("reason", ""), "source": r.get("source")} for r in removed]
+    note = None
+    if kept_numbers:
+        texts = None
+        body_path = out / f"{meta.get('id')}.txt"
+        if meta.get("status") == "cleaned" and body_path.is_file():
+            paragraphs = body_path.read_text("utf-8").rstrip("\n").split("\n\n")
+            if len(paragraphs) == len(kept_numbers):
+                texts = paragraphs
+        if texts is None:
+            source_lines = _reread_input(meta)
+            if source_lines is not None and max(kept_numbers) <= len(source_lines):
+                texts = [source_lines[n - 1] for n in kept_numbers]
+        if texts is None:
+            note = f"{len(kept_numbers)} kept line(s) not shown: the body file and the input are not available"
+        else:
+            lines += [{"line": n, "text": t, "keep": True} for n, t in zip(kept_numbers, texts)]
+    return sorted(lines, key=lambda l: l["line"]), note
+
+
+def _bars(title: str, rows: list[tuple[str, int, str]], headers: tuple[str, str, str], note: str = "",
+          wide: bool = False) -> str:
+    """A table with a bar per row: (label, count, extra cell)."""
+    top = max((c for _, c, _ in rows), default=0) or 1
+    body = "".join(
+        f'<tr><td>{label}</td><td class="n">{count:,}</td>'
+        f'<td class="bar"><span style="width:{100 * count / top:.1f}%"></span></td><td class="src">{extra}</td></tr>'
+        for label, count, extra in rows
+    ) or '<tr><td colspan="4" class="muted">none</td></tr>'
+    return (f'<section class="figure{" wide" if wide else ""}" data-figure="{_e(title)}"><h3>{_e(title)}</h3>'
+            f'{f"<p class=muted>{note}</p>" if note else ""}'
+            f'<table><tr><th>{headers[0]}</th><th>{headers[1]}</th><th></th><th>{headers[2]}</th></tr>{body}</table></section>')
+
+
+def build_report(out_dir: str | Path) -> str:
+    """The report page for an output folder, as a string."""
+    out = Path(out_dir)
+    rows = _read_index(out)
+    docs = []
+    for row in rows:
+        meta = _read_json(out / f"{row['id']}.json") or {}
+        meta = {**meta, "id": row["id"], "status": row.get("status", meta.get("status")),
+                "reason": row.get("reason", meta.get("reason"))}
+        # A page rejected before cleaning has no site yet: its folder is its site.
+        meta["site"] = meta.get("site") or folder_of(meta.get("source") or row.get("source"))
+        docs.append(meta)
+
+    statuses = Counter(d.get("status") or "unknown" for d in docs)
+    by_rule: Counter = Counter()
+    rule_sources: dict[str, set[str]] = defaultdict(set)
+    by_site: Counter = Counter()
+    docs_by_site: Counter = Counter()
+    by_language: Counter = Counter()
+    docs_by_language: Counter = Counter()
+    removed_count = {}
+    for d in docs:
+        removed = [r for r in d.get("removed") or [] if isinstance(r, dict)]
+        removed_count[d["id"]] = len(removed)
+        for r in removed:
+            by_rule[str(r.get("rule"))] += 1
+            if r.get("source"):
+                rule_sources[str(r.get("rule"))].add(str(r["source"]))
+        site = d.get("site") or "(unknown)"
+        language = d.get("language") or "(none)"
+        by_site[site] += len(removed)
+        docs_by_site[site] += 1
+        by_language[language] += len(removed)
+        docs_by_language[language] += 1
+    rejected_reasons = Counter(d.get("reason") or "" for d in docs if d.get("status") == "rejected")
+    total_removed = sum(removed_count.values())
+    total_kept = sum(len(d.get("lines_kept") or []) for d in docs)
+
+    def ranked(counter: Counter) -> list[tuple[str, int]]:
+        return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+
+    parts = [
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">",
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # No folder name or clock: the same documents give the same bytes wherever they are.
+        "<title>Cleaning report</title>",
+        f"<script>{_ERRORS_JS}</script><style>{_CSS}</style></head><body>",
+        f"<h1>Cleaning report</h1><p class=\"muted\">{len(docs):,} document(s), {total_kept:,} line(s) kept, {total_removed:,} line(s) removed. "
+        "Timings are in <code>run.json</code>.</p>",
+        '<pre id="js-errors" class="muted"></pre>',
+        '<div class="cards" id="status-cards">',
+    ]
+    for status in ("cleaned", "duplicate", "rejected"):
+        parts.append(f'<div class="card st-{status}" data-status="{status}"><b>{statuses.get(status, 0):,}</b>{status}</div>')
+    for status, count in sorted(statuses.items()):
+        if status not in ("cleaned", "duplicate", "rejected"):
+            parts.append(f'<div class="card" data-status="{_e(status)}"><b>{count:,}</b>{_e(status)}</div>')
+    parts.append("</div>")
+
+    parts.append('<h2>Figures</h2><div class="grid">')
+    parts.append(_bars("Documents by status", [(f'<span class="st-{_e(s)}">{_e(s)}</span>', c, "")
+                                               for s, c in ranked(statuses)], ("status", "documents", "")))
+    parts.append(_bars("Lines removed per rule",
+                       [(f"<code>{_e(rule)}</code>", count, _e(", ".join(sorted(rule_sources.get(rule, ())))))
+                        for rule, count in ranked(by_rule)], ("rule", "lines", "rule file"), wide=True))
+    parts.append(_bars("Lines removed per site", [(_e(site), count, f"{docs_by_site[site]:,}")
+                                                  for site, count in ranked(by_site)], ("site", "lines", "documents"),
+                       "Site: the page's URL host when known (HTML), else the folder it was found in."))
+    parts.append(_bars("Lines removed per language", [(_e(lang), count, f"{docs_by_language[lang]:,}")
+                                                      for lang, count in ranked(by_language)],
+                       ("language", "lines", "documents")))
+    if rejected_reasons:
+        parts.append(_bars("Rejected documents by reason", [(_e(reason), count, "")
+                                                            for reason, count in ranked(rejected_reasons)],
+                           ("reason", "documents", "")))
+    parts.append("</div>")
+
+    top = sorted(docs, key=lambda d: (-removed_count[d["id"]], d["id"]))[:TOP_DOCUMENTS]
+    parts.append(f'<h2>Documents with the most lines removed</h2><table id="top-documents"><tr><th>document</th>'
+                 f'<th>status</th><th>site</th><th>removed</th><th>kept</th><th>title</th></tr>')
+    for d in top:
+        parts.append(f'<tr><td><a href="#doc-{_e(d["id"])}">{_e(d["id"])}</a></td>'
+                     f'<td class="st-{_e(d.get("status"))}">{_e(d.get("status"))}</td><td>{_e(d.get("site"))}</td>'
+                     f'<td class="n">{removed_count[d["id"]]:,}</td><td class="n">{len(d.get("lines_kept") or []):,}</td>'
+                     f'<td>{_e(d.get("title"))}</td></tr>')
+    parts.append("</table>")
+
+    parts.append(f'<h2>Every document</h2><p><input id="filter" type="search" placeholder="filter by id, title, '
+                 f'status, site, rule" aria-label="filter documents"> <span class="muted"><span id="shown">'
+                 f'{len(docs)}</span> of {len(docs)} shown</span></p>')
+    for d in docs:
+        parts.append(_document(d, out, removed_count[d["id"]]))
+    parts.append(f"<script>{_JS}</script></body></html>\n")
+    return "".join(parts)
+
+
+def _document(d: dict, out: Path, removed: int) -> str:
+    lines, note = document_lines(d, out)
+    rules = sorted({l["rule"] for l in lines if not l["keep"]})
+    search = " ".join(str(x) for x in (d["id"], d.get("title") or "", d.get("status"), d.get("site") or "", *rules)).lower()
+    meta_bits = []
+    for key, label in (("source", "input"), ("title", "title"), ("author", "author"), ("published", "published"),
+                       ("page_date", "page date"), ("site", "site"), ("url", "url"), ("language", "language"),
+                       ("format", "format"), ("reason", "reason")):
+        if d.get(key):
+            meta_bits.append(f"<b>{label}</b>: {_e(d[key])}")
+    dups = [x for x in d.get("duplicates") or [] if isinstance(x, dict)]
+    if dups:
+        meta_bits.append("<b>duplicates</b>: " + ", ".join(
+            f'<a href="#doc-{_e(x.get("id"))}">{_e(x.get("id"))}</a> ({_e(x.get("similarity"))})' for x in dups))
+    # Compact markup (a run's report holds every input line): the line number is shown
+    # from data-n by CSS; a removed line is <s>text</s> then <em>rule and reason</em>.
+    rows = []
+    for l in lines:
+        number = l["line"]
+        if l["keep"]:
+            rows.append(f'<p data-n={number}>{_e(l["text"])}</p>')
+        else:
+            source = l.get("source")
+            origin = f" [{_e(source)}]" if source and f"[{source}]" not in (l["reason"] or "") else ""
+            rows.append(f'<p class=r data-n={number}><s>{_e(l["text"])}</s>'
+                        f'<em><code>{_e(l["rule"])}</code> {_e(l["reason"])}{origin}</em></p>')
+    status = _e(d.get("status"))
+    return (f'<details class="doc" id="doc-{_e(d["id"])}" data-search="{_e(search)}"><summary><b>{_e(d["id"])}</b> '
+            f'<span class="st-{status}">{status}</span> · {removed:,} removed · {len(d.get("lines_kept") or []):,} kept'
+            f'{" · " + _e(d.get("title")) if d.get("title") else ""}</summary>'
+            f'<div class="meta">{" · ".join(meta_bits)}</div>'
+            f'{f"<p class=note>{_e(note)}</p>" if note else ""}'
+            f'<div class="lines">{"".join(rows) or "<p class=note>no lines</p>"}</div></details>')
+
+
+def write_report(out_dir: str | Path) -> Path:
+    path = Path(out_dir) / "report.html"
+    write_atomic(path, build_report(out_dir))
+    return path

@@ -1,0 +1,140 @@
+"""report.html: figures that match the run, every document's lines, escaping of hostile
+page text, byte-stable output, and a real headless browser (Debian's chromium) that
+loads it with no script errors and no network, keeping a screenshot in artifacts/."""
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from collections import Counter
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEEDS
+from pipeline.report import build_report, write_report
+from pipeline.runner import run
+
+HOSTILE = ("</div></details><script>document.title='pwned';document.body.setAttribute('data-pwned','1')</script>"
+           "<img src=x onerror=\"document.body.setAttribute('data-pwned','2')\"> & \"quotes\"")
+ARTIFACTS = ROOT / "artifacts"
+
+
+def make_run(tmp_path):
+    """The seeds, an exact copy (a duplicate), and a page whose lines carry markup."""
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+    shutil.copy(SEEDS / "003_3ee7487b8204e483.txt", inputs / "zz_copy.txt")
+    body = ("Researchers in the valley said the survey of the river took three years, and they "
+            "published the results on Monday after a long review by the regional authority.")
+    (inputs / "hostile.txt").write_text(f"Hostile Headline For The Test Page\n\n{HOSTILE}\n\n{body}\n\n{body} Again.\n", "utf-8")
+    (inputs / "empty.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    summary = run([str(inputs)], out)
+    return inputs, out, summary
+
+
+@pytest.fixture(scope="module")
+def report_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("report")
+    inputs, out, summary = make_run(tmp)
+    return inputs, out, summary, (out / "report.html").read_text("utf-8")
+
+
+def figure(html: str, title: str) -> dict[str, int]:
+    section = re.search(rf'<section class="figure[^"]*" data-figure="{re.escape(title)}">(.*?)</section>', html, re.S).group(1)
+    rows = re.findall(r"<tr><td>(.*?)</td><td class=\"n\">([\d,]+)</td>", section)
+    return {unescape(re.sub(r"<[^>]+>", "", label)): int(count.replace(",", "")) for label, count in rows}
+
+
+def test_report_figures_match_the_run(report_run):
+    inputs, out, summary, html = report_run
+    assert summary.cleaned == 6 and summary.duplicates == 1 and summary.rejected == 1
+    assert figure(html, "Documents by status") == {"cleaned": 6, "duplicate": 1, "rejected": 1}
+    assert figure(html, "Lines removed per rule") == summary.removed_by_rule
+    metas = [json.loads(p.read_text("utf-8")) for p in sorted(out.glob("*.json")) if p.name != "run.json"]
+    total = sum(len(m.get("removed", [])) for m in metas)
+    assert figure(html, "Lines removed per site") == {inputs.as_posix(): total}
+    by_language = Counter()
+    for m in metas:
+        by_language[m.get("language") or "(none)"] += len(m.get("removed", []))
+    assert figure(html, "Lines removed per language") == dict(by_language)
+    assert figure(html, "Rejected documents by reason") == {"empty file (no text at all)": 1}
+    top = re.search(r'<table id="top-documents">(.*?)</table>', html, re.S).group(1)
+    first = re.findall(r'<a href="#doc-([^"]+)">', top)
+    assert first[0] == max(metas, key=lambda m: (len(m.get("removed", [])), [-ord(c) for c in m["id"]]))["id"]
+
+
+def test_every_document_shows_its_lines_struck_or_kept(report_run):
+    inputs, out, summary, html = report_run
+    for meta_path in sorted(out.glob("*.json")):
+        if meta_path.name == "run.json":
+            continue
+        meta = json.loads(meta_path.read_text("utf-8"))
+        block = re.search(rf'<details class="doc" id="doc-{re.escape(meta["id"])}"(.*?)</details>', html, re.S).group(1)
+        struck = [unescape(t) for t in re.findall(r"<p class=r data-n=\d+><s>(.*?)</s>", block)]
+        kept = [unescape(t) for t in re.findall(r"<p data-n=\d+>(.*?)</p>", block)]
+        assert struck == [r["text"] for r in meta.get("removed", [])], meta["id"]
+        # Kept lines come from the body file, or for a duplicate (no body file) from its input.
+        assert len(kept) == len(meta.get("lines_kept", [])), meta["id"]
+        for r in meta.get("removed", []):
+            assert f'<code>{r["rule"]}</code>' in block
+    copy = re.search(r'<details class="doc" id="doc-zz_copy"(.*?)</details>', html, re.S).group(1)
+    assert "duplicate" in copy and "003_3ee7487b8204e483" in copy
+
+
+def test_report_escapes_page_text_and_loads_nothing_from_outside(report_run):
+    _, _, _, html = report_run
+    assert "<script>document.title='pwned'" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;document.title=&#x27;pwned&#x27;" in html
+    assert len(re.findall(r"<script>", html)) == 2  # the page's own two inline scripts, nothing else
+    assert "default-src 'none'" in html
+    for attr in re.findall(r'\s(?:src|href)="([^"]*)"', html):
+        assert attr.startswith("#"), attr
+
+
+def test_report_is_byte_stable_and_notes_what_it_cannot_show(tmp_path):
+    inputs, out, _ = make_run(tmp_path)
+    first = (out / "report.html").read_bytes()
+    assert write_report(out).read_bytes() == first
+    # The duplicate's input is gone and it has no body file: the report says so.
+    (inputs / "zz_copy.txt").unlink()
+    later = build_report(out)
+    assert re.search(r'id="doc-zz_copy".*?kept line\(s\) not shown', later, re.S)
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium")
+
+
+def _browser(args: list[str], page: Path, profile: str) -> subprocess.CompletedProcess:
+    base = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0"]
+    return subprocess.run(base + args + [page.as_uri()], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (Debian: apt-get install chromium)")
+def test_report_in_a_real_headless_browser(report_run, tmp_path):
+    _, out, summary, _ = report_run
+    page = out / "report.html"
+    dom = _browser(["--dump-dom"], page, tempfile.mkdtemp(dir=tmp_path))
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    # Our script ran to the end, recorded no errors, and the hostile line stayed text.
+    assert re.search(r'<html lang="en" data-ready="1">', dom.stdout)
+    assert re.search(r'<pre id="js-errors" class="muted"></pre>', dom.stdout)
+    assert "data-pwned" not in re.search(r"<body[^>]*>", dom.stdout).group(0)
+    assert "<title>Cleaning report</title>" in dom.stdout
+    assert "Uncaught" not in dom.stderr and "Refused to" not in dom.stderr, dom.stderr[-2000:]
+    assert f'<b>{summary.cleaned}</b>cleaned' in dom.stdout
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    shot.unlink(missing_ok=True)
+    done = _browser(["--window-size=1280,2400", "--hide-scrollbars", f"--screenshot={shot}"],
+                    page, tempfile.mkdtemp(dir=tmp_path))
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1280, 2400)
