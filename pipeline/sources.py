@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -99,6 +100,10 @@ def read_source(source: Source, max_bytes: int) -> bytes:
     """The file's bytes (gunzipped), refusing anything larger than max_bytes."""
     path = source.path
     try:
+        # A named pipe or device would block or never end: read regular files only.
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise Rejected(f"not a regular file ({_file_kind(mode)})")
         if path.lower().endswith(".gz"):
             with gzip.open(path, "rb") as handle:
                 data = handle.read(max_bytes + 1)
@@ -119,6 +124,14 @@ def read_source(source: Source, max_bytes: int) -> bytes:
         what = "inflates to more than" if path.lower().endswith(".gz") else "is larger than"
         raise Rejected(f"{what} the page size limit of {max_bytes:,} bytes")
     return data
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def check_supported(source: Source) -> None:
