@@ -41,7 +41,8 @@ def _stem(relpath: str) -> str:
 def safe_id(relpath: str) -> str:
     """An id that is a plain file name: no separators, no leading dots, bounded length."""
     stem = unicodedata.normalize("NFC", _stem(relpath)).replace(os.sep, "/")
-    parts = [_ID_UNSAFE.sub("_", part).strip("._") for part in stem.split("/")]
+    # No leading "-" either: an id must never read as a command-line option.
+    parts = [_ID_UNSAFE.sub("_", part).strip("._").lstrip("-") for part in stem.split("/")]
     ident = "__".join(p for p in parts if p) or "page"
     if len(ident.encode("utf-8")) > _MAX_ID:
         digest = hashlib.sha256(relpath.encode("utf-8", "surrogateescape")).hexdigest()[:12]
