@@ -310,12 +310,18 @@ def test_a_full_output_disk_stops_the_run_clearly_and_damages_nothing(tmp_path):
         subprocess.run(["umount", str(full)], check=False)
 
 
-def test_cli_reports_a_full_disk_and_fails(tmp_path):
+@pytest.fixture(scope="module")
+def cli_state(tmp_path_factory):
+    """One Prefect state folder for this module's CLI runs: the cold start happens once."""
+    return tmp_path_factory.mktemp("cli-state")
+
+
+def test_cli_reports_a_full_disk_and_fails(tmp_path, cli_state):
     inputs = _many_pages(tmp_path / "in", 60)
     full = tmp_path / "full"
     _mount_tmpfs(full, "400k")
     try:
-        env = {**os.environ, "PIPELINE_STATE_DIR": str(tmp_path / "state")}
+        env = {**os.environ, "PIPELINE_STATE_DIR": str(cli_state)}
         env.pop("PREFECT_HOME", None)
         done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(inputs), "--out", str(full)],
                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -327,14 +333,14 @@ def test_cli_reports_a_full_disk_and_fails(tmp_path):
         subprocess.run(["umount", str(full)], check=False)
 
 
-def test_cli_time_limit_in_the_prefect_flow(tmp_path):
+def test_cli_time_limit_in_the_prefect_flow(tmp_path, cli_state):
     """Prefect runs tasks in worker threads: the limit must hold there too."""
     inputs = tmp_path / "in"
     inputs.mkdir()
     (inputs / "a.txt").write_bytes(seed_bytes())
     (inputs / "slow.txt").write_bytes(slow_page())
     out = tmp_path / "out"
-    env = {**os.environ, "PIPELINE_STATE_DIR": str(tmp_path / "state")}
+    env = {**os.environ, "PIPELINE_STATE_DIR": str(cli_state)}
     env.pop("PREFECT_HOME", None)
     done = subprocess.run([sys.executable, "-m", "flows.cli", "run", str(inputs), "--out", str(out), "--doc-time-limit", "3", "--json"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
