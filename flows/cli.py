@@ -21,6 +21,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--batch-size", type=int, default=None, help="pages per Prefect task")
     run.add_argument("--state", default=None, help="state folder for Prefect's database (default: ~/.cache/news-pipeline)")
     run.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
+    run.add_argument("--doc-time-limit", type=float, default=None, metavar="SECONDS",
+                     help="stop and reject a page that takes longer (default 60; 0 turns the limit off)")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     run.add_argument("--rules", action="append", default=[], metavar="FILE",
                      help="your own rule file (phrases, per-site rules; TOML, see README); repeatable")
@@ -107,6 +109,8 @@ def _run(args) -> int:
         overrides["follow_symlinks"] = True
     if args.rules:
         overrides["rules"] = args.rules
+    if args.doc_time_limit is not None:
+        overrides["doc_time_limit"] = args.doc_time_limit
     options = Options.from_dict(overrides)
     from pipeline.lexicon import LexiconError
     from pipeline.process import Engine
@@ -132,9 +136,17 @@ def _run(args) -> int:
 
         from flows.clean import clean_flow
     # The flow heartbeat costs about a second per run and tells a local run nothing.
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        summary = clean_flow(inputs=[str(i) for i in args.inputs], out=str(args.out),
-                             options=options.to_dict(), progress=interactive)
+    from pipeline.write import OutputError
+
+    try:
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            summary = clean_flow(inputs=[str(i) for i in args.inputs], out=str(args.out),
+                                 options=options.to_dict(), progress=interactive)
+    except OutputError as exc:
+        # Disk full and the like: the run stops; what it wrote is whole (atomic writes).
+        print(f"pipeline: run stopped: {exc}\nFiles already written are complete; free space "
+              "(or choose another --out) and run again.", file=sys.stderr)
+        return 1
     summary["seconds_total"] = round(time.monotonic() - started, 3)
     if args.json:
         print(json.dumps(summary, indent=1, sort_keys=True))

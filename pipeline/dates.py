@@ -6,6 +6,7 @@ line and reads too much as a date); the offsets come from a data file.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -83,12 +84,15 @@ def _iso(groups: dict) -> str | None:
 
 
 def find_dates(line: str) -> list[FoundDate]:
-    found: list[FoundDate] = []
+    found: list[FoundDate] = []  # sorted by start, never overlapping
     for pattern in _PATTERNS:
         for match in pattern.finditer(line):
-            if any(match.start() < f.end and f.start < match.end() for f in found):
+            # Overlap with an earlier pattern's date: only the neighbours in start order
+            # can overlap (a bisect keeps a line full of dates linear, not quadratic).
+            at = bisect.bisect_left(found, match.start(), key=lambda f: f.start)
+            if (at > 0 and found[at - 1].end > match.start()) or (at < len(found) and found[at].start < match.end()):
                 continue
             value = _iso(match.groupdict())
             if value:
-                found.append(FoundDate(value, match.start(), match.end()))
-    return sorted(found, key=lambda f: f.start)
+                found.insert(at, FoundDate(value, match.start(), match.end()))
+    return found

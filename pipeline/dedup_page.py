@@ -30,11 +30,14 @@ def mark_duplicates(result: Classification, title: str | None) -> None:
 
     kept = result.kept_numbers()
     tokens = {n: _tokens(result.lines[n - 1]) for n in kept + relabel}
+    # The first paragraph anchors the header zone: removing it would leave a body whose
+    # first line reads as header when cleaned again (the clean body must be a fixed point).
+    anchor = result.body_start
 
     # A long line whose word 4-grams all come from other kept lines is the article
     # repeated as one paragraph (news-stream copy); the parts it repeats stay.
     for n in sorted(kept + relabel, key=lambda n: -len(tokens[n])):
-        if len(tokens[n]) < 30 or not result.decisions[n].keep and not result.decisions[n].rule.startswith("position."):
+        if n == anchor or len(tokens[n]) < 30 or not result.decisions[n].keep and not result.decisions[n].rule.startswith("position."):
             continue
         own = _shingles(tokens[n], 4)
         others = set()
@@ -55,7 +58,7 @@ def mark_duplicates(result: Classification, title: str | None) -> None:
         seen.setdefault(key, n)
     kept = result.kept_numbers()
     for n in kept:
-        if not 5 <= len(tokens[n]) <= 60:
+        if n == anchor or not 5 <= len(tokens[n]) <= 60:
             continue
         own = _shingles(tokens[n], 3)
         for m in kept:

@@ -12,10 +12,26 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from pipeline.language import script_of
+
 from pipeline.sites import SiteSelector
 
 _EDGE_PUNCT = " \t:;,.!?-–—|>»•·*#()[]\"'“”‘’"
 _WORD = re.compile(r"\w+")
+_UNSPACED = {"CJK", "THAI", "LAO", "KHMER", "MYANMAR"}
+
+
+def _prefix_pattern(prefixes: list[str]) -> re.Pattern | None:
+    """One pattern for a rule's prefixes. A prefix keeps its own punctuation ("More:" is
+    not "More than..."), and one that ends in a letter must end a word there ("Also
+    read" is not "Also readers"), except in scripts written without spaces."""
+    if not prefixes:
+        return None
+    parts = []
+    for prefix in sorted({" ".join(p.casefold().split()).lstrip(_EDGE_PUNCT) for p in prefixes}, key=len, reverse=True):
+        boundary = r"(?!\w)" if prefix[-1].isalnum() and script_of(prefix[-1]) not in _UNSPACED else ""
+        parts.append(re.escape(prefix) + boundary)
+    return re.compile("(?:" + "|".join(parts) + ")")
 
 
 class LexiconError(ValueError):
@@ -33,7 +49,7 @@ class LexiconRule:
     reason: str
     source: str
     exact: frozenset[str]
-    prefixes: tuple[str, ...]
+    prefixes: re.Pattern | None
     patterns: tuple[re.Pattern, ...]
     max_words: int | None
     starts_footer: bool
@@ -44,7 +60,7 @@ class LexiconRule:
             return False
         if folded in self.exact:
             return True
-        if self.prefixes and folded.startswith(self.prefixes):
+        if self.prefixes is not None and self.prefixes.match(" ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)):
             return True
         return any(p.search(line) for p in self.patterns)
 
@@ -129,7 +145,7 @@ def _parse_rules(entries, source: str, label: str = "rule", family: str = "lexic
             reason=entry["reason"].strip(),
             source=source,
             exact=frozenset(fold(v) for v in entry.get("exact", [])),
-            prefixes=tuple(fold(v) for v in entry.get("prefix", [])),
+            prefixes=_prefix_pattern(entry.get("prefix", [])),
             patterns=tuple(patterns),
             max_words=max_words,
             starts_footer=bool(entry.get("starts_footer", False)),

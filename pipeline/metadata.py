@@ -124,7 +124,8 @@ def read_metadata(result: Classification) -> PageMetadata:
         # A stamp or dateline is a short line; a date inside a paragraph is the story's.
         if not shape.dates or shape.words > _MAX_DATE_LINE_WORDS:
             continue
-        if _PUBLISHED.search(shape.text) and not _UPDATED.search(shape.text[: shape.dates[0].start]):
+        lead = shape.text[: shape.dates[0].start]  # a stamp names itself before its date
+        if _PUBLISHED.search(lead) and not _UPDATED.search(lead):
             stamps.append(n)
         elif start is not None and n < start:
             if title_line is not None and n > title_line:

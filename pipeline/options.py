@@ -8,6 +8,14 @@ from dataclasses import asdict, dataclass, fields
 class Options:
     # Input limits: a page larger than this (after gunzip) is rejected, not read whole.
     max_input_bytes: int = 20 * 1024 * 1024
+    # A line longer than this (characters, after decoding) is not an article paragraph
+    # (minified code, data, a page with no line breaks): it is removed unread, with a
+    # rule id, so no step spends time or memory on it.
+    max_line_chars: int = 100_000
+    # Seconds one document may take (read, clean, write) before it is stopped and
+    # rejected with that reason; the run goes on. 0 turns the limit off (then pages are
+    # cleaned in the calling process, with no worker process to stop).
+    doc_time_limit: float = 60.0
     # Symlinks that lead outside the input folders are not followed unless asked.
     follow_symlinks: bool = False
     # Language identification: langdetect runs once per document on a bounded sample.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pipeline.classify import classify
 from pipeline.decode import decode, looks_binary
 from pipeline.dedup_page import mark_duplicates
-from pipeline.document import CleanResult, Rejected, Status
+from pipeline.document import CleanResult, LineDecision, Rejected, Status
 from pipeline.extract import extract_html, looks_like_html
 from pipeline.language import detect, stopwords
 from pipeline.lexicon import Lexicon
@@ -59,6 +59,23 @@ def clean_text(text: str, engine: Engine | None = None, is_html: bool = False, f
         return CleanResult(Status.REJECTED, str(exc))
 
 
+def _drop_overlong(lines: list[str], limit: int) -> tuple[list[str], dict[int, LineDecision]]:
+    """Blank out lines over the length limit (numbering kept) and record their removal.
+
+    The ledger keeps the start of such a line, not all of it (it may be megabytes)."""
+    overlong: dict[int, LineDecision] = {}
+    if not limit:
+        return lines, overlong
+    for number, line in enumerate(lines, 1):
+        if len(line) > limit:
+            shown = f"{line[:200]}… [{len(line) - 200:,} more characters]"
+            overlong[number] = LineDecision(number, shown, False, "limit.line_length",
+                                            f"{len(line):,} characters, over the limit of {limit:,} per line (not an article paragraph)")
+    if overlong:
+        lines = ["" if n in overlong else l for n, l in enumerate(lines, 1)]
+    return lines, overlong
+
+
 def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None) -> CleanResult:
     options = engine.options
     text = normalise(text)
@@ -72,11 +89,15 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None) 
     lines = text.split("\n")
     if not any(lines):
         raise Rejected("no text: the file holds only white space")
+    lines, overlong = _drop_overlong(lines, options.max_line_chars)
+    if overlong and not any(lines):
+        raise Rejected(f"no text within the line length limit: every line is longer than {options.max_line_chars:,} characters")
 
     page = detect(lines, options.language_sample_chars, options.language_seed)
     words = stopwords(page.code)
     host = host_of(html_meta.url) if html_meta else None
     classification = classify(lines, page, engine.lexicon.for_site(host, folder), words)
+    classification.decisions.update(overlong)
     meta = read_metadata(classification)
     for number, (rule, reason) in meta.claims.items():
         classification.decide(number, False, rule, reason)

@@ -19,7 +19,7 @@ from pipeline.process import VERSION, Engine, clean_bytes
 from pipeline.report import write_report
 from pipeline.sites import folder_of
 from pipeline.sources import Source, check_supported, discover, read_source
-from pipeline.write import remove_quietly, to_json, write_atomic, write_json, write_jsonl
+from pipeline.write import remove_quietly, remove_stale_temporaries, to_json, write_atomic, write_json, write_jsonl
 
 
 @dataclass
@@ -46,7 +46,10 @@ def clean_source(source: Source, engine: Engine):
         data = read_source(source, engine.options.max_input_bytes)
     except Rejected as exc:
         return None, _rejected(str(exc))
-    result = clean_bytes(data, source.relpath, engine, folder=folder_of(source.display))
+    try:
+        result = clean_bytes(data, source.relpath, engine, folder=folder_of(source.display))
+    except Exception as exc:  # a bug a page provoked must not stop the run: record it
+        result = _rejected(f"internal error while cleaning: {type(exc).__name__}: {exc}")
     result.metadata["sha256"] = hashlib.sha256(data).hexdigest()
     result.metadata["bytes"] = len(data)
     return data, result
@@ -58,32 +61,45 @@ def _rejected(reason: str):
     return CleanResult(Status.REJECTED, reason)
 
 
+def process_document(source: Source, out: Path, engine: Engine) -> DocSummary:
+    """Clean one source and write its files; a failed write raises OutputError."""
+    _, result = clean_source(source, engine)
+    return write_result(source, result, out, engine.options)
+
+
+def write_result(source: Source, result, out: Path, options: Options) -> DocSummary:
+    meta = {"id": source.id, "source": source.display, "status": result.status.value,
+            "reason": result.reason, "duplicates": [], **result.metadata}
+    if result.status is Status.CLEANED:
+        write_atomic(out / f"{source.id}.txt", result.body)
+    else:
+        remove_quietly(out / f"{source.id}.txt")
+    write_json(out / f"{source.id}.json", meta)
+    summary = DocSummary(
+        id=source.id, source=source.display, status=result.status.value, reason=result.reason,
+        title=meta.get("title"), published=meta.get("published"), language=meta.get("language"),
+        words=meta.get("words", 0), rules=meta.get("rules", {}),
+    )
+    if result.status is Status.CLEANED:
+        summary.body_sha256 = body_hash(result.body)
+        summary.signature = signature(result.body, options.shingle_words, options.minhash_permutations)
+    return summary
+
+
 def process_batch(sources: list[Source], out_dir: str | Path, options: Options | None = None) -> list[DocSummary]:
-    """Clean and write each source of a batch; return their summaries."""
+    """Clean and write each source of a batch; return their summaries.
+
+    With a per-document time limit (the default) the pages are cleaned in a worker
+    process that is stopped when one page runs over (pipeline/guard.py)."""
     options = options or Options()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    if options.doc_time_limit and sources:
+        from pipeline.guard import process_guarded
+
+        return process_guarded(sources, out, options)
     engine = Engine.load(options)
-    summaries = []
-    for source in sources:
-        _, result = clean_source(source, engine)
-        meta = {"id": source.id, "source": source.display, "status": result.status.value,
-                "reason": result.reason, "duplicates": [], **result.metadata}
-        if result.status is Status.CLEANED:
-            write_atomic(out / f"{source.id}.txt", result.body)
-        else:
-            remove_quietly(out / f"{source.id}.txt")
-        write_json(out / f"{source.id}.json", meta)
-        summary = DocSummary(
-            id=source.id, source=source.display, status=result.status.value, reason=result.reason,
-            title=meta.get("title"), published=meta.get("published"), language=meta.get("language"),
-            words=meta.get("words", 0), rules=meta.get("rules", {}),
-        )
-        if result.status is Status.CLEANED:
-            summary.body_sha256 = body_hash(result.body)
-            summary.signature = signature(result.body, options.shingle_words, options.minhash_permutations)
-        summaries.append(summary)
-    return summaries
+    return [process_document(source, out, engine) for source in sources]
 
 
 @dataclass
@@ -106,6 +122,9 @@ def finalize(summaries: list[DocSummary], out_dir: str | Path, options: Options 
     """Cross-document duplicates, then the index (stable order) and the run record."""
     options = options or Options()
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    # Every batch has finished: a temporary file left now is from a killed run.
+    remove_stale_temporaries(out)
     summaries = sorted(summaries, key=lambda s: s.id)
     cleaned = [(s.id, s.body_sha256, s.signature) for s in summaries if s.status == Status.CLEANED.value]
     links = find_duplicates(cleaned, options.near_duplicate_threshold, options.minhash_permutations)

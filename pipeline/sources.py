@@ -5,6 +5,7 @@ import gzip
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 import zlib
 from dataclasses import dataclass
@@ -40,7 +41,8 @@ def _stem(relpath: str) -> str:
 def safe_id(relpath: str) -> str:
     """An id that is a plain file name: no separators, no leading dots, bounded length."""
     stem = unicodedata.normalize("NFC", _stem(relpath)).replace(os.sep, "/")
-    parts = [_ID_UNSAFE.sub("_", part).strip("._") for part in stem.split("/")]
+    # No leading "-" either: an id must never read as a command-line option.
+    parts = [_ID_UNSAFE.sub("_", part).strip("._").lstrip("-") for part in stem.split("/")]
     ident = "__".join(p for p in parts if p) or "page"
     if len(ident.encode("utf-8")) > _MAX_ID:
         digest = hashlib.sha256(relpath.encode("utf-8", "surrogateescape")).hexdigest()[:12]
@@ -99,6 +101,10 @@ def read_source(source: Source, max_bytes: int) -> bytes:
     """The file's bytes (gunzipped), refusing anything larger than max_bytes."""
     path = source.path
     try:
+        # A named pipe or device would block or never end: read regular files only.
+        mode = os.stat(path).st_mode
+        if not stat.S_ISREG(mode):
+            raise Rejected(f"not a regular file ({_file_kind(mode)})")
         if path.lower().endswith(".gz"):
             with gzip.open(path, "rb") as handle:
                 data = handle.read(max_bytes + 1)
@@ -119,6 +125,14 @@ def read_source(source: Source, max_bytes: int) -> bytes:
         what = "inflates to more than" if path.lower().endswith(".gz") else "is larger than"
         raise Rejected(f"{what} the page size limit of {max_bytes:,} bytes")
     return data
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a directory")):
+        if test(mode):
+            return name
+    return "not a file"
 
 
 def check_supported(source: Source) -> None:

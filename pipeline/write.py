@@ -2,26 +2,45 @@
 reader or a killed run never sees half a file."""
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
 from pathlib import Path
 
 
+class OutputError(Exception):
+    """The output folder cannot take a write (disk full, file size limit, read-only...).
+
+    Not a fault of the document: every later write would fail the same way, so the run
+    stops with this message; files already written stay whole (writes are atomic)."""
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
         os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+    except BaseException as exc:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+        if isinstance(exc, OSError):
+            code = errno.errorcode.get(exc.errno, "")
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}{f' ({code})' if code else ''}") from exc
         raise
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Temporary files a killed run left behind (never a finished output)."""
+    for stale in Path(folder).glob(".*.tmp"):
+        remove_quietly(stale)
 
 
 def to_json(data) -> str:

@@ -1,0 +1,154 @@
+"""The per-document time limit: a batch's pages are cleaned in a worker process, and a
+page that runs over the limit is stopped, rejected with that reason, and the run goes on.
+
+Why a process and not a timer: SIGALRM only works in the main thread (Prefect runs
+tasks in worker threads) and a thread cannot be interrupted at all; a worker process
+can always be stopped, also inside a long C call (a regex, a parser), and a page that
+crashes or exhausts the worker costs only that page. The worker writes each page's
+files itself (atomic writes) and reports after each page, so the parent knows exactly
+which page was running when time ran out; the next worker starts after it.
+
+The worker is a fresh interpreter (`python -m pipeline.guard`) talking JSON lines over
+a pipe: multiprocessing's spawn and forkserver would re-run the caller's main script in
+the worker (a library user's script without a `__main__` guard would break), and plain
+fork is unsafe in a process that runs threads, as Prefect does. Starting one costs
+about a second of imports, once per batch (and once more after each page stopped).
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import pipeline
+from pipeline.document import CleanResult, Status
+from pipeline.options import Options
+from pipeline.runner import DocSummary, process_document, write_result
+from pipeline.sources import Source
+from pipeline.write import OutputError, remove_quietly
+
+# Loading Python and the rule data in a fresh worker; generous, it is not a page's time.
+_START_TIMEOUT = 300.0
+
+
+def _work(fd: int) -> None:
+    """Worker: read the batch from stdin, clean and write each page in order, report
+    after each one on the pipe `fd`."""
+    from pipeline.process import Engine
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    job = json.loads(sys.stdin.read())
+    options = Options.from_dict(job["options"])
+    out = Path(job["out"])
+    engine = Engine.load(options)
+    with os.fdopen(fd, "w", encoding="utf-8") as report:
+        def send(kind: str, payload=None) -> None:
+            report.write(json.dumps([kind, payload], ensure_ascii=False) + "\n")
+            report.flush()
+
+        send("ready")
+        for source in job["sources"]:
+            try:
+                summary = process_document(Source(**source), out, engine)
+            except OutputError as exc:
+                send("output-error", str(exc))
+                return
+            send("done", asdict(summary))
+
+
+class _Worker:
+    def __init__(self, sources: list[Source], out: Path, options: Options):
+        read_end, write_end = os.pipe()
+        root = str(Path(pipeline.__file__).resolve().parent.parent)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.guard", str(write_end)], stdin=subprocess.PIPE,
+            pass_fds=(write_end,), env=env)
+        os.close(write_end)
+        self.fd, self.buffer = read_end, b""
+        job = {"sources": [asdict(s) for s in sources], "out": str(out), "options": options.to_dict()}
+        try:
+            self.process.stdin.write(json.dumps(job, ensure_ascii=False).encode("utf-8"))
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass  # it died at once: receive() reports that
+
+    def receive(self, timeout: float):
+        """The next message, ("timeout", None) or ("died", None)."""
+        while b"\n" not in self.buffer:
+            ready, _, _ = select.select([self.fd], [], [], timeout)
+            if not ready:
+                return "timeout", None
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                return "died", None
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        kind, payload = json.loads(line)
+        return kind, payload
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def how_it_ended(self) -> str:
+        try:
+            code = self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            return "no report and still running"
+        if code < 0:
+            name = signal.Signals(-code).name
+            return f"killed by {name}{': out of memory?' if name == 'SIGKILL' else ''}"
+        return f"exit code {code}"
+
+
+def process_guarded(sources: list[Source], out: Path, options: Options) -> list[DocSummary]:
+    """Clean and write the batch's pages under the per-document time limit."""
+    summaries: list[DocSummary] = []
+    position = 0
+    while position < len(sources):
+        worker = _Worker(sources[position:], out, options)
+        try:
+            kind, _ = worker.receive(_START_TIMEOUT)
+            if kind != "ready":
+                raise RuntimeError(f"the cleaning worker failed to start ({worker.how_it_ended()})")
+            while position < len(sources):
+                kind, payload = worker.receive(options.doc_time_limit)
+                if kind == "done":
+                    summaries.append(DocSummary(**payload))
+                    position += 1
+                    continue
+                if kind == "output-error":
+                    raise OutputError(payload)
+                if kind == "timeout":
+                    worker.stop()
+                    reason = (f"took longer than the per-document time limit of {options.doc_time_limit:g} s "
+                              "(stopped; the page may be pathological, or raise doc_time_limit)")
+                else:  # the worker died mid-page: a crash, or the kernel's out-of-memory killer
+                    reason = f"the cleaning process died on this page ({worker.how_it_ended()})"
+                summaries.append(_give_up(sources[position], out, options, reason))
+                position += 1
+                break
+        finally:
+            worker.stop()
+    return summaries
+
+
+def _give_up(source: Source, out: Path, options: Options, reason: str) -> DocSummary:
+    """Record a page the worker did not finish, and clear anything it left half-done."""
+    for leftover in list(out.glob(f".{source.id}.txt.*.tmp")) + list(out.glob(f".{source.id}.json.*.tmp")):
+        remove_quietly(leftover)
+    return write_result(source, CleanResult(Status.REJECTED, reason), out, options)
+
+
+if __name__ == "__main__":
+    _work(int(sys.argv[1]))
