@@ -211,8 +211,6 @@ class State:
             return "moved"
         if old_fp != fp:
             return "rules or version changed"
-        if final_status is None:
-            return "unfinished"
         now_size, now_mtime = file_stat(source.path)
         if (now_size, now_mtime) != (size, mtime_ns):
             if now_size is None or sha is None or content_hash(source.path) != sha:
@@ -220,9 +218,15 @@ class State:
             stat_updates.append((now_size, now_mtime, source.id))
         if not (self.out / f"{source.id}.json").exists():
             return "output missing"
-        if final_status == "cleaned" and not (self.out / f"{source.id}.txt").exists():
+        body = self.out / f"{source.id}.txt"
+        if final_status is None:
+            # Cleaned and recorded by a run that stopped before its last step: the work
+            # is kept, the last step of this run settles it.
+            if status == "cleaned" and not (body.exists() or self.held(source.id).exists()):
+                return "output missing"
+        elif final_status == "cleaned" and not body.exists():
             return "output missing"
-        if status == "cleaned" and final_status == "duplicate" and not self.held(source.id).exists():
+        elif status == "cleaned" and final_status == "duplicate" and not self.held(source.id).exists():
             return "output missing"
         return None
 
