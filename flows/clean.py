@@ -1,6 +1,7 @@
-"""The cleaning flow: discover inputs, clean them in batches (one Prefect task per
-batch, so the per-task cost stays small), then find cross-document duplicates and
-write the index. All the work is done by the pipeline library."""
+"""The cleaning flow: discover inputs, skip what earlier runs already did, clean the rest
+in batches (one Prefect task per batch, so the per-task cost stays small), then find
+cross-document duplicates over every document and write the index. All the work is done
+by the pipeline library; this module only orchestrates it."""
 from __future__ import annotations
 
 import time
@@ -11,41 +12,57 @@ from prefect.futures import as_completed
 
 from flows.logs import CONSOLE, event
 from pipeline.options import Options
+from pipeline.process import VERSION
 from pipeline.runner import DocSummary, batches, finalize, process_batch
 from pipeline.sources import Source, discover
+from pipeline.state import Plan, State, fingerprint
 
 
-@task(name="clean-batch")
+# Caching off: the pipeline's own state (content hash + rules fingerprint) decides what
+# to skip; Prefect's input hashing would only see path strings.
+@task(name="clean-batch", cache_policy=None, persist_result=False)
 def clean_batch(sources: list[dict], out: str, options: dict) -> list[dict]:
     summaries = process_batch([Source(**s) for s in sources], out, Options.from_dict(options))
     return [asdict(s) for s in summaries]
 
 
-@task(name="finalize-run")
-def finalize_run(summaries: list[dict], out: str, options: dict, started: float) -> dict:
-    return finalize([DocSummary(**s) for s in summaries], out, Options.from_dict(options), started).to_dict()
+@task(name="finalize-run", cache_policy=None, persist_result=False)
+def finalize_run(out: str, options: dict, started: float, plan: dict) -> dict:
+    return finalize(out, Options.from_dict(options), started, Plan(**plan)).to_dict()
 
 
 @flow(name="clean-news", log_prints=False, validate_parameters=True)
-def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = None, progress: bool = False) -> dict:
-    """Clean every page under `inputs` into `out`; return the run's summary."""
+def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = None, progress: bool = False,
+               wait: bool = False) -> dict:
+    """Clean every new or changed page under `inputs` into `out`; return the run's summary.
+
+    The output folder is locked for the run (a second run refuses, or queues with
+    `wait`). Batches run on the flow's task runner: threads by default, worker processes
+    (`--workers`) or a Dask cluster (`--dask`); their results are committed to the
+    output's state as each batch finishes, so a killed run loses only batches in flight."""
     started = time.monotonic()
     opts = Options.from_dict(options)
-    sources = discover(inputs, opts.follow_symlinks)
-    chunks = batches(sources, opts.batch_size)
     option_dict = opts.to_dict()
-    event("run_start", inputs=list(inputs), out=out, documents=len(sources), batches=len(chunks))
-    futures = [clean_batch.submit([asdict(s) for s in chunk], out, option_dict) for chunk in chunks]
-    summaries: list[dict] = []
-    with _progress(progress, len(sources)) as advance:
-        for number, future in enumerate(as_completed(futures), 1):
-            done = future.result()
-            summaries += done
-            advance(len(done))
-            statuses = {status: sum(1 for s in done if s["status"] == status) for status in ("cleaned", "rejected")}
-            event("batch_done", batch=number, batches=len(chunks), documents=len(done), **statuses,
-                  lines_removed=sum(sum(s["rules"].values()) for s in done), done=len(summaries), total=len(sources))
-    summary = finalize_run(summaries, out, option_dict, started)
+    fp = fingerprint(opts, VERSION)
+    sources = discover(inputs, opts.follow_symlinks)
+    with State(out, wait=wait) as state:
+        plan = state.plan(sources, fp)
+        del sources
+        chunks = batches(plan.todo, opts.batch_size)
+        event("run_start", inputs=list(inputs), out=out, documents=plan.documents, to_clean=plan.processed,
+              skipped=plan.skipped, batches=len(chunks))
+        futures = [clean_batch.submit([asdict(s) for s in chunk], out, option_dict) for chunk in chunks]
+        done_count = 0
+        with _progress(progress, plan.processed) as advance:
+            for number, future in enumerate(as_completed(futures), 1):
+                done = future.result()
+                state.record([DocSummary(**d) for d in done], fp)
+                done_count += len(done)
+                advance(len(done))
+                statuses = {status: sum(1 for d in done if d["status"] == status) for status in ("cleaned", "rejected")}
+                event("batch_done", batch=number, batches=len(chunks), documents=len(done), **statuses,
+                      lines_removed=sum(sum(d["rules"].values()) for d in done), done=done_count, total=plan.processed)
+        summary = finalize_run(out, option_dict, started, plan.counts())
     event("run_end", **{k: summary[k] for k in ("documents", "cleaned", "duplicates", "rejected", "seconds", "out")})
     return summary
 

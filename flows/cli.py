@@ -41,6 +41,16 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--trafilatura", action="store_true",
                           help="also score trafilatura alone on the HTML inputs, side by side")
     evaluate.add_argument("--worst", type=int, default=10, help="how many worst pages to list (default: 10)")
+    run.add_argument("--wait", action="store_true", help="if another run holds the output folder, wait for it instead of refusing")
+    run.add_argument("--workers", type=int, default=1, help="clean batches in N worker processes on this machine")
+    run.add_argument("--dask", metavar="ADDRESS", default=None, help="clean batches on an existing Dask cluster (scheduler address)")
+    serve = commands.add_parser("serve", help="serve the flow as a Prefect deployment on a cron schedule (needs a Prefect server)")
+    serve.add_argument("inputs", nargs="*", default=["seeds"], help="files or folders (default: seeds)")
+    serve.add_argument("--out", default="clean", help="output folder (default: clean)")
+    serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 * * * *" (hourly)')
+    serve.add_argument("--name", default="scheduled", help="deployment name (default: scheduled)")
+    serve.add_argument("--batch-size", type=int, default=None, help="pages per Prefect task")
+    serve.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
     return parser
 
 
@@ -52,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return _explain(args)
     if args.command == "eval":
         return _eval(args)
+    if args.command == "serve":
+        return _serve(args)
     return 2
 
 
@@ -125,6 +137,13 @@ def _run(args) -> int:
     except InputError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
+    from pipeline.state import lock_holder
+
+    holder = lock_holder(args.out)  # refuse before Prefect's slow start-up
+    if holder and not args.wait:
+        print(f"pipeline: another run is writing to {args.out} ({holder}); wait for it to finish, "
+              f"or pass --wait to queue behind it", file=sys.stderr)
+        return 3
     from flows.logs import CONSOLE as console, interactive as on_terminal, show_events
 
     interactive = on_terminal()
@@ -135,23 +154,84 @@ def _run(args) -> int:
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
         from flows.clean import clean_flow
+        flow, server = _with_runner(clean_flow, args)
+    from pipeline.state import RunLocked
+
     # The flow heartbeat costs about a second per run and tells a local run nothing.
     from pipeline.write import OutputError
 
     try:
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            summary = clean_flow(inputs=[str(i) for i in args.inputs], out=str(args.out),
-                                 options=options.to_dict(), progress=interactive)
+            summary = flow(inputs=[str(i) for i in args.inputs], out=str(args.out),
+                           options=options.to_dict(), progress=interactive, wait=args.wait)
+    except RunLocked as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return 3
     except OutputError as exc:
         # Disk full and the like: the run stops; what it wrote is whole (atomic writes).
         print(f"pipeline: run stopped: {exc}\nFiles already written are complete; free space "
               "(or choose another --out) and run again.", file=sys.stderr)
         return 1
+    finally:
+        if server is not None:
+            server.stop()
     summary["seconds_total"] = round(time.monotonic() - started, 3)
     if args.json:
         print(json.dumps(summary, indent=1, sort_keys=True))
     else:
         print(format_summary(summary))
+    return 0
+
+
+def _with_runner(clean_flow, args):
+    """The flow with the task runner asked for. Worker processes (and Dask workers) each
+    start their own temporary Prefect server unless one is shared: start one here and
+    point PREFECT_API_URL at it (unless the user already has a server)."""
+    if args.workers <= 1 and not args.dask:
+        return clean_flow, None
+    server = None
+    if not os.environ.get("PREFECT_API_URL"):
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        server.start()
+        os.environ["PREFECT_API_URL"] = server.api_url  # inherited by worker processes
+    if args.dask:
+        from prefect_dask import DaskTaskRunner
+
+        runner = DaskTaskRunner(address=args.dask)
+    else:
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        runner = ProcessPoolTaskRunner(max_workers=args.workers)
+    return clean_flow.with_options(task_runner=runner), server
+
+
+def _serve(args) -> int:
+    """Serve the flow as a deployment with a cron schedule. Schedules need a real Prefect
+    server (an ephemeral one never runs them), so PREFECT_API_URL must point at one."""
+    configure_prefect()
+    if not os.environ.get("PREFECT_API_URL"):
+        print("pipeline: serve needs a Prefect server. Start one, e.g.\n"
+              "  prefect server start --host 127.0.0.1 --port 4200 --no-ui --analytics-off\n"
+              "then set PREFECT_API_URL=http://127.0.0.1:4200/api and run this again.", file=sys.stderr)
+        return 2
+    from pipeline.options import Options
+
+    overrides = {}
+    if args.batch_size:
+        overrides["batch_size"] = args.batch_size
+    if args.follow_symlinks:
+        overrides["follow_symlinks"] = True
+    options = Options.from_dict(overrides)
+    from flows.clean import clean_flow
+
+    # Absolute paths: runs start later, in their own processes.
+    parameters = {"inputs": [str(Path(i).resolve()) for i in args.inputs], "out": str(Path(args.out).resolve()),
+                  "options": options.to_dict(), "wait": True}
+    print(f"serving deployment clean-news/{args.name} on schedule {args.cron!r}; Ctrl-C or SIGTERM stops it",
+          file=sys.stderr)
+    clean_flow.serve(name=args.name, cron=args.cron, parameters=parameters, print_starting_message=False)
     return 0
 
 
@@ -170,6 +250,11 @@ def format_summary(summary: dict) -> str:
     ]
     for reason, count in summary["rejected_reasons"].items():
         lines.append(f"  rejected x{count}: {reason}")
+    if "skipped" in summary:
+        why = ", ".join(f"{n} {r}" for r, n in summary.get("reprocess_reasons", {}).items())
+        lines.append(f"cleaned this run: {summary['processed']}{f' ({why})' if why else ''}  "
+                     f"skipped as unchanged: {summary['skipped']}  withdrawn (input gone): {summary['withdrawn']}"
+                     + ("  (finished an interrupted run)" if summary.get("recovered") else ""))
     if summary["removed_by_rule"]:
         lines.append("lines removed per rule:")
         for rule, count in summary["removed_by_rule"].items():

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 from pipeline.lineshape import WORD
 
@@ -37,10 +37,13 @@ class DuplicateLink:
 
 
 def find_duplicates(docs: list[tuple[str, str, list[int]]], threshold: float, permutations: int) -> list[DuplicateLink]:
-    """docs: (id, body_hash, signature). Returns links in both directions, sorted."""
-    docs = sorted(docs)
-    sketches = {i: MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME,
-                            hashvalues=np.array(sig, dtype=np.uint32)) for i, _, sig in docs}
+    """docs: (id, body_hash, signature), the signature a list or a uint32 array.
+    Returns links in both directions, sorted."""
+    docs = sorted(docs, key=lambda d: d[0])
+    # LeanMinHash: a stored signature needs no permutation tables (MinHash would build
+    # them again for every document, the main cost at 100,000 documents).
+    sketches = {i: LeanMinHash(seed=_SEED, scheme=_SCHEME, hashvalues=np.asarray(sig, dtype=np.uint32))
+                for i, _, sig in docs}
     lsh = MinHashLSH(threshold=threshold, num_perm=permutations)
     pairs: dict[tuple[str, str], float] = {}
     by_hash: dict[str, str] = {}

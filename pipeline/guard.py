@@ -147,7 +147,13 @@ def _give_up(source: Source, out: Path, options: Options, reason: str) -> DocSum
     """Record a page the worker did not finish, and clear anything it left half-done."""
     for leftover in list(out.glob(f".{source.id}.txt.*.tmp")) + list(out.glob(f".{source.id}.json.*.tmp")):
         remove_quietly(leftover)
-    return write_result(source, CleanResult(Status.REJECTED, reason), out, options)
+    from pipeline.state import file_stat
+
+    summary = write_result(source, CleanResult(Status.REJECTED, reason), out, options)
+    # Keyed like any other page, so an unchanged input is not retried on every run.
+    summary.path = source.path
+    summary.size, summary.mtime_ns = file_stat(source.path)
+    return summary
 
 
 if __name__ == "__main__":

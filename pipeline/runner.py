@@ -6,9 +6,11 @@ The Prefect flow in flows/ calls these same functions; `run` is the plain librar
 from __future__ import annotations
 
 import hashlib
+import os
 import json
 import time
 from collections import Counter
+from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from pipeline.process import VERSION, Engine, clean_bytes
 from pipeline.report import write_report
 from pipeline.sites import folder_of
 from pipeline.sources import Source, check_supported, discover, read_source
+from pipeline.state import Plan, State, file_stat, fingerprint
 from pipeline.write import remove_quietly, remove_stale_temporaries, to_json, write_atomic, write_json, write_jsonl
 
 
@@ -37,6 +40,11 @@ class DocSummary:
     body_sha256: str | None = None
     signature: list[int] | None = None
     rules: dict[str, int] = field(default_factory=dict)
+    # Where the input was and what it held when read: the state's key for re-runs.
+    path: str = ""
+    size: int | None = None
+    mtime_ns: int | None = None
+    sha256: str | None = None
 
 
 def clean_source(source: Source, engine: Engine):
@@ -63,8 +71,13 @@ def _rejected(reason: str):
 
 def process_document(source: Source, out: Path, engine: Engine) -> DocSummary:
     """Clean one source and write its files; a failed write raises OutputError."""
+    # Stat before reading: if the file changes in between, the next run sees a new
+    # mtime and looks again.
+    size, mtime_ns = file_stat(source.path)
     _, result = clean_source(source, engine)
-    return write_result(source, result, out, engine.options)
+    summary = write_result(source, result, out, engine.options)
+    summary.path, summary.size, summary.mtime_ns = source.path, size, mtime_ns
+    return summary
 
 
 def write_result(source: Source, result, out: Path, options: Options) -> DocSummary:
@@ -72,13 +85,13 @@ def write_result(source: Source, result, out: Path, options: Options) -> DocSumm
             "reason": result.reason, "duplicates": [], **result.metadata}
     if result.status is Status.CLEANED:
         write_atomic(out / f"{source.id}.txt", result.body)
-    else:
-        remove_quietly(out / f"{source.id}.txt")
+    # A body that is no longer wanted is removed by `finalize`, after the index that
+    # stops pointing at it is written, so the index never names a missing file.
     write_json(out / f"{source.id}.json", meta)
     summary = DocSummary(
         id=source.id, source=source.display, status=result.status.value, reason=result.reason,
         title=meta.get("title"), published=meta.get("published"), language=meta.get("language"),
-        words=meta.get("words", 0), rules=meta.get("rules", {}),
+        words=meta.get("words", 0), rules=meta.get("rules", {}), sha256=meta.get("sha256"),
     )
     if result.status is Status.CLEANED:
         summary.body_sha256 = body_hash(result.body)
@@ -98,8 +111,14 @@ def process_batch(sources: list[Source], out_dir: str | Path, options: Options |
         from pipeline.guard import process_guarded
 
         return process_guarded(sources, out, options)
-    engine = Engine.load(options)
+    engine = _engine(options)
     return [process_document(source, out, engine) for source in sources]
+
+
+@lru_cache(maxsize=4)
+def _engine(options: Options) -> Engine:
+    """Rule data loaded once per process, not once per batch (worker processes clean many)."""
+    return Engine.load(options)
 
 
 @dataclass
@@ -112,61 +131,114 @@ class RunSummary:
     removed_by_rule: dict[str, int]
     seconds: float
     out: str
+    # Incremental runs: pages cleaned this run, pages skipped as unchanged (and why the
+    # others were not), documents whose input disappeared (kept in the index, withdrawn).
+    processed: int = 0
+    skipped: int = 0
+    withdrawn: int = 0
+    reprocess_reasons: dict[str, int] = field(default_factory=dict)
+    recovered: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def finalize(summaries: list[DocSummary], out_dir: str | Path, options: Options | None = None,
-             started: float | None = None) -> RunSummary:
-    """Cross-document duplicates, then the index (stable order) and the run record."""
+WITHDRAWN = "withdrawn"
+
+
+def finalize(out_dir: str | Path, options: Options | None = None, started: float | None = None,
+             plan: Plan | None = None, state: State | None = None) -> RunSummary:
+    """The run's last step, over every document in the output's state (cleaned this run
+    or skipped as unchanged): cross-document duplicates, then each document's files
+    brought in line, then the index (the commit point, written atomically), then bodies
+    no longer wanted moved away, then the run record.
+
+    Every step is idempotent and driven by the state, so a run killed anywhere in here
+    is completed by the next one."""
     options = options or Options()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    own = state is None
+    if own:  # called as its own task: the run's lock is held by the caller
+        from pipeline.state import connect
+
+        state = State(out)
+        state.db = connect(out)
+    try:
+        return _finalize(state, out, options, started, plan)
+    finally:
+        if own:
+            state.db.close()
+
+
+def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSummary:
+    import numpy as np
+
     # Every batch has finished: a temporary file left now is from a killed run.
     remove_stale_temporaries(out)
-    summaries = sorted(summaries, key=lambda s: s.id)
-    cleaned = [(s.id, s.body_sha256, s.signature) for s in summaries if s.status == Status.CLEANED.value]
+    db = state.db
+    cleaned = [(i, h, np.frombuffer(sig, dtype=np.uint32)) for i, h, sig in db.execute(
+        "SELECT id, body_sha256, signature FROM docs WHERE status='cleaned' ORDER BY id")]
     links = find_duplicates(cleaned, options.near_duplicate_threshold, options.minhash_permutations)
+    del cleaned
     by_doc: dict[str, list[dict]] = {}
     for link in links:
         by_doc.setdefault(link.id, []).append({"id": link.other, "similarity": link.similarity, "canonical": link.canonical})
-    index = {s.id: s for s in summaries}
-    for ident, duplicates in sorted(by_doc.items()):
-        meta_path = out / f"{ident}.json"
-        meta = json.loads(meta_path.read_text("utf-8"))
-        meta["duplicates"] = duplicates
-        canonical = duplicates[0]["canonical"]
-        if canonical != ident:
-            meta["status"] = Status.DUPLICATE.value
-            meta["reason"] = f"duplicate of {canonical} (similarity {max(d['similarity'] for d in duplicates if d['id'] == canonical) if any(d['id'] == canonical for d in duplicates) else duplicates[0]['similarity']})"
-            index[ident].status = Status.DUPLICATE.value
-            index[ident].reason = meta["reason"]
-        write_json(meta_path, meta)
+    del links
 
-    rows = []
-    for s in summaries:
-        outputs = {"metadata": f"{s.id}.json"}
-        if s.status != Status.REJECTED.value:
-            outputs["body"] = f"{s.id}.txt"
-        rows.append({"id": s.id, "source": s.source, "status": s.status, "reason": s.reason, "title": s.title,
-                     "published": s.published, "language": s.language, "words": s.words, "outputs": outputs})
-    write_jsonl(out / "index.jsonl", rows)
+    rows, changed = [], []
+    statuses, removed, rejected_reasons = Counter(), Counter(), Counter()
+    query = ("SELECT id, source, status, reason, title, published, language, words, rules,"
+             " final_status, final_reason, duplicates FROM docs ORDER BY id")
+    for (ident, source, status, reason, title, published, language, words, rules,
+         final_status, final_reason, stored_dups) in db.execute(query).fetchall():
+        duplicates = by_doc.get(ident, [])
+        new_status, new_reason = status, reason
+        if status == WITHDRAWN:
+            new_reason = f"input no longer found: {source}"
+        elif duplicates and duplicates[0]["canonical"] != ident:
+            canonical = duplicates[0]["canonical"]
+            similarity = max([d["similarity"] for d in duplicates if d["id"] == canonical] or [duplicates[0]["similarity"]])
+            new_status, new_reason = Status.DUPLICATE.value, f"duplicate of {canonical} (similarity {similarity})"
+        dup_json = json.dumps(duplicates, sort_keys=True)
+        if (final_status, final_reason, stored_dups) != (new_status, new_reason, dup_json):
+            _settle_files(state, out, ident, status, new_status, new_reason, duplicates)
+            changed.append((ident, status, new_status, new_reason, dup_json))
+        statuses[new_status] += 1
+        if new_status == WITHDRAWN:
+            outputs = {"metadata": f"{ident}.json"}
+        else:
+            removed.update(json.loads(rules))
+            # Nothing is lost: a duplicate keeps its own body; its metadata names the canonical.
+            keeps_body = new_status in (Status.CLEANED.value, Status.DUPLICATE.value)
+            outputs = {"metadata": f"{ident}.json", **({"body": f"{ident}.txt"} if keeps_body else {})}
+            if new_status == Status.REJECTED.value:
+                rejected_reasons[new_reason] += 1
+        rows.append({"id": ident, "source": source, "status": new_status, "reason": new_reason, "title": title,
+                     "published": published, "language": language, "words": words, "outputs": outputs})
+    write_jsonl(out / "index.jsonl", rows)  # the commit point
+    del rows
+    for ident, status, new_status, _, _ in changed:
+        if new_status not in (Status.CLEANED.value, Status.DUPLICATE.value):
+            remove_quietly(out / f"{ident}.txt")
+            remove_quietly(state.held(ident))
+    state.settle([(new_status, new_reason, dup_json, ident) for ident, _, new_status, new_reason, dup_json in changed])
+    state.close_run()
     write_report(out)  # report.html: figures and every document's lines, from the files just written
 
-    statuses = Counter(s.status for s in summaries)
-    removed = Counter()
-    for s in summaries:
-        removed.update(s.rules)
     summary = RunSummary(
-        documents=len(summaries),
+        documents=sum(statuses.values()) - statuses[WITHDRAWN],
         cleaned=statuses[Status.CLEANED.value],
         duplicates=statuses[Status.DUPLICATE.value],
         rejected=statuses[Status.REJECTED.value],
-        rejected_reasons=dict(sorted(Counter(s.reason for s in summaries if s.status == Status.REJECTED.value).items())),
+        rejected_reasons=dict(sorted(rejected_reasons.items())),
         removed_by_rule=dict(sorted(removed.items(), key=lambda kv: (-kv[1], kv[0]))),
         seconds=round(time.monotonic() - started, 3) if started is not None else 0.0,
         out=str(out),
+        processed=plan.processed if plan else 0,
+        skipped=plan.skipped if plan else 0,
+        withdrawn=statuses[WITHDRAWN],
+        reprocess_reasons=plan.reasons if plan else {},
+        recovered=plan.recovered if plan else False,
     )
     # The run record holds the only wall-clock facts, apart from the articles' files.
     write_atomic(out / "run.json", to_json({**summary.to_dict(), "pipeline_version": VERSION,
@@ -174,16 +246,37 @@ def finalize(summaries: list[DocSummary], out_dir: str | Path, options: Options 
     return summary
 
 
+def _settle_files(state: State, out: Path, ident: str, status: str, new_status: str, new_reason: str | None,
+                  duplicates: list[dict]) -> None:
+    """Make one document's metadata say its final status, and give a cleaned document its
+    body back if it had been held as a duplicate. Removals wait until the index is written."""
+    meta_path = out / f"{ident}.json"
+    try:
+        meta = json.loads(meta_path.read_text("utf-8"))
+    except FileNotFoundError:
+        meta = {"id": ident}
+    target = {**meta, "status": new_status, "reason": new_reason, "duplicates": duplicates}
+    if target != meta:
+        write_json(meta_path, target)
+    if new_status == Status.CLEANED.value and not (out / f"{ident}.txt").exists() and state.held(ident).exists():
+        os.replace(state.held(ident), out / f"{ident}.txt")
+
+
 def batches(sources: list[Source], size: int) -> list[list[Source]]:
     return [sources[i:i + size] for i in range(0, len(sources), size)]
 
 
-def run(inputs: list[str], out_dir: str | Path, options: Options | None = None) -> RunSummary:
-    """The plain library loop: no Prefect, same outputs as the flow."""
+def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, wait: bool = False) -> RunSummary:
+    """The plain library loop: no Prefect, same outputs as the flow. Only pages that are
+    new or changed (or whose rules changed) are cleaned; the output folder is locked."""
     options = options or Options()
     started = time.monotonic()
     sources = discover(inputs, options.follow_symlinks)
-    summaries: list[DocSummary] = []
-    for batch in batches(sources, options.batch_size):
-        summaries += process_batch(batch, out_dir, options)
-    return finalize(summaries, out_dir, options, started)
+    fp = fingerprint(options, VERSION)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    with State(out_dir, wait=wait) as state:
+        plan = state.plan(sources, fp)
+        del sources
+        for batch in batches(plan.todo, options.batch_size):
+            state.record(process_batch(batch, out_dir, options), fp)
+        return finalize(out_dir, options, started, plan, state)

@@ -93,3 +93,21 @@ def test_normalise_keeps_line_count_so_line_numbers_hold():
 
 def test_normalise_nfc():
     assert normalise("Cafe\u0301") == "Café"
+
+
+def test_fast_ngram_extraction_equals_langdetects_own():
+    """pipeline.language replaces langdetect's n-gram extraction for speed: it must give
+    the very same list (order included) on real pages in several scripts."""
+    from langdetect import detector_factory
+
+    from conftest import PAGES, SEEDS
+    from pipeline.language import _ngrams
+
+    detector_factory.init_factory()
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt")) + sorted((PAGES / "text").glob("*.txt"))]
+    texts += ["ÉCOLE Ünïcode ДОМ дом 東京 한국어 हिंदी में पढें  ABC abc Ab aB\u0219\u021b", "   ", "A"]
+    for text in texts:
+        detector = detector_factory._factory.create()
+        detector.append(text)
+        detector.cleaning_text()
+        assert _ngrams(detector.text, detector.word_lang_prob_map) == detector._extract_ngrams()

@@ -50,8 +50,9 @@ def test_same_input_same_bytes(tmp_path):
     first, second = tmp_path / "a", tmp_path / "b"
     run([str(SEEDS)], first)
     run([str(SEEDS)], second)
-    names = sorted(p.name for p in first.iterdir() if p.name != "run.json")
-    assert names == sorted(p.name for p in second.iterdir() if p.name != "run.json")
+    # run.json holds clock time; .pipeline/ is the machine-specific re-run state.
+    names = sorted(p.name for p in first.iterdir() if p.name not in ("run.json", ".pipeline"))
+    assert names == sorted(p.name for p in second.iterdir() if p.name not in ("run.json", ".pipeline"))
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
