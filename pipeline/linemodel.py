@@ -1,16 +1,16 @@
 """Line classifier for plain-text page dumps: article body vs. page chrome.
 
-Two stacked gradient-boosted tree ensembles (trained offline with scikit-learn, see
+Gradient-boosted tree ensembles (trained offline with scikit-learn, see
 training/train_line_model.py) are stored as plain JSON in data/line_model.json and walked
 here in pure Python, so the runtime needs only the standard library and jusText (for its
 stoplists).
 
 Stage 1 scores every non-blank line from its own shape (length, stopword density,
 punctuation, casing, separators, ...) and from its neighbourhood (the blank-line-delimited
-run it sits in, nearby lines, distance to the page's densest stretch of prose).  Stage 2
-re-scores each line from the same features plus its neighbours' stage-1 probabilities, which
-is what keeps short sub-headings inside the article and drops prose-like teasers that sit in
-a run of menu lines.
+run it sits in, nearby lines, distance to the page's densest stretch of prose, templated
+repeats and time stamps around it).  An optional stacked stage 2 re-scores lines from their
+neighbours' stage-1 probabilities; it is used only if the model file contains it (it did not
+improve site-grouped cross-validation, so the shipped model is stage 1 alone).
 """
 from __future__ import annotations
 
@@ -125,13 +125,18 @@ _CTX_FEATS = [
     "win5_mean_logw", "win5_stop", "win5_good", "win15_good", "win15_short",
     "in_main", "dist_main", "main_share", "before_first_good", "after_last_good",
     "dist_good", "doc_lines", "doc_good_share", "doc_words_log",
+    "shape_repeat", "win10_shape_rep", "win10_dateish",
 ]
 FEATURES = _LINE_FEATS + _CTX_FEATS
 _S2_FEATS = [
     "p_self", "p_prev1", "p_prev2", "p_next1", "p_next2", "p_win3", "p_win10", "p_win10_w",
     "p_run_mean", "p_run_max", "p_in_region", "p_dist_region", "p_before_max", "p_after_max",
 ]
-STAGE2_FEATURES = FEATURES + _S2_FEATS
+# Stage 2 sees a compact subset of the line's own shape plus the neighbours' stage-1
+# probabilities: with every stage-1 feature it mostly re-learnt stage 1 and overfitted.
+_S2_BASE = ["log_words", "stop_density", "end_punct", "title_ratio", "good", "blank_before",
+            "blank_after", "run_len", "repeat_count", "contains_long_line", "shape_repeat", "pos_rel"]
+STAGE2_FEATURES = _S2_BASE + _S2_FEATS
 
 NAN = float("nan")
 
@@ -180,6 +185,7 @@ def _line_shape(s: str, stop: frozenset) -> list:
 
 
 _I = {name: i for i, name in enumerate(FEATURES)}
+_S2_IDX = [_I[f] for f in _S2_BASE]
 
 
 def _max_subarray(vals):
@@ -222,6 +228,13 @@ def line_features(lines: list[str], language: str | None):
     long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
     for k, s in enumerate(norms):
         rows[k][_I["repeat_count"]] = counts[s] - 1
+    # digit-masked repeats catch templated chrome: "Rating: 17 Votes", "2 days ago at 07:51 am"
+    shapes = [re.sub(r"\d+", "0", s) for s in norms]
+    shape_counts = {}
+    for s in shapes:
+        shape_counts[s] = shape_counts.get(s, 0) + 1
+    shape_rep = [float(shape_counts[s] - 1) for s in shapes]
+    datey = [1.0 if r[_I["dateish"]] > 0 and r[_I["n_words"]] <= 8 else 0.0 for r in rows]
     for a in long_ids:
         for b in long_ids:
             if a != b and len(norms[b]) > len(norms[a]) and norms[a] in norms[b]:
@@ -283,6 +296,7 @@ def line_features(lines: list[str], language: str | None):
         r = runs[run_id[k]]
         lo5, hi5 = max(0, k - 5), min(n, k + 6)
         lo15, hi15 = max(0, k - 15), min(n, k + 16)
+        lo10, hi10 = max(0, k - 10), min(n, k + 11)
         sd5 = [x for x in stopd[lo5:hi5] if x == x]
         ctx = [
             k / n, cum / total_words,
@@ -297,6 +311,8 @@ def line_features(lines: list[str], language: str | None):
             1.0 if span and span[0] <= k <= span[1] else 0.0, math.log1p(_dist_to_span(k, span)),
             main_words / total_words, 1.0 if k < first_good else 0.0, 1.0 if k > last_good else 0.0,
             math.log1p(nearest_good[k]), math.log1p(n), doc_good, math.log1p(total_words),
+            math.log1p(shape_rep[k]), sum(1 for x in shape_rep[lo10:hi10] if x > 0) / (hi10 - lo10),
+            sum(datey[lo10:hi10]) / (hi10 - lo10),
         ]
         cum += words[k]
         rows[k].extend(ctx)
@@ -329,7 +345,7 @@ def stage2_features(rows, idx, probs):
         mem = run_members[run_of[k]]
         before = probs[max(0, k - 3):k]
         after = probs[k + 1:k + 4]
-        out.append(rows[k] + [
+        out.append([rows[k][j] for j in _S2_IDX] + [
             probs[k], at(k - 1), at(k - 2), at(k + 1), at(k + 2),
             sum(probs[lo3:hi3]) / (hi3 - lo3), sum(probs[lo10:hi10]) / (hi10 - lo10),
             sum(p * w for p, w in zip(probs[lo10:hi10], words[lo10:hi10])) / wsum,
@@ -378,9 +394,11 @@ def _sigmoid(z):
 @lru_cache(maxsize=4)
 def load_model(path: str | None = None):
     spec = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
-    return {"stage1": _Forest(spec["stage1"]), "stage2": _Forest(spec["stage2"]),
-            "threshold": float(spec["threshold"]), "features": spec["features"],
-            "stage2_features": spec["stage2_features"]}
+    if spec["features"] != FEATURES or ("stage2" in spec and spec["stage2_features"] != STAGE2_FEATURES):
+        raise ValueError("line model was trained with a different feature set; retrain it")
+    return {"stage1": _Forest(spec["stage1"]),
+            "stage2": _Forest(spec["stage2"]) if "stage2" in spec else None,
+            "threshold": float(spec["threshold"])}
 
 
 # Human-readable phrases per feature: (text when it pushes towards body, towards chrome).
@@ -404,6 +422,9 @@ _REASON = {
     "avg_word_len": ("typical word length", "atypical word length"),
     "first_char_lower": ("starts lower-case", "starts upper-case"),
     "has_copyright": ("no copyright sign", "copyright notice"),
+    "shape_repeat": ("not a repeated template", "templated line repeated on the page"),
+    "win10_shape_rep": ("few templated lines around", "among templated/repeated lines"),
+    "win10_dateish": ("few time stamps around", "among time stamps (list/comments)"),
     "good": ("prose-like line", "not a prose line"),
     "pos_rel": ("position in the page", "near the page edge"),
     "pos_words_rel": ("position in the page", "near the page edge"),
@@ -427,12 +448,11 @@ _REASON = {
     "win15_good": ("in a prose region", "far from prose"), "win15_short": ("few short lines around", "many short lines around"),
     "in_main": ("inside the main text block", "outside the main text block"),
     "dist_main": ("close to the main text block", "far from the main text block"),
-    "main_share": ("page dominated by one text block", "page without a dominant text block"),
+    # page-level features shift the whole page's scores; they explain no single line
+    "main_share": None, "doc_lines": None, "doc_good_share": None, "doc_words_log": None,
     "before_first_good": ("after the first paragraph", "before the first paragraph"),
     "after_last_good": ("before the last paragraph", "after the last paragraph"),
     "dist_good": ("next to prose", "far from prose"),
-    "doc_lines": ("page size", "page size"), "doc_good_share": ("page mostly prose", "page mostly chrome"),
-    "doc_words_log": ("page size", "page size"),
     "p_self": ("looks like body on its own", "looks like chrome on its own"),
     "p_prev1": ("line above is body", "line above is chrome"), "p_prev2": ("lines above are body", "lines above are chrome"),
     "p_next1": ("line below is body", "line below is chrome"), "p_next2": ("lines below are body", "lines below are chrome"),
@@ -452,19 +472,24 @@ def score_lines(lines: list[str], language: str | None, model_path: str | None =
     if not idx:
         return list(out)
     m = load_model(model_path)
-    p1 = [_sigmoid(m["stage1"].raw(r)) for r in rows]
-    rows2 = stage2_features(rows, idx, p1)
-    names = m["stage2_features"]
+    if m["stage2"] is None:
+        final, names, feats = m["stage1"], FEATURES, rows
+    else:
+        p1 = [_sigmoid(m["stage1"].raw(r)) for r in rows]
+        final, names, feats = m["stage2"], STAGE2_FEATURES, stage2_features(rows, idx, p1)
     out = list(out)
     for k, i in enumerate(idx):
         contrib = {}
-        p = _sigmoid(m["stage2"].raw(rows2[k], contrib))
+        p = _sigmoid(final.raw(feats[k], contrib))
         body = p >= m["threshold"]
         ranked = sorted(((v, f) for f, v in contrib.items() if (v > 0) == body and v != 0),
                         key=lambda t: (-abs(t[0]), t[1]))
         reasons = []
         for _v, f in ranked:
-            phrase = _REASON.get(names[f], (names[f], names[f]))[0 if body else 1]
+            pair = _REASON.get(names[f], (names[f], names[f]))
+            if pair is None:
+                continue
+            phrase = pair[0 if body else 1]
             if phrase not in reasons:
                 reasons.append(phrase)
             if len(reasons) == 3:
