@@ -4,8 +4,9 @@ and a reason. Rules run in layers, the first that decides a line wins:
 1. line-local: the chrome lexicon (data files), the shape of the line (a lone date, a
    breadcrumb trail) and its script (a line mostly in another script than the page);
 2. position: the header zone before the article's first paragraph and the footer that
-   opens at a footer marker once the body has begun;
-3. everything else inside the body is kept.
+   opens at an unambiguous footer marker once the body has begun;
+3. inside the body, the line model (pipeline/linemodel.py, trained on the dev set):
+   a line it scores below its threshold is chrome, with its top signals as the reason.
 
 Metadata reading and in-page duplicate detection refine these decisions afterwards.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, script_counts
 from pipeline.lexicon import Lexicon
+from pipeline.linemodel import load_model, score_lines
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
 
 
@@ -70,7 +72,9 @@ def _script_of_word(word: str) -> str | None:
     return max(counts, key=counts.get) if counts else None
 
 
-def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str]) -> Classification:
+def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str],
+             use_model: bool = True, site_rule=None) -> Classification:
+    """`site_rule(text, words)`: the learned site profile's verdict on a line, if any."""
     shapes = {
         number: shape_line(number, text, stopwords, lexicon.match(text))
         for number, text in enumerate(lines, 1)
@@ -83,8 +87,16 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(number, False, *local)
 
     undecided = [n for n in shapes if n not in result.decisions]
+    scores = score_lines(lines, page.code) if use_model and undecided else None
+    threshold = load_model()["threshold"]
+
+    def model_says_body(n: int) -> bool:
+        return scores is None or scores[n - 1].body_prob >= threshold
+
     has_stoplist = bool(stopwords)
-    result.body_start = next((n for n in undecided if shapes[n].is_body_like(has_stoplist)), None)
+    result.body_start = next((n for n in undecided if shapes[n].is_body_like(has_stoplist) and model_says_body(n)), None)
+    if result.body_start is None and scores is not None:
+        result.body_start = next((n for n in undecided if model_says_body(n)), None)
     if result.body_start is None:
         # No paragraph looks like prose (a list, a stub): keep what the lexicon let through.
         for n in undecided:
@@ -101,7 +113,39 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             marker = lines[result.footer_start - 1]
             result.decide(n, False, "position.footer", f"after the footer marker {marker!r} on line {result.footer_start}")
         elif n == result.body_start:
-            result.decide(n, True, "keep.body_start", "first paragraph of the article")
+            result.decide(n, True, "keep.body_start", "first paragraph of the article" + _model_note(scores, n))
+        elif model_says_body(n):
+            result.decide(n, True, "keep.body", "inside the article body" + _model_note(scores, n))
         else:
-            result.decide(n, True, "keep.body", "inside the article body")
+            score = scores[n - 1]
+            result.decide(n, False, "model.chrome",
+                          f"line model: body probability {score.body_prob:.2f} < {threshold:.2f} ({', '.join(score.reasons)})")
+    if site_rule is not None:
+        _apply_site_rule(result, site_rule, has_stoplist)
     return result
+
+
+def _apply_site_rule(result: Classification, site_rule, has_stoplist: bool) -> None:
+    """Remove kept lines the site repeats on many pages, unless the line sits between two
+    prose paragraphs the site does not repeat: a heading the site's articles share
+    ("Who should buy it?") belongs to each one's body."""
+    recurring = {n: site_rule(result.lines[n - 1], result.shapes[n].length_units()) for n in result.kept_numbers()}
+    recurring = {n: v for n, v in recurring.items() if v}
+    kept = result.kept_numbers()
+
+    def prose(m: int | None) -> bool:
+        return m is not None and m not in recurring and result.shapes[m].is_body_like(has_stoplist)
+
+    for n, (rule, reason) in recurring.items():
+        position = kept.index(n)
+        before = kept[position - 1] if position > 0 else None
+        after = kept[position + 1] if position + 1 < len(kept) else None
+        if not (prose(before) and prose(after)):
+            result.decide(n, False, rule, reason)
+
+
+def _model_note(scores, n: int) -> str:
+    if scores is None:
+        return ""
+    score = scores[n - 1]
+    return f"; line model: body probability {score.body_prob:.2f} ({', '.join(score.reasons)})"

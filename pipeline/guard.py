@@ -45,7 +45,7 @@ def _work(fd: int) -> None:
     job = json.loads(sys.stdin.read())
     options = Options.from_dict(job["options"])
     out = Path(job["out"])
-    engine = Engine.load(options)
+    engine = Engine.load(options, out_dir=out)
     with os.fdopen(fd, "w", encoding="utf-8") as report:
         def send(kind: str, payload=None) -> None:
             report.write(json.dumps([kind, payload], ensure_ascii=False) + "\n")

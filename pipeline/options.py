@@ -27,6 +27,14 @@ class Options:
     shingle_words: int = 5
     minhash_permutations: int = 128
     near_duplicate_threshold: float = 0.8
+    # Where the trained line model decides body lines: "text" (text dumps only: HTML is
+    # already extracted by trafilatura), "all", or "off" (rules only).
+    line_model: str = "text"
+    # Site-level learning (text dumps): a line held by at least this many other pages of
+    # the same site, and by this share of them, is that site's chrome.
+    site_learning: bool = True
+    site_min_other_pages: int = 2
+    site_min_share: float = 0.3
     # Pages per batch (one Prefect task per batch keeps the per-task cost small).
     batch_size: int = 200
     # The user's own rule files (phrase lists and per-site rules, see README), added to
