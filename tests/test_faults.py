@@ -269,8 +269,18 @@ def test_symlinked_folder_outside_the_inputs_is_not_followed(tmp_path):
     (inputs / "inside.txt").symlink_to(outside / "secret.txt")
     (inputs / "page.txt").write_bytes(seed_bytes(EXCERPT))
     (inputs / "alias.txt").symlink_to(inputs / "page.txt")  # inside the input folder: followed
-    assert [s.id for s in discover([str(inputs)])] == ["alias", "page"]
+    listed = {s.id: s.skip for s in discover([str(inputs)])}
+    assert set(listed) == {"alias", "inside", "linked", "page"}
+    assert listed["alias"] is None and listed["page"] is None
+    assert "symlink to a file outside" in listed["inside"] and "symlink to a folder outside" in listed["linked"]
     assert [s.id for s in discover([str(inputs)], follow_symlinks=True)] == ["alias", "inside", "linked__secret", "page"]
+    # Accounted for in the index, rejected with the reason, and never read.
+    out = tmp_path / "out"
+    run([str(inputs)], out, Options(doc_time_limit=0))
+    index = {r["id"]: r for r in map(json.loads, (out / "index.jsonl").read_text("utf-8").splitlines())}
+    assert index["inside"]["status"] == index["linked"]["status"] == "rejected"
+    assert "not followed" in index["inside"]["reason"]
+    assert "secret" not in (out / "inside.json").read_text("utf-8").replace("secret.txt", "")
 
 
 def _mount_tmpfs(path: Path, size: str) -> None:
