@@ -73,7 +73,8 @@ def _script_of_word(word: str) -> str | None:
 
 
 def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str],
-             use_model: bool = True, site_rule=None) -> Classification:
+             use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
+             header_keep_probability: float = 1.0) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any."""
     shapes = {
         number: shape_line(number, text, stopwords, lexicon.match(text))
@@ -104,11 +105,15 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
         return result
 
     result.footer_start = next(
-        (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer), None
+        (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer
+         and _mostly_chrome_after(n, undecided, shapes, model_says_body, scores, footer_max_body_ratio)), None
     )
     for n in undecided:
         if n < result.body_start:
-            result.decide(n, False, "position.header", "before the article's first paragraph (page header)")
+            if scores is not None and scores[n - 1].body_prob >= header_keep_probability:
+                result.decide(n, True, "keep.header_body", "before the first paragraph, but reads as body" + _model_note(scores, n))
+            else:
+                result.decide(n, False, "position.header", "before the article's first paragraph (page header)")
         elif result.footer_start is not None and n > result.footer_start:
             marker = lines[result.footer_start - 1]
             result.decide(n, False, "position.footer", f"after the footer marker {marker!r} on line {result.footer_start}")
@@ -142,6 +147,32 @@ def _apply_site_rule(result: Classification, site_rule, has_stoplist: bool) -> N
         after = kept[position + 1] if position + 1 < len(kept) else None
         if not (prose(before) and prose(after)):
             result.decide(n, False, rule, reason)
+
+
+def _mostly_chrome_after(marker: int, undecided: list[int], shapes, says_body, scores, max_ratio: float) -> bool:
+    """A footer marker opens the footer only once the bulk of the body is above it: the
+    body-like words after it (copies of earlier lines, as in news streams, left out) are
+    fewer than max_ratio times the body-like words before it."""
+    if scores is None:
+        return True
+    before = [n for n in undecided if n < marker and says_body(n)]
+    seen = set()
+    for n in before:
+        seen |= _shingles(shapes[n].text)
+    body_before = sum(shapes[n].length_units() for n in before)
+    body_after = 0
+    for n in undecided:
+        if n > marker and says_body(n):
+            own = _shingles(shapes[n].text)
+            if own and len(own & seen) >= 0.8 * len(own):
+                continue  # repeats the article: a news-stream copy, not more body
+            body_after += shapes[n].length_units()
+    return body_after < max_ratio * body_before
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = [w.casefold() for w in WORD.findall(text)]
+    return {tuple(words[i:i + 4]) for i in range(max(0, len(words) - 3))}
 
 
 def _model_note(scores, n: int) -> str:

@@ -15,7 +15,7 @@ def _shingles(tokens: list[str], size: int) -> set[tuple[str, ...]]:
     return {tuple(tokens[i:i + size]) for i in range(max(1, len(tokens) - size + 1))} if tokens else set()
 
 
-def mark_duplicates(result: Classification, title: str | None) -> None:
+def mark_duplicates(result: Classification, title: str | None, repeat_min_words: int = 8) -> None:
     """Remove kept lines that repeat other content; relabel positional removals that do."""
     title_folded = fold(title) if title else None
     kept = result.kept_numbers()
@@ -52,7 +52,7 @@ def mark_duplicates(result: Classification, title: str | None) -> None:
     kept = result.kept_numbers()
     for n in kept:
         key = fold(result.lines[n - 1])
-        if key in seen and len(tokens[n]) >= 3:
+        if key in seen and len(tokens[n]) >= repeat_min_words:
             result.decide(n, False, "dup.exact", f"repeats line {seen[key]}")
             continue
         seen.setdefault(key, n)

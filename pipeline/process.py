@@ -108,12 +108,14 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     host = host_of(html_meta.url) if html_meta else None
     use_model = options.line_model == "all" or (options.line_model == "text" and not is_html)
     classification = classify(lines, page, engine.lexicon.for_site(host, folder), words, use_model=use_model,
-                              site_rule=_site_rule(engine, None if is_html else page_site(None, folder), page_hash))
+                              site_rule=_site_rule(engine, None if is_html else page_site(None, folder), page_hash),
+                              footer_max_body_ratio=options.footer_max_body_ratio,
+                              header_keep_probability=options.header_keep_probability)
     classification.decisions.update(overlong)
     meta = read_metadata(classification)
     for number, (rule, reason) in meta.claims.items():
         classification.decide(number, False, rule, reason)
-    mark_duplicates(classification, meta.title)
+    mark_duplicates(classification, meta.title, options.repeat_min_words)
 
     decisions = _with_sources(classification)
     paragraphs = [d.text for d in decisions if d.keep]
