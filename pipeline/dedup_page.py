@@ -41,10 +41,15 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
             continue
         own = _shingles(tokens[n], 4)
         others = set()
+        best_single = 0
         for m in result.kept_numbers():
             if m != n and len(tokens.get(m, ())) < len(tokens[n]):
-                others |= _shingles(tokens[m], 4)
-        if own and len(own & others) >= 0.8 * len(own):
+                theirs = _shingles(tokens[m], 4)
+                others |= theirs
+                best_single = max(best_single, len(own & theirs))
+        # Several paragraphs copied into one line; one similar line is not a copy of the
+        # article (a page may repeat an offer's terms under each product, as its gold does).
+        if own and len(own & others) >= 0.8 * len(own) and best_single < 0.8 * len(own):
             result.decide(n, False, "dup.body_repeat", "repeats the article's paragraphs (news-stream copy)")
 
     # Exact repeats and short lines nearly contained in a longer kept line.
