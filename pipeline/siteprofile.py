@@ -23,6 +23,9 @@ _SAFE = re.compile(r"[^\w.-]+")
 # Long prose lines recur across pages only as boilerplate disclaimers; still ask more.
 _PROSE_WORDS = 40
 _MAX_LINES_KEPT = 200_000
+# A page whose longer lines are nearly all in the profile already is a copy of a page
+# counted before (a duplicate, a syndicated story), not new evidence about the site.
+_COPY_SHARE = 0.8
 
 
 def line_key(line: str) -> str | None:
@@ -32,8 +35,8 @@ def line_key(line: str) -> str | None:
     return hashlib.blake2b(folded.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def page_keys(lines: list[str]) -> set[str]:
-    return {k for k in map(line_key, lines) if k}
+def page_keys(lines: list[str], min_words: int = 0) -> set[str]:
+    return {k for line in lines if len(line.split()) >= min_words and (k := line_key(line))}
 
 
 @dataclass
@@ -41,9 +44,16 @@ class SiteProfile:
     site: str
     pages: set[str] = field(default_factory=set)   # content hashes of the pages counted
     lines: Counter = field(default_factory=Counter)  # line key -> pages holding it
+    # Pages seen but not counted: copies of an article already counted. Ten copies of one
+    # story in a folder must not make its paragraphs look like the site's chrome.
+    copies: set[str] = field(default_factory=set)
 
-    def add_page(self, page_hash: str, keys: set[str]) -> None:
-        if page_hash in self.pages:
+    def add_page(self, page_hash: str, keys: set[str], long_keys: set[str]) -> None:
+        """Count a page's lines; `long_keys`: those of its lines of 4+ words."""
+        if page_hash in self.pages or page_hash in self.copies:
+            return
+        if self.pages and long_keys and sum(1 for k in long_keys if self.lines.get(k)) >= _COPY_SHARE * len(long_keys):
+            self.copies.add(page_hash)
             return
         self.pages.add(page_hash)
         self.lines.update(keys)
@@ -55,11 +65,11 @@ class SiteProfile:
 
     def to_dict(self) -> dict:
         common = dict(sorted(self.lines.most_common(_MAX_LINES_KEPT)))
-        return {"site": self.site, "pages": sorted(self.pages), "lines": common}
+        return {"site": self.site, "pages": sorted(self.pages), "copies": sorted(self.copies), "lines": common}
 
     @classmethod
     def from_dict(cls, data: dict) -> "SiteProfile":
-        return cls(data["site"], set(data.get("pages", [])), Counter(data.get("lines", {})))
+        return cls(data["site"], set(data.get("pages", [])), Counter(data.get("lines", {})), set(data.get("copies", [])))
 
 
 @dataclass(frozen=True)
@@ -149,7 +159,8 @@ def learn_sites(sources, state_dir: Path, max_bytes: int) -> dict[str, int]:
         site = page_site(None, folder_of(source.display))
         profile = touched.get(site) or store.load(site)
         touched[site] = profile
-        profile.add_page(hashlib.sha256(data).hexdigest(), page_keys(text.split("\n")))
+        lines = text.split("\n")
+        profile.add_page(hashlib.sha256(data).hexdigest(), page_keys(lines), page_keys(lines, SiteRule.min_words))
         counted[site] += 1
     for profile in touched.values():
         store.save(profile)

@@ -3,7 +3,7 @@ body lines it repeats inside an article stay, and profiles persist across runs."
 import json
 import shutil
 
-from conftest import DATA
+from conftest import DATA, SEEDS
 from test_html import token_f1
 from pipeline.options import Options
 from pipeline.runner import run
@@ -45,8 +45,16 @@ def test_repeated_site_lines_are_removed_and_body_lines_are_kept(tmp_path):
     # A re-run counts nothing twice; a new page of the site is counted in.
     run([str(inputs)], out, Options(doc_time_limit=0))
     assert len(ProfileStore(out / ".pipeline").get(str(inputs)).pages) == 3
-    extra = (SITE / "wcxb-dev-0212.txt").read_text("utf-8").replace("PCWorld", "PC World")
-    (inputs / "new.txt").write_text(extra, "utf-8")
+    # A near-copy of a page already counted is seen but not counted...
+    copy = (SITE / "wcxb-dev-0212.txt").read_text("utf-8").replace("PCWorld", "PC World")
+    (inputs / "copy.txt").write_text(copy, "utf-8")
+    run([str(inputs)], out, Options(doc_time_limit=0))
+    profile = ProfileStore(out / ".pipeline").get(str(inputs))
+    assert (len(profile.pages), len(profile.copies)) == (3, 1)
+    # ...a new article in the site's page template is.
+    template = (SITE / "wcxb-dev-0212.txt").read_text("utf-8").split("\n")[:60]
+    story = (DATA / "gold" / "seeds" / "001_4d8637c95e606681.txt").read_text("utf-8")
+    (inputs / "new.txt").write_text("\n".join(template) + "\n" + story, "utf-8")
     run([str(inputs)], out, Options(doc_time_limit=0))
     assert len(ProfileStore(out / ".pipeline").get(str(inputs)).pages) == 4
 
@@ -54,14 +62,35 @@ def test_repeated_site_lines_are_removed_and_body_lines_are_kept(tmp_path):
 def test_one_other_page_is_never_enough():
     profile = SiteProfile("example.org")
     shared = "Sign up for the Daily Digest"  # 6 words
-    profile.add_page("page-a", {line_key(shared)})
-    profile.add_page("page-b", {line_key(shared)})
+
+    def page(name):
+        own = line_key(f"The story of {name} as told by its own reporter")
+        return {line_key(shared), own}
+
+    profile.add_page("page-a", page("a"), page("a"))
+    profile.add_page("page-b", page("b"), page("b"))
     rule = SiteRule(min_other_pages=2, min_share=0.3)
     # Page b is the page at hand: only page a (one other page) holds the line.
-    assert rule.verdict(profile, shared, 5, page_counted=True) is None
-    profile.add_page("page-c", {line_key(shared)})
-    verdict = rule.verdict(profile, shared, 5, page_counted=True)
+    assert rule.verdict(profile, shared, 6, page_counted=True) is None
+    profile.add_page("page-c", page("c"), page("c"))
+    verdict = rule.verdict(profile, shared, 6, page_counted=True)
     assert verdict[0] == "site.recurring" and "2 of 2 other pages" in verdict[1]
+
+
+def test_copies_of_one_article_do_not_make_its_body_the_sites_chrome(tmp_path):
+    inputs = tmp_path / "site"
+    inputs.mkdir()
+    article = (SEEDS / "003_3ee7487b8204e483.txt").read_text("utf-8")
+    for n in range(4):  # the same story saved four times, with a different top bar each
+        (inputs / f"copy{n}.txt").write_text(f"Edition {n} of the day\n" + article, "utf-8")
+    out = tmp_path / "out"
+    run([str(inputs)], out, Options(doc_time_limit=0))
+    profile = ProfileStore(out / ".pipeline").get(str(inputs))
+    assert len(profile.pages) == 1 and len(profile.copies) == 3
+    gold = (DATA / "gold" / "seeds" / "003_3ee7487b8204e483.txt").read_text("utf-8")
+    assert (out / "copy0.txt").read_text("utf-8") == gold
+    for n in range(4):
+        assert "site.recurring" not in json.loads((out / f"copy{n}.json").read_text("utf-8"))["rules"]
 
 
 def test_site_learning_can_be_turned_off(tmp_path):
