@@ -36,15 +36,22 @@ def mark_duplicates(result: Classification, title: str | None) -> None:
 
     # A long line whose word 4-grams all come from other kept lines is the article
     # repeated as one paragraph (news-stream copy); the parts it repeats stay.
+    # "Other kept lines" are the shorter ones; lines removed here are never shorter than
+    # the lines checked after them, so one index of each 4-gram's shortest kept line
+    # answers every check (instead of comparing all pairs of lines).
+    shortest: dict[tuple[str, ...], int] = {}
+    for m in kept:
+        size = len(tokens[m])
+        for shingle in _shingles(tokens[m], 4):
+            if size < shortest.get(shingle, size + 1):
+                shortest[shingle] = size
     for n in sorted(kept + relabel, key=lambda n: -len(tokens[n])):
         if n == anchor or len(tokens[n]) < 30 or not result.decisions[n].keep and not result.decisions[n].rule.startswith("position."):
             continue
         own = _shingles(tokens[n], 4)
-        others = set()
-        for m in result.kept_numbers():
-            if m != n and len(tokens.get(m, ())) < len(tokens[n]):
-                others |= _shingles(tokens[m], 4)
-        if own and len(own & others) >= 0.8 * len(own):
+        size = len(tokens[n])
+        repeated = sum(1 for shingle in own if shortest.get(shingle, size) < size)
+        if own and repeated >= 0.8 * len(own):
             result.decide(n, False, "dup.body_repeat", "repeats the article's paragraphs (news-stream copy)")
 
     # Exact repeats and short lines nearly contained in a longer kept line.
@@ -57,13 +64,26 @@ def mark_duplicates(result: Classification, title: str | None) -> None:
             continue
         seen.setdefault(key, n)
     kept = result.kept_numbers()
+    # Which kept lines hold each word 3-gram: a line is compared only with the lines it
+    # shares 3-grams with, the first (in line order) that still qualifies wins.
+    holders: dict[tuple[str, ...], list[int]] = {}
+    shingles3 = {}
+    for m in kept:
+        shingles3[m] = _shingles(tokens[m], 3)
+        for shingle in shingles3[m]:
+            holders.setdefault(shingle, []).append(m)
     for n in kept:
         if n == anchor or not 5 <= len(tokens[n]) <= 60:
             continue
-        own = _shingles(tokens[n], 3)
-        for m in kept:
-            if m == n or len(tokens[m]) <= len(tokens[n]) or not result.decisions[m].keep:
+        own = shingles3[n]
+        shared: dict[int, int] = {}
+        for shingle in own:
+            for m in holders[shingle]:
+                shared[m] = shared.get(m, 0) + 1
+        size = len(tokens[n])
+        for m in sorted(shared):
+            if m == n or len(tokens[m]) <= size or not result.decisions[m].keep:
                 continue
-            if len(own & _shingles(tokens[m], 3)) >= 0.8 * len(own):
+            if shared[m] >= 0.8 * len(own):
                 result.decide(n, False, "dup.near", f"nearly repeats a sentence of line {m} (caption or pull quote)")
                 break
