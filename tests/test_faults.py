@@ -183,11 +183,11 @@ def test_pathological_long_lines_clean_in_linear_time(tmp_path):
 
 
 def slow_page() -> bytes:
-    """A real page that takes minutes to clean: thousands of distinct prose lines make
-    the in-page near-duplicate search compare every pair of lines."""
+    """A real page that takes tens of seconds to clean: 60,000 distinct prose lines
+    (about 10 MB, under the input size limit) through every step."""
     rng = random.Random(0)
     vocab = ["the", "of", "and", "a", "to", "in", "is", "was", "said", "market", "minister", "city"] + [f"w{i}" for i in range(3000)]
-    lines = [" ".join(rng.choice(vocab) for _ in range(rng.randint(12, 50))) + "." for _ in range(3000)]
+    lines = [" ".join(rng.choices(vocab, k=rng.randint(12, 50))) + "." for _ in range(60000)]
     return "\n\n".join(lines).encode()
 
 
@@ -207,6 +207,48 @@ def test_a_page_over_the_time_limit_is_rejected_and_the_batch_goes_on(tmp_path):
     assert not (out / "b_slow.txt").exists()
     assert not list(out.glob(".*.tmp"))
     assert summary.rejected == 1 and summary.cleaned == 2
+
+
+def test_one_worker_cleans_batch_after_batch_and_is_replaced_after_a_stopped_page(tmp_path):
+    """The time-limit worker is started once per calling thread and fed every batch; a
+    page over the limit kills it, and the next batch gets a fresh one."""
+    import threading
+
+    from pipeline import guard
+
+    inputs = tmp_path / "in"
+    for name, data in (("a", seed_bytes()), ("b", seed_bytes(EXCERPT)), ("c_slow", slow_page()), ("d", seed_bytes())):
+        (inputs / name).mkdir(parents=True)
+        (inputs / name / f"{name}.txt").write_bytes(data)
+    out = tmp_path / "out"
+    options = Options(doc_time_limit=3)
+    [a] = process_batch(discover([str(inputs / "a")]), out, options)
+    first = guard._local.worker.process
+    [b] = process_batch(discover([str(inputs / "b")]), out, options)
+    assert guard._local.worker.process is first and first.poll() is None
+    assert a.status == b.status == "cleaned"
+    [slow] = process_batch(discover([str(inputs / "c_slow")]), out, options)
+    assert slow.status == "rejected" and "per-document time limit of 3 s" in slow.reason
+    assert first.poll() is not None, "the worker running the page over the limit was stopped"
+    [d] = process_batch(discover([str(inputs / "d")]), out, options)
+    assert d.status == "cleaned" and guard._local.worker.process is not first
+    assert (out / "d.txt").read_text("utf-8") == gold()
+
+    # Another thread gets its own worker, which ends with the thread.
+    seen = {}
+
+    def other_thread():
+        process_batch(discover([str(inputs / "a")]), out, options)
+        seen["process"] = guard._local.worker.process
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    import gc
+
+    gc.collect()
+    assert seen["process"] is not guard._local.worker.process
+    assert seen["process"].wait(10) is not None
 
 
 def test_a_file_that_vanishes_during_the_run_is_rejected(tmp_path):
