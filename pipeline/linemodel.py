@@ -1,0 +1,498 @@
+"""Line classifier for plain-text page dumps: article body vs. page chrome.
+
+Gradient-boosted tree ensembles (trained offline with scikit-learn, see
+training/train_line_model.py) are stored as plain JSON in data/line_model.json and walked
+here in pure Python, so the runtime needs only the standard library and jusText (for its
+stoplists).
+
+Stage 1 scores every non-blank line from its own shape (length, stopword density,
+punctuation, casing, separators, ...) and from its neighbourhood (the blank-line-delimited
+run it sits in, nearby lines, distance to the page's densest stretch of prose, templated
+repeats and time stamps around it).  An optional stacked stage 2 re-scores lines from their
+neighbours' stage-1 probabilities; it is used only if the model file contains it (it did not
+improve site-grouped cross-validation, so the shipped model is stage 1 alone).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["LineScore", "score_lines", "line_features", "FEATURES", "STAGE2_FEATURES", "load_model"]
+
+MODEL_PATH = Path(__file__).with_name("data") / "line_model.json"
+
+
+@dataclass(frozen=True)
+class LineScore:
+    body_prob: float          # probability the line is article body
+    reasons: tuple[str, ...]  # 1-3 short human-readable top contributing signals
+
+
+# ----------------------------------------------------------------------------- language
+# ISO 639-1 -> jusText stoplist name (only those jusText ships).
+_ISO_TO_STOPLIST = {
+    "af": "Afrikaans", "sq": "Albanian", "ar": "Arabic", "hy": "Armenian", "az": "Azerbaijani",
+    "eu": "Basque", "be": "Belarusian", "bn": "Bengali", "bs": "Bosnian", "br": "Breton",
+    "bg": "Bulgarian", "ca": "Catalan", "hr": "Croatian", "cs": "Czech", "da": "Danish",
+    "nl": "Dutch", "en": "English", "eo": "Esperanto", "et": "Estonian", "fi": "Finnish",
+    "fr": "French", "gl": "Galician", "ka": "Georgian", "de": "German", "el": "Greek",
+    "gu": "Gujarati", "ht": "Haitian", "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian",
+    "is": "Icelandic", "io": "Ido", "ig": "Igbo", "id": "Indonesian", "ga": "Irish",
+    "it": "Italian", "jv": "Javanese", "kn": "Kannada", "kk": "Kazakh", "ko": "Korean",
+    "ku": "Kurdish", "ky": "Kyrgyz", "la": "Latin", "lv": "Latvian", "lt": "Lithuanian",
+    "lb": "Luxembourgish", "mk": "Macedonian", "ms": "Malay", "ml": "Malayalam", "mt": "Maltese",
+    "mr": "Marathi", "ne": "Nepali", "no": "Norwegian_Bokmal", "nb": "Norwegian_Bokmal",
+    "nn": "Norwegian_Nynorsk", "oc": "Occitan", "fa": "Persian", "pl": "Polish",
+    "pt": "Portuguese", "qu": "Quechua", "ro": "Romanian", "ru": "Russian", "sr": "Serbian",
+    "sk": "Slovak", "sl": "Slovenian", "es": "Spanish", "su": "Sundanese", "sw": "Swahili",
+    "sv": "Swedish", "tl": "Tagalog", "ta": "Tamil", "te": "Telugu", "tr": "Turkish",
+    "tk": "Turkmen", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek", "vi": "Vietnamese",
+    "cy": "Welsh", "fy": "West_Frisian", "yo": "Yoruba",
+}
+# Candidates tried when the language is unknown (cheap: set look-ups over the page's words).
+_GUESS_LANGS = ("en", "es", "pt", "fr", "de", "it", "nl", "ru", "pl", "id", "tr", "sv", "uk", "cs")
+
+# Japanese / Chinese have no jusText stoplist and no spaces: grammatical particles and
+# function characters play the role of stopwords.  Korean uses the jusText list (it has
+# spaces) plus its particles, see _stop_density.
+_CJK_FUNC = set("のはがをにでとたしてもなるいうからまですこれそれあやへ的了是在和有我这个们不也就都而与及其之为")
+_CJK_END = "。！？"
+
+
+@lru_cache(maxsize=64)
+def _stoplist(name: str) -> frozenset:
+    try:
+        import justext
+        return frozenset(w.lower() for w in justext.get_stoplist(name))
+    except Exception:  # unknown name or jusText missing: degrade to "no stopwords"
+        return frozenset()
+
+
+def _pick_stoplist(language, words_lower) -> frozenset:
+    if language:
+        name = _ISO_TO_STOPLIST.get(language.split("-")[0].lower())
+        return _stoplist(name) if name else frozenset()
+    best, best_hits = frozenset(), 0
+    sample = words_lower[:3000]
+    for code in _GUESS_LANGS:
+        sl = _stoplist(_ISO_TO_STOPLIST[code])
+        hits = sum(1 for w in sample if w in sl)
+        if hits > best_hits:
+            best, best_hits = sl, hits
+    return best
+
+
+# ----------------------------------------------------------------------------- features
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|(?:^|\s)@\w+|\.(?:com|org|net|co\.uk)\b", re.I)
+_DATEISH = re.compile(
+    r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
+    r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:19|20)\d{2}\b|\d+\s*(?:min|mins|minutes|hours?|days?)\b", re.I)
+_SEPS = re.compile(r"\s[|/•·»>]+\s|>>|\|")
+_BULLET = re.compile(r"^(?:[-*•·▪●◦–—>]+|\d{1,3}[.)])\s+")
+_END_PUNCT = set(".!?…" + _CJK_END)
+_TRAIL = "\"'”’»)]}*  "
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
+
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s).translate(_QUOTES)
+    s = _BULLET.sub("", re.sub(r"\s+", " ", s).strip())
+    return s.casefold()
+
+
+# Per-line shape features (index order matters: the model refers to features by index).
+_LINE_FEATS = [
+    "log_chars", "n_words", "log_words", "stop_density", "stop_count", "end_punct", "end_colon",
+    "n_sentences", "comma_rate", "title_ratio", "upper_ratio", "digit_ratio", "alpha_ratio",
+    "n_separators", "urlish", "bullet", "dateish", "cjk_ratio", "repeat_count",
+    "contains_long_line", "contained_in_long_line", "avg_word_len", "first_char_lower",
+    "has_copyright", "good",
+]
+_CTX_FEATS = [
+    "pos_rel", "pos_words_rel", "blank_before", "blank_after", "run_len", "run_pos_rel",
+    "run_mean_words", "run_short_share", "run_good_share",
+    "prev1_words", "prev1_stop", "prev1_end", "prev2_words", "next1_words", "next1_stop",
+    "next1_end", "next2_words",
+    "win5_mean_logw", "win5_stop", "win5_good", "win15_good", "win15_short",
+    "in_main", "dist_main", "main_share", "before_first_good", "after_last_good",
+    "dist_good", "doc_lines", "doc_good_share", "doc_words_log",
+    "shape_repeat", "win10_shape_rep", "win10_dateish",
+]
+FEATURES = _LINE_FEATS + _CTX_FEATS
+_S2_FEATS = [
+    "p_self", "p_prev1", "p_prev2", "p_next1", "p_next2", "p_win3", "p_win10", "p_win10_w",
+    "p_run_mean", "p_run_max", "p_in_region", "p_dist_region", "p_before_max", "p_after_max",
+]
+# Stage 2 sees a compact subset of the line's own shape plus the neighbours' stage-1
+# probabilities: with every stage-1 feature it mostly re-learnt stage 1 and overfitted.
+_S2_BASE = ["log_words", "stop_density", "end_punct", "title_ratio", "good", "blank_before",
+            "blank_after", "run_len", "repeat_count", "contains_long_line", "shape_repeat", "pos_rel"]
+STAGE2_FEATURES = _S2_BASE + _S2_FEATS
+
+NAN = float("nan")
+
+
+def _line_shape(s: str, stop: frozenset) -> list:
+    words = _WORD.findall(s)
+    n_cjk = len(_CJK.findall(s))
+    cjk_ratio = n_cjk / max(1, len(s))
+    # CJK runs count as one "word" per ~2 characters so length features stay comparable.
+    latin_words = [w for w in words if not _CJK.search(w)]
+    n_words = len(latin_words) + n_cjk / 2.0
+    low = [w.lower() for w in latin_words]
+    n_stop = sum(1 for w in low if w in stop)
+    if n_cjk > len(s) * 0.3:
+        # function characters per CJK char, scaled to be on a par with European stop densities
+        n_func = sum(1 for ch in s if ch in _CJK_FUNC)
+        stop_density = min(1.0, 2.5 * n_func / max(1, n_cjk))
+        n_stop = n_stop + n_func
+    elif stop and low:
+        stop_density = n_stop / len(low)
+    else:
+        stop_density = NAN
+    t = s.rstrip(_TRAIL)
+    end = t[-1:] if t else ""
+    letters = [c for c in s if c.isalpha()]
+    n_letters = len(letters)
+    nonspace = sum(1 for c in s if not c.isspace()) or 1
+    alpha_words = [w for w in latin_words if w[:1].isalpha()]
+    title = sum(1 for w in alpha_words if w[:1].isupper()) / len(alpha_words) if alpha_words else NAN
+    upper = sum(1 for c in letters if c.isupper()) / n_letters if n_letters else 0.0
+    digits = sum(1 for c in s if c.isdigit())
+    n_sent = len(re.findall(r"[.!?。！？][\"'”’)]?(?:\s|$)", s))
+    good = 1.0 if (n_words >= 10 and (stop_density != stop_density or stop_density >= 0.2)
+                   and (end in _END_PUNCT or n_words >= 25)) else 0.0
+    return [
+        math.log1p(len(s)), n_words, math.log1p(n_words), stop_density, n_stop,
+        1.0 if end in _END_PUNCT else 0.0, 1.0 if end == ":" else 0.0,
+        n_sent, s.count(",") / max(1.0, n_words), title, upper, digits / nonspace,
+        n_letters / nonspace, len(_SEPS.findall(s)), 1.0 if _URLISH.search(s) else 0.0,
+        1.0 if _BULLET.match(s) else 0.0, len(_DATEISH.findall(s)), cjk_ratio,
+        0.0, 0.0, 0.0,  # repeat / containment, filled at document level
+        (sum(len(w) for w in latin_words) / len(latin_words)) if latin_words else NAN,
+        1.0 if s[:1].islower() else 0.0, 1.0 if ("©" in s or "(c)" in s.lower()) else 0.0,
+        good,
+    ]
+
+
+_I = {name: i for i, name in enumerate(FEATURES)}
+_S2_IDX = [_I[f] for f in _S2_BASE]
+
+
+def _max_subarray(vals):
+    """Kadane: (start, end) inclusive of the best-scoring contiguous stretch, or None."""
+    best, best_span, cur, cur_start = 0.0, None, 0.0, 0
+    for k, v in enumerate(vals):
+        if cur <= 0:
+            cur, cur_start = v, k
+        else:
+            cur += v
+        if cur > best:
+            best, best_span = cur, (cur_start, k)
+    return best_span
+
+
+def _dist_to_span(k, span):
+    if span is None:
+        return 50.0
+    if span[0] <= k <= span[1]:
+        return 0.0
+    return float(span[0] - k if k < span[0] else k - span[1])
+
+
+def line_features(lines: list[str], language: str | None):
+    """Feature rows for the non-blank lines: returns (indices, rows)."""
+    idx = [i for i, ln in enumerate(lines) if ln.strip()]
+    texts = [lines[i].strip() for i in idx]
+    n = len(texts)
+    if n == 0:
+        return idx, []
+    all_words = [w.lower() for t in texts for w in _WORD.findall(t)]
+    stop = _pick_stoplist(language, all_words)
+    rows = [_line_shape(t, stop) for t in texts]
+
+    # repeats and containment (teasers that repeat the lead, duplicated article copies)
+    norms = [_norm(t) for t in texts]
+    counts = {}
+    for s in norms:
+        counts[s] = counts.get(s, 0) + 1
+    long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
+    for k, s in enumerate(norms):
+        rows[k][_I["repeat_count"]] = counts[s] - 1
+    # digit-masked repeats catch templated chrome: "Rating: 17 Votes", "2 days ago at 07:51 am"
+    shapes = [re.sub(r"\d+", "0", s) for s in norms]
+    shape_counts = {}
+    for s in shapes:
+        shape_counts[s] = shape_counts.get(s, 0) + 1
+    shape_rep = [float(shape_counts[s] - 1) for s in shapes]
+    datey = [1.0 if r[_I["dateish"]] > 0 and r[_I["n_words"]] <= 8 else 0.0 for r in rows]
+    for a in long_ids:
+        for b in long_ids:
+            if a != b and len(norms[b]) > len(norms[a]) and norms[a] in norms[b]:
+                rows[a][_I["contained_in_long_line"]] = 1.0
+                rows[b][_I["contains_long_line"]] = 1.0
+
+    words = [r[_I["n_words"]] for r in rows]
+    stopd = [r[_I["stop_density"]] for r in rows]
+    endp = [r[_I["end_punct"]] for r in rows]
+    good = [r[_I["good"]] for r in rows]
+    total_words = sum(words) or 1.0
+    cum = 0.0
+
+    # runs of consecutive non-blank raw lines (menus, teaser lists, ...)
+    run_id, runs = [], []
+    prev_raw = None
+    for k, i in enumerate(idx):
+        if prev_raw is None or i != prev_raw + 1:
+            runs.append([])
+        runs[-1].append(k)
+        run_id.append(len(runs) - 1)
+        prev_raw = i
+    run_stats = []
+    for r in runs:
+        ws = [words[k] for k in r]
+        run_stats.append((len(r), sum(ws) / len(ws), sum(1 for w in ws if w <= 4) / len(ws),
+                          sum(good[k] for k in r) / len(r)))
+
+    # the page's main stretch of prose: good lines score their length, others a penalty
+    span = _max_subarray([words[k] if good[k] else -(2.0 + 0.5 * min(words[k], 20)) for k in range(n)])
+    main_words = sum(words[span[0]:span[1] + 1]) if span else 0.0
+    good_ids = [k for k in range(n) if good[k]]
+    first_good = good_ids[0] if good_ids else n
+    last_good = good_ids[-1] if good_ids else -1
+    doc_good = len(good_ids) / n
+
+    def nb(k, off, arr, default):
+        j = k + off
+        return arr[j] if 0 <= j < n else default
+
+    nearest_good = [50.0] * n
+    last = None
+    for k in range(n):
+        if good[k]:
+            last = k
+        if last is not None:
+            nearest_good[k] = float(k - last)
+    last = None
+    for k in range(n - 1, -1, -1):
+        if good[k]:
+            last = k
+        if last is not None:
+            nearest_good[k] = min(nearest_good[k], float(last - k))
+
+    logw = [math.log1p(w) for w in words]
+    for k in range(n):
+        i = idx[k]
+        rl, rmean, rshort, rgood = run_stats[run_id[k]]
+        r = runs[run_id[k]]
+        lo5, hi5 = max(0, k - 5), min(n, k + 6)
+        lo15, hi15 = max(0, k - 15), min(n, k + 16)
+        lo10, hi10 = max(0, k - 10), min(n, k + 11)
+        sd5 = [x for x in stopd[lo5:hi5] if x == x]
+        ctx = [
+            k / n, cum / total_words,
+            1.0 if i == 0 or not lines[i - 1].strip() else 0.0,
+            1.0 if i == len(lines) - 1 or not lines[i + 1].strip() else 0.0,
+            math.log1p(rl), (k - r[0]) / max(1, rl - 1) if rl > 1 else 0.0, rmean, rshort, rgood,
+            nb(k, -1, words, -1.0), nb(k, -1, stopd, NAN), nb(k, -1, endp, -1.0), nb(k, -2, words, -1.0),
+            nb(k, 1, words, -1.0), nb(k, 1, stopd, NAN), nb(k, 1, endp, -1.0), nb(k, 2, words, -1.0),
+            sum(logw[lo5:hi5]) / (hi5 - lo5), (sum(sd5) / len(sd5)) if sd5 else NAN,
+            sum(good[lo5:hi5]) / (hi5 - lo5), sum(good[lo15:hi15]) / (hi15 - lo15),
+            sum(1 for w in words[lo15:hi15] if w <= 4) / (hi15 - lo15),
+            1.0 if span and span[0] <= k <= span[1] else 0.0, math.log1p(_dist_to_span(k, span)),
+            main_words / total_words, 1.0 if k < first_good else 0.0, 1.0 if k > last_good else 0.0,
+            math.log1p(nearest_good[k]), math.log1p(n), doc_good, math.log1p(total_words),
+            math.log1p(shape_rep[k]), sum(1 for x in shape_rep[lo10:hi10] if x > 0) / (hi10 - lo10),
+            sum(datey[lo10:hi10]) / (hi10 - lo10),
+        ]
+        cum += words[k]
+        rows[k].extend(ctx)
+    return idx, rows
+
+
+def stage2_features(rows, idx, probs):
+    """Append neighbours' stage-1 probabilities to each row (returns new rows)."""
+    n = len(rows)
+    words = [r[_I["n_words"]] for r in rows]
+    run_of = []
+    run = 0
+    for k in range(n):
+        if k > 0 and idx[k] != idx[k - 1] + 1:
+            run += 1
+        run_of.append(run)
+    run_members = {}
+    for k, r in enumerate(run_of):
+        run_members.setdefault(r, []).append(k)
+    span = _max_subarray([(p - 0.5) * (1.0 + w) for p, w in zip(probs, words)])
+
+    def at(j):
+        return probs[j] if 0 <= j < n else -1.0
+
+    out = []
+    for k in range(n):
+        lo3, hi3 = max(0, k - 3), min(n, k + 4)
+        lo10, hi10 = max(0, k - 10), min(n, k + 11)
+        wsum = sum(words[lo10:hi10]) or 1.0
+        mem = run_members[run_of[k]]
+        before = probs[max(0, k - 3):k]
+        after = probs[k + 1:k + 4]
+        out.append([rows[k][j] for j in _S2_IDX] + [
+            probs[k], at(k - 1), at(k - 2), at(k + 1), at(k + 2),
+            sum(probs[lo3:hi3]) / (hi3 - lo3), sum(probs[lo10:hi10]) / (hi10 - lo10),
+            sum(p * w for p, w in zip(probs[lo10:hi10], words[lo10:hi10])) / wsum,
+            sum(probs[j] for j in mem) / len(mem), max(probs[j] for j in mem),
+            1.0 if span and span[0] <= k <= span[1] else 0.0, math.log1p(_dist_to_span(k, span)),
+            max(before) if before else -1.0, max(after) if after else -1.0,
+        ])
+    return out
+
+
+# ----------------------------------------------------------------------------- model
+class _Forest:
+    """Boosted trees exported from sklearn's HistGradientBoostingClassifier.
+
+    Each tree is a list of nodes: [feature, threshold, missing_left, left, right, value] for
+    splits and [-1, value] for leaves; `value` on split nodes is the count-weighted mean of the
+    subtree, used to attribute the score to features (Saabas-style) for the reasons.
+    """
+
+    def __init__(self, spec):
+        self.baseline = float(spec["baseline"])
+        self.trees = spec["trees"]
+
+    def raw(self, x, contrib=None):
+        total = self.baseline
+        for tree in self.trees:
+            node = tree[0]
+            while node[0] >= 0:
+                v = x[node[0]]
+                go_left = node[2] if v != v else v <= node[1]
+                nxt = tree[node[3] if go_left else node[4]]
+                if contrib is not None:
+                    contrib[node[0]] = contrib.get(node[0], 0.0) + nxt[-1] - node[-1]
+                node = nxt
+            total += node[-1]
+        return total
+
+
+def _sigmoid(z):
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@lru_cache(maxsize=4)
+def load_model(path: str | None = None):
+    spec = json.loads(Path(path or MODEL_PATH).read_text(encoding="utf-8"))
+    if spec["features"] != FEATURES or ("stage2" in spec and spec["stage2_features"] != STAGE2_FEATURES):
+        raise ValueError("line model was trained with a different feature set; retrain it")
+    return {"stage1": _Forest(spec["stage1"]),
+            "stage2": _Forest(spec["stage2"]) if "stage2" in spec else None,
+            "threshold": float(spec["threshold"])}
+
+
+# Human-readable phrases per feature: (text when it pushes towards body, towards chrome).
+_REASON = {
+    "log_chars": ("long line", "short line"), "n_words": ("many words", "few words"),
+    "log_words": ("many words", "few words"),
+    "stop_density": ("prose-like stopword density", "few stopwords"),
+    "stop_count": ("many stopwords", "few stopwords"),
+    "end_punct": ("ends like a sentence", "no sentence-final punctuation"),
+    "end_colon": ("ends with a colon", "ends with a colon"),
+    "n_sentences": ("several sentences", "no full sentence"),
+    "comma_rate": ("commas like running text", "comma pattern unlike prose"),
+    "title_ratio": ("sentence case", "title-case line"), "upper_ratio": ("normal casing", "upper-case heavy"),
+    "digit_ratio": ("few digits", "digit/date heavy"), "alpha_ratio": ("mostly letters", "many symbols"),
+    "n_separators": ("no separators", "separator characters (| / • >)"),
+    "urlish": ("no link/handle", "link, e-mail or handle"), "bullet": ("list item", "list marker"),
+    "dateish": ("no date/time", "date or time stamp"), "cjk_ratio": ("CJK text", "CJK share"),
+    "repeat_count": ("unique on the page", "text repeated on the page"),
+    "contains_long_line": ("unique paragraph", "repeats another paragraph (teaser/copy)"),
+    "contained_in_long_line": ("unique paragraph", "repeated inside another line"),
+    "avg_word_len": ("typical word length", "atypical word length"),
+    "first_char_lower": ("starts lower-case", "starts upper-case"),
+    "has_copyright": ("no copyright sign", "copyright notice"),
+    "shape_repeat": ("not a repeated template", "templated line repeated on the page"),
+    "win10_shape_rep": ("few templated lines around", "among templated/repeated lines"),
+    "win10_dateish": ("few time stamps around", "among time stamps (list/comments)"),
+    "good": ("prose-like line", "not a prose line"),
+    "pos_rel": ("position in the page", "near the page edge"),
+    "pos_words_rel": ("position in the page", "near the page edge"),
+    "blank_before": ("set off as a paragraph", "glued to the line above"),
+    "blank_after": ("set off as a paragraph", "glued to the line below"),
+    "run_len": ("stand-alone paragraph", "inside a run of consecutive lines"),
+    "run_pos_rel": ("position in its block", "position in its block"),
+    "run_mean_words": ("block of long lines", "inside a run of menu-like lines"),
+    "run_short_share": ("block of long lines", "inside a run of menu-like lines"),
+    "run_good_share": ("block of prose", "block without prose"),
+    "prev1_words": ("previous line is long", "previous line is short"),
+    "prev1_stop": ("previous line is prose", "previous line is not prose"),
+    "prev1_end": ("previous line is a sentence", "previous line is not a sentence"),
+    "prev2_words": ("lines above are long", "lines above are short"),
+    "next1_words": ("followed by a long line", "followed by a short line"),
+    "next1_stop": ("followed by prose", "not followed by prose"),
+    "next1_end": ("followed by a sentence", "not followed by a sentence"),
+    "next2_words": ("lines below are long", "lines below are short"),
+    "win5_mean_logw": ("long lines around", "short lines around"),
+    "win5_stop": ("prose around", "no prose around"), "win5_good": ("prose around", "no prose around"),
+    "win15_good": ("in a prose region", "far from prose"), "win15_short": ("few short lines around", "many short lines around"),
+    "in_main": ("inside the main text block", "outside the main text block"),
+    "dist_main": ("close to the main text block", "far from the main text block"),
+    # page-level features shift the whole page's scores; they explain no single line
+    "main_share": None, "doc_lines": None, "doc_good_share": None, "doc_words_log": None,
+    "before_first_good": ("after the first paragraph", "before the first paragraph"),
+    "after_last_good": ("before the last paragraph", "after the last paragraph"),
+    "dist_good": ("next to prose", "far from prose"),
+    "p_self": ("looks like body on its own", "looks like chrome on its own"),
+    "p_prev1": ("line above is body", "line above is chrome"), "p_prev2": ("lines above are body", "lines above are chrome"),
+    "p_next1": ("line below is body", "line below is chrome"), "p_next2": ("lines below are body", "lines below are chrome"),
+    "p_win3": ("neighbours are body", "neighbours are chrome"), "p_win10": ("surrounded by body", "surrounded by chrome"),
+    "p_win10_w": ("surrounded by body", "surrounded by chrome"),
+    "p_run_mean": ("its block is body", "its block is chrome"), "p_run_max": ("its block has body", "its block has no body"),
+    "p_in_region": ("inside the article region", "outside the article region"),
+    "p_dist_region": ("close to the article region", "far from the article region"),
+    "p_before_max": ("body just above", "no body just above"), "p_after_max": ("body just below (heading?)", "no body just below"),
+}
+
+
+def score_lines(lines: list[str], language: str | None, model_path: str | None = None) -> list[LineScore]:
+    """One LineScore per input line (blank lines: probability 0, reason "blank")."""
+    out = [LineScore(0.0, ("blank",))] * len(lines)
+    idx, rows = line_features(lines, language)
+    if not idx:
+        return list(out)
+    m = load_model(model_path)
+    if m["stage2"] is None:
+        final, names, feats = m["stage1"], FEATURES, rows
+    else:
+        p1 = [_sigmoid(m["stage1"].raw(r)) for r in rows]
+        final, names, feats = m["stage2"], STAGE2_FEATURES, stage2_features(rows, idx, p1)
+    out = list(out)
+    for k, i in enumerate(idx):
+        contrib = {}
+        p = _sigmoid(final.raw(feats[k], contrib))
+        body = p >= m["threshold"]
+        ranked = sorted(((v, f) for f, v in contrib.items() if (v > 0) == body and v != 0),
+                        key=lambda t: (-abs(t[0]), t[1]))
+        reasons = []
+        for _v, f in ranked:
+            pair = _REASON.get(names[f], (names[f], names[f]))
+            if pair is None:
+                continue
+            phrase = pair[0 if body else 1]
+            if phrase not in reasons:
+                reasons.append(phrase)
+            if len(reasons) == 3:
+                break
+        out[i] = LineScore(round(p, 6), tuple(reasons) or (("body",) if body else ("chrome",)))
+    return out

@@ -1,0 +1,293 @@
+#!/usr/bin/env python3
+"""Train the two-stage line classifier and export it to pipeline/data/line_model.json.
+
+    python training/train_line_model.py [DEV_DIR] [--out pipeline/data/line_model.json]
+
+DEV_DIR defaults to ../shared/eval/dev relative to the repository root; the scorer is taken
+from DEV_DIR/../score.py.  Prints site-grouped cross-validation figures (the honest number:
+folds split by URL host, the whole two-stage pipeline is refitted inside every fold, stage 2
+trained on inner out-of-fold stage-1 probabilities) and in-sample figures.
+Deterministic: sorted inputs, fixed seeds, single thread.
+"""
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # shared 2-core machine
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlparse
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))
+
+from align import label_lines, toks  # noqa: E402
+from pipeline import linemodel as lm  # noqa: E402
+
+N_FOLDS = 5
+PARAMS = dict(max_iter=150, learning_rate=0.12, max_leaf_nodes=31, min_samples_leaf=40,
+              l2_regularization=1.0, early_stopping=False, random_state=0)
+
+
+def host_of(url):
+    h = (urlparse(url or "").hostname or "").lower()
+    return h[4:] if h.startswith("www.") else h
+
+
+def fold_of(host, k=N_FOLDS, salt=""):
+    # stable across runs and machines (unlike hash())
+    return int(hashlib.md5((salt + host).encode()).hexdigest(), 16) % k
+
+
+def load(dev):
+    manifest = {}
+    for ln in (dev / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
+        if ln.strip():
+            row = json.loads(ln)
+            manifest[row["id"]] = row
+    docs = []
+    for doc_id in sorted(manifest):
+        row = manifest[doc_id]
+        lines = (dev / "text" / f"{doc_id}.txt").read_text(encoding="utf-8").split("\n")
+        gold = (dev / "gold" / f"{doc_id}.txt").read_text(encoding="utf-8")
+        labels, _ = label_lines(lines, gold)
+        idx, rows = lm.line_features(lines, row.get("language"))
+        docs.append(dict(id=doc_id, source=row["source"], host=host_of(row.get("url")), lines=lines,
+                         gold=gold, idx=idx, rows=rows, y=[labels[i] for i in idx],
+                         ntok=[len(toks(lines[i])) for i in idx], ngold=len(toks(gold))))
+    return docs
+
+
+def weights(doc):
+    # Token F1 is macro-averaged over pages: a line's cost is its share of the page's tokens.
+    # Normalise per page (mean 1 over the page's lines' tokens) and keep a floor so short lines
+    # (headings, which decide nothing token-wise but matter for the neighbours) still count.
+    tot = sum(doc["ntok"]) or 1
+    n = len(doc["ntok"]) or 1
+    return [0.2 + min(5.0, t * n / tot) for t in doc["ntok"]]
+
+
+def stack(docs, key):
+    return np.array([r for d in docs for r in d[key]], dtype=np.float64)
+
+
+def fit(docs, feats_key):
+    X = np.array([r for d in docs for r in d[feats_key]], dtype=np.float64)
+    y = np.array([v for d in docs for v in d["y"]])
+    w = np.array([v for d in docs for v in weights(d)])
+    clf = HistGradientBoostingClassifier(**PARAMS)
+    clf.fit(X, y, sample_weight=w)
+    return clf
+
+
+def predict(clf, docs, feats_key):
+    out = []
+    for d in docs:
+        if d[feats_key]:
+            out.append(list(clf.predict_proba(np.array(d[feats_key], dtype=np.float64))[:, 1]))
+        else:
+            out.append([])
+    return out
+
+
+def add_stage2(docs, probs, key="rows2"):
+    for d, p in zip(docs, probs):
+        d[key] = lm.stage2_features(d["rows"], d["idx"], p) if d["rows"] else []
+
+
+def oof_stage1(docs, k, salt):
+    """Out-of-fold stage-1 probabilities, folds grouped by host."""
+    probs = [None] * len(docs)
+    for f in range(k):
+        tr = [d for d in docs if fold_of(d["host"], k, salt) != f]
+        te_i = [i for i, d in enumerate(docs) if fold_of(d["host"], k, salt) == f]
+        if not te_i:
+            continue
+        clf = fit(tr, "rows")
+        for i, p in zip(te_i, predict(clf, [docs[i] for i in te_i], "rows")):
+            probs[i] = p
+    return probs
+
+
+def fit_pipeline(train_docs, inner_k, salt):
+    """Stage 1 on everything; stage 2 on inner out-of-fold stage-1 probabilities."""
+    inner = oof_stage1(train_docs, inner_k, salt)
+    add_stage2(train_docs, inner)
+    s1 = fit(train_docs, "rows")
+    s2 = fit(train_docs, "rows2")
+    return s1, s2
+
+
+def apply_pipeline(s1, s2, docs):
+    p1 = predict(s1, docs, "rows")
+    add_stage2(docs, p1, "rows2_test")
+    return p1, predict(s2, docs, "rows2_test")
+
+
+def doc_prf(doc, probs, thr, score):
+    kept = "\n".join(doc["lines"][i] for i, p in zip(doc["idx"], probs) if p >= thr)
+    o, npred, ng = score.token_counts(kept, doc["gold"])
+    return score.prf(o, npred, ng)
+
+
+def summary(docs, probs, thr, score):
+    res = {}
+    for src in sorted({d["source"] for d in docs}):
+        vals = [doc_prf(d, p, thr, score) for d, p in zip(docs, probs) if d["source"] == src]
+        res[src] = tuple(sum(v[i] for v in vals) / len(vals) for i in range(3))
+    return res
+
+
+def fmt(res):
+    return "  ".join(f"{s}: F1 {f:.3f} P {p:.3f} R {r:.3f}" for s, (p, r, f) in res.items())
+
+
+def pick_threshold(docs, probs, score):
+    # maximise the mean of the per-source macro F1s (sh is small but is the news case)
+    best = None
+    for t in [x / 100 for x in range(20, 81, 5)]:
+        res = summary(docs, probs, t, score)
+        val = sum(v[2] for v in res.values()) / len(res)
+        if best is None or val > best[0] + 1e-9:
+            best = (val, t)
+    return best[1]
+
+
+def export_forest(clf):
+    preds = clf._predictors
+    trees = []
+    for it in preds:
+        nodes = it[0].nodes
+        # count-weighted mean value of each subtree, for Saabas-style attributions
+        mean = [0.0] * len(nodes)
+
+        def fill(j):
+            nd = nodes[j]
+            if nd["is_leaf"]:
+                mean[j] = float(nd["value"])
+                return mean[j], int(nd["count"])
+            lv, lc = fill(int(nd["left"]))
+            rv, rc = fill(int(nd["right"]))
+            c = lc + rc
+            mean[j] = (lv * lc + rv * rc) / c if c else 0.0
+            return mean[j], c
+
+        fill(0)
+        out = []
+        for j, nd in enumerate(nodes):
+            if nd["is_leaf"]:
+                out.append([-1, round(float(nd["value"]), 7)])
+            else:
+                if nd["is_categorical"]:
+                    raise ValueError("categorical splits are not supported by the exporter")
+                out.append([int(nd["feature_idx"]), float(nd["num_threshold"]), int(nd["missing_go_to_left"]),
+                            int(nd["left"]), int(nd["right"]), round(mean[j], 7)])
+        trees.append(out)
+    return {"baseline": float(np.ravel(clf._baseline_prediction)[0]), "trees": trees}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dev", nargs="?", default=str(ROOT.parent / "shared" / "eval" / "dev"))
+    ap.add_argument("--out", default=str(ROOT / "pipeline" / "data" / "line_model.json"))
+    ap.add_argument("--seeds", default=str(ROOT.parent / "shared" / "seeds"))
+    ap.add_argument("--seeds-gold", default=str(ROOT.parent / "shared" / "gold" / "seeds"))
+    ap.add_argument("--no-cv", action="store_true", help="skip the grouped cross-validation")
+    ap.add_argument("--stage2", action="store_true",
+                    help="also train the stacked stage 2 (neighbours' stage-1 probabilities); it did "
+                         "not improve grouped CV, so it is off by default")
+    args = ap.parse_args()
+    dev = Path(args.dev)
+    sys.path.insert(0, str(dev.parent))
+    import score  # the shared scorer (tokens, prf)
+
+    t0 = time.time()
+    docs = load(dev)
+    n_lines = sum(len(d["idx"]) for d in docs)
+    print(f"loaded {len(docs)} pages, {n_lines} non-blank lines, "
+          f"{sum(sum(d['y']) for d in docs)} body; hosts {len({d['host'] for d in docs})}; {time.time() - t0:.0f}s")
+    oracle = summary(docs, [[float(v) for v in d["y"]] for d in docs], 0.5, score)
+    print("alignment ceiling (labels as predictions):", fmt(oracle))
+
+    # Stage-1 out-of-fold probabilities, grouped by host: the honest CV figure for stage 1,
+    # and (with --stage2) the training input of the stacked stage.
+    thr = 0.5
+    p1_oof = None
+    if args.stage2 or not args.no_cv:
+        p1_oof = oof_stage1(docs, N_FOLDS, salt="")
+        print(f"stage-1 out-of-fold done, {time.time() - t0:.0f}s", flush=True)
+    final_cv = p1_oof
+    if args.stage2:
+        add_stage2(docs, p1_oof)
+    if args.stage2 and not args.no_cv:
+        cv2 = [None] * len(docs)
+        for f in range(N_FOLDS):
+            tr = [d for d in docs if fold_of(d["host"]) != f]
+            te_i = [i for i, d in enumerate(docs) if fold_of(d["host"]) == f]
+            # stage 2 refitted per fold on the shared OOF stage-1 probabilities (the test pages'
+            # inputs are out-of-fold; the training pages' came from models that saw the test
+            # sites: a mild leak, in stage 2's favour)
+            s2f = fit(tr, "rows2")
+            for i, b in zip(te_i, predict(s2f, [docs[i] for i in te_i], "rows2")):
+                cv2[i] = b
+        final_cv = cv2
+        print(f"grouped CV by host, stage 1+2 @0.5: {fmt(summary(docs, cv2, 0.5, score))}")
+    if not args.no_cv:
+        print(f"grouped CV by host ({N_FOLDS} folds), stage 1 @0.5: {fmt(summary(docs, p1_oof, 0.5, score))}")
+        thr = pick_threshold(docs, final_cv, score)
+        print(f"grouped CV by host, shipped pipeline @{thr:.2f}: {fmt(summary(docs, final_cv, thr, score))}")
+
+    s1 = fit(docs, "rows")
+    spec = {"format": "hgb-trees-v1", "threshold": thr, "features": lm.FEATURES, "params": PARAMS,
+            "stage1": export_forest(s1)}
+    if args.stage2:
+        s2 = fit(docs, "rows2")
+        p1, p2 = apply_pipeline(s1, s2, docs)
+        spec.update(stage2_features=lm.STAGE2_FEATURES, stage2=export_forest(s2))
+    else:
+        p2 = predict(s1, docs, "rows")
+    print(f"in-sample @{thr:.2f}: {fmt(summary(docs, p2, thr, score))}")
+    # The seeds' gold lines must all be kept (the rule engine around the model relies on it):
+    # lower the threshold to the 0.05 grid step below the weakest seed gold line if needed.
+    seeds, sgold = Path(args.seeds), Path(args.seeds_gold)
+    if seeds.is_dir() and sgold.is_dir() and "stage2" not in spec:  # (stage-1-only check)
+        forest = lm._Forest(json.loads(json.dumps(spec["stage1"])))
+        weakest = 1.0
+        for path in sorted(seeds.glob("*.txt")):
+            meta = json.loads((sgold / f"{path.stem}.json").read_text(encoding="utf-8"))
+            lines = path.read_text(encoding="utf-8").split("\n")
+            idx, rows = lm.line_features(lines, meta.get("language"))
+            pos = {i: k for k, i in enumerate(idx)}
+            for n in meta.get("body_lines") or []:
+                weakest = min(weakest, lm._sigmoid(forest.raw(rows[pos[n - 1]])))
+        if weakest < thr:
+            thr = max(0.05, int(weakest * 20) / 20)
+            spec["threshold"] = thr
+            print(f"threshold lowered to {thr:.2f} to keep every seed gold line (weakest p={weakest:.3f})")
+            if final_cv is not None:
+                print(f"grouped CV by host, shipped pipeline @{thr:.2f}: {fmt(summary(docs, final_cv, thr, score))}")
+            print(f"in-sample @{thr:.2f}: {fmt(summary(docs, p2, thr, score))}")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB) in {time.time() - t0:.0f}s")
+
+    # the exported walker must agree with sklearn
+    lm.load_model.cache_clear()
+    m = lm.load_model(str(out))
+    d = next(d for d in docs if len(d["rows"]) > 50)
+    ref = s1.predict_proba(np.array(d["rows"]))[:, 1]
+    mine = [lm._sigmoid(m["stage1"].raw(r)) for r in d["rows"]]
+    print("export check (stage 1), max |diff| =", float(np.max(np.abs(ref - np.array(mine)))))
+
+
+if __name__ == "__main__":
+    main()
