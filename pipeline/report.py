@@ -171,20 +171,32 @@ def _bars(title: str, rows: list[tuple[str, int, str]], headers: tuple[str, str,
             f'<table><tr><th>{headers[0]}</th><th>{headers[1]}</th><th></th><th>{headers[2]}</th></tr>{body}</table></section>')
 
 
+def _load_document(out: Path, row: dict) -> dict:
+    meta = _read_json(out / f"{row['id']}.json") or {}
+    meta = {**meta, "id": row["id"], "status": row.get("status", meta.get("status")),
+            "reason": row.get("reason", meta.get("reason"))}
+    # A page rejected before cleaning has no site yet: its folder is its site.
+    meta["site"] = meta.get("site") or folder_of(meta.get("source") or row.get("source"))
+    return meta
+
+
+_BRIEF = ("id", "status", "reason", "site", "language", "title")
+
+
 def build_report(out_dir: str | Path) -> str:
     """The report page for an output folder, as a string."""
+    return "".join(report_parts(out_dir))
+
+
+def report_parts(out_dir: str | Path):
+    """The report page in pieces. The figures need every document, and so does the
+    list of every document's lines: each document's file is read once for the figures
+    (keeping a few fields) and again for its section, so memory does not grow with the
+    documents' lines (at 100,000 documents the page is hundreds of megabytes)."""
     out = Path(out_dir)
     rows = _read_index(out)
-    docs = []
-    for row in rows:
-        meta = _read_json(out / f"{row['id']}.json") or {}
-        meta = {**meta, "id": row["id"], "status": row.get("status", meta.get("status")),
-                "reason": row.get("reason", meta.get("reason"))}
-        # A page rejected before cleaning has no site yet: its folder is its site.
-        meta["site"] = meta.get("site") or folder_of(meta.get("source") or row.get("source"))
-        docs.append(meta)
-
-    statuses = Counter(d.get("status") or "unknown" for d in docs)
+    docs = []  # a few fields per document; the lines are counted, not kept
+    statuses: Counter = Counter()
     by_rule: Counter = Counter()
     rule_sources: dict[str, set[str]] = defaultdict(set)
     by_site: Counter = Counter()
@@ -192,7 +204,9 @@ def build_report(out_dir: str | Path) -> str:
     by_language: Counter = Counter()
     docs_by_language: Counter = Counter()
     removed_count = {}
-    for d in docs:
+    for row in rows:
+        d = _load_document(out, row)
+        statuses[d.get("status") or "unknown"] += 1
         removed = [r for r in d.get("removed") or [] if isinstance(r, dict)]
         removed_count[d["id"]] = len(removed)
         for r in removed:
@@ -205,9 +219,12 @@ def build_report(out_dir: str | Path) -> str:
         docs_by_site[site] += 1
         by_language[language] += len(removed)
         docs_by_language[language] += 1
+        brief = {key: d.get(key) for key in _BRIEF}
+        brief["lines_kept"] = len(d.get("lines_kept") or [])
+        docs.append(brief)
     rejected_reasons = Counter(d.get("reason") or "" for d in docs if d.get("status") == "rejected")
     total_removed = sum(removed_count.values())
-    total_kept = sum(len(d.get("lines_kept") or []) for d in docs)
+    total_kept = sum(d["lines_kept"] for d in docs)
 
     def ranked(counter: Counter) -> list[tuple[str, int]]:
         return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -255,17 +272,17 @@ def build_report(out_dir: str | Path) -> str:
     for d in top:
         parts.append(f'<tr><td><a href="#doc-{_e(d["id"])}">{_e(d["id"])}</a></td>'
                      f'<td class="st-{_e(d.get("status"))}">{_e(d.get("status"))}</td><td>{_e(d.get("site"))}</td>'
-                     f'<td class="n">{removed_count[d["id"]]:,}</td><td class="n">{len(d.get("lines_kept") or []):,}</td>'
+                     f'<td class="n">{removed_count[d["id"]]:,}</td><td class="n">{d["lines_kept"]:,}</td>'
                      f'<td>{_e(d.get("title"))}</td></tr>')
     parts.append("</table>")
 
     parts.append(f'<h2>Every document</h2><p><input id="filter" type="search" placeholder="filter by id, title, '
                  f'status, site, rule" aria-label="filter documents"> <span class="muted"><span id="shown">'
                  f'{len(docs)}</span> of {len(docs)} shown</span></p>')
-    for d in docs:
-        parts.append(_document(d, out, removed_count[d["id"]]))
-    parts.append(f"<script>{_JS}</script></body></html>\n")
-    return "".join(parts)
+    yield "".join(parts)
+    for row in rows:
+        yield _document(_load_document(out, row), out, removed_count[row["id"]])
+    yield f"<script>{_JS}</script></body></html>\n"
 
 
 def _document(d: dict, out: Path, removed: int) -> str:
@@ -305,5 +322,5 @@ def _document(d: dict, out: Path, removed: int) -> str:
 
 def write_report(out_dir: str | Path) -> Path:
     path = Path(out_dir) / "report.html"
-    write_atomic(path, build_report(out_dir))
+    write_atomic(path, report_parts(out_dir))
     return path
