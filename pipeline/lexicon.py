@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -55,14 +56,54 @@ class LexiconRule:
     starts_footer: bool
     family: str = "lexicon"  # "site" for rules of a [[sites]] entry
 
-    def matches(self, line: str, folded: str, words: int) -> bool:
+    def matches(self, line: str, folded: str, words: int, spaced: str | None = None) -> bool:
+        """`spaced`: the line case-folded, white space collapsed, leading punctuation off
+        (computed here when not given; Lexicon.match computes it once per line)."""
         if self.max_words is not None and words > self.max_words:
             return False
         if folded in self.exact:
             return True
-        if self.prefixes is not None and self.prefixes.match(" ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)):
-            return True
+        if self.prefixes is not None:
+            if spaced is None:
+                spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
+            if self.prefixes.match(spaced):
+                return True
+        if self.any_pattern is not None:
+            return self.any_pattern.search(line) is not None
         return any(p.search(line) for p in self.patterns)
+
+    @property
+    def any_pattern(self) -> re.Pattern | None:
+        return _any_pattern(self.patterns)
+
+
+_LEADING_FLAGS = re.compile(r"\(\?([imsx]+)\)")
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+_BACKREF = re.compile(r"\\(?:[0-9]|g<)")
+
+
+@lru_cache(maxsize=None)
+def _any_pattern(patterns: tuple[re.Pattern, ...]) -> re.Pattern | None:
+    """A rule's regexes as one alternation (one search instead of one per regex), when
+    that is sure to mean the same: each part a self-contained group, a leading global
+    flag made local to its part, no group numbers or names that would clash."""
+    if len(patterns) < 2:
+        return None
+    parts = []
+    for pattern in patterns:
+        source = pattern.pattern
+        if not isinstance(source, str) or pattern.groups or "(?P" in source or _BACKREF.search(source.replace("\\\\", "")):
+            return None  # groups or escapes we do not analyse: keep them apart
+        flags = _LEADING_FLAGS.match(source)
+        if flags:
+            source = f"(?{flags.group(1)}:{source[flags.end():]})"
+        if _GLOBAL_FLAGS.search(source):
+            return None
+        parts.append(f"(?:{source})")
+    try:
+        return re.compile("|".join(parts))
+    except re.error:
+        return None
 
 
 @dataclass(frozen=True)
@@ -196,7 +237,8 @@ class Lexicon:
     def match(self, line: str) -> LexiconMatch | None:
         folded = fold(line)
         words = len(_WORD.findall(line))
+        spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
         for rule in self.rules:
-            if rule.matches(line, folded, words):
+            if rule.matches(line, folded, words, spaced):
                 return LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer)
         return None

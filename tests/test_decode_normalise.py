@@ -137,3 +137,18 @@ def test_fast_language_detection_equals_langdetects_own():
                 except LangDetectException:
                     got = "no features"
                 assert got == expected
+
+
+def test_ftfy_skipped_only_where_it_changes_nothing():
+    """normalise skips ftfy on lines it cannot change: the result must be ftfy's own, on
+    real pages and on mojibake, entities, controls and decomposed accents."""
+    import ftfy
+
+    from conftest import PAGES, SEEDS
+    from pipeline.normalise import _FTFY, _fix_text
+
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt")) + sorted((PAGES / "text").glob("*.txt"))]
+    texts += ["plain line\nsÃ³ mojibake â€™ here\n&amp; entity\n<b> then &amp; again\n\x1b[0m esc\r\nCafe\u0301\n"
+              "ГўВЂВ\u201cx\nहिंदी में पढें\n한국어 기사\n\u0915\u093c nukta\nÃ©tÃ©\x85next"]
+    for text in texts:
+        assert _fix_text(text) == ftfy.fix_text(text, _FTFY)
