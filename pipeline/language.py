@@ -40,10 +40,30 @@ def script_of(ch: str) -> str | None:
     return "CJK" if first in ("HIRAGANA", "KATAKANA", "CJK") else first
 
 
+_ASCII = {c: None for c in range(128)}
+_ASCII_LETTERS = {c: None for c in range(128) if chr(c).isalpha()}
+
+
 def script_counts(text: str) -> Counter:
     """Letters per script, scripts in order of first appearance (ties are broken by that
     order). Counts distinct characters first (in C), then maps each distinct one."""
     counts: Counter = Counter()
+    # The common case, one script: ASCII letters are LATIN, so only the other characters
+    # need looking up; when they hold another script, count in order of appearance.
+    latin = len(text) - len(text.translate(_ASCII_LETTERS))
+    others = Counter(text.translate(_ASCII)) if not text.isascii() else {}
+    single = True
+    for ch, n in others.items():
+        script = script_of(ch)
+        if script == "LATIN":
+            latin += n
+        elif script:
+            single = False
+            break
+    if single:
+        if latin:
+            counts["LATIN"] = latin
+        return counts
     for ch, n in Counter(text).items():
         script = script_of(ch)
         if script:

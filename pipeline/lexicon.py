@@ -106,6 +106,18 @@ def _any_pattern(patterns: tuple[re.Pattern, ...]) -> re.Pattern | None:
         return None
 
 
+def _pattern_search(rule: "LexiconRule"):
+    """A function telling whether any of the rule's regexes is found in a line, or None."""
+    if not rule.patterns:
+        return None
+    combined = rule.any_pattern
+    if combined is not None:
+        return combined.search
+    if len(rule.patterns) == 1:
+        return rule.patterns[0].search
+    return lambda line: any(p.search(line) for p in rule.patterns)
+
+
 @dataclass(frozen=True)
 class LexiconMatch:
     rule: str
@@ -200,6 +212,12 @@ class Lexicon:
         self.rules = rules
         self.site_rules = site_rules or []
         self._for_site: dict[tuple[str | None, str | None], Lexicon] = {}
+        # What match() tries per rule, in order, bound once (it runs on every line).
+        self._checks = [
+            (rule.max_words, rule.exact, rule.prefixes.match if rule.prefixes is not None else None,
+             _pattern_search(rule), LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer))
+            for rule in rules
+        ]
 
     def for_site(self, host: str | None, folder: str | None) -> "Lexicon":
         """The rules for one page: its site's rules first (more specific), then the rest."""
@@ -238,7 +256,10 @@ class Lexicon:
         folded = fold(line)
         words = len(_WORD.findall(line))
         spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
-        for rule in self.rules:
-            if rule.matches(line, folded, words, spaced):
-                return LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer)
+        # LexiconRule.matches, inlined
+        for max_words, exact, prefix_match, search, found in self._checks:
+            if max_words is not None and words > max_words:
+                continue
+            if folded in exact or (prefix_match is not None and prefix_match(spaced)) or (search is not None and search(line)):
+                return found
         return None
