@@ -12,10 +12,12 @@ The worker is a fresh interpreter (`python -m pipeline.guard`) talking JSON line
 pipes: multiprocessing's spawn and forkserver would re-run the caller's main script in
 the worker (a library user's script without a `__main__` guard would break), and plain
 fork is unsafe in a process that runs threads, as Prefect does. Starting one costs
-about a second of imports, so a worker is kept and fed batch after batch: one per
-calling thread (Prefect's task threads each get their own, as each runs a batch at a
-time), replaced only after a page was stopped or the worker died. It ends when its
-thread's reference goes, when the calling process exits, or when its input closes.
+about a second of imports, so workers are kept in a pool and fed batch after batch,
+replaced only after a page was stopped or a worker died. A batch takes an idle worker
+or starts one; at most one worker per CPU core, so Prefect's task threads (several
+batches at once) do not start more processes than the machine can run, and wait for
+a free worker instead (outside any page's time). Workers end when the calling process
+exits (or when their input closes).
 """
 from __future__ import annotations
 
@@ -98,7 +100,6 @@ class _Worker:
             [sys.executable, "-m", "pipeline.guard", str(write_end)], stdin=subprocess.PIPE,
             pass_fds=(write_end,), env=env)
         os.close(write_end)
-        self.owner = os.getpid()
         self.fd_box, self.buffer = [read_end], b""
         self._finalizer = weakref.finalize(self, _shut, self.process, self.fd_box)
         self.booted = False
@@ -145,28 +146,68 @@ class _Worker:
         return f"exit code {code}"
 
 
-# One worker per calling thread (a thread runs one batch at a time, so a worker never
-# has two batches at once). A forked child holds a copy of its parent's: not its own.
-_local = threading.local()
+class _Pool:
+    """Idle workers and how many exist, for this process (a forked child starts afresh:
+    its parent's workers are not its own)."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.idle: list[_Worker] = []
+        self.count = 0
+        self.changed = threading.Condition()
+        self.limit = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+_pool = _Pool()
+_pool_lock = threading.Lock()
+
+
+def _current_pool() -> _Pool:
+    global _pool
+    with _pool_lock:
+        if _pool.pid != os.getpid():
+            for worker in _pool.idle:
+                worker._finalizer.detach()  # the parent's: leave them alone
+            _pool = _Pool()
+        return _pool
 
 
 def _take_worker() -> _Worker:
-    worker = getattr(_local, "worker", None)
-    if worker is not None and (worker.owner != os.getpid() or worker.process.poll() is not None):
-        if worker.owner == os.getpid():
-            worker.stop()
-        else:
-            worker._finalizer.detach()  # the parent's worker: leave it alone
-        worker = None
-    if worker is None:
-        worker = _local.worker = _Worker()
-    return worker
+    pool = _current_pool()
+    with pool.changed:
+        while True:
+            while pool.idle:
+                worker = pool.idle.pop()
+                if worker.process.poll() is None:
+                    return worker
+                worker.stop()
+                pool.count -= 1
+            if pool.count < pool.limit:
+                pool.count += 1
+                break
+            pool.changed.wait()
+    try:
+        return _Worker()
+    except BaseException:
+        with pool.changed:
+            pool.count -= 1
+            pool.changed.notify()
+        raise
+
+
+def _give_back(worker: _Worker) -> None:
+    pool = _current_pool()
+    with pool.changed:
+        pool.idle.append(worker)
+        pool.changed.notify()
 
 
 def _drop_worker(worker: _Worker) -> None:
     worker.stop()
-    if getattr(_local, "worker", None) is worker:
-        _local.worker = None
+    pool = _current_pool()
+    with pool.changed:
+        pool.count -= 1
+        pool.changed.notify()
 
 
 def process_guarded(sources: list[Source], out: Path, options: Options) -> list[DocSummary]:
@@ -207,7 +248,9 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
             else:
                 finished = True
         finally:
-            if not finished:
+            if finished:
+                _give_back(worker)
+            else:
                 _drop_worker(worker)
     return summaries
 

@@ -209,9 +209,9 @@ def test_a_page_over_the_time_limit_is_rejected_and_the_batch_goes_on(tmp_path):
     assert summary.rejected == 1 and summary.cleaned == 2
 
 
-def test_one_worker_cleans_batch_after_batch_and_is_replaced_after_a_stopped_page(tmp_path):
-    """The time-limit worker is started once per calling thread and fed every batch; a
-    page over the limit kills it, and the next batch gets a fresh one."""
+def test_workers_clean_batch_after_batch_and_are_replaced_after_a_stopped_page(tmp_path):
+    """Time-limit workers are kept and fed batch after batch (from any thread); a page
+    over the limit kills its worker, and the next batch gets a fresh one."""
     import threading
 
     from pipeline import guard
@@ -222,33 +222,30 @@ def test_one_worker_cleans_batch_after_batch_and_is_replaced_after_a_stopped_pag
         (inputs / name / f"{name}.txt").write_bytes(data)
     out = tmp_path / "out"
     options = Options(doc_time_limit=3)
+
+    def idle() -> list:
+        return [w.process for w in guard._current_pool().idle]
+
     [a] = process_batch(discover([str(inputs / "a")]), out, options)
-    first = guard._local.worker.process
+    [first] = idle()
     [b] = process_batch(discover([str(inputs / "b")]), out, options)
-    assert guard._local.worker.process is first and first.poll() is None
+    assert idle() == [first] and first.poll() is None
     assert a.status == b.status == "cleaned"
     [slow] = process_batch(discover([str(inputs / "c_slow")]), out, options)
     assert slow.status == "rejected" and "per-document time limit of 3 s" in slow.reason
-    assert first.poll() is not None, "the worker running the page over the limit was stopped"
+    assert first.poll() is not None and first not in idle(), "the worker running the page over the limit was stopped"
     [d] = process_batch(discover([str(inputs / "d")]), out, options)
-    assert d.status == "cleaned" and guard._local.worker.process is not first
+    [second] = idle()
+    assert d.status == "cleaned" and second is not first
     assert (out / "d.txt").read_text("utf-8") == gold()
 
-    # Another thread gets its own worker, which ends with the thread.
-    seen = {}
-
-    def other_thread():
-        process_batch(discover([str(inputs / "a")]), out, options)
-        seen["process"] = guard._local.worker.process
-
-    thread = threading.Thread(target=other_thread)
+    # Another thread (as Prefect's task threads) takes the idle worker.
+    results = []
+    thread = threading.Thread(target=lambda: results.extend(process_batch(discover([str(inputs / "b")]), out, options)))
     thread.start()
     thread.join()
-    import gc
-
-    gc.collect()
-    assert seen["process"] is not guard._local.worker.process
-    assert seen["process"].wait(10) is not None
+    assert [r.status for r in results] == ["cleaned"] and idle() == [second]
+    assert guard._current_pool().count <= guard._current_pool().limit
 
 
 def test_a_file_that_vanishes_during_the_run_is_rejected(tmp_path):
