@@ -13,7 +13,7 @@ from prefect.futures import as_completed
 from flows.logs import CONSOLE, event
 from pipeline.options import Options
 from pipeline.process import VERSION
-from pipeline.runner import DocSummary, batches, finalize, process_batch
+from pipeline.runner import DocSummary, batches, finalize, learn, process_batch
 from pipeline.sources import Source, discover
 from pipeline.state import Plan, State, fingerprint
 
@@ -48,6 +48,7 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
     with State(out, wait=wait) as state:
         plan = state.plan(sources, fp)
         del sources
+        learn(plan.todo, out, opts)  # site profiles, read by every batch from the state
         chunks = batches(plan.todo, opts.batch_size)
         event("run_start", inputs=list(inputs), out=out, documents=plan.documents, to_clean=plan.processed,
               skipped=plan.skipped, batches=len(chunks))

@@ -4,8 +4,9 @@ and a reason. Rules run in layers, the first that decides a line wins:
 1. line-local: the chrome lexicon (data files), the shape of the line (a lone date, a
    breadcrumb trail) and its script (a line mostly in another script than the page);
 2. position: the header zone before the article's first paragraph and the footer that
-   opens at a footer marker once the body has begun;
-3. everything else inside the body is kept.
+   opens at an unambiguous footer marker once the body has begun;
+3. inside the body, the line model (pipeline/linemodel.py, trained on the dev set):
+   a line it scores below its threshold is chrome, with its top signals as the reason.
 
 Metadata reading and in-page duplicate detection refine these decisions afterwards.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, script_counts
 from pipeline.lexicon import Lexicon
+from pipeline.linemodel import load_model, score_lines
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
 
 
@@ -70,7 +72,10 @@ def _script_of_word(word: str) -> str | None:
     return max(counts, key=counts.get) if counts else None
 
 
-def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str]) -> Classification:
+def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str],
+             use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
+             header_keep_probability: float = 1.0) -> Classification:
+    """`site_rule(text, words)`: the learned site profile's verdict on a line, if any."""
     shapes = {
         number: shape_line(number, text, stopwords, lexicon.match(text))
         for number, text in enumerate(lines, 1)
@@ -83,8 +88,16 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(number, False, *local)
 
     undecided = [n for n in shapes if n not in result.decisions]
+    scores = score_lines(lines, page.code) if use_model and undecided else None
+    threshold = load_model()["threshold"]
+
+    def model_says_body(n: int) -> bool:
+        return scores is None or scores[n - 1].body_prob >= threshold
+
     has_stoplist = bool(stopwords)
-    result.body_start = next((n for n in undecided if shapes[n].is_body_like(has_stoplist)), None)
+    result.body_start = next((n for n in undecided if shapes[n].is_body_like(has_stoplist) and model_says_body(n)), None)
+    if result.body_start is None and scores is not None:
+        result.body_start = next((n for n in undecided if model_says_body(n)), None)
     if result.body_start is None:
         # No paragraph looks like prose (a list, a stub): keep what the lexicon let through.
         for n in undecided:
@@ -92,16 +105,78 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
         return result
 
     result.footer_start = next(
-        (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer), None
+        (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer
+         and _mostly_chrome_after(n, undecided, shapes, model_says_body, scores, footer_max_body_ratio)), None
     )
     for n in undecided:
         if n < result.body_start:
-            result.decide(n, False, "position.header", "before the article's first paragraph (page header)")
+            if scores is not None and scores[n - 1].body_prob >= header_keep_probability:
+                result.decide(n, True, "keep.header_body", "before the first paragraph, but reads as body" + _model_note(scores, n))
+            else:
+                result.decide(n, False, "position.header", "before the article's first paragraph (page header)")
         elif result.footer_start is not None and n > result.footer_start:
             marker = lines[result.footer_start - 1]
             result.decide(n, False, "position.footer", f"after the footer marker {marker!r} on line {result.footer_start}")
         elif n == result.body_start:
-            result.decide(n, True, "keep.body_start", "first paragraph of the article")
+            result.decide(n, True, "keep.body_start", "first paragraph of the article" + _model_note(scores, n))
+        elif model_says_body(n):
+            result.decide(n, True, "keep.body", "inside the article body" + _model_note(scores, n))
         else:
-            result.decide(n, True, "keep.body", "inside the article body")
+            score = scores[n - 1]
+            result.decide(n, False, "model.chrome",
+                          f"line model: body probability {score.body_prob:.2f} < {threshold:.2f} ({', '.join(score.reasons)})")
+    if site_rule is not None:
+        _apply_site_rule(result, site_rule, has_stoplist)
     return result
+
+
+def _apply_site_rule(result: Classification, site_rule, has_stoplist: bool) -> None:
+    """Remove kept lines the site repeats on many pages, unless the line sits between two
+    prose paragraphs the site does not repeat: a heading the site's articles share
+    ("Who should buy it?") belongs to each one's body."""
+    recurring = {n: site_rule(result.lines[n - 1], result.shapes[n].length_units()) for n in result.kept_numbers()}
+    recurring = {n: v for n, v in recurring.items() if v}
+    kept = result.kept_numbers()
+
+    def prose(m: int | None) -> bool:
+        return m is not None and m not in recurring and result.shapes[m].is_body_like(has_stoplist)
+
+    for n, (rule, reason) in recurring.items():
+        position = kept.index(n)
+        before = kept[position - 1] if position > 0 else None
+        after = kept[position + 1] if position + 1 < len(kept) else None
+        if not (prose(before) and prose(after)):
+            result.decide(n, False, rule, reason)
+
+
+def _mostly_chrome_after(marker: int, undecided: list[int], shapes, says_body, scores, max_ratio: float) -> bool:
+    """A footer marker opens the footer only once the bulk of the body is above it: the
+    body-like words after it (copies of earlier lines, as in news streams, left out) are
+    fewer than max_ratio times the body-like words before it."""
+    if scores is None:
+        return True
+    before = [n for n in undecided if n < marker and says_body(n)]
+    seen = set()
+    for n in before:
+        seen |= _shingles(shapes[n].text)
+    body_before = sum(shapes[n].length_units() for n in before)
+    body_after = 0
+    for n in undecided:
+        if n > marker and says_body(n):
+            own = _shingles(shapes[n].text)
+            if own and len(own & seen) >= 0.8 * len(own):
+                continue  # repeats the article: a news-stream copy, not more body
+            body_after += shapes[n].length_units()
+    return body_after < max_ratio * body_before
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = [w.casefold() for w in WORD.findall(text)]
+    return {tuple(words[i:i + 4]) for i in range(max(0, len(words) - 3))}
+
+
+def _model_note(scores, n: int) -> str:
+    if scores is None:
+        return ""
+    score = scores[n - 1]
+    return f"; line model: body probability {score.body_prob:.2f} ({', '.join(score.reasons)})"

@@ -15,7 +15,7 @@ def _shingles(tokens: list[str], size: int) -> set[tuple[str, ...]]:
     return {tuple(tokens[i:i + size]) for i in range(max(1, len(tokens) - size + 1))} if tokens else set()
 
 
-def mark_duplicates(result: Classification, title: str | None) -> None:
+def mark_duplicates(result: Classification, title: str | None, repeat_min_words: int = 8) -> None:
     """Remove kept lines that repeat other content; relabel positional removals that do."""
     title_folded = fold(title) if title else None
     kept = result.kept_numbers()
@@ -37,21 +37,28 @@ def mark_duplicates(result: Classification, title: str | None) -> None:
     # A long line whose word 4-grams all come from other kept lines is the article
     # repeated as one paragraph (news-stream copy); the parts it repeats stay.
     # "Other kept lines" are the shorter ones; lines removed here are never shorter than
-    # the lines checked after them, so one index of each 4-gram's shortest kept line
+    # the lines checked after them, so one index of which kept lines hold each 4-gram
     # answers every check (instead of comparing all pairs of lines).
-    shortest: dict[tuple[str, ...], int] = {}
+    holders4: dict[tuple[str, ...], list[int]] = {}
     for m in kept:
-        size = len(tokens[m])
         for shingle in _shingles(tokens[m], 4):
-            if size < shortest.get(shingle, size + 1):
-                shortest[shingle] = size
+            holders4.setdefault(shingle, []).append(m)
     for n in sorted(kept + relabel, key=lambda n: -len(tokens[n])):
         if n == anchor or len(tokens[n]) < 30 or not result.decisions[n].keep and not result.decisions[n].rule.startswith("position."):
             continue
         own = _shingles(tokens[n], 4)
         size = len(tokens[n])
-        repeated = sum(1 for shingle in own if shortest.get(shingle, size) < size)
-        if own and repeated >= 0.8 * len(own):
+        repeated, shared = 0, {}
+        for shingle in own:
+            shorter = [m for m in holders4.get(shingle, ()) if len(tokens[m]) < size]
+            if shorter:
+                repeated += 1
+                for m in shorter:
+                    shared[m] = shared.get(m, 0) + 1
+        best_single = max(shared.values(), default=0)
+        # Several paragraphs copied into one line; one similar line is not a copy of the
+        # article (a page may repeat an offer's terms under each product, as its gold does).
+        if own and repeated >= 0.8 * len(own) and best_single < 0.8 * len(own):
             result.decide(n, False, "dup.body_repeat", "repeats the article's paragraphs (news-stream copy)")
 
     # Exact repeats and short lines nearly contained in a longer kept line.
@@ -59,7 +66,7 @@ def mark_duplicates(result: Classification, title: str | None) -> None:
     kept = result.kept_numbers()
     for n in kept:
         key = fold(result.lines[n - 1])
-        if key in seen and len(tokens[n]) >= 3:
+        if key in seen and len(tokens[n]) >= repeat_min_words:
             result.decide(n, False, "dup.exact", f"repeats line {seen[key]}")
             continue
         seen.setdefault(key, n)

@@ -48,7 +48,7 @@ def _work(fd: int) -> None:
     report after each one on the pipe `fd`; stop when stdin closes."""
     from langdetect import detector_factory
 
-    from pipeline.runner import _engine
+    from pipeline.process import Engine
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     detector_factory.init_factory()  # langdetect's profiles: load before any page's clock runs
@@ -62,7 +62,8 @@ def _work(fd: int) -> None:
             job = json.loads(line)
             options = Options.from_dict(job["options"])
             out = Path(job["out"])
-            engine = _engine(options)
+            # Loaded per batch: it holds this run's learned site profiles (a few ms).
+            engine = Engine.load(options, out_dir=out)
             send("start")
             for source in job["sources"]:
                 try:

@@ -27,6 +27,24 @@ class Options:
     shingle_words: int = 5
     minhash_permutations: int = 128
     near_duplicate_threshold: float = 0.8
+    # Where the trained line model decides body lines: "text" (text dumps only: HTML is
+    # already extracted by trafilatura), "all", or "off" (rules only).
+    line_model: str = "text"
+    # A footer marker opens the footer only when the words after it in lines the line
+    # model reads as body (copies of earlier lines left out) are fewer than this times
+    # those before it: a "Contact us" menu item above the article is not its footer.
+    footer_max_body_ratio: float = 1.0
+    # A header-zone line the line model scores at least this high is kept (1.0: never;
+    # 0.9 measured best on the dev set).
+    header_keep_probability: float = 0.9
+    # Exact repeats are removed only from lines this long: short repeated lines are the
+    # article's own structure ("Pros and Cons", a recurring question).
+    repeat_min_words: int = 8
+    # Site-level learning (text dumps): a line held by at least this many other pages of
+    # the same site, and by this share of them, is that site's chrome.
+    site_learning: bool = True
+    site_min_other_pages: int = 2
+    site_min_share: float = 0.3
     # Pages per batch (one Prefect task per batch keeps the per-task cost small).
     batch_size: int = 200
     # The user's own rule files (phrase lists and per-site rules, see README), added to

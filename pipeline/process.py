@@ -2,8 +2,10 @@
 classify lines, read metadata, in-page duplicates, assemble the body."""
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from pipeline.classify import classify
 from pipeline.decode import decode, looks_binary
@@ -16,6 +18,7 @@ from pipeline.lineshape import WORD
 from pipeline.metadata import read_metadata
 from pipeline.normalise import normalise
 from pipeline.options import Options
+from pipeline.siteprofile import ProfileStore, SiteRule
 from pipeline.sites import folder_of, host_of, page_site
 
 VERSION = "0.1.0"
@@ -27,11 +30,17 @@ class Engine:
 
     options: Options
     lexicon: Lexicon
+    profiles: ProfileStore | None = None
 
     @classmethod
-    def load(cls, options: Options | None = None, extra_lexicons: tuple[str, ...] = ()) -> "Engine":
+    def load(cls, options: Options | None = None, extra_lexicons: tuple[str, ...] = (),
+             out_dir: str | Path | None = None) -> "Engine":
+        """`out_dir`: the run's output folder, whose state holds the learned site profiles."""
         options = options or Options()
-        return cls(options, Lexicon.load(tuple(options.rules) + tuple(extra_lexicons)))
+        from pipeline.state import STATE_DIR
+
+        profiles = ProfileStore(Path(out_dir) / STATE_DIR) if out_dir is not None and options.site_learning else None
+        return cls(options, Lexicon.load(tuple(options.rules) + tuple(extra_lexicons)), profiles)
 
 
 def clean_bytes(data: bytes, name: str = "", engine: Engine | None = None, folder: str | None = None) -> CleanResult:
@@ -44,7 +53,8 @@ def clean_bytes(data: bytes, name: str = "", engine: Engine | None = None, folde
         if looks_binary(text):
             raise Rejected("binary content: mostly control characters after decoding")
         is_html = looks_like_html(data[:2048]) or (name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz")) and "<" in text[:4096])
-        result = _clean(text, engine, is_html, folder if folder is not None else folder_of(name))
+        result = _clean(text, engine, is_html, folder if folder is not None else folder_of(name),
+                        hashlib.sha256(data).hexdigest())
         result.metadata["encoding"] = encoding
         return result
     except Rejected as exc:
@@ -76,7 +86,7 @@ def _drop_overlong(lines: list[str], limit: int) -> tuple[list[str], dict[int, L
     return lines, overlong
 
 
-def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None) -> CleanResult:
+def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, page_hash: str | None = None) -> CleanResult:
     options = engine.options
     text = normalise(text)
     html_meta = None
@@ -96,12 +106,16 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None) 
     page = detect(lines, options.language_sample_chars, options.language_seed)
     words = stopwords(page.code)
     host = host_of(html_meta.url) if html_meta else None
-    classification = classify(lines, page, engine.lexicon.for_site(host, folder), words)
+    use_model = options.line_model == "all" or (options.line_model == "text" and not is_html)
+    classification = classify(lines, page, engine.lexicon.for_site(host, folder), words, use_model=use_model,
+                              site_rule=_site_rule(engine, None if is_html else page_site(None, folder), page_hash),
+                              footer_max_body_ratio=options.footer_max_body_ratio,
+                              header_keep_probability=options.header_keep_probability)
     classification.decisions.update(overlong)
     meta = read_metadata(classification)
     for number, (rule, reason) in meta.claims.items():
         classification.decide(number, False, rule, reason)
-    mark_duplicates(classification, meta.title)
+    mark_duplicates(classification, meta.title, options.repeat_min_words)
 
     decisions = _with_sources(classification)
     paragraphs = [d.text for d in decisions if d.keep]
@@ -139,6 +153,16 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None) 
         return CleanResult(Status.REJECTED, f"no article body found: all {removed} non-blank lines were removed as chrome",
                            metadata=metadata, decisions=decisions, lines=lines)
     return CleanResult(Status.CLEANED, None, body, metadata, decisions, lines)
+
+
+def _site_rule(engine: Engine, site: str | None, page_hash: str | None):
+    """What the site's learned profile says of a line, or None without a profile."""
+    profile = engine.profiles.get(site) if engine.profiles is not None else None
+    if profile is None:
+        return None
+    rule = SiteRule(engine.options.site_min_other_pages, engine.options.site_min_share)
+    counted = page_hash in profile.pages
+    return lambda text, words: rule.verdict(profile, text, words, counted)
 
 
 def _with_sources(classification) -> list:

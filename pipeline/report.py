@@ -171,7 +171,10 @@ def _bars(title: str, rows: list[tuple[str, int, str]], headers: tuple[str, str,
             f'<table><tr><th>{headers[0]}</th><th>{headers[1]}</th><th></th><th>{headers[2]}</th></tr>{body}</table></section>')
 
 
-def _load_document(out: Path, row: dict) -> dict:
+MAX_DOCUMENT_VIEWS = 1000
+
+
+def _document_meta(out: Path, row: dict) -> dict:
     meta = _read_json(out / f"{row['id']}.json") or {}
     meta = {**meta, "id": row["id"], "status": row.get("status", meta.get("status")),
             "reason": row.get("reason", meta.get("reason"))}
@@ -180,22 +183,13 @@ def _load_document(out: Path, row: dict) -> dict:
     return meta
 
 
-_BRIEF = ("id", "status", "reason", "site", "language", "title")
-
-
 def build_report(out_dir: str | Path) -> str:
     """The report page for an output folder, as a string."""
-    return "".join(report_parts(out_dir))
-
-
-def report_parts(out_dir: str | Path):
-    """The report page in pieces. The figures need every document, and so does the
-    list of every document's lines: each document's file is read once for the figures
-    (keeping a few fields) and again for its section, so memory does not grow with the
-    documents' lines (at 100,000 documents the page is hundreds of megabytes)."""
     out = Path(out_dir)
     rows = _read_index(out)
-    docs = []  # a few fields per document; the lines are counted, not kept
+    # One pass over the documents keeps only counters and a small row each: the report's
+    # memory does not grow with the documents' size, and only the views shown are re-read.
+    docs = []
     statuses: Counter = Counter()
     by_rule: Counter = Counter()
     rule_sources: dict[str, set[str]] = defaultdict(set)
@@ -203,12 +197,18 @@ def report_parts(out_dir: str | Path):
     docs_by_site: Counter = Counter()
     by_language: Counter = Counter()
     docs_by_language: Counter = Counter()
+    rejected_reasons: Counter = Counter()
     removed_count = {}
+    total_kept = 0
     for row in rows:
-        d = _load_document(out, row)
-        statuses[d.get("status") or "unknown"] += 1
+        d = _document_meta(out, row)
         removed = [r for r in d.get("removed") or [] if isinstance(r, dict)]
         removed_count[d["id"]] = len(removed)
+        statuses[d.get("status") or "unknown"] += 1
+        if d.get("status") == "rejected":
+            rejected_reasons[d.get("reason") or ""] += 1
+        kept = len(d.get("lines_kept") or [])
+        total_kept += kept
         for r in removed:
             by_rule[str(r.get("rule"))] += 1
             if r.get("source"):
@@ -219,12 +219,9 @@ def report_parts(out_dir: str | Path):
         docs_by_site[site] += 1
         by_language[language] += len(removed)
         docs_by_language[language] += 1
-        brief = {key: d.get(key) for key in _BRIEF}
-        brief["lines_kept"] = len(d.get("lines_kept") or [])
-        docs.append(brief)
-    rejected_reasons = Counter(d.get("reason") or "" for d in docs if d.get("status") == "rejected")
+        docs.append({"id": d["id"], "status": d.get("status"), "site": d.get("site"), "title": d.get("title"),
+                     "kept": kept, "row": row})
     total_removed = sum(removed_count.values())
-    total_kept = sum(d["lines_kept"] for d in docs)
 
     def ranked(counter: Counter) -> list[tuple[str, int]]:
         return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -272,17 +269,27 @@ def report_parts(out_dir: str | Path):
     for d in top:
         parts.append(f'<tr><td><a href="#doc-{_e(d["id"])}">{_e(d["id"])}</a></td>'
                      f'<td class="st-{_e(d.get("status"))}">{_e(d.get("status"))}</td><td>{_e(d.get("site"))}</td>'
-                     f'<td class="n">{removed_count[d["id"]]:,}</td><td class="n">{d["lines_kept"]:,}</td>'
+                     f'<td class="n">{removed_count[d["id"]]:,}</td><td class="n">{d["kept"]:,}</td>'
                      f'<td>{_e(d.get("title"))}</td></tr>')
     parts.append("</table>")
 
-    parts.append(f'<h2>Every document</h2><p><input id="filter" type="search" placeholder="filter by id, title, '
+    shown = docs
+    if len(docs) > MAX_DOCUMENT_VIEWS:
+        # A big run's report stays a page a browser opens: the documents with the most
+        # removed get a view; `pipeline explain FILE` shows any other.
+        picked = {d["id"] for d in sorted(docs, key=lambda d: (-removed_count[d["id"]], d["id"]))[:MAX_DOCUMENT_VIEWS]}
+        shown = [d for d in docs if d["id"] in picked]
+        parts.append(f'<h2>Documents</h2><p class="note">Views of the {len(shown):,} documents with the most lines '
+                     f'removed, of {len(docs):,}; <code>pipeline explain FILE</code> shows any other.</p>')
+    else:
+        parts.append("<h2>Every document</h2>")
+    parts.append(f'<p><input id="filter" type="search" placeholder="filter by id, title, '
                  f'status, site, rule" aria-label="filter documents"> <span class="muted"><span id="shown">'
-                 f'{len(docs)}</span> of {len(docs)} shown</span></p>')
-    yield "".join(parts)
-    for row in rows:
-        yield _document(_load_document(out, row), out, removed_count[row["id"]])
-    yield f"<script>{_JS}</script></body></html>\n"
+                 f'{len(shown)}</span> of {len(shown)} shown</span></p>')
+    for d in shown:
+        parts.append(_document(_document_meta(out, d["row"]), out, removed_count[d["id"]]))
+    parts.append(f"<script>{_JS}</script></body></html>\n")
+    return "".join(parts)
 
 
 def _document(d: dict, out: Path, removed: int) -> str:
@@ -322,5 +329,5 @@ def _document(d: dict, out: Path, removed: int) -> str:
 
 def write_report(out_dir: str | Path) -> Path:
     path = Path(out_dir) / "report.html"
-    write_atomic(path, report_parts(out_dir))
+    write_atomic(path, build_report(out_dir))
     return path

@@ -111,14 +111,14 @@ def process_batch(sources: list[Source], out_dir: str | Path, options: Options |
         from pipeline.guard import process_guarded
 
         return process_guarded(sources, out, options)
-    engine = _engine(options)
+    engine = _engine(options, out)
     return [process_document(source, out, engine) for source in sources]
 
 
 @lru_cache(maxsize=4)
-def _engine(options: Options) -> Engine:
-    """Rule data loaded once per process, not once per batch (worker processes clean many)."""
-    return Engine.load(options)
+def _engine(options: Options, out: Path | None = None) -> Engine:
+    """Rule data (and the run's learned site profiles) for a batch."""
+    return Engine.load(options, out_dir=out)
 
 
 @dataclass
@@ -266,6 +266,17 @@ def batches(sources: list[Source], size: int) -> list[list[Source]]:
     return [sources[i:i + size] for i in range(0, len(sources), size)]
 
 
+def learn(sources: list[Source], out_dir: str | Path, options: Options) -> dict[str, int]:
+    """Site-level learning before the batches: the pages to clean join their sites'
+    profiles in the output's state, which every batch then reads."""
+    if not options.site_learning:
+        return {}
+    from pipeline.siteprofile import learn_sites
+    from pipeline.state import STATE_DIR
+
+    return learn_sites(sources, Path(out_dir) / STATE_DIR, options.max_input_bytes)
+
+
 def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, wait: bool = False) -> RunSummary:
     """The plain library loop: no Prefect, same outputs as the flow. Only pages that are
     new or changed (or whose rules changed) are cleaned; the output folder is locked."""
@@ -277,6 +288,7 @@ def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, 
     with State(out_dir, wait=wait) as state:
         plan = state.plan(sources, fp)
         del sources
+        learn(plan.todo, out_dir, options)
         for batch in batches(plan.todo, options.batch_size):
             state.record(process_batch(batch, out_dir, options), fp)
         return finalize(out_dir, options, started, plan, state)

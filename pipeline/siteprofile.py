@@ -66,9 +66,13 @@ class SiteProfile:
 class SiteRule:
     min_other_pages: int = 2
     min_share: float = 0.3
+    # One- to three-word labels ("Price", "Pros", "1.") recur across a site's articles as
+    # their structure; the lexicon and the line model judge those. The site rule is for
+    # longer lines the site repeats: prompts, disclaimers, teasers, bios.
+    min_words: int = 4
 
     def verdict(self, profile: SiteProfile | None, line: str, words: int, page_counted: bool) -> tuple[str, str] | None:
-        if profile is None:
+        if profile is None or words < self.min_words:
             return None
         key = line_key(line)
         if key is None:
@@ -84,10 +88,20 @@ class SiteRule:
 
 
 class ProfileStore:
-    """Profiles on disk, one JSON file a site, under <state>/sites/."""
+    """Profiles on disk, one JSON file a site, under <state>/sites/; each loaded once."""
 
     def __init__(self, state_dir: Path | None):
         self.folder = Path(state_dir) / "sites" if state_dir else None
+        self._loaded: dict[str, SiteProfile] = {}
+
+    def get(self, site: str | None) -> SiteProfile | None:
+        """The site's profile as saved, or None when nothing was learned for it."""
+        if not site or self.folder is None:
+            return None
+        if site not in self._loaded:
+            path = self._path(site)
+            self._loaded[site] = SiteProfile.from_dict(json.loads(path.read_text("utf-8"))) if path.exists() else None
+        return self._loaded[site]
 
     def _path(self, site: str) -> Path:
         return self.folder / (_SAFE.sub("_", site).strip("._")[:100] + "-" + hashlib.sha256(site.encode()).hexdigest()[:8] + ".json")
@@ -104,3 +118,39 @@ class ProfileStore:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json(self._path(profile.site), profile.to_dict())
+
+
+def learn_sites(sources, state_dir: Path, max_bytes: int) -> dict[str, int]:
+    """Count the lines of the run's text dumps into their sites' profiles and save them.
+
+    A light read (decode and fold, no full cleaning): the profile only needs to know
+    which lines a page holds. HTML pages are left out (their site is known only after
+    extraction, and trafilatura removes most repeated chrome already). Returns pages
+    counted per site."""
+    from pipeline.decode import decode
+    from pipeline.document import Rejected
+    from pipeline.extract import looks_like_html
+    from pipeline.sites import folder_of, page_site
+    from pipeline.sources import read_source
+
+    store = ProfileStore(state_dir)
+    touched: dict[str, SiteProfile] = {}
+    counted: Counter = Counter()
+    for source in sources:
+        if not source.relpath.lower().removesuffix(".gz").endswith(".txt"):
+            continue
+        try:
+            data = read_source(source, max_bytes)
+            text, _ = decode(data)
+        except Rejected:
+            continue  # the cleaning pass records why
+        if looks_like_html(data[:2048]):
+            continue
+        site = page_site(None, folder_of(source.display))
+        profile = touched.get(site) or store.load(site)
+        touched[site] = profile
+        profile.add_page(hashlib.sha256(data).hexdigest(), page_keys(text.split("\n")))
+        counted[site] += 1
+    for profile in touched.values():
+        store.save(profile)
+    return dict(counted)

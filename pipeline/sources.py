@@ -24,6 +24,7 @@ class Source:
     display: str   # how reports name it: the path as the user gave it
     relpath: str   # relative to the input root it was found under
     id: str
+    skip: str | None = None  # why it is listed but not read (a symlink leading outside)
 
 
 class InputError(Exception):
@@ -50,32 +51,43 @@ def safe_id(relpath: str) -> str:
     return ident
 
 
+_OUTSIDE = "symlink to a {} outside the input folders: not followed (--follow-symlinks follows it)"
+
+
 def _walk(root: Path, follow_symlinks: bool):
-    """Files under root, sorted, skipping hidden entries; symlinks leaving root are skipped unless asked."""
+    """(path, skip reason) for the files under root, sorted, hidden entries left out.
+    A symlink leading outside root is listed with the reason it is not followed, so
+    that every input is accounted for, unless following is asked for."""
     real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            if name.startswith("."):
-                continue
+        entries = [(name, False) for name in filenames if not name.startswith(".")]
+        if not follow_symlinks:
+            entries += [(name, True) for name in dirnames if (Path(dirpath) / name).is_symlink()]
+        for name, is_dir in sorted(entries):
             path = Path(dirpath) / name
             if path.is_symlink() and not follow_symlinks:
-                target = path.resolve()
-                if not target.is_relative_to(real_root):
+                if not path.resolve().is_relative_to(real_root):
+                    yield path, _OUTSIDE.format("folder" if is_dir else "file")
                     continue
-            yield path
+                if is_dir:
+                    continue  # a link back inside the folder: its files are listed already
+            yield path, None
 
 
 def discover(inputs: list[str], follow_symlinks: bool = False) -> list[Source]:
     """Every input file, in a stable order, with unique ids."""
     found: list[tuple[str, str, str]] = []
+    skips: dict[str, str] = {}
     for given in inputs:
         root = Path(given)
         if not root.exists() and not root.is_symlink():
             raise InputError(f"input not found: {given}")
         if root.is_dir():
-            for path in _walk(root, follow_symlinks):
+            for path, skip in _walk(root, follow_symlinks):
                 found.append((str(path), str(path), path.relative_to(root).as_posix()))
+                if skip:
+                    skips[str(path)] = skip
         else:
             found.append((str(root), given, root.name))
     seen_paths = set()
@@ -93,7 +105,7 @@ def discover(inputs: list[str], follow_symlinks: bool = False) -> list[Source]:
     for ident, items in by_id.items():
         for index, (path, display, rel) in enumerate(items):
             final = ident if index == 0 else f"{ident}-{hashlib.sha256(path.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
-            sources.append(Source(path, display, rel, final))
+            sources.append(Source(path, display, rel, final, skips.get(path)))
     return sorted(sources, key=lambda s: s.id)
 
 
@@ -136,6 +148,8 @@ def _file_kind(mode: int) -> str:
 
 
 def check_supported(source: Source) -> None:
+    if source.skip:
+        raise Rejected(source.skip)
     name = source.relpath.lower().removesuffix(".gz")
     if not name.endswith(SUPPORTED):
         ext = Path(source.relpath).suffix or "(none)"

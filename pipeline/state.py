@@ -9,9 +9,8 @@
   them). SQLite commits are atomic, so a killed run loses at most the batch in flight.
 - `lock`: an exclusive flock held for the whole run; the kernel drops it when the run
   dies, even on SIGKILL.
-- `held/`: bodies of documents that are currently duplicates (the output shows a body
-  only for cleaned documents), kept so a duplicate whose original disappears gets its
-  body back without re-cleaning.
+- `held/`: bodies set aside by earlier versions that moved duplicates' bodies out of the
+  output; a duplicate now keeps its body in the output, and one found here is restored.
 
 The state folder is internal and machine-specific (paths, mtimes): it is not part of the
 deterministic output and stays out of version control.
@@ -34,7 +33,7 @@ from pipeline.sources import Source
 
 STATE_DIR = ".pipeline"
 # Options that change which files are found or how work is split, not what a page becomes.
-_NOT_IN_FINGERPRINT = {"batch_size", "follow_symlinks"}
+_NOT_IN_FINGERPRINT = {"batch_size", "follow_symlinks", "doc_time_limit"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -224,9 +223,7 @@ class State:
             # is kept, the last step of this run settles it.
             if status == "cleaned" and not (body.exists() or self.held(source.id).exists()):
                 return "output missing"
-        elif final_status == "cleaned" and not body.exists():
-            return "output missing"
-        elif status == "cleaned" and final_status == "duplicate" and not self.held(source.id).exists():
+        elif final_status in ("cleaned", "duplicate") and not body.exists():
             return "output missing"
         return None
 

@@ -16,17 +16,14 @@ class OutputError(Exception):
     stops with this message; files already written stay whole (writes are atomic)."""
 
 
-def write_atomic(path: Path, data) -> None:
-    """`data`: str, bytes, or an iterable of str pieces (written as they come, so a large
-    file need not be held in memory)."""
+def write_atomic(path: Path, data: str | bytes) -> None:
     path = Path(path)
-    pieces = [data] if isinstance(data, (str, bytes)) else data
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            for piece in pieces:
-                handle.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
+            handle.write(payload)
         os.replace(tmp, path)
     except BaseException as exc:
         if tmp is not None:

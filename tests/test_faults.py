@@ -142,7 +142,7 @@ def test_hostile_inputs_are_each_accounted_for_and_the_run_goes_on(tmp_path):
         meta = json.loads((out / f"{row['id']}.json").read_text("utf-8"))
         assert meta["source"] == row["source"] and meta["status"] == row["status"]
     # Every file written is inside the output folder and named by an id; nothing else.
-    written = {p.name for p in out.iterdir()}
+    written = {p.name for p in out.iterdir() if p.name != ".pipeline"}  # the re-run state
     with_body = [i for i, r in index.items() if r["status"] != "rejected"]
     assert written == ({f"{i}.json" for i in index} | {f"{i}.txt" for i in with_body}
                        | {"index.jsonl", "run.json", "report.html"})
@@ -308,8 +308,18 @@ def test_symlinked_folder_outside_the_inputs_is_not_followed(tmp_path):
     (inputs / "inside.txt").symlink_to(outside / "secret.txt")
     (inputs / "page.txt").write_bytes(seed_bytes(EXCERPT))
     (inputs / "alias.txt").symlink_to(inputs / "page.txt")  # inside the input folder: followed
-    assert [s.id for s in discover([str(inputs)])] == ["alias", "page"]
+    listed = {s.id: s.skip for s in discover([str(inputs)])}
+    assert set(listed) == {"alias", "inside", "linked", "page"}
+    assert listed["alias"] is None and listed["page"] is None
+    assert "symlink to a file outside" in listed["inside"] and "symlink to a folder outside" in listed["linked"]
     assert [s.id for s in discover([str(inputs)], follow_symlinks=True)] == ["alias", "inside", "linked__secret", "page"]
+    # Accounted for in the index, rejected with the reason, and never read.
+    out = tmp_path / "out"
+    run([str(inputs)], out, Options(doc_time_limit=0))
+    index = {r["id"]: r for r in map(json.loads, (out / "index.jsonl").read_text("utf-8").splitlines())}
+    assert index["inside"]["status"] == index["linked"]["status"] == "rejected"
+    assert "not followed" in index["inside"]["reason"]
+    assert "secret" not in (out / "inside.json").read_text("utf-8").replace("secret.txt", "")
 
 
 def _mount_tmpfs(path: Path, size: str) -> None:
@@ -340,7 +350,7 @@ def test_a_full_output_disk_stops_the_run_clearly_and_damages_nothing(tmp_path):
             run([str(inputs)], full)
         message = str(raised.value)
         assert message.startswith(f"cannot write {full}/") and "No space left on device (ENOSPC)" in message
-        written = sorted(p.name for p in full.iterdir())
+        written = sorted(p.name for p in full.iterdir() if p.is_file())  # not the .pipeline state
         assert written, "some pages were written before the disk filled"
         assert not [n for n in written if n.endswith(".tmp")], "no half-written temporary file is left"
         # Everything written is whole: byte for byte what an unconstrained run writes.

@@ -138,3 +138,17 @@ def test_report_in_a_real_headless_browser(report_run, tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 2400)
+
+
+def test_a_big_run_shows_views_of_the_most_removed_documents_only(report_run, monkeypatch):
+    import pipeline.report as report
+
+    out = report_run[1]
+    index = [json.loads(l) for l in (out / "index.jsonl").read_text("utf-8").splitlines()]
+    monkeypatch.setattr(report, "MAX_DOCUMENT_VIEWS", 2)
+    page = build_report(out)
+    views = re.findall(r'<details class="doc" id="doc-([^"]+)"', page)
+    assert len(views) == 2 < len(index)
+    assert f"of {len(index):,}; <code>pipeline explain FILE</code> shows any other" in page
+    # The figures still count every document.
+    assert figure(page, "Documents by status") == figure(report_run[3], "Documents by status")

@@ -77,8 +77,10 @@ def test_symlinks_leaving_the_input_folder_are_not_followed(tmp_path):
     root.mkdir()
     (root / "link.txt").symlink_to(outside)
     (root / "real.txt").write_text("x", "utf-8")
-    assert [s.id for s in discover([str(root)])] == ["real"]
+    listed = discover([str(root)])
+    assert [(s.id, s.skip is None) for s in listed] == [("link", False), ("real", True)]
     assert sorted(s.id for s in discover([str(root)], follow_symlinks=True)) == ["link", "real"]
+    assert all(s.skip is None for s in discover([str(root)], follow_symlinks=True))
 
 
 def test_cross_document_duplicates_are_recorded_in_both(tmp_path):
