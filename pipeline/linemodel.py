@@ -151,7 +151,7 @@ def _line_shape(s: str, stop: frozenset) -> list:
     latin_words = [w for w in words if not _CJK.search(w)]
     n_words = len(latin_words) + n_cjk / 2.0
     low = [w.lower() for w in latin_words]
-    n_stop = sum(1 for w in low if w in stop)
+    n_stop = sum(map(stop.__contains__, low))
     if n_cjk > len(s) * 0.3:
         # function characters per CJK char, scaled to be on a par with European stop densities
         n_func = sum(1 for ch in s if ch in _CJK_FUNC)
@@ -163,13 +163,13 @@ def _line_shape(s: str, stop: frozenset) -> list:
         stop_density = NAN
     t = s.rstrip(_TRAIL)
     end = t[-1:] if t else ""
-    letters = [c for c in s if c.isalpha()]
+    letters = list(filter(str.isalpha, s))
     n_letters = len(letters)
-    nonspace = sum(1 for c in s if not c.isspace()) or 1
+    nonspace = (len(s) - sum(map(str.isspace, s))) or 1
     alpha_words = [w for w in latin_words if w[:1].isalpha()]
     title = sum(1 for w in alpha_words if w[:1].isupper()) / len(alpha_words) if alpha_words else NAN
-    upper = sum(1 for c in letters if c.isupper()) / n_letters if n_letters else 0.0
-    digits = sum(1 for c in s if c.isdigit())
+    upper = sum(map(str.isupper, letters)) / n_letters if n_letters else 0.0
+    digits = sum(map(str.isdigit, s))
     n_sent = len(re.findall(r"[.!?。！？][\"'”’)]?(?:\s|$)", s))
     good = 1.0 if (n_words >= 10 and (stop_density != stop_density or stop_density >= 0.2)
                    and (end in _END_PUNCT or n_words >= 25)) else 0.0
