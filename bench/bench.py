@@ -137,6 +137,7 @@ def measure_flow(pages: Path, out: Path, workers: int) -> dict:
 
 
 def child(args) -> None:
+    load_before = os.getloadavg()[0]
     pages = Path(args.pages)
     out = Path(tempfile.mkdtemp(prefix="bench-out-"))
     try:
@@ -149,6 +150,8 @@ def child(args) -> None:
     finally:
         shutil.rmtree(out, ignore_errors=True)
     result["peak_mb"] = round(peak_mb(), 1)
+    # Other jobs share the cores: the 1-minute load average around the measurement.
+    result["load"] = round((load_before + os.getloadavg()[0]) / 2, 1)
     print(json.dumps(result))
 
 
@@ -198,6 +201,7 @@ def main() -> None:
                 line += f"  (+ Prefect start-up {result['startup_seconds']:.1f} s)"
             if "rerun_seconds" in result:
                 line += f"  re-run unchanged: {result['rerun_seconds']:.2f} s"
+            line += f"  [load {result['load']:.1f}]"
             print(line, flush=True)
             if mode == "steps":
                 for step, s in result["steps"].items():

@@ -7,6 +7,7 @@ a BOM is recognised by its NUL pattern; stray invalid bytes inside otherwise val
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 
@@ -123,8 +124,10 @@ def _count_invalid_utf8(data: bytes, limit: int) -> int | None:
 
 def _has_multibyte_utf8(data: bytes) -> bool:
     """True when the file holds real UTF-8 sequences, so UTF-8 is its main encoding."""
-    text = data.decode("utf-8", errors="ignore")
-    return any(ord(ch) > 127 for ch in text)
+    return not data.decode("utf-8", errors="ignore").isascii()
+
+
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f]")  # below 32, not \t \n \f \r
 
 
 def looks_binary(text: str) -> bool:
@@ -132,5 +135,5 @@ def looks_binary(text: str) -> bool:
     sample = text[:4096]
     if not sample:
         return False
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    controls = len(_CONTROLS.findall(sample))
     return controls / len(sample) > 0.1

@@ -9,10 +9,15 @@ files itself (atomic writes) and reports after each page, so the parent knows ex
 which page was running when time ran out; the next worker starts after it.
 
 The worker is a fresh interpreter (`python -m pipeline.guard`) talking JSON lines over
-a pipe: multiprocessing's spawn and forkserver would re-run the caller's main script in
+pipes: multiprocessing's spawn and forkserver would re-run the caller's main script in
 the worker (a library user's script without a `__main__` guard would break), and plain
 fork is unsafe in a process that runs threads, as Prefect does. Starting one costs
-about a second of imports, once per batch (and once more after each page stopped).
+about a second of imports, so workers are kept in a pool and fed batch after batch,
+replaced only after a page was stopped or a worker died. A batch takes an idle worker
+or starts one; at most one worker per CPU core, so Prefect's task threads (several
+batches at once) do not start more processes than the machine can run, and wait for
+a free worker instead (outside any page's time). Workers end when the calling process
+exits (or when their input closes).
 """
 from __future__ import annotations
 
@@ -22,6 +27,8 @@ import select
 import signal
 import subprocess
 import sys
+import threading
+import weakref
 from dataclasses import asdict
 from pathlib import Path
 
@@ -37,32 +44,56 @@ _START_TIMEOUT = 300.0
 
 
 def _work(fd: int) -> None:
-    """Worker: read the batch from stdin, clean and write each page in order, report
-    after each one on the pipe `fd`."""
+    """Worker: read one batch per line from stdin; clean and write each page in order,
+    report after each one on the pipe `fd`; stop when stdin closes."""
+    from langdetect import detector_factory
+
     from pipeline.process import Engine
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    job = json.loads(sys.stdin.read())
-    options = Options.from_dict(job["options"])
-    out = Path(job["out"])
-    engine = Engine.load(options, out_dir=out)
+    detector_factory.init_factory()  # langdetect's profiles: load before any page's clock runs
     with os.fdopen(fd, "w", encoding="utf-8") as report:
         def send(kind: str, payload=None) -> None:
             report.write(json.dumps([kind, payload], ensure_ascii=False) + "\n")
             report.flush()
 
         send("ready")
-        for source in job["sources"]:
-            try:
-                summary = process_document(Source(**source), out, engine)
-            except OutputError as exc:
-                send("output-error", str(exc))
-                return
-            send("done", asdict(summary))
+        for line in iter(sys.stdin.buffer.readline, b""):
+            job = json.loads(line)
+            options = Options.from_dict(job["options"])
+            out = Path(job["out"])
+            # Loaded per batch: it holds this run's learned site profiles (a few ms).
+            engine = Engine.load(options, out_dir=out)
+            send("start")
+            for source in job["sources"]:
+                try:
+                    summary = process_document(Source(**source), out, engine)
+                except OutputError as exc:
+                    send("output-error", str(exc))
+                    break
+                send("done", asdict(summary))
+
+
+def _shut(process: subprocess.Popen, fd_box: list) -> None:
+    """Stop a worker and release its pipes (also run when its owner is collected)."""
+    if process.poll() is None:
+        process.kill()
+    try:
+        process.wait(5)
+    except subprocess.TimeoutExpired:
+        pass
+    if process.stdin is not None:
+        try:
+            process.stdin.close()
+        except OSError:
+            pass
+    if fd_box[0] is not None:
+        os.close(fd_box[0])
+        fd_box[0] = None
 
 
 class _Worker:
-    def __init__(self, sources: list[Source], out: Path, options: Options):
+    def __init__(self):
         read_end, write_end = os.pipe()
         root = str(Path(pipeline.__file__).resolve().parent.parent)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
@@ -70,13 +101,23 @@ class _Worker:
             [sys.executable, "-m", "pipeline.guard", str(write_end)], stdin=subprocess.PIPE,
             pass_fds=(write_end,), env=env)
         os.close(write_end)
-        self.fd, self.buffer = read_end, b""
+        self.fd_box, self.buffer = [read_end], b""
+        self._finalizer = weakref.finalize(self, _shut, self.process, self.fd_box)
+        self.booted = False
+
+    @property
+    def fd(self) -> int | None:
+        return self.fd_box[0]
+
+    def send(self, sources: list[Source], out: Path, options: Options) -> bool:
+        """Hand the worker a batch; False if it is gone."""
         job = {"sources": [asdict(s) for s in sources], "out": str(out), "options": options.to_dict()}
         try:
-            self.process.stdin.write(json.dumps(job, ensure_ascii=False).encode("utf-8"))
-            self.process.stdin.close()
-        except BrokenPipeError:
-            pass  # it died at once: receive() reports that
+            self.process.stdin.write(json.dumps(job, ensure_ascii=False).encode("utf-8") + b"\n")
+            self.process.stdin.flush()
+            return True
+        except (BrokenPipeError, OSError):
+            return False  # it died: receive() reports that
 
     def receive(self, timeout: float):
         """The next message, ("timeout", None) or ("died", None)."""
@@ -93,12 +134,7 @@ class _Worker:
         return kind, payload
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-        if self.fd is not None:
-            os.close(self.fd)
-            self.fd = None
+        self._finalizer()
 
     def how_it_ended(self) -> str:
         try:
@@ -111,16 +147,87 @@ class _Worker:
         return f"exit code {code}"
 
 
+class _Pool:
+    """Idle workers and how many exist, for this process (a forked child starts afresh:
+    its parent's workers are not its own)."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.idle: list[_Worker] = []
+        self.count = 0
+        self.changed = threading.Condition()
+        self.limit = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+
+
+_pool = _Pool()
+_pool_lock = threading.Lock()
+
+
+def _current_pool() -> _Pool:
+    global _pool
+    with _pool_lock:
+        if _pool.pid != os.getpid():
+            for worker in _pool.idle:
+                worker._finalizer.detach()  # the parent's: leave them alone
+            _pool = _Pool()
+        return _pool
+
+
+def _take_worker() -> _Worker:
+    pool = _current_pool()
+    with pool.changed:
+        while True:
+            while pool.idle:
+                worker = pool.idle.pop()
+                if worker.process.poll() is None:
+                    return worker
+                worker.stop()
+                pool.count -= 1
+            if pool.count < pool.limit:
+                pool.count += 1
+                break
+            pool.changed.wait()
+    try:
+        return _Worker()
+    except BaseException:
+        with pool.changed:
+            pool.count -= 1
+            pool.changed.notify()
+        raise
+
+
+def _give_back(worker: _Worker) -> None:
+    pool = _current_pool()
+    with pool.changed:
+        pool.idle.append(worker)
+        pool.changed.notify()
+
+
+def _drop_worker(worker: _Worker) -> None:
+    worker.stop()
+    pool = _current_pool()
+    with pool.changed:
+        pool.count -= 1
+        pool.changed.notify()
+
+
 def process_guarded(sources: list[Source], out: Path, options: Options) -> list[DocSummary]:
     """Clean and write the batch's pages under the per-document time limit."""
     summaries: list[DocSummary] = []
     position = 0
     while position < len(sources):
-        worker = _Worker(sources[position:], out, options)
+        worker = _take_worker()
+        finished = False  # the worker answered for the whole job: it may take the next
         try:
+            if not worker.booted:
+                kind, _ = worker.receive(_START_TIMEOUT)
+                if kind != "ready":
+                    raise RuntimeError(f"the cleaning worker failed to start ({worker.how_it_ended()})")
+                worker.booted = True
+            worker.send(sources[position:], out, options)
             kind, _ = worker.receive(_START_TIMEOUT)
-            if kind != "ready":
-                raise RuntimeError(f"the cleaning worker failed to start ({worker.how_it_ended()})")
+            if kind != "start":
+                raise RuntimeError(f"the cleaning worker failed to take a batch ({worker.how_it_ended()})")
             while position < len(sources):
                 kind, payload = worker.receive(options.doc_time_limit)
                 if kind == "done":
@@ -128,6 +235,7 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
                     position += 1
                     continue
                 if kind == "output-error":
+                    finished = True  # it skipped the rest of the job and waits for the next
                     raise OutputError(payload)
                 if kind == "timeout":
                     worker.stop()
@@ -138,8 +246,13 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
                 summaries.append(_give_up(sources[position], out, options, reason))
                 position += 1
                 break
+            else:
+                finished = True
         finally:
-            worker.stop()
+            if finished:
+                _give_back(worker)
+            else:
+                _drop_worker(worker)
     return summaries
 
 

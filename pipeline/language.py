@@ -3,6 +3,8 @@ plus the Unicode scripts of the text (to spot lines in another script)."""
 from __future__ import annotations
 
 import json
+import random
+import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -10,8 +12,11 @@ from functools import lru_cache
 from importlib import resources
 
 import justext
-from langdetect import DetectorFactory, detector_factory
-from langdetect.lang_detect_exception import LangDetectException
+import numpy as np
+from langdetect import detector_factory
+from langdetect.detector import Detector
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException
+from langdetect.language import Language
 from langdetect.utils.ngram import NGram
 
 
@@ -35,8 +40,35 @@ def script_of(ch: str) -> str | None:
     return "CJK" if first in ("HIRAGANA", "KATAKANA", "CJK") else first
 
 
+_ASCII = {c: None for c in range(128)}
+_ASCII_LETTERS = {c: None for c in range(128) if chr(c).isalpha()}
+
+
 def script_counts(text: str) -> Counter:
-    return Counter(s for s in map(script_of, text) if s)
+    """Letters per script, scripts in order of first appearance (ties are broken by that
+    order). Counts distinct characters first (in C), then maps each distinct one."""
+    counts: Counter = Counter()
+    # The common case, one script: ASCII letters are LATIN, so only the other characters
+    # need looking up; when they hold another script, count in order of appearance.
+    latin = len(text) - len(text.translate(_ASCII_LETTERS))
+    others = Counter(text.translate(_ASCII)) if not text.isascii() else {}
+    single = True
+    for ch, n in others.items():
+        script = script_of(ch)
+        if script == "LATIN":
+            latin += n
+        elif script:
+            single = False
+            break
+    if single:
+        if latin:
+            counts["LATIN"] = latin
+        return counts
+    for ch, n in Counter(text).items():
+        script = script_of(ch)
+        if script:
+            counts[script] += n
+    return counts
 
 
 def _sample(lines: list[str], limit: int) -> str:
@@ -54,11 +86,8 @@ def detect(lines: list[str], sample_chars: int, seed: int) -> LanguageGuess:
     sample = _sample(lines, sample_chars)
     scripts = script_counts(sample)
     script = scripts.most_common(1)[0][0] if scripts else None
-    # langdetect keeps its seed on a module-level factory: set it on every call so no
-    # other caller's setting leaks in.
-    DetectorFactory.seed = seed
     try:
-        guesses = _detect_langs(sample)
+        guesses = _detect_langs(sample, seed)
     except LangDetectException:
         return LanguageGuess(None, 0.0, script)
     best = guesses[0]
@@ -66,33 +95,111 @@ def detect(lines: list[str], sample_chars: int, seed: int) -> LanguageGuess:
     return LanguageGuess(code, round(best.prob, 3), script)
 
 
-def _detect_langs(text: str):
-    """langdetect's detect_langs, with its n-gram extraction replaced by `_ngrams` (same
-    list, same order, so the same seeded result: the benchmark found it the costliest
-    part of the slowest step)."""
+# langdetect's Detector, re-done for speed with the very same arithmetic and the same
+# random draws, so the seeded result is identical (a test compares them on real pages):
+# the per-character loops of append/cleaning_text become regexes, the n-gram extraction
+# is cached per word, and the probability update (a Python loop over 55 languages per
+# sampled n-gram, the costliest part) becomes one numpy multiplication. Elementwise
+# float64 products and quotients round exactly like Python's; the normalising sum stays
+# Python's own sequential sum.
+_LATIN_RE = re.compile("[A-z]")  # langdetect's 'A' <= ch <= 'z' (includes [\\]^_`)
+_NON_LATIN_RE = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")  # >= U+0300, not Latin Extended Additional
+_SPACES_RE = re.compile(" {2,}")
+
+
+def _prepare(text: str) -> str:
+    """Detector.append then Detector.cleaning_text."""
+    text = Detector.URL_RE.sub(" ", text)
+    text = Detector.MAIL_RE.sub(" ", text)
+    text = NGram.normalize_vi(text)
+    text = _SPACES_RE.sub(" ", text[:10000])  # max_text_length; runs of spaces kept once
+    if len(_LATIN_RE.findall(text)) * 2 < len(_NON_LATIN_RE.findall(text)):
+        text = _LATIN_RE.sub("", text)
+    return text
+
+
+class _Normalised(dict):
+    """str.translate table: NGram.normalize per character, computed once per character."""
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = NGram.normalize(chr(code))
+        return value
+
+
+_NORMALISED = _Normalised()
+_WORD_GRAMS: dict[str, list[str]] = {}
+_ROWS: dict[str, "np.ndarray"] = {}
+_CACHE_LIMIT = 50_000  # entries per cache; emptied when full, so memory stays bounded
+
+
+def _detect_langs(text: str, seed: int):
+    """langdetect's detect_langs(text) with DetectorFactory.seed = seed."""
     detector_factory.init_factory()
-    detector = detector_factory._factory.create()
-    detector.append(text)
-    detector._extract_ngrams = lambda: _ngrams(detector.text, detector.word_lang_prob_map)
-    return detector.get_probabilities()
-
-
-_NORMALISED: dict[str, str] = {}
+    factory = detector_factory._factory
+    langlist, known = factory.langlist, factory.word_lang_prob_map
+    ngrams = _ngrams(_prepare(text), known)
+    if not ngrams:
+        raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+    if len(_ROWS) > _CACHE_LIMIT:
+        _ROWS.clear()
+    n_lang = len(langlist)
+    langprob = np.zeros(n_lang)
+    rand = random.Random()
+    rand.seed(seed)
+    choice, n_trial = rand.choice, 7
+    for _ in range(n_trial):
+        prob = np.full(n_lang, 1.0 / n_lang)
+        alpha = Detector.ALPHA_DEFAULT + rand.gauss(0.0, 1.0) * Detector.ALPHA_WIDTH
+        weight = alpha / Detector.BASE_FREQ
+        factors: dict[str, np.ndarray] = {}
+        i = 0
+        while True:
+            word = choice(ngrams)
+            factor = factors.get(word)
+            if factor is None:
+                row = _ROWS.get(word)
+                if row is None:
+                    row = _ROWS[word] = np.array(known[word], dtype=np.float64)
+                factor = factors[word] = weight + row
+            prob *= factor
+            if i % 5 == 0:
+                prob /= sum(prob.tolist())
+                if prob.max() > Detector.CONV_THRESHOLD or i >= Detector.ITERATION_LIMIT:
+                    break
+            i += 1
+        langprob += prob / n_trial
+    result = [Language(lang, p) for lang, p in zip(langlist, langprob.tolist()) if p > Detector.PROB_THRESHOLD]
+    result.sort(reverse=True)
+    return result
 
 
 def _ngrams(text: str, known) -> list[str]:
-    """langdetect's Detector._extract_ngrams (1- to 3-grams, skipping all-caps words),
-    hand-inlined with a per-character cache of NGram.normalize: 2.5x faster, and a test
-    checks it returns exactly what langdetect's own does."""
+    """langdetect's Detector._extract_ngrams (1- to 3-grams, skipping all-caps words) over
+    the prepared text. Its state resets at every space, so the n-grams of a word depend
+    on the word alone: they are computed once per word and cached. A test checks the
+    result equals langdetect's own, order included."""
+    if len(_WORD_GRAMS) > _CACHE_LIMIT:
+        _WORD_GRAMS.clear()
+    words = text.translate(_NORMALISED).split(" ")
+    last = len(words) - 1
+    result: list[str] = []
+    for position, word in enumerate(words):
+        if not word:
+            continue
+        key = word + " " if position < last else word
+        grams = _WORD_GRAMS.get(key)
+        if grams is None:
+            grams = _WORD_GRAMS[key] = _word_ngrams(key, known)
+        result += grams
+    return result
+
+
+def _word_ngrams(text: str, known) -> list[str]:
+    """The n-grams of normalised text, by langdetect's rules, inlined."""
     result = []
     append = result.append
-    cache = _NORMALISED
     grams, capital = " ", False
     for ch in text:
-        norm = cache.get(ch)
-        if norm is None:
-            norm = cache[ch] = NGram.normalize(ch)
-        ch = norm
         last = grams[-1]
         if last == " ":
             grams, capital = " ", False

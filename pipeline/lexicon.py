@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -55,14 +56,66 @@ class LexiconRule:
     starts_footer: bool
     family: str = "lexicon"  # "site" for rules of a [[sites]] entry
 
-    def matches(self, line: str, folded: str, words: int) -> bool:
+    def matches(self, line: str, folded: str, words: int, spaced: str | None = None) -> bool:
+        """`spaced`: the line case-folded, white space collapsed, leading punctuation off
+        (computed here when not given; Lexicon.match computes it once per line)."""
         if self.max_words is not None and words > self.max_words:
             return False
         if folded in self.exact:
             return True
-        if self.prefixes is not None and self.prefixes.match(" ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)):
-            return True
+        if self.prefixes is not None:
+            if spaced is None:
+                spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
+            if self.prefixes.match(spaced):
+                return True
+        if self.any_pattern is not None:
+            return self.any_pattern.search(line) is not None
         return any(p.search(line) for p in self.patterns)
+
+    @property
+    def any_pattern(self) -> re.Pattern | None:
+        return _any_pattern(self.patterns)
+
+
+_LEADING_FLAGS = re.compile(r"\(\?([imsx]+)\)")
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
+_BACKREF = re.compile(r"\\(?:[0-9]|g<)")
+
+
+@lru_cache(maxsize=None)
+def _any_pattern(patterns: tuple[re.Pattern, ...]) -> re.Pattern | None:
+    """A rule's regexes as one alternation (one search instead of one per regex), when
+    that is sure to mean the same: each part a self-contained group, a leading global
+    flag made local to its part, no group numbers or names that would clash."""
+    if len(patterns) < 2:
+        return None
+    parts = []
+    for pattern in patterns:
+        source = pattern.pattern
+        if not isinstance(source, str) or pattern.groups or "(?P" in source or _BACKREF.search(source.replace("\\\\", "")):
+            return None  # groups or escapes we do not analyse: keep them apart
+        flags = _LEADING_FLAGS.match(source)
+        if flags:
+            source = f"(?{flags.group(1)}:{source[flags.end():]})"
+        if _GLOBAL_FLAGS.search(source):
+            return None
+        parts.append(f"(?:{source})")
+    try:
+        return re.compile("|".join(parts))
+    except re.error:
+        return None
+
+
+def _pattern_search(rule: "LexiconRule"):
+    """A function telling whether any of the rule's regexes is found in a line, or None."""
+    if not rule.patterns:
+        return None
+    combined = rule.any_pattern
+    if combined is not None:
+        return combined.search
+    if len(rule.patterns) == 1:
+        return rule.patterns[0].search
+    return lambda line: any(p.search(line) for p in rule.patterns)
 
 
 @dataclass(frozen=True)
@@ -159,6 +212,12 @@ class Lexicon:
         self.rules = rules
         self.site_rules = site_rules or []
         self._for_site: dict[tuple[str | None, str | None], Lexicon] = {}
+        # What match() tries per rule, in order, bound once (it runs on every line).
+        self._checks = [
+            (rule.max_words, rule.exact, rule.prefixes.match if rule.prefixes is not None else None,
+             _pattern_search(rule), LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer))
+            for rule in rules
+        ]
 
     def for_site(self, host: str | None, folder: str | None) -> "Lexicon":
         """The rules for one page: its site's rules first (more specific), then the rest."""
@@ -196,7 +255,11 @@ class Lexicon:
     def match(self, line: str) -> LexiconMatch | None:
         folded = fold(line)
         words = len(_WORD.findall(line))
-        for rule in self.rules:
-            if rule.matches(line, folded, words):
-                return LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer)
+        spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
+        # LexiconRule.matches, inlined
+        for max_words, exact, prefix_match, search, found in self._checks:
+            if max_words is not None and words > max_words:
+                continue
+            if folded in exact or (prefix_match is not None and prefix_match(spaced)) or (search is not None and search(line)):
+                return found
         return None

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 __all__ = ["LineScore", "score_lines", "line_features", "FEATURES", "STAGE2_FEATURES", "load_model"]
 
 MODEL_PATH = Path(__file__).with_name("data") / "line_model.json"
@@ -149,7 +151,7 @@ def _line_shape(s: str, stop: frozenset) -> list:
     latin_words = [w for w in words if not _CJK.search(w)]
     n_words = len(latin_words) + n_cjk / 2.0
     low = [w.lower() for w in latin_words]
-    n_stop = sum(1 for w in low if w in stop)
+    n_stop = sum(map(stop.__contains__, low))
     if n_cjk > len(s) * 0.3:
         # function characters per CJK char, scaled to be on a par with European stop densities
         n_func = sum(1 for ch in s if ch in _CJK_FUNC)
@@ -161,13 +163,13 @@ def _line_shape(s: str, stop: frozenset) -> list:
         stop_density = NAN
     t = s.rstrip(_TRAIL)
     end = t[-1:] if t else ""
-    letters = [c for c in s if c.isalpha()]
+    letters = list(filter(str.isalpha, s))
     n_letters = len(letters)
-    nonspace = sum(1 for c in s if not c.isspace()) or 1
+    nonspace = (len(s) - sum(map(str.isspace, s))) or 1
     alpha_words = [w for w in latin_words if w[:1].isalpha()]
     title = sum(1 for w in alpha_words if w[:1].isupper()) / len(alpha_words) if alpha_words else NAN
-    upper = sum(1 for c in letters if c.isupper()) / n_letters if n_letters else 0.0
-    digits = sum(1 for c in s if c.isdigit())
+    upper = sum(map(str.isupper, letters)) / n_letters if n_letters else 0.0
+    digits = sum(map(str.isdigit, s))
     n_sent = len(re.findall(r"[.!?。！？][\"'”’)]?(?:\s|$)", s))
     good = 1.0 if (n_words >= 10 and (stop_density != stop_density or stop_density >= 0.2)
                    and (end in _END_PUNCT or n_words >= 25)) else 0.0
@@ -383,6 +385,85 @@ class _Forest:
             total += node[-1]
         return total
 
+    def _arrays(self):
+        """The trees flattened into arrays (node ids global over all trees), built once."""
+        if getattr(self, "_flat", None) is None:
+            feature, threshold, missing_left, left, right, value, roots = [], [], [], [], [], [], []
+            for tree in self.trees:
+                base = len(feature)
+                roots.append(base)
+                for node in tree:
+                    if node[0] >= 0:
+                        feature.append(node[0])
+                        threshold.append(node[1])
+                        missing_left.append(bool(node[2]))
+                        left.append(base + node[3])
+                        right.append(base + node[4])
+                    else:
+                        feature.append(-1)
+                        threshold.append(0.0)
+                        missing_left.append(False)
+                        left.append(0)
+                        right.append(0)
+                    value.append(node[-1])
+            self._flat = (np.array(feature, dtype=np.int64), np.array(threshold, dtype=np.float64),
+                          np.array(missing_left), np.array(left, dtype=np.int64), np.array(right, dtype=np.int64),
+                          np.array(value, dtype=np.float64), np.array(roots, dtype=np.int64))
+        return self._flat
+
+    def raw_many(self, rows, contributions: bool = False):
+        """`raw` for many rows at once, walking every tree for every row together with
+        numpy: the same comparisons and the same float additions in the same order, so
+        the very same scores (and, with `contributions`, the same per-feature sums as
+        `raw`'s contrib, as a rows x features array; 0.0 where `raw` has no entry).
+        Returns (scores as a list of floats, contributions or None)."""
+        feature, threshold, missing_left, left, right, value, roots = self._arrays()
+        x = np.asarray(rows, dtype=np.float64)
+        n, n_features = x.shape
+        n_trees = len(roots)
+        node = np.tile(roots, n)  # one walker per (row, tree), row-major
+        walker_row = np.repeat(np.arange(n), n_trees)
+        active = np.flatnonzero(feature[node] >= 0)
+        steps = []  # per depth: (walkers, feature, value of the next node, value of this node)
+        while active.size:
+            at = node[active]
+            f = feature[at]
+            v = x[walker_row[active], f]
+            nan = np.isnan(v)
+            go_left = np.where(nan, missing_left[at], v <= threshold[at])
+            nxt = np.where(go_left, left[at], right[at])
+            if contributions:
+                steps.append((active, f, value[nxt], value[at]))
+            node[active] = nxt
+            active = active[feature[nxt] >= 0]
+        leaf = value[node].reshape(n, n_trees)
+        total = np.full(n, self.baseline)
+        for t in range(n_trees):  # tree by tree, as `raw` adds them
+            total += leaf[:, t]
+        if not contributions:
+            return total.tolist(), None
+        # raw() does contrib[f] = (contrib[f] + next) - this, row by row, tree by tree,
+        # root to leaf: the same additions (+next, -this) in the same order, per row and
+        # feature, with one unbuffered np.add.at over walkers ordered (row, tree, depth).
+        depth = np.zeros(n * n_trees, dtype=np.int64)
+        for walkers, *_ in steps:
+            depth[walkers] += 1
+        start = np.zeros(n * n_trees, dtype=np.int64)
+        np.cumsum(depth[:-1], out=start[1:])
+        count = int(depth.sum())
+        target = np.empty(2 * count, dtype=np.int64)
+        amount = np.empty(2 * count, dtype=np.float64)
+        seen = np.zeros(n * n_trees, dtype=np.int64)
+        for walkers, f, next_value, this_value in steps:
+            slot = 2 * (start[walkers] + seen[walkers])
+            seen[walkers] += 1
+            cell = walker_row[walkers] * n_features + f
+            target[slot], amount[slot] = cell, next_value
+            target[slot + 1], amount[slot + 1] = cell, -this_value
+        contrib = np.zeros(n * n_features)
+        np.add.at(contrib, target, amount)
+        return total.tolist(), contrib.reshape(n, n_features)
+
 
 def _sigmoid(z):
     if z >= 0:
@@ -475,24 +556,32 @@ def score_lines(lines: list[str], language: str | None, model_path: str | None =
     if m["stage2"] is None:
         final, names, feats = m["stage1"], FEATURES, rows
     else:
-        p1 = [_sigmoid(m["stage1"].raw(r)) for r in rows]
+        p1 = [_sigmoid(z) for z in m["stage1"].raw_many(rows)[0]]
         final, names, feats = m["stage2"], STAGE2_FEATURES, stage2_features(rows, idx, p1)
     out = list(out)
+    scores, contrib = final.raw_many(feats, contributions=True)
+    threshold = m["threshold"]
+    probs = [_sigmoid(z) for z in scores]
+    body = np.array([p >= threshold for p in probs])
+    # Candidates as raw's `ranked`: same sign as the decision, non-zero; by size, then
+    # feature number (a stable sort over columns in feature order).
+    eligible = (contrib != 0) & ((contrib > 0) == body[:, None])
+    key = np.where(eligible, -np.abs(contrib), np.inf)
+    order = np.argsort(key, axis=1, kind="stable")
     for k, i in enumerate(idx):
-        contrib = {}
-        p = _sigmoid(final.raw(feats[k], contrib))
-        body = p >= m["threshold"]
-        ranked = sorted(((v, f) for f, v in contrib.items() if (v > 0) == body and v != 0),
-                        key=lambda t: (-abs(t[0]), t[1]))
+        p, is_body = probs[k], bool(body[k])
         reasons = []
-        for _v, f in ranked:
+        row_key = key[k]
+        for f in order[k].tolist():
+            if row_key[f] == np.inf:
+                break
             pair = _REASON.get(names[f], (names[f], names[f]))
             if pair is None:
                 continue
-            phrase = pair[0 if body else 1]
+            phrase = pair[0 if is_body else 1]
             if phrase not in reasons:
                 reasons.append(phrase)
             if len(reasons) == 3:
                 break
-        out[i] = LineScore(round(p, 6), tuple(reasons) or (("body",) if body else ("chrome",)))
+        out[i] = LineScore(round(p, 6), tuple(reasons) or (("body",) if is_body else ("chrome",)))
     return out

@@ -52,7 +52,7 @@ class LineShape:
 
 def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match: LexiconMatch | None) -> LineShape:
     words = WORD.findall(text)
-    stops = sum(1 for w in words if w.casefold() in stopwords) if stopwords else 0
+    stops = sum(map(stopwords.__contains__, map(str.casefold, words))) if stopwords else 0
     return LineShape(
         number=number,
         text=text,
@@ -60,7 +60,7 @@ def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match:
         stopword_ratio=stops / len(words) if words else 0.0,
         ends_sentence=bool(_SENTENCE_END.search(text)),
         scripts=dict(script_counts(text)),
-        dates=tuple(find_dates(text)) if any(c.isdigit() for c in text) else (),
+        dates=tuple(find_dates(text)) if any(map(str.isdigit, text)) else (),
         lexicon=lexicon_match,
     )
 

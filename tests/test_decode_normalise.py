@@ -111,3 +111,44 @@ def test_fast_ngram_extraction_equals_langdetects_own():
         detector.append(text)
         detector.cleaning_text()
         assert _ngrams(detector.text, detector.word_lang_prob_map) == detector._extract_ngrams()
+
+
+def test_fast_language_detection_equals_langdetects_own():
+    """pipeline.language re-does langdetect's detector for speed (same arithmetic, same
+    seeded random draws): languages and probabilities must be exactly langdetect's."""
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from conftest import PAGES, SEEDS
+    from pipeline.language import _detect_langs
+
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt")) + sorted((PAGES / "text").glob("*.txt"))]
+    texts += ["ÉCOLE Ünïcode ДОМ дом 東京 한국어 हिंदी में पढें  ABC abc Ab aB\u0219\u021b", "A", "Hello world http://x.org a@b.cc"]
+    for seed in (0, 7):
+        for text in texts:
+            for sample in (text, text[:300]):
+                DetectorFactory.seed = seed
+                try:
+                    expected = [(g.lang, g.prob) for g in detect_langs(sample)]
+                except LangDetectException:
+                    expected = "no features"
+                try:
+                    got = [(g.lang, g.prob) for g in _detect_langs(sample, seed)]
+                except LangDetectException:
+                    got = "no features"
+                assert got == expected
+
+
+def test_ftfy_skipped_only_where_it_changes_nothing():
+    """normalise skips ftfy on lines it cannot change: the result must be ftfy's own, on
+    real pages and on mojibake, entities, controls and decomposed accents."""
+    import ftfy
+
+    from conftest import PAGES, SEEDS
+    from pipeline.normalise import _FTFY, _fix_text
+
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt")) + sorted((PAGES / "text").glob("*.txt"))]
+    texts += ["plain line\nsÃ³ mojibake â€™ here\n&amp; entity\n<b> then &amp; again\n\x1b[0m esc\r\nCafe\u0301\n"
+              "ГўВЂВ\u201cx\nहिंदी में पढें\n한국어 기사\n\u0915\u093c nukta\nÃ©tÃ©\x85next"]
+    for text in texts:
+        assert _fix_text(text) == ftfy.fix_text(text, _FTFY)

@@ -183,11 +183,11 @@ def test_pathological_long_lines_clean_in_linear_time(tmp_path):
 
 
 def slow_page() -> bytes:
-    """A real page that takes minutes to clean: thousands of distinct prose lines make
-    the in-page near-duplicate search compare every pair of lines."""
+    """A real page that takes tens of seconds to clean: 60,000 distinct prose lines
+    (about 10 MB, under the input size limit) through every step."""
     rng = random.Random(0)
     vocab = ["the", "of", "and", "a", "to", "in", "is", "was", "said", "market", "minister", "city"] + [f"w{i}" for i in range(3000)]
-    lines = [" ".join(rng.choice(vocab) for _ in range(rng.randint(12, 50))) + "." for _ in range(3000)]
+    lines = [" ".join(rng.choices(vocab, k=rng.randint(12, 50))) + "." for _ in range(60000)]
     return "\n\n".join(lines).encode()
 
 
@@ -207,6 +207,45 @@ def test_a_page_over_the_time_limit_is_rejected_and_the_batch_goes_on(tmp_path):
     assert not (out / "b_slow.txt").exists()
     assert not list(out.glob(".*.tmp"))
     assert summary.rejected == 1 and summary.cleaned == 2
+
+
+def test_workers_clean_batch_after_batch_and_are_replaced_after_a_stopped_page(tmp_path):
+    """Time-limit workers are kept and fed batch after batch (from any thread); a page
+    over the limit kills its worker, and the next batch gets a fresh one."""
+    import threading
+
+    from pipeline import guard
+
+    inputs = tmp_path / "in"
+    for name, data in (("a", seed_bytes()), ("b", seed_bytes(EXCERPT)), ("c_slow", slow_page()), ("d", seed_bytes())):
+        (inputs / name).mkdir(parents=True)
+        (inputs / name / f"{name}.txt").write_bytes(data)
+    out = tmp_path / "out"
+    options = Options(doc_time_limit=3)
+
+    def idle() -> list:
+        return [w.process for w in guard._current_pool().idle]
+
+    [a] = process_batch(discover([str(inputs / "a")]), out, options)
+    [first] = idle()
+    [b] = process_batch(discover([str(inputs / "b")]), out, options)
+    assert idle() == [first] and first.poll() is None
+    assert a.status == b.status == "cleaned"
+    [slow] = process_batch(discover([str(inputs / "c_slow")]), out, options)
+    assert slow.status == "rejected" and "per-document time limit of 3 s" in slow.reason
+    assert first.poll() is not None and first not in idle(), "the worker running the page over the limit was stopped"
+    [d] = process_batch(discover([str(inputs / "d")]), out, options)
+    [second] = idle()
+    assert d.status == "cleaned" and second is not first
+    assert (out / "d.txt").read_text("utf-8") == gold()
+
+    # Another thread (as Prefect's task threads) takes the idle worker.
+    results = []
+    thread = threading.Thread(target=lambda: results.extend(process_batch(discover([str(inputs / "b")]), out, options)))
+    thread.start()
+    thread.join()
+    assert [r.status for r in results] == ["cleaned"] and idle() == [second]
+    assert guard._current_pool().count <= guard._current_pool().limit
 
 
 def test_a_file_that_vanishes_during_the_run_is_rejected(tmp_path):
