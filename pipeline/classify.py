@@ -61,6 +61,8 @@ def _local_rule(shape: LineShape, page: LanguageGuess) -> tuple[str, str] | None
             return "shape.date", f"a date on a line of its own{extra}"
     if shape.is_breadcrumb():
         return "shape.breadcrumb", "breadcrumb trail (section links)"
+    if shape.is_repetitive():
+        return "shape.repetitive", "one word repeated over and over (not prose)"
     foreign = _foreign_script(shape, page.script)
     if foreign:
         return "script.foreign", f"mostly {foreign} script on a {page.script}-script page"
@@ -96,8 +98,6 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
 
     has_stoplist = bool(stopwords)
     result.body_start = next((n for n in undecided if shapes[n].is_body_like(has_stoplist) and model_says_body(n)), None)
-    if result.body_start is None and scores is not None:
-        result.body_start = next((n for n in undecided if model_says_body(n)), None)
     if result.body_start is None:
         # No paragraph looks like prose (a list, a stub): keep what the lexicon let through.
         for n in undecided:

@@ -43,6 +43,13 @@ class LineShape:
             return False
         return not has_stoplist or self.stopword_ratio >= 0.15
 
+    def is_repetitive(self) -> bool:
+        """A long line of few distinct words: junk, spam or a broken page, not prose."""
+        if self.words < 20:
+            return False
+        distinct = {w.casefold() for w in WORD.findall(self.text[:20_000])}
+        return len(distinct) * 10 < min(self.words, 2_000)
+
     def is_breadcrumb(self) -> bool:
         separators = len(_BREADCRUMB_SEPARATOR.findall(self.text))
         if separators >= 2 or (separators == 1 and self.text.casefold().startswith("home")):

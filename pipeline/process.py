@@ -107,15 +107,22 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     words = stopwords(page.code)
     host = host_of(html_meta.url) if html_meta else None
     use_model = options.line_model == "all" or (options.line_model == "text" and not is_html)
-    classification = classify(lines, page, engine.lexicon.for_site(host, folder), words, use_model=use_model,
-                              site_rule=_site_rule(engine, None if is_html else page_site(None, folder), page_hash),
-                              footer_max_body_ratio=options.footer_max_body_ratio,
-                              header_keep_probability=options.header_keep_probability)
+    lexicon = engine.lexicon.for_site(host, folder)
+    site_rule = _site_rule(engine, None if is_html else page_site(None, folder), page_hash)
+
+    def one_pass(page_lines: list[str]):
+        found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
+                         footer_max_body_ratio=options.footer_max_body_ratio,
+                         header_keep_probability=options.header_keep_probability)
+        found_meta = read_metadata(found)
+        for number, (rule, reason) in found_meta.claims.items():
+            found.decide(number, False, rule, reason)
+        mark_duplicates(found, found_meta.title, options.repeat_min_words)
+        return found, found_meta
+
+    classification, meta = one_pass(lines)
     classification.decisions.update(overlong)
-    meta = read_metadata(classification)
-    for number, (rule, reason) in meta.claims.items():
-        classification.decide(number, False, rule, reason)
-    mark_duplicates(classification, meta.title, options.repeat_min_words)
+    _settle(classification, one_pass)
 
     decisions = _with_sources(classification)
     paragraphs = [d.text for d in decisions if d.keep]
@@ -153,6 +160,31 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         return CleanResult(Status.REJECTED, f"no article body found: all {removed} non-blank lines were removed as chrome",
                            metadata=metadata, decisions=decisions, lines=lines)
     return CleanResult(Status.CLEANED, None, body, metadata, decisions, lines)
+
+
+_SETTLE_PASSES = 2
+
+
+def _settle(classification, one_pass) -> None:
+    """Make the body a fixed point: cleaning the clean body again must remove nothing.
+
+    The line model reads a line's neighbourhood, and in the clean body (one paragraph a
+    line, blank lines between) that neighbourhood differs from the page's. So the body is
+    classified again as it will be written, with the page's language, and what that pass
+    removes is removed here too, with the rule that removed it; at most two passes (one
+    is enough on every dev page and seed: their bodies already are fixed points)."""
+    for _ in range(_SETTLE_PASSES):
+        kept = classification.kept_numbers()
+        if not kept:
+            return
+        body_lines = "\n\n".join(classification.lines[n - 1] for n in kept).split("\n")
+        again, _ = one_pass(body_lines)
+        removed = [d for d in again.ordered() if not d.keep]
+        if not removed:
+            return
+        for d in removed:
+            original = kept[(d.line - 1) // 2]
+            classification.decide(original, False, d.rule, f"{d.reason} (when the clean body is read again)")
 
 
 def _site_rule(engine: Engine, site: str | None, page_hash: str | None):

@@ -10,7 +10,6 @@ import os
 import json
 import time
 from collections import Counter
-from functools import lru_cache
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -115,9 +114,9 @@ def process_batch(sources: list[Source], out_dir: str | Path, options: Options |
     return [process_document(source, out, engine) for source in sources]
 
 
-@lru_cache(maxsize=4)
 def _engine(options: Options, out: Path | None = None) -> Engine:
-    """Rule data (and the run's learned site profiles) for a batch."""
+    """Rule data and the run's learned site profiles, loaded per batch (a few ms): a
+    process-wide cache would hand a later run the profiles of an earlier one."""
     return Engine.load(options, out_dir=out)
 
 
