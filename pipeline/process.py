@@ -106,11 +106,16 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     page = detect(lines, options.language_sample_chars, options.language_seed)
     words = stopwords(page.code)
     host = host_of(html_meta.url) if html_meta else None
-    use_model = options.line_model == "all" or (options.line_model == "text" and not is_html)
+    # The line model reads page dumps (menus as runs of lines, paragraphs in blocks). A
+    # text already in the clean body's layout (each line its own paragraph) is outside
+    # what it learned, and rules alone clean it; this also makes a clean body's second
+    # reading see what the first one kept (see _settle).
+    model_allowed = options.line_model == "all" or (options.line_model == "text" and not is_html)
     lexicon = engine.lexicon.for_site(host, folder)
     site_rule = _site_rule(engine, None if is_html else page_site(None, folder), page_hash)
 
     def one_pass(page_lines: list[str]):
+        use_model = model_allowed and not _paragraph_per_line(page_lines)
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability)
@@ -165,6 +170,11 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
 _SETTLE_PASSES = 2
 
 
+def _paragraph_per_line(lines: list[str]) -> bool:
+    """True when no two non-blank lines touch: the layout of a clean body."""
+    return not any(a and b for a, b in zip(lines, lines[1:]))
+
+
 def _settle(classification, one_pass) -> None:
     """Make the body a fixed point: cleaning the clean body again must remove nothing.
 
@@ -172,7 +182,7 @@ def _settle(classification, one_pass) -> None:
     line, blank lines between) that neighbourhood differs from the page's. So the body is
     classified again as it will be written, with the page's language, and what that pass
     removes is removed here too, with the rule that removed it; at most two passes (one
-    is enough on every dev page and seed: their bodies already are fixed points)."""
+    is enough: the seeds' bodies and their gold are already fixed points)."""
     for _ in range(_SETTLE_PASSES):
         kept = classification.kept_numbers()
         if not kept:
