@@ -2,7 +2,6 @@
 the library on real pages, the CLI as a subprocess (without Prefect), a pseudo-terminal."""
 import json
 import os
-import pty
 import shutil
 import subprocess
 import sys
@@ -10,6 +9,7 @@ import sys
 import pytest
 
 from conftest import PAGES, ROOT, SEEDS
+from test_progress import on_pty
 from pipeline.explain import explain_file
 from pipeline.lexicon import Lexicon, LexiconError
 from pipeline.options import Options
@@ -83,25 +83,10 @@ def test_cli_explain_is_plain_when_piped_json_on_request_and_needs_no_prefect(tm
 
 
 def test_cli_explain_is_coloured_on_a_terminal():
-    main, child = pty.openpty()
-    env = {**os.environ, "COLUMNS": "120", "TERM": "xterm-256color"}
+    env = dict(os.environ)
     env.pop("NO_COLOR", None)
-    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "explain", str(SEED)], cwd=ROOT, stdout=child,
-                            stderr=child, stdin=child, env=env, close_fds=True)
-    os.close(child)
-    chunks = []
-    while True:
-        try:
-            data = os.read(main, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    proc.wait(timeout=60)
-    os.close(main)
-    screen = b"".join(chunks).decode("utf-8", "replace")
-    assert proc.returncode == 0
+    code, screen = on_pty([sys.executable, "-m", "flows.cli", "explain", str(SEED)], ROOT, env, timeout=60)
+    assert code == 0
     assert "\x1b[" in screen and "DROP" in screen and "China Defends Mineral Curbs" in screen
 
 
