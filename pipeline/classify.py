@@ -12,7 +12,7 @@ Metadata reading and in-page duplicate detection refine these decisions afterwar
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, script_counts
@@ -76,13 +76,19 @@ def _script_of_word(word: str) -> str | None:
 
 def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str],
              use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
-             header_keep_probability: float = 1.0) -> Classification:
-    """`site_rule(text, words)`: the learned site profile's verdict on a line, if any."""
-    shapes = {
-        number: shape_line(number, text, stopwords, lexicon.match(text))
-        for number, text in enumerate(lines, 1)
-        if text
-    }
+             header_keep_probability: float = 1.0, shape_cache: dict[str, LineShape] | None = None) -> Classification:
+    """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
+    `shape_cache`: line text -> its shape, kept by the caller for one document, whose
+    clean body is classified again with the same lexicon and stopwords (see process.py)."""
+    cache = {} if shape_cache is None else shape_cache
+
+    def shape_of(number: int, text: str) -> LineShape:
+        shape = cache.get(text)
+        if shape is None:
+            shape = cache[text] = shape_line(number, text, stopwords, lexicon.match(text))
+        return shape if shape.number == number else replace(shape, number=number)
+
+    shapes = {number: shape_of(number, text) for number, text in enumerate(lines, 1) if text}
     result = Classification(lines, shapes)
     for number, shape in shapes.items():
         local = _local_rule(shape, page)

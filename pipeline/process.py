@@ -113,12 +113,13 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     model_allowed = options.line_model == "all" or (options.line_model == "text" and not is_html)
     lexicon = engine.lexicon.for_site(host, folder)
     site_rule = _site_rule(engine, None if is_html else page_site(None, folder), page_hash)
+    shapes: dict = {}  # a line's shape depends on its text only: the settle pass reuses them
 
     def one_pass(page_lines: list[str]):
         use_model = model_allowed and not _paragraph_per_line(page_lines)
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
-                         header_keep_probability=options.header_keep_probability)
+                         header_keep_probability=options.header_keep_probability, shape_cache=shapes)
         found_meta = read_metadata(found)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)
