@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
+from itertools import islice
 
 from prefect import flow, task
+from prefect.context import FlowRunContext
 from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.logs import CONSOLE, event
 from pipeline.options import Options
@@ -37,9 +40,10 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
     """Clean every new or changed page under `inputs` into `out`; return the run's summary.
 
     The output folder is locked for the run (a second run refuses, or queues with
-    `wait`). Batches run on the flow's task runner: threads by default, worker processes
-    (`--workers`) or a Dask cluster (`--dask`); their results are committed to the
-    output's state as each batch finishes, so a killed run loses only batches in flight."""
+    `wait`). Batches run on the flow's task runner: threads by default, each feeding one
+    of `workers` cleaning processes, or a Dask cluster (`--dask`); their results are
+    committed to the output's state as each batch finishes, so a killed run loses only
+    batches in flight."""
     started = time.monotonic()
     opts = Options.from_dict(options)
     option_dict = opts.to_dict()
@@ -52,10 +56,9 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
         chunks = batches(plan.todo, opts.batch_size)
         event("run_start", inputs=list(inputs), out=out, documents=plan.documents, to_clean=plan.processed,
               skipped=plan.skipped, batches=len(chunks))
-        futures = [clean_batch.submit([asdict(s) for s in chunk], out, option_dict) for chunk in chunks]
         done_count = 0
         with _progress(progress, plan.processed) as advance:
-            for number, future in enumerate(as_completed(futures), 1):
+            for number, future in enumerate(_submitted(chunks, out, option_dict, _in_flight(opts)), 1):
                 done = future.result()
                 state.record([DocSummary(**d) for d in done], fp)
                 done_count += len(done)
@@ -66,6 +69,27 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
         summary = finalize_run(out, option_dict, started, plan.counts())
     event("run_end", **{k: summary[k] for k in ("documents", "cleaned", "duplicates", "rejected", "seconds", "out")})
     return summary
+
+
+def _in_flight(opts: Options) -> int | None:
+    """How many batches to hand the task runner at once. On threads (the default) the
+    worker processes do the cleaning, `opts.workers` of them: a batch more keeps them
+    busy, and no more threads or task runs wait idle on a big run. Other runners (Dask)
+    take every batch and spread them over their cluster."""
+    runner = FlowRunContext.get().task_runner
+    return opts.workers + 1 if isinstance(runner, ThreadPoolTaskRunner) else None
+
+
+def _submitted(chunks: list, out: str, option_dict: dict, limit: int | None):
+    """The batches' futures as they complete, submitting more as earlier ones finish."""
+    pending = iter(chunks)
+    submit = lambda chunk: clean_batch.submit([asdict(s) for s in chunk], out, option_dict)  # noqa: E731
+    running = {submit(chunk) for chunk in islice(pending, limit)}
+    while running:
+        finished = next(as_completed(running))
+        running.discard(finished)
+        running.update(submit(chunk) for chunk in islice(pending, 1))
+        yield finished
 
 
 class _progress:

@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="also score trafilatura alone on the HTML inputs, side by side")
     evaluate.add_argument("--worst", type=int, default=10, help="how many worst pages to list (default: 10)")
     run.add_argument("--wait", action="store_true", help="if another run holds the output folder, wait for it instead of refusing")
-    run.add_argument("--workers", type=int, default=1, help="clean batches in N worker processes on this machine")
+    run.add_argument("--workers", type=int, default=1, help="clean N batches at once, each in its own process (default: 1)")
     run.add_argument("--dask", metavar="ADDRESS", default=None, help="clean batches on an existing Dask cluster (scheduler address)")
     serve = commands.add_parser("serve", help="serve the flow as a Prefect deployment on a cron schedule (needs a Prefect server)")
     serve.add_argument("inputs", nargs="*", default=["seeds"], help="files or folders (default: seeds)")
@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--name", default="scheduled", help="deployment name (default: scheduled)")
     serve.add_argument("--batch-size", type=int, default=None, help="pages per Prefect task")
     serve.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
+    serve.add_argument("--workers", type=int, default=1, help="clean N batches at once, each in its own process (default: 1)")
     return parser
 
 
@@ -123,6 +124,8 @@ def _run(args) -> int:
         overrides["rules"] = args.rules
     if args.doc_time_limit is not None:
         overrides["doc_time_limit"] = args.doc_time_limit
+    if args.workers != 1:
+        overrides["workers"] = args.workers
     options = Options.from_dict(overrides)
     from pipeline.lexicon import LexiconError
     from pipeline.process import Engine
@@ -184,10 +187,11 @@ def _run(args) -> int:
 
 
 def _with_runner(clean_flow, args):
-    """The flow with the task runner asked for. Worker processes (and Dask workers) each
-    start their own temporary Prefect server unless one is shared: start one here and
-    point PREFECT_API_URL at it (unless the user already has a server)."""
-    if args.workers <= 1 and not args.dask:
+    """The flow with the task runner asked for. Without --dask the default thread runner
+    feeds `--workers` cleaning processes. Dask workers each start their own temporary
+    Prefect server unless one is shared: start one here and point PREFECT_API_URL at it
+    (unless the user already has a server)."""
+    if not args.dask:
         return clean_flow, None
     server = None
     if not os.environ.get("PREFECT_API_URL"):
@@ -195,16 +199,10 @@ def _with_runner(clean_flow, args):
 
         server = SubprocessASGIServer()
         server.start()
-        os.environ["PREFECT_API_URL"] = server.api_url  # inherited by worker processes
-    if args.dask:
-        from prefect_dask import DaskTaskRunner
+        os.environ["PREFECT_API_URL"] = server.api_url  # inherited by the Dask client's tasks
+    from prefect_dask import DaskTaskRunner
 
-        runner = DaskTaskRunner(address=args.dask)
-    else:
-        from prefect.task_runners import ProcessPoolTaskRunner
-
-        runner = ProcessPoolTaskRunner(max_workers=args.workers)
-    return clean_flow.with_options(task_runner=runner), server
+    return clean_flow.with_options(task_runner=DaskTaskRunner(address=args.dask)), server
 
 
 def _serve(args) -> int:
@@ -223,6 +221,8 @@ def _serve(args) -> int:
         overrides["batch_size"] = args.batch_size
     if args.follow_symlinks:
         overrides["follow_symlinks"] = True
+    if args.workers != 1:
+        overrides["workers"] = args.workers
     options = Options.from_dict(overrides)
     from flows.clean import clean_flow
 

@@ -14,10 +14,11 @@ the worker (a library user's script without a `__main__` guard would break), and
 fork is unsafe in a process that runs threads, as Prefect does. Starting one costs
 about a second of imports, so workers are kept in a pool and fed batch after batch,
 replaced only after a page was stopped or a worker died. A batch takes an idle worker
-or starts one; at most one worker per CPU core, so Prefect's task threads (several
-batches at once) do not start more processes than the machine can run, and wait for
-a free worker instead (outside any page's time). Workers end when the calling process
-exits (or when their input closes).
+or starts one; at most `Options.workers` of them, so that is how many batches run at
+once: the library loop's or Prefect's task threads (several batches submitted at once)
+wait for a free worker (outside any page's time). The workers are the run's parallelism:
+threads only wait on pipes, so N workers use N cores with no second Prefect process.
+Workers end when the calling process exits (or when their input closes).
 """
 from __future__ import annotations
 
@@ -119,8 +120,8 @@ class _Worker:
         except (BrokenPipeError, OSError):
             return False  # it died: receive() reports that
 
-    def receive(self, timeout: float):
-        """The next message, ("timeout", None) or ("died", None)."""
+    def receive(self, timeout: float | None):
+        """The next message, ("timeout", None) or ("died", None); None waits for ever."""
         while b"\n" not in self.buffer:
             ready, _, _ = select.select([self.fd], [], [], timeout)
             if not ready:
@@ -156,7 +157,6 @@ class _Pool:
         self.idle: list[_Worker] = []
         self.count = 0
         self.changed = threading.Condition()
-        self.limit = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 
 
 _pool = _Pool()
@@ -173,7 +173,7 @@ def _current_pool() -> _Pool:
         return _pool
 
 
-def _take_worker() -> _Worker:
+def _take_worker(limit: int) -> _Worker:
     pool = _current_pool()
     with pool.changed:
         while True:
@@ -183,7 +183,7 @@ def _take_worker() -> _Worker:
                     return worker
                 worker.stop()
                 pool.count -= 1
-            if pool.count < pool.limit:
+            if pool.count < max(1, limit):
                 pool.count += 1
                 break
             pool.changed.wait()
@@ -211,12 +211,23 @@ def _drop_worker(worker: _Worker) -> None:
         pool.changed.notify()
 
 
+def stop_workers() -> None:
+    """Stop this process's idle workers now (they also end when it exits)."""
+    pool = _current_pool()
+    with pool.changed:
+        idle, pool.idle = pool.idle, []
+        pool.count -= len(idle)
+        pool.changed.notify_all()
+    for worker in idle:
+        worker.stop()
+
+
 def process_guarded(sources: list[Source], out: Path, options: Options) -> list[DocSummary]:
     """Clean and write the batch's pages under the per-document time limit."""
     summaries: list[DocSummary] = []
     position = 0
     while position < len(sources):
-        worker = _take_worker()
+        worker = _take_worker(options.workers)
         finished = False  # the worker answered for the whole job: it may take the next
         try:
             if not worker.booted:
@@ -229,7 +240,7 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
             if kind != "start":
                 raise RuntimeError(f"the cleaning worker failed to take a batch ({worker.how_it_ended()})")
             while position < len(sources):
-                kind, payload = worker.receive(options.doc_time_limit)
+                kind, payload = worker.receive(options.doc_time_limit or None)
                 if kind == "done":
                     summaries.append(DocSummary(**payload))
                     position += 1

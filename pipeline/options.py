@@ -13,8 +13,8 @@ class Options:
     # rule id, so no step spends time or memory on it.
     max_line_chars: int = 100_000
     # Seconds one document may take (read, clean, write) before it is stopped and
-    # rejected with that reason; the run goes on. 0 turns the limit off (then pages are
-    # cleaned in the calling process, with no worker process to stop).
+    # rejected with that reason; the run goes on. 0 turns the limit off (then, with one
+    # worker, pages are cleaned in the calling process, with no worker process to stop).
     doc_time_limit: float = 60.0
     # Symlinks that lead outside the input folders are not followed unless asked.
     follow_symlinks: bool = False
@@ -48,6 +48,10 @@ class Options:
     site_min_share: float = 0.3
     # Pages per batch (one Prefect task per batch keeps the per-task cost small).
     batch_size: int = 200
+    # Cleaning processes on this machine: batches run in parallel, one per process (the
+    # time-limit workers of pipeline/guard.py). With doc_time_limit 0 and one worker,
+    # pages are cleaned in the calling process.
+    workers: int = 1
     # The user's own rule files (phrase lists and per-site rules, see README), added to
     # the shipped ones; every batch loads them, so a flow's tasks apply them too.
     rules: tuple[str, ...] = ()

@@ -101,12 +101,12 @@ def write_result(source: Source, result, out: Path, options: Options) -> DocSumm
 def process_batch(sources: list[Source], out_dir: str | Path, options: Options | None = None) -> list[DocSummary]:
     """Clean and write each source of a batch; return their summaries.
 
-    With a per-document time limit (the default) the pages are cleaned in a worker
-    process that is stopped when one page runs over (pipeline/guard.py)."""
+    With a per-document time limit (the default) or several workers, the pages are
+    cleaned in a worker process, stopped when one page runs over (pipeline/guard.py)."""
     options = options or Options()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if options.doc_time_limit and sources:
+    if (options.doc_time_limit or options.workers > 1) and sources:
         from pipeline.guard import process_guarded
 
         return process_guarded(sources, out, options)
@@ -288,6 +288,17 @@ def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, 
         plan = state.plan(sources, fp)
         del sources
         learn(plan.todo, out_dir, options)
-        for batch in batches(plan.todo, options.batch_size):
-            state.record(process_batch(batch, out_dir, options), fp)
+        chunks = batches(plan.todo, options.batch_size)
+        if options.workers > 1:
+            # Threads only feed the worker processes; results are committed here, in
+            # this thread, as each batch finishes.
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+
+            with ThreadPoolExecutor(options.workers) as pool:
+                futures = [pool.submit(process_batch, chunk, out_dir, options) for chunk in chunks]
+                for future in as_completed(futures):
+                    state.record(future.result(), fp)
+        else:
+            for chunk in chunks:
+                state.record(process_batch(chunk, out_dir, options), fp)
         return finalize(out_dir, options, started, plan, state)

@@ -33,7 +33,7 @@ from pipeline.sources import Source
 
 STATE_DIR = ".pipeline"
 # Options that change which files are found or how work is split, not what a page becomes.
-_NOT_IN_FINGERPRINT = {"batch_size", "follow_symlinks", "doc_time_limit"}
+_NOT_IN_FINGERPRINT = {"batch_size", "follow_symlinks", "doc_time_limit", "workers"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (

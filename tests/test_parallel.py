@@ -1,6 +1,7 @@
-"""Batches in parallel for real: `--workers 2` (worker processes) and `--dask ADDRESS`
-(a local Dask cluster in its own processes) give the same files as the library loop,
-cross-document duplicates included."""
+"""Batches in parallel for real: `workers=2` (two cleaning processes, through the library
+loop and through the flow's `--workers 2`) and `--dask ADDRESS` (a local Dask cluster in
+its own processes) give the same files as the one-process library loop, cross-document
+duplicates included."""
 import os
 import subprocess
 import sys
@@ -27,6 +28,10 @@ def test_workers_and_dask_match_the_library_loop(tmp_path):
     reference = tmp_path / "reference"
     summary = run([str(inputs)], reference, Options(batch_size=5))
     assert summary.duplicates >= 3
+
+    parallel = run([str(inputs)], tmp_path / "library2", Options(batch_size=5, workers=2))
+    assert parallel.to_dict() | {"seconds": 0} == summary.to_dict() | {"seconds": 0, "out": parallel.out}
+    same_files(tmp_path / "library2", reference)
 
     done = cli("run", str(inputs), "--out", str(tmp_path / "workers"), "--workers", "2", "--batch-size", "5",
                state=tmp_path / "s1")
