@@ -105,3 +105,67 @@ def test_serve_without_a_server_says_how_to_start_one(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "prefect server start --host 127.0.0.1" in done.stderr and "PREFECT_API_URL" in done.stderr
+
+
+def test_prefect_yaml_deploys_to_a_process_work_pool_and_a_worker_runs_it(tmp_path):
+    """The repository's prefect.yaml, as a user with their own server and workers runs it:
+    `prefect deploy --all` from the project folder, a process work pool, a worker, one run."""
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "server-home"), "DO_NOT_TRACK": "1",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_WORKER_QUERY_SECONDS": "1",
+           "PIPELINE_STATE_DIR": str(tmp_path / "state")}
+    env.pop("PREFECT_API_URL", None)
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
+                               str(port), "--no-ui", "--analytics-off"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    worker = None
+    client_env = {**env, "PREFECT_API_URL": api}
+    try:
+        wait_for(lambda: _healthy(api), 120, "the Prefect server")
+        # The project folder as a user has it: prefect.yaml, the flow's code, the seeds.
+        work = tmp_path / "project"
+        for name in ("flows", "seeds"):
+            shutil.copytree(ROOT / name, work / name)
+        shutil.copy(ROOT / "prefect.yaml", work / "prefect.yaml")
+
+        def prefect(*args):
+            # PWD as a shell sets it: prefect.yaml's pull step reads it at deploy time.
+            done = subprocess.run([sys.executable, "-m", "prefect", "--no-prompt", *args], cwd=work,
+                                  env={**client_env, "PWD": str(work)},
+                                  capture_output=True, text=True, timeout=180)
+            assert done.returncode == 0, done.stdout + done.stderr
+            return done
+
+        prefect("work-pool", "create", "news-pipeline", "--type", "process")
+        prefect("deploy", "--all")
+        [dep] = httpx.post(f"{api}/deployments/filter", json={}).json()
+        assert dep["name"] == "hourly" and dep["work_pool_name"] == "news-pipeline"
+        schedules = httpx.get(f"{api}/deployments/{dep['id']}/schedules").json()
+        assert [s["schedule"]["cron"] for s in schedules] == ["0 * * * *"]
+
+        worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "news-pipeline"],
+                                  cwd=work, env=client_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)
+        run = httpx.post(f"{api}/deployments/{dep['id']}/create_flow_run", json={}).json()
+
+        def finished():
+            state = httpx.get(f"{api}/flow_runs/{run['id']}").json().get("state") or {}
+            return state if state.get("type") in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+        state = wait_for(finished, 300, "the flow run picked up by the worker")
+        assert state["type"] == "COMPLETED", state
+        # The deployment's relative paths resolve in the project folder (its pull step).
+        for name in sorted(p.name for p in (ROOT / "clean").iterdir() if p.name not in ("run.json", ".pipeline")):
+            assert (work / "clean" / name).read_text("utf-8") == (ROOT / "clean" / name).read_text("utf-8"), name
+    finally:
+        if worker is not None:
+            stop(worker)
+        stop(server)
+
+
+def _healthy(api: str) -> bool:
+    try:
+        return httpx.get(f"{api}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
