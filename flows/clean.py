@@ -53,7 +53,7 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
         plan = state.plan(sources, fp)
         del sources
         learn(plan.todo, out, opts)  # site profiles, read by every batch from the state
-        chunks = batches(plan.todo, opts.batch_size)
+        chunks = batches(plan.todo, opts.batch_size, opts.workers)
         event("run_start", inputs=list(inputs), out=out, documents=plan.documents, to_clean=plan.processed,
               skipped=plan.skipped, batches=len(chunks))
         done_count = 0

@@ -46,7 +46,8 @@ class Options:
     site_learning: bool = True
     site_min_other_pages: int = 2
     site_min_share: float = 0.3
-    # Pages per batch (one Prefect task per batch keeps the per-task cost small).
+    # Pages per batch, at most (one Prefect task per batch keeps the per-task cost small;
+    # with several workers a small run is cut finer, see runner.batches).
     batch_size: int = 200
     # Cleaning processes on this machine: batches run in parallel, one per process (the
     # time-limit workers of pipeline/guard.py). With doc_time_limit 0 and one worker,

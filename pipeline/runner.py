@@ -261,7 +261,12 @@ def _settle_files(state: State, out: Path, ident: str, status: str, new_status: 
         os.replace(state.held(ident), out / f"{ident}.txt")
 
 
-def batches(sources: list[Source], size: int) -> list[list[Source]]:
+def batches(sources: list[Source], size: int, workers: int = 1) -> list[list[Source]]:
+    """Batches of at most `size` pages. With several workers, small runs get smaller
+    batches (at least 4 per worker, down to 20 pages) so no worker waits idle while
+    another finishes the last big one."""
+    if workers > 1:
+        size = max(1, min(size, max(20, -(-len(sources) // (4 * workers)))))
     return [sources[i:i + size] for i in range(0, len(sources), size)]
 
 
@@ -288,7 +293,7 @@ def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, 
         plan = state.plan(sources, fp)
         del sources
         learn(plan.todo, out_dir, options)
-        chunks = batches(plan.todo, options.batch_size)
+        chunks = batches(plan.todo, options.batch_size, options.workers)
         if options.workers > 1:
             # Threads only feed the worker processes; results are committed here, in
             # this thread, as each batch finishes.
