@@ -3,6 +3,7 @@ with datasketch's LSH index). Canonical is the smallest id of a group, so the ch
 does not depend on processing order."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -19,13 +20,38 @@ def body_hash(body: str) -> str:
     return hashlib.sha256(" ".join(WORD.findall(body.casefold())).encode("utf-8")).hexdigest()
 
 
+@functools.lru_cache(maxsize=8)
+def _permutations(permutations: int) -> np.ndarray:
+    """datasketch's permutation tables for the fixed seed: the same for every document,
+    and drawing them again costs more than the rest of a signature."""
+    tables = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME).permutations
+    tables.setflags(write=False)  # shared by every sketch (datasketch shares it too)
+    return tables
+
+
+def _sha1_hash32(shingles: set[bytes]) -> list[int]:
+    """datasketch's sha1_hash32 (the first 4 bytes of SHA-1, little-endian) of every
+    shingle, read from the joined digests in one numpy call instead of one
+    struct.unpack a shingle."""
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(s).digest() for s in shingles])
+    return np.frombuffer(digests, dtype="<u4")[::5].tolist()  # 20-byte digests: 5 words each
+
+
 def signature(body: str, shingle_words: int, permutations: int) -> list[int]:
     words = WORD.findall(body.casefold())
-    shingles = {" ".join(words[i:i + shingle_words]).encode("utf-8")
-                for i in range(max(1, len(words) - shingle_words + 1))}
-    sketch = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME)
-    sketch.update_batch(sorted(shingles))
-    return [int(v) for v in sketch.hashvalues]
+    if len(words) <= shingle_words:
+        shingles = {" ".join(words).encode("utf-8")}
+    else:
+        # Encoded once as a whole (words hold no line break), joined as bytes.
+        encoded = "\n".join(words).encode("utf-8").split(b"\n")
+        shingles = set(map(b" ".join, zip(*[encoded[i:] for i in range(shingle_words)])))
+    # The shingles are hashed here (as datasketch's sha1_hash32 would, see above);
+    # datasketch permutes them and keeps the minima. The minima do not depend on order.
+    sketch = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME, hashfunc=int,
+                     permutations=_permutations(permutations))
+    sketch.update_batch(_sha1_hash32(shingles))
+    return sketch.hashvalues.tolist()
 
 
 @dataclass(frozen=True)
