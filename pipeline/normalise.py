@@ -31,6 +31,7 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a
 # Every Unicode space separator (no-break, thin, ideographic...) and tabs become a space.
 _ODD_SPACE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(" {2,}")
 _LINE_BREAKS = re.compile(r"\r\n|\r|[\u2028\u2029\x85\x0b\x0c]")
 
 
@@ -47,14 +48,29 @@ def _class_of(items) -> set[str] | None:
     return chars
 
 
-def _mojibake_hint() -> re.Pattern | None:
-    """Characters without which ftfy's mojibake test (BADNESS_RE) cannot match.
+def _single_characters(items) -> bool:
+    """Whether a parsed sequence matches character by character, without look-around
+    or anchors other than the start of the text."""
+    for op, arg in items:
+        if op is _sre.MAX_REPEAT:
+            if not _single_characters(arg[2]):
+                return False
+        elif not (op in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.IN, _sre.ANY) or op is _sre.AT and arg is _sre.AT_BEGINNING):
+            return False
+    return True
+
+
+def _mojibake_hint() -> tuple[re.Pattern | None, int | None]:
+    """Characters without which ftfy's mojibake test (BADNESS_RE) cannot match, and
+    the longest text it matches.
 
     Each alternative of BADNESS_RE is a run of single characters or sets; one of them
     (the one that ordinary text holds least: not Cyrillic, Greek or accented letters,
     curly quotes...) must be in any text it matches, so a text holding none of the
     chosen characters is not bad. Text that is (Russian, French, curly quotes) is
-    still checked by BADNESS_RE itself. None: the pattern is not of that form."""
+    still checked by BADNESS_RE itself, only around those characters when its matches
+    are short and see nothing beyond themselves (the width). None: the pattern is not
+    of that form."""
     try:
         pattern = ftfy.badness.BADNESS_RE
         if pattern.flags & re.IGNORECASE:
@@ -86,12 +102,32 @@ def _mojibake_hint() -> re.Pattern | None:
             if not candidates:
                 return None
             hint |= min(candidates, key=lambda c: (commonness(c), len(c)))
+        width = tree.getwidth()[1]
+        if not all(_single_characters(a) for a in alternatives) or width > 32:
+            width = None
     except Exception:  # another ftfy or Python: check every line with BADNESS_RE
-        return None
-    return re.compile("[" + "".join(re.escape(c) for c in sorted(hint)) + "]")
+        return None, None
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(hint)) + "]"), width
 
 
-_MOJIBAKE_HINT = _mojibake_hint()
+_MOJIBAKE_HINT, _BAD_WIDTH = _mojibake_hint()
+
+
+def _is_bad(text: str) -> bool:
+    """ftfy.badness.is_bad(text). A match holds a hint character, so it starts at most
+    _BAD_WIDTH - 1 characters before one and ends at most _BAD_WIDTH after it: only
+    those windows are searched (search's pos and endpos do not change what the pattern
+    sees inside them: no look-around, and ^ is the text's start only)."""
+    if _MOJIBAKE_HINT is None:
+        return ftfy.badness.is_bad(text)
+    if _BAD_WIDTH is None:
+        return _MOJIBAKE_HINT.search(text) is not None and ftfy.badness.is_bad(text)
+    search = ftfy.badness.BADNESS_RE.search
+    for hint in _MOJIBAKE_HINT.finditer(text):
+        at = hint.start()
+        if search(text, max(at - _BAD_WIDTH + 1, 0), at + _BAD_WIDTH):
+            return True
+    return False
 # Characters ftfy's other fixers act on (with the settings above): control characters
 # it removes (ESC of terminal escapes among them), C1 controls, line breaks other than
 # \n, surrogates. HTML entities are matched with ftfy's own regex.
@@ -110,7 +146,7 @@ def _ftfy_may_change(text: str) -> bool:
         return False
     if not unicodedata.is_normalized("NFC", text):
         return True
-    return (_MOJIBAKE_HINT is None or _MOJIBAKE_HINT.search(text) is not None) and ftfy.badness.is_bad(text)
+    return _is_bad(text)
 
 
 def _fix_text(text: str) -> str:
@@ -145,4 +181,5 @@ def normalise(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text)
     text = _ODD_SPACE.sub(" ", text)
-    return "\n".join(re.sub(r" {2,}", " ", line).strip() for line in text.split("\n"))
+    # Runs of spaces never span a line break: one pass over the text, then each line.
+    return "\n".join([line.strip() for line in _SPACES.sub(" ", text).split("\n")])
