@@ -20,6 +20,12 @@ def body_hash(body: str) -> str:
     return hashlib.sha256(" ".join(WORD.findall(body.casefold())).encode("utf-8")).hexdigest()
 
 
+def fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str, list[int]]:
+    """(body_hash(body), signature(body, ...)), finding the body's words once."""
+    joined = " ".join(WORD.findall(body.casefold())).encode("utf-8")
+    return hashlib.sha256(joined).hexdigest(), _signature(joined.split(b" "), shingle_words, permutations)
+
+
 @functools.lru_cache(maxsize=8)
 def _permutations(permutations: int) -> np.ndarray:
     """datasketch's permutation tables for the fixed seed: the same for every document,
@@ -39,13 +45,17 @@ def _sha1_hash32(shingles: set[bytes]) -> list[int]:
 
 
 def signature(body: str, shingle_words: int, permutations: int) -> list[int]:
-    words = WORD.findall(body.casefold())
+    # Encoded once as a whole (\w+ words hold no space), split back into words.
+    return _signature(" ".join(WORD.findall(body.casefold())).encode("utf-8").split(b" "), shingle_words, permutations)
+
+
+def _signature(words: list[bytes], shingle_words: int, permutations: int) -> list[int]:
+    """The MinHash of the body's word shingles; `words`: UTF-8, case-folded (b"" alone
+    for a body without words)."""
     if len(words) <= shingle_words:
-        shingles = {" ".join(words).encode("utf-8")}
+        shingles = {b" ".join(words)}
     else:
-        # Encoded once as a whole (words hold no line break), joined as bytes.
-        encoded = "\n".join(words).encode("utf-8").split(b"\n")
-        shingles = set(map(b" ".join, zip(*[encoded[i:] for i in range(shingle_words)])))
+        shingles = set(map(b" ".join, zip(*[words[i:] for i in range(shingle_words)])))
     # The shingles are hashed here (as datasketch's sha1_hash32 would, see above);
     # datasketch permutes them and keeps the minima. The minima do not depend on order.
     sketch = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME, hashfunc=int,
