@@ -3,6 +3,7 @@ with datasketch's LSH index). Canonical is the smallest id of a group, so the ch
 does not depend on processing order."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 
@@ -19,13 +20,48 @@ def body_hash(body: str) -> str:
     return hashlib.sha256(" ".join(WORD.findall(body.casefold())).encode("utf-8")).hexdigest()
 
 
+def fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str, list[int]]:
+    """(body_hash(body), signature(body, ...)), finding the body's words once."""
+    joined = " ".join(WORD.findall(body.casefold())).encode("utf-8")
+    return hashlib.sha256(joined).hexdigest(), _signature(joined.split(b" "), shingle_words, permutations)
+
+
+@functools.lru_cache(maxsize=8)
+def _permutations(permutations: int) -> np.ndarray:
+    """datasketch's permutation tables for the fixed seed: the same for every document,
+    and drawing them again costs more than the rest of a signature."""
+    tables = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME).permutations
+    tables.setflags(write=False)  # shared by every sketch (datasketch shares it too)
+    return tables
+
+
+def _sha1_hash32(shingles: set[bytes]) -> list[int]:
+    """datasketch's sha1_hash32 (the first 4 bytes of SHA-1, little-endian) of every
+    shingle, read from the joined digests in one numpy call instead of one
+    struct.unpack a shingle."""
+    sha1 = hashlib.sha1
+    digests = b"".join([sha1(s).digest() for s in shingles])
+    return np.frombuffer(digests, dtype="<u4")[::5].tolist()  # 20-byte digests: 5 words each
+
+
 def signature(body: str, shingle_words: int, permutations: int) -> list[int]:
-    words = WORD.findall(body.casefold())
-    shingles = {" ".join(words[i:i + shingle_words]).encode("utf-8")
-                for i in range(max(1, len(words) - shingle_words + 1))}
-    sketch = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME)
-    sketch.update_batch(sorted(shingles))
-    return [int(v) for v in sketch.hashvalues]
+    # Encoded once as a whole (\w+ words hold no space), split back into words.
+    return _signature(" ".join(WORD.findall(body.casefold())).encode("utf-8").split(b" "), shingle_words, permutations)
+
+
+def _signature(words: list[bytes], shingle_words: int, permutations: int) -> list[int]:
+    """The MinHash of the body's word shingles; `words`: UTF-8, case-folded (b"" alone
+    for a body without words)."""
+    if len(words) <= shingle_words:
+        shingles = {b" ".join(words)}
+    else:
+        shingles = set(map(b" ".join, zip(*[words[i:] for i in range(shingle_words)])))
+    # The shingles are hashed here (as datasketch's sha1_hash32 would, see above);
+    # datasketch permutes them and keeps the minima. The minima do not depend on order.
+    sketch = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME, hashfunc=int,
+                     permutations=_permutations(permutations))
+    sketch.update_batch(_sha1_hash32(shingles))
+    return sketch.hashvalues.tolist()
 
 
 @dataclass(frozen=True)

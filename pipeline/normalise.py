@@ -12,6 +12,13 @@ import ftfy
 import ftfy.badness
 import ftfy.chardata
 
+try:  # the regex parser, to read ftfy's mojibake pattern
+    import re._constants as _sre
+    import re._parser as _parser
+except ImportError:  # Python < 3.11
+    import sre_constants as _sre
+    import sre_parse as _parser
+
 _FTFY = ftfy.TextFixerConfig(
     uncurl_quotes=False,  # curly quotes are the author's, not damage
     fix_latin_ligatures=False,
@@ -24,36 +31,131 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a
 # Every Unicode space separator (no-break, thin, ideographic...) and tabs become a space.
 _ODD_SPACE = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACES = re.compile(" {2,}")
 _LINE_BREAKS = re.compile(r"\r\n|\r|[\u2028\u2029\x85\x0b\x0c]")
 
 
-def _characters_ftfy_may_change() -> re.Pattern:
-    """Every character ftfy's fixers act on or its mojibake test (BADNESS_RE) looks for,
-    read from ftfy itself: the non-ASCII characters (and ranges) in that regex, HTML's
-    '&', escape and control characters, CR, surrogates."""
-    pattern = ftfy.badness.BADNESS_RE.pattern
-    chars, ranges = set(), []
-    for i, ch in enumerate(pattern):
-        if ch == "-" and 0 < i < len(pattern) - 1 and (ord(pattern[i - 1]) > 127 or ord(pattern[i + 1]) > 127):
-            ranges.append((pattern[i - 1], pattern[i + 1]))
-        elif ord(ch) > 127:
-            chars.add(ch)
-    chars |= {chr(int(code, 16)) for code in re.findall(r"\\x([0-9a-fA-F]{2})|\\u([0-9a-fA-F]{4})", pattern) for code in code if code}
-    chars |= {chr(c) for c in ftfy.chardata.CONTROL_CHARS} | set("&\x1b\r\x85\u2028\u2029")
-    parts = "".join(re.escape(c) for c in sorted(chars))
-    parts += "".join(f"{re.escape(a)}-{re.escape(b)}" for a, b in ranges if a <= b)
-    return re.compile(f"[{parts}\ud800-\udfff\x80-\x9f]")
+def _class_of(items) -> set[str] | None:
+    """The characters a parsed regex item set matches, None when open-ended."""
+    chars = set()
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            chars.add(chr(arg))
+        elif op is _sre.RANGE:
+            chars.update(map(chr, range(arg[0], arg[1] + 1)))
+        else:  # a category (\s, \w) or a negated set
+            return None
+    return chars
 
 
-_MAY_CHANGE = _characters_ftfy_may_change()
+def _single_characters(items) -> bool:
+    """Whether a parsed sequence matches character by character, without look-around
+    or anchors other than the start of the text."""
+    for op, arg in items:
+        if op is _sre.MAX_REPEAT:
+            if not _single_characters(arg[2]):
+                return False
+        elif not (op in (_sre.LITERAL, _sre.NOT_LITERAL, _sre.IN, _sre.ANY) or op is _sre.AT and arg is _sre.AT_BEGINNING):
+            return False
+    return True
+
+
+def _mojibake_hint() -> tuple[re.Pattern | None, int | None]:
+    """Characters without which ftfy's mojibake test (BADNESS_RE) cannot match, and
+    the longest text it matches.
+
+    Each alternative of BADNESS_RE is a run of single characters or sets; one of them
+    (the one that ordinary text holds least: not Cyrillic, Greek or accented letters,
+    curly quotes...) must be in any text it matches, so a text holding none of the
+    chosen characters is not bad. Text that is (Russian, French, curly quotes) is
+    still checked by BADNESS_RE itself, only around those characters when its matches
+    are short and see nothing beyond themselves (the width). None: the pattern is not
+    of that form."""
+    try:
+        pattern = ftfy.badness.BADNESS_RE
+        if pattern.flags & re.IGNORECASE:
+            return None
+        tree = _parser.parse(pattern.pattern, pattern.flags)
+        if len(tree.data) == 1 and tree.data[0][0] is _sre.BRANCH:
+            alternatives = [list(a) for a in tree.data[0][1][1]]
+        else:
+            alternatives = [list(tree)]
+        # What ordinary text is full of: ASCII most, then the letters of Latin, Greek and
+        # Cyrillic alphabets and the common punctuation that BADNESS_RE also names.
+        everyday = set(ftfy.badness.MOJIBAKE_CATEGORIES["common"]) | set("‘’“”„‚«»•©®™°")
+        everyday |= {chr(c) for c in [*range(0xC0, 0x180), *range(0x386, 0x3D0), *range(0x410, 0x450), 0x401, 0x451]}
+
+        def commonness(chars: set[str]) -> int:
+            return sum(1000 if c.isascii() else 10 if c in everyday else 0 for c in chars)
+
+        hint = set()
+        for alternative in alternatives:
+            candidates = []
+            for op, arg in alternative:
+                if op is _sre.LITERAL:
+                    candidates.append({chr(arg)})
+                elif op is _sre.IN and (chars := _class_of(arg)) is not None:
+                    candidates.append(chars)
+                elif op is _sre.AT or op is _sre.MAX_REPEAT and arg[0] == 0:
+                    continue  # matches no character, or may match none
+                # Any other item (ANY, a category...) is never the chosen one.
+            if not candidates:
+                return None
+            hint |= min(candidates, key=lambda c: (commonness(c), len(c)))
+        width = tree.getwidth()[1]
+        if not all(_single_characters(a) for a in alternatives) or width > 32:
+            width = None
+    except Exception:  # another ftfy or Python: check every line with BADNESS_RE
+        return None, None
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(hint)) + "]"), width
+
+
+_MOJIBAKE_HINT, _BAD_WIDTH = _mojibake_hint()
+
+
+def _is_bad(text: str) -> bool:
+    """ftfy.badness.is_bad(text). A match holds a hint character, so it starts at most
+    _BAD_WIDTH - 1 characters before one and ends at most _BAD_WIDTH after it: only
+    those windows are searched (search's pos and endpos do not change what the pattern
+    sees inside them: no look-around, and ^ is the text's start only)."""
+    if _MOJIBAKE_HINT is None:
+        return ftfy.badness.is_bad(text)
+    if _BAD_WIDTH is None:
+        return _MOJIBAKE_HINT.search(text) is not None and ftfy.badness.is_bad(text)
+    search = ftfy.badness.BADNESS_RE.search
+    for hint in _MOJIBAKE_HINT.finditer(text):
+        at = hint.start()
+        if search(text, max(at - _BAD_WIDTH + 1, 0), at + _BAD_WIDTH):
+            return True
+    return False
+# Characters ftfy's other fixers act on (with the settings above): control characters
+# it removes (ESC of terminal escapes among them), C1 controls, line breaks other than
+# \n, surrogates. HTML entities are matched with ftfy's own regex.
+_FIXABLE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(ftfy.chardata.CONTROL_CHARS))
+                      + "\x1b\r\u2028\u2029\x80-\x9f\ud800-\udfff]")
+
+
+def _ftfy_may_change(text: str) -> bool:
+    """False only when ftfy.fix_and_explain(text, _FTFY) returns text unchanged: no
+    fixer would change it (fix_encoding acts only on text that BADNESS_RE calls bad,
+    the others on the characters above), and it is NFC. Its fixers run in a loop that
+    ends when a round changes nothing, so one round of no-ops is the whole answer."""
+    if _FIXABLE.search(text) or ("&" in text and ftfy.chardata.HTML_ENTITY_RE.search(text)):
+        return True
+    if text.isascii():
+        return False
+    if not unicodedata.is_normalized("NFC", text):
+        return True
+    return _is_bad(text)
 
 
 def _fix_text(text: str) -> str:
-    """ftfy.fix_text(text, _FTFY), without calling ftfy on the lines it cannot change:
-    none of its characters (above) and already NFC. The loop is fix_text's own (same
-    segments, same switch-off of HTML unescaping after a '<'); a test checks the result
-    equals ftfy's on real pages."""
-    if not _MAY_CHANGE.search(text) and (text.isascii() or unicodedata.is_normalized("NFC", text)):
+    """ftfy.fix_text(text, _FTFY), without calling ftfy on the lines it cannot change
+    (see above). The loop is fix_text's own (same segments, same switch-off of HTML
+    unescaping after a '<'); a test checks the result equals ftfy's on real pages."""
+    if not _FIXABLE.search(text) and "&" not in text and (
+            text.isascii() or unicodedata.is_normalized("NFC", text)
+            and _MOJIBAKE_HINT is not None and not _MOJIBAKE_HINT.search(text)):
         return text
     config, out, pos = _FTFY, [], 0
     while pos < len(text):
@@ -65,7 +167,7 @@ def _fix_text(text: str) -> str:
         segment = text[pos:textbreak]
         if config.unescape_html == "auto" and "<" in segment:
             config = config._replace(unescape_html=False)
-        if _MAY_CHANGE.search(segment) or not (segment.isascii() or unicodedata.is_normalized("NFC", segment)):
+        if _ftfy_may_change(segment):
             segment, _ = ftfy.fix_and_explain(segment, config)
         out.append(segment)
         pos = textbreak
@@ -79,4 +181,5 @@ def normalise(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text)
     text = _ODD_SPACE.sub(" ", text)
-    return "\n".join(re.sub(r" {2,}", " ", line).strip() for line in text.split("\n"))
+    # Runs of spaces never span a line break: one pass over the text, then each line.
+    return "\n".join([line.strip() for line in _SPACES.sub(" ", text).split("\n")])

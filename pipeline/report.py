@@ -80,7 +80,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 
 
 def _e(value) -> str:
-    return escape("" if value is None else str(value), quote=True)
+    return escape(value if type(value) is str else "" if value is None else str(value), quote=True)
 
 
 def _read_json(path: Path) -> dict | None:
@@ -200,6 +200,9 @@ def build_report(out_dir: str | Path) -> str:
     rejected_reasons: Counter = Counter()
     removed_count = {}
     total_kept = 0
+    # When every document gets a view, the metadata read here is kept for it (a view
+    # holds all of it anyway); a bigger run reads again only the documents it shows.
+    keep_metas = len(rows) <= MAX_DOCUMENT_VIEWS
     for row in rows:
         d = _document_meta(out, row)
         removed = [r for r in d.get("removed") or [] if isinstance(r, dict)]
@@ -220,7 +223,7 @@ def build_report(out_dir: str | Path) -> str:
         by_language[language] += len(removed)
         docs_by_language[language] += 1
         docs.append({"id": d["id"], "status": d.get("status"), "site": d.get("site"), "title": d.get("title"),
-                     "kept": kept, "row": row})
+                     "kept": kept, "row": row, "meta": d if keep_metas else None})
     total_removed = sum(removed_count.values())
 
     def ranked(counter: Counter) -> list[tuple[str, int]]:
@@ -287,7 +290,7 @@ def build_report(out_dir: str | Path) -> str:
                  f'status, site, rule" aria-label="filter documents"> <span class="muted"><span id="shown">'
                  f'{len(shown)}</span> of {len(shown)} shown</span></p>')
     for d in shown:
-        parts.append(_document(_document_meta(out, d["row"]), out, removed_count[d["id"]]))
+        parts.append(_document(d["meta"] or _document_meta(out, d["row"]), out, removed_count[d["id"]]))
     parts.append(f"<script>{_JS}</script></body></html>\n")
     return "".join(parts)
 

@@ -39,6 +39,18 @@ def page_keys(lines: list[str], min_words: int = 0) -> set[str]:
     return {k for line in lines if len(line.split()) >= min_words and (k := line_key(line))}
 
 
+def _page_key_sets(lines: list[str], min_words: int) -> tuple[set[str], set[str]]:
+    """(page_keys(lines), page_keys(lines, min_words)) with one key a distinct line."""
+    keys, long_keys = set(), set()
+    for line in set(lines):
+        key = line_key(line)
+        if key:
+            keys.add(key)
+            if len(line.split()) >= min_words:
+                long_keys.add(key)
+    return keys, long_keys
+
+
 @dataclass
 class SiteProfile:
     site: str
@@ -160,7 +172,7 @@ def learn_sites(sources, state_dir: Path, max_bytes: int) -> dict[str, int]:
         profile = touched.get(site) or store.load(site)
         touched[site] = profile
         lines = text.split("\n")
-        profile.add_page(hashlib.sha256(data).hexdigest(), page_keys(lines), page_keys(lines, SiteRule.min_words))
+        profile.add_page(hashlib.sha256(data).hexdigest(), *_page_key_sets(lines, SiteRule.min_words))
         counted[site] += 1
     for profile in touched.values():
         store.save(profile)
