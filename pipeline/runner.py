@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.dedup_corpus import body_hash, find_duplicates, signature
+from pipeline.dedup_corpus import find_duplicates, fingerprint as body_fingerprint
 from pipeline.document import Rejected, Status
 from pipeline.options import Options
 from pipeline.process import VERSION, Engine, clean_bytes
@@ -93,8 +93,8 @@ def write_result(source: Source, result, out: Path, options: Options) -> DocSumm
         words=meta.get("words", 0), rules=meta.get("rules", {}), sha256=meta.get("sha256"),
     )
     if result.status is Status.CLEANED:
-        summary.body_sha256 = body_hash(result.body)
-        summary.signature = signature(result.body, options.shingle_words, options.minhash_permutations)
+        summary.body_sha256, summary.signature = body_fingerprint(result.body, options.shingle_words,
+                                                                  options.minhash_permutations)
     return summary
 
 
