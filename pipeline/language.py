@@ -40,35 +40,59 @@ def script_of(ch: str) -> str | None:
     return "CJK" if first in ("HIRAGANA", "KATAKANA", "CJK") else first
 
 
-_ASCII = {c: None for c in range(128)}
-_ASCII_LETTERS = {c: None for c in range(128) if chr(c).isalpha()}
+class _Scripts(dict):
+    """script_of per character, looked up once per character (static Unicode data)."""
+
+    def __missing__(self, ch: str) -> str | None:
+        value = self[ch] = script_of(ch)
+        return value
+
+
+_SCRIPT = _Scripts()
+_ASCII_BYTES = bytes(range(128))
+_ASCII_LETTER_BYTES = bytes(c for c in range(128) if chr(c).isalpha())
+_ASCII_LETTER = re.compile("[A-Za-z]")
+_new_counter = Counter.__new__  # an empty Counter without __init__'s Python-level update()
 
 
 def script_counts(text: str) -> Counter:
     """Letters per script, scripts in order of first appearance (ties are broken by that
-    order). Counts distinct characters first (in C), then maps each distinct one."""
-    counts: Counter = Counter()
-    # The common case, one script: ASCII letters are LATIN, so only the other characters
-    # need looking up; when they hold another script, count in order of appearance.
-    latin = len(text) - len(text.translate(_ASCII_LETTERS))
-    others = Counter(text.translate(_ASCII)) if not text.isascii() else {}
-    single = True
-    for ch, n in others.items():
-        script = script_of(ch)
-        if script == "LATIN":
-            latin += n
-        elif script:
-            single = False
-            break
-    if single:
+    order). Works on the UTF-8 bytes, in C: ASCII letters (all LATIN) are counted by
+    deleting them, and only the non-ASCII characters, which are usually few, are counted
+    one by one and looked up."""
+    counts = _new_counter(Counter)
+    # UTF-8 writes a non-ASCII character with bytes >= 0x80 only, so deleting ASCII bytes
+    # neither touches nor splits them ("surrogatepass": lone surrogates round-trip too).
+    data = text.encode("utf-8", "surrogatepass")
+    latin = len(data) - len(data.translate(None, _ASCII_LETTER_BYTES))
+    if text.isascii():
         if latin:
             counts["LATIN"] = latin
         return counts
-    for ch, n in Counter(text).items():
-        script = script_of(ch)
+    firsts: dict[str, str] = {}  # script -> its first character among the non-ASCII ones
+    others = data.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+    for ch, n in Counter(others).items():
+        script = _SCRIPT[ch]
         if script:
-            counts[script] += n
-    return counts
+            if script in counts:
+                counts[script] += n
+            else:
+                counts[script] = n
+                firsts[script] = ch
+    if latin:
+        counts["LATIN"] = counts.get("LATIN", 0) + latin
+    if len(counts) < 2:
+        return counts
+    # Several scripts: put them in order of their first letter in the whole text.
+    first = {script: text.find(ch) for script, ch in firsts.items()}
+    if latin:
+        at = _ASCII_LETTER.search(text).start()
+        if at < first.get("LATIN", at + 1):
+            first["LATIN"] = at
+    ordered = _new_counter(Counter)
+    for script in sorted(counts, key=first.__getitem__):
+        ordered[script] = counts[script]
+    return ordered
 
 
 def _sample(lines: list[str], limit: int) -> str:
