@@ -59,18 +59,23 @@ _new_counter = Counter.__new__  # an empty Counter without __init__'s Python-lev
 
 def script_counts(text: str) -> Counter:
     """Letters per script, scripts in order of first appearance (ties are broken by that
-    order). Works on the UTF-8 bytes, in C: ASCII letters (all LATIN) are counted by
-    deleting them, and only the non-ASCII characters, which are usually few, are counted
-    one by one and looked up."""
+    order)."""
     counts = _new_counter(Counter)
+    dict.update(counts, script_letters(text))
+    return counts
+
+
+def script_letters(text: str) -> dict[str, int]:
+    """script_counts as a plain dict. Works on the UTF-8 bytes, in C: ASCII letters (all
+    LATIN) are counted by deleting them, and only the non-ASCII characters, which are
+    usually few, are counted one by one and looked up."""
     # UTF-8 writes a non-ASCII character with bytes >= 0x80 only, so deleting ASCII bytes
     # neither touches nor splits them ("surrogatepass": lone surrogates round-trip too).
     data = text.encode("utf-8", "surrogatepass")
     latin = len(data) - len(data.translate(None, _ASCII_LETTER_BYTES))
     if text.isascii():
-        if latin:
-            counts["LATIN"] = latin
-        return counts
+        return {"LATIN": latin} if latin else {}
+    counts: dict[str, int] = {}
     firsts: dict[str, str] = {}  # script -> its first character among the non-ASCII ones
     others = data.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
     for ch, n in Counter(others).items():
@@ -91,10 +96,7 @@ def script_counts(text: str) -> Counter:
         at = _ASCII_LETTER.search(text).start()
         if at < first.get("LATIN", at + 1):
             first["LATIN"] = at
-    ordered = _new_counter(Counter)
-    for script in sorted(counts, key=first.__getitem__):
-        ordered[script] = counts[script]
-    return ordered
+    return {script: counts[script] for script in sorted(counts, key=first.__getitem__)}
 
 
 def _sample(lines: list[str], limit: int) -> str:
