@@ -2,6 +2,7 @@
 plus the Unicode scripts of the text (to spot lines in another script)."""
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import random
@@ -175,7 +176,7 @@ class _Normalised(dict):
 
 
 _NORMALISED = _Normalised()
-_CACHE_LIMIT = 50_000  # tokens kept; emptied when full, so memory stays bounded
+_CACHE_LIMIT = 50_000  # entries per cache; emptied when full, so memory stays bounded
 _ROW_OF: dict[str, int] = {}  # n-gram -> its row in _MATRIX (static profile data)
 _MATRIX = np.empty((0, 0))  # grown as n-grams are first met
 _MATRIX_LOCK = threading.Lock()
@@ -203,15 +204,25 @@ def _rows(grams: list[str], known) -> bytes:
     return np.array(rows, dtype=np.int32).tobytes()
 
 
-class _TokenRows(dict):
-    """token -> the rows of the n-grams of the token followed by a space."""
+class _WordRows(dict):
+    """normalised word -> the rows of the n-grams of the word followed by a space."""
 
-    def __missing__(self, token: str) -> bytes:
+    def __missing__(self, word: str) -> bytes:
         known = detector_factory._factory.word_lang_prob_map
-        value = self[token] = _rows(_word_ngrams((token + " ").translate(_NORMALISED), known), known)
+        value = self[word] = _rows(_word_ngrams(word + " ", known), known)
         return value
 
 
+class _TokenRows(dict):
+    """token -> the rows of the n-grams of the token followed by a space: those of the
+    words it normalises to (punctuation becomes spaces), each followed by a space."""
+
+    def __missing__(self, token: str) -> bytes:
+        value = self[token] = b"".join(map(_WORD_ROWS.__getitem__, token.translate(_NORMALISED).split(" ")))
+        return value
+
+
+_WORD_ROWS = _WordRows()
 _TOKEN_ROWS = _TokenRows()
 _STREAMS: dict[int, np.ndarray] = {}  # seed -> the first words of random.Random(seed)
 
@@ -241,8 +252,9 @@ def _detect_langs(text: str, seed: int):
     detector_factory.init_factory()
     factory = detector_factory._factory
     langlist, known = factory.langlist, factory.word_lang_prob_map
-    if len(_TOKEN_ROWS) > _CACHE_LIMIT:
-        _TOKEN_ROWS.clear()
+    for cache in (_TOKEN_ROWS, _WORD_ROWS):
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
     *tokens, last = _prepare(text).split(" ")
     data = b"".join(map(_TOKEN_ROWS.__getitem__, tokens))
     data += _rows(_word_ngrams(last.translate(_NORMALISED), known), known)
@@ -250,22 +262,19 @@ def _detect_langs(text: str, seed: int):
     n = len(ids)
     if not n:
         raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-    matrix = _MATRIX
     n_lang = len(langlist)
-    shift = 32 - n.bit_length()
-    words = _stream(seed, 4096)
+    draws = _Draws(seed, ids)
     position = 0  # words of the stream used so far
     gauss_next = None
     n_trial = 7
     langprob = np.zeros(n_lang)
+    uniform = np.full(n_lang, 1.0 / n_lang)
     reduce = np.multiply.reduce
     threshold, limit = Detector.CONV_THRESHOLD, Detector.ITERATION_LIMIT
     for _ in range(n_trial):
         # random.gauss(0.0, 1.0), as random.py computes it
         if gauss_next is None:
-            if position + 4 > len(words):
-                words = _stream(seed, position + 4)
-            a, b, c, d = words[position:position + 4].tolist()
+            a, b, c, d = draws.words(position, 4)
             position += 4
             x2pi = _uniform(a, b) * math.tau
             g2rad = math.sqrt(-2.0 * math.log(1.0 - _uniform(c, d)))
@@ -278,17 +287,17 @@ def _detect_langs(text: str, seed: int):
         step = 0  # langdetect's i: the number of the next update
         while True:
             count = _FIRST_STEPS if step == 0 else _MORE_STEPS
-            words, chosen, ends = _choices(words, position, count, n, shift, seed)
+            start, rows = draws.take(position, count)
             first = 1 if step == 0 else 0  # the first update is normalised on its own
             n_blocks = (count - first) // 5
             # blocks[j, 1:] are the factors of a block of five updates and blocks[j, 0]
             # the probabilities before it, so one reduce runs the block in order and
             # writes its result where the next block starts.
             blocks = np.empty((n_blocks + 1, 6, n_lang))
-            np.add(weight, matrix[ids[chosen[first:]]].reshape(n_blocks, 5, n_lang), out=blocks[:n_blocks, 1:])
+            np.add(weight, rows[first:].reshape(n_blocks, 5, n_lang), out=blocks[:n_blocks, 1:])
             prob = blocks[0, 0]
             if first:
-                np.multiply(np.full(n_lang, 1.0 / n_lang), weight + matrix[ids[chosen[0]]], out=prob)
+                np.multiply(uniform, weight + rows[0], out=prob)
                 values = prob.tolist()
                 total = sum(values)
                 prob /= total
@@ -308,9 +317,9 @@ def _detect_langs(text: str, seed: int):
                 prob /= total
                 done = max(values) / total > threshold or step > limit
             if done:
-                position = int(ends[first + 5 * j - 1])
+                position = draws.ends[start + first + 5 * j - 1]
                 break
-            position = int(ends[-1])
+            position = draws.ends[start + count - 1]
             previous = prob
         langprob += prob / n_trial
     result = [Language(lang, p) for lang, p in zip(langlist, langprob.tolist()) if p > Detector.PROB_THRESHOLD]
@@ -318,20 +327,46 @@ def _detect_langs(text: str, seed: int):
     return result
 
 
-def _choices(words: np.ndarray, position: int, count: int, n: int, shift: int, seed: int):
-    """The next `count` random.choice indices into n items from word `position` on, and
-    the stream position after each; also the stream, longer if it had to grow."""
-    size = 2 * count + 64
-    while True:
-        if position + size > len(words):
-            words = _stream(seed, position + size)
-        tries = words[position:position + size] >> shift
-        hits = np.flatnonzero(tries < n)
-        if len(hits) >= count:
-            break
-        size *= 2
-    hits = hits[:count]
-    return words, tries[hits], position + 1 + hits
+class _Draws:
+    """random.choice over the n-grams, as Random(seed) draws them: the choices a stretch
+    of the stream gives (from any position on, they are the tries in it that succeed),
+    with the stream position after each and the profile row of the chosen n-gram."""
+
+    def __init__(self, seed: int, ids: np.ndarray) -> None:
+        self.seed, self.ids, self.n = seed, ids, len(ids)
+        self.shift = 32 - self.n.bit_length()
+        self._words = _stream(seed, 1024)
+        self._span = 0
+        self._extend(1024)
+        self._rows = _MATRIX[ids[self._chosen[:512]]]
+
+    def _extend(self, span: int) -> None:
+        if span > len(self._words):
+            self._words = _stream(self.seed, span)
+        tries = self._words[:span] >> self.shift
+        accepted = np.flatnonzero(tries < self.n)
+        self._span = span
+        self._chosen = tries[accepted]
+        self.ends = (accepted + 1).tolist()  # stream position after each choice
+
+    def words(self, position: int, count: int) -> list[int]:
+        if position + count > len(self._words):
+            self._words = _stream(self.seed, position + count)
+        return self._words[position:position + count].tolist()
+
+    def take(self, position: int, count: int) -> tuple[int, np.ndarray]:
+        """The number of the first choice after stream position `position`, and the
+        profile rows of `count` choices from it on."""
+        while True:
+            start = bisect.bisect_right(self.ends, position)
+            if start + count <= len(self.ends):  # so the stretch reaches past position
+                break
+            self._extend(2 * self._span)
+        stop = start + count
+        if stop > len(self._rows):
+            more = self._chosen[len(self._rows):max(stop, 2 * len(self._rows))]
+            self._rows = np.concatenate((self._rows, _MATRIX[self.ids[more]]))
+        return start, self._rows[start:stop]
 
 
 def _ngrams(text: str, known) -> list[str]:
