@@ -83,9 +83,25 @@ def _iso(groups: dict) -> str | None:
     return moment.isoformat(timespec=spec)
 
 
+# Cheap tests that a pattern cannot match, so most lines skip the costly searches (the
+# month-name patterns, case-insensitive, have no literal start for `re` to skip to).
+# Every pattern holds a year; the month-name ones also hold their tail from the day's
+# last digit, which starts with a digit, so `re` jumps from digit to digit.
+_HAS_YEAR = re.compile(r"(?:19|20)\d{2}").search
+_MAY_MATCH = [
+    None,
+    re.compile(r"\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}\b", re.I).search,
+    re.compile(r"\d(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?:19|20)\d{2}\b", re.I).search,
+]
+
+
 def find_dates(line: str) -> list[FoundDate]:
     found: list[FoundDate] = []  # sorted by start, never overlapping
-    for pattern in _PATTERNS:
+    if not _HAS_YEAR(line):
+        return found
+    for pattern, may_match in zip(_PATTERNS, _MAY_MATCH):
+        if may_match is not None and not may_match(line):
+            continue
         for match in pattern.finditer(line):
             # Overlap with an earlier pattern's date: only the neighbours in start order
             # can overlap (a bisect keeps a line full of dates linear, not quadratic).

@@ -2,9 +2,12 @@
 plus the Unicode scripts of the text (to spot lines in another script)."""
 from __future__ import annotations
 
+import bisect
 import json
+import math
 import random
 import re
+import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -40,35 +43,61 @@ def script_of(ch: str) -> str | None:
     return "CJK" if first in ("HIRAGANA", "KATAKANA", "CJK") else first
 
 
-_ASCII = {c: None for c in range(128)}
-_ASCII_LETTERS = {c: None for c in range(128) if chr(c).isalpha()}
+class _Scripts(dict):
+    """script_of per character, looked up once per character (static Unicode data)."""
+
+    def __missing__(self, ch: str) -> str | None:
+        value = self[ch] = script_of(ch)
+        return value
+
+
+_SCRIPT = _Scripts()
+_ASCII_BYTES = bytes(range(128))
+_ASCII_LETTER_BYTES = bytes(c for c in range(128) if chr(c).isalpha())
+_ASCII_LETTER = re.compile("[A-Za-z]")
+_new_counter = Counter.__new__  # an empty Counter without __init__'s Python-level update()
 
 
 def script_counts(text: str) -> Counter:
     """Letters per script, scripts in order of first appearance (ties are broken by that
-    order). Counts distinct characters first (in C), then maps each distinct one."""
-    counts: Counter = Counter()
-    # The common case, one script: ASCII letters are LATIN, so only the other characters
-    # need looking up; when they hold another script, count in order of appearance.
-    latin = len(text) - len(text.translate(_ASCII_LETTERS))
-    others = Counter(text.translate(_ASCII)) if not text.isascii() else {}
-    single = True
-    for ch, n in others.items():
-        script = script_of(ch)
-        if script == "LATIN":
-            latin += n
-        elif script:
-            single = False
-            break
-    if single:
-        if latin:
-            counts["LATIN"] = latin
-        return counts
-    for ch, n in Counter(text).items():
-        script = script_of(ch)
-        if script:
-            counts[script] += n
+    order)."""
+    counts = _new_counter(Counter)
+    dict.update(counts, script_letters(text))
     return counts
+
+
+def script_letters(text: str) -> dict[str, int]:
+    """script_counts as a plain dict. Works on the UTF-8 bytes, in C: ASCII letters (all
+    LATIN) are counted by deleting them, and only the non-ASCII characters, which are
+    usually few, are counted one by one and looked up."""
+    # UTF-8 writes a non-ASCII character with bytes >= 0x80 only, so deleting ASCII bytes
+    # neither touches nor splits them ("surrogatepass": lone surrogates round-trip too).
+    data = text.encode("utf-8", "surrogatepass")
+    latin = len(data) - len(data.translate(None, _ASCII_LETTER_BYTES))
+    if text.isascii():
+        return {"LATIN": latin} if latin else {}
+    counts: dict[str, int] = {}
+    firsts: dict[str, str] = {}  # script -> its first character among the non-ASCII ones
+    others = data.translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass")
+    for ch, n in Counter(others).items():
+        script = _SCRIPT[ch]
+        if script:
+            if script in counts:
+                counts[script] += n
+            else:
+                counts[script] = n
+                firsts[script] = ch
+    if latin:
+        counts["LATIN"] = counts.get("LATIN", 0) + latin
+    if len(counts) < 2:
+        return counts
+    # Several scripts: put them in order of their first letter in the whole text.
+    first = {script: text.find(ch) for script, ch in firsts.items()}
+    if latin:
+        at = _ASCII_LETTER.search(text).start()
+        if at < first.get("LATIN", at + 1):
+            first["LATIN"] = at
+    return {script: counts[script] for script in sorted(counts, key=first.__getitem__)}
 
 
 def _sample(lines: list[str], limit: int) -> str:
@@ -96,25 +125,45 @@ def detect(lines: list[str], sample_chars: int, seed: int) -> LanguageGuess:
 
 
 # langdetect's Detector, re-done for speed with the very same arithmetic and the same
-# random draws, so the seeded result is identical (a test compares them on real pages):
-# the per-character loops of append/cleaning_text become regexes, the n-gram extraction
-# is cached per word, and the probability update (a Python loop over 55 languages per
-# sampled n-gram, the costliest part) becomes one numpy multiplication. Elementwise
-# float64 products and quotients round exactly like Python's; the normalising sum stays
-# Python's own sequential sum.
+# random draws, so the seeded result is identical (tests compare them on real pages):
+# - append/cleaning_text: regexes and byte counts instead of per-character loops;
+# - n-grams: langdetect's extraction starts afresh after every space, so the text's
+#   n-grams are those of its space-separated tokens in turn; each token's are worked out
+#   once, as row numbers of a matrix of the language profiles (_MATRIX);
+# - random draws: random.Random(seed) is a stream of 32-bit words that depends on the
+#   seed alone. choice(seq) takes one word per try (its top k bits, k =
+#   len(seq).bit_length(), tried again while >= len(seq)); gauss() takes four words every
+#   other call. So the stream is made once per seed, in C, and a trial's draws are read
+#   from it with numpy;
+# - probability update: the five products between two normalisations are one numpy
+#   multiply.reduce, which multiplies in langdetect's order (float64 products round like
+#   Python's). The normalising sum stays Python's own sequential sum, and the largest
+#   quotient is the quotient of the largest value (dividing by a positive number keeps
+#   the order under rounding).
 _LATIN_RE = re.compile("[A-z]")  # langdetect's 'A' <= ch <= 'z' (includes [\\]^_`)
-_NON_LATIN_RE = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")  # >= U+0300, not Latin Extended Additional
+_LATIN_BYTES = bytes(range(ord("A"), ord("z") + 1))
+_HIGH_LEAD_BYTES = bytes(range(0xCC, 0x100))  # UTF-8 lead bytes of U+0300 and above
+_LATIN_EXTENDED_ADDITIONAL = (b"\xe1\xb8", b"\xe1\xb9", b"\xe1\xba", b"\xe1\xbb")  # U+1E00-U+1EFF
 _SPACES_RE = re.compile(" {2,}")
 
 
 def _prepare(text: str) -> str:
     """Detector.append then Detector.cleaning_text."""
     text = Detector.URL_RE.sub(" ", text)
-    text = Detector.MAIL_RE.sub(" ", text)
-    text = NGram.normalize_vi(text)
+    if "@" in text:  # MAIL_RE needs one
+        text = Detector.MAIL_RE.sub(" ", text)
+    if any(mark in text for mark in NGram.DMARK_CLASS):  # normalize_vi needs a mark
+        text = NGram.normalize_vi(text)
     text = _SPACES_RE.sub(" ", text[:10000])  # max_text_length; runs of spaces kept once
-    if len(_LATIN_RE.findall(text)) * 2 < len(_NON_LATIN_RE.findall(text)):
-        text = _LATIN_RE.sub("", text)
+    # Latin letters go when the other scripts' letters (>= U+0300, not Latin Extended
+    # Additional) are more than twice as many; counted on the UTF-8 bytes.
+    data = text.encode("utf-8", "surrogatepass")
+    latin = len(data) - len(data.translate(None, _LATIN_BYTES))
+    if latin * 2 < len(text) - latin:  # else the others cannot be that many
+        non_latin = len(data) - len(data.translate(None, _HIGH_LEAD_BYTES))
+        non_latin -= sum(map(data.count, _LATIN_EXTENDED_ADDITIONAL))
+        if latin * 2 < non_latin:
+            text = _LATIN_RE.sub("", text)
     return text
 
 
@@ -127,9 +176,75 @@ class _Normalised(dict):
 
 
 _NORMALISED = _Normalised()
-_WORD_GRAMS: dict[str, list[str]] = {}
-_ROWS: dict[str, "np.ndarray"] = {}
 _CACHE_LIMIT = 50_000  # entries per cache; emptied when full, so memory stays bounded
+_ROW_OF: dict[str, int] = {}  # n-gram -> its row in _MATRIX (static profile data)
+_MATRIX = np.empty((0, 0))  # grown as n-grams are first met
+_MATRIX_LOCK = threading.Lock()
+
+
+def _rows(grams: list[str], known) -> bytes:
+    """The n-grams' rows in _MATRIX (added when new), as int32 bytes."""
+    global _MATRIX
+    rows = []
+    for gram in grams:
+        row = _ROW_OF.get(gram)
+        if row is None:
+            with _MATRIX_LOCK:
+                row = _ROW_OF.get(gram)
+                if row is None:
+                    row = len(_ROW_OF)
+                    if row >= len(_MATRIX):
+                        grown = np.empty((max(2048, 2 * row), len(known[gram])))
+                        if row:
+                            grown[:row] = _MATRIX[:row]
+                        _MATRIX = grown
+                    _MATRIX[row] = known[gram]
+                    _ROW_OF[gram] = row
+        rows.append(row)
+    return np.array(rows, dtype=np.int32).tobytes()
+
+
+class _WordRows(dict):
+    """normalised word -> the rows of the n-grams of the word followed by a space."""
+
+    def __missing__(self, word: str) -> bytes:
+        known = detector_factory._factory.word_lang_prob_map
+        value = self[word] = _rows(_word_ngrams(word + " ", known), known)
+        return value
+
+
+class _TokenRows(dict):
+    """token -> the rows of the n-grams of the token followed by a space: those of the
+    words it normalises to (punctuation becomes spaces), each followed by a space."""
+
+    def __missing__(self, token: str) -> bytes:
+        value = self[token] = b"".join(map(_WORD_ROWS.__getitem__, token.translate(_NORMALISED).split(" ")))
+        return value
+
+
+_WORD_ROWS = _WordRows()
+_TOKEN_ROWS = _TokenRows()
+_STREAMS: dict[int, np.ndarray] = {}  # seed -> the first words of random.Random(seed)
+
+
+def _stream(seed: int, length: int) -> np.ndarray:
+    """At least `length` 32-bit words of random.Random(seed), in the order it uses them."""
+    words = _STREAMS.get(seed)
+    if words is None or len(words) < length:
+        size = max(8192, 2 * length)
+        # getrandbits(32 * size) lays the words out least significant first
+        data = random.Random(seed).getrandbits(32 * size).to_bytes(4 * size, "little")
+        words = _STREAMS[seed] = np.frombuffer(data, dtype="<u4")
+    return words
+
+
+def _uniform(high: int, low: int) -> float:
+    """random.random() from its two words (CPython's genrand_res53)."""
+    return ((high >> 5) * 67108864.0 + (low >> 6)) * (1.0 / 9007199254740992.0)
+
+
+_FIRST_STEPS = 46  # steps drawn at once: the first, then nine blocks of five
+_MORE_STEPS = 50
 
 
 def _detect_langs(text: str, seed: int):
@@ -137,61 +252,132 @@ def _detect_langs(text: str, seed: int):
     detector_factory.init_factory()
     factory = detector_factory._factory
     langlist, known = factory.langlist, factory.word_lang_prob_map
-    ngrams = _ngrams(_prepare(text), known)
-    if not ngrams:
+    for cache in (_TOKEN_ROWS, _WORD_ROWS):
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()
+    *tokens, last = _prepare(text).split(" ")
+    data = b"".join(map(_TOKEN_ROWS.__getitem__, tokens))
+    data += _rows(_word_ngrams(last.translate(_NORMALISED), known), known)
+    ids = np.frombuffer(data, dtype=np.int32)  # row of each n-gram, in langdetect's order
+    n = len(ids)
+    if not n:
         raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-    if len(_ROWS) > _CACHE_LIMIT:
-        _ROWS.clear()
     n_lang = len(langlist)
+    draws = _Draws(seed, ids)
+    position = 0  # words of the stream used so far
+    gauss_next = None
+    n_trial = 7
     langprob = np.zeros(n_lang)
-    rand = random.Random()
-    rand.seed(seed)
-    choice, n_trial = rand.choice, 7
+    uniform = np.full(n_lang, 1.0 / n_lang)
+    reduce = np.multiply.reduce
+    threshold, limit = Detector.CONV_THRESHOLD, Detector.ITERATION_LIMIT
     for _ in range(n_trial):
-        prob = np.full(n_lang, 1.0 / n_lang)
-        alpha = Detector.ALPHA_DEFAULT + rand.gauss(0.0, 1.0) * Detector.ALPHA_WIDTH
+        # random.gauss(0.0, 1.0), as random.py computes it
+        if gauss_next is None:
+            a, b, c, d = draws.words(position, 4)
+            position += 4
+            x2pi = _uniform(a, b) * math.tau
+            g2rad = math.sqrt(-2.0 * math.log(1.0 - _uniform(c, d)))
+            z = math.cos(x2pi) * g2rad
+            gauss_next = math.sin(x2pi) * g2rad
+        else:
+            z, gauss_next = gauss_next, None
+        alpha = Detector.ALPHA_DEFAULT + (0.0 + z * 1.0) * Detector.ALPHA_WIDTH
         weight = alpha / Detector.BASE_FREQ
-        factors: dict[str, np.ndarray] = {}
-        i = 0
+        step = 0  # langdetect's i: the number of the next update
         while True:
-            word = choice(ngrams)
-            factor = factors.get(word)
-            if factor is None:
-                row = _ROWS.get(word)
-                if row is None:
-                    row = _ROWS[word] = np.array(known[word], dtype=np.float64)
-                factor = factors[word] = weight + row
-            prob *= factor
-            if i % 5 == 0:
-                prob /= sum(prob.tolist())
-                if prob.max() > Detector.CONV_THRESHOLD or i >= Detector.ITERATION_LIMIT:
-                    break
-            i += 1
+            count = _FIRST_STEPS if step == 0 else _MORE_STEPS
+            start, rows = draws.take(position, count)
+            first = 1 if step == 0 else 0  # the first update is normalised on its own
+            n_blocks = (count - first) // 5
+            # blocks[j, 1:] are the factors of a block of five updates and blocks[j, 0]
+            # the probabilities before it, so one reduce runs the block in order and
+            # writes its result where the next block starts.
+            blocks = np.empty((n_blocks + 1, 6, n_lang))
+            np.add(weight, rows[first:].reshape(n_blocks, 5, n_lang), out=blocks[:n_blocks, 1:])
+            prob = blocks[0, 0]
+            if first:
+                np.multiply(uniform, weight + rows[0], out=prob)
+                values = prob.tolist()
+                total = sum(values)
+                prob /= total
+                done = max(values) / total > threshold
+                step = 1
+            else:
+                prob[:] = previous
+                done = False
+            j = 0
+            while not done and j < n_blocks:
+                prob = blocks[j + 1, 0]
+                reduce(blocks[j], 0, out=prob)
+                j += 1
+                step += 5
+                values = prob.tolist()
+                total = sum(values)
+                prob /= total
+                done = max(values) / total > threshold or step > limit
+            if done:
+                position = draws.ends[start + first + 5 * j - 1]
+                break
+            position = draws.ends[start + count - 1]
+            previous = prob
         langprob += prob / n_trial
     result = [Language(lang, p) for lang, p in zip(langlist, langprob.tolist()) if p > Detector.PROB_THRESHOLD]
     result.sort(reverse=True)
     return result
 
 
+class _Draws:
+    """random.choice over the n-grams, as Random(seed) draws them: the choices a stretch
+    of the stream gives (from any position on, they are the tries in it that succeed),
+    with the stream position after each and the profile row of the chosen n-gram."""
+
+    def __init__(self, seed: int, ids: np.ndarray) -> None:
+        self.seed, self.ids, self.n = seed, ids, len(ids)
+        self.shift = 32 - self.n.bit_length()
+        self._words = _stream(seed, 1024)
+        self._span = 0
+        self._extend(1024)
+        self._rows = _MATRIX[ids[self._chosen[:512]]]
+
+    def _extend(self, span: int) -> None:
+        if span > len(self._words):
+            self._words = _stream(self.seed, span)
+        tries = self._words[:span] >> self.shift
+        accepted = np.flatnonzero(tries < self.n)
+        self._span = span
+        self._chosen = tries[accepted]
+        self.ends = (accepted + 1).tolist()  # stream position after each choice
+
+    def words(self, position: int, count: int) -> list[int]:
+        if position + count > len(self._words):
+            self._words = _stream(self.seed, position + count)
+        return self._words[position:position + count].tolist()
+
+    def take(self, position: int, count: int) -> tuple[int, np.ndarray]:
+        """The number of the first choice after stream position `position`, and the
+        profile rows of `count` choices from it on."""
+        while True:
+            start = bisect.bisect_right(self.ends, position)
+            if start + count <= len(self.ends):  # so the stretch reaches past position
+                break
+            self._extend(2 * self._span)
+        stop = start + count
+        if stop > len(self._rows):
+            more = self._chosen[len(self._rows):max(stop, 2 * len(self._rows))]
+            self._rows = np.concatenate((self._rows, _MATRIX[self.ids[more]]))
+        return start, self._rows[start:stop]
+
+
 def _ngrams(text: str, known) -> list[str]:
     """langdetect's Detector._extract_ngrams (1- to 3-grams, skipping all-caps words) over
-    the prepared text. Its state resets at every space, so the n-grams of a word depend
-    on the word alone: they are computed once per word and cached. A test checks the
-    result equals langdetect's own, order included."""
-    if len(_WORD_GRAMS) > _CACHE_LIMIT:
-        _WORD_GRAMS.clear()
-    words = text.translate(_NORMALISED).split(" ")
-    last = len(words) - 1
+    the prepared text, token by token as _detect_langs reads it. A test checks the result
+    equals langdetect's own, order included."""
+    *tokens, last = text.split(" ")
     result: list[str] = []
-    for position, word in enumerate(words):
-        if not word:
-            continue
-        key = word + " " if position < last else word
-        grams = _WORD_GRAMS.get(key)
-        if grams is None:
-            grams = _WORD_GRAMS[key] = _word_ngrams(key, known)
-        result += grams
-    return result
+    for token in tokens:
+        result += _word_ngrams((token + " ").translate(_NORMALISED), known)
+    return result + _word_ngrams(last.translate(_NORMALISED), known)
 
 
 def _word_ngrams(text: str, known) -> list[str]:

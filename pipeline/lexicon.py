@@ -7,6 +7,8 @@ pages. Each match reports the rule id, the reason and the file it came from.
 from __future__ import annotations
 
 import re
+import re._constants as _c
+import re._parser as _parser
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -118,6 +120,153 @@ def _pattern_search(rule: "LexiconRule"):
     return lambda line: any(p.search(line) for p in rule.patterns)
 
 
+# A regex search is the costliest check of a line, and most lines match none of them.
+# So each regex is first reduced to literals of which any match must contain one (read
+# off its parse tree: a run of literal characters in sequence, every alternative of a
+# branch, the body of a repeat done at least once); a line holding none of them is not
+# searched. Case-insensitive literals are compared in _casefree(line), which maps every
+# character that `re` takes for an ASCII letter under IGNORECASE to that letter.
+_SELECTIVE = 3  # literals shorter than this (letters only) let too many lines through
+
+
+def _casefree(line: str) -> str:
+    """line.lower(), then the non-ASCII twins of ASCII letters under re.IGNORECASE (see
+    re/_casefix.py): 'İ' (lowered to i + U+0307), 'ı', 'ſ'; 'K' (Kelvin) lowers to 'k'.
+    Dropping every U+0307 only ever brings literals together, never apart."""
+    low = line.lower()
+    if not low.isascii():
+        low = low.replace("\u0307", "").replace("\u0131", "i").replace("\u017f", "s")
+    return low
+
+
+def _literal_sets(items, ignorecase: bool) -> list[list[tuple[str, bool]]]:
+    """Sets of (literal, case-insensitive) for a parsed sequence: any match of the
+    sequence contains at least one literal of each set."""
+    found: list[list[tuple[str, bool]]] = []
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))
+            continue
+        literal = "".join(run)
+        run.clear()
+        if literal:
+            found.append([(literal, ignorecase)])
+        if op is _c.SUBPATTERN:
+            _, add_flags, del_flags, sub = av
+            flag = (ignorecase or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
+            found += _literal_sets(sub.data, flag)
+        elif op is _c.ATOMIC_GROUP:
+            found += _literal_sets(av.data, ignorecase)
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            found += _literal_sets(av[2].data, ignorecase)
+        elif op is _c.BRANCH:
+            union = []
+            for alternative in av[1]:
+                best = _best(_literal_sets(alternative.data, ignorecase))
+                if best is None:
+                    break
+                union += best
+            else:
+                found.append(union)
+            # The parser moves a prefix common to all alternatives out in front of
+            # the branch ("pic|photo" -> "p" "ic|hoto"): join it back where it can.
+            heads = [_leading(alternative.data) for alternative in av[1]]
+            if literal and all(heads):
+                found.append([(literal + head, ignorecase) for head in heads])
+    literal = "".join(run)
+    if literal:
+        found.append([(literal, ignorecase)])
+    return found
+
+
+def _leading(items) -> str:
+    """The literal characters a parsed sequence starts with."""
+    head = []
+    for op, av in items:
+        if op is not _c.LITERAL:
+            break
+        head.append(chr(av))
+    return "".join(head)
+
+
+def _usable(literal: str, ignorecase: bool) -> bool:
+    if ignorecase and not literal.isascii():
+        return False  # only ASCII letters are sure to fold the way _casefree does
+    return len(literal) >= _SELECTIVE or any(not c.isalnum() and not c.isspace() for c in literal)
+
+
+def _best(sets: list[list[tuple[str, bool]]]) -> list[tuple[str, bool]] | None:
+    """The most selective set: usable literals only, the longest shortest one, the fewest."""
+    sets = [s for s in sets if s and all(_usable(*entry) for entry in s)]
+    if not sets:
+        return None
+    return max(sets, key=lambda s: (min(min(len(l) for l, _ in s), 8), -len(s)))
+
+
+def _required_literals(pattern: re.Pattern) -> list[tuple[str, bool]] | None:
+    """Literals one of which any match of the pattern contains, or None when unsure."""
+    if not isinstance(pattern.pattern, str):
+        return None
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # a private module's internals: when in doubt, search as before
+        return None
+    return _best(_literal_sets(parsed.data, bool(pattern.flags & re.IGNORECASE)))
+
+
+def _trie_search(literals: set[str]):
+    """One regex finding any of the literals, as a trie ("a(?:b|c)"): at a character that
+    starts none of them the search moves on at once."""
+    # A literal holding another one adds nothing to "holds any of them".
+    literals = {l for l in literals if not any(o != l and o in l for o in literals)}
+    trie: dict = {}
+    for literal in literals:
+        node = trie
+        for ch in literal:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        if "" in node:
+            return ""  # a literal ends here: the rest of this branch adds nothing
+        parts = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items())]
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    return re.compile(pattern(trie)).search if literals else None
+
+
+class _Literals:
+    """Tells whether a line may match any of some regexes: holds one of their literals."""
+
+    def __init__(self, patterns) -> None:
+        folded, exact = set(), set()
+        for pattern in patterns:
+            literals = _required_literals(pattern)
+            if literals is None:
+                raise ValueError("no literals")
+            for literal, ignorecase in literals:
+                # A case-sensitive literal found in the line is found lowered in
+                # _casefree(line) too when it is ASCII or uncased (bar U+0307, dropped).
+                if ignorecase or literal.isascii() or all(c.lower() == c == c.upper() != "\u0307" for c in literal):
+                    folded.add(literal.lower())
+                else:
+                    exact.add(literal)
+        self.folded = _trie_search(folded)
+        self.exact = _trie_search(exact)
+
+    @classmethod
+    def of(cls, patterns) -> "_Literals | None":
+        try:
+            return cls(patterns) if patterns else None
+        except ValueError:
+            return None
+
+    def maybe(self, line: str, low: str) -> bool:
+        """`low`: _casefree(line)."""
+        return bool(self.folded is not None and self.folded(low)) or bool(self.exact is not None and self.exact(line))
+
+
 @dataclass(frozen=True)
 class LexiconMatch:
     rule: str
@@ -215,9 +364,19 @@ class Lexicon:
         # What match() tries per rule, in order, bound once (it runs on every line).
         self._checks = [
             (rule.max_words, rule.exact, rule.prefixes.match if rule.prefixes is not None else None,
-             _pattern_search(rule), LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer))
+             _pattern_search(rule), _Literals.of(rule.patterns),
+             LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer))
             for rule in rules
         ]
+        # Most lines match no rule: these tell so at once, for all rules together.
+        self._any_exact = frozenset().union(*(rule.exact for rule in rules))
+        prefixes = [rule.prefixes.pattern for rule in rules if rule.prefixes is not None]
+        self._any_prefix = re.compile("|".join(f"(?:{p})" for p in prefixes)).match if prefixes else None
+        with_regex = [rule for rule in rules if rule.patterns]
+        self._any_regex = bool(with_regex)
+        self._regex_literals = _Literals.of([p for rule in with_regex for p in rule.patterns])
+        self._regex_max_words = (None if any(rule.max_words is None for rule in with_regex)
+                                 else max((rule.max_words for rule in with_regex), default=None))
 
     def for_site(self, host: str | None, folder: str | None) -> "Lexicon":
         """The rules for one page: its site's rules first (more specific), then the rest."""
@@ -253,13 +412,37 @@ class Lexicon:
         return cls(rules, site_rules)
 
     def match(self, line: str) -> LexiconMatch | None:
-        folded = fold(line)
-        words = len(_WORD.findall(line))
         spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
-        # LexiconRule.matches, inlined
-        for max_words, exact, prefix_match, search, found in self._checks:
+        folded = spaced.rstrip(_EDGE_PUNCT)  # fold(line)
+        words = low = None
+        if folded not in self._any_exact and (self._any_prefix is None or not self._any_prefix(spaced)):
+            # Only a regex can match: not on a line too long for every regex rule (a line
+            # of n characters has at most (n + 1) // 2 words), nor on one without literals.
+            if not self._any_regex:
+                return None
+            limit = self._regex_max_words
+            if limit is not None and (len(line) + 1) // 2 > limit:
+                words = len(_WORD.findall(line))
+                if words > limit:
+                    return None
+            if self._regex_literals is not None:
+                low = _casefree(line)
+                if not self._regex_literals.maybe(line, low):
+                    return None
+        if words is None:
+            words = len(_WORD.findall(line))
+        # LexiconRule.matches, inlined, rule by rule in order: the first match wins
+        for max_words, exact, prefix_match, search, literals, found in self._checks:
             if max_words is not None and words > max_words:
                 continue
-            if folded in exact or (prefix_match is not None and prefix_match(spaced)) or (search is not None and search(line)):
+            if folded in exact or (prefix_match is not None and prefix_match(spaced)):
                 return found
+            if search is not None:
+                if literals is not None:
+                    if low is None:
+                        low = _casefree(line)
+                    if not literals.maybe(line, low):
+                        continue
+                if search(line):
+                    return found
         return None

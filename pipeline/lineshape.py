@@ -5,13 +5,18 @@ import re
 from dataclasses import dataclass
 
 from pipeline.dates import FoundDate, find_dates
-from pipeline.language import script_counts
+from pipeline.language import script_letters
 from pipeline.lexicon import LexiconMatch
 
 WORD = re.compile(r"\w+")
-# Sentence ends, with closing quotes or brackets after them; CJK full stops included.
-_SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]]*$|[\"”’»]$")
+# Sentence ends, with closing quotes or brackets after them; CJK full stops included:
+# the regex [.!?…。！？]["'”’»)\]]*$|["”’»]$, checked with str methods in _ends_sentence
+# (a regex search would try every full stop of the line).
+_SENTENCE_ENDS = ".!?…。！？"
+_CLOSERS = "\"'”’»)]"
+_QUOTES = "\"”’»"
 _BREADCRUMB_SEPARATOR = re.compile(r"\s(?:>>|»|›|>|→|/|\\)\s")
+_BREADCRUMB_MARK = re.compile(r"[>»›→/\\]")  # a separator holds one
 _CJK_SCRIPTS = {"CJK", "HANGUL", "THAI"}
 
 
@@ -47,14 +52,36 @@ class LineShape:
         """A long line of few distinct words: junk, spam or a broken page, not prose."""
         if self.words < 20:
             return False
-        distinct = {w.casefold() for w in WORD.findall(self.text[:20_000])}
-        return len(distinct) * 10 < min(self.words, 2_000)
+        limit = min(self.words, 2_000)
+        text = self.text[:20_000]
+        # Prose shows enough distinct words early: look at the start of the line first.
+        # A word cut where the start ends may count once too many, hence the - 1.
+        end = 2 * limit + 40
+        if end < len(text):
+            distinct = set(map(str.casefold, WORD.findall(text, 0, end)))
+            if (len(distinct) - 1) * 10 >= limit:
+                return False
+        distinct = set(map(str.casefold, WORD.findall(text)))
+        return len(distinct) * 10 < limit
 
     def is_breadcrumb(self) -> bool:
+        if not _BREADCRUMB_MARK.search(self.text):
+            return False
         separators = len(_BREADCRUMB_SEPARATOR.findall(self.text))
         if separators >= 2 or (separators == 1 and self.text.casefold().startswith("home")):
             return all(len(WORD.findall(part)) <= 14 for part in _BREADCRUMB_SEPARATOR.split(self.text))
         return False
+
+
+def _ends_sentence(text: str) -> bool:
+    if text.endswith("\n"):
+        text = text[:-1]  # `$` also matches before a final newline
+    if not text:
+        return False
+    if text[-1] in _QUOTES:
+        return True
+    text = text.rstrip(_CLOSERS)
+    return bool(text) and text[-1] in _SENTENCE_ENDS
 
 
 def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match: LexiconMatch | None) -> LineShape:
@@ -65,9 +92,9 @@ def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match:
         text=text,
         words=len(words),
         stopword_ratio=stops / len(words) if words else 0.0,
-        ends_sentence=bool(_SENTENCE_END.search(text)),
-        scripts=dict(script_counts(text)),
-        dates=tuple(find_dates(text)) if any(map(str.isdigit, text)) else (),
+        ends_sentence=_ends_sentence(text),
+        scripts=script_letters(text),
+        dates=tuple(find_dates(text)),  # it refuses a line without a year at once
         lexicon=lexicon_match,
     )
 
