@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 import re._constants as _c
-import re._parser as _parser
+try:  # a private module (Python 3.11+): without it every regex is simply searched
+    import re._parser as _parser
+except ImportError:  # pragma: no cover
+    _parser = None
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -206,7 +209,7 @@ def _best(sets: list[list[tuple[str, bool]]]) -> list[tuple[str, bool]] | None:
 
 def _required_literals(pattern: re.Pattern) -> list[tuple[str, bool]] | None:
     """Literals one of which any match of the pattern contains, or None when unsure."""
-    if not isinstance(pattern.pattern, str):
+    if not isinstance(pattern.pattern, str) or _parser is None:
         return None
     try:
         parsed = _parser.parse(pattern.pattern, pattern.flags)
