@@ -7,16 +7,17 @@ pages. Each match reports the rule id, the reason and the file it came from.
 from __future__ import annotations
 
 import re
-import re._constants as _c
-try:  # a private module (Python 3.11+): without it every regex is simply searched
-    import re._parser as _parser
-except ImportError:  # pragma: no cover
-    _parser = None
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+
+try:  # private modules (Python 3.11+): without them every regex is simply searched
+    import re._constants as _c
+    import re._parser as _parser
+except ImportError:  # pragma: no cover
+    _c = _parser = None
 
 from pipeline.language import script_of
 
