@@ -18,6 +18,7 @@ import json
 import math
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -111,6 +112,79 @@ def _norm(s: str) -> str:
     return s.casefold()
 
 
+# Character classes of a whole page, counted per line with numpy instead of per-character
+# Python calls.  Each bit is the very predicate the plain code used (str.isalpha, ...,
+# the _CJK ranges, the characters the regexes need), so counts are identical; the "needs"
+# bits only let a line skip a regex or translate that cannot match or change it.
+_C_ALPHA, _C_UPPER, _C_DIGIT, _C_SPACE, _C_CJK, _C_DECIMAL, _C_QUOTE, _C_SEP, _C_OTHERSPACE, _C_SENT = (
+    1 << b for b in range(10))
+_N_CLASSES = 10
+_SEP_CHARS = "|/•·»>"        # every _SEPS match contains one of them
+_SENT_CHARS = ".!?。！？"     # every sentence-end match starts with one of them
+
+
+def _char_bits(c: str) -> int:
+    """The class bits of one character (used for astral characters, and in tests)."""
+    b = 0
+    if c.isalpha():
+        b |= _C_ALPHA | (_C_UPPER if c.isupper() else 0)
+    if c.isdigit():
+        b |= _C_DIGIT
+    if c.isdecimal():
+        b |= _C_DECIMAL
+    if c.isspace():
+        b |= _C_SPACE | (_C_OTHERSPACE if c != " " else 0)
+    if _CJK.match(c):
+        b |= _C_CJK
+    if ord(c) in _QUOTES:
+        b |= _C_QUOTE
+    if c in _SEP_CHARS:
+        b |= _C_SEP
+    if c in _SENT_CHARS:
+        b |= _C_SENT
+    return b
+
+
+@lru_cache(maxsize=1)
+def _bmp_bits() -> np.ndarray:
+    """Class bits of every BMP code point (static table, built once, ~20 ms)."""
+    chars = "".join(map(chr, range(0x10000)))
+    bits = np.zeros(0x10000, dtype=np.uint16)
+
+    def flag(pred, bit):
+        bits[np.fromiter(map(pred, chars), dtype=bool, count=0x10000)] |= bit
+    flag(str.isalpha, _C_ALPHA)
+    flag(lambda c: c.isalpha() and c.isupper(), _C_UPPER)
+    flag(str.isdigit, _C_DIGIT)
+    flag(str.isdecimal, _C_DECIMAL)
+    flag(str.isspace, _C_SPACE)
+    flag(lambda c: c.isspace() and c != " ", _C_OTHERSPACE)
+    for lo, hi in ((0x3040, 0x30ff), (0x3400, 0x4dbf), (0x4e00, 0x9fff), (0xac00, 0xd7af), (0xf900, 0xfaff)):
+        bits[lo:hi + 1] |= _C_CJK
+    for chars_, bit in ((list(map(chr, _QUOTES)), _C_QUOTE), (_SEP_CHARS, _C_SEP), (_SENT_CHARS, _C_SENT)):
+        for c in chars_:
+            bits[ord(c)] |= bit
+    return bits
+
+
+def _class_counts(texts: list[str]) -> np.ndarray:
+    """lines x classes: how many characters of each line have each class bit."""
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table = _bmp_bits()
+    astral = codes > 0xFFFF
+    if astral.any():
+        bits = table[np.where(astral, 0, codes)]
+        bits[astral] = [_char_bits(chr(c)) for c in codes[astral].tolist()]
+    else:
+        bits = table[codes]
+    flags = (bits[:, None] & (1 << np.arange(_N_CLASSES, dtype=np.uint16))) != 0
+    cum = np.zeros((len(codes) + 1, _N_CLASSES), dtype=np.int64)
+    np.cumsum(flags, axis=0, out=cum[1:])
+    lens = np.array([len(t) for t in texts])
+    ends = np.cumsum(lens)
+    return cum[ends] - cum[ends - lens]
+
+
 # Per-line shape features (index order matters: the model refers to features by index).
 _LINE_FEATS = [
     "log_chars", "n_words", "log_words", "stop_density", "stop_count", "end_punct", "end_colon",
@@ -143,14 +217,20 @@ STAGE2_FEATURES = _S2_BASE + _S2_FEATS
 NAN = float("nan")
 
 
-def _line_shape(s: str, stop: frozenset) -> list:
-    words = _WORD.findall(s)
-    n_cjk = len(_CJK.findall(s))
+_URLISH_DOT = re.compile(r"www\.|\.(?:com|org|net|co\.uk)\b", re.I)  # _URLISH's alternatives without @ or ://
+_SENT = re.compile(r"[.!?。！？][\"'”’)]?(?:\s|$)")
+_WS = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+
+
+def _line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
+    """Shape features of one stripped line; `counts` is its row of _class_counts."""
+    n_letters, n_upper, digits, n_space, n_cjk, n_decimal, _, n_sepc, _, n_sentc = counts
     cjk_ratio = n_cjk / max(1, len(s))
     # CJK runs count as one "word" per ~2 characters so length features stay comparable.
-    latin_words = [w for w in words if not _CJK.search(w)]
+    latin_words = [w for w in words if not _CJK.search(w)] if n_cjk else words
     n_words = len(latin_words) + n_cjk / 2.0
-    low = [w.lower() for w in latin_words]
+    low = list(map(str.lower, latin_words))
     n_stop = sum(map(stop.__contains__, low))
     if n_cjk > len(s) * 0.3:
         # function characters per CJK char, scaled to be on a par with European stop densities
@@ -163,27 +243,45 @@ def _line_shape(s: str, stop: frozenset) -> list:
         stop_density = NAN
     t = s.rstrip(_TRAIL)
     end = t[-1:] if t else ""
-    letters = list(filter(str.isalpha, s))
-    n_letters = len(letters)
-    nonspace = (len(s) - sum(map(str.isspace, s))) or 1
-    alpha_words = [w for w in latin_words if w[:1].isalpha()]
-    title = sum(1 for w in alpha_words if w[:1].isupper()) / len(alpha_words) if alpha_words else NAN
-    upper = sum(map(str.isupper, letters)) / n_letters if n_letters else 0.0
-    digits = sum(map(str.isdigit, s))
-    n_sent = len(re.findall(r"[.!?。！？][\"'”’)]?(?:\s|$)", s))
+    nonspace = (len(s) - n_space) or 1
+    alpha_first = [c for c in [w[0] for w in latin_words] if c.isalpha()]
+    title = sum(map(str.isupper, alpha_first)) / len(alpha_first) if alpha_first else NAN
+    upper = n_upper / n_letters if n_letters else 0.0
+    # The regexes below run only on lines holding a character every match needs.
+    n_sent = len(_SENT.findall(s)) if n_sentc else 0
+    if "@" in s or "://" in s:
+        urlish = 1.0 if _URLISH.search(s) else 0.0
+    else:
+        urlish = 1.0 if "." in s and _URLISH_DOT.search(s) else 0.0
+    end_punct = 1.0 if end in _END_PUNCT else 0.0
     good = 1.0 if (n_words >= 10 and (stop_density != stop_density or stop_density >= 0.2)
-                   and (end in _END_PUNCT or n_words >= 25)) else 0.0
+                   and (end_punct or n_words >= 25)) else 0.0
     return [
         math.log1p(len(s)), n_words, math.log1p(n_words), stop_density, n_stop,
-        1.0 if end in _END_PUNCT else 0.0, 1.0 if end == ":" else 0.0,
+        end_punct, 1.0 if end == ":" else 0.0,
         n_sent, s.count(",") / max(1.0, n_words), title, upper, digits / nonspace,
-        n_letters / nonspace, len(_SEPS.findall(s)), 1.0 if _URLISH.search(s) else 0.0,
-        1.0 if _BULLET.match(s) else 0.0, len(_DATEISH.findall(s)), cjk_ratio,
+        n_letters / nonspace, len(_SEPS.findall(s)) if n_sepc else 0, urlish,
+        1.0 if _BULLET.match(s) else 0.0, len(_DATEISH.findall(s)) if n_decimal else 0, cjk_ratio,
         0.0, 0.0, 0.0,  # repeat / containment, filled at document level
-        (sum(len(w) for w in latin_words) / len(latin_words)) if latin_words else NAN,
-        1.0 if s[:1].islower() else 0.0, 1.0 if ("©" in s or "(c)" in s.lower()) else 0.0,
+        (sum(map(len, latin_words)) / len(latin_words)) if latin_words else NAN,
+        1.0 if s[:1].islower() else 0.0, 1.0 if ("©" in s or "(c)" in s or "(C)" in s) else 0.0,
         good,
     ]
+
+
+def _norm_and_shape(s: str, counts: list) -> tuple[str, str]:
+    """(_norm(s), its digit-masked shape), skipping the steps that cannot change s."""
+    t = unicodedata.normalize("NFKC", s)
+    if t != s:
+        t = _norm(s)
+        return t, _DIGITS.sub("0", t)
+    if counts[6]:  # quote characters
+        t = t.translate(_QUOTES)
+    if counts[8] or "  " in t:  # whitespace other than single spaces (s is stripped)
+        t = _WS.sub(" ", t).strip()
+    t = _BULLET.sub("", t).casefold()
+    # casefold makes no digits, so without decimal digits in s there are none to mask
+    return t, (_DIGITS.sub("0", t) if counts[5] else t)
 
 
 _I = {name: i for i, name in enumerate(FEATURES)}
@@ -211,114 +309,174 @@ def _dist_to_span(k, span):
     return float(span[0] - k if k < span[0] else k - span[1])
 
 
-def line_features(lines: list[str], language: str | None):
-    """Feature rows for the non-blank lines: returns (indices, rows)."""
-    idx = [i for i, ln in enumerate(lines) if ln.strip()]
-    texts = [lines[i].strip() for i in idx]
+def _containment(norms: list[str], counts: dict) -> tuple[set, set]:
+    """Long lines (>= 60 chars) inside a longer long line, and the lines containing them."""
+    long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
+    inside, container = set(), set()
+    if len(long_ids) < 2:
+        return inside, container
+    joined = "\n".join(norms[k] for k in long_ids)
+    if joined.count("\n") != len(long_ids) - 1:  # a line with "\n" would break the count below
+        pairs = [(a, b) for a in long_ids for b in long_ids
+                 if a != b and len(norms[b]) > len(norms[a]) and norms[a] in norms[b]]
+        return {a for a, _ in pairs}, {b for _, b in pairs}
+    # No match spans a "\n", and a line of the same length holds a only if it equals a: so
+    # a sits inside a longer line iff it occurs more often than it has equal lines.
+    for a in long_ids:
+        if joined.count(norms[a]) > counts[norms[a]]:
+            inside.add(a)
+    for a in inside:
+        s, n = norms[a], len(norms[a])
+        container.update(b for b in long_ids if len(norms[b]) > n and s in norms[b])
+    return inside, container
+
+
+def _window_sum(vals: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """sum(vals[lo:hi]) per line, for integer-valued vals (exact in any order)."""
+    cum = np.zeros(len(vals) + 1)
+    np.cumsum(vals, out=cum[1:])
+    return cum[hi] - cum[lo]
+
+
+def _window_seq_sum(vals: np.ndarray, half: int) -> np.ndarray:
+    """sum(vals[k-half : k+half+1]) per line, added left to right like Python's sum (the
+    padding zeros leave the partial sums unchanged, vals being >= 0)."""
+    n = len(vals)
+    pad = np.zeros(n + 2 * half)
+    pad[half:half + n] = vals
+    acc = np.zeros(n)
+    for j in range(2 * half + 1):
+        acc += pad[j:j + n]
+    return acc
+
+
+def _shift(vals: np.ndarray, off: int, default: float) -> np.ndarray:
+    """vals[k + off] per line, `default` outside the page."""
+    out = np.full(len(vals), default)
+    if off < 0:
+        out[-off:] = vals[:off]
+    else:
+        out[:-off] = vals[off:]
+    return out
+
+
+def _feature_matrix(lines: list[str], language: str | None):
+    """(indices of the non-blank lines, their feature rows as a float array)."""
+    stripped = [ln.strip() for ln in lines]
+    idx = [i for i, t in enumerate(stripped) if t]
+    texts = [stripped[i] for i in idx]
     n = len(texts)
     if n == 0:
-        return idx, []
-    all_words = [w.lower() for t in texts for w in _WORD.findall(t)]
-    stop = _pick_stoplist(language, all_words)
-    rows = [_line_shape(t, stop) for t in texts]
+        return idx, np.zeros((0, len(FEATURES)))
+    words_of = list(map(_WORD.findall, texts))
+    if language:
+        stop = _pick_stoplist(language, None)
+    else:  # the guess looks at the first 3000 words only
+        sample = []
+        for ws in words_of:
+            sample.extend(map(str.lower, ws))
+            if len(sample) >= 3000:
+                break
+        stop = _pick_stoplist(language, sample)
+    counts = _class_counts(texts).tolist()
+    X = np.empty((n, len(FEATURES)))
+    X[:, :len(_LINE_FEATS)] = [_line_shape(s, w, stop, c) for s, w, c in zip(texts, words_of, counts)]
 
     # repeats and containment (teasers that repeat the lead, duplicated article copies)
-    norms = [_norm(t) for t in texts]
-    counts = {}
-    for s in norms:
-        counts[s] = counts.get(s, 0) + 1
-    long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
-    for k, s in enumerate(norms):
-        rows[k][_I["repeat_count"]] = counts[s] - 1
+    norms, shapes = zip(*map(_norm_and_shape, texts, counts))
+    norm_counts = Counter(norms)
+    X[:, _I["repeat_count"]] = [norm_counts[s] - 1 for s in norms]
+    inside, container = _containment(norms, norm_counts)
+    X[list(inside), _I["contained_in_long_line"]] = 1.0
+    X[list(container), _I["contains_long_line"]] = 1.0
     # digit-masked repeats catch templated chrome: "Rating: 17 Votes", "2 days ago at 07:51 am"
-    shapes = [re.sub(r"\d+", "0", s) for s in norms]
-    shape_counts = {}
-    for s in shapes:
-        shape_counts[s] = shape_counts.get(s, 0) + 1
-    shape_rep = [float(shape_counts[s] - 1) for s in shapes]
-    datey = [1.0 if r[_I["dateish"]] > 0 and r[_I["n_words"]] <= 8 else 0.0 for r in rows]
-    for a in long_ids:
-        for b in long_ids:
-            if a != b and len(norms[b]) > len(norms[a]) and norms[a] in norms[b]:
-                rows[a][_I["contained_in_long_line"]] = 1.0
-                rows[b][_I["contains_long_line"]] = 1.0
+    shape_counts = Counter(shapes)
+    shape_rep = np.array([shape_counts[s] - 1 for s in shapes], dtype=np.float64)
 
-    words = [r[_I["n_words"]] for r in rows]
-    stopd = [r[_I["stop_density"]] for r in rows]
-    endp = [r[_I["end_punct"]] for r in rows]
-    good = [r[_I["good"]] for r in rows]
-    total_words = sum(words) or 1.0
-    cum = 0.0
+    words_l = X[:, _I["n_words"]].tolist()
+    words = X[:, _I["n_words"]]
+    stopd = X[:, _I["stop_density"]]
+    endp = X[:, _I["end_punct"]]
+    good = X[:, _I["good"]]
+    datey = (X[:, _I["dateish"]] > 0) & (words <= 8)
+    total_words = sum(words_l) or 1.0
+    k = np.arange(n)
+    log1p_int = np.array([math.log1p(v) for v in range(max(n, 50) + 1)])  # log1p of counts/distances
 
     # runs of consecutive non-blank raw lines (menus, teaser lists, ...)
-    run_id, runs = [], []
-    prev_raw = None
-    for k, i in enumerate(idx):
-        if prev_raw is None or i != prev_raw + 1:
-            runs.append([])
-        runs[-1].append(k)
-        run_id.append(len(runs) - 1)
-        prev_raw = i
-    run_stats = []
-    for r in runs:
-        ws = [words[k] for k in r]
-        run_stats.append((len(r), sum(ws) / len(ws), sum(1 for w in ws if w <= 4) / len(ws),
-                          sum(good[k] for k in r) / len(r)))
+    raw = np.array(idx)
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = raw[1:] != raw[:-1] + 1
+    run_id = np.cumsum(new_run) - 1
+    run_start = k[new_run]
+    run_len = np.diff(np.append(run_start, n))
+    rl = run_len[run_id]
+    run_pos = k - run_start[run_id]
+    # words are multiples of 0.5, good and short are 0/1: these sums are exact in any order
+    rmean = np.bincount(run_id, weights=words) / run_len
+    rshort = np.bincount(run_id, weights=(words <= 4)) / run_len
+    rgood = np.bincount(run_id, weights=good) / run_len
 
     # the page's main stretch of prose: good lines score their length, others a penalty
-    span = _max_subarray([words[k] if good[k] else -(2.0 + 0.5 * min(words[k], 20)) for k in range(n)])
-    main_words = sum(words[span[0]:span[1] + 1]) if span else 0.0
-    good_ids = [k for k in range(n) if good[k]]
-    first_good = good_ids[0] if good_ids else n
-    last_good = good_ids[-1] if good_ids else -1
+    good_l = good.tolist()
+    span = _max_subarray([w if g else -(2.0 + 0.5 * min(w, 20)) for w, g in zip(words_l, good_l)])
+    main_words = sum(words_l[span[0]:span[1] + 1]) if span else 0.0
+    good_ids = np.flatnonzero(good)
+    first_good = good_ids[0] if len(good_ids) else n
+    last_good = good_ids[-1] if len(good_ids) else -1
     doc_good = len(good_ids) / n
+    if span:
+        in_main = (k >= span[0]) & (k <= span[1])
+        dist_main = log1p_int[np.where(k < span[0], span[0] - k, np.where(k > span[1], k - span[1], 0))]
+    else:
+        in_main = np.zeros(n, dtype=bool)
+        dist_main = np.full(n, math.log1p(50.0))
 
-    def nb(k, off, arr, default):
-        j = k + off
-        return arr[j] if 0 <= j < n else default
+    # distance to the nearest good line; 50 if none, and capped at 50 when the nearest
+    # good line is below (as the two-pass loop this replaces did)
+    prev_good = np.maximum.accumulate(np.where(good > 0, k, -1))
+    next_good = np.minimum.accumulate(np.where(good > 0, k, n)[::-1])[::-1]
+    nearest = np.where(prev_good >= 0, k - prev_good, 50)
+    nearest = np.where(next_good < n, np.minimum(nearest, next_good - k), nearest)
 
-    nearest_good = [50.0] * n
-    last = None
-    for k in range(n):
-        if good[k]:
-            last = k
-        if last is not None:
-            nearest_good[k] = float(k - last)
-    last = None
-    for k in range(n - 1, -1, -1):
-        if good[k]:
-            last = k
-        if last is not None:
-            nearest_good[k] = min(nearest_good[k], float(last - k))
+    def window(half):
+        return np.maximum(0, k - half), np.minimum(n, k + half + 1)
+    lo5, hi5 = window(5)
+    lo10, hi10 = window(10)
+    lo15, hi15 = window(15)
+    size5, size10, size15 = hi5 - lo5, hi10 - lo10, hi15 - lo15
+    logw = np.array([math.log1p(w) for w in words_l])
+    sd_ok = ~np.isnan(stopd)
+    sd_n = _window_sum(sd_ok.astype(np.float64), lo5, hi5)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        win5_stop = np.where(sd_n > 0, _window_seq_sum(np.where(sd_ok, stopd, 0.0), 5) / sd_n, NAN)
 
-    logw = [math.log1p(w) for w in words]
-    for k in range(n):
-        i = idx[k]
-        rl, rmean, rshort, rgood = run_stats[run_id[k]]
-        r = runs[run_id[k]]
-        lo5, hi5 = max(0, k - 5), min(n, k + 6)
-        lo15, hi15 = max(0, k - 15), min(n, k + 16)
-        lo10, hi10 = max(0, k - 10), min(n, k + 11)
-        sd5 = [x for x in stopd[lo5:hi5] if x == x]
-        ctx = [
-            k / n, cum / total_words,
-            1.0 if i == 0 or not lines[i - 1].strip() else 0.0,
-            1.0 if i == len(lines) - 1 or not lines[i + 1].strip() else 0.0,
-            math.log1p(rl), (k - r[0]) / max(1, rl - 1) if rl > 1 else 0.0, rmean, rshort, rgood,
-            nb(k, -1, words, -1.0), nb(k, -1, stopd, NAN), nb(k, -1, endp, -1.0), nb(k, -2, words, -1.0),
-            nb(k, 1, words, -1.0), nb(k, 1, stopd, NAN), nb(k, 1, endp, -1.0), nb(k, 2, words, -1.0),
-            sum(logw[lo5:hi5]) / (hi5 - lo5), (sum(sd5) / len(sd5)) if sd5 else NAN,
-            sum(good[lo5:hi5]) / (hi5 - lo5), sum(good[lo15:hi15]) / (hi15 - lo15),
-            sum(1 for w in words[lo15:hi15] if w <= 4) / (hi15 - lo15),
-            1.0 if span and span[0] <= k <= span[1] else 0.0, math.log1p(_dist_to_span(k, span)),
-            main_words / total_words, 1.0 if k < first_good else 0.0, 1.0 if k > last_good else 0.0,
-            math.log1p(nearest_good[k]), math.log1p(n), doc_good, math.log1p(total_words),
-            math.log1p(shape_rep[k]), sum(1 for x in shape_rep[lo10:hi10] if x > 0) / (hi10 - lo10),
-            sum(datey[lo10:hi10]) / (hi10 - lo10),
-        ]
-        cum += words[k]
-        rows[k].extend(ctx)
-    return idx, rows
+    ctx = [
+        k / n, (np.cumsum(words) - words) / total_words,
+        new_run, np.append(new_run[1:], True),
+        log1p_int[rl], np.where(rl > 1, run_pos / np.maximum(1, rl - 1), 0.0), rmean[run_id],
+        rshort[run_id], rgood[run_id],
+        _shift(words, -1, -1.0), _shift(stopd, -1, NAN), _shift(endp, -1, -1.0), _shift(words, -2, -1.0),
+        _shift(words, 1, -1.0), _shift(stopd, 1, NAN), _shift(endp, 1, -1.0), _shift(words, 2, -1.0),
+        _window_seq_sum(logw, 5) / size5, win5_stop,
+        _window_sum(good, lo5, hi5) / size5, _window_sum(good, lo15, hi15) / size15,
+        _window_sum((words <= 4).astype(np.float64), lo15, hi15) / size15,
+        in_main, dist_main,
+        main_words / total_words, k < first_good, k > last_good,
+        log1p_int[nearest], math.log1p(n), doc_good, math.log1p(total_words),
+        log1p_int[shape_rep.astype(np.int64)],
+        _window_sum((shape_rep > 0).astype(np.float64), lo10, hi10) / size10,
+        _window_sum(datey.astype(np.float64), lo10, hi10) / size10,
+    ]
+    for j, col in enumerate(ctx, len(_LINE_FEATS)):
+        X[:, j] = col
+    return idx, X
+
+
+def line_features(lines: list[str], language: str | None):
+    """Feature rows for the non-blank lines: returns (indices, rows)."""
+    idx, X = _feature_matrix(lines, language)
+    return idx, X.tolist()
 
 
 def stage2_features(rows, idx, probs):
