@@ -569,14 +569,121 @@ class _Forest:
                           np.array(value, dtype=np.float64), np.array(roots, dtype=np.int64))
         return self._flat
 
+    def _bitmask_tables(self):
+        """The trees as bitmask tables for `_leaves` (built once), or None if a tree has
+        more than 64 leaves or a NaN threshold.
+
+        Leaves are numbered left to right within each tree.  A split sending a row right
+        rules out the leaves of its left subtree; the row's leaf is the leftmost leaf that
+        no split on the page rules out (QuickScorer, Lucchese et al. 2015)."""
+        if getattr(self, "_masks", None) is None:
+            feature, threshold, missing_left, kill, tree_start = [], [], [], [], []
+            leaf_value, leaf_start, path_feature, path_amount = [], [], [], []
+            ok = True
+            for tree in self.trees:
+                tree_start.append(len(feature))
+                leaf_start.append(len(leaf_value))
+                base = len(leaf_value)
+
+                def visit(i, path):  # returns the bitmask of the leaves under node i
+                    node = tree[i]
+                    if node[0] < 0:
+                        leaf_value.append(node[-1])
+                        # raw()'s contrib steps on the way down: (+ next value, - this value)
+                        for f, nxt, this in path:
+                            path_feature.extend((f, f))
+                            path_amount.extend((nxt, -this))
+                        path_feature.append(-1)  # end of this leaf's path
+                        path_amount.append(0.0)
+                        return 1 << (len(leaf_value) - 1 - base)
+                    j = len(feature)
+                    feature.append(node[0])
+                    threshold.append(node[1])
+                    missing_left.append(bool(node[2]))
+                    kill.append(0)
+                    left = visit(node[3], path + [(node[0], tree[node[3]][-1], node[-1])])
+                    right = visit(node[4], path + [(node[0], tree[node[4]][-1], node[-1])])
+                    kill[j] = left
+                    return left | right
+
+                visit(0, [])
+                if len(leaf_value) - base > 64 or any(t != t for t in threshold):
+                    ok = False
+                if len(feature) == tree_start[-1]:  # a lone leaf: a split that rules out nothing
+                    feature.append(0)
+                    threshold.append(math.inf)
+                    missing_left.append(True)
+                    kill.append(0)
+            if not ok:
+                self._masks = False
+                return None
+            # leaf -> its path's steps, back to back (CSR)
+            ends = np.flatnonzero(np.array(path_feature) < 0)
+            starts = np.concatenate([[0], ends[:-1] + 1])
+            keep = np.array(path_feature) >= 0
+            path_len = ends - starts
+            path_start = np.cumsum(path_len) - path_len
+            n_leaves = max(np.diff(leaf_start + [len(leaf_value)]))
+            mask_type = np.uint32 if n_leaves <= 32 else np.uint64
+            full = (1 << (32 if n_leaves <= 32 else 64)) - 1
+            self._masks = (np.array(feature, dtype=np.int64), np.array(threshold), np.array(missing_left),
+                           np.array([full ^ m for m in kill], dtype=mask_type), mask_type(full),
+                           np.array(tree_start, dtype=np.int64), np.array(leaf_start, dtype=np.int64),
+                           np.array(leaf_value), np.array(path_feature, dtype=np.int64)[keep],
+                           np.array(path_amount)[keep], path_start, path_len)
+        return self._masks or None
+
+    def _leaves(self, x):
+        """Global leaf number per (row, tree) for finite-or-NaN rows x, or None."""
+        tables = self._bitmask_tables()
+        if tables is None or np.isinf(x).any():
+            return None
+        feature, threshold, missing_left, kill, full, tree_start, leaf_start = tables[:7]
+        n, n_features = x.shape
+        # go right <=> not (v <= threshold); a missing v goes left iff missing_left.  With v
+        # NaN read as -inf where missing values go left, +inf where they go right, that is
+        # v > threshold -- but for threshold +inf, where the right side takes only NaN,
+        # compare with the largest float instead (finite v never exceeds it).
+        both = np.concatenate([np.where(np.isnan(x), -np.inf, x), np.where(np.isnan(x), np.inf, x)], axis=1)
+        column = feature + np.where(missing_left, 0, n_features)
+        limit = np.where(~missing_left & (threshold == np.inf), np.finfo(np.float64).max, threshold)
+        right = both[:, column] > limit
+        alive = np.bitwise_and.reduceat(np.where(right, kill, full), tree_start, axis=1)
+        lowest = alive & (~alive + alive.dtype.type(1))
+        return leaf_start + (np.frexp(lowest.astype(np.float64))[1] - 1)
+
     def raw_many(self, rows, contributions: bool = False):
-        """`raw` for many rows at once, walking every tree for every row together with
-        numpy: the same comparisons and the same float additions in the same order, so
-        the very same scores (and, with `contributions`, the same per-feature sums as
-        `raw`'s contrib, as a rows x features array; 0.0 where `raw` has no entry).
-        Returns (scores as a list of floats, contributions or None)."""
-        feature, threshold, missing_left, left, right, value, roots = self._arrays()
+        """`raw` for many rows at once with numpy: the same comparisons and the same float
+        additions in the same order, so the very same scores (and, with `contributions`,
+        the same per-feature sums as `raw`'s contrib, as a rows x features array; 0.0 where
+        `raw` has no entry).  Returns (scores as a list of floats, contributions or None)."""
         x = np.asarray(rows, dtype=np.float64)
+        leaves = self._leaves(x) if len(x) else None
+        if leaves is None:
+            return self._raw_many_walk(x, contributions)
+        leaf_value, path_feature, path_amount, path_start, path_len = self._masks[7:]
+        n, n_features = x.shape
+        acc = np.empty((n, leaves.shape[1] + 1))
+        acc[:, 0] = self.baseline
+        acc[:, 1:] = leaf_value[leaves]
+        total = np.add.accumulate(acc, axis=1)[:, -1]  # tree by tree, left to right, as `raw`
+        if not contributions:
+            return total.tolist(), None
+        # raw() does contrib[f] = (contrib[f] + next) - this, row by row, tree by tree, root
+        # to leaf: the leaves' path steps in (row, tree, depth) order through one unbuffered
+        # np.add.at do the same additions in the same order per row and feature.
+        leaves = leaves.reshape(-1)
+        lens = path_len[leaves]
+        ends = np.cumsum(lens)
+        step = np.arange(ends[-1]) + np.repeat(path_start[leaves] - (ends - lens), lens)
+        row = np.repeat(np.arange(n) * n_features, lens.reshape(n, -1).sum(axis=1))
+        contrib = np.zeros((n, n_features))
+        np.add.at(contrib.reshape(-1), path_feature[step] + row, path_amount[step])
+        return total.tolist(), contrib
+
+    def _raw_many_walk(self, x, contributions):
+        """raw_many's general path: every tree walked for every row together, depth by depth."""
+        feature, threshold, missing_left, left, right, value, roots = self._arrays()
         n, n_features = x.shape
         n_trees = len(roots)
         node = np.tile(roots, n)  # one walker per (row, tree), row-major
