@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -569,88 +570,96 @@ class _Forest:
                           np.array(value, dtype=np.float64), np.array(roots, dtype=np.int64))
         return self._flat
 
-    def _bitmask_tables(self):
-        """The trees as bitmask tables for `_leaves` (built once), or None if a tree has
-        more than 64 leaves or a NaN threshold.
+    def _tables(self):
+        """The trees as tables for `_leaves` (built once), or None where they do not apply."""
+        if getattr(self, "_qs", None) is None:
+            self._qs = self._build_tables() or False
+        return self._qs or None
 
-        Leaves are numbered left to right within each tree.  A split sending a row right
-        rules out the leaves of its left subtree; the row's leaf is the leftmost leaf that
-        no split on the page rules out (QuickScorer, Lucchese et al. 2015)."""
-        if getattr(self, "_masks", None) is None:
-            feature, threshold, missing_left, kill, tree_start = [], [], [], [], []
-            leaf_value, leaf_start, path_feature, path_amount = [], [], [], []
-            ok = True
-            for tree in self.trees:
-                tree_start.append(len(feature))
-                leaf_start.append(len(leaf_value))
-                base = len(leaf_value)
+    def _build_tables(self):
+        """QuickScorer (Lucchese et al. 2015) tables.  Leaves are numbered left to right in
+        each tree; a split sending a row right rules out the leaves of its left subtree; the
+        row's leaf is the leftmost leaf no split rules out.  Each tree's splits get `width`
+        slots (spare ones never go right), so a row's go-right flags pack into bytes, and a
+        table per (tree, byte) gives the leaves that byte's splits rule out."""
+        if sys.byteorder != "little":  # the byte packing in _leaves assumes it
+            return None
+        splits_of, leaf_start, leaf_value, path_feature, path_amount, path_len = [], [], [], [], [], []
+        for tree in self.trees:
+            splits = []  # (feature, threshold, missing_left, leaves of the left subtree)
+            leaf_start.append(len(leaf_value))
+            base = len(leaf_value)
 
-                def visit(i, path):  # returns the bitmask of the leaves under node i
-                    node = tree[i]
-                    if node[0] < 0:
-                        leaf_value.append(node[-1])
-                        # raw()'s contrib steps on the way down: (+ next value, - this value)
-                        for f, nxt, this in path:
-                            path_feature.extend((f, f))
-                            path_amount.extend((nxt, -this))
-                        path_feature.append(-1)  # end of this leaf's path
-                        path_amount.append(0.0)
-                        return 1 << (len(leaf_value) - 1 - base)
-                    j = len(feature)
-                    feature.append(node[0])
-                    threshold.append(node[1])
-                    missing_left.append(bool(node[2]))
-                    kill.append(0)
-                    left = visit(node[3], path + [(node[0], tree[node[3]][-1], node[-1])])
-                    right = visit(node[4], path + [(node[0], tree[node[4]][-1], node[-1])])
-                    kill[j] = left
-                    return left | right
+            def visit(i, path):  # the bitmask of the leaves under node i
+                node = tree[i]
+                if node[0] < 0:
+                    leaf_value.append(node[-1])
+                    # raw()'s contrib steps on the way down: (+ next value, - this value)
+                    for f, nxt, this in path:
+                        path_feature.extend((f, f))
+                        path_amount.extend((nxt, -this))
+                    path_len.append(2 * len(path))
+                    return 1 << (len(leaf_value) - 1 - base)
+                j = len(splits)
+                splits.append(None)
+                left = visit(node[3], path + [(node[0], tree[node[3]][-1], node[-1])])
+                right = visit(node[4], path + [(node[0], tree[node[4]][-1], node[-1])])
+                splits[j] = (node[0], node[1], bool(node[2]), left)
+                return left | right
 
-                visit(0, [])
-                if len(leaf_value) - base > 64 or any(t != t for t in threshold):
-                    ok = False
-                if len(feature) == tree_start[-1]:  # a lone leaf: a split that rules out nothing
-                    feature.append(0)
-                    threshold.append(math.inf)
-                    missing_left.append(True)
-                    kill.append(0)
-            if not ok:
-                self._masks = False
+            visit(0, [])
+            if len(leaf_value) - base > 64 or any(s[1] != s[1] for s in splits):
                 return None
-            # leaf -> its path's steps, back to back (CSR)
-            ends = np.flatnonzero(np.array(path_feature) < 0)
-            starts = np.concatenate([[0], ends[:-1] + 1])
-            keep = np.array(path_feature) >= 0
-            path_len = ends - starts
-            path_start = np.cumsum(path_len) - path_len
-            n_leaves = max(np.diff(leaf_start + [len(leaf_value)]))
-            mask_type = np.uint32 if n_leaves <= 32 else np.uint64
-            full = (1 << (32 if n_leaves <= 32 else 64)) - 1
-            self._masks = (np.array(feature, dtype=np.int64), np.array(threshold), np.array(missing_left),
-                           np.array([full ^ m for m in kill], dtype=mask_type), mask_type(full),
-                           np.array(tree_start, dtype=np.int64), np.array(leaf_start, dtype=np.int64),
-                           np.array(leaf_value), np.array(path_feature, dtype=np.int64)[keep],
-                           np.array(path_amount)[keep], path_start, path_len)
-        return self._masks or None
+            splits_of.append(splits)
+        n_trees = len(splits_of)
+        n_bytes = max(1, -(-max(map(len, splits_of)) // 8))
+        width = 8 * n_bytes
+        mask_type = np.uint32 if max(np.diff(leaf_start + [len(leaf_value)])) <= 32 else np.uint64
+        feature = np.zeros((n_trees, width), dtype=np.int64)
+        missing_left = np.ones((n_trees, width), dtype=bool)
+        limit = np.full((n_trees, width), np.inf)
+        left = np.zeros((n_trees, width), dtype=mask_type)
+        for t, splits in enumerate(splits_of):
+            for j, (f, thr, ml, lm) in enumerate(splits):
+                feature[t, j], missing_left[t, j], left[t, j] = f, ml, lm
+                # go right <=> not (v <= thr), a missing v going left iff ml.  _leaves reads
+                # a missing v as -inf where ml, else +inf, and asks v > limit: limit is thr,
+                # but for thr +inf (where only a missing v goes right) the largest float.
+                limit[t, j] = np.finfo(np.float64).max if (not ml and thr == math.inf) else thr
+        # byte_rules_out[t, b, v]: leaves ruled out when bit i of v says split 8b+i goes right
+        bit_set = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(bool)  # (v, i)
+        chosen = np.where(bit_set[None, None], left.reshape(n_trees, n_bytes, 1, 8), mask_type(0))
+        byte_rules_out = np.bitwise_or.reduce(chosen, axis=3)
+        ends = np.cumsum(path_len)
+        return dict(feature=feature.reshape(-1), missing_left=missing_left.reshape(-1),
+                    limit=limit.reshape(-1), columns={}, n_bytes=n_bytes, n_trees=n_trees,
+                    byte_rules_out=byte_rules_out.reshape(-1),
+                    byte_base=np.arange(n_trees * n_bytes, dtype=np.int64) * 256,
+                    leaf_start=np.array(leaf_start, dtype=np.int64), leaf_value=np.array(leaf_value),
+                    path_feature=np.array(path_feature, dtype=np.int64), path_amount=np.array(path_amount),
+                    path_start=ends - path_len, path_len=np.array(path_len, dtype=np.int64))
 
     def _leaves(self, x):
-        """Global leaf number per (row, tree) for finite-or-NaN rows x, or None."""
-        tables = self._bitmask_tables()
-        if tables is None or np.isinf(x).any():
+        """Leaf number (over all trees) per row and tree, for rows without infinities; None
+        when the tables do not apply."""
+        qs = self._tables()
+        if qs is None or np.isinf(x).any():
             return None
-        feature, threshold, missing_left, kill, full, tree_start, leaf_start = tables[:7]
         n, n_features = x.shape
-        # go right <=> not (v <= threshold); a missing v goes left iff missing_left.  With v
-        # NaN read as -inf where missing values go left, +inf where they go right, that is
-        # v > threshold -- but for threshold +inf, where the right side takes only NaN,
-        # compare with the largest float instead (finite v never exceeds it).
-        both = np.concatenate([np.where(np.isnan(x), -np.inf, x), np.where(np.isnan(x), np.inf, x)], axis=1)
-        column = feature + np.where(missing_left, 0, n_features)
-        limit = np.where(~missing_left & (threshold == np.inf), np.finfo(np.float64).max, threshold)
-        right = both[:, column] > limit
-        alive = np.bitwise_and.reduceat(np.where(right, kill, full), tree_start, axis=1)
-        lowest = alive & (~alive + alive.dtype.type(1))
-        return leaf_start + (np.frexp(lowest.astype(np.float64))[1] - 1)
+        column = qs["columns"].get(n_features)
+        if column is None:  # x's columns with NaN as -inf, then with NaN as +inf
+            column = qs["columns"][n_features] = qs["feature"] + np.where(qs["missing_left"], 0, n_features)
+        nan = np.isnan(x)
+        both = np.concatenate([np.where(nan, -np.inf, x), np.where(nan, np.inf, x)], axis=1)
+        right = np.take(both, column, axis=1) > qs["limit"]
+        # eight go-right flags (bytes 0/1) -> one byte, bit i from byte i (little-endian)
+        packed = (right.view(np.uint64) * np.uint64(0x0102040810204080)) >> np.uint64(56)
+        by_byte = qs["byte_rules_out"][packed.view(np.int64) + qs["byte_base"]].reshape(n, qs["n_trees"], qs["n_bytes"])
+        out = by_byte[..., 0]
+        for b in range(1, qs["n_bytes"]):  # (faster than bitwise_or.reduce over a short axis)
+            out = out | by_byte[..., b]
+        lowest = (out + out.dtype.type(1)) & ~out  # the lowest leaf not ruled out
+        return qs["leaf_start"] + (np.frexp(lowest.astype(np.float64))[1] - 1)
 
     def raw_many(self, rows, contributions: bool = False):
         """`raw` for many rows at once with numpy: the same comparisons and the same float
@@ -661,7 +670,9 @@ class _Forest:
         leaves = self._leaves(x) if len(x) else None
         if leaves is None:
             return self._raw_many_walk(x, contributions)
-        leaf_value, path_feature, path_amount, path_start, path_len = self._masks[7:]
+        qs = self._qs
+        leaf_value, path_feature, path_amount = qs["leaf_value"], qs["path_feature"], qs["path_amount"]
+        path_start, path_len = qs["path_start"], qs["path_len"]
         n, n_features = x.shape
         acc = np.empty((n, leaves.shape[1] + 1))
         acc[:, 0] = self.baseline
@@ -811,42 +822,47 @@ _REASON = {
 }
 
 
+@lru_cache(maxsize=4)
+def _phrases(names: tuple) -> tuple[list, list]:
+    """Per feature number: the reason phrase when the line is body, and when chrome (None:
+    the feature explains no single line)."""
+    pairs = [_REASON.get(name, (name, name)) for name in names]
+    return [p and p[0] for p in pairs], [p and p[1] for p in pairs]
+
+
 def score_lines(lines: list[str], language: str | None, model_path: str | None = None) -> list[LineScore]:
     """One LineScore per input line (blank lines: probability 0, reason "blank")."""
     out = [LineScore(0.0, ("blank",))] * len(lines)
-    idx, rows = line_features(lines, language)
+    idx, rows = _feature_matrix(lines, language)
     if not idx:
         return list(out)
     m = load_model(model_path)
     if m["stage2"] is None:
         final, names, feats = m["stage1"], FEATURES, rows
     else:
+        rows = rows.tolist()
         p1 = [_sigmoid(z) for z in m["stage1"].raw_many(rows)[0]]
         final, names, feats = m["stage2"], STAGE2_FEATURES, stage2_features(rows, idx, p1)
     out = list(out)
     scores, contrib = final.raw_many(feats, contributions=True)
     threshold = m["threshold"]
     probs = [_sigmoid(z) for z in scores]
-    body = np.array([p >= threshold for p in probs])
+    body = [p >= threshold for p in probs]
     # Candidates as raw's `ranked`: same sign as the decision, non-zero; by size, then
     # feature number (a stable sort over columns in feature order).
-    eligible = (contrib != 0) & ((contrib > 0) == body[:, None])
-    key = np.where(eligible, -np.abs(contrib), np.inf)
-    order = np.argsort(key, axis=1, kind="stable")
+    eligible = (contrib != 0) & ((contrib > 0) == np.array(body)[:, None])
+    order = np.argsort(np.where(eligible, -np.abs(contrib), np.inf), axis=1, kind="stable").tolist()
+    n_eligible = eligible.sum(axis=1).tolist()
+    body_phrase, chrome_phrase = _phrases(tuple(names))
     for k, i in enumerate(idx):
-        p, is_body = probs[k], bool(body[k])
+        p, is_body = probs[k], body[k]
+        phrase_of = body_phrase if is_body else chrome_phrase
         reasons = []
-        row_key = key[k]
-        for f in order[k].tolist():
-            if row_key[f] == np.inf:
-                break
-            pair = _REASON.get(names[f], (names[f], names[f]))
-            if pair is None:
-                continue
-            phrase = pair[0 if is_body else 1]
-            if phrase not in reasons:
+        for f in order[k][:n_eligible[k]]:
+            phrase = phrase_of[f]
+            if phrase is not None and phrase not in reasons:
                 reasons.append(phrase)
-            if len(reasons) == 3:
-                break
+                if len(reasons) == 3:
+                    break
         out[i] = LineScore(round(p, 6), tuple(reasons) or (("body",) if is_body else ("chrome",)))
     return out
