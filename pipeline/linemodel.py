@@ -178,12 +178,9 @@ def _class_counts(texts: list[str]) -> np.ndarray:
         bits[astral] = [_char_bits(chr(c)) for c in codes[astral].tolist()]
     else:
         bits = table[codes]
-    flags = (bits[:, None] & (1 << np.arange(_N_CLASSES, dtype=np.uint16))) != 0
-    cum = np.zeros((len(codes) + 1, _N_CLASSES), dtype=np.int64)
-    np.cumsum(flags, axis=0, out=cum[1:])
-    lens = np.array([len(t) for t in texts])
-    ends = np.cumsum(lens)
-    return cum[ends] - cum[ends - lens]
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))  # all > 0
+    flags = (bits[:, None] & (1 << np.arange(_N_CLASSES, dtype=np.uint16))).astype(bool).view(np.uint8)
+    return np.add.reduceat(flags, np.cumsum(lens) - lens, axis=0, dtype=np.int64)
 
 
 # Per-line shape features (index order matters: the model refers to features by index).
@@ -332,20 +329,13 @@ def _containment(norms: list[str], counts: dict) -> tuple[set, set]:
     return inside, container
 
 
-def _window_sum(vals: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """sum(vals[lo:hi]) per line, for integer-valued vals (exact in any order)."""
-    cum = np.zeros(len(vals) + 1)
-    np.cumsum(vals, out=cum[1:])
-    return cum[hi] - cum[lo]
-
-
 def _window_seq_sum(vals: np.ndarray, half: int) -> np.ndarray:
-    """sum(vals[k-half : k+half+1]) per line, added left to right like Python's sum (the
-    padding zeros leave the partial sums unchanged, vals being >= 0)."""
+    """sum(vals[k-half : k+half+1]) per line (and column), added left to right like Python's
+    sum (the padding zeros leave the partial sums unchanged, vals being >= 0)."""
     n = len(vals)
-    pad = np.zeros(n + 2 * half)
+    pad = np.zeros((n + 2 * half,) + vals.shape[1:])
     pad[half:half + n] = vals
-    acc = np.zeros(n)
+    acc = np.zeros(vals.shape)
     for j in range(2 * half + 1):
         acc += pad[j:j + n]
     return acc
@@ -448,9 +438,16 @@ def _feature_matrix(lines: list[str], language: str | None):
     size5, size10, size15 = hi5 - lo5, hi10 - lo10, hi15 - lo15
     logw = np.array([math.log1p(w) for w in words_l])
     sd_ok = ~np.isnan(stopd)
-    sd_n = _window_sum(sd_ok.astype(np.float64), lo5, hi5)
+    # window sums of 0/1 columns, exact in any order: from one cumulative sum
+    cum = np.zeros((n + 1, 5))
+    np.cumsum(np.column_stack([sd_ok, good, words <= 4, shape_rep > 0, datey]), axis=0, out=cum[1:])
+
+    def window_sum(col, lo, hi):
+        return cum[hi, col] - cum[lo, col]
+    logw_sum, stop_sum = _window_seq_sum(np.column_stack([logw, np.where(sd_ok, stopd, 0.0)]), 5).T
+    sd_n = window_sum(0, lo5, hi5)
     with np.errstate(invalid="ignore", divide="ignore"):
-        win5_stop = np.where(sd_n > 0, _window_seq_sum(np.where(sd_ok, stopd, 0.0), 5) / sd_n, NAN)
+        win5_stop = np.where(sd_n > 0, stop_sum / sd_n, NAN)
 
     ctx = [
         k / n, (np.cumsum(words) - words) / total_words,
@@ -459,15 +456,15 @@ def _feature_matrix(lines: list[str], language: str | None):
         rshort[run_id], rgood[run_id],
         _shift(words, -1, -1.0), _shift(stopd, -1, NAN), _shift(endp, -1, -1.0), _shift(words, -2, -1.0),
         _shift(words, 1, -1.0), _shift(stopd, 1, NAN), _shift(endp, 1, -1.0), _shift(words, 2, -1.0),
-        _window_seq_sum(logw, 5) / size5, win5_stop,
-        _window_sum(good, lo5, hi5) / size5, _window_sum(good, lo15, hi15) / size15,
-        _window_sum((words <= 4).astype(np.float64), lo15, hi15) / size15,
+        logw_sum / size5, win5_stop,
+        window_sum(1, lo5, hi5) / size5, window_sum(1, lo15, hi15) / size15,
+        window_sum(2, lo15, hi15) / size15,
         in_main, dist_main,
         main_words / total_words, k < first_good, k > last_good,
         log1p_int[nearest], math.log1p(n), doc_good, math.log1p(total_words),
         log1p_int[shape_rep.astype(np.int64)],
-        _window_sum((shape_rep > 0).astype(np.float64), lo10, hi10) / size10,
-        _window_sum(datey.astype(np.float64), lo10, hi10) / size10,
+        window_sum(3, lo10, hi10) / size10,
+        window_sum(4, lo10, hi10) / size10,
     ]
     for j, col in enumerate(ctx, len(_LINE_FEATS)):
         X[:, j] = col
