@@ -1,9 +1,9 @@
 """Line classifier for plain-text page dumps: article body vs. page chrome.
 
 Gradient-boosted tree ensembles (trained offline with scikit-learn, see
-training/train_line_model.py) are stored as plain JSON in data/line_model.json and walked
-here in pure Python, so the runtime needs only the standard library and jusText (for its
-stoplists).
+training/train_line_model.py) are stored as plain JSON in data/line_model.json and scored
+here with numpy (all lines and trees of a page at once; `_Forest.raw` is the plain walk they
+must agree with), so the runtime needs only numpy and jusText (for its stoplists).
 
 Stage 1 scores every non-blank line from its own shape (length, stopword density,
 punctuation, casing, separators, ...) and from its neighbourhood (the blank-line-delimited
