@@ -1,9 +1,9 @@
 """Line classifier for plain-text page dumps: article body vs. page chrome.
 
 Gradient-boosted tree ensembles (trained offline with scikit-learn, see
-training/train_line_model.py) are stored as plain JSON in data/line_model.json and walked
-here in pure Python, so the runtime needs only the standard library and jusText (for its
-stoplists).
+training/train_line_model.py) are stored as plain JSON in data/line_model.json and scored
+here with numpy (all lines and trees of a page at once; `_Forest.raw` is the plain walk they
+must agree with), so the runtime needs only numpy and jusText (for its stoplists).
 
 Stage 1 scores every non-blank line from its own shape (length, stopword density,
 punctuation, casing, separators, ...) and from its neighbourhood (the blank-line-delimited
@@ -17,7 +17,9 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -111,6 +113,76 @@ def _norm(s: str) -> str:
     return s.casefold()
 
 
+# Character classes of a whole page, counted per line with numpy instead of per-character
+# Python calls.  Each bit is the very predicate the plain code used (str.isalpha, ...,
+# the _CJK ranges, the characters the regexes need), so counts are identical; the "needs"
+# bits only let a line skip a regex or translate that cannot match or change it.
+_C_ALPHA, _C_UPPER, _C_DIGIT, _C_SPACE, _C_CJK, _C_DECIMAL, _C_QUOTE, _C_SEP, _C_OTHERSPACE, _C_SENT = (
+    1 << b for b in range(10))
+_N_CLASSES = 10
+_SEP_CHARS = "|/•·»>"        # every _SEPS match contains one of them
+_SENT_CHARS = ".!?。！？"     # every sentence-end match starts with one of them
+
+
+def _char_bits(c: str) -> int:
+    """The class bits of one character (used for astral characters, and in tests)."""
+    b = 0
+    if c.isalpha():
+        b |= _C_ALPHA | (_C_UPPER if c.isupper() else 0)
+    if c.isdigit():
+        b |= _C_DIGIT
+    if c.isdecimal():
+        b |= _C_DECIMAL
+    if c.isspace():
+        b |= _C_SPACE | (_C_OTHERSPACE if c != " " else 0)
+    if _CJK.match(c):
+        b |= _C_CJK
+    if ord(c) in _QUOTES:
+        b |= _C_QUOTE
+    if c in _SEP_CHARS:
+        b |= _C_SEP
+    if c in _SENT_CHARS:
+        b |= _C_SENT
+    return b
+
+
+@lru_cache(maxsize=1)
+def _bmp_bits() -> np.ndarray:
+    """Class bits of every BMP code point (static table, built once, ~20 ms)."""
+    chars = "".join(map(chr, range(0x10000)))
+    bits = np.zeros(0x10000, dtype=np.uint16)
+
+    def flag(pred, bit):
+        bits[np.fromiter(map(pred, chars), dtype=bool, count=0x10000)] |= bit
+    flag(str.isalpha, _C_ALPHA)
+    flag(lambda c: c.isalpha() and c.isupper(), _C_UPPER)
+    flag(str.isdigit, _C_DIGIT)
+    flag(str.isdecimal, _C_DECIMAL)
+    flag(str.isspace, _C_SPACE)
+    flag(lambda c: c.isspace() and c != " ", _C_OTHERSPACE)
+    for lo, hi in ((0x3040, 0x30ff), (0x3400, 0x4dbf), (0x4e00, 0x9fff), (0xac00, 0xd7af), (0xf900, 0xfaff)):
+        bits[lo:hi + 1] |= _C_CJK
+    for chars_, bit in ((list(map(chr, _QUOTES)), _C_QUOTE), (_SEP_CHARS, _C_SEP), (_SENT_CHARS, _C_SENT)):
+        for c in chars_:
+            bits[ord(c)] |= bit
+    return bits
+
+
+def _class_counts(texts: list[str]) -> np.ndarray:
+    """lines x classes: how many characters of each line have each class bit."""
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table = _bmp_bits()
+    astral = codes > 0xFFFF
+    if astral.any():
+        bits = table[np.where(astral, 0, codes)]
+        bits[astral] = [_char_bits(chr(c)) for c in codes[astral].tolist()]
+    else:
+        bits = table[codes]
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))  # all > 0
+    flags = (bits[:, None] & (1 << np.arange(_N_CLASSES, dtype=np.uint16))).astype(bool).view(np.uint8)
+    return np.add.reduceat(flags, np.cumsum(lens) - lens, axis=0, dtype=np.int64)
+
+
 # Per-line shape features (index order matters: the model refers to features by index).
 _LINE_FEATS = [
     "log_chars", "n_words", "log_words", "stop_density", "stop_count", "end_punct", "end_colon",
@@ -143,14 +215,20 @@ STAGE2_FEATURES = _S2_BASE + _S2_FEATS
 NAN = float("nan")
 
 
-def _line_shape(s: str, stop: frozenset) -> list:
-    words = _WORD.findall(s)
-    n_cjk = len(_CJK.findall(s))
+_URLISH_DOT = re.compile(r"www\.|\.(?:com|org|net|co\.uk)\b", re.I)  # _URLISH's alternatives without @ or ://
+_SENT = re.compile(r"[.!?。！？][\"'”’)]?(?:\s|$)")
+_WS = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+
+
+def _line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
+    """Shape features of one stripped line; `counts` is its row of _class_counts."""
+    n_letters, n_upper, digits, n_space, n_cjk, n_decimal, _, n_sepc, _, n_sentc = counts
     cjk_ratio = n_cjk / max(1, len(s))
     # CJK runs count as one "word" per ~2 characters so length features stay comparable.
-    latin_words = [w for w in words if not _CJK.search(w)]
+    latin_words = [w for w in words if not _CJK.search(w)] if n_cjk else words
     n_words = len(latin_words) + n_cjk / 2.0
-    low = [w.lower() for w in latin_words]
+    low = list(map(str.lower, latin_words))
     n_stop = sum(map(stop.__contains__, low))
     if n_cjk > len(s) * 0.3:
         # function characters per CJK char, scaled to be on a par with European stop densities
@@ -163,27 +241,45 @@ def _line_shape(s: str, stop: frozenset) -> list:
         stop_density = NAN
     t = s.rstrip(_TRAIL)
     end = t[-1:] if t else ""
-    letters = list(filter(str.isalpha, s))
-    n_letters = len(letters)
-    nonspace = (len(s) - sum(map(str.isspace, s))) or 1
-    alpha_words = [w for w in latin_words if w[:1].isalpha()]
-    title = sum(1 for w in alpha_words if w[:1].isupper()) / len(alpha_words) if alpha_words else NAN
-    upper = sum(map(str.isupper, letters)) / n_letters if n_letters else 0.0
-    digits = sum(map(str.isdigit, s))
-    n_sent = len(re.findall(r"[.!?。！？][\"'”’)]?(?:\s|$)", s))
+    nonspace = (len(s) - n_space) or 1
+    alpha_first = [c for c in [w[0] for w in latin_words] if c.isalpha()]
+    title = sum(map(str.isupper, alpha_first)) / len(alpha_first) if alpha_first else NAN
+    upper = n_upper / n_letters if n_letters else 0.0
+    # The regexes below run only on lines holding a character every match needs.
+    n_sent = len(_SENT.findall(s)) if n_sentc else 0
+    if "@" in s or "://" in s:
+        urlish = 1.0 if _URLISH.search(s) else 0.0
+    else:
+        urlish = 1.0 if "." in s and _URLISH_DOT.search(s) else 0.0
+    end_punct = 1.0 if end in _END_PUNCT else 0.0
     good = 1.0 if (n_words >= 10 and (stop_density != stop_density or stop_density >= 0.2)
-                   and (end in _END_PUNCT or n_words >= 25)) else 0.0
+                   and (end_punct or n_words >= 25)) else 0.0
     return [
         math.log1p(len(s)), n_words, math.log1p(n_words), stop_density, n_stop,
-        1.0 if end in _END_PUNCT else 0.0, 1.0 if end == ":" else 0.0,
+        end_punct, 1.0 if end == ":" else 0.0,
         n_sent, s.count(",") / max(1.0, n_words), title, upper, digits / nonspace,
-        n_letters / nonspace, len(_SEPS.findall(s)), 1.0 if _URLISH.search(s) else 0.0,
-        1.0 if _BULLET.match(s) else 0.0, len(_DATEISH.findall(s)), cjk_ratio,
+        n_letters / nonspace, len(_SEPS.findall(s)) if n_sepc else 0, urlish,
+        1.0 if _BULLET.match(s) else 0.0, len(_DATEISH.findall(s)) if n_decimal else 0, cjk_ratio,
         0.0, 0.0, 0.0,  # repeat / containment, filled at document level
-        (sum(len(w) for w in latin_words) / len(latin_words)) if latin_words else NAN,
-        1.0 if s[:1].islower() else 0.0, 1.0 if ("©" in s or "(c)" in s.lower()) else 0.0,
+        (sum(map(len, latin_words)) / len(latin_words)) if latin_words else NAN,
+        1.0 if s[:1].islower() else 0.0, 1.0 if ("©" in s or "(c)" in s or "(C)" in s) else 0.0,
         good,
     ]
+
+
+def _norm_and_shape(s: str, counts: list) -> tuple[str, str]:
+    """(_norm(s), its digit-masked shape), skipping the steps that cannot change s."""
+    t = unicodedata.normalize("NFKC", s)
+    if t != s:
+        t = _norm(s)
+        return t, _DIGITS.sub("0", t)
+    if counts[6]:  # quote characters
+        t = t.translate(_QUOTES)
+    if counts[8] or "  " in t:  # whitespace other than single spaces (s is stripped)
+        t = _WS.sub(" ", t).strip()
+    t = _BULLET.sub("", t).casefold()
+    # casefold makes no digits, so without decimal digits in s there are none to mask
+    return t, (_DIGITS.sub("0", t) if counts[5] else t)
 
 
 _I = {name: i for i, name in enumerate(FEATURES)}
@@ -211,114 +307,174 @@ def _dist_to_span(k, span):
     return float(span[0] - k if k < span[0] else k - span[1])
 
 
-def line_features(lines: list[str], language: str | None):
-    """Feature rows for the non-blank lines: returns (indices, rows)."""
-    idx = [i for i, ln in enumerate(lines) if ln.strip()]
-    texts = [lines[i].strip() for i in idx]
+def _containment(norms: list[str], counts: dict) -> tuple[set, set]:
+    """Long lines (>= 60 chars) inside a longer long line, and the lines containing them."""
+    long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
+    inside, container = set(), set()
+    if len(long_ids) < 2:
+        return inside, container
+    joined = "\n".join(norms[k] for k in long_ids)
+    if joined.count("\n") != len(long_ids) - 1:  # a line with "\n" would break the count below
+        pairs = [(a, b) for a in long_ids for b in long_ids
+                 if a != b and len(norms[b]) > len(norms[a]) and norms[a] in norms[b]]
+        return {a for a, _ in pairs}, {b for _, b in pairs}
+    # No match spans a "\n", and a line of the same length holds a only if it equals a: so
+    # a sits inside a longer line iff it occurs more often than it has equal lines.
+    for a in long_ids:
+        if joined.count(norms[a]) > counts[norms[a]]:
+            inside.add(a)
+    for a in inside:
+        s, n = norms[a], len(norms[a])
+        container.update(b for b in long_ids if len(norms[b]) > n and s in norms[b])
+    return inside, container
+
+
+def _window_seq_sum(vals: np.ndarray, half: int) -> np.ndarray:
+    """sum(vals[k-half : k+half+1]) per line (and column), added left to right like Python's
+    sum (the padding zeros leave the partial sums unchanged, vals being >= 0)."""
+    n = len(vals)
+    pad = np.zeros((n + 2 * half,) + vals.shape[1:])
+    pad[half:half + n] = vals
+    acc = np.zeros(vals.shape)
+    for j in range(2 * half + 1):
+        acc += pad[j:j + n]
+    return acc
+
+
+def _shift(vals: np.ndarray, off: int, default: float) -> np.ndarray:
+    """vals[k + off] per line, `default` outside the page."""
+    out = np.full(len(vals), default)
+    if off < 0:
+        out[-off:] = vals[:off]
+    else:
+        out[:-off] = vals[off:]
+    return out
+
+
+def _feature_matrix(lines: list[str], language: str | None):
+    """(indices of the non-blank lines, their feature rows as a float array)."""
+    stripped = [ln.strip() for ln in lines]
+    idx = [i for i, t in enumerate(stripped) if t]
+    texts = [stripped[i] for i in idx]
     n = len(texts)
     if n == 0:
-        return idx, []
-    all_words = [w.lower() for t in texts for w in _WORD.findall(t)]
-    stop = _pick_stoplist(language, all_words)
-    rows = [_line_shape(t, stop) for t in texts]
+        return idx, np.zeros((0, len(FEATURES)))
+    words_of = list(map(_WORD.findall, texts))
+    if language:
+        stop = _pick_stoplist(language, None)
+    else:  # the guess looks at the first 3000 words only
+        sample = []
+        for ws in words_of:
+            sample.extend(map(str.lower, ws))
+            if len(sample) >= 3000:
+                break
+        stop = _pick_stoplist(language, sample)
+    counts = _class_counts(texts).tolist()
+    X = np.empty((n, len(FEATURES)))
+    X[:, :len(_LINE_FEATS)] = [_line_shape(s, w, stop, c) for s, w, c in zip(texts, words_of, counts)]
 
     # repeats and containment (teasers that repeat the lead, duplicated article copies)
-    norms = [_norm(t) for t in texts]
-    counts = {}
-    for s in norms:
-        counts[s] = counts.get(s, 0) + 1
-    long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
-    for k, s in enumerate(norms):
-        rows[k][_I["repeat_count"]] = counts[s] - 1
+    norms, shapes = zip(*map(_norm_and_shape, texts, counts))
+    norm_counts = Counter(norms)
+    X[:, _I["repeat_count"]] = [norm_counts[s] - 1 for s in norms]
+    inside, container = _containment(norms, norm_counts)
+    X[list(inside), _I["contained_in_long_line"]] = 1.0
+    X[list(container), _I["contains_long_line"]] = 1.0
     # digit-masked repeats catch templated chrome: "Rating: 17 Votes", "2 days ago at 07:51 am"
-    shapes = [re.sub(r"\d+", "0", s) for s in norms]
-    shape_counts = {}
-    for s in shapes:
-        shape_counts[s] = shape_counts.get(s, 0) + 1
-    shape_rep = [float(shape_counts[s] - 1) for s in shapes]
-    datey = [1.0 if r[_I["dateish"]] > 0 and r[_I["n_words"]] <= 8 else 0.0 for r in rows]
-    for a in long_ids:
-        for b in long_ids:
-            if a != b and len(norms[b]) > len(norms[a]) and norms[a] in norms[b]:
-                rows[a][_I["contained_in_long_line"]] = 1.0
-                rows[b][_I["contains_long_line"]] = 1.0
+    shape_counts = Counter(shapes)
+    shape_rep = np.array([shape_counts[s] - 1 for s in shapes], dtype=np.float64)
 
-    words = [r[_I["n_words"]] for r in rows]
-    stopd = [r[_I["stop_density"]] for r in rows]
-    endp = [r[_I["end_punct"]] for r in rows]
-    good = [r[_I["good"]] for r in rows]
-    total_words = sum(words) or 1.0
-    cum = 0.0
+    words_l = X[:, _I["n_words"]].tolist()
+    words = X[:, _I["n_words"]]
+    stopd = X[:, _I["stop_density"]]
+    endp = X[:, _I["end_punct"]]
+    good = X[:, _I["good"]]
+    datey = (X[:, _I["dateish"]] > 0) & (words <= 8)
+    total_words = sum(words_l) or 1.0
+    k = np.arange(n)
+    log1p_int = np.array([math.log1p(v) for v in range(max(n, 50) + 1)])  # log1p of counts/distances
 
     # runs of consecutive non-blank raw lines (menus, teaser lists, ...)
-    run_id, runs = [], []
-    prev_raw = None
-    for k, i in enumerate(idx):
-        if prev_raw is None or i != prev_raw + 1:
-            runs.append([])
-        runs[-1].append(k)
-        run_id.append(len(runs) - 1)
-        prev_raw = i
-    run_stats = []
-    for r in runs:
-        ws = [words[k] for k in r]
-        run_stats.append((len(r), sum(ws) / len(ws), sum(1 for w in ws if w <= 4) / len(ws),
-                          sum(good[k] for k in r) / len(r)))
+    raw = np.array(idx)
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = raw[1:] != raw[:-1] + 1
+    run_id = np.cumsum(new_run) - 1
+    run_start = k[new_run]
+    run_len = np.diff(np.append(run_start, n))
+    rl = run_len[run_id]
+    run_pos = k - run_start[run_id]
+    # words are multiples of 0.5, good and short are 0/1: these sums are exact in any order
+    rmean = np.bincount(run_id, weights=words) / run_len
+    rshort = np.bincount(run_id, weights=(words <= 4)) / run_len
+    rgood = np.bincount(run_id, weights=good) / run_len
 
     # the page's main stretch of prose: good lines score their length, others a penalty
-    span = _max_subarray([words[k] if good[k] else -(2.0 + 0.5 * min(words[k], 20)) for k in range(n)])
-    main_words = sum(words[span[0]:span[1] + 1]) if span else 0.0
-    good_ids = [k for k in range(n) if good[k]]
-    first_good = good_ids[0] if good_ids else n
-    last_good = good_ids[-1] if good_ids else -1
+    good_l = good.tolist()
+    span = _max_subarray([w if g else -(2.0 + 0.5 * min(w, 20)) for w, g in zip(words_l, good_l)])
+    main_words = sum(words_l[span[0]:span[1] + 1]) if span else 0.0
+    good_ids = np.flatnonzero(good)
+    first_good = good_ids[0] if len(good_ids) else n
+    last_good = good_ids[-1] if len(good_ids) else -1
     doc_good = len(good_ids) / n
+    if span:
+        in_main = (k >= span[0]) & (k <= span[1])
+        dist_main = log1p_int[np.where(k < span[0], span[0] - k, np.where(k > span[1], k - span[1], 0))]
+    else:
+        in_main = np.zeros(n, dtype=bool)
+        dist_main = np.full(n, math.log1p(50.0))
 
-    def nb(k, off, arr, default):
-        j = k + off
-        return arr[j] if 0 <= j < n else default
+    # distance to the nearest good line; 50 if none, and capped at 50 when the nearest
+    # good line is below (as the two-pass loop this replaces did)
+    prev_good = np.maximum.accumulate(np.where(good > 0, k, -1))
+    next_good = np.minimum.accumulate(np.where(good > 0, k, n)[::-1])[::-1]
+    nearest = np.where(prev_good >= 0, k - prev_good, 50)
+    nearest = np.where(next_good < n, np.minimum(nearest, next_good - k), nearest)
 
-    nearest_good = [50.0] * n
-    last = None
-    for k in range(n):
-        if good[k]:
-            last = k
-        if last is not None:
-            nearest_good[k] = float(k - last)
-    last = None
-    for k in range(n - 1, -1, -1):
-        if good[k]:
-            last = k
-        if last is not None:
-            nearest_good[k] = min(nearest_good[k], float(last - k))
+    def window(half):
+        return np.maximum(0, k - half), np.minimum(n, k + half + 1)
+    lo5, hi5 = window(5)
+    lo10, hi10 = window(10)
+    lo15, hi15 = window(15)
+    size5, size10, size15 = hi5 - lo5, hi10 - lo10, hi15 - lo15
+    logw = np.array([math.log1p(w) for w in words_l])
+    sd_ok = ~np.isnan(stopd)
+    # window sums of 0/1 columns, exact in any order: from one cumulative sum
+    cum = np.zeros((n + 1, 5))
+    np.cumsum(np.column_stack([sd_ok, good, words <= 4, shape_rep > 0, datey]), axis=0, out=cum[1:])
 
-    logw = [math.log1p(w) for w in words]
-    for k in range(n):
-        i = idx[k]
-        rl, rmean, rshort, rgood = run_stats[run_id[k]]
-        r = runs[run_id[k]]
-        lo5, hi5 = max(0, k - 5), min(n, k + 6)
-        lo15, hi15 = max(0, k - 15), min(n, k + 16)
-        lo10, hi10 = max(0, k - 10), min(n, k + 11)
-        sd5 = [x for x in stopd[lo5:hi5] if x == x]
-        ctx = [
-            k / n, cum / total_words,
-            1.0 if i == 0 or not lines[i - 1].strip() else 0.0,
-            1.0 if i == len(lines) - 1 or not lines[i + 1].strip() else 0.0,
-            math.log1p(rl), (k - r[0]) / max(1, rl - 1) if rl > 1 else 0.0, rmean, rshort, rgood,
-            nb(k, -1, words, -1.0), nb(k, -1, stopd, NAN), nb(k, -1, endp, -1.0), nb(k, -2, words, -1.0),
-            nb(k, 1, words, -1.0), nb(k, 1, stopd, NAN), nb(k, 1, endp, -1.0), nb(k, 2, words, -1.0),
-            sum(logw[lo5:hi5]) / (hi5 - lo5), (sum(sd5) / len(sd5)) if sd5 else NAN,
-            sum(good[lo5:hi5]) / (hi5 - lo5), sum(good[lo15:hi15]) / (hi15 - lo15),
-            sum(1 for w in words[lo15:hi15] if w <= 4) / (hi15 - lo15),
-            1.0 if span and span[0] <= k <= span[1] else 0.0, math.log1p(_dist_to_span(k, span)),
-            main_words / total_words, 1.0 if k < first_good else 0.0, 1.0 if k > last_good else 0.0,
-            math.log1p(nearest_good[k]), math.log1p(n), doc_good, math.log1p(total_words),
-            math.log1p(shape_rep[k]), sum(1 for x in shape_rep[lo10:hi10] if x > 0) / (hi10 - lo10),
-            sum(datey[lo10:hi10]) / (hi10 - lo10),
-        ]
-        cum += words[k]
-        rows[k].extend(ctx)
-    return idx, rows
+    def window_sum(col, lo, hi):
+        return cum[hi, col] - cum[lo, col]
+    logw_sum, stop_sum = _window_seq_sum(np.column_stack([logw, np.where(sd_ok, stopd, 0.0)]), 5).T
+    sd_n = window_sum(0, lo5, hi5)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        win5_stop = np.where(sd_n > 0, stop_sum / sd_n, NAN)
+
+    ctx = [
+        k / n, (np.cumsum(words) - words) / total_words,
+        new_run, np.append(new_run[1:], True),
+        log1p_int[rl], np.where(rl > 1, run_pos / np.maximum(1, rl - 1), 0.0), rmean[run_id],
+        rshort[run_id], rgood[run_id],
+        _shift(words, -1, -1.0), _shift(stopd, -1, NAN), _shift(endp, -1, -1.0), _shift(words, -2, -1.0),
+        _shift(words, 1, -1.0), _shift(stopd, 1, NAN), _shift(endp, 1, -1.0), _shift(words, 2, -1.0),
+        logw_sum / size5, win5_stop,
+        window_sum(1, lo5, hi5) / size5, window_sum(1, lo15, hi15) / size15,
+        window_sum(2, lo15, hi15) / size15,
+        in_main, dist_main,
+        main_words / total_words, k < first_good, k > last_good,
+        log1p_int[nearest], math.log1p(n), doc_good, math.log1p(total_words),
+        log1p_int[shape_rep.astype(np.int64)],
+        window_sum(3, lo10, hi10) / size10,
+        window_sum(4, lo10, hi10) / size10,
+    ]
+    for j, col in enumerate(ctx, len(_LINE_FEATS)):
+        X[:, j] = col
+    return idx, X
+
+
+def line_features(lines: list[str], language: str | None):
+    """Feature rows for the non-blank lines: returns (indices, rows)."""
+    idx, X = _feature_matrix(lines, language)
+    return idx, X.tolist()
 
 
 def stage2_features(rows, idx, probs):
@@ -411,14 +567,131 @@ class _Forest:
                           np.array(value, dtype=np.float64), np.array(roots, dtype=np.int64))
         return self._flat
 
+    def _tables(self):
+        """The trees as tables for `_leaves` (built once), or None where they do not apply."""
+        if getattr(self, "_qs", None) is None:
+            self._qs = self._build_tables() or False
+        return self._qs or None
+
+    def _build_tables(self):
+        """QuickScorer (Lucchese et al. 2015) tables.  Leaves are numbered left to right in
+        each tree; a split sending a row right rules out the leaves of its left subtree; the
+        row's leaf is the leftmost leaf no split rules out.  Each tree's splits get `width`
+        slots (spare ones never go right), so a row's go-right flags pack into bytes, and a
+        table per (tree, byte) gives the leaves that byte's splits rule out."""
+        if sys.byteorder != "little":  # the byte packing in _leaves assumes it
+            return None
+        splits_of, leaf_start, leaf_value, path_feature, path_amount, path_len = [], [], [], [], [], []
+        for tree in self.trees:
+            splits = []  # (feature, threshold, missing_left, leaves of the left subtree)
+            leaf_start.append(len(leaf_value))
+            base = len(leaf_value)
+
+            def visit(i, path):  # the bitmask of the leaves under node i
+                node = tree[i]
+                if node[0] < 0:
+                    leaf_value.append(node[-1])
+                    # raw()'s contrib steps on the way down: (+ next value, - this value)
+                    for f, nxt, this in path:
+                        path_feature.extend((f, f))
+                        path_amount.extend((nxt, -this))
+                    path_len.append(2 * len(path))
+                    return 1 << (len(leaf_value) - 1 - base)
+                j = len(splits)
+                splits.append(None)
+                left = visit(node[3], path + [(node[0], tree[node[3]][-1], node[-1])])
+                right = visit(node[4], path + [(node[0], tree[node[4]][-1], node[-1])])
+                splits[j] = (node[0], node[1], bool(node[2]), left)
+                return left | right
+
+            visit(0, [])
+            if len(leaf_value) - base > 64 or any(s[1] != s[1] for s in splits):
+                return None
+            splits_of.append(splits)
+        n_trees = len(splits_of)
+        n_bytes = max(1, -(-max(map(len, splits_of)) // 8))
+        width = 8 * n_bytes
+        mask_type = np.uint32 if max(np.diff(leaf_start + [len(leaf_value)])) <= 32 else np.uint64
+        feature = np.zeros((n_trees, width), dtype=np.int64)
+        missing_left = np.ones((n_trees, width), dtype=bool)
+        limit = np.full((n_trees, width), np.inf)
+        left = np.zeros((n_trees, width), dtype=mask_type)
+        for t, splits in enumerate(splits_of):
+            for j, (f, thr, ml, lm) in enumerate(splits):
+                feature[t, j], missing_left[t, j], left[t, j] = f, ml, lm
+                # go right <=> not (v <= thr), a missing v going left iff ml.  _leaves reads
+                # a missing v as -inf where ml, else +inf, and asks v > limit: limit is thr,
+                # but for thr +inf (where only a missing v goes right) the largest float.
+                limit[t, j] = np.finfo(np.float64).max if (not ml and thr == math.inf) else thr
+        # byte_rules_out[t, b, v]: leaves ruled out when bit i of v says split 8b+i goes right
+        bit_set = ((np.arange(256)[:, None] >> np.arange(8)) & 1).astype(bool)  # (v, i)
+        chosen = np.where(bit_set[None, None], left.reshape(n_trees, n_bytes, 1, 8), mask_type(0))
+        byte_rules_out = np.bitwise_or.reduce(chosen, axis=3)
+        ends = np.cumsum(path_len)
+        return dict(feature=feature.reshape(-1), missing_left=missing_left.reshape(-1),
+                    limit=limit.reshape(-1), columns={}, n_bytes=n_bytes, n_trees=n_trees,
+                    byte_rules_out=byte_rules_out.reshape(-1),
+                    byte_base=np.arange(n_trees * n_bytes, dtype=np.int64) * 256,
+                    leaf_start=np.array(leaf_start, dtype=np.int64), leaf_value=np.array(leaf_value),
+                    path_feature=np.array(path_feature, dtype=np.int64), path_amount=np.array(path_amount),
+                    path_start=ends - path_len, path_len=np.array(path_len, dtype=np.int64))
+
+    def _leaves(self, x):
+        """Leaf number (over all trees) per row and tree, for rows without infinities; None
+        when the tables do not apply."""
+        qs = self._tables()
+        if qs is None or np.isinf(x).any():
+            return None
+        n, n_features = x.shape
+        column = qs["columns"].get(n_features)
+        if column is None:  # x's columns with NaN as -inf, then with NaN as +inf
+            column = qs["columns"][n_features] = qs["feature"] + np.where(qs["missing_left"], 0, n_features)
+        nan = np.isnan(x)
+        both = np.concatenate([np.where(nan, -np.inf, x), np.where(nan, np.inf, x)], axis=1)
+        right = np.take(both, column, axis=1) > qs["limit"]
+        # eight go-right flags (bytes 0/1) -> one byte, bit i from byte i (little-endian)
+        packed = (right.view(np.uint64) * np.uint64(0x0102040810204080)) >> np.uint64(56)
+        by_byte = qs["byte_rules_out"][packed.view(np.int64) + qs["byte_base"]].reshape(n, qs["n_trees"], qs["n_bytes"])
+        out = by_byte[..., 0]
+        for b in range(1, qs["n_bytes"]):  # (faster than bitwise_or.reduce over a short axis)
+            out = out | by_byte[..., b]
+        lowest = (out + out.dtype.type(1)) & ~out  # the lowest leaf not ruled out
+        return qs["leaf_start"] + (np.frexp(lowest.astype(np.float64))[1] - 1)
+
     def raw_many(self, rows, contributions: bool = False):
-        """`raw` for many rows at once, walking every tree for every row together with
-        numpy: the same comparisons and the same float additions in the same order, so
-        the very same scores (and, with `contributions`, the same per-feature sums as
-        `raw`'s contrib, as a rows x features array; 0.0 where `raw` has no entry).
-        Returns (scores as a list of floats, contributions or None)."""
-        feature, threshold, missing_left, left, right, value, roots = self._arrays()
+        """`raw` for many rows at once with numpy: the same comparisons and the same float
+        additions in the same order, so the very same scores (and, with `contributions`,
+        the same per-feature sums as `raw`'s contrib, as a rows x features array; 0.0 where
+        `raw` has no entry).  Returns (scores as a list of floats, contributions or None)."""
         x = np.asarray(rows, dtype=np.float64)
+        leaves = self._leaves(x) if len(x) else None
+        if leaves is None:
+            return self._raw_many_walk(x, contributions)
+        qs = self._qs
+        leaf_value, path_feature, path_amount = qs["leaf_value"], qs["path_feature"], qs["path_amount"]
+        path_start, path_len = qs["path_start"], qs["path_len"]
+        n, n_features = x.shape
+        acc = np.empty((n, leaves.shape[1] + 1))
+        acc[:, 0] = self.baseline
+        acc[:, 1:] = leaf_value[leaves]
+        total = np.add.accumulate(acc, axis=1)[:, -1]  # tree by tree, left to right, as `raw`
+        if not contributions:
+            return total.tolist(), None
+        # raw() does contrib[f] = (contrib[f] + next) - this, row by row, tree by tree, root
+        # to leaf: the leaves' path steps in (row, tree, depth) order through one unbuffered
+        # np.add.at do the same additions in the same order per row and feature.
+        leaves = leaves.reshape(-1)
+        lens = path_len[leaves]
+        ends = np.cumsum(lens)
+        step = np.arange(ends[-1]) + np.repeat(path_start[leaves] - (ends - lens), lens)
+        row = np.repeat(np.arange(n) * n_features, lens.reshape(n, -1).sum(axis=1))
+        contrib = np.zeros((n, n_features))
+        np.add.at(contrib.reshape(-1), path_feature[step] + row, path_amount[step])
+        return total.tolist(), contrib
+
+    def _raw_many_walk(self, x, contributions):
+        """raw_many's general path: every tree walked for every row together, depth by depth."""
+        feature, threshold, missing_left, left, right, value, roots = self._arrays()
         n, n_features = x.shape
         n_trees = len(roots)
         node = np.tile(roots, n)  # one walker per (row, tree), row-major
@@ -546,42 +819,47 @@ _REASON = {
 }
 
 
+@lru_cache(maxsize=4)
+def _phrases(names: tuple) -> tuple[list, list]:
+    """Per feature number: the reason phrase when the line is body, and when chrome (None:
+    the feature explains no single line)."""
+    pairs = [_REASON.get(name, (name, name)) for name in names]
+    return [p and p[0] for p in pairs], [p and p[1] for p in pairs]
+
+
 def score_lines(lines: list[str], language: str | None, model_path: str | None = None) -> list[LineScore]:
     """One LineScore per input line (blank lines: probability 0, reason "blank")."""
     out = [LineScore(0.0, ("blank",))] * len(lines)
-    idx, rows = line_features(lines, language)
+    idx, rows = _feature_matrix(lines, language)
     if not idx:
         return list(out)
     m = load_model(model_path)
     if m["stage2"] is None:
         final, names, feats = m["stage1"], FEATURES, rows
     else:
+        rows = rows.tolist()
         p1 = [_sigmoid(z) for z in m["stage1"].raw_many(rows)[0]]
         final, names, feats = m["stage2"], STAGE2_FEATURES, stage2_features(rows, idx, p1)
     out = list(out)
     scores, contrib = final.raw_many(feats, contributions=True)
     threshold = m["threshold"]
     probs = [_sigmoid(z) for z in scores]
-    body = np.array([p >= threshold for p in probs])
+    body = [p >= threshold for p in probs]
     # Candidates as raw's `ranked`: same sign as the decision, non-zero; by size, then
     # feature number (a stable sort over columns in feature order).
-    eligible = (contrib != 0) & ((contrib > 0) == body[:, None])
-    key = np.where(eligible, -np.abs(contrib), np.inf)
-    order = np.argsort(key, axis=1, kind="stable")
+    eligible = (contrib != 0) & ((contrib > 0) == np.array(body)[:, None])
+    order = np.argsort(np.where(eligible, -np.abs(contrib), np.inf), axis=1, kind="stable").tolist()
+    n_eligible = eligible.sum(axis=1).tolist()
+    body_phrase, chrome_phrase = _phrases(tuple(names))
     for k, i in enumerate(idx):
-        p, is_body = probs[k], bool(body[k])
+        p, is_body = probs[k], body[k]
+        phrase_of = body_phrase if is_body else chrome_phrase
         reasons = []
-        row_key = key[k]
-        for f in order[k].tolist():
-            if row_key[f] == np.inf:
-                break
-            pair = _REASON.get(names[f], (names[f], names[f]))
-            if pair is None:
-                continue
-            phrase = pair[0 if is_body else 1]
-            if phrase not in reasons:
+        for f in order[k][:n_eligible[k]]:
+            phrase = phrase_of[f]
+            if phrase is not None and phrase not in reasons:
                 reasons.append(phrase)
-            if len(reasons) == 3:
-                break
+                if len(reasons) == 3:
+                    break
         out[i] = LineScore(round(p, 6), tuple(reasons) or (("body",) if is_body else ("chrome",)))
     return out

@@ -1,0 +1,61 @@
+"""The line model's vectorised shortcuts against the plain definitions they replace, on
+real pages: per-line character-class counts, long-line containment, and the general tree
+walk that raw_many falls back to."""
+from __future__ import annotations
+
+import numpy as np
+
+from conftest import PAGES, SEEDS
+from pipeline import linemodel as lm
+from pipeline.normalise import normalise
+
+
+def _pages():
+    for path in sorted(SEEDS.glob("*.txt")) + sorted((PAGES / "text").glob("*.txt")):
+        yield normalise(path.read_text("utf-8")).split("\n")
+
+
+def test_class_counts_are_the_per_character_predicates():
+    extra = ["Ünïcode ÀÉ ½ ² ٣ 𝟘 𝐀𝐁 😀 \u00a0x\u2003y",
+             "「日本語の文章です。」 한국어", "a | b » c · d"]
+    for lines in list(_pages()) + [extra]:
+        texts = [t.strip() for t in lines if t.strip()]
+        if not texts:
+            continue
+        got = lm._class_counts(texts)
+        want = [[sum(1 for c in t if lm._char_bits(c) & (1 << b)) for b in range(lm._N_CLASSES)] for t in texts]
+        assert got.tolist() == want
+    assert lm._char_bits("İ") & lm._C_UPPER and lm._char_bits("5") & lm._C_DECIMAL
+
+
+def test_containment_is_the_pairwise_definition():
+    for lines in _pages():
+        texts = [t.strip() for t in lines if t.strip()]
+        norms = [lm._norm(t) for t in texts]
+        long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
+        pairs = [(a, b) for a in long_ids for b in long_ids
+                 if a != b and len(norms[b]) > len(norms[a]) and norms[a] in norms[b]]
+        counts = {s: norms.count(s) for s in norms}
+        assert lm._containment(norms, counts) == ({a for a, _ in pairs}, {b for _, b in pairs})
+    norms = ["x" * 70, "y" + "x" * 70, "x" * 70, "z" * 80]
+    assert lm._containment(norms, {s: norms.count(s) for s in norms}) == ({0, 2}, {1})
+
+
+def test_norm_shortcuts_match_norm():
+    for lines in _pages():
+        texts = [t.strip() for t in lines if t.strip()]
+        if texts:
+            for t, c in zip(texts, lm._class_counts(texts).tolist()):
+                norm = lm._norm(t)
+                assert lm._norm_and_shape(t, c) == (norm, lm._DIGITS.sub("0", norm))
+    assert lm._norm_and_shape("① Nº 2", [0] * lm._N_CLASSES) == (lm._norm("① Nº 2"), "0 no 0")
+
+
+def test_general_walk_equals_the_bitmask_walk():
+    forest = lm.load_model()["stage1"]
+    for lines in list(_pages())[:40]:
+        _, x = lm._feature_matrix(lines, None)
+        if len(x):
+            fast = forest.raw_many(x, contributions=True)
+            walk = forest._raw_many_walk(x, True)
+            assert fast[0] == walk[0] and np.array_equal(fast[1], walk[1])
