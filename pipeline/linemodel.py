@@ -94,12 +94,16 @@ def _pick_stoplist(language, words_lower) -> frozenset:
 # ----------------------------------------------------------------------------- features
 _WORD = re.compile(r"\w+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-_URLISH = re.compile(r"https?://|www\.|\S+@\S+\.\w+|(?:^|\s)@\w+|\.(?:com|org|net|co\.uk)\b", re.I)
+# A link, a handle or an e-mail address. The e-mail part (`\S+@\S+\.\w+` as a regex)
+# is checked by _has_email: as a regex it backtracks quadratically on a long line with
+# no spaces (a 100,000-character line took 26 s).
+_URLISH = re.compile(r"https?://|www\.|(?:^|\s)@\w+|\.(?:com|org|net|co\.uk)\b", re.I)
+_DOT_WORD = re.compile(r"\.\w")
 _DATEISH = re.compile(
     r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b|"
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
     r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
-    r"\b(?:19|20)\d{2}\b|\d+\s*(?:min|mins|minutes|hours?|days?)\b", re.I)
+    r"\b(?:19|20)\d{2}\b|(?<!\d)\d+\s*(?:min|mins|minutes|hours?|days?)\b", re.I)
 _SEPS = re.compile(r"\s[|/•·»>]+\s|>>|\|")
 _BULLET = re.compile(r"^(?:[-*•·▪●◦–—>]+|\d{1,3}[.)])\s+")
 _END_PUNCT = set(".!?…" + _CJK_END)
@@ -221,6 +225,17 @@ _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 
 
+def _has_email(s: str) -> bool:
+    r"""What `\S+@\S+\.\w+` finds, in linear time: in one run of non-space characters,
+    an "@" after its first character, then a "." and a word character after at least
+    one character more."""
+    for token in s.split():
+        at = token.find("@", 1)
+        if at > 0 and _DOT_WORD.search(token, at + 2):
+            return True
+    return False
+
+
 def _line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
     """Shape features of one stripped line; `counts` is its row of _class_counts."""
     n_letters, n_upper, digits, n_space, n_cjk, n_decimal, _, n_sepc, _, n_sentc = counts
@@ -248,7 +263,7 @@ def _line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
     # The regexes below run only on lines holding a character every match needs.
     n_sent = len(_SENT.findall(s)) if n_sentc else 0
     if "@" in s or "://" in s:
-        urlish = 1.0 if _URLISH.search(s) else 0.0
+        urlish = 1.0 if _URLISH.search(s) or _has_email(s) else 0.0
     else:
         urlish = 1.0 if "." in s and _URLISH_DOT.search(s) else 0.0
     end_punct = 1.0 if end in _END_PUNCT else 0.0

@@ -59,3 +59,24 @@ def test_general_walk_equals_the_bitmask_walk():
             fast = forest.raw_many(x, contributions=True)
             walk = forest._raw_many_walk(x, True)
             assert fast[0] == walk[0] and np.array_equal(fast[1], walk[1])
+
+
+def test_linear_time_link_and_date_patterns_find_what_the_plain_regexes_find():
+    """_has_email and the look-behind in _DATEISH replace regex forms that backtrack
+    quadratically on long runs of non-spaces or digits; they must find the same things."""
+    import random
+    import re
+
+    from pipeline import linemodel
+
+    email = re.compile(r"\S+@\S+\.\w+")
+    old_urlish = re.compile(r"https?://|www\.|\S+@\S+\.\w+|(?:^|\s)@\w+|\.(?:com|org|net|co\.uk)\b", re.I)
+    old_dateish = re.compile(linemodel._DATEISH.pattern.replace(r"(?<!\d)", ""), re.I)
+    pieces = ["@", ".", "a", "Z", "_", "é", "1", "12", "2019", " ", "\u00a0", "\t", "min", "days", "jan", ":", "-", "/",
+              "http://", "www.", ".com", "x@y.z", "５"]
+    rng = random.Random(7)
+    for _ in range(30_000):
+        s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert bool(email.search(s)) == linemodel._has_email(s), repr(s)
+        assert bool(old_urlish.search(s)) == bool(linemodel._URLISH.search(s) or linemodel._has_email(s)), repr(s)
+        assert old_dateish.findall(s) == linemodel._DATEISH.findall(s), repr(s)
