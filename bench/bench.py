@@ -131,7 +131,9 @@ def measure_flow(pages: Path, out: Path, workers: int) -> dict:
 def child(args) -> None:
     # One core for the single-process modes (the targets are per core), two for workers2;
     # worker processes and Prefect's server inherit the affinity.
-    cores = sorted(os.sched_getaffinity(0))[: 2 if args.mode == "workers2" else 1]
+    available = sorted(os.sched_getaffinity(0))
+    first = available.index(args.cpu) if args.cpu in available else 0
+    cores = (available[first:] + available[:first])[: 2 if args.mode == "workers2" else 1]
     os.sched_setaffinity(0, cores)
     load_before = os.getloadavg()[0]
     pages = Path(args.pages)
@@ -165,6 +167,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "news-pipeline-bench")
     parser.add_argument("--from", dest="folders", type=Path, nargs="*", default=None)
     parser.add_argument("--steps-limit", type=int, default=1000, help="pages for the per-step table")
+    parser.add_argument("--cpu", type=int, default=0, help="the core single-core modes run on (two benches at once)")
     parser.add_argument("--child", choices=["steps", "library", "flow", "workers2"], help=argparse.SUPPRESS)
     parser.add_argument("--pages", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -186,7 +189,8 @@ def main() -> None:
             if mode == "steps" and n != args.n[0]:
                 continue  # per-step figures do not depend on N
             done = subprocess.run([sys.executable, __file__, "--child", mode, "--pages", str(pages),
-                                   "--steps-limit", str(args.steps_limit)], capture_output=True, text=True)
+                                   "--steps-limit", str(args.steps_limit), "--cpu", str(args.cpu)],
+                                  capture_output=True, text=True)
             if done.returncode:
                 print(done.stderr, file=sys.stderr)
                 raise SystemExit(f"{mode} at N={n} failed")
