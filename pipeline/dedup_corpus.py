@@ -72,29 +72,48 @@ class DuplicateLink:
     canonical: str
 
 
-def find_duplicates(docs: list[tuple[str, str, list[int]]], threshold: float, permutations: int) -> list[DuplicateLink]:
-    """docs: (id, body_hash, signature), the signature a list or a uint32 array.
-    Returns links in both directions, sorted."""
-    docs = sorted(docs, key=lambda d: d[0])
-    # LeanMinHash: a stored signature needs no permutation tables (MinHash would build
-    # them again for every document, the main cost at 100,000 documents).
-    sketches = {i: LeanMinHash(seed=_SEED, scheme=_SCHEME, hashvalues=np.asarray(sig, dtype=np.uint32))
-                for i, _, sig in docs}
-    lsh = MinHashLSH(threshold=threshold, num_perm=permutations)
+def _band_key(band: bytes) -> bytes:
+    """A band's LSH bucket key: 8 bytes instead of the band's own (8 bytes a hash
+    value), which roughly halves the index's memory. A collision only adds a candidate,
+    and every candidate's similarity is computed, so the links found are the same."""
+    return hashlib.blake2b(band, digest_size=8).digest()
+
+
+def find_duplicates(docs, threshold: float, permutations: int) -> list[DuplicateLink]:
+    """docs: an iterable of (id, body_hash, signature), the signature a list, a uint32
+    array or its bytes. Returns links in both directions, sorted.
+
+    The signatures are read into one array (4 bytes a hash value, nothing per document
+    beyond it), and a document's sketch exists only while it is queried and inserted."""
+    ids, digests, packed = [], [], bytearray()
+    for ident, digest, sig in docs:
+        ids.append(ident)
+        digests.append(digest)
+        packed += sig if isinstance(sig, (bytes, bytearray, memoryview)) else np.asarray(sig, dtype=np.uint32).tobytes()
+    matrix = np.frombuffer(packed, dtype=np.uint32).reshape(len(ids), -1) if ids else np.zeros((0, permutations), np.uint32)
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    if order != list(range(len(ids))):
+        ids, digests, matrix = [ids[k] for k in order], [digests[k] for k in order], matrix[order]
+    position = {ident: k for k, ident in enumerate(ids)}
+    lsh = MinHashLSH(threshold=threshold, num_perm=permutations, hashfunc=_band_key)
     pairs: dict[tuple[str, str], float] = {}
     by_hash: dict[str, str] = {}
-    for ident, digest, _ in docs:
+    for k, (ident, digest) in enumerate(zip(ids, digests)):
         if digest in by_hash:
             pairs[(by_hash[digest], ident)] = 1.0
         else:
             by_hash[digest] = ident
-        for other in sorted(lsh.query(sketches[ident])):
-            similarity = sketches[ident].jaccard(sketches[other])
+        # LeanMinHash: a stored signature needs no permutation tables.
+        sketch = LeanMinHash(seed=_SEED, scheme=_SCHEME, hashvalues=matrix[k])
+        for other in sorted(lsh.query(sketch)):
+            # What LeanMinHash.jaccard computes, on the stored rows.
+            similarity = float(np.count_nonzero(matrix[k] == matrix[position[other]])) / float(matrix.shape[1])
             if similarity >= threshold:
                 pairs.setdefault((other, ident), round(similarity, 3))
-        lsh.insert(ident, sketches[ident])
+        lsh.insert(ident, sketch)
+    del lsh, matrix, packed
     # Groups by union-find so that the canonical is the same for every member.
-    parent = {i: i for i, _, _ in docs}
+    parent = {i: i for i in ids}
 
     def root(x):
         while parent[x] != x:

@@ -170,15 +170,12 @@ def finalize(out_dir: str | Path, options: Options | None = None, started: float
 
 
 def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSummary:
-    import numpy as np
-
     # Every batch has finished: a temporary file left now is from a killed run.
     remove_stale_temporaries(out)
     db = state.db
-    cleaned = [(i, h, np.frombuffer(sig, dtype=np.uint32)) for i, h, sig in db.execute(
-        "SELECT id, body_sha256, signature FROM docs WHERE status='cleaned' ORDER BY id")]
+    # Streamed from the state: the signatures go straight into the duplicate index.
+    cleaned = db.execute("SELECT id, body_sha256, signature FROM docs WHERE status='cleaned' ORDER BY id")
     links = find_duplicates(cleaned, options.near_duplicate_threshold, options.minhash_permutations)
-    del cleaned
     by_doc: dict[str, list[dict]] = {}
     for link in links:
         by_doc.setdefault(link.id, []).append({"id": link.other, "similarity": link.similarity, "canonical": link.canonical})

@@ -42,3 +42,44 @@ def test_signature_equals_datasketch_default_hashing():
         reference.update_batch(sorted({" ".join(words[i:i + k]).encode() for i in range(max(1, len(words) - k + 1))}))
         assert dedup_corpus.signature(body, k, p) == [int(v) for v in reference.hashvalues]
         assert dedup_corpus.fingerprint(body, k, p) == (dedup_corpus.body_hash(body), dedup_corpus.signature(body, k, p))
+
+
+def test_duplicate_index_finds_what_datasketch_finds_with_its_own_sketches():
+    """find_duplicates keeps signatures in one array and hashed band keys; the links must
+    be those of datasketch's LSH over LeanMinHash sketches with their own jaccard."""
+    from datasketch import LeanMinHash, MinHashLSH
+
+    import numpy as np
+
+    rng = random.Random(4)
+    words = [f"w{i}" for i in range(400)]
+    bases = [[rng.choice(words) for _ in range(120)] for _ in range(40)]
+    docs = []
+    for n in range(400):
+        body = list(bases[n % 40])
+        for _ in range(rng.choice([0, 1, 3, 10, 40])):  # near copies at many distances
+            body[rng.randrange(len(body))] = rng.choice(words)
+        text = " ".join(body)
+        signature = dedup_corpus.signature(text, 5, 128)
+        docs.append((f"d{n:04d}", dedup_corpus.body_hash(text), signature))
+
+    expected = {}
+    sketches = {i: LeanMinHash(seed=1, scheme="affine32", hashvalues=np.asarray(s, dtype=np.uint32)) for i, _, s in docs}
+    lsh, by_hash = MinHashLSH(threshold=0.8, num_perm=128), {}
+    for ident, digest, _ in sorted(docs):
+        if digest in by_hash:
+            expected[(by_hash[digest], ident)] = 1.0
+        else:
+            by_hash[digest] = ident
+        for other in sorted(lsh.query(sketches[ident])):
+            if sketches[ident].jaccard(sketches[other]) >= 0.8:
+                expected.setdefault((other, ident), round(sketches[ident].jaccard(sketches[other]), 3))
+        lsh.insert(ident, sketches[ident])
+
+    shuffled = list(docs)
+    rng.shuffle(shuffled)
+    as_stored = [(i, h, np.asarray(s, dtype=np.uint32).tobytes()) if k % 2 else (i, h, s)
+                 for k, (i, h, s) in enumerate(shuffled)]
+    links = dedup_corpus.find_duplicates(as_stored, 0.8, 128)
+    assert len(expected) > 50
+    assert {(l.other, l.id): l.similarity for l in links if l.other < l.id} == expected
