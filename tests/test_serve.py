@@ -41,29 +41,38 @@ def stop(proc):
             proc.wait()
 
 
-def test_serve_a_scheduled_deployment_and_trigger_a_run(tmp_path):
+def start_server(tmp_path):
+    """A real Prefect server on a free 127.0.0.1 port with its own state folder: the
+    process, its API address, and the environment its clients use."""
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "server-home"), "DO_NOT_TRACK": "1",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_RUNNER_POLL_FREQUENCY": "1",
-           "PIPELINE_STATE_DIR": str(tmp_path / "state")}
+           "PREFECT_WORKER_QUERY_SECONDS": "1", "PIPELINE_STATE_DIR": str(tmp_path / "state")}
     env.pop("PREFECT_API_URL", None)
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
                                str(port), "--no-ui", "--analytics-off"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
+    return server, api, {**env, "PREFECT_API_URL": api}
+
+
+def finished_run(api: str, run_id: str, timeout: float, what: str) -> dict:
+    def finished():
+        state = httpx.get(f"{api}/flow_runs/{run_id}").json().get("state") or {}
+        return state if state.get("type") in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
+
+    return wait_for(finished, timeout, what)
+
+
+def test_serve_a_scheduled_deployment_and_trigger_a_run(tmp_path):
+    server, api, client_env = start_server(tmp_path)
     serve = None
     try:
-        def healthy():
-            try:
-                return httpx.get(f"{api}/health", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        wait_for(healthy, 120, "the Prefect server")
+        wait_for(lambda: _healthy(api), 120, "the Prefect server")
         work = tmp_path / "work"
         shutil.copytree(SEEDS, work / "seeds")
         serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--cron", "0 * * * *", "seeds",
-                                  "--out", "clean"], cwd=work, env={**env, "PREFECT_API_URL": api},
+                                  "--out", "clean"], cwd=work, env=client_env,
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
         def deployment():
@@ -77,13 +86,7 @@ def test_serve_a_scheduled_deployment_and_trigger_a_run(tmp_path):
 
         created = httpx.post(f"{api}/deployments/{dep['id']}/create_flow_run", json={})
         assert created.status_code < 300, created.text
-        run = created.json()
-
-        def finished():
-            state = httpx.get(f"{api}/flow_runs/{run['id']}").json().get("state") or {}
-            return state if state.get("type") in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
-
-        state = wait_for(finished, 240, "the triggered flow run")
+        state = finished_run(api, created.json()["id"], 240, "the triggered flow run")
         assert state["type"] == "COMPLETED", state
         # Same output as the committed clean/, except that served runs name their sources by
         # absolute path (a scheduled run starts in its own process, maybe elsewhere).
@@ -110,17 +113,8 @@ def test_serve_without_a_server_says_how_to_start_one(tmp_path):
 def test_prefect_yaml_deploys_to_a_process_work_pool_and_a_worker_runs_it(tmp_path):
     """The repository's prefect.yaml, as a user with their own server and workers runs it:
     `prefect deploy --all` from the project folder, a process work pool, a worker, one run."""
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "server-home"), "DO_NOT_TRACK": "1",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_WORKER_QUERY_SECONDS": "1",
-           "PIPELINE_STATE_DIR": str(tmp_path / "state")}
-    env.pop("PREFECT_API_URL", None)
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port",
-                               str(port), "--no-ui", "--analytics-off"], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server, api, client_env = start_server(tmp_path)
     worker = None
-    client_env = {**env, "PREFECT_API_URL": api}
     try:
         wait_for(lambda: _healthy(api), 120, "the Prefect server")
         # The project folder as a user has it: prefect.yaml, the flow's code, the seeds.
@@ -148,12 +142,7 @@ def test_prefect_yaml_deploys_to_a_process_work_pool_and_a_worker_runs_it(tmp_pa
                                   cwd=work, env=client_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   start_new_session=True)
         run = httpx.post(f"{api}/deployments/{dep['id']}/create_flow_run", json={}).json()
-
-        def finished():
-            state = httpx.get(f"{api}/flow_runs/{run['id']}").json().get("state") or {}
-            return state if state.get("type") in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
-
-        state = wait_for(finished, 300, "the flow run picked up by the worker")
+        state = finished_run(api, run["id"], 300, "the flow run picked up by the worker")
         assert state["type"] == "COMPLETED", state
         # The deployment's relative paths resolve in the project folder (its pull step).
         for name in sorted(p.name for p in (ROOT / "clean").iterdir() if p.name not in ("run.json", ".pipeline")):
