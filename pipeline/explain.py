@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from pipeline.dedup_corpus import body_hash, signature
+from pipeline.dedup_corpus import body_hash, fingerprint, signature
 from pipeline.document import CleanResult, Status
 from pipeline.process import Engine
 from pipeline.sources import Source, safe_id
@@ -95,8 +95,7 @@ def match_run(result: CleanResult, folder: str | Path, engine: Engine) -> dict:
     if result.status is not Status.CLEANED:
         return {"folder": str(folder), "method": "compared", "id": None, "status": None, "reason": None,
                 "matches": [], "note": "this page has no body to compare"}
-    own_hash = body_hash(result.body)
-    own_sig = signature(result.body, options.shingle_words, options.minhash_permutations)
+    own_hash, own_sig = fingerprint(result.body, options.shingle_words, options.minhash_permutations)
     matches = []
     for row in rows:
         if row.get("status") != Status.CLEANED.value or "body" not in row.get("outputs", {}):
