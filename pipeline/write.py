@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Iterable
 
 
 class OutputError(Exception):
@@ -16,14 +17,19 @@ class OutputError(Exception):
     stops with this message; files already written stay whole (writes are atomic)."""
 
 
-def write_atomic(path: Path, data: str | bytes) -> None:
+def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
+    """`data`: the whole content, or pieces of text written as they come (an index of
+    any size is never held whole in memory)."""
     path = Path(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            if isinstance(data, (str, bytes)):
+                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+            else:
+                for piece in data:
+                    handle.write(piece.encode("utf-8"))
         os.replace(tmp, path)
     except BaseException as exc:
         if tmp is not None:
@@ -53,7 +59,8 @@ def write_json(path: Path, data) -> None:
 
 
 def write_jsonl(path: Path, rows) -> None:
-    write_atomic(path, "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
+    """One JSON object a line; `rows` may be a generator, written as it yields."""
+    write_atomic(path, (json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
 
 
 def remove_quietly(path: Path) -> None:
