@@ -181,38 +181,43 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
         by_doc.setdefault(link.id, []).append({"id": link.other, "similarity": link.similarity, "canonical": link.canonical})
     del links
 
-    rows, changed = [], []
+    # Streamed: one row at a time from the state into the index, so memory does not
+    # grow with the documents (only `changed`, whose duplicate status moved, is kept).
+    changed = []
     statuses, removed, rejected_reasons = Counter(), Counter(), Counter()
     query = ("SELECT id, source, status, reason, title, published, language, words, rules,"
              " final_status, final_reason, duplicates FROM docs ORDER BY id")
-    for (ident, source, status, reason, title, published, language, words, rules,
-         final_status, final_reason, stored_dups) in db.execute(query).fetchall():
-        duplicates = by_doc.get(ident, [])
-        new_status, new_reason = status, reason
-        if status == WITHDRAWN:
-            new_reason = f"input no longer found: {source}"
-        elif duplicates and duplicates[0]["canonical"] != ident:
-            canonical = duplicates[0]["canonical"]
-            similarity = max([d["similarity"] for d in duplicates if d["id"] == canonical] or [duplicates[0]["similarity"]])
-            new_status, new_reason = Status.DUPLICATE.value, f"duplicate of {canonical} (similarity {similarity})"
-        dup_json = json.dumps(duplicates, sort_keys=True)
-        if (final_status, final_reason, stored_dups) != (new_status, new_reason, dup_json):
-            _settle_files(state, out, ident, status, new_status, new_reason, duplicates)
-            changed.append((ident, status, new_status, new_reason, dup_json))
-        statuses[new_status] += 1
-        if new_status == WITHDRAWN:
-            outputs = {"metadata": f"{ident}.json"}
-        else:
-            removed.update(json.loads(rules))
-            # Nothing is lost: a duplicate keeps its own body; its metadata names the canonical.
-            keeps_body = new_status in (Status.CLEANED.value, Status.DUPLICATE.value)
-            outputs = {"metadata": f"{ident}.json", **({"body": f"{ident}.txt"} if keeps_body else {})}
-            if new_status == Status.REJECTED.value:
-                rejected_reasons[new_reason] += 1
-        rows.append({"id": ident, "source": source, "status": new_status, "reason": new_reason, "title": title,
-                     "published": published, "language": language, "words": words, "outputs": outputs})
-    write_jsonl(out / "index.jsonl", rows)  # the commit point
-    del rows
+
+    def index_rows():
+        for (ident, source, status, reason, title, published, language, words, rules,
+             final_status, final_reason, stored_dups) in db.execute(query):
+            duplicates = by_doc.get(ident, [])
+            new_status, new_reason = status, reason
+            if status == WITHDRAWN:
+                new_reason = f"input no longer found: {source}"
+            elif duplicates and duplicates[0]["canonical"] != ident:
+                canonical = duplicates[0]["canonical"]
+                similarity = max([d["similarity"] for d in duplicates if d["id"] == canonical]
+                                 or [duplicates[0]["similarity"]])
+                new_status, new_reason = Status.DUPLICATE.value, f"duplicate of {canonical} (similarity {similarity})"
+            dup_json = json.dumps(duplicates, sort_keys=True)
+            if (final_status, final_reason, stored_dups) != (new_status, new_reason, dup_json):
+                _settle_files(state, out, ident, status, new_status, new_reason, duplicates)
+                changed.append((ident, status, new_status, new_reason, dup_json))
+            statuses[new_status] += 1
+            if new_status == WITHDRAWN:
+                outputs = {"metadata": f"{ident}.json"}
+            else:
+                removed.update(json.loads(rules))
+                # Nothing is lost: a duplicate keeps its own body; its metadata names the canonical.
+                keeps_body = new_status in (Status.CLEANED.value, Status.DUPLICATE.value)
+                outputs = {"metadata": f"{ident}.json", **({"body": f"{ident}.txt"} if keeps_body else {})}
+                if new_status == Status.REJECTED.value:
+                    rejected_reasons[new_reason] += 1
+            yield {"id": ident, "source": source, "status": new_status, "reason": new_reason, "title": title,
+                   "published": published, "language": language, "words": words, "outputs": outputs}
+
+    write_jsonl(out / "index.jsonl", index_rows())  # the commit point
     for ident, status, new_status, _, _ in changed:
         if new_status not in (Status.CLEANED.value, Status.DUPLICATE.value):
             remove_quietly(out / f"{ident}.txt")

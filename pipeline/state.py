@@ -5,8 +5,8 @@
   mtime, content hash), the rules fingerprint it was cleaned under, its summary (status,
   body hash, MinHash signature: what the index and cross-document duplicates need, so
   unchanged pages are never re-cleaned) and what its files on disk say now
-  (`final_status`, `final_reason`, `duplicates`; NULL until the run's last step settles
-  them). SQLite commits are atomic, so a killed run loses at most the batch in flight.
+  (`final_status`, `final_reason`, `duplicates`: as the batch wrote them, then as the
+  run's last step settles them; NULL in rows of older versions and withdrawn documents). SQLite commits are atomic, so a killed run loses at most the batch in flight.
 - `lock`: an exclusive flock held for the whole run; the kernel drops it when the run
   dies, even on SIGKILL.
 - `held/`: bodies set aside by earlier versions that moved duplicates' bodies out of the
@@ -219,8 +219,8 @@ class State:
             return "output missing"
         body = self.out / f"{source.id}.txt"
         if final_status is None:
-            # Cleaned and recorded by a run that stopped before its last step: the work
-            # is kept, the last step of this run settles it.
+            # Recorded by an older version's run that stopped before its last step: the
+            # work is kept, the last step of this run settles it.
             if status == "cleaned" and not (body.exists() or self.held(source.id).exists()):
                 return "output missing"
         elif final_status in ("cleaned", "duplicate") and not body.exists():
@@ -242,13 +242,16 @@ class State:
         rows = []
         for s in summaries:
             sig = np.asarray(s.signature, dtype=np.uint32).tobytes() if s.signature is not None else None
+            # The final columns say what the files just written say (this status, no
+            # duplicates): the run's last step then touches only documents that differ.
             rows.append((s.id, s.source, s.path, s.size, s.mtime_ns, s.sha256, fp, s.status, s.reason, s.title,
-                         s.published, s.language, s.words, json.dumps(s.rules, sort_keys=True), s.body_sha256, sig))
+                         s.published, s.language, s.words, json.dumps(s.rules, sort_keys=True), s.body_sha256, sig,
+                         s.status, s.reason, "[]"))
         with self.db:
             self.db.executemany(
                 "INSERT OR REPLACE INTO docs (id, source, path, size, mtime_ns, sha256, fingerprint, status, reason,"
                 " title, published, language, words, rules, body_sha256, signature, final_status, final_reason,"
-                " duplicates) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL,NULL,NULL)", rows)
+                " duplicates) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     # -- settle ----------------------------------------------------------------------
     def held(self, ident: str) -> Path:
