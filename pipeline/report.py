@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import heapq
 import json
 from collections import Counter, defaultdict
 from html import escape
@@ -91,20 +92,38 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _read_index(out: Path) -> list[dict]:
-    rows = []
+def _index_rows(out: Path):
+    """The index's rows, one at a time (a line that is not a row is skipped)."""
     try:
-        text = (out / "index.jsonl").read_text("utf-8")
+        handle = (out / "index.jsonl").open(encoding="utf-8")
     except OSError:
-        return rows
-    for line in text.splitlines():
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(row, dict) and isinstance(row.get("id"), str):
-            rows.append(row)
-    return sorted(rows, key=lambda r: r["id"])
+        return
+    with handle:
+        for line in handle:
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(row, dict) and isinstance(row.get("id"), str):
+                yield row
+
+
+class _Reversed:
+    """An id that sorts backwards, for a min-heap whose root is the greatest id."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str):
+        self.value = value
+
+    def __eq__(self, other) -> bool:
+        return self.value == other.value
+
+    def __lt__(self, other) -> bool:
+        return self.value > other.value
+
+    def __gt__(self, other) -> bool:
+        return self.value < other.value
 
 
 def _reread_input(meta: dict) -> list[str] | None:
@@ -186,10 +205,9 @@ def _document_meta(out: Path, row: dict) -> dict:
 def build_report(out_dir: str | Path) -> str:
     """The report page for an output folder, as a string."""
     out = Path(out_dir)
-    rows = _read_index(out)
-    # One pass over the documents keeps only counters and a small row each: the report's
-    # memory does not grow with the documents' size, and only the views shown are re-read.
-    docs = []
+    # One pass over the documents keeps only counters and the documents that get a view
+    # (at most MAX_DOCUMENT_VIEWS, with their metadata): the report's memory does not
+    # grow with the number of documents or their size.
     statuses: Counter = Counter()
     by_rule: Counter = Counter()
     rule_sources: dict[str, set[str]] = defaultdict(set)
@@ -198,15 +216,14 @@ def build_report(out_dir: str | Path) -> str:
     by_language: Counter = Counter()
     docs_by_language: Counter = Counter()
     rejected_reasons: Counter = Counter()
-    removed_count = {}
-    total_kept = 0
-    # When every document gets a view, the metadata read here is kept for it (a view
-    # holds all of it anyway); a bigger run reads again only the documents it shows.
-    keep_metas = len(rows) <= MAX_DOCUMENT_VIEWS
-    for row in rows:
+    total_kept = total_removed = documents = 0
+    # Min-heap on (removed, reversed id): its root is the first view to give up.
+    viewed: list[tuple[int, _Reversed, dict]] = []
+    for row in _index_rows(out):
         d = _document_meta(out, row)
         removed = [r for r in d.get("removed") or [] if isinstance(r, dict)]
-        removed_count[d["id"]] = len(removed)
+        documents += 1
+        total_removed += len(removed)
         statuses[d.get("status") or "unknown"] += 1
         if d.get("status") == "rejected":
             rejected_reasons[d.get("reason") or ""] += 1
@@ -222,9 +239,15 @@ def build_report(out_dir: str | Path) -> str:
         docs_by_site[site] += 1
         by_language[language] += len(removed)
         docs_by_language[language] += 1
-        docs.append({"id": d["id"], "status": d.get("status"), "site": d.get("site"), "title": d.get("title"),
-                     "kept": kept, "row": row, "meta": d if keep_metas else None})
-    total_removed = sum(removed_count.values())
+        entry = (len(removed), _Reversed(d["id"]),
+                 {"id": d["id"], "status": d.get("status"), "site": d.get("site"), "title": d.get("title"),
+                  "kept": kept, "removed": len(removed), "meta": d})
+        if len(viewed) < MAX_DOCUMENT_VIEWS:
+            heapq.heappush(viewed, entry)
+        elif entry[:2] > viewed[0][:2]:
+            heapq.heapreplace(viewed, entry)
+    # Most lines removed first, then by id.
+    docs = [e[2] for e in sorted(viewed, key=lambda e: (-e[0], e[1].value))]
 
     def ranked(counter: Counter) -> list[tuple[str, int]]:
         return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -236,7 +259,7 @@ def build_report(out_dir: str | Path) -> str:
         # No folder name or clock: the same documents give the same bytes wherever they are.
         "<title>Cleaning report</title>",
         f"<script>{_ERRORS_JS}</script><style>{_CSS}</style></head><body>",
-        f"<h1>Cleaning report</h1><p class=\"muted\">{len(docs):,} document(s), {total_kept:,} line(s) kept, {total_removed:,} line(s) removed. "
+        f"<h1>Cleaning report</h1><p class=\"muted\">{documents:,} document(s), {total_kept:,} line(s) kept, {total_removed:,} line(s) removed. "
         "Timings are in <code>run.json</code>.</p>",
         '<pre id="js-errors" class="muted"></pre>',
         '<div class="cards" id="status-cards">',
@@ -266,31 +289,29 @@ def build_report(out_dir: str | Path) -> str:
                            ("reason", "documents", "")))
     parts.append("</div>")
 
-    top = sorted(docs, key=lambda d: (-removed_count[d["id"]], d["id"]))[:TOP_DOCUMENTS]
+    top = docs[:TOP_DOCUMENTS]
     parts.append(f'<h2>Documents with the most lines removed</h2><table id="top-documents"><tr><th>document</th>'
                  f'<th>status</th><th>site</th><th>removed</th><th>kept</th><th>title</th></tr>')
     for d in top:
         parts.append(f'<tr><td><a href="#doc-{_e(d["id"])}">{_e(d["id"])}</a></td>'
                      f'<td class="st-{_e(d.get("status"))}">{_e(d.get("status"))}</td><td>{_e(d.get("site"))}</td>'
-                     f'<td class="n">{removed_count[d["id"]]:,}</td><td class="n">{d["kept"]:,}</td>'
+                     f'<td class="n">{d["removed"]:,}</td><td class="n">{d["kept"]:,}</td>'
                      f'<td>{_e(d.get("title"))}</td></tr>')
     parts.append("</table>")
 
-    shown = docs
-    if len(docs) > MAX_DOCUMENT_VIEWS:
+    shown = sorted(docs, key=lambda d: d["id"])
+    if documents > len(shown):
         # A big run's report stays a page a browser opens: the documents with the most
         # removed get a view; `pipeline explain FILE` shows any other.
-        picked = {d["id"] for d in sorted(docs, key=lambda d: (-removed_count[d["id"]], d["id"]))[:MAX_DOCUMENT_VIEWS]}
-        shown = [d for d in docs if d["id"] in picked]
         parts.append(f'<h2>Documents</h2><p class="note">Views of the {len(shown):,} documents with the most lines '
-                     f'removed, of {len(docs):,}; <code>pipeline explain FILE</code> shows any other.</p>')
+                     f'removed, of {documents:,}; <code>pipeline explain FILE</code> shows any other.</p>')
     else:
         parts.append("<h2>Every document</h2>")
     parts.append(f'<p><input id="filter" type="search" placeholder="filter by id, title, '
                  f'status, site, rule" aria-label="filter documents"> <span class="muted"><span id="shown">'
                  f'{len(shown)}</span> of {len(shown)} shown</span></p>')
     for d in shown:
-        parts.append(_document(d["meta"] or _document_meta(out, d["row"]), out, removed_count[d["id"]]))
+        parts.append(_document(d["meta"], out, d["removed"]))
     parts.append(f"<script>{_JS}</script></body></html>\n")
     return "".join(parts)
 
