@@ -204,10 +204,17 @@ def _document_meta(out: Path, row: dict) -> dict:
 
 def build_report(out_dir: str | Path) -> str:
     """The report page for an output folder, as a string."""
+    return "".join(report_pieces(out_dir))
+
+
+def report_pieces(out_dir: str | Path):
+    """The report page in pieces, to write as they come.
+
+    One pass over the documents keeps only counters and the index rows of the documents
+    that get a view (at most MAX_DOCUMENT_VIEWS); each view's metadata is read again when
+    its turn comes. The report's memory does not grow with the number of documents, and
+    with views no more than the largest one."""
     out = Path(out_dir)
-    # One pass over the documents keeps only counters and the documents that get a view
-    # (at most MAX_DOCUMENT_VIEWS, with their metadata): the report's memory does not
-    # grow with the number of documents or their size.
     statuses: Counter = Counter()
     by_rule: Counter = Counter()
     rule_sources: dict[str, set[str]] = defaultdict(set)
@@ -241,7 +248,7 @@ def build_report(out_dir: str | Path) -> str:
         docs_by_language[language] += 1
         entry = (len(removed), _Reversed(d["id"]),
                  {"id": d["id"], "status": d.get("status"), "site": d.get("site"), "title": d.get("title"),
-                  "kept": kept, "removed": len(removed), "meta": d})
+                  "kept": kept, "removed": len(removed), "row": row})
         if len(viewed) < MAX_DOCUMENT_VIEWS:
             heapq.heappush(viewed, entry)
         elif entry[:2] > viewed[0][:2]:
@@ -310,10 +317,10 @@ def build_report(out_dir: str | Path) -> str:
     parts.append(f'<p><input id="filter" type="search" placeholder="filter by id, title, '
                  f'status, site, rule" aria-label="filter documents"> <span class="muted"><span id="shown">'
                  f'{len(shown)}</span> of {len(shown)} shown</span></p>')
+    yield "".join(parts)
     for d in shown:
-        parts.append(_document(d["meta"], out, d["removed"]))
-    parts.append(f"<script>{_JS}</script></body></html>\n")
-    return "".join(parts)
+        yield _document(_document_meta(out, d["row"]), out, d["removed"])
+    yield f"<script>{_JS}</script></body></html>\n"
 
 
 def _document(d: dict, out: Path, removed: int) -> str:
@@ -353,5 +360,5 @@ def _document(d: dict, out: Path, removed: int) -> str:
 
 def write_report(out_dir: str | Path) -> Path:
     path = Path(out_dir) / "report.html"
-    write_atomic(path, build_report(out_dir))
+    write_atomic(path, report_pieces(out_dir))
     return path
