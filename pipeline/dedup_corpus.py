@@ -1,5 +1,5 @@
 """Duplicates across documents: exact (same body) and near (MinHash over word shingles,
-with datasketch's LSH index). Canonical is the smallest id of a group, so the choice
+banded LSH with datasketch's parameters). Canonical is the smallest id of a group, so the choice
 does not depend on processing order."""
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash, MinHashLSH
 
 from pipeline.lineshape import WORD
 
@@ -72,52 +72,87 @@ class DuplicateLink:
     canonical: str
 
 
-def _band_key(band: bytes) -> bytes:
-    """A band's LSH bucket key: 8 bytes instead of the band's own (8 bytes a hash
-    value), which roughly halves the index's memory. A collision only adds a candidate,
-    and every candidate's similarity is computed, so the links found are the same."""
-    return hashlib.blake2b(band, digest_size=8).digest()
+def _band_layout(threshold: float, permutations: int) -> tuple[int, int]:
+    """(bands, rows per band): datasketch's choice for this threshold, so the index finds
+    what its MinHashLSH would."""
+    lsh = MinHashLSH(threshold=threshold, num_perm=permutations)
+    return lsh.b, lsh.r
+
+
+# 64-bit mixing constants (splitmix64's): a band's key from its hash values.
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def _band_keys(band: np.ndarray) -> np.ndarray:
+    """One uint64 key per row of `band` (documents x rows of uint32). Two equal bands get
+    equal keys; two different ones the same key with odds of about 2**-64, which only
+    adds a candidate whose similarity is then computed like any other."""
+    key = np.zeros(band.shape[0], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in band.T:
+            key = (key ^ column.astype(np.uint64)) * _MIX[0]
+            key ^= key >> np.uint64(31)
+            key *= _MIX[1]
+        key ^= key >> np.uint64(29)
+        key *= _MIX[2]
+    return key
+
+
+def _candidate_pairs(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Pairs (i < j, as i * n + j) of documents equal in at least one band: per band, the
+    keys sorted, and every run of equal keys. Memory: a few arrays of n values, not a
+    bucket table per band."""
+    n = matrix.shape[0]
+    found = []
+    for start in range(0, bands * rows, rows):
+        keys = _band_keys(matrix[:, start:start + rows])
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        edges = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+        bounds = np.concatenate(([0], edges, [n]))
+        for a, b in zip(bounds[:-1][np.diff(bounds) > 1].tolist(), bounds[1:][np.diff(bounds) > 1].tolist()):
+            members = np.sort(order[a:b])
+            i, j = np.triu_indices(len(members), 1)
+            found.append(members[i].astype(np.int64) * n + members[j])
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
 def find_duplicates(docs, threshold: float, permutations: int) -> list[DuplicateLink]:
     """docs: an iterable of (id, body_hash, signature), the signature a list, a uint32
     array or its bytes. Returns links in both directions, sorted.
 
-    The signatures are read into one array (4 bytes a hash value, nothing per document
-    beyond it), and a document's sketch exists only while it is queried and inserted."""
-    ids, digests, packed = [], [], bytearray()
-    for ident, digest, sig in docs:
+    Banded LSH over MinHash signatures, with datasketch's bands and rows, written here
+    because datasketch's MinHashLSH keeps a dict of sets per band: about 3.3 KB a
+    document against about 0.1 KB here (the signatures, 4 bytes a hash value, come on
+    top). Candidates are the pairs equal in one band; a link is a candidate whose
+    signatures agree on at least `threshold` of their values (LeanMinHash.jaccard).
+    Exact copies (same body hash) have the same signature, so they are found this way
+    too, with similarity 1.0."""
+    ids, packed = [], bytearray()
+    for ident, _digest, sig in docs:
         ids.append(ident)
-        digests.append(digest)
         packed += sig if isinstance(sig, (bytes, bytearray, memoryview)) else np.asarray(sig, dtype=np.uint32).tobytes()
     matrix = np.frombuffer(packed, dtype=np.uint32).reshape(len(ids), -1) if ids else np.zeros((0, permutations), np.uint32)
     order = sorted(range(len(ids)), key=ids.__getitem__)
     if order != list(range(len(ids))):
-        ids, digests, matrix = [ids[k] for k in order], [digests[k] for k in order], matrix[order]
-    position = {ident: k for k, ident in enumerate(ids)}
-    lsh = MinHashLSH(threshold=threshold, num_perm=permutations, hashfunc=_band_key)
+        ids, matrix = [ids[k] for k in order], matrix[order]
+    del packed
+    n = len(ids)
+    candidates = _candidate_pairs(matrix, *_band_layout(threshold, permutations))
     pairs: dict[tuple[str, str], float] = {}
-    by_hash: dict[str, str] = {}
-    for k, (ident, digest) in enumerate(zip(ids, digests)):
-        if digest in by_hash:
-            pairs[(by_hash[digest], ident)] = 1.0
-        else:
-            by_hash[digest] = ident
-        # LeanMinHash: a stored signature needs no permutation tables.
-        sketch = LeanMinHash(seed=_SEED, scheme=_SCHEME, hashvalues=matrix[k])
-        for other in sorted(lsh.query(sketch)):
-            # What LeanMinHash.jaccard computes, on the stored rows.
-            similarity = float(np.count_nonzero(matrix[k] == matrix[position[other]])) / float(matrix.shape[1])
+    for chunk in range(0, len(candidates), 1 << 14):
+        first, second = np.divmod(candidates[chunk:chunk + (1 << 14)], n)
+        agree = np.count_nonzero(matrix[first] == matrix[second], axis=1) / float(matrix.shape[1])
+        for a, b, similarity in zip(first.tolist(), second.tolist(), agree.tolist()):
             if similarity >= threshold:
-                pairs.setdefault((other, ident), round(similarity, 3))
-        lsh.insert(ident, sketch)
-    del lsh, matrix, packed
+                pairs[(ids[a], ids[b])] = round(similarity, 3)
+    del matrix, candidates
     # Groups by union-find so that the canonical is the same for every member.
-    parent = {i: i for i in ids}
+    parent: dict[str, str] = {}  # only documents in a pair
 
     def root(x):
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
+        while parent.get(x, x) != x:
+            parent[x] = parent.get(parent[x], parent[x])
             x = parent[x]
         return x
 

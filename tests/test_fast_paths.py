@@ -45,8 +45,9 @@ def test_signature_equals_datasketch_default_hashing():
 
 
 def test_duplicate_index_finds_what_datasketch_finds_with_its_own_sketches():
-    """find_duplicates keeps signatures in one array and hashed band keys; the links must
-    be those of datasketch's LSH over LeanMinHash sketches with their own jaccard."""
+    """find_duplicates is a banded index of its own (sorted band keys, not datasketch's
+    buckets); the links must be those of datasketch's LSH over LeanMinHash sketches with
+    their own jaccard, exact copies included."""
     from datasketch import LeanMinHash, MinHashLSH
 
     import numpy as np
@@ -83,3 +84,16 @@ def test_duplicate_index_finds_what_datasketch_finds_with_its_own_sketches():
     links = dedup_corpus.find_duplicates(as_stored, 0.8, 128)
     assert len(expected) > 50
     assert {(l.other, l.id): l.similarity for l in links if l.other < l.id} == expected
+
+
+def test_duplicate_index_links_every_pair_of_exact_copies_to_the_smallest_id():
+    import numpy as np
+
+    copy = dedup_corpus.signature("the same story word for word on five sites today", 5, 128)
+    other = dedup_corpus.signature("a different story about something else entirely here", 5, 128)
+    docs = [(f"c{k}", "h", np.asarray(copy, dtype=np.uint32).tobytes()) for k in (3, 1, 4, 0, 2)]
+    docs.append(("lone", "g", other))
+    links = dedup_corpus.find_duplicates(docs, 0.8, 128)
+    assert {(l.id, l.other) for l in links} == {(f"c{a}", f"c{b}") for a in range(5) for b in range(5) if a != b}
+    assert {l.canonical for l in links} == {"c0"} and {l.similarity for l in links} == {1.0}
+    assert dedup_corpus.find_duplicates([], 0.8, 128) == []
