@@ -16,7 +16,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.logs import CONSOLE, event
 from pipeline.options import Options
 from pipeline.process import VERSION
-from pipeline.runner import DocSummary, batches, finalize, learn, process_batch
+from pipeline.runner import DocSummary, batches, drain, finalize, learn, process_batch
 from pipeline.sources import Source, discover
 from pipeline.state import Plan, State, fingerprint
 
@@ -54,17 +54,19 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
         del sources
         learn(plan.todo, out, opts)  # site profiles, read by every batch from the state
         chunks = batches(plan.todo, opts.batch_size, opts.workers)
+        plan.todo = []
+        total = len(chunks)
         event("run_start", inputs=list(inputs), out=out, documents=plan.documents, to_clean=plan.processed,
-              skipped=plan.skipped, batches=len(chunks))
+              skipped=plan.skipped, batches=total)
         done_count = 0
         with _progress(progress, plan.processed) as advance:
-            for number, future in enumerate(_submitted(chunks, out, option_dict, _in_flight(opts)), 1):
+            for number, future in enumerate(_submitted(drain(chunks), out, option_dict, _in_flight(opts)), 1):
                 done = future.result()
                 state.record([DocSummary(**d) for d in done], fp)
                 done_count += len(done)
                 advance(len(done))
                 statuses = {status: sum(1 for d in done if d["status"] == status) for status in ("cleaned", "rejected")}
-                event("batch_done", batch=number, batches=len(chunks), documents=len(done), **statuses,
+                event("batch_done", batch=number, batches=total, documents=len(done), **statuses,
                       lines_removed=sum(sum(d["rules"].values()) for d in done), done=done_count, total=plan.processed)
         summary = finalize_run(out, option_dict, started, plan.counts())
     event("run_end", **{k: summary[k] for k in ("documents", "cleaned", "duplicates", "rejected", "seconds", "out")})
@@ -80,9 +82,8 @@ def _in_flight(opts: Options) -> int | None:
     return opts.workers + 1 if isinstance(runner, ThreadPoolTaskRunner) else None
 
 
-def _submitted(chunks: list, out: str, option_dict: dict, limit: int | None):
+def _submitted(pending, out: str, option_dict: dict, limit: int | None):
     """The batches' futures as they complete, submitting more as earlier ones finish."""
-    pending = iter(chunks)
     submit = lambda chunk: clean_batch.submit([asdict(s) for s in chunk], out, option_dict)  # noqa: E731
     running = {submit(chunk) for chunk in islice(pending, limit)}
     while running:

@@ -272,6 +272,14 @@ def batches(sources: list[Source], size: int, workers: int = 1) -> list[list[Sou
     return [sources[i:i + size] for i in range(0, len(sources), size)]
 
 
+def drain(chunks: list[list[Source]]):
+    """The batches in order, each let go of once taken: the run holds only the batches
+    still to do (and those in flight), not every page's source to the end."""
+    chunks.reverse()
+    while chunks:
+        yield chunks.pop()
+
+
 def learn(sources: list[Source], out_dir: str | Path, options: Options) -> dict[str, int]:
     """Site-level learning before the batches: the pages to clean join their sites'
     profiles in the output's state, which every batch then reads."""
@@ -296,16 +304,24 @@ def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, 
         del sources
         learn(plan.todo, out_dir, options)
         chunks = batches(plan.todo, options.batch_size, options.workers)
+        plan.todo = []
         if options.workers > 1:
-            # Threads only feed the worker processes; results are committed here, in
-            # this thread, as each batch finishes.
-            from concurrent.futures import ThreadPoolExecutor, as_completed
+            # Threads only feed the worker processes, a batch more than there are
+            # workers; results are committed here, in this thread, as each batch finishes.
+            from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+            from itertools import islice
 
+            pending = drain(chunks)
             with ThreadPoolExecutor(options.workers) as pool:
-                futures = [pool.submit(process_batch, chunk, out_dir, options) for chunk in chunks]
-                for future in as_completed(futures):
-                    state.record(future.result(), fp)
+                submit = lambda chunk: pool.submit(process_batch, chunk, out_dir, options)  # noqa: E731
+                running = {submit(chunk) for chunk in islice(pending, options.workers + 1)}
+                while running:
+                    finished, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        state.record(future.result(), fp)
+                    running |= {submit(chunk) for chunk in islice(pending, len(finished))}
+                    del finished
         else:
-            for chunk in chunks:
+            for chunk in drain(chunks):
                 state.record(process_batch(chunk, out_dir, options), fp)
         return finalize(out_dir, options, started, plan, state)
