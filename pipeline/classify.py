@@ -18,6 +18,7 @@ from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, script_counts
 from pipeline.lexicon import Lexicon
 from pipeline.linemodel import load_model, score_lines
+from pipeline.memo import LineMemo
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
 
 
@@ -76,11 +77,11 @@ def _script_of_word(word: str) -> str | None:
 
 def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str],
              use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
-             header_keep_probability: float = 1.0, shape_cache: dict[str, LineShape] | None = None) -> Classification:
+             header_keep_probability: float = 1.0, memo: LineMemo | None = None) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
-    `shape_cache`: line text -> its shape, kept by the caller for one document, whose
-    clean body is classified again with the same lexicon and stopwords (see process.py)."""
-    cache = {} if shape_cache is None else shape_cache
+    `memo`: per-line results (shapes, line-model features) kept across the pages of a
+    batch and the settle pass (see pipeline/memo.py)."""
+    cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
         shape = cache.get(text)
@@ -96,7 +97,7 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(number, False, *local)
 
     undecided = [n for n in shapes if n not in result.decisions]
-    scores = score_lines(lines, page.code) if use_model and undecided else None
+    scores = score_lines(lines, page.code, memo=memo) if use_model and undecided else None
     threshold = load_model()["threshold"]
 
     def model_says_body(n: int) -> bool:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.memo import LineMemo
+
 __all__ = ["LineScore", "score_lines", "line_features", "FEATURES", "STAGE2_FEATURES", "load_model"]
 
 MODEL_PATH = Path(__file__).with_name("data") / "line_model.json"
@@ -366,30 +368,50 @@ def _shift(vals: np.ndarray, off: int, default: float) -> np.ndarray:
     return out
 
 
-def _feature_matrix(lines: list[str], language: str | None):
-    """(indices of the non-blank lines, their feature rows as a float array)."""
+def _per_line(texts: list[str], stop: frozenset, words_of: list | None = None) -> list[tuple]:
+    """Per line: (its shape features, its normalised text, its digit-masked shape)."""
+    if words_of is None:
+        words_of = list(map(_WORD.findall, texts))
+    counts = _class_counts(texts).tolist()
+    return [(_line_shape(s, w, stop, c), *_norm_and_shape(s, c)) for s, w, c in zip(texts, words_of, counts)]
+
+
+def _feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None = None):
+    """(indices of the non-blank lines, their feature rows as a float array).
+
+    `memo`: per-line results of earlier pages (they depend on the line and the stoplist
+    only), computed here only for lines not in it."""
     stripped = [ln.strip() for ln in lines]
     idx = [i for i, t in enumerate(stripped) if t]
     texts = [stripped[i] for i in idx]
     n = len(texts)
     if n == 0:
         return idx, np.zeros((0, len(FEATURES)))
-    words_of = list(map(_WORD.findall, texts))
+    words_of = None
     if language:
         stop = _pick_stoplist(language, None)
     else:  # the guess looks at the first 3000 words only
+        words_of = list(map(_WORD.findall, texts))
         sample = []
         for ws in words_of:
             sample.extend(map(str.lower, ws))
             if len(sample) >= 3000:
                 break
         stop = _pick_stoplist(language, sample)
-    counts = _class_counts(texts).tolist()
+    if memo is None:
+        per_line = _per_line(texts, stop, words_of)
+    else:
+        known = memo.table("linemodel", stop)
+        new = list(dict.fromkeys(t for t in texts if t not in known))
+        if new:
+            known.update(zip(new, _per_line(new, stop)))
+        per_line = [known[t] for t in texts]
     X = np.empty((n, len(FEATURES)))
-    X[:, :len(_LINE_FEATS)] = [_line_shape(s, w, stop, c) for s, w, c in zip(texts, words_of, counts)]
+    X[:, :len(_LINE_FEATS)] = [row for row, _, _ in per_line]
 
     # repeats and containment (teasers that repeat the lead, duplicated article copies)
-    norms, shapes = zip(*map(_norm_and_shape, texts, counts))
+    norms = [norm for _, norm, _ in per_line]
+    shapes = [shape for _, _, shape in per_line]
     norm_counts = Counter(norms)
     X[:, _I["repeat_count"]] = [norm_counts[s] - 1 for s in norms]
     inside, container = _containment(norms, norm_counts)
@@ -842,10 +864,11 @@ def _phrases(names: tuple) -> tuple[list, list]:
     return [p and p[0] for p in pairs], [p and p[1] for p in pairs]
 
 
-def score_lines(lines: list[str], language: str | None, model_path: str | None = None) -> list[LineScore]:
+def score_lines(lines: list[str], language: str | None, model_path: str | None = None,
+                memo: LineMemo | None = None) -> list[LineScore]:
     """One LineScore per input line (blank lines: probability 0, reason "blank")."""
     out = [LineScore(0.0, ("blank",))] * len(lines)
-    idx, rows = _feature_matrix(lines, language)
+    idx, rows = _feature_matrix(lines, language, memo)
     if not idx:
         return list(out)
     m = load_model(model_path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.classify import classify
@@ -15,6 +15,7 @@ from pipeline.extract import extract_html, looks_like_html
 from pipeline.language import detect, stopwords
 from pipeline.lexicon import Lexicon
 from pipeline.lineshape import WORD
+from pipeline.memo import LineMemo
 from pipeline.metadata import read_metadata
 from pipeline.normalise import normalise
 from pipeline.options import Options
@@ -26,11 +27,14 @@ VERSION = "0.1.0"
 
 @dataclass(frozen=True)
 class Engine:
-    """What cleaning needs loaded once per process: options and the rule data."""
+    """What cleaning needs loaded once per batch: options, the rule data, the learned
+    site profiles, and the memo of per-line results."""
 
     options: Options
     lexicon: Lexicon
     profiles: ProfileStore | None = None
+    # Per-line results for the pages this engine cleans (one batch): speed only.
+    memo: LineMemo = field(default_factory=LineMemo, compare=False, repr=False)
 
     @classmethod
     def load(cls, options: Options | None = None, extra_lexicons: tuple[str, ...] = (),
@@ -113,13 +117,12 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     model_allowed = options.line_model == "all" or (options.line_model == "text" and not is_html)
     lexicon = engine.lexicon.for_site(host, folder)
     site_rule = _site_rule(engine, None if is_html else page_site(None, folder), page_hash)
-    shapes: dict = {}  # a line's shape depends on its text only: the settle pass reuses them
 
     def one_pass(page_lines: list[str]):
         use_model = model_allowed and not _paragraph_per_line(page_lines)
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
-                         header_keep_probability=options.header_keep_probability, shape_cache=shapes)
+                         header_keep_probability=options.header_keep_probability, memo=engine.memo)
         found_meta = read_metadata(found)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)

@@ -1,0 +1,27 @@
+"""Per-line results kept for the pages of one batch.
+
+A site's chrome repeats on every page ("Related News", the menu, the footer): in a
+folder of one site's pages most lines have been seen before. The per-line steps that
+depend only on a line's text and its page's context (language stoplist, the site's
+lexicon) are pure, so their results are kept here and looked up instead of computed
+again. A memo lives on an Engine (one per batch), never in a module global: it only
+saves time, and what a page becomes never depends on which pages came before it.
+"""
+from __future__ import annotations
+
+
+class LineMemo:
+    """Tables of line text -> result, one per kind of result and context.
+
+    The context objects are the tables' keys: a stoplist (a frozenset) by value, a
+    lexicon by identity. Past `max_lines` entries in all, every table is emptied, so
+    memory stays bounded on a batch of any size."""
+
+    def __init__(self, max_lines: int = 50_000):
+        self.max_lines = max_lines
+        self._tables: dict[tuple, dict] = {}
+
+    def table(self, kind: str, *context) -> dict:
+        if sum(map(len, self._tables.values())) > self.max_lines:
+            self._tables.clear()
+        return self._tables.setdefault((kind, *context), {})
