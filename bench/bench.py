@@ -206,12 +206,21 @@ def _print_summary(report: list[dict]) -> None:
         by.setdefault((r["n"], r["mode"]), []).append(r["pages_per_s"])
     for (n, mode), rates in sorted(by.items()):
         print(f"N={n:>7,}  {mode:9s} {median(rates):8.1f} pages/s  ({min(rates):.1f}-{max(rates):.1f}, {len(rates)} run(s))")
+    # Ratios within a round (the modes ran minutes apart), then their median: the
+    # machine's speed drifts by more than the differences measured.
+    rounds = {}
+    for r in report:
+        rounds.setdefault((r["n"], r["round"]), {})[r["mode"]] = r["seconds"]
     for n in sorted({n for n, _ in by}):
-        lib, flow, two = (median(by[(n, m)]) if (n, m) in by else None for m in ("library", "flow", "workers2"))
-        if lib and flow:
-            print(f"N={n:>7,}  flow beyond its start-up: {100 * (lib / flow - 1):+.1f} % time against the library loop")
-        if flow and two:
-            print(f"N={n:>7,}  workers2: {two / flow:.2f}x the flow on one core")
+        ours = [modes for (m, _), modes in sorted(rounds.items()) if m == n]
+        extra = [100 * (m["flow"] / m["library"] - 1) for m in ours if "flow" in m and "library" in m]
+        speedup = [m["flow"] / m["workers2"] for m in ours if "flow" in m and "workers2" in m]
+        if extra:
+            print(f"N={n:>7,}  flow beyond its start-up: {median(extra):+.1f} % time against the library loop"
+                  f" (per round: {', '.join(f'{x:+.1f}' for x in extra)})")
+        if speedup:
+            print(f"N={n:>7,}  workers2: {median(speedup):.2f}x the flow on one core"
+                  f" (per round: {', '.join(f'{x:.2f}' for x in speedup)})")
 
 
 def main() -> None:
