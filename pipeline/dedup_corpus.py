@@ -109,8 +109,9 @@ def _candidate_pairs(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
         edges = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-        bounds = np.concatenate(([0], edges, [n]))
-        for a, b in zip(bounds[:-1][np.diff(bounds) > 1].tolist(), bounds[1:][np.diff(bounds) > 1].tolist()):
+        starts, ends = np.concatenate(([0], edges)), np.concatenate((edges, [n]))
+        shared = ends - starts > 1  # runs of two or more documents: a bucket with pairs
+        for a, b in zip(starts[shared].tolist(), ends[shared].tolist()):
             members = np.sort(order[a:b])
             i, j = np.triu_indices(len(members), 1)
             found.append(members[i].astype(np.int64) * n + members[j])
