@@ -6,7 +6,9 @@
   body hash, MinHash signature: what the index and cross-document duplicates need, so
   unchanged pages are never re-cleaned) and what its files on disk say now
   (`final_status`, `final_reason`, `duplicates`: as the batch wrote them, then as the
-  run's last step settles them; NULL in rows of older versions and withdrawn documents). SQLite commits are atomic, so a killed run loses at most the batch in flight.
+  run's last step settles them; NULL in rows of older versions and withdrawn
+  documents). SQLite commits are atomic, so a killed run loses at most the batch in
+  flight.
 - `lock`: an exclusive flock held for the whole run; the kernel drops it when the run
   dies, even on SIGKILL.
 - `held/`: bodies set aside by earlier versions that moved duplicates' bodies out of the
