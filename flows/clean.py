@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict
-from itertools import islice
 
 from prefect import flow, task
 from prefect.context import FlowRunContext
@@ -17,7 +16,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.logs import CONSOLE, event
 from pipeline.options import Options
 from pipeline.process import VERSION
-from pipeline.runner import DocSummary, batches, drain, finalize, learn, process_batch
+from pipeline.runner import DocSummary, batches, drain, finalize, in_flight, learn, process_batch
 from pipeline.sources import Source, discover
 from pipeline.state import Plan, State, fingerprint
 
@@ -89,12 +88,7 @@ def _in_flight(opts: Options) -> int | None:
 def _submitted(pending, out: str, option_dict: dict, limit: int | None):
     """The batches' futures as they complete, submitting more as earlier ones finish."""
     submit = lambda chunk: clean_batch.submit([asdict(s) for s in chunk], out, option_dict)  # noqa: E731
-    running = {submit(chunk) for chunk in islice(pending, limit)}
-    while running:
-        finished = next(as_completed(running))
-        running.discard(finished)
-        running.update(submit(chunk) for chunk in islice(pending, 1))
-        yield finished
+    return in_flight(pending, submit, limit, lambda running: next(as_completed(running)))
 
 
 class _progress:

@@ -11,6 +11,7 @@ import json
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from pipeline.dedup_corpus import find_duplicates, fingerprint as body_fingerprint
@@ -280,6 +281,18 @@ def drain(chunks: list[list[Source]]):
         yield chunks.pop()
 
 
+def in_flight(pending, submit, limit: int | None, first_done):
+    """Submit `limit` batches (all when None), then one more as each finishes; yield
+    the futures in the order they finish. `first_done(running)`: a finished future of
+    the set, waiting for one (concurrent.futures' or Prefect's way)."""
+    running = {submit(chunk) for chunk in islice(pending, limit)}
+    while running:
+        finished = first_done(running)
+        running.discard(finished)
+        running.update(submit(chunk) for chunk in islice(pending, 1))
+        yield finished
+
+
 def learn(sources: list[Source], out_dir: str | Path, options: Options) -> dict[str, int]:
     """Site-level learning before the batches: the pages to clean join their sites'
     profiles in the output's state, which every batch then reads."""
@@ -309,18 +322,14 @@ def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, 
             # Threads only feed the worker processes, a batch more than there are
             # workers; results are committed here, in this thread, as each batch finishes.
             from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-            from itertools import islice
 
-            pending = drain(chunks)
+            def first_done(running):
+                return next(iter(wait(running, return_when=FIRST_COMPLETED).done))
+
             with ThreadPoolExecutor(options.workers) as pool:
                 submit = lambda chunk: pool.submit(process_batch, chunk, out_dir, options)  # noqa: E731
-                running = {submit(chunk) for chunk in islice(pending, options.workers + 1)}
-                while running:
-                    finished, running = wait(running, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        state.record(future.result(), fp)
-                    running |= {submit(chunk) for chunk in islice(pending, len(finished))}
-                    del finished
+                for future in in_flight(drain(chunks), submit, options.workers + 1, first_done):
+                    state.record(future.result(), fp)
         else:
             for chunk in drain(chunks):
                 state.record(process_batch(chunk, out_dir, options), fp)
