@@ -8,6 +8,7 @@ from itertools import chain
 from pipeline.classify import Classification
 from pipeline.lexicon import fold
 from pipeline.lineshape import WORD
+from pipeline.memo import LineMemo
 
 
 def _tokens(text: str) -> list[str]:
@@ -27,17 +28,40 @@ def _shingles(tokens: list[str], size: int) -> set[tuple[str, ...]]:
     return set(zip(*[tokens[i:] for i in range(size)]))
 
 
-def mark_duplicates(result: Classification, title: str | None, repeat_min_words: int = 8) -> None:
-    """Remove kept lines that repeat other content; relabel positional removals that do."""
+def mark_duplicates(result: Classification, title: str | None, repeat_min_words: int = 8,
+                    memo: LineMemo | None = None) -> None:
+    """Remove kept lines that repeat other content; relabel positional removals that do.
+
+    `memo`: a line's folded form, words and shingles depend on its text alone; the
+    settle pass reads the kept lines again, and a site's kept chrome recurs."""
     title_folded = fold(title) if title else None
     kept = result.kept_numbers()
     relabel = [n for n, d in sorted(result.decisions.items()) if d.rule.startswith("position.")]
-    folded: dict[int, str] = {}
+    memo = memo if memo is not None else LineMemo()
+    folds, words_of = memo.table("dup.fold"), memo.table("dup.tokens")
+    shingles_of = {3: memo.table("dup.shingles", 3), 4: memo.table("dup.shingles", 4)}
 
     def fold_line(n: int) -> str:
-        if n not in folded:
-            folded[n] = fold(result.lines[n - 1])
-        return folded[n]
+        text = result.lines[n - 1]
+        folded = folds.get(text)
+        if folded is None:
+            folded = folds[text] = fold(text)
+        return folded
+
+    def tokens_of(n: int) -> list[str]:
+        text = result.lines[n - 1]
+        found = words_of.get(text)
+        if found is None:
+            found = words_of[text] = _tokens(text)
+        return found
+
+    def shingles(n: int, size: int) -> set[tuple[str, ...]]:
+        """Shared between lines of the same text: read, never changed."""
+        table, text = shingles_of[size], result.lines[n - 1]
+        found = table.get(text)
+        if found is None:
+            found = table[text] = _shingles(tokens[n], size)
+        return found
 
     if title_folded is not None:
         for n in kept + relabel:
@@ -45,7 +69,7 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
                 result.decide(n, False, "dup.title", "repeats the article's title")
 
     kept = result.kept_numbers()
-    tokens = {n: _tokens(result.lines[n - 1]) for n in kept + relabel}
+    tokens = {n: tokens_of(n) for n in kept + relabel}
     # The first paragraph anchors the header zone: removing it would leave a body whose
     # first line reads as header when cleaned again (the clean body must be a fixed point).
     anchor = result.body_start
@@ -56,12 +80,12 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     # the lines checked after them, so the kept lines as they are now answer every check.
     # How many kept lines hold each 4-gram bounds what a line can repeat: nearly every
     # line falls short of it and is never compared line by line.
-    shingles4 = {m: _shingles(tokens[m], 4) for m in kept}
+    shingles4 = {m: shingles(m, 4) for m in kept}
     holders4 = Counter(chain.from_iterable(shingles4.values()))
     for n in sorted(kept + relabel, key=lambda n: -len(tokens[n])):
         if n == anchor or len(tokens[n]) < 30 or not result.decisions[n].keep and not result.decisions[n].rule.startswith("position."):
             continue
-        own = shingles4[n] if n in shingles4 else _shingles(tokens[n], 4)
+        own = shingles4[n] if n in shingles4 else shingles(n, 4)
         held_elsewhere = sum(map(holders4.get, own, [0] * len(own))) - (len(own) if n in shingles4 else 0)
         if not own or held_elsewhere < 0.8 * len(own):
             continue
@@ -86,18 +110,26 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     kept = result.kept_numbers()
     # A line is compared only with the longer kept lines, and only when its 3-grams are
     # held by other lines often enough that one of them could hold 80% of them; the
-    # first such line (in line order) that still qualifies wins.
-    shingles3 = {m: _shingles(tokens[m], 3) for m in kept}
+    # first such line (in line order) that still qualifies wins. What a line shares with
+    # each other line is counted from the lines holding each of its 3-grams, not by
+    # comparing it with every kept line.
+    shingles3 = {m: shingles(m, 3) for m in kept}
     holders3 = Counter(chain.from_iterable(shingles3.values()))
-    for n in kept:
-        if n == anchor or not 5 <= len(tokens[n]) <= 60:
-            continue
+    candidates = [n for n in kept if n != anchor and 5 <= len(tokens[n]) <= 60
+                  and sum(map(holders3.__getitem__, shingles3[n])) - len(shingles3[n]) >= 0.8 * len(shingles3[n])]
+    if not candidates:
+        return
+    wanted = set().union(*(shingles3[n] for n in candidates))
+    lines_holding: dict[tuple[str, ...], list[int]] = {}
+    for m in kept:
+        for gram in shingles3[m] & wanted:
+            lines_holding.setdefault(gram, []).append(m)
+    for n in candidates:
         own = shingles3[n]
         needed = 0.8 * len(own)
-        if sum(map(holders3.__getitem__, own)) - len(own) < needed:
-            continue
         size = len(tokens[n])
-        for m in kept:
-            if m != n and len(tokens[m]) > size and result.decisions[m].keep and len(own & shingles3[m]) >= needed:
+        shared = Counter(chain.from_iterable(map(lines_holding.__getitem__, own)))
+        for m in sorted(shared):
+            if shared[m] >= needed and m != n and len(tokens[m]) > size and result.decisions[m].keep:
                 result.decide(n, False, "dup.near", f"nearly repeats a sentence of line {m} (caption or pull quote)")
                 break

@@ -126,7 +126,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         found_meta = read_metadata(found)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)
-        mark_duplicates(found, found_meta.title, options.repeat_min_words)
+        mark_duplicates(found, found_meta.title, options.repeat_min_words, memo=engine.memo)
         return found, found_meta
 
     classification, meta = one_pass(lines)
