@@ -12,7 +12,7 @@ Metadata reading and in-page duplicate detection refine these decisions afterwar
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, script_counts
@@ -48,6 +48,9 @@ def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
     if sum(other.values()) * 2 <= shape.letters:
         return None
     return max(other, key=other.get)
+
+
+_UNSET = object()
 
 
 def _local_rule(shape: LineShape, page: LanguageGuess) -> tuple[str, str] | None:
@@ -87,12 +90,16 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
         shape = cache.get(text)
         if shape is None:
             shape = cache[text] = shape_line(number, text, stopwords, lexicon.match(text))
-        return shape if shape.number == number else replace(shape, number=number)
+        return shape if shape.number == number else shape.renumbered(number)
 
     shapes = {number: shape_of(number, text) for number, text in enumerate(lines, 1) if text}
     result = Classification(lines, shapes)
+    # The line-local rules read the line's shape and the page's script only.
+    local_rules = memo.table("local", lexicon, stopwords, page.script) if memo is not None else {}
     for number, shape in shapes.items():
-        local = _local_rule(shape, page)
+        local = local_rules.get(shape.text, _UNSET)
+        if local is _UNSET:
+            local = local_rules[shape.text] = _local_rule(shape, page)
         if local:
             result.decide(number, False, *local)
 
@@ -111,9 +118,20 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(n, True, "keep.no_body_found", "no paragraph looks like prose; nothing positional removed")
         return result
 
+    four_grams = memo.table("footer.shingles") if memo is not None else {}
+
+    def shingles_of(n: int) -> set[tuple[str, ...]]:
+        """A line's word 4-grams (read, never changed): each footer marker looks again."""
+        text = shapes[n].text
+        found = four_grams.get(text)
+        if found is None:
+            found = four_grams[text] = _shingles(text)
+        return found
+
     result.footer_start = next(
         (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer
-         and _mostly_chrome_after(n, undecided, shapes, model_says_body, scores, footer_max_body_ratio)), None
+         and _mostly_chrome_after(n, undecided, shapes, model_says_body, scores, footer_max_body_ratio, shingles_of)),
+        None
     )
     for n in undecided:
         if n < result.body_start:
@@ -156,7 +174,8 @@ def _apply_site_rule(result: Classification, site_rule, has_stoplist: bool) -> N
             result.decide(n, False, rule, reason)
 
 
-def _mostly_chrome_after(marker: int, undecided: list[int], shapes, says_body, scores, max_ratio: float) -> bool:
+def _mostly_chrome_after(marker: int, undecided: list[int], shapes, says_body, scores, max_ratio: float,
+                         shingles_of) -> bool:
     """A footer marker opens the footer only once the bulk of the body is above it: the
     body-like words after it (copies of earlier lines, as in news streams, left out) are
     fewer than max_ratio times the body-like words before it."""
@@ -165,12 +184,12 @@ def _mostly_chrome_after(marker: int, undecided: list[int], shapes, says_body, s
     before = [n for n in undecided if n < marker and says_body(n)]
     seen = set()
     for n in before:
-        seen |= _shingles(shapes[n].text)
+        seen |= shingles_of(n)
     body_before = sum(shapes[n].length_units() for n in before)
     body_after = 0
     for n in undecided:
         if n > marker and says_body(n):
-            own = _shingles(shapes[n].text)
+            own = shingles_of(n)
             if own and len(own & seen) >= 0.8 * len(own):
                 continue  # repeats the article: a news-stream copy, not more body
             body_after += shapes[n].length_units()
