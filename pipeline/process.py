@@ -19,7 +19,7 @@ from pipeline.memo import LineMemo
 from pipeline.metadata import read_metadata
 from pipeline.normalise import normalise
 from pipeline.options import Options
-from pipeline.siteprofile import ProfileStore, SiteRule
+from pipeline.siteprofile import ProfileStore, SiteRule, line_key
 from pipeline.sites import folder_of, host_of, page_site
 
 VERSION = "0.1.0"
@@ -208,7 +208,14 @@ def _site_rule(engine: Engine, site: str | None, page_hash: str | None):
         return None
     rule = SiteRule(engine.options.site_min_other_pages, engine.options.site_min_share)
     counted = page_hash in profile.pages
-    return lambda text, words: rule.verdict(profile, text, words, counted)
+    keys = engine.memo.table("site.line_key")
+
+    def key_of(text: str) -> str | None:
+        if text not in keys:
+            keys[text] = line_key(text)
+        return keys[text]
+
+    return lambda text, words: rule.verdict(profile, text, words, counted, key_of)
 
 
 def _with_sources(classification) -> list:

@@ -93,10 +93,12 @@ class SiteRule:
     # longer lines the site repeats: prompts, disclaimers, teasers, bios.
     min_words: int = 4
 
-    def verdict(self, profile: SiteProfile | None, line: str, words: int, page_counted: bool) -> tuple[str, str] | None:
+    def verdict(self, profile: SiteProfile | None, line: str, words: int, page_counted: bool,
+                key_of=line_key) -> tuple[str, str] | None:
+        """`key_of`: line_key, or a memo of it."""
         if profile is None or words < self.min_words:
             return None
-        key = line_key(line)
+        key = key_of(line)
         if key is None:
             return None
         others, other_pages = profile.recurrence(key, page_counted)
