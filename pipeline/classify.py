@@ -118,7 +118,7 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(n, True, "keep.no_body_found", "no paragraph looks like prose; nothing positional removed")
         return result
 
-    four_grams = memo.table("footer.shingles") if memo is not None else {}
+    four_grams: dict[str, set] = {}  # this page's: a body line's 4-grams recur on no other
 
     def shingles_of(n: int) -> set[tuple[str, ...]]:
         """A line's word 4-grams (read, never changed): each footer marker looks again."""

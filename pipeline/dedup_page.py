@@ -32,8 +32,8 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
                     memo: LineMemo | None = None) -> None:
     """Remove kept lines that repeat other content; relabel positional removals that do.
 
-    `memo`: a line's folded form, words and shingles depend on its text alone; the
-    settle pass reads the kept lines again, and a site's kept chrome recurs."""
+    `memo`: a line's folded form, words and shingles depend on its text alone, and the
+    settle pass reads the kept lines again."""
     title_folded = fold(title) if title else None
     kept = result.kept_numbers()
     relabel = [n for n, d in sorted(result.decisions.items()) if d.rule.startswith("position.")]
