@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, script_counts
 from pipeline.lexicon import Lexicon
-from pipeline.linemodel import load_model, score_lines
+from pipeline.linemodel import load_model, score_page
 from pipeline.memo import LineMemo
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
 
@@ -51,6 +51,7 @@ def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
 
 
 _UNSET = object()
+_MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", "model.chrome"}
 
 
 def _local_rule(shape: LineShape, page: LanguageGuess) -> tuple[str, str] | None:
@@ -104,11 +105,11 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(number, False, *local)
 
     undecided = [n for n in shapes if n not in result.decisions]
-    scores = score_lines(lines, page.code, memo=memo) if use_model and undecided else None
+    scores = score_page(lines, page.code, memo=memo) if use_model and undecided else None
     threshold = load_model()["threshold"]
 
     def model_says_body(n: int) -> bool:
-        return scores is None or scores[n - 1].body_prob >= threshold
+        return scores is None or scores.body_prob[n - 1] >= threshold
 
     has_stoplist = bool(stopwords)
     result.body_start = next((n for n in undecided if shapes[n].is_body_like(has_stoplist) and model_says_body(n)), None)
@@ -133,23 +134,40 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
          and _mostly_chrome_after(n, undecided, shapes, model_says_body, scores, footer_max_body_ratio, shingles_of)),
         None
     )
+    verdicts = []  # (line, rule): the position and the model decide, in this order
     for n in undecided:
         if n < result.body_start:
-            if scores is not None and scores[n - 1].body_prob >= header_keep_probability:
-                result.decide(n, True, "keep.header_body", "before the first paragraph, but reads as body" + _model_note(scores, n))
-            else:
-                result.decide(n, False, "position.header", "before the article's first paragraph (page header)")
+            reads_as_body = scores is not None and scores.body_prob[n - 1] >= header_keep_probability
+            verdicts.append((n, "keep.header_body" if reads_as_body else "position.header"))
         elif result.footer_start is not None and n > result.footer_start:
-            marker = lines[result.footer_start - 1]
-            result.decide(n, False, "position.footer", f"after the footer marker {marker!r} on line {result.footer_start}")
+            verdicts.append((n, "position.footer"))
         elif n == result.body_start:
-            result.decide(n, True, "keep.body_start", "first paragraph of the article" + _model_note(scores, n))
-        elif model_says_body(n):
-            result.decide(n, True, "keep.body", "inside the article body" + _model_note(scores, n))
+            verdicts.append((n, "keep.body_start"))
         else:
-            score = scores[n - 1]
-            result.decide(n, False, "model.chrome",
-                          f"line model: body probability {score.body_prob:.2f} < {threshold:.2f} ({', '.join(score.reasons)})")
+            verdicts.append((n, "keep.body" if model_says_body(n) else "model.chrome"))
+    # The model's reasons are worked out only for the lines whose decision it made.
+    reasons = scores.reasons(n - 1 for n, rule in verdicts if rule in _MODEL_EXPLAINS) if scores is not None else {}
+
+    def model_note(n: int) -> str:
+        if scores is None:
+            return ""
+        return f"; line model: body probability {scores.body_prob[n - 1]:.2f} ({', '.join(reasons[n - 1])})"
+
+    for n, rule in verdicts:
+        if rule == "keep.header_body":
+            result.decide(n, True, rule, "before the first paragraph, but reads as body" + model_note(n))
+        elif rule == "position.header":
+            result.decide(n, False, rule, "before the article's first paragraph (page header)")
+        elif rule == "position.footer":
+            marker = lines[result.footer_start - 1]
+            result.decide(n, False, rule, f"after the footer marker {marker!r} on line {result.footer_start}")
+        elif rule == "keep.body_start":
+            result.decide(n, True, rule, "first paragraph of the article" + model_note(n))
+        elif rule == "keep.body":
+            result.decide(n, True, rule, "inside the article body" + model_note(n))
+        else:
+            result.decide(n, False, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f} "
+                                          f"({', '.join(reasons[n - 1])})")
     if site_rule is not None:
         _apply_site_rule(result, site_rule, has_stoplist)
     return result
@@ -199,10 +217,3 @@ def _mostly_chrome_after(marker: int, undecided: list[int], shapes, says_body, s
 def _shingles(text: str) -> set[tuple[str, ...]]:
     words = [w.casefold() for w in WORD.findall(text)]
     return {tuple(words[i:i + 4]) for i in range(max(0, len(words) - 3))}
-
-
-def _model_note(scores, n: int) -> str:
-    if scores is None:
-        return ""
-    score = scores[n - 1]
-    return f"; line model: body probability {score.body_prob:.2f} ({', '.join(score.reasons)})"

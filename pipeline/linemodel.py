@@ -28,7 +28,7 @@ import numpy as np
 
 from pipeline.memo import LineMemo
 
-__all__ = ["LineScore", "score_lines", "line_features", "FEATURES", "STAGE2_FEATURES", "load_model"]
+__all__ = ["LineScore", "PageScores", "score_lines", "score_page", "line_features", "FEATURES", "STAGE2_FEATURES", "load_model"]
 
 MODEL_PATH = Path(__file__).with_name("data") / "line_model.json"
 
@@ -701,30 +701,42 @@ class _Forest:
         the same per-feature sums as `raw`'s contrib, as a rows x features array; 0.0 where
         `raw` has no entry).  Returns (scores as a list of floats, contributions or None)."""
         x = np.asarray(rows, dtype=np.float64)
+        total, leaves = self.scores_and_leaves(x)
+        if not contributions:
+            return total, None
+        return total, self.contributions(x, leaves, np.arange(len(x)))
+
+    def scores_and_leaves(self, x: np.ndarray):
+        """(`raw`'s score per row, each row's leaf per tree or None where the tables do
+        not apply): the leaves let `contributions` explain some rows later."""
         leaves = self._leaves(x) if len(x) else None
         if leaves is None:
-            return self._raw_many_walk(x, contributions)
-        qs = self._qs
-        leaf_value, path_feature, path_amount = qs["leaf_value"], qs["path_feature"], qs["path_amount"]
-        path_start, path_len = qs["path_start"], qs["path_len"]
-        n, n_features = x.shape
-        acc = np.empty((n, leaves.shape[1] + 1))
+            return self._raw_many_walk(x, False)[0], None
+        acc = np.empty((len(x), leaves.shape[1] + 1))
         acc[:, 0] = self.baseline
-        acc[:, 1:] = leaf_value[leaves]
-        total = np.add.accumulate(acc, axis=1)[:, -1]  # tree by tree, left to right, as `raw`
-        if not contributions:
-            return total.tolist(), None
+        acc[:, 1:] = self._qs["leaf_value"][leaves]
+        return np.add.accumulate(acc, axis=1)[:, -1].tolist(), leaves  # tree by tree, as `raw`
+
+    def contributions(self, x: np.ndarray, leaves, rows: np.ndarray) -> np.ndarray:
+        """`raw`'s contrib for the given rows of x (a row's sums do not depend on the
+        others), as a len(rows) x features array; `leaves` from scores_and_leaves(x)."""
+        n, n_features = len(rows), x.shape[1]
+        if leaves is None:
+            return self._raw_many_walk(x[rows], True)[1] if n else np.zeros((0, n_features))
+        qs = self._qs
         # raw() does contrib[f] = (contrib[f] + next) - this, row by row, tree by tree, root
         # to leaf: the leaves' path steps in (row, tree, depth) order through one unbuffered
         # np.add.at do the same additions in the same order per row and feature.
-        leaves = leaves.reshape(-1)
-        lens = path_len[leaves]
+        leaves = leaves[rows].reshape(-1)
+        lens = qs["path_len"][leaves]
         ends = np.cumsum(lens)
-        step = np.arange(ends[-1]) + np.repeat(path_start[leaves] - (ends - lens), lens)
-        row = np.repeat(np.arange(n) * n_features, lens.reshape(n, -1).sum(axis=1))
         contrib = np.zeros((n, n_features))
-        np.add.at(contrib.reshape(-1), path_feature[step] + row, path_amount[step])
-        return total.tolist(), contrib
+        if not n or not ends[-1]:
+            return contrib
+        step = np.arange(ends[-1]) + np.repeat(qs["path_start"][leaves] - (ends - lens), lens)
+        row = np.repeat(np.arange(n) * n_features, lens.reshape(n, -1).sum(axis=1))
+        np.add.at(contrib.reshape(-1), qs["path_feature"][step] + row, qs["path_amount"][step])
+        return contrib
 
     def _raw_many_walk(self, x, contributions):
         """raw_many's general path: every tree walked for every row together, depth by depth."""
@@ -864,13 +876,62 @@ def _phrases(names: tuple) -> tuple[list, list]:
     return [p and p[0] for p in pairs], [p and p[1] for p in pairs]
 
 
-def score_lines(lines: list[str], language: str | None, model_path: str | None = None,
-                memo: LineMemo | None = None) -> list[LineScore]:
-    """One LineScore per input line (blank lines: probability 0, reason "blank")."""
-    out = [LineScore(0.0, ("blank",))] * len(lines)
+class PageScores:
+    """The line model's reading of one page: every line's body probability, and the
+    reasons (its top signals) for the lines they are asked for. Working out a line's
+    reasons costs about as much as scoring it, and a run shows them only for the lines
+    whose decision the model made (half of the scored lines on the dev set)."""
+
+    def __init__(self, n_lines: int, idx: list[int] | None = None, feats: np.ndarray | None = None,
+                 forest: "_Forest | None" = None, names=(), threshold: float = 0.5):
+        self.body_prob = [0.0] * n_lines  # per line; blank lines 0.0
+        self._row_of = {i: k for k, i in enumerate(idx or [])}
+        if not idx:
+            return
+        self._feats, self._forest, self._names = feats, forest, tuple(names)
+        raw, self._leaves = forest.scores_and_leaves(feats)
+        probs = [_sigmoid(z) for z in raw]
+        self._is_body = [p >= threshold for p in probs]
+        for i, p in zip(idx, probs):
+            self.body_prob[i] = round(p, 6)
+
+    def reasons(self, lines) -> dict[int, tuple[str, ...]]:
+        """Line index -> its reasons: up to three phrases for the signals that pushed it
+        most towards its side ("blank" for a blank line)."""
+        lines = list(lines)
+        out = {i: ("blank",) for i in lines if i not in self._row_of}
+        asked = [i for i in lines if i in self._row_of]
+        if not asked:
+            return out
+        rows = np.array([self._row_of[i] for i in asked], dtype=np.int64)
+        contrib = self._forest.contributions(self._feats, self._leaves, rows)
+        body = [self._is_body[k] for k in rows.tolist()]
+        # Candidates as raw's `ranked`: same sign as the decision, non-zero; by size, then
+        # feature number (a stable sort over columns in feature order).
+        eligible = (contrib != 0) & ((contrib > 0) == np.array(body)[:, None])
+        order = np.argsort(np.where(eligible, -np.abs(contrib), np.inf), axis=1, kind="stable").tolist()
+        n_eligible = eligible.sum(axis=1).tolist()
+        body_phrase, chrome_phrase = _phrases(self._names)
+        for k, i in enumerate(asked):
+            is_body = body[k]
+            phrase_of = body_phrase if is_body else chrome_phrase
+            reasons = []
+            for f in order[k][:n_eligible[k]]:
+                phrase = phrase_of[f]
+                if phrase is not None and phrase not in reasons:
+                    reasons.append(phrase)
+                    if len(reasons) == 3:
+                        break
+            out[i] = tuple(reasons) or (("body",) if is_body else ("chrome",))
+        return out
+
+
+def score_page(lines: list[str], language: str | None, model_path: str | None = None,
+               memo: LineMemo | None = None) -> PageScores:
+    """The page's lines scored; reasons on demand (PageScores.reasons)."""
     idx, rows = _feature_matrix(lines, language, memo)
     if not idx:
-        return list(out)
+        return PageScores(len(lines))
     m = load_model(model_path)
     if m["stage2"] is None:
         final, names, feats = m["stage1"], FEATURES, rows
@@ -878,26 +939,13 @@ def score_lines(lines: list[str], language: str | None, model_path: str | None =
         rows = rows.tolist()
         p1 = [_sigmoid(z) for z in m["stage1"].raw_many(rows)[0]]
         final, names, feats = m["stage2"], STAGE2_FEATURES, stage2_features(rows, idx, p1)
-    out = list(out)
-    scores, contrib = final.raw_many(feats, contributions=True)
-    threshold = m["threshold"]
-    probs = [_sigmoid(z) for z in scores]
-    body = [p >= threshold for p in probs]
-    # Candidates as raw's `ranked`: same sign as the decision, non-zero; by size, then
-    # feature number (a stable sort over columns in feature order).
-    eligible = (contrib != 0) & ((contrib > 0) == np.array(body)[:, None])
-    order = np.argsort(np.where(eligible, -np.abs(contrib), np.inf), axis=1, kind="stable").tolist()
-    n_eligible = eligible.sum(axis=1).tolist()
-    body_phrase, chrome_phrase = _phrases(tuple(names))
-    for k, i in enumerate(idx):
-        p, is_body = probs[k], body[k]
-        phrase_of = body_phrase if is_body else chrome_phrase
-        reasons = []
-        for f in order[k][:n_eligible[k]]:
-            phrase = phrase_of[f]
-            if phrase is not None and phrase not in reasons:
-                reasons.append(phrase)
-                if len(reasons) == 3:
-                    break
-        out[i] = LineScore(round(p, 6), tuple(reasons) or (("body",) if is_body else ("chrome",)))
-    return out
+    return PageScores(len(lines), idx, np.asarray(feats, dtype=np.float64), final, names, m["threshold"])
+
+
+def score_lines(lines: list[str], language: str | None, model_path: str | None = None,
+                memo: LineMemo | None = None) -> list[LineScore]:
+    """One LineScore per input line, with its reasons (blank lines: probability 0, reason
+    "blank")."""
+    page = score_page(lines, language, model_path, memo)
+    reasons = page.reasons(range(len(lines)))
+    return [LineScore(p, reasons[i]) for i, p in enumerate(page.body_prob)]

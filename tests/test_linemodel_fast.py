@@ -1,6 +1,6 @@
 """The line model's vectorised shortcuts against the plain definitions they replace, on
-real pages: per-line character-class counts, long-line containment, and the general tree
-walk that raw_many falls back to."""
+real pages: per-line character-class counts, long-line containment, the general tree
+walk that raw_many falls back to, and reasons worked out only for the lines asked."""
 from __future__ import annotations
 
 import numpy as np
@@ -59,6 +59,32 @@ def test_general_walk_equals_the_bitmask_walk():
             fast = forest.raw_many(x, contributions=True)
             walk = forest._raw_many_walk(x, True)
             assert fast[0] == walk[0] and np.array_equal(fast[1], walk[1])
+
+
+def test_reasons_for_some_lines_are_those_of_every_line():
+    """classify asks PageScores for the reasons of the lines the model decided only; each
+    must be what explaining every line gives (a row's contributions stand alone), on
+    the bitmask tables and on the general walk (a row with an infinity)."""
+    import random
+
+    rng = random.Random(8)
+    forest = lm.load_model()["stage1"]
+    for number, lines in enumerate(list(_pages())[:40]):
+        page = lm.score_page(lines, None)
+        every = page.reasons(range(len(lines)))
+        assert len(every) == len(lines)
+        some = rng.sample(range(len(lines)), k=len(lines) // 3)
+        assert page.reasons(some) == {i: every[i] for i in some}
+        assert page.reasons([]) == {}
+        if number < 5 and page._row_of:
+            feats = page._feats.copy()
+            feats[0, 0] = np.inf  # the tables do not apply: scores_and_leaves walks
+            walked = lm.PageScores(len(lines), sorted(page._row_of), feats, forest, lm.FEATURES)
+            assert walked._leaves is None
+            rows = list(page._row_of)[1:]
+            want = forest.raw_many(feats, contributions=True)[1]
+            got = forest.contributions(feats, None, np.array([page._row_of[i] for i in rows]))
+            assert np.array_equal(got, want[[page._row_of[i] for i in rows]])
 
 
 def test_linear_time_link_and_date_patterns_find_what_the_plain_regexes_find():
