@@ -119,9 +119,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(n, True, "keep.no_body_found", "no paragraph looks like prose; nothing positional removed")
         return result
 
-    four_grams: dict[str, set] = {}  # this page's: a body line's 4-grams recur on no other
+    four_grams: dict[str, set[str]] = {}  # this page's: a body line's 4-grams recur on no other
 
-    def shingles_of(n: int) -> set[tuple[str, ...]]:
+    def shingles_of(n: int) -> set[str]:
         """A line's word 4-grams (read, never changed): each footer marker looks again."""
         text = shapes[n].text
         found = four_grams.get(text)
@@ -214,6 +214,8 @@ def _mostly_chrome_after(marker: int, undecided: list[int], shapes, says_body, s
     return body_after < max_ratio * body_before
 
 
-def _shingles(text: str) -> set[tuple[str, ...]]:
+def _shingles(text: str) -> set[str]:
+    """The line's word 4-grams, each as its case-folded words joined by spaces (words hold
+    no space; a string keeps its hash through the many set operations)."""
     words = [w.casefold() for w in WORD.findall(text)]
-    return {tuple(words[i:i + 4]) for i in range(max(0, len(words) - 3))}
+    return set(map(" ".join, zip(words, words[1:], words[2:], words[3:])))

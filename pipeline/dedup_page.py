@@ -21,11 +21,14 @@ def _tokens(text: str) -> list[str]:
     return " ".join(words).casefold().split(" ") if words else []
 
 
-def _shingles(tokens: list[str], size: int) -> set[tuple[str, ...]]:
-    """The line's word `size`-grams; a shorter line is one shingle of all its words."""
+def _shingles(tokens: list[str], size: int) -> set[str]:
+    """The line's word `size`-grams, each as its words joined by spaces; a shorter line
+    is one shingle of all its words. Words hold no space, so a joined string stands for
+    one sequence of words, and a string keeps its hash: the sets are counted and
+    intersected many times over, which tuples would hash anew every time."""
     if len(tokens) <= size:
-        return {tuple(tokens)} if tokens else set()
-    return set(zip(*[tokens[i:] for i in range(size)]))
+        return {" ".join(tokens)} if tokens else set()
+    return set(map(" ".join, zip(*[tokens[i:] for i in range(size)])))
 
 
 def mark_duplicates(result: Classification, title: str | None, repeat_min_words: int = 8,
@@ -55,7 +58,7 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
             found = words_of[text] = _tokens(text)
         return found
 
-    def shingles(n: int, size: int) -> set[tuple[str, ...]]:
+    def shingles(n: int, size: int) -> set[str]:
         """Shared between lines of the same text: read, never changed."""
         table, text = shingles_of[size], result.lines[n - 1]
         found = table.get(text)
@@ -120,7 +123,7 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     if not candidates:
         return
     wanted = set().union(*(shingles3[n] for n in candidates))
-    lines_holding: dict[tuple[str, ...], list[int]] = {}
+    lines_holding: dict[str, list[int]] = {}
     for m in kept:
         for gram in shingles3[m] & wanted:
             lines_holding.setdefault(gram, []).append(m)
