@@ -41,7 +41,7 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     kept = result.kept_numbers()
     relabel = [n for n, d in sorted(result.decisions.items()) if d.rule.startswith("position.")]
     memo = memo if memo is not None else LineMemo()
-    folds, words_of = memo.table("dup.fold"), memo.table("dup.tokens")
+    folds, words_of = memo.table("fold"), memo.table("dup.tokens")
     shingles_of = {3: memo.table("dup.shingles", 3), 4: memo.table("dup.shingles", 4)}
 
     def fold_line(n: int) -> str:

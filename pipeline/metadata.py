@@ -4,6 +4,7 @@ removed by classification; reading them only gives them a more precise rule id."
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -11,6 +12,7 @@ from importlib import resources
 from pipeline.classify import Classification
 from pipeline.lexicon import fold
 from pipeline.lineshape import WORD
+from pipeline.memo import LineMemo
 
 _BY = re.compile(r"(?:^|\b)(?:[Bb]y|BY|Written by|Reported by|Author:|Words by)\s+"
                  r"(?P<name>[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|da|van|von|der|bin|al|la|le|di)){0,4})")
@@ -71,7 +73,8 @@ def _byline_author(text: str) -> str | None:
     return None
 
 
-def read_metadata(result: Classification) -> PageMetadata:
+def read_metadata(result: Classification, memo: LineMemo | None = None) -> PageMetadata:
+    """`memo`: the page's folded lines, shared with the settle pass and dedup_page."""
     meta = PageMetadata()
     shapes = result.shapes
     start = result.body_start
@@ -87,9 +90,19 @@ def read_metadata(result: Classification) -> PageMetadata:
         and not shapes[n].dates and not _BY.search(shapes[n].text)
         and _byline_author(shapes[n].text) is None
     ]
-    folded = {n: fold(s.text) for n, s in shapes.items()}
-    repeated = [n for n in candidates
-                if any(m != n and (folded[m] == folded[n] or folded[m].endswith(" " + folded[n])) for m in shapes)]
+    folds = memo.table("fold") if memo is not None else {}
+    folded = {}
+    for n, shape in shapes.items():
+        found = folds.get(shape.text)
+        if found is None:
+            found = folds[shape.text] = fold(shape.text)
+        folded[n] = found
+    # Repeated: another line folds to the same text, or ends with it after a space. Folded
+    # lines hold no line break, so " title\n" in the lines joined by line breaks finds the
+    # second kind in one search instead of one comparison a line.
+    copies = Counter(folded.values())
+    joined = "\n".join(folded.values()) + "\n"
+    repeated = [n for n in candidates if copies[folded[n]] > 1 or f" {folded[n]}\n" in joined]
     title_line = None
     if repeated:
         title_line = repeated[0]

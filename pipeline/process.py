@@ -118,8 +118,9 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     lexicon = engine.lexicon.for_site(host, folder)
     site_rule = _site_rule(engine, None if is_html else page_site(None, folder), page_hash)
 
-    # The settle pass reads the kept lines again: their words and shingles are kept for
-    # it, for this page only (body lines recur on no other page, and they weigh most).
+    # The settle pass reads the kept lines again: their folded forms, words and shingles
+    # are kept for it, for this page only (body lines recur on no other page, and they
+    # weigh most).
     page_memo = LineMemo()
 
     def one_pass(page_lines: list[str]):
@@ -127,7 +128,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo)
-        found_meta = read_metadata(found)
+        found_meta = read_metadata(found, memo=page_memo)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)
         mark_duplicates(found, found_meta.title, options.repeat_min_words, memo=page_memo)
