@@ -14,7 +14,6 @@ from pipeline.document import CleanResult, LineDecision, Rejected, Status
 from pipeline.extract import extract_html, looks_like_html
 from pipeline.language import detect, stopwords
 from pipeline.lexicon import Lexicon
-from pipeline.lineshape import WORD
 from pipeline.memo import LineMemo
 from pipeline.metadata import read_metadata
 from pipeline.normalise import normalise
@@ -141,7 +140,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     decisions = _with_sources(classification)
     paragraphs = [d.text for d in decisions if d.keep]
     body = "\n\n".join(paragraphs) + "\n" if paragraphs else ""
-    body_words = len(WORD.findall(body))
+    # The body's words are its kept lines' words (no word spans the blank lines between).
+    body_words = sum(classification.shapes[d.line].words for d in decisions if d.keep)
 
     fields = meta.fields()
     if html_meta is not None:
