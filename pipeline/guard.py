@@ -50,6 +50,7 @@ def _work(fd: int) -> None:
     from langdetect import detector_factory
 
     from pipeline.process import Engine
+    from pipeline.siteprofile import read_pages
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     detector_factory.init_factory()  # langdetect's profiles: load before any page's clock runs
@@ -61,6 +62,11 @@ def _work(fd: int) -> None:
         send("ready")
         for line in iter(sys.stdin.buffer.readline, b""):
             job = json.loads(line)
+            if "learn" in job:  # site learning's reads, before the batches
+                send("start")
+                for seen in read_pages([Source(**s) for s in job["learn"]], job["max_bytes"]):
+                    send("read", seen and [seen[0], seen[1], sorted(seen[2]), sorted(seen[3])])
+                continue
             options = Options.from_dict(job["options"])
             out = Path(job["out"])
             # Loaded per batch: it holds this run's learned site profiles (a few ms).
@@ -112,7 +118,9 @@ class _Worker:
 
     def send(self, sources: list[Source], out: Path, options: Options) -> bool:
         """Hand the worker a batch; False if it is gone."""
-        job = {"sources": [asdict(s) for s in sources], "out": str(out), "options": options.to_dict()}
+        return self.send_job({"sources": [asdict(s) for s in sources], "out": str(out), "options": options.to_dict()})
+
+    def send_job(self, job: dict) -> bool:
         try:
             self.process.stdin.write(json.dumps(job, ensure_ascii=False).encode("utf-8") + b"\n")
             self.process.stdin.flush()
@@ -265,6 +273,51 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
             else:
                 _drop_worker(worker)
     return summaries
+
+
+# Pages a worker reads for site learning at a time. Learning reads every page before the
+# first batch; with several workers it reads them in the workers (started then, kept for
+# the batches), and below this many pages a second worker's start-up costs more than
+# it saves.
+LEARN_CHUNK_PAGES = 500
+PARALLEL_LEARNING_MIN_PAGES = 2_000
+
+
+def read_for_learning(sources: list[Source], options: Options):
+    """siteprofile.read_pages(sources), read by up to `options.workers` workers a chunk
+    each, yielded in the sources' order. A chunk whose worker fails is read here."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    chunks = [sources[i:i + LEARN_CHUNK_PAGES] for i in range(0, len(sources), LEARN_CHUNK_PAGES)]
+    with ThreadPoolExecutor(max(1, options.workers), thread_name_prefix="learn") as threads:
+        for seen in threads.map(lambda chunk: _read_chunk(chunk, options), chunks):
+            yield from seen
+
+
+def _read_chunk(chunk: list[Source], options: Options) -> list:
+    from pipeline.siteprofile import read_pages
+
+    seen = []
+    worker = _take_worker(options.workers)
+    finished = False
+    try:
+        if not worker.booted:
+            kind, _ = worker.receive(_START_TIMEOUT)
+            worker.booted = kind == "ready"
+        if worker.booted and worker.send_job({"learn": [asdict(s) for s in chunk], "max_bytes": options.max_input_bytes}):
+            kind, _ = worker.receive(_START_TIMEOUT)
+            while kind == "start" and len(seen) < len(chunk):
+                answer, payload = worker.receive(_START_TIMEOUT)
+                if answer != "read":
+                    break
+                seen.append(payload and (payload[0], payload[1], set(payload[2]), set(payload[3])))
+            finished = len(seen) == len(chunk)
+    finally:
+        if finished:
+            _give_back(worker)
+        else:
+            _drop_worker(worker)
+    return seen if finished else list(read_pages(chunk, options.max_input_bytes))
 
 
 def _give_up(source: Source, out: Path, options: Options, reason: str) -> DocSummary:

@@ -301,7 +301,13 @@ def learn(sources: list[Source], out_dir: str | Path, options: Options) -> dict[
     from pipeline.siteprofile import learn_sites
     from pipeline.state import STATE_DIR
 
-    return learn_sites(sources, Path(out_dir) / STATE_DIR, options.max_input_bytes)
+    pages = None
+    if options.workers > 1:
+        from pipeline.guard import PARALLEL_LEARNING_MIN_PAGES, read_for_learning
+
+        if len(sources) >= PARALLEL_LEARNING_MIN_PAGES:
+            pages = read_for_learning(sources, options)
+    return learn_sites(sources, Path(out_dir) / STATE_DIR, options.max_input_bytes, pages)
 
 
 def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, wait: bool = False) -> RunSummary:

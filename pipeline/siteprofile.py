@@ -28,6 +28,9 @@ _MAX_LINES_KEPT = 200_000
 _COPY_SHARE = 0.8
 
 
+_UNKNOWN = object()
+
+
 def line_key(line: str) -> str | None:
     folded = fold(line)
     if not folded:
@@ -39,11 +42,16 @@ def page_keys(lines: list[str], min_words: int = 0) -> set[str]:
     return {k for line in lines if len(line.split()) >= min_words and (k := line_key(line))}
 
 
-def _page_key_sets(lines: list[str], min_words: int) -> tuple[set[str], set[str]]:
-    """(page_keys(lines), page_keys(lines, min_words)) with one key a distinct line."""
+def _page_key_sets(lines: list[str], min_words: int, known: dict | None = None) -> tuple[set[str], set[str]]:
+    """(page_keys(lines), page_keys(lines, min_words)) with one key a distinct line.
+
+    `known`: line -> line_key of earlier pages (a site's chrome recurs on each)."""
     keys, long_keys = set(), set()
+    known = {} if known is None else known
     for line in set(lines):
-        key = line_key(line)
+        key = known.get(line, _UNKNOWN)
+        if key is _UNKNOWN:
+            key = known[line] = line_key(line)
         if key:
             keys.add(key)
             if len(line.split()) >= min_words:
@@ -144,38 +152,62 @@ class ProfileStore:
         write_json(self._path(profile.site), profile.to_dict())
 
 
-def learn_sites(sources, state_dir: Path, max_bytes: int) -> dict[str, int]:
+_KEY_MEMO_LIMIT = 200_000  # lines whose keys one reading keeps; emptied when full
+
+
+def learn_sites(sources, state_dir: Path, max_bytes: int, pages=None) -> dict[str, int]:
     """Count the lines of the run's text dumps into their sites' profiles and save them.
 
     A light read (decode and fold, no full cleaning): the profile only needs to know
     which lines a page holds. HTML pages are left out (their site is known only after
     extraction, and trafilatura removes most repeated chrome already). Returns pages
-    counted per site."""
+    counted per site.
+
+    `pages`: what read_pages(sources) gives, read elsewhere (the cleaning workers read
+    a long run's pages in parallel, pipeline/guard.py); they are counted here in the
+    sources' order, so the profiles are the same (whether a page is a copy depends on
+    the pages before it)."""
+    store = ProfileStore(state_dir)
+    touched: dict[str, SiteProfile] = {}
+    counted: Counter = Counter()
+    for seen in read_pages(sources, max_bytes) if pages is None else pages:
+        if seen is None:
+            continue
+        site, page_hash, keys, long_keys = seen
+        profile = touched.get(site) or store.load(site)
+        touched[site] = profile
+        profile.add_page(page_hash, keys, long_keys)
+        counted[site] += 1
+    for profile in touched.values():
+        store.save(profile)
+    return dict(counted)
+
+
+def read_pages(sources, max_bytes: int):
+    """What learning needs of each source, in order and one at a time: (site, content
+    hash, line keys, keys of the lines of 4+ words), or None for a page it leaves out."""
     from pipeline.decode import decode
     from pipeline.document import Rejected
     from pipeline.extract import looks_like_html
     from pipeline.sites import folder_of, page_site
     from pipeline.sources import read_source
 
-    store = ProfileStore(state_dir)
-    touched: dict[str, SiteProfile] = {}
-    counted: Counter = Counter()
+    known: dict[str, str | None] = {}
     for source in sources:
         if not source.relpath.lower().removesuffix(".gz").endswith(".txt"):
+            yield None
             continue
         try:
             data = read_source(source, max_bytes)
             text, _ = decode(data)
         except Rejected:
-            continue  # the cleaning pass records why
-        if looks_like_html(data[:2048]):
+            yield None  # the cleaning pass records why
             continue
+        if looks_like_html(data[:2048]):
+            yield None
+            continue
+        if len(known) > _KEY_MEMO_LIMIT:
+            known.clear()
         site = page_site(None, folder_of(source.display))
-        profile = touched.get(site) or store.load(site)
-        touched[site] = profile
-        lines = text.split("\n")
-        profile.add_page(hashlib.sha256(data).hexdigest(), *_page_key_sets(lines, SiteRule.min_words))
-        counted[site] += 1
-    for profile in touched.values():
-        store.save(profile)
-    return dict(counted)
+        keys, long_keys = _page_key_sets(text.split("\n"), SiteRule.min_words, known)
+        yield site, hashlib.sha256(data).hexdigest(), keys, long_keys

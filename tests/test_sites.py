@@ -100,3 +100,38 @@ def test_site_learning_can_be_turned_off(tmp_path):
         meta = json.loads((out / f"{page.stem}.json").read_text("utf-8"))
         assert "site.recurring" not in meta["rules"]
     assert not (out / ".pipeline" / "sites").exists()
+
+
+def test_learning_in_several_processes_writes_the_same_profiles(tmp_path, monkeypatch):
+    """With workers, the cleaning workers read the pages for learning, a chunk each, and
+    the pages are counted in their order: the profiles must be the very files one
+    process writes, with a copy of a page and a second site among the pages (whether a
+    page counts as a copy depends on the pages before it)."""
+    from pipeline import guard, siteprofile
+    from pipeline.runner import learn
+    from pipeline.sources import discover
+    from pipeline.state import STATE_DIR
+
+    monkeypatch.setattr(guard, "PARALLEL_LEARNING_MIN_PAGES", 1)
+    monkeypatch.setattr(guard, "LEARN_CHUNK_PAGES", 2)  # several chunks, spread over both workers
+    inputs = tmp_path / "in"
+    shutil.copytree(SITE, inputs / "pcworld")
+    shutil.copytree(SEEDS, inputs / "seeds")
+    first = sorted((inputs / "pcworld").glob("*.txt"))[0]
+    shutil.copy(first, inputs / "pcworld" / "zz-copy.txt")
+    sources = discover([str(inputs)], False)
+    one, two = tmp_path / "one", tmp_path / "two"
+    counted = learn(sources, one, Options(workers=1))
+
+    def not_here(*args):
+        raise AssertionError("with two workers, the pages are read in the workers, not here")
+
+    monkeypatch.setattr(siteprofile, "read_pages", not_here)  # this process's only: workers are fresh interpreters
+    assert learn(sources, two, Options(workers=2)) == counted
+    site = next(name for name in counted if name.endswith("pcworld"))
+    assert counted[site] == 4  # pages read; the copy adds no page to the profile
+    written = sorted(p.name for p in (one / STATE_DIR / "sites").iterdir())
+    assert written == sorted(p.name for p in (two / STATE_DIR / "sites").iterdir()) and len(written) >= 2
+    for name in written:
+        assert (one / STATE_DIR / "sites" / name).read_bytes() == (two / STATE_DIR / "sites" / name).read_bytes(), name
+    assert len(ProfileStore(two / STATE_DIR).get(site).pages) == 3
