@@ -152,7 +152,7 @@ class ProfileStore:
         write_json(self._path(profile.site), profile.to_dict())
 
 
-_KEY_MEMO_LIMIT = 200_000  # lines whose keys one reading keeps; emptied when full
+_KEY_MEMO_LIMIT = 20_000  # lines whose keys one reading keeps (a few MB); emptied when full
 
 
 def learn_sites(sources, state_dir: Path, max_bytes: int, pages=None) -> dict[str, int]:
