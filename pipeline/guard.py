@@ -18,6 +18,8 @@ or starts one; at most `Options.workers` of them, so that is how many batches ru
 once: the library loop's or Prefect's task threads (several batches submitted at once)
 wait for a free worker (outside any page's time). The workers are the run's parallelism:
 threads only wait on pipes, so N workers use N cores with no second Prefect process.
+Before the batches, the same workers also read a long run's pages for site learning
+(`read_for_learning`), so that step is not one process's alone either.
 Workers end when the calling process exits (or when their input closes).
 """
 from __future__ import annotations
