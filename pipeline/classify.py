@@ -18,7 +18,7 @@ from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, script_counts
 from pipeline.lexicon import Lexicon
 from pipeline.linemodel import load_model, score_page
-from pipeline.memo import LineMemo
+from pipeline.memo import LineMemo, Remembered
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
 
 
@@ -119,15 +119,12 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(n, True, "keep.no_body_found", "no paragraph looks like prose; nothing positional removed")
         return result
 
-    four_grams: dict[str, set[str]] = {}  # this page's: a body line's 4-grams recur on no other
+    # A line's word 4-grams (read, never changed), kept for this page: each footer marker
+    # looks again, and a body line's 4-grams recur on no other page.
+    four_grams = Remembered(_shingles)
 
     def shingles_of(n: int) -> set[str]:
-        """A line's word 4-grams (read, never changed): each footer marker looks again."""
-        text = shapes[n].text
-        found = four_grams.get(text)
-        if found is None:
-            found = four_grams[text] = _shingles(text)
-        return found
+        return four_grams[shapes[n].text]
 
     result.footer_start = next(
         (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer

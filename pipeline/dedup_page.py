@@ -41,30 +41,18 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     kept = result.kept_numbers()
     relabel = [n for n, d in sorted(result.decisions.items()) if d.rule.startswith("position.")]
     memo = memo if memo is not None else LineMemo()
-    folds, words_of = memo.table("fold"), memo.table("dup.tokens")
-    shingles_of = {3: memo.table("dup.shingles", 3), 4: memo.table("dup.shingles", 4)}
+    folds = memo.table("fold", compute=fold)
+    words_of = memo.table("dup.tokens", compute=_tokens)
+    # Shared between lines of the same text: read, never changed.
+    shingles_of = {size: memo.table("dup.shingles", size,
+                                    compute=lambda text, size=size: _shingles(words_of[text], size))
+                   for size in (3, 4)}
 
     def fold_line(n: int) -> str:
-        text = result.lines[n - 1]
-        folded = folds.get(text)
-        if folded is None:
-            folded = folds[text] = fold(text)
-        return folded
-
-    def tokens_of(n: int) -> list[str]:
-        text = result.lines[n - 1]
-        found = words_of.get(text)
-        if found is None:
-            found = words_of[text] = _tokens(text)
-        return found
+        return folds[result.lines[n - 1]]
 
     def shingles(n: int, size: int) -> set[str]:
-        """Shared between lines of the same text: read, never changed."""
-        table, text = shingles_of[size], result.lines[n - 1]
-        found = table.get(text)
-        if found is None:
-            found = table[text] = _shingles(tokens[n], size)
-        return found
+        return shingles_of[size][result.lines[n - 1]]
 
     if title_folded is not None:
         for n in kept + relabel:
@@ -72,7 +60,7 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
                 result.decide(n, False, "dup.title", "repeats the article's title")
 
     kept = result.kept_numbers()
-    tokens = {n: tokens_of(n) for n in kept + relabel}
+    tokens = {n: words_of[result.lines[n - 1]] for n in kept + relabel}
     # The first paragraph anchors the header zone: removing it would leave a body whose
     # first line reads as header when cleaned again (the clean body must be a fixed point).
     anchor = result.body_start

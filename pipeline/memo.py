@@ -21,7 +21,25 @@ class LineMemo:
         self.max_lines = max_lines
         self._tables: dict[tuple, dict] = {}
 
-    def table(self, kind: str, *context) -> dict:
+    def table(self, kind: str, *context, compute=None) -> dict:
+        """`compute(text)`: the table fills itself (a Remembered) where the result depends
+        on the line's text alone."""
         if sum(map(len, self._tables.values())) > self.max_lines:
             self._tables.clear()
-        return self._tables.setdefault((kind, *context), {})
+        key = (kind, *context)
+        if key not in self._tables:
+            self._tables[key] = Remembered(compute) if compute is not None else {}
+        return self._tables[key]
+
+
+class Remembered(dict):
+    """text -> compute(text), computed the first time a text is looked up (then a plain
+    dict lookup)."""
+
+    def __init__(self, compute):
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, text):
+        value = self[text] = self.compute(text)
+        return value

@@ -90,13 +90,8 @@ def read_metadata(result: Classification, memo: LineMemo | None = None) -> PageM
         and not shapes[n].dates and not _BY.search(shapes[n].text)
         and _byline_author(shapes[n].text) is None
     ]
-    folds = memo.table("fold") if memo is not None else {}
-    folded = {}
-    for n, shape in shapes.items():
-        found = folds.get(shape.text)
-        if found is None:
-            found = folds[shape.text] = fold(shape.text)
-        folded[n] = found
+    folds = (memo if memo is not None else LineMemo()).table("fold", compute=fold)
+    folded = {n: folds[shape.text] for n, shape in shapes.items()}
     # Repeated: another line folds to the same text, or ends with it after a space. Folded
     # lines hold no line break, so " title\n" in the lines joined by line breaks finds the
     # second kind in one search instead of one comparison a line.

@@ -213,13 +213,7 @@ def _site_rule(engine: Engine, site: str | None, page_hash: str | None):
         return None
     rule = SiteRule(engine.options.site_min_other_pages, engine.options.site_min_share)
     counted = page_hash in profile.pages
-    keys = engine.memo.table("site.line_key")
-
-    def key_of(text: str) -> str | None:
-        if text not in keys:
-            keys[text] = line_key(text)
-        return keys[text]
-
+    key_of = engine.memo.table("site.line_key", compute=line_key).__getitem__
     return lambda text, words: rule.verdict(profile, text, words, counted, key_of)
 
 

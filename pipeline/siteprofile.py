@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.lexicon import fold
+from pipeline.memo import Remembered
 from pipeline.write import write_json
 
 _SAFE = re.compile(r"[^\w.-]+")
@@ -26,9 +27,6 @@ _MAX_LINES_KEPT = 200_000
 # A page whose longer lines are nearly all in the profile already is a copy of a page
 # counted before (a duplicate, a syndicated story), not new evidence about the site.
 _COPY_SHARE = 0.8
-
-
-_UNKNOWN = object()
 
 
 def line_key(line: str) -> str | None:
@@ -45,13 +43,11 @@ def page_keys(lines: list[str], min_words: int = 0) -> set[str]:
 def _page_key_sets(lines: list[str], min_words: int, known: dict | None = None) -> tuple[set[str], set[str]]:
     """(page_keys(lines), page_keys(lines, min_words)) with one key a distinct line.
 
-    `known`: line -> line_key of earlier pages (a site's chrome recurs on each)."""
+    `known`: line -> line_key, kept from earlier pages (a site's chrome recurs on each)."""
     keys, long_keys = set(), set()
-    known = {} if known is None else known
+    known = Remembered(line_key) if known is None else known
     for line in set(lines):
-        key = known.get(line, _UNKNOWN)
-        if key is _UNKNOWN:
-            key = known[line] = line_key(line)
+        key = known[line]
         if key:
             keys.add(key)
             if len(line.split()) >= min_words:
@@ -192,7 +188,7 @@ def read_pages(sources, max_bytes: int):
     from pipeline.sites import folder_of, page_site
     from pipeline.sources import read_source
 
-    known: dict[str, str | None] = {}
+    known = Remembered(line_key)
     for source in sources:
         if not source.relpath.lower().removesuffix(".gz").endswith(".txt"):
             yield None
