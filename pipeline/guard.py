@@ -144,6 +144,13 @@ class _Worker:
         kind, payload = json.loads(line)
         return kind, payload
 
+    def ready(self) -> bool:
+        """Whether the worker has started (waiting for its "ready" the first time)."""
+        if not self.booted:
+            kind, _ = self.receive(_START_TIMEOUT)
+            self.booted = kind == "ready"
+        return self.booted
+
     def stop(self) -> None:
         self._finalizer()
 
@@ -240,11 +247,8 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
         worker = _take_worker(options.workers)
         finished = False  # the worker answered for the whole job: it may take the next
         try:
-            if not worker.booted:
-                kind, _ = worker.receive(_START_TIMEOUT)
-                if kind != "ready":
-                    raise RuntimeError(f"the cleaning worker failed to start ({worker.how_it_ended()})")
-                worker.booted = True
+            if not worker.ready():
+                raise RuntimeError(f"the cleaning worker failed to start ({worker.how_it_ended()})")
             worker.send(sources[position:], out, options)
             kind, _ = worker.receive(_START_TIMEOUT)
             if kind != "start":
@@ -303,10 +307,8 @@ def _read_chunk(chunk: list[Source], options: Options) -> list:
     worker = _take_worker(options.workers)
     finished = False
     try:
-        if not worker.booted:
-            kind, _ = worker.receive(_START_TIMEOUT)
-            worker.booted = kind == "ready"
-        if worker.booted and worker.send_job({"learn": [asdict(s) for s in chunk], "max_bytes": options.max_input_bytes}):
+        job = {"learn": [asdict(s) for s in chunk], "max_bytes": options.max_input_bytes}
+        if worker.ready() and worker.send_job(job):
             kind, _ = worker.receive(_START_TIMEOUT)
             while kind == "start" and len(seen) < len(chunk):
                 answer, payload = worker.receive(_START_TIMEOUT)
