@@ -31,6 +31,28 @@ def wait_for(check, timeout, what):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+# Prefect's server answers 503 when its SQLite database is locked for a moment (the
+# scheduler writing runs while we read), and its own client retries 429/502/503 with a
+# back-off; a test talking to the API directly must do the same, or it fails on a
+# busy machine (CI did).
+RETRIED = {429, 502, 503}
+
+
+def api_send(method: str, url: str, json=None, attempts: int = 8) -> httpx.Response:
+    for attempt in range(attempts):
+        response = httpx.request(method, url, json=json, timeout=30)
+        if response.status_code not in RETRIED:
+            return response
+        time.sleep(min(2 ** attempt * 0.25, 8))
+    return response
+
+
+def api_json(method: str, url: str, json=None):
+    response = api_send(method, url, json)
+    assert response.status_code < 300, f"{method} {url}: {response.status_code} {response.text}"
+    return response.json()
+
+
 def stop(proc):
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)  # a background process ignores SIGINT
@@ -58,7 +80,7 @@ def start_server(tmp_path):
 
 def finished_run(api: str, run_id: str, timeout: float, what: str) -> dict:
     def finished():
-        state = httpx.get(f"{api}/flow_runs/{run_id}").json().get("state") or {}
+        state = api_json("GET", f"{api}/flow_runs/{run_id}").get("state") or {}
         return state if state.get("type") in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") else None
 
     return wait_for(finished, timeout, what)
@@ -76,17 +98,17 @@ def test_serve_a_scheduled_deployment_and_trigger_a_run(tmp_path):
                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
 
         def deployment():
-            found = httpx.post(f"{api}/deployments/filter", json={"deployments": {"name": {"any_": ["scheduled"]}}}).json()
+            found = api_json("POST", f"{api}/deployments/filter",
+                             {"deployments": {"name": {"any_": ["scheduled"]}}})
             return found[0] if found else None
 
         dep = wait_for(deployment, 120, "the served deployment")
-        schedules = httpx.get(f"{api}/deployments/{dep['id']}/schedules").json()
+        schedules = api_json("GET", f"{api}/deployments/{dep['id']}/schedules")
         assert [s["schedule"]["cron"] for s in schedules] == ["0 * * * *"]
         assert dep["parameters"]["out"] == str(work / "clean")
 
-        created = httpx.post(f"{api}/deployments/{dep['id']}/create_flow_run", json={})
-        assert created.status_code < 300, created.text
-        state = finished_run(api, created.json()["id"], 240, "the triggered flow run")
+        created = api_json("POST", f"{api}/deployments/{dep['id']}/create_flow_run", {})
+        state = finished_run(api, created["id"], 240, "the triggered flow run")
         assert state["type"] == "COMPLETED", state
         # Same output as the committed clean/, except that served runs name their sources by
         # absolute path (a scheduled run starts in its own process, maybe elsewhere).
@@ -133,15 +155,15 @@ def test_prefect_yaml_deploys_to_a_process_work_pool_and_a_worker_runs_it(tmp_pa
 
         prefect("work-pool", "create", "news-pipeline", "--type", "process")
         prefect("deploy", "--all")
-        [dep] = httpx.post(f"{api}/deployments/filter", json={}).json()
+        [dep] = api_json("POST", f"{api}/deployments/filter", {})
         assert dep["name"] == "hourly" and dep["work_pool_name"] == "news-pipeline"
-        schedules = httpx.get(f"{api}/deployments/{dep['id']}/schedules").json()
+        schedules = api_json("GET", f"{api}/deployments/{dep['id']}/schedules")
         assert [s["schedule"]["cron"] for s in schedules] == ["0 * * * *"]
 
         worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "news-pipeline"],
                                   cwd=work, env=client_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                   start_new_session=True)
-        run = httpx.post(f"{api}/deployments/{dep['id']}/create_flow_run", json={}).json()
+        run = api_json("POST", f"{api}/deployments/{dep['id']}/create_flow_run", {})
         state = finished_run(api, run["id"], 300, "the flow run picked up by the worker")
         assert state["type"] == "COMPLETED", state
         # The deployment's relative paths resolve in the project folder (its pull step).
