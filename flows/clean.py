@@ -29,7 +29,7 @@ def clean_batch(sources: list[dict], out: str, options: dict) -> str:
     list to a copy of the task's state for the rest of the flow run (its dependency
     tracking): one entry a document, about 0.7 KB each, that the flow never uses."""
     summaries = process_batch([Source(**s) for s in sources], out, Options.from_dict(options))
-    return json.dumps([asdict(s) for s in summaries], ensure_ascii=False)
+    return json.dumps([s.to_wire() for s in summaries], ensure_ascii=False)
 
 
 @task(name="finalize-run", cache_policy=None, persist_result=False)
@@ -65,7 +65,7 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
         with _progress(progress, plan.processed) as advance:
             for number, future in enumerate(_submitted(drain(chunks), out, option_dict, _in_flight(opts)), 1):
                 done = json.loads(future.result())
-                state.record([DocSummary(**d) for d in done], fp)
+                state.record([DocSummary.from_wire(d) for d in done], fp)
                 done_count += len(done)
                 advance(len(done))
                 statuses = {status: sum(1 for d in done if d["status"] == status) for status in ("cleaned", "rejected")}

@@ -22,6 +22,19 @@ def body_hash(body: str) -> str:
 
 def fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str, list[int]]:
     """(body_hash(body), signature(body, ...)), finding the body's words once."""
+    digest, values = _fingerprint(body, shingle_words, permutations)
+    return digest, values.tolist()
+
+
+def packed_fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str, bytes]:
+    """fingerprint() with the signature packed as the state stores it (uint32 values,
+    4 bytes each): what a batch hands back per document, without a list of ints to
+    build, copy and encode."""
+    digest, values = _fingerprint(body, shingle_words, permutations)
+    return digest, values.astype(np.uint32).tobytes()
+
+
+def _fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str, np.ndarray]:
     joined = " ".join(WORD.findall(body.casefold())).encode("utf-8")
     return hashlib.sha256(joined).hexdigest(), _signature(joined.split(b" "), shingle_words, permutations)
 
@@ -46,10 +59,11 @@ def _sha1_hash32(shingles: set[bytes]) -> list[int]:
 
 def signature(body: str, shingle_words: int, permutations: int) -> list[int]:
     # Encoded once as a whole (\w+ words hold no space), split back into words.
-    return _signature(" ".join(WORD.findall(body.casefold())).encode("utf-8").split(b" "), shingle_words, permutations)
+    words = " ".join(WORD.findall(body.casefold())).encode("utf-8").split(b" ")
+    return _signature(words, shingle_words, permutations).tolist()
 
 
-def _signature(words: list[bytes], shingle_words: int, permutations: int) -> list[int]:
+def _signature(words: list[bytes], shingle_words: int, permutations: int) -> np.ndarray:
     """The MinHash of the body's word shingles; `words`: UTF-8, case-folded (b"" alone
     for a body without words)."""
     if len(words) <= shingle_words:
@@ -61,7 +75,7 @@ def _signature(words: list[bytes], shingle_words: int, permutations: int) -> lis
     sketch = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME, hashfunc=int,
                      permutations=_permutations(permutations))
     sketch.update_batch(_sha1_hash32(shingles))
-    return sketch.hashvalues.tolist()
+    return sketch.hashvalues
 
 
 @dataclass(frozen=True)

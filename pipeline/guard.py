@@ -80,7 +80,7 @@ def _work(fd: int) -> None:
                 except OutputError as exc:
                     send("output-error", str(exc))
                     break
-                send("done", asdict(summary))
+                send("done", summary.to_wire())
 
 
 def _shut(process: subprocess.Popen, fd_box: list) -> None:
@@ -256,7 +256,7 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
             while position < len(sources):
                 kind, payload = worker.receive(options.doc_time_limit or None)
                 if kind == "done":
-                    summaries.append(DocSummary(**payload))
+                    summaries.append(DocSummary.from_wire(payload))
                     position += 1
                     continue
                 if kind == "output-error":

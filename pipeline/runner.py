@@ -5,16 +5,17 @@ The Prefect flow in flows/ calls these same functions; `run` is the plain librar
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import json
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from itertools import islice
 from pathlib import Path
 
-from pipeline.dedup_corpus import find_duplicates, fingerprint as body_fingerprint
+from pipeline.dedup_corpus import find_duplicates, packed_fingerprint
 from pipeline.document import Rejected, Status
 from pipeline.options import Options
 from pipeline.process import VERSION, Engine, clean_bytes
@@ -38,13 +39,32 @@ class DocSummary:
     language: str | None = None
     words: int = 0
     body_sha256: str | None = None
-    signature: list[int] | None = None
+    signature: bytes | None = None  # MinHash values packed as uint32, as the state stores them
     rules: dict[str, int] = field(default_factory=dict)
     # Where the input was and what it held when read: the state's key for re-runs.
     path: str = ""
     size: int | None = None
     mtime_ns: int | None = None
     sha256: str | None = None
+
+    def to_wire(self) -> dict:
+        """A JSON-ready dict, as a worker or a Prefect task hands it back: the signature in
+        base64, and the values not copied (dataclasses.asdict copies deeply, the main
+        process's largest cost a document when it was used here)."""
+        wire = {name: getattr(self, name) for name in _SUMMARY_FIELDS}
+        if self.signature is not None:
+            wire["signature"] = base64.b64encode(self.signature).decode("ascii")
+        return wire
+
+    @classmethod
+    def from_wire(cls, wire: dict) -> DocSummary:
+        summary = cls(**wire)
+        if summary.signature is not None:
+            summary.signature = base64.b64decode(summary.signature)
+        return summary
+
+
+_SUMMARY_FIELDS = tuple(f.name for f in fields(DocSummary))
 
 
 def clean_source(source: Source, engine: Engine):
@@ -94,8 +114,8 @@ def write_result(source: Source, result, out: Path, options: Options) -> DocSumm
         words=meta.get("words", 0), rules=meta.get("rules", {}), sha256=meta.get("sha256"),
     )
     if result.status is Status.CLEANED:
-        summary.body_sha256, summary.signature = body_fingerprint(result.body, options.shingle_words,
-                                                                  options.minhash_permutations)
+        summary.body_sha256, summary.signature = packed_fingerprint(result.body, options.shingle_words,
+                                                                    options.minhash_permutations)
     return summary
 
 

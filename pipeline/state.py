@@ -239,15 +239,12 @@ class State:
     # -- record ----------------------------------------------------------------------
     def record(self, summaries, fp: str) -> None:
         """Commit one batch's results (its files are already written)."""
-        import numpy as np
-
         rows = []
         for s in summaries:
-            sig = np.asarray(s.signature, dtype=np.uint32).tobytes() if s.signature is not None else None
             # The final columns say what the files just written say (this status, no
             # duplicates): the run's last step then touches only documents that differ.
             rows.append((s.id, s.source, s.path, s.size, s.mtime_ns, s.sha256, fp, s.status, s.reason, s.title,
-                         s.published, s.language, s.words, json.dumps(s.rules, sort_keys=True), s.body_sha256, sig,
+                         s.published, s.language, s.words, json.dumps(s.rules, sort_keys=True), s.body_sha256, s.signature,
                          s.status, s.reason, "[]"))
         with self.db:
             self.db.executemany(

@@ -12,6 +12,8 @@ from datasketch import MinHash
 from pipeline import dedup_corpus, normalise, write
 from pipeline.lineshape import WORD
 
+from conftest import SEEDS
+
 _BAD_CHARS = sorted({c for c in ftfy.badness.BADNESS_RE.pattern if ord(c) > 127})
 _PIECES = ["café", "Straße", "Привет", "“quoted”", "it’s", "&amp;", "&nope", "<b>", "e\u0301", "\x1b[31m",
            "\x85", "\x93", "\u2028", "\r\n", "\t", "\u00a0", "Ã©", "Ã ", "â€™", "Ð¿Ñ€Ð¸", "вЂ", "x", " ", "\n"]
@@ -44,6 +46,27 @@ def test_signature_equals_datasketch_default_hashing():
         reference.update_batch(sorted({" ".join(words[i:i + k]).encode() for i in range(max(1, len(words) - k + 1))}))
         assert dedup_corpus.signature(body, k, p) == [int(v) for v in reference.hashvalues]
         assert dedup_corpus.fingerprint(body, k, p) == (dedup_corpus.body_hash(body), dedup_corpus.signature(body, k, p))
+
+
+def test_a_summary_crosses_the_wire_unchanged(tmp_path, engine):
+    """What a cleaning worker or a Prefect task hands back per document (JSON text, the
+    signature packed and in base64) is the summary itself again, and the packed
+    signature holds the values signature() gives for the body written."""
+    import numpy as np
+
+    from pipeline.options import Options
+    from pipeline.runner import DocSummary, process_document
+    from pipeline.sources import discover
+
+    options = Options()
+    for source in discover([str(SEEDS)], False):
+        summary = process_document(source, tmp_path, engine)
+        again = DocSummary.from_wire(json.loads(json.dumps(summary.to_wire(), ensure_ascii=False)))
+        assert again == summary and type(again.signature) is bytes
+        body = (tmp_path / f"{source.id}.txt").read_text("utf-8")
+        values = dedup_corpus.signature(body, options.shingle_words, options.minhash_permutations)
+        assert np.frombuffer(summary.signature, dtype=np.uint32).tolist() == values
+        assert summary.body_sha256 == dedup_corpus.body_hash(body)
 
 
 def test_duplicate_index_finds_what_datasketch_finds_with_its_own_sketches():
