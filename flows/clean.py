@@ -67,6 +67,7 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
         with _progress(progress, plan.processed) as advance:
             for number, future in enumerate(_submitted(drain(chunks), out, option_dict, _in_flight(opts)), 1):
                 done = json.loads(future.result())
+                _let_go_of_result(future)
                 state.record([DocSummary.from_wire(d) for d in done], fp)
                 done_count += len(done)
                 advance(len(done))
@@ -85,6 +86,16 @@ def _in_flight(opts: Options) -> int | None:
     take every batch and spread them over their cluster."""
     runner = FlowRunContext.get().task_runner
     return opts.workers + 1 if isinstance(runner, ThreadPoolTaskRunner) else None
+
+
+def _let_go_of_result(future) -> None:
+    """Drop a batch's result (its summaries' JSON text, about 1.8 KB a document) from its
+    finished state once read. A Prefect future and the concurrent future it wraps refer
+    to each other, so the pair, and the state, lived on until Python's next full garbage
+    collection, which comes more rarely as the heap grows: at 5,000 pages all 25 batches'
+    results (9 MB) were still held when the last step began. A full collection after
+    each batch would cost about 0.1 s."""
+    future.state.data = None
 
 
 def _submitted(pending, out: str, option_dict: dict, limit: int | None):
