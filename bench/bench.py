@@ -49,27 +49,32 @@ def warm_up_pages(pages: Path, workers: int) -> Path:
 
 
 # -- one measurement per process ----------------------------------------------------------
-def measure_steps(pages: Path, limit: int) -> dict:
-    """Time each step of one document's cleaning, called directly, over up to `limit` pages."""
+STEPS = ("read", "decode", "normalise", "language", "classify", "metadata", "dedup_page", "signature")
+
+
+class _LastStepDone(Exception):
+    pass
+
+
+def measure_steps(pages: Path, limit: int, last_step: str | None = None) -> dict:
+    """Time each step of one document's cleaning, called directly, over up to `limit` pages.
+
+    `last_step`: each page stops after that step (bench/instructions.py counts a step's
+    instructions as the difference between two such cuts)."""
     from collections import defaultdict
 
-    from pipeline.classify import classify
-    from pipeline.decode import decode, looks_binary
-    from pipeline.dedup_corpus import body_hash, signature
-    from pipeline.dedup_page import mark_duplicates
-    from pipeline.language import detect, stopwords
-    from pipeline.metadata import read_metadata
-    from pipeline.normalise import normalise
     from pipeline.options import Options
     from pipeline.process import Engine
-    from pipeline.lineshape import WORD
 
-    engine, opts = Engine.load(), Options()
+    opts = Options()
     spent = defaultdict(float)
     files = sorted(pages.rglob("*.txt"))[:limit]
     size = 0
+    cut = STEPS.index(last_step) if last_step else len(STEPS) - 1
 
     def timed(step, fn, *args):
+        if STEPS.index(step) > cut:
+            raise _LastStepDone
         t = time.perf_counter()
         value = fn(*args)
         spent[step] += time.perf_counter() - t
@@ -78,27 +83,44 @@ def measure_steps(pages: Path, limit: int) -> dict:
     for number, path in enumerate(files):
         if number % opts.batch_size == 0:
             engine = Engine.load(opts)  # one a batch, as in a run: its memo of per-line results starts empty
-        data = timed("read", path.read_bytes)
-        size += len(data)
-        text, _ = timed("decode", decode, data)
-        timed("decode", looks_binary, text)
-        text = timed("normalise", normalise, text)
-        lines = text.split("\n")
-        page = timed("language", detect, lines, opts.language_sample_chars, opts.language_seed)
-        words = stopwords(page.code)
-        classification = timed("classify", lambda: classify(lines, page, engine.lexicon, words, memo=engine.memo))
-        meta = timed("metadata", read_metadata, classification)
-        for number, (rule, reason) in meta.claims.items():
-            classification.decide(number, False, rule, reason)
-        timed("dedup_page", mark_duplicates, classification, meta.title)
-        body = "\n\n".join(d.text for d in classification.ordered() if d.keep) + "\n"
-        timed("dedup_page", lambda: len(WORD.findall(body)))
-        timed("signature", signature, body, opts.shingle_words, opts.minhash_permutations)
-        timed("signature", body_hash, body)
+        size += path.stat().st_size
+        try:
+            _page_steps(path, engine, opts, timed)
+        except _LastStepDone:
+            pass
     total = sum(spent.values())
     return {"pages": len(files), "mb": size / 1e6, "seconds": total,
             "steps": {k: {"seconds": round(v, 3), "share": round(v / total, 3), "pages_per_s": round(len(files) / v, 1)}
                       for k, v in sorted(spent.items(), key=lambda kv: -kv[1])}}
+
+
+def _page_steps(path: Path, engine, opts, timed) -> None:
+    """One page through the steps, each called through `timed(step, fn, *args)`."""
+    from pipeline.classify import classify
+    from pipeline.decode import decode, looks_binary
+    from pipeline.dedup_corpus import body_hash, signature
+    from pipeline.dedup_page import mark_duplicates
+    from pipeline.language import detect, stopwords
+    from pipeline.lineshape import WORD
+    from pipeline.metadata import read_metadata
+    from pipeline.normalise import normalise
+
+    data = timed("read", path.read_bytes)
+    text, _ = timed("decode", decode, data)
+    timed("decode", looks_binary, text)
+    text = timed("normalise", normalise, text)
+    lines = text.split("\n")
+    page = timed("language", detect, lines, opts.language_sample_chars, opts.language_seed)
+    words = stopwords(page.code)
+    classification = timed("classify", lambda: classify(lines, page, engine.lexicon, words, memo=engine.memo))
+    meta = timed("metadata", read_metadata, classification)
+    for number, (rule, reason) in meta.claims.items():
+        classification.decide(number, False, rule, reason)
+    timed("dedup_page", mark_duplicates, classification, meta.title)
+    body = "\n\n".join(d.text for d in classification.ordered() if d.keep) + "\n"
+    timed("dedup_page", lambda: len(WORD.findall(body)))
+    timed("signature", signature, body, opts.shingle_words, opts.minhash_permutations)
+    timed("signature", body_hash, body)
 
 
 def measure_library(pages: Path, out: Path) -> dict:
