@@ -51,7 +51,8 @@ def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
 
 
 _UNSET = object()
-_MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", "model.chrome"}
+_MODEL_REMOVES = {"model.chrome"}
+_MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", *_MODEL_REMOVES}
 
 
 def _local_rule(shape: LineShape, page: LanguageGuess) -> tuple[str, str] | None:
@@ -81,10 +82,13 @@ def _script_of_word(word: str) -> str | None:
 
 def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str],
              use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
-             header_keep_probability: float = 1.0, memo: LineMemo | None = None) -> Classification:
+             header_keep_probability: float = 1.0, memo: LineMemo | None = None,
+             explain_kept: bool = False) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
-    batch and the settle pass (see pipeline/memo.py)."""
+    batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
+    keeps also gets the model's probability and signals in its reason (`explain` shows
+    them; a run's files record reasons for removed lines only)."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -142,11 +146,13 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             verdicts.append((n, "keep.body_start"))
         else:
             verdicts.append((n, "keep.body" if model_says_body(n) else "model.chrome"))
-    # The model's reasons are worked out only for the lines whose decision it made.
-    reasons = scores.reasons(n - 1 for n, rule in verdicts if rule in _MODEL_EXPLAINS) if scores is not None else {}
+    # The model's reasons (its top signals) cost about as much as its scores: worked out
+    # only for the lines whose decision it made, and of those it keeps only when asked.
+    explained = _MODEL_EXPLAINS if explain_kept else _MODEL_REMOVES
+    reasons = scores.reasons(n - 1 for n, rule in verdicts if rule in explained) if scores is not None else {}
 
     def model_note(n: int) -> str:
-        if scores is None:
+        if scores is None or not explain_kept:
             return ""
         return f"; line model: body probability {scores.body_prob[n - 1]:.2f} ({', '.join(reasons[n - 1])})"
 

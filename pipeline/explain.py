@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.dedup_corpus import body_hash, fingerprint, signature
@@ -55,6 +56,8 @@ def explain_file(path: str | Path, engine: Engine | None = None, against: str | 
     from pipeline.runner import clean_source  # the run's own reading (size limit, .gz, rejections)
 
     engine = engine or Engine.load()
+    if not engine.explain_kept:  # the same engine (rules, memo), with kept lines' signals
+        engine = replace(engine, explain_kept=True)
     path = Path(path)
     source = Source(str(path), str(path), path.name, safe_id(path.name))
     _, result = clean_source(source, engine)

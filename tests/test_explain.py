@@ -149,3 +149,21 @@ def test_site_selectors_and_rule_file_errors(tmp_path):
         path.write_text(text, "utf-8")
         with pytest.raises(LexiconError, match=rf"{path.name}.*{message.replace('[', '.').replace(']', '.').replace('(', '.').replace(')', '.')}"):
             Lexicon.load((path,))
+
+
+def test_explain_gives_kept_lines_the_models_signals_a_run_leaves_out(engine):
+    """A run records reasons for removed lines only, so it skips the line model's signals
+    for the lines it keeps; explain works them out, and decides every line the same."""
+    from pipeline.process import clean_bytes
+
+    ran = clean_bytes(SEED.read_bytes(), SEED.name, engine)
+    explained = {l["line"]: l for l in explain_file(SEED, engine)["lines"]}
+    assert engine.explain_kept is False
+    assert [(d.line, d.keep, d.rule) for d in ran.decisions] == \
+        [(n, l["status"] == "kept", l["rule"]) for n, l in sorted(explained.items()) if l["status"] != "blank"]
+    by_model = [d for d in ran.decisions if d.keep and d.rule in ("keep.body", "keep.body_start")]
+    assert by_model
+    for d in by_model:
+        assert "line model" not in d.reason
+        assert explained[d.line]["reason"].startswith(d.reason + "; line model: body probability ")
+    assert [d.reason for d in ran.removed] == [explained[d.line]["reason"] for d in ran.removed]
