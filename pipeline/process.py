@@ -132,7 +132,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
-                         explain_kept=engine.explain_kept)
+                         explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold)
         found_meta = read_metadata(found, memo=page_memo)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)
