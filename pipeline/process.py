@@ -21,7 +21,17 @@ from pipeline.options import Options
 from pipeline.siteprofile import ProfileStore, SiteRule, line_key
 from pipeline.sites import folder_of, host_of, page_site
 
-VERSION = "0.1.0"
+def _installed_version() -> str:
+    """The version pyproject.toml gives (its one source), as the installed package says."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("news-pipeline")
+    except PackageNotFoundError:  # a source tree never installed (pip install -e . fixes it)
+        return "0+unknown"
+
+
+VERSION = _installed_version()
 
 
 @dataclass(frozen=True)
