@@ -16,7 +16,7 @@ MARK = re.compile(r"^<!-- tested -->[ \t]*\n```(?:sh|bash|console)[ \t]*\n(.*?)^
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 
-def tested_blocks(text: str) -> list[str]:
+def marked_blocks(text: str) -> list[str]:
     return [block for block in MARK.findall(text)]
 
 
@@ -44,10 +44,10 @@ def copy_repo(target: Path) -> Path:
 def test_the_marker_finds_blocks_and_only_marked_ones():
     text = ("<!-- tested -->\n```sh\necho one\n```\n\n```sh\necho unmarked\n```\n"
             "<!-- tested -->\n```bash\necho two\necho three\n```\n")
-    assert tested_blocks(text) == ["echo one\n", "echo two\necho three\n"]
+    assert marked_blocks(text) == ["echo one\n", "echo two\necho three\n"]
 
 
-@pytest.mark.parametrize("doc", [d for d in DOCS if tested_blocks(d.read_text("utf-8"))],
+@pytest.mark.parametrize("doc", [d for d in DOCS if marked_blocks(d.read_text("utf-8"))],
                          ids=lambda d: d.relative_to(ROOT).as_posix())
 def test_marked_shell_examples_run_in_a_copy_of_the_repo(doc, tmp_path):
     repo = copy_repo(tmp_path / "repo")
@@ -55,7 +55,7 @@ def test_marked_shell_examples_run_in_a_copy_of_the_repo(doc, tmp_path):
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     env["PIPELINE_STATE_DIR"] = str(tmp_path / "state")  # Prefect's database, not the user's
     env.pop("PREFECT_API_URL", None)
-    for number, block in enumerate(tested_blocks(doc.read_text("utf-8")), 1):
+    for number, block in enumerate(marked_blocks(doc.read_text("utf-8")), 1):
         done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", block], cwd=repo, env=env,
                               capture_output=True, text=True, timeout=600)
         assert done.returncode == 0, (f"{doc.name} block {number} exited {done.returncode}:\n{block}\n"
