@@ -141,3 +141,30 @@ def test_help_version_and_short_out():
 
 def test_options_defaults_are_unchanged_by_the_knobs():
     assert build_options() == Options()
+
+
+def test_markdown_library_keeps_lists_and_step_headings_of_a_real_how_to_page(engine):
+    from pipeline.markdown import blocks, to_markdown
+    from pipeline.process import clean_bytes
+
+    page = ROOT / "tests" / "data" / "markdown" / "readability-ehow-1.txt"
+    result = clean_bytes(page.read_bytes(), page.name, engine)
+    text = to_markdown(result)
+    assert text.startswith("# How to Build a Terrarium\n\n")
+    # The materials: lines that touch in the dump, on a page that sets paragraphs apart.
+    assert "\n- Cloche\n- Planter saucer, small shallow dish or desired platform\n- Floral foam oasis\n" in text
+    assert "\n\n## Step 5\n\nGently place the cloche over the oasis." in text
+    kinds = dict((t, k) for k, t in blocks([(d.line, d.text) for d in result.decisions if d.keep], result.lines))
+    assert kinds["Step 5"] == "heading" and kinds["Moss"] == "item"
+    # A paragraph stays one: every kept line is in the Markdown once, in order.
+    body_lines = [d.text for d in result.decisions if d.keep]
+    md_lines = [re.sub(r"^(## |- )", "", l) for l in text.split("\n")[1:] if l]
+    assert md_lines == body_lines
+    # A news article's subheadings, and no structure invented where a page has none.
+    seed = clean_bytes((SEEDS / "003_3ee7487b8204e483.txt").read_bytes(), "seed.txt", engine)
+    assert [l for l in to_markdown(seed).split("\n") if l.startswith(("#", "-"))] == [
+        "# " + seed.metadata["title"],
+        "## Regions step up action against illegal mining in China", "## Stronger control follows US tech restrictions",
+        "## US-China talks in Geneva fail to lift export curbs", "## US invokes Defence Production Act"]
+    plain = clean_bytes((SEEDS / "001_4d8637c95e606681.txt").read_bytes(), "seed.txt", engine)
+    assert to_markdown(plain, title=False) == plain.body
