@@ -14,9 +14,12 @@ from flows.settings import configure_prefect
 
 def _version() -> str:
     """The installed distribution's version: pyproject.toml is its one source."""
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    return version("news-pipeline")
+    try:
+        return version("news-pipeline")
+    except PackageNotFoundError:  # a source tree never installed (pip install -e . fixes it)
+        return "0+unknown"
 
 
 def _knobs() -> argparse.ArgumentParser:
