@@ -12,74 +12,159 @@ from pathlib import Path
 from flows.settings import configure_prefect
 
 
+def _version() -> str:
+    """The installed distribution's version: pyproject.toml is its one source."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("news-pipeline")
+    except PackageNotFoundError:  # a source tree never installed (pip install -e . fixes it)
+        return "0+unknown"
+
+
+def _knobs() -> argparse.ArgumentParser:
+    """The cleaning options every subcommand that cleans takes (a parent parser: one
+    definition, the same names and help everywhere; pipeline/knobs.py reads them)."""
+    knobs = argparse.ArgumentParser(add_help=False)
+    group = knobs.add_argument_group("cleaning options (the same for run, serve, eval, clean, explain)")
+    group.add_argument("--rules", action="append", default=[], metavar="FILE",
+                       help="your own rule file (phrases, per-site rules; TOML, see docs); repeatable")
+    group.add_argument("--config", metavar="FILE", default=None,
+                       help="a TOML file of options (key = value, as Options' fields)")
+    favor = group.add_mutually_exclusive_group()
+    favor.add_argument("--favor-precision", dest="favor", action="store_const", const="precision",
+                       help="remove more: less chrome left in, some body lost (pipeline/data/presets.toml)")
+    favor.add_argument("--favor-recall", dest="favor", action="store_const", const="recall",
+                       help="keep more: less body lost, some chrome left in")
+    group.add_argument("--set", dest="set_options", action="append", default=[], metavar="KEY=VALUE",
+                       help="set any option, e.g. --set line_model_threshold=0.7; repeatable; wins over the rest")
+    return knobs
+
+
+def _options(args, flags: dict | None = None):
+    """Options from the knobs: config file, then preset, then the command's own flags,
+    then --set (raises knobs.OptionError, which main reports)."""
+    from pipeline.knobs import build_options
+
+    return build_options(args.config, args.favor, {**(flags or {}), "rules": args.rules}, args.set_options)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pipeline", description="Strip site chrome from scraped news pages.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="clean pages into an output folder (a Prefect flow, run locally)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    knobs = _knobs()
+    run = commands.add_parser("run", parents=[knobs], help="clean pages into an output folder (a Prefect flow, run locally)")
     run.add_argument("inputs", nargs="*", default=["seeds"], help="files or folders (default: seeds)")
-    run.add_argument("--out", default="clean", help="output folder (default: clean)")
+    run.add_argument("-o", "--out", default="clean", help="output folder (default: clean)")
     run.add_argument("--batch-size", type=int, default=None, help="pages per Prefect task")
     run.add_argument("--state", default=None, help="state folder for Prefect's database (default: ~/.cache/news-pipeline)")
     run.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
     run.add_argument("--doc-time-limit", type=float, default=None, metavar="SECONDS",
                      help="stop and reject a page that takes longer (default 60; 0 turns the limit off)")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
-    run.add_argument("--rules", action="append", default=[], metavar="FILE",
-                     help="your own rule file (phrases, per-site rules; TOML, see README); repeatable")
-    explain = commands.add_parser("explain", help="show every line of one page kept or removed, and why (no Prefect)")
+    explain = commands.add_parser("explain", parents=[knobs],
+                                  help="show every line of one page kept or removed, and why (no Prefect)")
     explain.add_argument("file", help="the page to explain (.txt or .html, optionally .gz)")
-    explain.add_argument("--rules", action="append", default=[], metavar="FILE",
-                         help="your own rule file, as for run; repeatable")
     explain.add_argument("--against", metavar="DIR", default=None,
                          help="a run's output folder: report this page's duplicates there")
     explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
 
-    evaluate = commands.add_parser("eval", help="clean pages and score them against gold bodies (no Prefect)")
+    evaluate = commands.add_parser("eval", parents=[knobs],
+                                   help="clean pages and score them against gold bodies (no Prefect)")
     evaluate.add_argument("inputs", nargs="+", help="files or folders of pages whose ids have a gold body")
     evaluate.add_argument("--gold", required=True, help="folder of gold bodies <id>.txt (and <id>.json with 'source')")
-    evaluate.add_argument("--out", default="eval-out", help="where cleaned pages and scores go (default: eval-out)")
+    evaluate.add_argument("-o", "--out", default="eval-out", help="where cleaned pages and scores go (default: eval-out)")
     evaluate.add_argument("--trafilatura", action="store_true",
                           help="also score trafilatura alone on the HTML inputs, side by side")
     evaluate.add_argument("--worst", type=int, default=10, help="how many worst pages to list (default: 10)")
     run.add_argument("--wait", action="store_true", help="if another run holds the output folder, wait for it instead of refusing")
     run.add_argument("--workers", type=int, default=1, help="clean N batches at once, each in its own process (default: 1)")
     run.add_argument("--dask", metavar="ADDRESS", default=None, help="clean batches on an existing Dask cluster (scheduler address)")
-    serve = commands.add_parser("serve", help="serve the flow as a Prefect deployment on a cron schedule (needs a Prefect server)")
+    serve = commands.add_parser("serve", parents=[knobs],
+                                help="serve the flow as a Prefect deployment on a cron schedule (needs a Prefect server)")
     serve.add_argument("inputs", nargs="*", default=["seeds"], help="files or folders (default: seeds)")
-    serve.add_argument("--out", default="clean", help="output folder (default: clean)")
+    serve.add_argument("-o", "--out", default="clean", help="output folder (default: clean)")
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 * * * *" (hourly)')
     serve.add_argument("--name", default="scheduled", help="deployment name (default: scheduled)")
     serve.add_argument("--batch-size", type=int, default=None, help="pages per Prefect task")
     serve.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
     serve.add_argument("--workers", type=int, default=1, help="clean N batches at once, each in its own process (default: 1)")
+    _add_clean(commands, knobs)
     return parser
 
 
+def _add_clean(commands, knobs) -> None:
+    clean = commands.add_parser("clean", parents=[knobs],
+                                help="print one page's clean body to stdout (no Prefect; the same cleaning as a run)")
+    clean.add_argument("file", metavar="FILE", help="the page (.txt or .html, optionally .gz); - reads stdin")
+    clean.add_argument("--format", choices=("text", "markdown"), default="text",
+                       help="text: the body as a run writes it (default); markdown: headings and lists kept")
+    clean.add_argument("--json", action="store_true",
+                       help="print one JSON object: the body as 'text' (and 'markdown' with --format markdown) "
+                            "and the metadata a run writes")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "run":
-        return _run(args)
-    if args.command == "explain":
-        return _explain(args)
-    if args.command == "eval":
-        return _eval(args)
-    if args.command == "serve":
-        return _serve(args)
-    return 2
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from pipeline.knobs import OptionError
+
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "explain":
+            return _explain(args)
+        if args.command == "eval":
+            return _eval(args)
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "clean":
+            return _clean(args)
+    except OptionError as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return 2
+    # `pipeline` alone: a request for help, answered on stdout.
+    parser.print_help()
+    return 0
+
+
+def _clean(args) -> int:
+    """One page to stdout through the library (no Prefect): the file read as a run reads
+    it (size limit, .gz, rejections), cleaned with the same engine."""
+    from pipeline.single import clean_one, render_json
+
+    options = _options(args)
+    from pipeline.lexicon import LexiconError
+
+    try:
+        page = clean_one(args.file, options, markdown=args.format == "markdown")
+    except (LexiconError, FileNotFoundError, IsADirectoryError) as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return 2
+    out = sys.stdout.buffer
+    if args.json:
+        out.write(render_json(page).encode("utf-8"))
+    elif page.cleaned:
+        out.write((page.markdown if args.format == "markdown" else page.body).encode("utf-8"))
+    out.flush()
+    if not page.cleaned:
+        print(f"pipeline: {args.file}: {page.status}: {page.reason}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _explain(args) -> int:
     """Library only: explaining one page needs no Prefect (and no server start-up)."""
     from pipeline.explain import explain_file, render
     from pipeline.lexicon import LexiconError
-    from pipeline.options import Options
     from pipeline.process import Engine
 
     if not Path(args.file).is_file():
         print(f"pipeline: not a file: {args.file}", file=sys.stderr)
         return 2
     try:
-        engine = Engine.load(Options(rules=tuple(args.rules)))
+        engine = Engine.load(_options(args))
         explanation = explain_file(args.file, engine, args.against)
     except (LexiconError, ValueError) as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
@@ -97,7 +182,8 @@ def _eval(args) -> int:
     from pipeline.evaluate_run import evaluate
 
     try:
-        report = evaluate(args.inputs, Path(args.gold), Path(args.out), with_trafilatura=args.trafilatura)
+        report = evaluate(args.inputs, Path(args.gold), Path(args.out), with_trafilatura=args.trafilatura,
+                          options=_options(args))
     except FileNotFoundError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
@@ -112,7 +198,6 @@ def _run(args) -> int:
     if args.state:
         os.environ["PIPELINE_STATE_DIR"] = str(Path(args.state).resolve())
     configure_prefect()
-    from pipeline.options import Options
     from pipeline.sources import InputError, discover
 
     overrides = {}
@@ -120,13 +205,11 @@ def _run(args) -> int:
         overrides["batch_size"] = args.batch_size
     if args.follow_symlinks:
         overrides["follow_symlinks"] = True
-    if args.rules:
-        overrides["rules"] = args.rules
     if args.doc_time_limit is not None:
         overrides["doc_time_limit"] = args.doc_time_limit
     if args.workers != 1:
         overrides["workers"] = args.workers
-    options = Options.from_dict(overrides)
+    options = _options(args, overrides)
     from pipeline.lexicon import LexiconError
     from pipeline.process import Engine
 
@@ -214,7 +297,6 @@ def _serve(args) -> int:
               "  prefect server start --host 127.0.0.1 --port 4200 --no-ui --analytics-off\n"
               "then set PREFECT_API_URL=http://127.0.0.1:4200/api and run this again.", file=sys.stderr)
         return 2
-    from pipeline.options import Options
 
     overrides = {}
     if args.batch_size:
@@ -223,7 +305,7 @@ def _serve(args) -> int:
         overrides["follow_symlinks"] = True
     if args.workers != 1:
         overrides["workers"] = args.workers
-    options = Options.from_dict(overrides)
+    options = _options(args, overrides)
     from flows.clean import clean_flow
 
     # Absolute paths: runs start later, in their own processes.

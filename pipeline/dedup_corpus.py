@@ -8,7 +8,6 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from pipeline.lineshape import WORD
 
@@ -43,6 +42,8 @@ def _fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str,
 def _permutations(permutations: int) -> np.ndarray:
     """datasketch's permutation tables for the fixed seed: the same for every document,
     and drawing them again costs more than the rest of a signature."""
+    from datasketch import MinHash  # imported when first needed: datasketch loads scipy (~1 s)
+
     tables = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME).permutations
     tables.setflags(write=False)  # shared by every sketch (datasketch shares it too)
     return tables
@@ -72,6 +73,8 @@ def _signature(words: list[bytes], shingle_words: int, permutations: int) -> np.
         shingles = set(map(b" ".join, zip(*[words[i:] for i in range(shingle_words)])))
     # The shingles are hashed here (as datasketch's sha1_hash32 would, see above);
     # datasketch permutes them and keeps the minima. The minima do not depend on order.
+    from datasketch import MinHash
+
     sketch = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME, hashfunc=int,
                      permutations=_permutations(permutations))
     sketch.update_batch(_sha1_hash32(shingles))
@@ -89,6 +92,8 @@ class DuplicateLink:
 def _band_layout(threshold: float, permutations: int) -> tuple[int, int]:
     """(bands, rows per band): datasketch's choice for this threshold, so the index finds
     what its MinHashLSH would."""
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=permutations)
     return lsh.b, lsh.r
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import trafilatura
 
 from pipeline.evaluate import by_source, score_folder, table
+from pipeline.options import Options
 from pipeline.runner import run
 from pipeline.sources import discover
 from pipeline.write import write_atomic, write_jsonl
@@ -39,11 +40,12 @@ def _trafilatura_alone(inputs: list[str], out: Path) -> list[str]:
     return ids
 
 
-def evaluate(inputs: list[str], gold: Path, out: Path, with_trafilatura: bool = False) -> EvalReport:
+def evaluate(inputs: list[str], gold: Path, out: Path, with_trafilatura: bool = False,
+             options: Options | None = None) -> EvalReport:
     if not gold.is_dir():
         raise FileNotFoundError(f"gold folder not found: {gold}")
     pages = out / "pages"
-    run(inputs, pages)
+    run(inputs, pages, options)
     ids = sorted({s.id for s in discover(inputs)})
     scores = score_folder(pages, gold, ids)
     groups = {("news-pipeline", k): v for k, v in by_source(scores).items()}

@@ -5,6 +5,7 @@ prints); `render` prints it for a person, in colour on a terminal, plain when pi
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -144,20 +145,33 @@ def render(explanation: dict, console) -> None:
             out(f"{key}: ", (str(meta[key]), "cyan"))
     out("")
     width = len(str(len(explanation["lines"])))
+    indent = " " * (width + 6)  # under the text, past "NN keep "
+    columns = max(40, (console.width or 80) - len(indent))
+
+    def wrapped(head, text: str, style: str = "") -> None:
+        """The line's text wrapped under its own indent, so a long paragraph reads as one
+        block beside its number, not from the screen's left edge."""
+        pieces = textwrap.wrap(text, columns, break_long_words=True, break_on_hyphens=False) or [""]
+        out(*head, (pieces[0], style))
+        for piece in pieces[1:]:
+            out(indent, (piece, style))
+
     for entry in explanation["lines"]:
         number = str(entry["line"]).rjust(width)
         if entry["status"] == "blank":
             continue
         if entry["status"] == "kept":
-            out((f"{number} ", "dim"), ("keep ", "green"), entry["text"])
+            wrapped([(f"{number} ", "dim"), ("keep ", "green")], entry["text"])
+            # Why it was kept: the rule, and where the line model decided, its probability and signals.
+            wrapped([(indent[:-3] + "+ ", "dim")], f"{entry['rule']}: {entry['reason']}", "green dim")
         elif entry["status"] == "removed":
-            out((f"{number} ", "dim"), ("DROP ", "bold red"), (entry["text"], "strike dim"))
-            label = f"{' ' * width}      -> {entry['rule']}: {entry['reason']}"
+            wrapped([(f"{number} ", "dim"), ("DROP ", "bold red")], entry["text"], "strike dim")
+            label = f"{entry['rule']}: {entry['reason']}"
             if entry.get("source") and f"[{entry['source']}]" not in entry["reason"]:
                 label += f" [{entry['source']}]"
-            out((label, "yellow"))
+            wrapped([(indent[:-3] + "-> ", "yellow")], label, "yellow")
         else:
-            out((f"{number} ", "dim"), ("?    ", "magenta"), entry["text"])
+            wrapped([(f"{number} ", "dim"), ("?    ", "magenta")], entry["text"])
     out("")
     if explanation["removed_by_rule"]:
         out(("lines removed per rule:", "bold"))

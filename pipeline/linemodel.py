@@ -933,8 +933,9 @@ class PageScores:
 
 
 def score_page(lines: list[str], language: str | None, model_path: str | None = None,
-               memo: LineMemo | None = None) -> PageScores:
-    """The page's lines scored; reasons on demand (PageScores.reasons)."""
+               memo: LineMemo | None = None, threshold: float | None = None) -> PageScores:
+    """The page's lines scored; reasons on demand (PageScores.reasons), towards the side
+    of `threshold` (None: the model's own) each line falls on."""
     idx, rows = _feature_matrix(lines, language, memo)
     if not idx:
         return PageScores(len(lines))
@@ -945,7 +946,8 @@ def score_page(lines: list[str], language: str | None, model_path: str | None = 
         rows = rows.tolist()
         p1 = [_sigmoid(z) for z in m["stage1"].raw_many(rows)[0]]
         final, names, feats = m["stage2"], STAGE2_FEATURES, stage2_features(rows, idx, p1)
-    return PageScores(len(lines), idx, np.asarray(feats, dtype=np.float64), final, names, m["threshold"])
+    return PageScores(len(lines), idx, np.asarray(feats, dtype=np.float64), final, names,
+                      m["threshold"] if threshold is None else threshold)
 
 
 def score_lines(lines: list[str], language: str | None, model_path: str | None = None,

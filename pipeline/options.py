@@ -30,6 +30,10 @@ class Options:
     # Where the trained line model decides body lines: "text" (text dumps only: HTML is
     # already extracted by trafilatura), "all", or "off" (rules only).
     line_model: str = "text"
+    # The line model's body probability below which a line inside the body is chrome;
+    # None: the threshold it was trained with (pipeline/data/line_model.json).
+    # --favor-precision raises it, --favor-recall lowers it (pipeline/data/presets.toml).
+    line_model_threshold: float | None = None
     # A footer marker opens the footer only when the words after it in lines the line
     # model reads as body (copies of earlier lines left out) are fewer than this times
     # those before it: a "Contact us" menu item above the article is not its footer.

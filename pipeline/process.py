@@ -21,7 +21,17 @@ from pipeline.options import Options
 from pipeline.siteprofile import ProfileStore, SiteRule, line_key
 from pipeline.sites import folder_of, host_of, page_site
 
-VERSION = "0.1.0"
+def _installed_version() -> str:
+    """The version pyproject.toml gives (its one source), as the installed package says."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("news-pipeline")
+    except PackageNotFoundError:  # a source tree never installed (pip install -e . fixes it)
+        return "0+unknown"
+
+
+VERSION = _installed_version()
 
 
 @dataclass(frozen=True)
@@ -132,7 +142,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
-                         explain_kept=engine.explain_kept)
+                         explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold)
         found_meta = read_metadata(found, memo=page_memo)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)

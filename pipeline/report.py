@@ -14,14 +14,21 @@ import gzip
 import hashlib
 import heapq
 import json
+import os
 from collections import Counter, defaultdict
 from html import escape
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from pipeline.sites import folder_of
 from pipeline.write import write_atomic
 
-TOP_DOCUMENTS = 25
+# A run of at least this many lines removed by one rule folds into one row that opens
+# on a click ("1,316 lines: position.header").
+FOLD_MIN_LINES = 5
+# A cleaned page that kept fewer words than this, or under this share of its lines, is
+# flagged: it may have lost its article.
+LITTLE_KEPT_WORDS = 40
+LITTLE_KEPT_SHARE = 0.05
 
 _CSS = """
 :root{--fg:#1d232a;--muted:#5b6672;--line:#d9dee3;--bar:#3b7dd8;--rm:#b3261e;--kp:#1f7a3a;--bg:#fff;--alt:#f5f7f9}
@@ -58,6 +65,13 @@ details.doc[open]>summary{border-bottom:1px solid var(--line)}
 .note{padding:.4rem .8rem;color:var(--muted);font-style:italic}
 #filter{width:100%;max-width:28rem;padding:.35rem .5rem;border:1px solid var(--line);border-radius:5px;font:inherit}
 .hidden{display:none}
+details.fold{margin:.1rem 0}
+details.fold>summary{cursor:pointer;color:var(--rm);font-size:.85rem;padding:.1rem .3rem;list-style-position:inside}
+details.fold>summary b{font-variant-numeric:tabular-nums}
+.flag{color:var(--rm);font-weight:600}
+#documents th{cursor:pointer;user-select:none;white-space:nowrap}
+#documents th[aria-sort=ascending]::after{content:" \\25B2"}#documents th[aria-sort=descending]::after{content:" \\25BC"}
+.doclist{max-height:34rem;overflow-y:auto;border:1px solid var(--line);border-radius:6px}
 """
 
 # Runs first: any script error on the page lands in #js-errors (the browser test reads it).
@@ -74,6 +88,19 @@ box.addEventListener("input",apply);
 function openHash(){if(!location.hash){return;}var el=document.getElementById(decodeURIComponent(location.hash.slice(1)));
 if(el&&el.tagName==="DETAILS"){el.open=true;el.scrollIntoView();}}
 window.addEventListener("hashchange",openHash);openHash();apply();
+var table=document.getElementById("documents");
+if(table){var body=table.tBodies[0],heads=table.tHead.rows[0].cells;
+Array.prototype.forEach.call(heads,function(th,col){th.addEventListener("click",function(){
+var down=th.getAttribute("aria-sort")!=="descending",num=th.getAttribute("data-type")==="n";
+Array.prototype.forEach.call(heads,function(h){h.removeAttribute("aria-sort");});
+th.setAttribute("aria-sort",down?"descending":"ascending");
+var rows=Array.prototype.slice.call(body.rows);
+rows.sort(function(a,b){var x=a.cells[col].getAttribute("data-v"),y=b.cells[col].getAttribute("data-v");
+var c=num?(Number(x)-Number(y)):(x<y?-1:x>y?1:0);return down?-c:c;});
+rows.forEach(function(r){body.appendChild(r);});});});
+// report.html?sort=words opens sorted by that column (a link can say how to look at a run).
+var want=/[?&]sort=(\\w+)/.exec(location.search);
+Array.prototype.forEach.call(heads,function(th){if(want&&th.textContent===want[1]){th.click();}});}
 document.documentElement.setAttribute("data-ready","1");
 })();"""
 
@@ -202,6 +229,32 @@ def _document_meta(out: Path, row: dict) -> dict:
     return meta
 
 
+def little_kept(d: dict, kept: int, removed: int) -> bool:
+    """A cleaned page that kept almost nothing: few words, or a tiny share of its lines."""
+    if d.get("status") != "cleaned":
+        return False
+    words = d.get("words") if isinstance(d.get("words"), int) else 0
+    return words < LITTLE_KEPT_WORDS or kept < LITTLE_KEPT_SHARE * (kept + removed)
+
+
+def site_labels(sites) -> dict[str, str]:
+    """How the report names each site: a host as it is; a folder (a text dump's site)
+    relative to the folder all the run's folders share, so the column reads
+    "bbc/world", not an absolute path of this machine (the full path is the cell's title)."""
+    folders = [s for s in sites if "/" in s]
+    labels = {s: s for s in sites}
+    if not folders:
+        return labels
+    try:
+        root = PurePosixPath(os.path.commonpath(folders))
+    except ValueError:  # absolute and relative folders mixed
+        return labels
+    for folder in folders:
+        relative = PurePosixPath(folder).relative_to(root).as_posix()
+        labels[folder] = root.name if relative == "." else f"{root.name}/{relative}" if root.name else relative
+    return labels
+
+
 def build_report(out_dir: str | Path) -> str:
     """The report page for an output folder, as a string."""
     return "".join(report_pieces(out_dir))
@@ -223,7 +276,7 @@ def report_pieces(out_dir: str | Path):
     by_language: Counter = Counter()
     docs_by_language: Counter = Counter()
     rejected_reasons: Counter = Counter()
-    total_kept = total_removed = documents = 0
+    total_kept = total_removed = documents = little = 0
     # Min-heap on (removed, reversed id): its root is the first view to give up.
     viewed: list[tuple[int, _Reversed, dict]] = []
     for row in _index_rows(out):
@@ -246,15 +299,19 @@ def report_pieces(out_dir: str | Path):
         docs_by_site[site] += 1
         by_language[language] += len(removed)
         docs_by_language[language] += 1
+        flagged = little_kept(d, kept, len(removed))
+        little += flagged
         entry = (len(removed), _Reversed(d["id"]),
-                 {"id": d["id"], "status": d.get("status"), "site": d.get("site"), "title": d.get("title"),
-                  "kept": kept, "removed": len(removed), "row": row})
+                 {"id": d["id"], "status": d.get("status"), "site": site, "title": d.get("title"),
+                  "kept": kept, "removed": len(removed), "words": d.get("words") or 0, "little": flagged,
+                  "row": row})
         if len(viewed) < MAX_DOCUMENT_VIEWS:
             heapq.heappush(viewed, entry)
         elif entry[:2] > viewed[0][:2]:
             heapq.heapreplace(viewed, entry)
     # Most lines removed first, then by id.
     docs = [e[2] for e in sorted(viewed, key=lambda e: (-e[0], e[1].value))]
+    labels = site_labels(by_site)
 
     def ranked(counter: Counter) -> list[tuple[str, int]]:
         return sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -276,6 +333,9 @@ def report_pieces(out_dir: str | Path):
     for status, count in sorted(statuses.items()):
         if status not in ("cleaned", "duplicate", "rejected"):
             parts.append(f'<div class="card" data-status="{_e(status)}"><b>{count:,}</b>{_e(status)}</div>')
+    parts.append(f'<div class="card" id="little-kept" title="cleaned pages that kept under {LITTLE_KEPT_WORDS} words '
+                 f'or under {LITTLE_KEPT_SHARE:.0%} of their lines"><b class="{"flag" if little else ""}">{little:,}</b>'
+                 'kept almost nothing</div>')
     parts.append("</div>")
 
     parts.append('<h2>Figures</h2><div class="grid">')
@@ -284,7 +344,8 @@ def report_pieces(out_dir: str | Path):
     parts.append(_bars("Lines removed per rule",
                        [(f"<code>{_e(rule)}</code>", count, _e(", ".join(sorted(rule_sources.get(rule, ())))))
                         for rule, count in ranked(by_rule)], ("rule", "lines", "rule file"), wide=True))
-    parts.append(_bars("Lines removed per site", [(_e(site), count, f"{docs_by_site[site]:,}")
+    parts.append(_bars("Lines removed per site", [(f'<span title="{_e(site)}">{_e(labels[site])}</span>', count,
+                                                   f"{docs_by_site[site]:,}")
                                                   for site, count in ranked(by_site)], ("site", "lines", "documents"),
                        "Site: the page's URL host when known (HTML), else the folder it was found in."))
     parts.append(_bars("Lines removed per language", [(_e(lang), count, f"{docs_by_language[lang]:,}")
@@ -296,34 +357,63 @@ def report_pieces(out_dir: str | Path):
                            ("reason", "documents", "")))
     parts.append("</div>")
 
-    top = docs[:TOP_DOCUMENTS]
-    parts.append(f'<h2>Documents with the most lines removed</h2><table id="top-documents"><tr><th>document</th>'
-                 f'<th>status</th><th>site</th><th>removed</th><th>kept</th><th>title</th></tr>')
-    for d in top:
-        parts.append(f'<tr><td><a href="#doc-{_e(d["id"])}">{_e(d["id"])}</a></td>'
-                     f'<td class="st-{_e(d.get("status"))}">{_e(d.get("status"))}</td><td>{_e(d.get("site"))}</td>'
-                     f'<td class="n">{d["removed"]:,}</td><td class="n">{d["kept"]:,}</td>'
-                     f'<td>{_e(d.get("title"))}</td></tr>')
-    parts.append("</table>")
+    parts.append(f'<h2>Documents</h2><p class="muted">{len(docs):,} document(s), most lines removed first; '
+                 'click a column to sort. <span class="flag">little kept</span>: a cleaned page that kept almost '
+                 'nothing (check it).</p><div class="doclist"><table id="documents"><thead><tr>'
+                 '<th data-type="s">document</th><th data-type="s">status</th><th data-type="s">site</th>'
+                 '<th data-type="n">removed</th><th data-type="n">kept</th><th data-type="n">words</th>'
+                 '<th data-type="s">title</th></tr></thead><tbody>')
+    for d in docs:
+        flag = ' <span class="flag">little kept</span>' if d["little"] else ""
+        parts.append(f'<tr><td data-v="{_e(d["id"])}"><a href="#doc-{_e(d["id"])}">{_e(d["id"])}</a></td>'
+                     f'<td data-v="{_e(d.get("status"))}{"!" if d["little"] else ""}" class="st-{_e(d.get("status"))}">'
+                     f'{_e(d.get("status"))}{flag}</td>'
+                     f'<td data-v="{_e(labels.get(d["site"], d["site"]))}" title="{_e(d["site"])}">'
+                     f'{_e(labels.get(d["site"], d["site"]))}</td>'
+                     f'<td class="n" data-v="{d["removed"]}">{d["removed"]:,}</td><td class="n" data-v="{d["kept"]}">'
+                     f'{d["kept"]:,}</td><td class="n" data-v="{d["words"]}">{d["words"]:,}</td>'
+                     f'<td data-v="{_e(d.get("title"))}">{_e(d.get("title"))}</td></tr>')
+    parts.append("</tbody></table></div>")
 
     shown = sorted(docs, key=lambda d: d["id"])
     if documents > len(shown):
         # A big run's report stays a page a browser opens: the documents with the most
         # removed get a view; `pipeline explain FILE` shows any other.
-        parts.append(f'<h2>Documents</h2><p class="note">Views of the {len(shown):,} documents with the most lines '
+        parts.append(f'<h2>Lines of each document</h2><p class="note">Views of the {len(shown):,} documents with the most lines '
                      f'removed, of {documents:,}; <code>pipeline explain FILE</code> shows any other.</p>')
     else:
-        parts.append("<h2>Every document</h2>")
+        parts.append("<h2>Lines of every document</h2>")
     parts.append(f'<p><input id="filter" type="search" placeholder="filter by id, title, '
                  f'status, site, rule" aria-label="filter documents"> <span class="muted"><span id="shown">'
                  f'{len(shown)}</span> of {len(shown)} shown</span></p>')
     yield "".join(parts)
     for d in shown:
-        yield _document(_document_meta(out, d["row"]), out, d["removed"])
+        yield _document(_document_meta(out, d["row"]), out, d["removed"], labels)
     yield f"<script>{_JS}</script></body></html>\n"
 
 
-def _document(d: dict, out: Path, removed: int) -> str:
+def _folded(rows: list[tuple[dict, str]]) -> list[str]:
+    """The lines' markup, each run of FOLD_MIN_LINES or more lines removed by one rule
+    folded into one row that opens on a click."""
+    out: list[str] = []
+    k = 0
+    while k < len(rows):
+        line, _ = rows[k]
+        end = k
+        if not line["keep"]:
+            while end + 1 < len(rows) and not rows[end + 1][0]["keep"] and rows[end + 1][0]["rule"] == line["rule"]:
+                end += 1
+        if end - k + 1 >= FOLD_MIN_LINES:
+            first, last = rows[k][0]["line"], rows[end][0]["line"]
+            out.append(f'<details class="fold"><summary><b>{end - k + 1:,} lines</b>: <code>{_e(line["rule"])}</code> '
+                       f'(lines {first}-{last})</summary>{"".join(markup for _, markup in rows[k:end + 1])}</details>')
+        else:
+            out.extend(markup for _, markup in rows[k:end + 1])
+        k = end + 1
+    return out
+
+
+def _document(d: dict, out: Path, removed: int, labels: dict[str, str] | None = None) -> str:
     lines, note = document_lines(d, out)
     rules = sorted({l["rule"] for l in lines if not l["keep"]})
     search = " ".join(str(x) for x in (d["id"], d.get("title") or "", d.get("status"), d.get("site") or "", *rules)).lower()
@@ -332,7 +422,8 @@ def _document(d: dict, out: Path, removed: int) -> str:
                        ("page_date", "page date"), ("site", "site"), ("url", "url"), ("language", "language"),
                        ("format", "format"), ("reason", "reason")):
         if d.get(key):
-            meta_bits.append(f"<b>{label}</b>: {_e(d[key])}")
+            shown = (labels or {}).get(d[key], d[key]) if key == "site" else d[key]
+            meta_bits.append(f"<b>{label}</b>: {_e(shown)}")
     dups = [x for x in d.get("duplicates") or [] if isinstance(x, dict)]
     if dups:
         meta_bits.append("<b>duplicates</b>: " + ", ".join(
@@ -343,19 +434,19 @@ def _document(d: dict, out: Path, removed: int) -> str:
     for l in lines:
         number = l["line"]
         if l["keep"]:
-            rows.append(f'<p data-n={number}>{_e(l["text"])}</p>')
+            rows.append((l, f'<p data-n={number}>{_e(l["text"])}</p>'))
         else:
             source = l.get("source")
             origin = f" [{_e(source)}]" if source and f"[{source}]" not in (l["reason"] or "") else ""
-            rows.append(f'<p class=r data-n={number}><s>{_e(l["text"])}</s>'
-                        f'<em><code>{_e(l["rule"])}</code> {_e(l["reason"])}{origin}</em></p>')
+            rows.append((l, f'<p class=r data-n={number}><s>{_e(l["text"])}</s>'
+                            f'<em><code>{_e(l["rule"])}</code> {_e(l["reason"])}{origin}</em></p>'))
     status = _e(d.get("status"))
     return (f'<details class="doc" id="doc-{_e(d["id"])}" data-search="{_e(search)}"><summary><b>{_e(d["id"])}</b> '
             f'<span class="st-{status}">{status}</span> · {removed:,} removed · {len(d.get("lines_kept") or []):,} kept'
             f'{" · " + _e(d.get("title")) if d.get("title") else ""}</summary>'
             f'<div class="meta">{" · ".join(meta_bits)}</div>'
             f'{f"<p class=note>{_e(note)}</p>" if note else ""}'
-            f'<div class="lines">{"".join(rows) or "<p class=note>no lines</p>"}</div></details>')
+            f'<div class="lines">{"".join(_folded(rows)) or "<p class=note>no lines</p>"}</div></details>')
 
 
 def write_report(out_dir: str | Path) -> Path:

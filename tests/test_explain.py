@@ -167,3 +167,19 @@ def test_explain_gives_kept_lines_the_models_signals_a_run_leaves_out(engine):
         assert "line model" not in d.reason
         assert explained[d.line]["reason"].startswith(d.reason + "; line model: body probability ")
     assert [d.reason for d in ran.removed] == [explained[d.line]["reason"] for d in ran.removed]
+
+
+def test_cli_explain_wraps_long_lines_under_their_indent_and_says_why_kept_lines_stay():
+    done = cli("explain", str(SEED))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.split("\n")
+    at = next(k for k, l in enumerate(lines) if l.startswith(" 5 keep Premier Li Qiang"))
+    # Piped, rich's console is 80 columns: the paragraph goes on under its text, not at the edge.
+    assert all(len(l) <= 80 for l in lines)
+    assert lines[at + 1].startswith(" " * 8) and lines[at + 1].strip()
+    paragraph = " ".join(l.strip() for l in lines[at:at + 3])
+    assert "framing China’s sweeping curbs as a balance between security and cooperation." in paragraph
+    why = next(l for l in lines[at + 1:] if l.lstrip().startswith("+ "))
+    assert why.lstrip().startswith("+ keep.body_start: first paragraph of the article; line model: body")
+    reason = " ".join(l.strip() for l in lines[lines.index(why):lines.index(why) + 3])
+    assert "body probability 0.85" in reason

@@ -30,6 +30,10 @@ def make_run(tmp_path):
             "published the results on Monday after a long review by the regional authority.")
     (inputs / "hostile.txt").write_text(f"Hostile Headline For The Test Page\n\n{HOSTILE}\n\n{body}\n\n{body} Again.\n", "utf-8")
     (inputs / "empty.txt").write_bytes(b"")
+    # A menu of eight lines above a short article: one folded run, and a page that kept little.
+    menu = "\n".join(["Home", "World", "Business", "Sport", "Culture", "Travel", "Weather", "Video"])
+    (inputs / "menu.txt").write_text(f"{menu}\n\nA short note on the river survey, published on Monday by the "
+                                     "regional authority.\n", "utf-8")
     out = tmp_path / "out"
     summary = run([str(inputs)], out)
     return inputs, out, summary
@@ -48,20 +52,58 @@ def figure(html: str, title: str) -> dict[str, int]:
     return {unescape(re.sub(r"<[^>]+>", "", label)): int(count.replace(",", "")) for label, count in rows}
 
 
+def doc_block(html: str, ident: str) -> str:
+    """One document's view (its folds are <details> inside it)."""
+    return re.search(rf'<details class="doc" id="doc-{re.escape(ident)}"(.*?)</div></details>', html, re.S).group(1)
+
+
+def test_long_runs_of_one_rule_fold_and_pages_that_kept_little_are_flagged(report_run):
+    _, out, _, html = report_run
+    meta = json.loads((out / "menu.json").read_text("utf-8"))
+    block = doc_block(html, "menu")
+    fold = re.search(r'<details class="fold"><summary><b>(\d+) lines</b>: <code>([\w.]+)</code> '
+                     r'\(lines (\d+)-(\d+)\)</summary>(.*?)</details>', block, re.S)
+    assert fold, block[:500]
+    count, rule, first, last = int(fold.group(1)), fold.group(2), int(fold.group(3)), int(fold.group(4))
+    run = [r for r in meta["removed"] if first <= r["line"] <= last]
+    assert count == len(run) >= 5 and {r["rule"] for r in run} == {rule}
+    assert len(re.findall(r"<p class=r ", fold.group(5))) == count  # every line still there, behind the click
+    # Short runs stay unfolded: no fold in a seed whose removed lines alternate rules.
+    rows = re.findall(r'<tr><td data-v="([^"]+)">.*?</tr>', re.search(r'<table id="documents">(.*?)</table>',
+                                                                   html, re.S).group(1), re.S)
+    flagged = re.findall(r'<td data-v="([^"]+)"><a[^>]*>[^<]*</a></td><td data-v="cleaned!"', html)
+    assert "menu" in flagged and meta["words"] < 40
+    assert not any(seed.startswith("00") for seed in flagged)  # the seeds' articles are whole
+    assert len(rows) == 9
+    assert re.search(rf'id="little-kept"[^>]*><b class="flag">{len(flagged)}</b>', html)
+
+
+def test_site_labels_name_folders_relative_to_the_runs_common_folder():
+    from pipeline.report import site_labels
+
+    assert site_labels(["/data/scrapes/bbc/world", "/data/scrapes/cnn", "example.com"]) == {
+        "/data/scrapes/bbc/world": "scrapes/bbc/world", "/data/scrapes/cnn": "scrapes/cnn", "example.com": "example.com"}
+    assert site_labels(["/tmp/x/in"]) == {"/tmp/x/in": "in"}
+    assert site_labels([".", "bbc"]) == {".": ".", "bbc": "bbc"}
+
+
 def test_report_figures_match_the_run(report_run):
     inputs, out, summary, html = report_run
-    assert summary.cleaned == 6 and summary.duplicates == 1 and summary.rejected == 1
-    assert figure(html, "Documents by status") == {"cleaned": 6, "duplicate": 1, "rejected": 1}
+    assert summary.cleaned == 7 and summary.duplicates == 1 and summary.rejected == 1
+    assert figure(html, "Documents by status") == {"cleaned": 7, "duplicate": 1, "rejected": 1}
     assert figure(html, "Lines removed per rule") == summary.removed_by_rule
     metas = [json.loads(p.read_text("utf-8")) for p in sorted(out.glob("*.json")) if p.name != "run.json"]
     total = sum(len(m.get("removed", [])) for m in metas)
-    assert figure(html, "Lines removed per site") == {inputs.as_posix(): total}
+    # The site is named by its folder relative to the run's inputs, not by this machine's path.
+    assert figure(html, "Lines removed per site") == {inputs.name: total}
+    assert inputs.as_posix() not in re.search(r'<table id="documents">(.*?)</table>', html, re.S).group(1).replace(
+        f'title="{inputs.as_posix()}"', "")
     by_language = Counter()
     for m in metas:
         by_language[m.get("language") or "(none)"] += len(m.get("removed", []))
     assert figure(html, "Lines removed per language") == dict(by_language)
     assert figure(html, "Rejected documents by reason") == {"empty file (no text at all)": 1}
-    top = re.search(r'<table id="top-documents">(.*?)</table>', html, re.S).group(1)
+    top = re.search(r'<table id="documents">(.*?)</table>', html, re.S).group(1)
     first = re.findall(r'<a href="#doc-([^"]+)">', top)
     assert first[0] == max(metas, key=lambda m: (len(m.get("removed", [])), [-ord(c) for c in m["id"]]))["id"]
 
@@ -72,7 +114,7 @@ def test_every_document_shows_its_lines_struck_or_kept(report_run):
         if meta_path.name == "run.json":
             continue
         meta = json.loads(meta_path.read_text("utf-8"))
-        block = re.search(rf'<details class="doc" id="doc-{re.escape(meta["id"])}"(.*?)</details>', html, re.S).group(1)
+        block = doc_block(html, meta["id"])
         struck = [unescape(t) for t in re.findall(r"<p class=r data-n=\d+><s>(.*?)</s>", block)]
         kept = [unescape(t) for t in re.findall(r"<p data-n=\d+>(.*?)</p>", block)]
         assert struck == [r["text"] for r in meta.get("removed", [])], meta["id"]
@@ -80,7 +122,7 @@ def test_every_document_shows_its_lines_struck_or_kept(report_run):
         assert len(kept) == len(meta.get("lines_kept", [])), meta["id"]
         for r in meta.get("removed", []):
             assert f'<code>{r["rule"]}</code>' in block
-    copy = re.search(r'<details class="doc" id="doc-zz_copy"(.*?)</details>', html, re.S).group(1)
+    copy = doc_block(html, "zz_copy")
     assert "duplicate" in copy and "003_3ee7487b8204e483" in copy
 
 
@@ -108,11 +150,11 @@ def _chromium() -> str | None:
     return shutil.which("chromium")
 
 
-def _browser(args: list[str], page: Path, profile: str) -> subprocess.CompletedProcess:
+def _browser(args: list[str], page: Path, profile: str, query: str = "") -> subprocess.CompletedProcess:
     base = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0"]
-    return subprocess.run(base + args + [page.as_uri()], capture_output=True, text=True, timeout=120)
+    return subprocess.run(base + args + [page.as_uri() + query], capture_output=True, text=True, timeout=120)
 
 
 @pytest.mark.skipif(_chromium() is None, reason="chromium is not installed (Debian: apt-get install chromium)")
@@ -136,6 +178,12 @@ def test_report_in_a_real_headless_browser(report_run, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    # The document list sorts by a column (report.html?sort=words clicks that header).
+    sorted_dom = _browser(["--dump-dom"], page, tempfile.mkdtemp(dir=tmp_path), query="?sort=words")
+    table = re.search(r'<table id="documents">(.*?)</table>', sorted_dom.stdout, re.S).group(1)
+    assert 'aria-sort="descending">words</th>' in table
+    words = [int(w) for w in re.findall(r'<td class="n" data-v="(\d+)">[\d,]+</td><td data-v="[^"]*">', table)]
+    assert len(words) == 9 and words == sorted(words, reverse=True) and words != [w for w in words if False]
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1280, 2400)
 
