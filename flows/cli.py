@@ -242,7 +242,7 @@ def _run_flow(args, held: dict) -> int:
         print(f"pipeline: another run is writing to {args.out} ({holder}); wait for it to finish, "
               f"or pass --wait to queue behind it", file=sys.stderr)
         return 3
-    from flows.logs import CONSOLE as console, interactive as on_terminal, show_events
+    from flows.logs import CONSOLE as console, event, interactive as on_terminal, show_events
 
     interactive = on_terminal()
     if not interactive:
@@ -262,6 +262,7 @@ def _run_flow(args, held: dict) -> int:
 
             held["server"] = server = TemporaryServer()
             server.start()
+            event("prefect_server", api_url=server.api_url, pid=server.process.pid)
             updates[PREFECT_API_URL] = server.api_url
             os.environ["PREFECT_API_URL"] = server.api_url  # inherited by Dask's tasks (--dask)
         flow = _with_runner(clean_flow, args)
