@@ -131,8 +131,11 @@ def _explain(args) -> int:
     try:
         options = Options(rules=tuple(args.rules))
         limit = options.doc_time_limit if args.doc_time_limit is None else args.doc_time_limit
+        engine = Engine.load(options)
+        from langdetect import detector_factory
+
+        detector_factory.init_factory()  # as in a run's workers: loaded before the page's clock runs
         with time_limit(limit, f"explaining {args.file}"):
-            engine = Engine.load(options)
             explanation = explain_file(args.file, engine, args.against)
     except (LexiconError, ValueError) as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
@@ -319,8 +322,7 @@ def _serve(args) -> int:
         overrides["workers"] = args.workers
     try:
         options = Options.from_dict(overrides)
-        discover(args.inputs, options.follow_symlinks)
-    except (InputError, ValueError) as exc:
+    except ValueError as exc:
         print(f"pipeline serve: error: {exc}", file=sys.stderr)
         return 2
     from prefect.client.schemas.schedules import CronSchedule
@@ -337,6 +339,11 @@ def _serve(args) -> int:
         print("pipeline: serve needs a Prefect server. Start one, e.g.\n"
               "  prefect server start --host 127.0.0.1 --port 4200 --no-ui --analytics-off\n"
               "then set PREFECT_API_URL=http://127.0.0.1:4200/api and run this again.", file=sys.stderr)
+        return 2
+    try:
+        discover(args.inputs, options.follow_symlinks)
+    except InputError as exc:
+        print(f"pipeline serve: error: {exc}", file=sys.stderr)
         return 2
     import httpx
 

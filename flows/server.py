@@ -18,6 +18,7 @@ socket, and its process would share the run's process group.
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import socket
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 
 class TemporaryServer:
@@ -41,6 +43,17 @@ class TemporaryServer:
 
     def start(self, timeout: float | None = None) -> None:
         """Start the server and wait until it answers its health check."""
+        from prefect.settings import PREFECT_HOME
+
+        # One server starting at a time per state folder: servers started together on a
+        # fresh database would all run its migrations at once, each slowed by the others.
+        home = Path(PREFECT_HOME.value())
+        home.mkdir(parents=True, exist_ok=True)
+        with open(home / "server-start.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._start(timeout)
+
+    def _start(self, timeout: float | None) -> None:
         import httpx
         from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, get_current_settings
 

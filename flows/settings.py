@@ -32,8 +32,9 @@ def configure_prefect(state_dir: Path | None = None) -> None:
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
-        # A cold ephemeral server has been seen to take 27 s here; the default is 20 s.
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+        # A cold ephemeral server has been seen to take 27 s here, and over 100 s on a
+        # loaded machine; the default is 20 s. A server that exits is noticed at once.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
         # Prefect's per-task log lines would drown the user's view.
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_LOGGING_TO_API_ENABLED": "false",

@@ -57,8 +57,9 @@ class StopOnSignals:
         return 128 + (self.signum or 0)
 
 
-class OverTime(Exception):
-    """The time limit of `time_limit` ran out."""
+class OverTime(BaseException):
+    """The time limit of `time_limit` ran out. A BaseException, as KeyboardInterrupt is:
+    the cleaner turns any Exception on a page into a rejection and goes on."""
 
 
 class time_limit:
@@ -73,7 +74,9 @@ class time_limit:
     def __enter__(self):
         if self.seconds:
             self._previous = signal.signal(signal.SIGALRM, self._expired)
-            signal.setitimer(signal.ITIMER_REAL, self.seconds)
+            # Then again every second: code that catches every exception (langdetect's
+            # profile loader has a bare except) must not be able to swallow the stop.
+            signal.setitimer(signal.ITIMER_REAL, self.seconds, 1.0)
         return self
 
     def __exit__(self, *exc) -> bool:
