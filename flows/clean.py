@@ -21,6 +21,11 @@ from pipeline.sources import Source, discover
 from pipeline.state import Plan, State, fingerprint
 
 
+# How far this process's latest run got: documents to clean and cleaned so far, their
+# results recorded in the output's state (what the CLI reports when a signal stops it).
+PROGRESS: dict = {}
+
+
 # Caching off: the pipeline's own state (content hash + rules fingerprint) decides what
 # to skip; Prefect's input hashing would only see path strings.
 @task(name="clean-batch", cache_policy=None, persist_result=False)
@@ -64,12 +69,14 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
         event("run_start", inputs=list(inputs), out=out, documents=plan.documents, to_clean=plan.processed,
               skipped=plan.skipped, batches=total)
         done_count = 0
+        PROGRESS.update(to_clean=plan.processed, done=0)
         with _progress(progress, plan.processed) as advance:
             for number, future in enumerate(_submitted(drain(chunks), out, option_dict, _in_flight(opts)), 1):
                 done = json.loads(future.result())
                 _let_go_of_result(future)
                 state.record([DocSummary.from_wire(d) for d in done], fp)
                 done_count += len(done)
+                PROGRESS["done"] = done_count
                 advance(len(done))
                 statuses = {status: sum(1 for d in done if d["status"] == status) for status in ("cleaned", "rejected")}
                 event("batch_done", batch=number, batches=total, documents=len(done), **statuses,

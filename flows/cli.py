@@ -12,6 +12,46 @@ from pathlib import Path
 from flows.settings import configure_prefect
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (no usage block) and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not value >= 0:  # NaN too
+        raise argparse.ArgumentTypeError(f"must be 0 or more seconds (0 turns the limit off), got {text}")
+    return value
+
+
+def _folder_problem(path: str) -> str | None:
+    """Why `path` cannot be an output folder, or None: something that is not a folder
+    is there, or above it."""
+    here = Path(path)
+    for place in (here, *here.parents):
+        if place.exists() or place.is_symlink():
+            if place.is_dir():
+                return None
+            what = "is" if place == here else f"is under {place}, which is"
+            return f"{path} {what} not a folder"
+    return None
+
+
 def _version() -> str:
     """The installed distribution's version: pyproject.toml is its one source."""
     from importlib.metadata import PackageNotFoundError, version
@@ -50,17 +90,18 @@ def _options(args, flags: dict | None = None):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pipeline", description="Strip site chrome from scraped news pages.")
+    parser = _Parser(prog="pipeline", description="Strip site chrome from scraped news pages.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     knobs = _knobs()
     run = commands.add_parser("run", parents=[knobs], help="clean pages into an output folder (a Prefect flow, run locally)")
     run.add_argument("inputs", nargs="*", default=["seeds"], help="files or folders (default: seeds)")
     run.add_argument("-o", "--out", default="clean", help="output folder (default: clean)")
-    run.add_argument("--batch-size", type=int, default=None, help="pages per Prefect task")
-    run.add_argument("--state", default=None, help="state folder for Prefect's database (default: ~/.cache/news-pipeline)")
+    run.add_argument("--batch-size", type=_positive_int, default=None, help="pages per Prefect task")
+    run.add_argument("--state", default=None,
+                     help="state folder for Prefect's database (default: $PIPELINE_STATE_DIR or ~/.cache/news-pipeline)")
     run.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
-    run.add_argument("--doc-time-limit", type=float, default=None, metavar="SECONDS",
+    run.add_argument("--doc-time-limit", type=_seconds, default=None, metavar="SECONDS",
                      help="stop and reject a page that takes longer (default 60; 0 turns the limit off)")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     explain = commands.add_parser("explain", parents=[knobs],
@@ -69,6 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--against", metavar="DIR", default=None,
                          help="a run's output folder: report this page's duplicates there")
     explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    explain.add_argument("--doc-time-limit", type=_seconds, default=None, metavar="SECONDS",
+                         help="stop if explaining takes longer (default 60, as for run; 0 turns the limit off)")
 
     evaluate = commands.add_parser("eval", parents=[knobs],
                                    help="clean pages and score them against gold bodies (no Prefect)")
@@ -77,9 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("-o", "--out", default="eval-out", help="where cleaned pages and scores go (default: eval-out)")
     evaluate.add_argument("--trafilatura", action="store_true",
                           help="also score trafilatura alone on the HTML inputs, side by side")
-    evaluate.add_argument("--worst", type=int, default=10, help="how many worst pages to list (default: 10)")
+    evaluate.add_argument("--worst", type=_positive_int, default=10, help="how many worst pages to list (default: 10)")
     run.add_argument("--wait", action="store_true", help="if another run holds the output folder, wait for it instead of refusing")
-    run.add_argument("--workers", type=int, default=1, help="clean N batches at once, each in its own process (default: 1)")
+    run.add_argument("--workers", type=_positive_int, default=1, help="clean N batches at once, each in its own process (default: 1)")
     run.add_argument("--dask", metavar="ADDRESS", default=None, help="clean batches on an existing Dask cluster (scheduler address)")
     serve = commands.add_parser("serve", parents=[knobs],
                                 help="serve the flow as a Prefect deployment on a cron schedule (needs a Prefect server)")
@@ -87,9 +130,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("-o", "--out", default="clean", help="output folder (default: clean)")
     serve.add_argument("--cron", required=True, help='cron schedule, e.g. "0 * * * *" (hourly)')
     serve.add_argument("--name", default="scheduled", help="deployment name (default: scheduled)")
-    serve.add_argument("--batch-size", type=int, default=None, help="pages per Prefect task")
+    serve.add_argument("--batch-size", type=_positive_int, default=None, help="pages per Prefect task")
     serve.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
-    serve.add_argument("--workers", type=int, default=1, help="clean N batches at once, each in its own process (default: 1)")
+    serve.add_argument("--workers", type=_positive_int, default=1, help="clean N batches at once, each in its own process (default: 1)")
     _add_clean(commands, knobs)
     return parser
 
@@ -110,6 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from pipeline.knobs import OptionError
 
+    out = getattr(args, "out", None)
+    problem = out is not None and _folder_problem(out)
+    if problem:
+        print(f"pipeline {args.command}: error: argument --out: {problem}", file=sys.stderr)
+        return 2
     try:
         if args.command == "run":
             return _run(args)
@@ -160,15 +208,26 @@ def _explain(args) -> int:
     from pipeline.lexicon import LexiconError
     from pipeline.process import Engine
 
+    from flows.stopping import OverTime, time_limit
+
     if not Path(args.file).is_file():
         print(f"pipeline: not a file: {args.file}", file=sys.stderr)
         return 2
     try:
-        engine = Engine.load(_options(args))
-        explanation = explain_file(args.file, engine, args.against)
+        options = _options(args)
+        limit = options.doc_time_limit if args.doc_time_limit is None else args.doc_time_limit
+        engine = Engine.load(options)
+        from langdetect import detector_factory
+
+        detector_factory.init_factory()  # as in a run's workers: loaded before the page's clock runs
+        with time_limit(limit, f"explaining {args.file}"):
+            explanation = explain_file(args.file, engine, args.against)
     except (LexiconError, ValueError) as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
+    except OverTime as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(explanation, ensure_ascii=False, indent=1, sort_keys=True))
     else:
@@ -195,9 +254,44 @@ def _eval(args) -> int:
 
 
 def _run(args) -> int:
-    if args.state:
-        os.environ["PIPELINE_STATE_DIR"] = str(Path(args.state).resolve())
-    configure_prefect()
+    # Before Prefect is imported: it reads its home (the database's folder) at import.
+    configure_prefect(Path(args.state) if args.state else None)
+    from flows.stopping import StopOnSignals
+
+    held: dict = {}
+    with StopOnSignals() as stop:
+        try:
+            code = _run_flow(args, held)
+        except BaseException:
+            if stop.signum is None:
+                raise
+        finally:
+            if held.get("server") is not None:
+                held["server"].stop()
+        if stop.signum is None:
+            return code
+    return _stopped(args, stop)
+
+
+def _stopped(args, stop) -> int:
+    """One line on what a signal left, then exit at once with 128 + the signal's number
+    (the workers and Prefect's server are already stopped; threads are not waited for)."""
+    import signal
+
+    progress = getattr(sys.modules.get("flows.clean"), "PROGRESS", {})
+    if progress.get("to_clean") is not None:
+        kept = (f"{progress['done']} of {progress['to_clean']} documents to clean were cleaned and are kept in "
+                f"{args.out} (its index.jsonl is updated when a run finishes)")
+    else:
+        kept = f"stopped before cleaning began, {args.out} is unchanged"
+    print(f"pipeline: stopped by {signal.Signals(stop.signum).name}: {kept}; run the same command again to go on",
+          file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(stop.exit_code)
+
+
+def _run_flow(args, held: dict) -> int:
     from pipeline.sources import InputError, discover
 
     overrides = {}
@@ -230,24 +324,35 @@ def _run(args) -> int:
         print(f"pipeline: another run is writing to {args.out} ({holder}); wait for it to finish, "
               f"or pass --wait to queue behind it", file=sys.stderr)
         return 3
-    from flows.logs import CONSOLE as console, interactive as on_terminal, show_events
+    from flows.logs import CONSOLE as console, event, interactive as on_terminal, show_events
 
     interactive = on_terminal()
     if not interactive:
         show_events()
     started = time.monotonic()
     with console.status("starting Prefect (local temporary server)...", spinner="dots") if interactive else _nothing():
-        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+        from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
         from flows.clean import clean_flow
-        flow, server = _with_runner(clean_flow, args)
-    from pipeline.state import RunLocked
 
-    # The flow heartbeat costs about a second per run and tells a local run nothing.
+        # The flow heartbeat costs about a second per run and tells a local run nothing.
+        updates = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        if not PREFECT_API_URL.value():
+            # Our own temporary server, on a port held from the moment it is chosen
+            # (Prefect's own can end up shared by runs started together: flows/server.py).
+            from flows.server import TemporaryServer
+
+            held["server"] = server = TemporaryServer()
+            server.start()
+            event("prefect_server", api_url=server.api_url, pid=server.process.pid)
+            updates[PREFECT_API_URL] = server.api_url
+            os.environ["PREFECT_API_URL"] = server.api_url  # inherited by Dask's tasks (--dask)
+        flow = _with_runner(clean_flow, args)
+    from pipeline.state import RunLocked
     from pipeline.write import OutputError
 
     try:
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        with temporary_settings(updates=updates):
             summary = flow(inputs=[str(i) for i in args.inputs], out=str(args.out),
                            options=options.to_dict(), progress=interactive, wait=args.wait)
     except RunLocked as exc:
@@ -258,9 +363,6 @@ def _run(args) -> int:
         print(f"pipeline: run stopped: {exc}\nFiles already written are complete; free space "
               "(or choose another --out) and run again.", file=sys.stderr)
         return 1
-    finally:
-        if server is not None:
-            server.stop()
     summary["seconds_total"] = round(time.monotonic() - started, 3)
     if args.json:
         print(json.dumps(summary, indent=1, sort_keys=True))
@@ -271,32 +373,23 @@ def _run(args) -> int:
 
 def _with_runner(clean_flow, args):
     """The flow with the task runner asked for. Without --dask the default thread runner
-    feeds `--workers` cleaning processes. Dask workers each start their own temporary
-    Prefect server unless one is shared: start one here and point PREFECT_API_URL at it
-    (unless the user already has a server)."""
+    feeds `--workers` cleaning processes. With --dask, batches go to the cluster; its
+    workers reach the Prefect server in PREFECT_API_URL (the run's own temporary server
+    unless the user has one)."""
     if not args.dask:
-        return clean_flow, None
-    server = None
-    if not os.environ.get("PREFECT_API_URL"):
-        from prefect.server.api.server import SubprocessASGIServer
-
-        server = SubprocessASGIServer()
-        server.start()
-        os.environ["PREFECT_API_URL"] = server.api_url  # inherited by the Dask client's tasks
+        return clean_flow
     from prefect_dask import DaskTaskRunner
 
-    return clean_flow.with_options(task_runner=DaskTaskRunner(address=args.dask)), server
+    return clean_flow.with_options(task_runner=DaskTaskRunner(address=args.dask))
 
 
 def _serve(args) -> int:
     """Serve the flow as a deployment with a cron schedule. Schedules need a real Prefect
-    server (an ephemeral one never runs them), so PREFECT_API_URL must point at one."""
+    server (an ephemeral one never runs them), so PREFECT_API_URL must point at one.
+    Everything that can be checked now is, each failure one line and exit code 2: the
+    options, the inputs, the schedule and the server."""
     configure_prefect()
-    if not os.environ.get("PREFECT_API_URL"):
-        print("pipeline: serve needs a Prefect server. Start one, e.g.\n"
-              "  prefect server start --host 127.0.0.1 --port 4200 --no-ui --analytics-off\n"
-              "then set PREFECT_API_URL=http://127.0.0.1:4200/api and run this again.", file=sys.stderr)
-        return 2
+    from pipeline.sources import InputError, discover
 
     overrides = {}
     if args.batch_size:
@@ -306,6 +399,35 @@ def _serve(args) -> int:
     if args.workers != 1:
         overrides["workers"] = args.workers
     options = _options(args, overrides)
+    from prefect.client.schemas.schedules import CronSchedule
+    from prefect.settings import PREFECT_API_URL
+
+    try:
+        CronSchedule(cron=args.cron)
+    except ValueError:
+        print(f"pipeline serve: error: argument --cron: not a valid cron schedule: {args.cron!r} "
+              "(five fields: minute hour day-of-month month day-of-week, e.g. \"0 * * * *\")", file=sys.stderr)
+        return 2
+    api = PREFECT_API_URL.value()
+    if not api:
+        print("pipeline: serve needs a Prefect server. Start one, e.g.\n"
+              "  prefect server start --host 127.0.0.1 --port 4200 --no-ui --analytics-off\n"
+              "then set PREFECT_API_URL=http://127.0.0.1:4200/api and run this again.", file=sys.stderr)
+        return 2
+    try:
+        discover(args.inputs, options.follow_symlinks)
+    except InputError as exc:
+        print(f"pipeline serve: error: {exc}", file=sys.stderr)
+        return 2
+    import httpx
+
+    try:
+        httpx.get(f"{api.rstrip('/')}/health", timeout=10).raise_for_status()
+    except httpx.HTTPError as exc:
+        cause = " ".join(str(exc).split()) or type(exc).__name__
+        print(f"pipeline serve: error: no Prefect server answers at PREFECT_API_URL={api} ({cause}); "
+              "start one or correct the address", file=sys.stderr)
+        return 2
     from flows.clean import clean_flow
 
     # Absolute paths: runs start later, in their own processes.

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 
@@ -14,16 +15,26 @@ def default_state_dir() -> Path:
 
 
 def configure_prefect(state_dir: Path | None = None) -> None:
-    """Defaults only: a variable the user set wins."""
-    home = (state_dir or default_state_dir()) / "prefect"
+    """Defaults only: a variable the user set wins, except that an explicit `state_dir`
+    (the `--state` option) puts Prefect's home there whatever the environment says.
+    Importing `flows` calls this with no folder; the CLI calls it again once it has read
+    `--state`, which works because Prefect is not imported before then."""
+    if state_dir is not None:
+        if "prefect" in sys.modules:  # Prefect read PREFECT_HOME at import: too late to move it
+            raise RuntimeError("configure_prefect(state_dir) must run before Prefect is imported")
+        state_dir = Path(state_dir).resolve()
+        os.environ["PIPELINE_STATE_DIR"] = str(state_dir)
+        os.environ["PREFECT_HOME"] = str(state_dir / "prefect")
+    home = default_state_dir() / "prefect"
     defaults = {
         "PREFECT_HOME": str(home),
         # No telemetry, no DNS look-ups: the run makes no network calls.
         "DO_NOT_TRACK": "1",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_CLOUD_ENABLE_ORCHESTRATION_TELEMETRY": "false",
-        # A cold ephemeral server has been seen to take 27 s here; the default is 20 s.
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+        # A cold ephemeral server has been seen to take 27 s here, and over 100 s on a
+        # loaded machine; the default is 20 s. A server that exits is noticed at once.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
         # Prefect's per-task log lines would drown the user's view.
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_LOGGING_TO_API_ENABLED": "false",

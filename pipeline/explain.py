@@ -69,11 +69,23 @@ def explain_file(path: str | Path, engine: Engine | None = None, against: str | 
 
 
 def _read_index(folder: Path) -> list[dict]:
+    """The rows of a run's index.jsonl; ValueError, naming the file and line, for a file
+    that is not one (another tool's JSON lines, a truncated line)."""
     index = folder / "index.jsonl"
+    rows = []
     try:
-        return [json.loads(line) for line in index.read_text("utf-8").splitlines() if line.strip()]
+        for number, line in enumerate(index.read_text("utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if not (isinstance(row, dict) and isinstance(row.get("id"), str) and isinstance(row.get("status"), str)
+                    and isinstance(row.get("outputs", {}), dict)
+                    and all(isinstance(v, str) for v in row.get("outputs", {}).values())):
+                raise ValueError(f"line {number} is not a row of a pipeline run's index (no 'id' and 'status')")
+            rows.append(row)
     except (OSError, ValueError) as exc:
         raise ValueError(f"{index}: cannot read the run's index: {exc}") from None
+    return rows
 
 
 def match_run(result: CleanResult, folder: str | Path, engine: Engine) -> dict:

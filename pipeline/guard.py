@@ -56,7 +56,18 @@ def _work(fd: int) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     detector_factory.init_factory()  # langdetect's profiles: load before any page's clock runs
-    with os.fdopen(fd, "w", encoding="utf-8") as report:
+
+    def tell_what_runs(_signum, frame) -> None:
+        """Asked by the parent when a page ran out of time: which rule, if any, was
+        being matched. os.write, not the report's buffer: a handler must not re-enter it."""
+        from pipeline.lexicon import rule_running
+
+        rule = rule_running(frame)
+        found = rule and {"rule": rule.rule, "source": rule.source}
+        os.write(fd, (json.dumps(["running", found], ensure_ascii=False) + "\n").encode("utf-8"))
+
+    signal.signal(signal.SIGUSR1, tell_what_runs)
+    with os.fdopen(fd, "w", encoding="utf-8", closefd=False) as report:
         def send(kind: str, payload=None) -> None:
             report.write(json.dumps([kind, payload], ensure_ascii=False) + "\n")
             report.flush()
@@ -101,6 +112,16 @@ def _shut(process: subprocess.Popen, fd_box: list) -> None:
         fd_box[0] = None
 
 
+class RunStopping(RuntimeError):
+    """The run is being stopped (stop_all_workers): a page in flight is not a page's fault."""
+
+
+# Every worker of this process, busy or idle, and whether the run is stopping: a signal
+# to the run stops them all at once (stop_all_workers).
+_every_worker: "weakref.WeakSet[_Worker]" = weakref.WeakSet()
+_stopping = threading.Event()
+
+
 class _Worker:
     def __init__(self):
         read_end, write_end = os.pipe()
@@ -113,6 +134,7 @@ class _Worker:
         self.fd_box, self.buffer = [read_end], b""
         self._finalizer = weakref.finalize(self, _shut, self.process, self.fd_box)
         self.booted = False
+        _every_worker.add(self)
 
     @property
     def fd(self) -> int | None:
@@ -153,6 +175,21 @@ class _Worker:
 
     def stop(self) -> None:
         self._finalizer()
+
+    def what_runs(self) -> dict | None:
+        """Ask the worker (a page over its time) which rule it was matching; None if it
+        does not say soon (it is inside a call that does not check for signals)."""
+        try:
+            self.process.send_signal(signal.SIGUSR1)
+        except OSError:
+            return None
+        for _ in range(20):  # a few other messages may come first (a page done just now)
+            kind, payload = self.receive(2.0)
+            if kind == "running":
+                return payload
+            if kind in ("timeout", "died"):
+                return None
+        return None
 
     def how_it_ended(self) -> str:
         try:
@@ -200,6 +237,8 @@ def _take_worker(limit: int) -> _Worker:
                     return worker
                 worker.stop()
                 pool.count -= 1
+            if _stopping.is_set():
+                raise RunStopping("the run is stopping")
             if pool.count < max(1, limit):
                 pool.count += 1
                 break
@@ -228,6 +267,22 @@ def _drop_worker(worker: _Worker) -> None:
         pool.changed.notify()
 
 
+def stop_all_workers() -> None:
+    """Stop every worker of this process now, busy ones included (a run stopped by a
+    signal). Batches in flight end with RunStopping; nothing is recorded for their pages."""
+    _stopping.set()
+    for worker in list(_every_worker):
+        # Only killed here: the thread reading a busy worker's pipe sees its end and
+        # releases it (closing the pipe under that thread could hand its number to a new file).
+        try:
+            worker.process.kill()
+        except OSError:
+            pass
+    pool = _current_pool()
+    with pool.changed:
+        pool.changed.notify_all()
+
+
 def stop_workers() -> None:
     """Stop this process's idle workers now (they also end when it exits)."""
     pool = _current_pool()
@@ -248,11 +303,11 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
         finished = False  # the worker answered for the whole job: it may take the next
         try:
             if not worker.ready():
-                raise RuntimeError(f"the cleaning worker failed to start ({worker.how_it_ended()})")
+                raise _failure(f"the cleaning worker failed to start ({worker.how_it_ended()})")
             worker.send(sources[position:], out, options)
             kind, _ = worker.receive(_START_TIMEOUT)
             if kind != "start":
-                raise RuntimeError(f"the cleaning worker failed to take a batch ({worker.how_it_ended()})")
+                raise _failure(f"the cleaning worker failed to take a batch ({worker.how_it_ended()})")
             while position < len(sources):
                 kind, payload = worker.receive(options.doc_time_limit or None)
                 if kind == "done":
@@ -262,10 +317,11 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
                 if kind == "output-error":
                     finished = True  # it skipped the rest of the job and waits for the next
                     raise OutputError(payload)
+                if _stopping.is_set():
+                    raise RunStopping("the run is stopping")
                 if kind == "timeout":
+                    reason = _time_limit_reason(options.doc_time_limit, worker.what_runs())
                     worker.stop()
-                    reason = (f"took longer than the per-document time limit of {options.doc_time_limit:g} s "
-                              "(stopped; the page may be pathological, or raise doc_time_limit)")
                 else:  # the worker died mid-page: a crash, or the kernel's out-of-memory killer
                     reason = f"the cleaning process died on this page ({worker.how_it_ended()})"
                 summaries.append(_give_up(sources[position], out, options, reason))
@@ -321,7 +377,24 @@ def _read_chunk(chunk: list[Source], options: Options) -> list:
             _give_back(worker)
         else:
             _drop_worker(worker)
+    if not finished and _stopping.is_set():
+        raise RunStopping("the run is stopping")
     return seen if finished else list(read_pages(chunk, options.max_input_bytes))
+
+
+def _failure(message: str) -> RuntimeError:
+    return RunStopping("the run is stopping") if _stopping.is_set() else RuntimeError(message)
+
+
+def _time_limit_reason(limit: float, running: dict | None) -> str:
+    """Why a page over its time was stopped: a rule's regex, when the worker was inside
+    one (a user's rule with catastrophic backtracking must not pass for a bad page)."""
+    if running:
+        return (f"took longer than the per-document time limit of {limit:g} s while rule {running['rule']} "
+                f"(from {running['source']}) was matching one of its lines: that rule's regex runs too long "
+                "on this text (catastrophic backtracking?); fix the rule")
+    return (f"took longer than the per-document time limit of {limit:g} s "
+            "(stopped; the page may be pathological, or raise doc_time_limit)")
 
 
 def _give_up(source: Source, out: Path, options: Options, reason: str) -> DocSummary:

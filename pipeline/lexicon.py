@@ -6,7 +6,9 @@ pages. Each match reports the rule id, the reason and the file it came from.
 """
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
@@ -360,6 +362,29 @@ def _parse_rules(entries, source: str, label: str = "rule", family: str = "lexic
     return rules
 
 
+def _read_rule_file(path: Path) -> str:
+    """A rule file's text; only a regular file is read (a named pipe or a device would
+    block the run, or never end)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # opening a FIFO must not wait for a writer
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LexiconError(f"{path}: not a regular file (a rule file must be a TOML file)")
+        return handle.read().decode("utf-8")
+
+
+def rule_running(frame) -> LexiconMatch | None:
+    """The rule whose check was running in `frame` or one of its callers, if any: what a
+    time limit's signal handler reads to say that a rule's regex, not the page, ran long."""
+    while frame is not None:
+        if frame.f_code is Lexicon.match.__code__:
+            return frame.f_locals.get("found")  # the rule being tried (bound per rule in the loop)
+        if frame.f_code is LexiconRule.matches.__code__:
+            rule = frame.f_locals.get("self")
+            return LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer) if rule else None
+        frame = frame.f_back
+    return None
+
+
 class Lexicon:
     def __init__(self, rules: list[LexiconRule], site_rules: list[tuple[SiteSelector, LexiconRule]] | None = None):
         self.rules = rules
@@ -405,7 +430,7 @@ class Lexicon:
         for path in extra_files:
             path = Path(path)
             try:
-                data = tomllib.loads(path.read_text("utf-8"))
+                data = tomllib.loads(_read_rule_file(path))
             except (OSError, UnicodeDecodeError) as exc:
                 raise LexiconError(f"{path}: cannot read: {exc}") from None
             except tomllib.TOMLDecodeError as exc:

@@ -1,0 +1,120 @@
+"""The run's own temporary Prefect server, on a port no other process can share.
+
+Prefect's ephemeral server (`SubprocessASGIServer`) picks a random port in 8000-8999,
+checks it with a bind that it releases, then starts uvicorn, which binds the port a few
+seconds later. Two runs started together can pick the same port in that gap: one
+server gets it, the other's uvicorn fails, and both runs talk to the one server (a
+`ConnectError` when its run ends and stops it; a `409 Conflict` when their state
+folders differ). Here the port is never released: this process binds a socket on
+port 0 (the kernel gives a port no other socket holds) and hands that very socket to
+uvicorn (`fd=`), so the port is held from the moment it is chosen.
+
+The server runs in a session of its own, so a Ctrl-C at the terminal reaches only the
+run, which then reports its end to the server before stopping it. The server's stdin is
+a pipe from the run: when the run's process is gone, however it ended (SIGKILL
+included), the server sees end of file and stops itself, so none is left behind.
+Hand-written rather than Prefect's class because that class takes a port number, not a
+socket, and its process would share the run's process group.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+
+class TemporaryServer:
+    def __init__(self) -> None:
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.bind(("127.0.0.1", 0))
+        self._socket.listen(128)
+        self.port: int = self._socket.getsockname()[1]
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def start(self, timeout: float | None = None) -> None:
+        """Start the server and wait until it answers its health check."""
+        from prefect.settings import PREFECT_HOME
+
+        # One server starting at a time per state folder: servers started together on a
+        # fresh database would all run its migrations at once, each slowed by the others.
+        home = Path(PREFECT_HOME.value())
+        home.mkdir(parents=True, exist_ok=True)
+        with open(home / "server-start.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self._start(timeout)
+
+    def _start(self, timeout: float | None) -> None:
+        import httpx
+        from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, get_current_settings
+
+        fd = self._socket.fileno()
+        env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
+               # What Prefect sets for its own ephemeral server (no UI; this is not a full server).
+               "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        env.pop("PREFECT_API_URL", None)
+        self.process = subprocess.Popen([sys.executable, "-m", "flows.server", str(fd)], stdin=subprocess.PIPE,
+                                        pass_fds=(fd,), env=env, start_new_session=True)
+        self._socket.close()  # the server holds it now; the port stays bound while it lives
+        limit = timeout or PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+        deadline = time.monotonic() + limit
+        with httpx.Client() as client:
+            while True:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"Prefect's temporary server exited on start (exit code {self.process.returncode})")
+                try:
+                    if client.get(f"{self.api_url}/health", timeout=5).status_code == 200:
+                        return
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"Prefect's temporary server did not answer within {limit:g} s")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop the server and everything it started (its whole process group)."""
+        process, self.process = self.process, None
+        if process is None:
+            self._socket.close()
+            return
+        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                process.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        if process.stdin is not None:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+
+
+def _serve(fd: int) -> None:
+    """The server process: uvicorn on the socket handed over, until the run goes."""
+    def exit_when_the_run_goes() -> None:
+        sys.stdin.buffer.read()  # end of file: the run's process has ended
+        os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's own graceful shutdown
+
+    threading.Thread(target=exit_when_the_run_goes, daemon=True).start()
+    import uvicorn
+
+    uvicorn.run("prefect.server.api.server:create_app", factory=True, fd=fd, log_level="error", lifespan="on")
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))
