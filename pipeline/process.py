@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.classify import classify
+from pipeline.comments import mark_sections
 from pipeline.decode import decode, looks_binary
 from pipeline.dedup_page import mark_duplicates
 from pipeline.document import CleanResult, LineDecision, Rejected, Status
@@ -126,6 +127,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     # are kept for it, for this page only (body lines recur on no other page, and they
     # weigh most).
     page_memo = LineMemo()
+    comments: list[dict] = []  # reader comments, kept apart from the body
 
     def one_pass(page_lines: list[str]):
         use_model = model_allowed and not _paragraph_per_line(page_lines)
@@ -136,6 +138,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         found_meta = read_metadata(found, memo=page_memo)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)
+        comments.extend(mark_sections(found))
         mark_duplicates(found, found_meta.title, options.repeat_min_words, memo=page_memo)
         return found, found_meta
 
@@ -175,6 +178,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         "rules": dict(sorted(Counter(d.rule for d in decisions if not d.keep).items())),
         "pipeline_version": VERSION,
     }
+    if comments:
+        metadata["comments"] = comments  # only on pages that have them: other pages' files stay as they were
     if body_words < options.min_body_words:
         removed = len(metadata["removed"])
         return CleanResult(Status.REJECTED, f"no article body found: all {removed} non-blank lines were removed as chrome",
