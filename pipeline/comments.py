@@ -361,3 +361,80 @@ def mark_sections(classification, phrases: CommentPhrases | None = None) -> list
                 classification.decide(number, False, RULE, reason)
         comments.extend(section.comments)
     return comments
+
+
+# HTML: the page's visible text, one block a line, as a browser's page text has it (the
+# layout the text-dump finder reads). Hand-written over lxml because trafilatura and
+# jusText give the main text only, and html2text-like libraries render markdown.
+_BLOCK_TAGS = frozenset("""address article aside blockquote br dd details dialog div dl dt fieldset figcaption
+figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody thead
+tfoot tr td th ul time""".split())
+_SKIP_TAGS = frozenset("script style noscript template svg head iframe object select option button".split())
+
+
+def html_lines(markup: str) -> list[str]:
+    """The visible text of an HTML page, a line per block element."""
+    from lxml import etree, html as lxml_html
+
+    try:
+        root = lxml_html.fromstring(markup)
+    except (etree.ParserError, ValueError):
+        return []
+    parts: list[str] = []
+
+    def walk(element) -> None:
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag in _SKIP_TAGS or not isinstance(element.tag, str):
+            return
+        block = tag in _BLOCK_TAGS
+        if block:
+            parts.append("\n")
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                parts.append(child.tail)
+        if block:
+            parts.append("\n")
+
+    walk(root)
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return [line for line in lines if line]
+
+
+def html_comments(markup: str, phrases: CommentPhrases | None = None) -> tuple[list[dict], frozenset[str]]:
+    """The page's comments read from its whole visible text, and the folded lines that
+    occur only inside its comment sections (an extracted line among them is a comment
+    that got into the body; a line also found outside them, say the article's sentence a
+    commenter quotes, is not)."""
+    lines = html_lines(markup)
+    sections = find_sections(lines, phrases)
+    if not sections:
+        return [], frozenset()
+    inside: set[str] = set()
+    outside: set[str] = set()
+    spans = [(s.first, s.last) for s in sections]
+    for number, line in enumerate(lines, 1):
+        key = _fold_line(line)
+        if any(a <= number <= b for a, b in spans):
+            inside.add(key)
+        else:
+            outside.add(key)
+    comments = [c for s in sections for c in s.comments]
+    return comments, frozenset(k for k in inside - outside if len(k) >= 12)
+
+
+def _fold_line(line: str) -> str:
+    return " ".join(line.casefold().split())
+
+
+def mark_lines(classification, comment_lines: frozenset[str], reason: str) -> int:
+    """Remove the lines that are comment text (HTML: found inside the page's comment
+    sections only); returns how many."""
+    removed = 0
+    for number in classification.shapes:
+        if _fold_line(classification.lines[number - 1]) in comment_lines:
+            classification.decide(number, False, RULE, reason)
+            removed += 1
+    return removed
