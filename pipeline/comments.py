@@ -381,24 +381,27 @@ def html_lines(markup: str) -> list[str]:
     except (etree.ParserError, ValueError):
         return []
     parts: list[str] = []
-
-    def walk(element) -> None:
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag in _SKIP_TAGS or not isinstance(element.tag, str):
-            return
-        block = tag in _BLOCK_TAGS
-        if block:
+    # Walked with a stack, not recursion: hostile pages nest elements thousands deep.
+    stack = [(root, False)]
+    while stack:
+        element, closing = stack.pop()
+        tag = element.tag if isinstance(element.tag, str) else None
+        if closing:
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if element.tail and element is not root:
+                parts.append(element.tail)
+            continue
+        if tag is None or tag in _SKIP_TAGS:
+            if element.tail and element is not root:
+                parts.append(element.tail)  # the text after it is the parent's
+            continue
+        if tag in _BLOCK_TAGS:
             parts.append("\n")
         if element.text:
             parts.append(element.text)
-        for child in element:
-            walk(child)
-            if child.tail:
-                parts.append(child.tail)
-        if block:
-            parts.append("\n")
-
-    walk(root)
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
     lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
     return [line for line in lines if line]
 

@@ -122,6 +122,9 @@ def test_html_lines_follow_blocks():
     lines = html_lines("<html><head><title>t</title><script>x=1</script></head><body><div>One <b>two</b></div>"
                        "<p>Three</p>four<ul><li>five</li></ul></body></html>")
     assert lines == ["One two", "Three", "four", "five"]
+    # Deep nesting (a hostile page) neither recurses nor raises.
+    html_lines("<html><body>" + "<div>" * 5000 + "deep" + "</div>" * 5000 + "</body></html>")
+    assert html_lines("") == []
 
 
 def test_eval_baseline_is_trafilatura_without_comments(tmp_path):
