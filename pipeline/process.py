@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.classify import classify
+from pipeline.comments import html_comments, mark_lines, mark_sections
 from pipeline.decode import decode, looks_binary
 from pipeline.dedup_page import mark_duplicates
 from pipeline.document import CleanResult, LineDecision, Rejected, Status
@@ -108,7 +109,13 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     options = engine.options
     text = normalise(text)
     html_meta = None
+    html_comment_lines: frozenset[str] = frozenset()
+    comments: list[dict] = []  # reader comments, kept apart from the body
     if is_html:
+        # The comments as the page shows them (name, date, text), read from its whole
+        # text: trafilatura leaves them out (include_comments=False) or, when some get
+        # through, their lines are removed below.
+        comments, html_comment_lines = html_comments(text)
         extraction = extract_html(text)
         if extraction is None:
             raise Rejected("HTML page with no extractable text (trafilatura and jusText found nothing)")
@@ -146,6 +153,11 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         found_meta = read_metadata(found, memo=page_memo)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)
+        found_comments = mark_sections(found)
+        if not html_comment_lines:  # HTML: the page's own comment section says it better
+            comments.extend(found_comments)
+        if html_comment_lines:
+            mark_lines(found, html_comment_lines, "a reader comment: the page shows this line only inside its comment section")
         mark_duplicates(found, found_meta.title, options.repeat_min_words, memo=page_memo)
         return found, found_meta
 
@@ -185,6 +197,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         "rules": dict(sorted(Counter(d.rule for d in decisions if not d.keep).items())),
         "pipeline_version": VERSION,
     }
+    if comments:
+        metadata["comments"] = comments  # only on pages that have them: other pages' files stay as they were
     if body_words < options.min_body_words:
         removed = len(metadata["removed"])
         return CleanResult(Status.REJECTED, f"no article body found: all {removed} non-blank lines were removed as chrome",

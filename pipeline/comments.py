@@ -1,0 +1,443 @@
+"""Reader-comment sections: found on a page's lines, removed under `comments.section`,
+and kept apart as the page's `comments` (author, date, text when the page gives them).
+
+A comment section is recognised by its structure, which holds on any site and in any
+language: a run of at least two comment heads, each a date stamp (a date, a time, "2 days
+ago") with the commenter's name next to it (on the line before or after, or on the
+stamp's own line), with the comment's text between heads, the heads following one
+template (the same sequence of line kinds). Phrases only help: a section header ("36
+Comments", "Kommentare") just before the first head, or per-comment action lines
+("Reply", "Antworten") — one of the two is required, so that dated lists that are not
+comments (a live blog's entries, a list of dated teasers) are left alone. The phrases
+are data: pipeline/data/lexicon/comments/*.toml.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from pipeline.dates import find_dates
+from pipeline.lexicon import Lexicon, _parse_file
+
+RULE = "comments.section"
+
+_WORD = re.compile(r"\w+")
+_NUMERIC_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d)")
+_TIME = re.compile(r"(?<![\d:.])(?:\d{1,2}:\d{2}(?::\d{2})?(?!\d)(?:\s*(?:[ap]\.?m\.?|uhr|h)\b)?"
+                   r"|\d{1,2}\.\d{2}\s*(?:[ap]\.?m\.?|uhr|h)\b)", re.I)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_TAGGED = re.compile(r"<(span|a|b|strong|cite)\b[^>]{0,80}>([^<]{1,60})</\1>")
+_WEEKDAY = re.compile(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\b\.?")
+_COUNT = re.compile(r"^\W*\d{1,6}\W*$")
+_TAG = re.compile(r"</?[a-zA-Z][^>]{0,80}>")
+_SENTENCE_END = tuple(".!?…。！？")
+_CLOSERS = "\"'”’»)]"
+_MAX_GAP = 40          # non-blank lines of comment text between two heads, at most
+_MAX_STAMP_WORDS = 14  # a stamp line is short: a date, maybe a name, a time
+_MAX_NAME_WORDS = 5
+_HEADER_REACH = 6      # a header opens the section this close (short lines between) before the first head
+
+
+@dataclass(frozen=True)
+class CommentPhrases:
+    """The comment lexicon, one matcher per kind of line."""
+
+    kinds: dict[str, Lexicon]
+
+    def kind(self, kind: str, line: str) -> bool:
+        matcher = self.kinds.get(kind)
+        return matcher is not None and matcher.match(line) is not None
+
+    def find(self, kind: str, line: str) -> re.Match | None:
+        """The first regex match of `kind` in the line (to cut a relative date out)."""
+        matcher = self.kinds.get(kind)
+        if matcher is None:
+            return None
+        for rule in matcher.rules:
+            for pattern in rule.patterns:
+                found = pattern.search(line)
+                if found:
+                    return found
+        return None
+
+
+@lru_cache(maxsize=1)
+def load_phrases() -> CommentPhrases:
+    folder = resources.files("pipeline") / "data" / "lexicon" / "comments"
+    by_kind: dict[str, list] = {}
+    for entry in sorted(folder.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml"):
+            rules, _ = _parse_file(tomllib.loads(entry.read_text("utf-8")),
+                                   f"pipeline/data/lexicon/comments/{entry.name}")
+            for rule in rules:
+                by_kind.setdefault(rule.id, []).append(rule)
+    return CommentPhrases({kind: Lexicon(rules) for kind, rules in sorted(by_kind.items())})
+
+
+@dataclass(frozen=True)
+class CommentSection:
+    first: int   # 1-based line numbers, inclusive
+    last: int
+    header: tuple[int, str] | None
+    comments: tuple[dict, ...]
+
+    def reason(self) -> str:
+        where = f"under {self.header[1]!r} (line {self.header[0]})" if self.header else f"from line {self.first}"
+        return (f"reader comment section {where}: {len(self.comments)} comments, each a name and a date "
+                f"followed by text")
+
+
+@dataclass
+class _Line:
+    number: int
+    text: str
+    kind: str          # header, form, action, count, stamp, author, name, text
+    words: int
+    stamp_rest: str = ""  # a stamp line's words besides the date (often the name)
+
+
+@dataclass
+class _Head:
+    first: int   # indexes into the non-blank lines
+    last: int
+    stamp: int
+    author: str | None
+    date: str | None
+    signature: tuple[str, ...]
+    has_action: bool
+
+
+def _stamp_rest(text: str, phrases: CommentPhrases) -> str | None:
+    """The words of a date-stamp line besides its date and time, or None if the line
+    holds no date stamp."""
+    spans = [(d.start, d.end) for d in find_dates(text)]
+    relative = phrases.find("relative_time", text)
+    if relative:
+        spans.append(relative.span())
+    spans += [m.span() for m in _NUMERIC_DATE.finditer(text)]
+    spans += [m.span() for m in _TIME.finditer(text)]
+    if not spans:
+        return None
+    rest = text
+    for start, end in sorted(spans, reverse=True):
+        rest = rest[:start] + " " + rest[end:]
+    tagged = _TAGGED.search(text)
+    if tagged:  # "<span>Anna</span> 12/03/2025": the markup says where the name is
+        return " ".join(tagged.group(2).split())
+    rest = _YEAR.sub(" ", _TAG.sub(" ", rest))
+    rest = re.sub(r"(?i)(?<!\w)(?:at|um|à|a las|alle|om|в|on|le|am|el|il|de|op)(?!\w)|[|·•,@–—-]", " ", rest)
+    rest = _WEEKDAY.sub(" ", rest)
+    rest = " ".join(rest.split()).strip(" :.;")
+    # Digits left over belong to the date ("28. April 2024", a day and a month name in
+    # any language); a commenter's name on the stamp line has none.
+    return "" if any(c.isdigit() for c in rest) else rest
+
+
+def _kinds(lines: list[str], phrases: CommentPhrases) -> list[_Line]:
+    found = []
+    for number, text in enumerate(lines, 1):
+        stripped = text.strip()
+        if not stripped:
+            continue
+        words = len(_WORD.findall(stripped))
+        line = _Line(number, stripped, "text", words)
+        if phrases.kind("header", stripped):
+            line.kind = "header"
+        elif phrases.kind("form", stripped):
+            line.kind = "form"
+        elif phrases.kind("action", stripped):
+            line.kind = "action"
+        elif _COUNT.match(stripped):
+            line.kind = "count"
+        elif phrases.kind("author_suffix", stripped):
+            line.kind = "author"
+        elif words <= _MAX_STAMP_WORDS and not stripped.endswith(_SENTENCE_END[1:]):
+            rest = _stamp_rest(stripped, phrases)
+            if rest is not None and len(_WORD.findall(rest)) <= _MAX_NAME_WORDS:
+                line.kind, line.stamp_rest = "stamp", rest
+        if line.kind == "text" and 1 <= words <= _MAX_NAME_WORDS and len(stripped) <= 60 \
+                and not stripped.endswith(_SENTENCE_END) and not stripped.endswith(":") \
+                and not phrases.kind("not_author", stripped):
+            line.kind = "name"
+        found.append(line)
+    return found
+
+
+def _author(line: _Line) -> str:
+    text = " ".join(_TAG.sub(" ", line.text).split())
+    if line.kind == "author":
+        text = re.sub(r"\s+\S+\s*:?\s*$", "", text)  # "Anna says:" -> "Anna"
+    return text.strip(" :·•|-")
+
+
+def _heads(lines: list[_Line]) -> list[_Head]:
+    """A head around each stamp line: its author line and the action/count lines that
+    touch it, in the order the page gives them."""
+    heads = []
+    taken = set()
+    for i, line in enumerate(lines):
+        if line.kind != "stamp" or i in taken:
+            continue
+        first = last = i
+        author = None
+        if line.stamp_rest and len(_WORD.findall(line.stamp_rest)) >= 1:
+            author = line.stamp_rest
+        # before: the author's line above ("Anna", "Reply to Ben", stamp), actions and
+        # counts above it
+        j = i - 1
+        while j >= 0 and j not in taken and (lines[j].kind in ("action", "count")
+                                             or (author is None and lines[j].kind in ("name", "author"))):
+            if lines[j].kind in ("name", "author"):
+                author = _author(lines[j])
+            first, j = j, j - 1
+        # after: a time on its own line, the author below the date, actions
+        j = i + 1
+        while j < len(lines) and lines[j].kind == "stamp" and not lines[j].stamp_rest:
+            last, j = j, j + 1
+        if author is None and j < len(lines) and lines[j].kind in ("name", "author"):
+            author, last, j = _author(lines[j]), j, j + 1
+        while j < len(lines) and lines[j].kind in ("action", "count"):
+            last, j = j, j + 1
+        if author is None:
+            continue
+        signature = tuple("stamp" if k == i else ("time" if lines[k].kind == "stamp" else lines[k].kind)
+                          for k in range(first, last + 1))
+        date = line.text if not line.stamp_rest else _date_part(line.text, line.stamp_rest)
+        heads.append(_Head(first, last, i, author, date, signature,
+                           any(lines[k].kind == "action" for k in range(first, last + 1))))
+        taken.update(range(first, last + 1))
+    # A "Name says:" line is a head of its own where the page lost the date ("Anna
+    # says: / at"): the author, then at most one short line, then actions.
+    for i, line in enumerate(lines):
+        if line.kind != "author" or i in taken:
+            continue
+        first = last = i
+        j = i - 1
+        while j >= 0 and j not in taken and lines[j].kind in ("action", "count"):
+            first, j = j, j - 1
+        j = i + 1
+        date = None
+        if j < len(lines) and j not in taken and (lines[j].kind == "stamp" or lines[j].words <= 2) \
+                and lines[j].kind not in ("header", "form"):
+            date = lines[j].text if lines[j].kind == "stamp" else None
+            last, j = j, j + 1
+        while j < len(lines) and j not in taken and lines[j].kind in ("action", "count"):
+            last, j = j, j + 1
+        signature = tuple("author" if k == i else lines[k].kind for k in range(first, last + 1))
+        heads.append(_Head(first, last, i, _author(line), date, signature,
+                           any(lines[k].kind == "action" for k in range(first, last + 1))))
+        taken.update(range(first, last + 1))
+    return sorted(heads, key=lambda h: h.first)
+
+
+def _date_part(text: str, rest: str) -> str:
+    """A stamp line's date, the author's name taken off."""
+    text = " ".join(_TAG.sub(" ", text).split())
+    if rest and text.startswith(rest):
+        text = text[len(rest):]
+    elif rest and text.endswith(rest):
+        text = text[: -len(rest)]
+    return text.strip(" :·•|,-–—")
+
+
+def find_sections(lines: list[str], phrases: CommentPhrases | None = None) -> list[CommentSection]:
+    """The page's comment sections, in page order."""
+    phrases = phrases or load_phrases()
+    kinds = _kinds(lines, phrases)
+    heads = _heads(kinds)
+    sections = []
+    chain: list[_Head] = []
+    for head in heads + [None]:
+        if head is not None and chain and head.first - chain[-1].last - 1 <= _MAX_GAP \
+                and not any(kinds[k].kind == "header" for k in range(chain[-1].last + 1, head.first)):
+            chain.append(head)
+            continue
+        section = _section(chain, kinds, phrases) if chain else None
+        if section is not None:
+            sections.append(section)
+        chain = [head] if head is not None else []
+    return sections
+
+
+def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) -> CommentSection | None:
+    if len(chain) < 2:
+        return None
+    # One template: the commonest head shape (its name, date and time lines; action lines
+    # come and go) covers most heads. A head of another shape at either end is not part
+    # of the run: the article's own byline and date above its first paragraph, say.
+    core = [tuple(k for k in h.signature if k not in ("action", "count")) for h in chain]
+    shape, count = Counter(core).most_common(1)[0]
+    first = next(n for n, c in enumerate(core) if c == shape)
+    last = max(n for n, c in enumerate(core) if c == shape)
+    chain = chain[first:last + 1]
+    if count < 2 or count * 2 < len(chain):
+        return None
+    header = None
+    start = chain[0].first
+    for k in range(chain[0].first - 1, max(-1, chain[0].first - 1 - _HEADER_REACH), -1):
+        if kinds[k].kind == "header":
+            header, start = k, k
+        elif kinds[k].kind not in ("form", "action", "count", "name"):
+            break
+    # Comments come after the article: a prose paragraph stands above the first head.
+    if not any(_prose(kinds[k]) for k in range(chain[0].first)):
+        return None
+    with_action = sum(1 for n, h in enumerate(chain) if h.has_action or _trailing_action(chain, n, kinds))
+    if header is None and with_action * 2 < len(chain):
+        return None
+    # Without a header, they say something: most hold a sentence, where a list of dated
+    # teasers holds titles.
+    said = sum(1 for n, h in enumerate(chain)
+               if any(_said(kinds[k]) for k in range(h.last + 1, chain[n + 1].first if n + 1 < len(chain)
+                                                     else min(len(kinds), h.last + 1 + _MAX_GAP))))
+    if header is None and said * 2 < len(chain):
+        return None
+    # Earlier header lines and form lines touching the header belong to the section.
+    while start > 0 and kinds[start - 1].kind in ("header", "form"):
+        start -= 1
+    comments = []
+    end = chain[-1].last
+    for n, head in enumerate(chain):
+        stop = chain[n + 1].first if n + 1 < len(chain) else _last_block_end(chain, kinds)
+        text = [kinds[k].text for k in range(head.last + 1, stop) if kinds[k].kind not in ("action", "count")]
+        entry = {"author": head.author, "date": head.date or ""}
+        if text:
+            entry["text"] = "\n".join(text)
+        comments.append({k: v for k, v in entry.items() if v})
+        end = max(end, stop - 1)
+    while end + 1 < len(kinds) and kinds[end + 1].kind in ("form", "header", "action"):
+        end += 1
+    first_line = kinds[start].number
+    return CommentSection(first_line, kinds[end].number,
+                          (kinds[header].number, kinds[header].text) if header is not None else None,
+                          tuple(comments))
+
+
+def _prose(line: _Line) -> bool:
+    return line.kind == "text" and line.words >= 12 and line.text.endswith(_SENTENCE_END)
+
+
+def _said(line: _Line) -> bool:
+    """A comment's sentence: ends like one (an exclamation is enough), or is long."""
+    return line.kind in ("text", "name") and (line.text.rstrip(_CLOSERS).endswith(_SENTENCE_END) or line.words >= 15)
+
+
+def _trailing_action(chain: list[_Head], n: int, kinds: list[_Line]) -> bool:
+    """An action line after the comment's text, before the next head."""
+    stop = chain[n + 1].first if n + 1 < len(chain) else min(len(kinds), chain[n].last + _MAX_GAP)
+    return any(kinds[k].kind == "action" for k in range(chain[n].last + 1, stop))
+
+
+def _last_block_end(chain: list[_Head], kinds: list[_Line]) -> int:
+    """Where the last comment's text ends (exclusive index): at its action line, or at
+    the first line that is no comment text (a header, a form, chrome), or after as many
+    lines as the longest earlier comment."""
+    longest = max([chain[n + 1].first - chain[n].last - 1 for n in range(len(chain) - 1)] + [3])
+    k = chain[-1].last + 1
+    limit = min(len(kinds), k + longest)
+    while k < limit:
+        kind = kinds[k].kind
+        if kind in ("header", "form"):
+            return k
+        if kind in ("action", "count"):
+            while k < len(kinds) and kinds[k].kind in ("action", "count"):
+                k += 1
+            return k
+        k += 1
+    return k
+
+
+def mark_sections(classification, phrases: CommentPhrases | None = None) -> list[dict]:
+    """Remove the page's comment sections under RULE; returns the comments found."""
+    comments = []
+    for section in find_sections(classification.lines, phrases):
+        reason = section.reason()
+        for number in range(section.first, section.last + 1):
+            if number in classification.shapes:
+                classification.decide(number, False, RULE, reason)
+        comments.extend(section.comments)
+    return comments
+
+
+# HTML: the page's visible text, one block a line, as a browser's page text has it (the
+# layout the text-dump finder reads). Hand-written over lxml because trafilatura and
+# jusText give the main text only, and html2text-like libraries render markdown.
+_BLOCK_TAGS = frozenset("""address article aside blockquote br dd details dialog div dl dt fieldset figcaption
+figure footer form h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody thead
+tfoot tr td th ul time""".split())
+_SKIP_TAGS = frozenset("script style noscript template svg head iframe object select option button".split())
+
+
+def html_lines(markup: str) -> list[str]:
+    """The visible text of an HTML page, a line per block element."""
+    from lxml import etree, html as lxml_html
+
+    try:
+        root = lxml_html.fromstring(markup)
+    except (etree.ParserError, ValueError):
+        return []
+    parts: list[str] = []
+    # Walked with a stack, not recursion: hostile pages nest elements thousands deep.
+    stack = [(root, False)]
+    while stack:
+        element, closing = stack.pop()
+        tag = element.tag if isinstance(element.tag, str) else None
+        if closing:
+            if tag in _BLOCK_TAGS:
+                parts.append("\n")
+            if element.tail and element is not root:
+                parts.append(element.tail)
+            continue
+        if tag is None or tag in _SKIP_TAGS:
+            if element.tail and element is not root:
+                parts.append(element.tail)  # the text after it is the parent's
+            continue
+        if tag in _BLOCK_TAGS:
+            parts.append("\n")
+        if element.text:
+            parts.append(element.text)
+        stack.append((element, True))
+        stack.extend((child, False) for child in reversed(element))
+    lines = (" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return [line for line in lines if line]
+
+
+def html_comments(markup: str, phrases: CommentPhrases | None = None) -> tuple[list[dict], frozenset[str]]:
+    """The page's comments read from its whole visible text, and the folded lines that
+    occur only inside its comment sections (an extracted line among them is a comment
+    that got into the body; a line also found outside them, say the article's sentence a
+    commenter quotes, is not)."""
+    lines = html_lines(markup)
+    sections = find_sections(lines, phrases)
+    if not sections:
+        return [], frozenset()
+    inside: set[str] = set()
+    outside: set[str] = set()
+    spans = [(s.first, s.last) for s in sections]
+    for number, line in enumerate(lines, 1):
+        key = _fold_line(line)
+        if any(a <= number <= b for a, b in spans):
+            inside.add(key)
+        else:
+            outside.add(key)
+    comments = [c for s in sections for c in s.comments]
+    return comments, frozenset(k for k in inside - outside if len(k) >= 12)
+
+
+def _fold_line(line: str) -> str:
+    return " ".join(line.casefold().split())
+
+
+def mark_lines(classification, comment_lines: frozenset[str], reason: str) -> int:
+    """Remove the lines that are comment text (HTML: found inside the page's comment
+    sections only); returns how many."""
+    removed = 0
+    for number in classification.shapes:
+        if _fold_line(classification.lines[number - 1]) in comment_lines:
+            classification.decide(number, False, RULE, reason)
+            removed += 1
+    return removed

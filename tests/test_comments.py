@@ -1,0 +1,145 @@
+"""Reader-comment sections: removed under comments.section, kept in the metadata.
+
+Real dev pages with comment sections (tests/data/comments, gold bodies without the
+comments), as text dumps and as HTML."""
+import gzip
+import json
+
+import pytest
+
+from conftest import DATA, ROOT
+from pipeline.comments import RULE, find_sections, html_lines
+from pipeline.document import Status
+from pipeline.evaluate import score_page
+from pipeline.process import clean_bytes
+
+PAGES = DATA / "comments"
+# page id -> (comments the page shows, one of them as the page gives it)
+WITH_COMMENTS = {
+    "wcxb-dev-4449": (32, {"author": "Sheri", "date": "July 31, 2018 at 2:41 pm"}),
+    "fundus-de-NetzpolitikOrg-20240428": (12, {"author": "Philipp", "date": "28. April 2024 um 12:34 Uhr"}),
+    "sh-232a43fb15abde80": (9, {"author": "Woyzeck", "date": "2 days ago at 07:52 am"}),
+}
+
+
+def _text(page_id: str) -> bytes:
+    return (PAGES / "text" / f"{page_id}.txt").read_bytes()
+
+
+def _html(page_id: str) -> bytes:
+    return gzip.decompress((PAGES / "html" / f"{page_id}.html.gz").read_bytes())
+
+
+def _gold(page_id: str) -> str:
+    return (PAGES / "gold" / f"{page_id}.txt").read_text("utf-8")
+
+
+def _same(found: dict, expected: dict) -> bool:
+    return all(" ".join(found.get(k, "").split()) == v for k, v in expected.items())
+
+
+@pytest.mark.parametrize("page_id", sorted(WITH_COMMENTS))
+def test_text_dump_comment_section_is_removed_and_kept_in_metadata(page_id, engine):
+    count, example = WITH_COMMENTS[page_id]
+    result = clean_bytes(_text(page_id), f"{page_id}.txt", engine)
+    assert result.status is Status.CLEANED
+    comments = result.metadata["comments"]
+    assert len(comments) == count
+    assert any(_same(c, example) for c in comments), comments[:3]
+    assert all(c.get("author") and c.get("text") for c in comments)
+    # Every comment's text is out of the body and in the ledger under the rule.
+    removed = {d.text.strip() for d in result.removed if d.rule == RULE}
+    kept = {d.text.strip() for d in result.kept}
+    for comment in comments:
+        for line in comment["text"].split("\n"):
+            assert line.strip() in removed and line.strip() not in kept
+    assert result.metadata["rules"][RULE] == len([d for d in result.removed if d.rule == RULE])
+    assert "reader comment section" in next(d.reason for d in result.removed if d.rule == RULE)
+    # No line of the gold body goes under the rule.
+    gold_lines = {l.strip() for l in _gold(page_id).split("\n") if len(l.split()) >= 3}
+    assert not [d.text for d in result.removed if d.rule == RULE and d.text.strip() in gold_lines]
+
+
+@pytest.mark.parametrize("page_id", sorted(WITH_COMMENTS))
+def test_html_comments_are_in_metadata_and_not_in_body(page_id, engine):
+    count, example = WITH_COMMENTS[page_id]
+    result = clean_bytes(_html(page_id), f"{page_id}.html", engine)
+    assert result.status is Status.CLEANED
+    comments = result.metadata["comments"]
+    assert abs(len(comments) - count) <= 1  # the HTML may show a comment the dump lost, or the reverse
+    assert any(_same(c, example) for c in comments), comments[:3]
+    body_lines = {" ".join(l.split()) for l in result.body.split("\n") if l.strip()}
+    for comment in comments:
+        for line in comment.get("text", "").split("\n"):
+            if len(line.split()) >= 4:
+                assert " ".join(line.split()) not in body_lines
+    assert score_page(page_id, "", result.body, _gold(page_id)).tok_f1 > 0.8
+
+
+def test_a_page_that_speaks_of_comments_loses_nothing_to_the_rule(engine):
+    """The article mentions 'the comments on my blog posts' but the page has no section."""
+    for data, name in ((_text("wcxb-dev-0495"), "p.txt"), (_html("wcxb-dev-0495"), "p.html")):
+        result = clean_bytes(data, name, engine)
+        assert result.status is Status.CLEANED
+        assert "comments" not in result.metadata
+        assert RULE not in result.metadata["rules"]
+
+
+def test_dated_teasers_and_live_entries_are_not_comments():
+    """Repeated name/date/text blocks without a comment header and without per-comment
+    actions are left alone: a list of dated teasers, a live blog's entries."""
+    article = ["This is the article's first paragraph, long enough to read as the body of the page."]
+    teasers = []
+    for n in range(4):
+        teasers += ["Jane Roe", f"March {n + 3}, 2025", "", f"Another story about the budget vote number {n}.", ""]
+    assert find_sections(article + [""] + teasers) == []
+    # The same blocks under a comment header, each with a Reply line, are a section.
+    blocks = []
+    for n in range(4):
+        blocks += ["Jane Roe", f"March {n + 3}, 2025", "", f"I liked point {n} of this article a lot.", "", "Reply"]
+    sections = find_sections(article + ["", "4 Comments"] + blocks)
+    assert len(sections) == 1 and len(sections[0].comments) == 4
+    assert sections[0].header == (3, "4 Comments")
+    assert sections[0].comments[0] == {"author": "Jane Roe", "date": "March 3, 2025",
+                                       "text": "I liked point 0 of this article a lot."}
+
+
+def test_comment_phrases_are_data_in_several_languages():
+    from pipeline.comments import load_phrases
+
+    phrases = load_phrases()
+    for header in ("36 Comments", "Kommentare (3)", "12 commentaires", "Comentarios", "Commenti", "Reacties",
+                   "Комментарии", "[ 167 comments ]"):
+        assert phrases.kind("header", header), header
+    for action in ("Reply", "Antworten", "Répondre", "Responder", "Report abuse"):
+        assert phrases.kind("action", action), action
+    for stamp in ("2 days ago", "vor 3 Tagen", "il y a 2 jours", "hace 5 días"):
+        assert phrases.kind("relative_time", stamp), stamp
+    assert (ROOT / "pipeline" / "data" / "lexicon" / "comments" / "comments.toml").is_file()
+
+
+def test_html_lines_follow_blocks():
+    lines = html_lines("<html><head><title>t</title><script>x=1</script></head><body><div>One <b>two</b></div>"
+                       "<p>Three</p>four<ul><li>five</li></ul></body></html>")
+    assert lines == ["One two", "Three", "four", "five"]
+    # Deep nesting (a hostile page) neither recurses nor raises.
+    html_lines("<html><body>" + "<div>" * 5000 + "deep" + "</div>" * 5000 + "</body></html>")
+    assert html_lines("") == []
+
+
+def test_eval_baseline_is_trafilatura_without_comments(tmp_path):
+    """`pipeline eval --trafilatura` scores trafilatura with include_comments=False and
+    says so."""
+    import trafilatura
+
+    from pipeline.evaluate_run import TRAFILATURA_BASELINE, evaluate
+
+    assert TRAFILATURA_BASELINE["include_comments"] is False
+    report = evaluate([str(PAGES / "html" / "wcxb-dev-4449.html.gz")], PAGES / "gold", tmp_path, with_trafilatura=True)
+    assert "include_comments=False" in report.baseline and trafilatura.__version__ in report.baseline
+    baseline_text = (tmp_path / "trafilatura" / "wcxb-dev-4449.txt").read_text("utf-8")
+    with_comments = trafilatura.extract(_html("wcxb-dev-4449"), include_comments=True, deduplicate=False)
+    assert "Thanks for sharing at To Grandma" in with_comments
+    assert "Thanks for sharing at To Grandma" not in baseline_text
+    rows = [json.loads(l) for l in (tmp_path / "scores-trafilatura.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["wcxb-dev-4449"]
