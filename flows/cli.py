@@ -16,7 +16,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pipeline", description="Strip site chrome from scraped news pages.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="clean pages into an output folder (a Prefect flow, run locally)")
-    run.add_argument("inputs", nargs="*", default=["seeds"], help="files or folders (default: seeds)")
+    run.add_argument("inputs", nargs="*", default=["seeds"],
+                     help="files, folders or corpus files (.jsonl[.gz], .warc[.gz], .wet[.gz]); - reads JSONL from stdin "
+                          "(default: seeds)")
     run.add_argument("--out", default="clean", help="output folder (default: clean)")
     run.add_argument("--batch-size", type=int, default=None, help="pages per Prefect task")
     run.add_argument("--state", default=None, help="state folder for Prefect's database (default: ~/.cache/news-pipeline)")
@@ -52,7 +54,28 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--batch-size", type=int, default=None, help="pages per Prefect task")
     serve.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
     serve.add_argument("--workers", type=int, default=1, help="clean N batches at once, each in its own process (default: 1)")
+    for command in (run, serve):
+        _corpus_arguments(command)
     return parser
+
+
+def _corpus_arguments(command) -> None:
+    """Corpus files in and out (pipeline/corpus.py, docs/inputs-outputs.md)."""
+    group = command.add_argument_group("corpus files")
+    group.add_argument("--format", action="append", default=[], choices=["jsonl", "parquet"], dest="formats",
+                       help="also write the clean pages as one file: documents.jsonl or documents.parquet; repeatable")
+    for name, default in (("text", "text"), ("html", "html"), ("url", "url"), ("id", "id")):
+        group.add_argument(f"--{name}-field", default=None, metavar="NAME",
+                           help=f"JSONL field holding the page's {name if name != 'text' else 'text dump'} "
+                                f"(default: {default}; a.b reaches into an object)")
+
+
+def _corpus_overrides(args) -> dict:
+    overrides = {f"{name}_field": getattr(args, f"{name}_field") for name in ("text", "html", "url", "id")
+                 if getattr(args, f"{name}_field") is not None}
+    if args.formats:
+        overrides["formats"] = args.formats
+    return overrides
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,7 +136,7 @@ def _run(args) -> int:
         os.environ["PIPELINE_STATE_DIR"] = str(Path(args.state).resolve())
     configure_prefect()
     from pipeline.options import Options
-    from pipeline.sources import InputError, discover
+    from pipeline.sources import InputError, check_inputs
 
     overrides = {}
     if args.batch_size:
@@ -126,6 +149,7 @@ def _run(args) -> int:
         overrides["doc_time_limit"] = args.doc_time_limit
     if args.workers != 1:
         overrides["workers"] = args.workers
+    overrides.update(_corpus_overrides(args))
     options = Options.from_dict(overrides)
     from pipeline.lexicon import LexiconError
     from pipeline.process import Engine
@@ -136,7 +160,7 @@ def _run(args) -> int:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
     try:
-        discover(args.inputs, options.follow_symlinks)  # fail fast on a missing input
+        check_inputs(args.inputs)  # fail fast on a missing input (listing waits for the run)
     except InputError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
@@ -223,10 +247,14 @@ def _serve(args) -> int:
         overrides["follow_symlinks"] = True
     if args.workers != 1:
         overrides["workers"] = args.workers
+    overrides.update(_corpus_overrides(args))
     options = Options.from_dict(overrides)
     from flows.clean import clean_flow
 
     # Absolute paths: runs start later, in their own processes.
+    if "-" in args.inputs:
+        print("pipeline: serve cannot read stdin (its runs start later); give files or folders", file=sys.stderr)
+        return 2
     parameters = {"inputs": [str(Path(i).resolve()) for i in args.inputs], "out": str(Path(args.out).resolve()),
                   "options": options.to_dict(), "wait": True}
     print(f"serving deployment clean-news/{args.name} on schedule {args.cron!r}; Ctrl-C or SIGTERM stops it",
