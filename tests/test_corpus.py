@@ -291,6 +291,17 @@ def test_urls_tsv_in_a_parent_folder_names_files_below_it(tmp_path):
 
     listed = {s.relpath: s.url for s in discover([str(root)])}
     assert listed == {"a/page.txt": "https://www.Example.com/story", "other.txt": None}  # the sidecar is not a page
+    first = run([str(root)], tmp_path / "out", Options(**FAST))
+    assert first.documents == 2
+    _, metas, _ = read_out(tmp_path / "out")
+    assert (metas["a__page"]["url"], metas["a__page"]["site"]) == ("https://www.Example.com/story", "example.com")
+    assert "url" not in metas["other"] and metas["other"]["site"] == str(root)
+    # A page whose URL changes is cleaned again (its site changed); the other is skipped.
+    (root / "urls.tsv").write_text("a/page.txt\thttps://news.example.net/story\n", "utf-8")
+    again = run([str(root)], tmp_path / "out", Options(**FAST))
+    assert (again.processed, again.skipped, again.reprocess_reasons) == (1, 1, {"url changed": 1})
+    _, metas, _ = read_out(tmp_path / "out")
+    assert metas["a__page"]["site"] == "news.example.net"
 
 
 # -- outputs ------------------------------------------------------------------------------
