@@ -2,7 +2,7 @@
 file (warcio's writer, one `conversion` record a page): both runs must give every page
 the same status, body and site. Not a test (it cleans about 1,000 pages twice: minutes).
 
-    python bench/corpus_inputs.py [--dev ../shared/eval/dev] [--work /tmp/corpus-inputs]
+    python bench/corpus_inputs.py [--dev ../shared/eval/dev] [--work /tmp/corpus-inputs] [--limit N]
 
 Prints the pages, the CPU seconds listing the WET file takes, each run's counts and wall
 time (noisy on a shared machine), how many pages agree, and the process's peak RSS.
@@ -28,11 +28,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "eval" / "dev")
     parser.add_argument("--work", type=Path, default=Path("/tmp/corpus-inputs"))
+    parser.add_argument("--limit", type=int, default=None, help="the first N pages only")
     args = parser.parse_args()
     from warcio.warcwriter import WARCWriter
 
     rows = [json.loads(line) for line in (args.dev / "manifest.jsonl").read_text("utf-8").splitlines()]
-    rows = [r for r in rows if r.get("url") and (args.dev / "text" / f"{r['id']}.txt").exists()]
+    rows = [r for r in rows if r.get("url") and (args.dev / "text" / f"{r['id']}.txt").exists()][: args.limit]
     shutil.rmtree(args.work, ignore_errors=True)
     folder = args.work / "folder"
     folder.mkdir(parents=True)
