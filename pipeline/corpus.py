@@ -144,6 +144,10 @@ def _record_relpath(folder: str, base: str, number: int, ext: str) -> str:
 
 def _source(path: str, display: str, folder: str, base: str, number: int, offset: int, item: _Item) -> Source:
     ident = safe_id(str(item.ident)) if item.ident not in (None, "") else f"{base}-{number:06d}"
+    if item.sha256 is None:
+        # A record rejected unread (not JSON, an image...): the same rejection of the same
+        # record is unchanged on a re-run, not rejected again each run.
+        item.sha256 = hashlib.sha256(f"{item.skip}\0{item.url}".encode("utf-8", "surrogatepass")).hexdigest()
     return Source(path, f"{display}#{number}", _record_relpath(folder, base, number, "html" if item.html else "txt"),
                   ident, item.skip, url=item.url, record=number, offset=offset, field=item.field, sha256=item.sha256)
 

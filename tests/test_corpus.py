@@ -81,6 +81,8 @@ def test_jsonl_records_clean_like_the_same_pages_as_files_and_bad_records_are_re
 
     index, metas, _ = read_out(tmp_path / "out")
     assert summary.documents == 9 == len(index)
+    again = run([str(corpus)], tmp_path / "out", options)  # bad records too are unchanged
+    assert (again.processed, again.skipped, again.rejected) == (0, 9, 3)
     # Records with no id of their own are named by the file and their line number.
     rejected = {row["id"]: row["reason"] for row in index if row["status"] == "rejected"}
     assert set(rejected) == {"pages-000008", "empty", "pages-000010"}
