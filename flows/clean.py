@@ -14,6 +14,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.logs import CONSOLE, event
+from pipeline.corpus import take_stdin
 from pipeline.options import Options
 from pipeline.process import VERSION
 from pipeline.runner import DocSummary, batches, drain, finalize, in_flight, learn, process_batch
@@ -58,7 +59,8 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
     opts = Options.from_dict(options)
     option_dict = opts.to_dict()
     fp = fingerprint(opts, VERSION)
-    sources = discover(inputs, opts.follow_symlinks)
+    inputs = take_stdin(inputs, out)  # `-`: JSONL from stdin, kept in the output's state folder
+    sources = discover(inputs, opts.follow_symlinks, opts)
     with State(out, wait=wait) as state:
         plan = state.plan(sources, fp)
         del sources

@@ -95,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     knobs = _knobs()
     run = commands.add_parser("run", parents=[knobs], help="clean pages into an output folder (a Prefect flow, run locally)")
-    run.add_argument("inputs", nargs="*", default=["seeds"], help="files or folders (default: seeds)")
+    run.add_argument("inputs", nargs="*", default=["seeds"],
+                     help="files, folders or corpus files (.jsonl[.gz], .warc[.gz], .wet[.gz]); - reads JSONL from stdin "
+                          "(default: seeds)")
     run.add_argument("-o", "--out", default="clean", help="output folder (default: clean)")
     run.add_argument("--batch-size", type=_positive_int, default=None, help="pages per Prefect task")
     run.add_argument("--state", default=None,
@@ -134,6 +136,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--follow-symlinks", action="store_true", help="follow symlinks that lead outside the input folders")
     serve.add_argument("--workers", type=_positive_int, default=1, help="clean N batches at once, each in its own process (default: 1)")
     _add_clean(commands, knobs)
+    for command in (run, serve):
+        _corpus_arguments(command)
     return parser
 
 
@@ -146,6 +150,25 @@ def _add_clean(commands, knobs) -> None:
     clean.add_argument("--json", action="store_true",
                        help="print one JSON object: the body as 'text' (and 'markdown' with --format markdown) "
                             "and the metadata a run writes")
+
+
+def _corpus_arguments(command) -> None:
+    """Corpus files in and out (pipeline/corpus.py, docs/inputs-outputs.md)."""
+    group = command.add_argument_group("corpus files")
+    group.add_argument("--format", action="append", default=[], choices=["jsonl", "parquet"], dest="formats",
+                       help="also write the clean pages as one file: documents.jsonl or documents.parquet; repeatable")
+    for name, default in (("text", "text"), ("html", "html"), ("url", "url"), ("id", "id")):
+        group.add_argument(f"--{name}-field", default=None, metavar="NAME",
+                           help=f"JSONL field holding the page's {name if name != 'text' else 'text dump'} "
+                                f"(default: {default}; a.b reaches into an object)")
+
+
+def _corpus_overrides(args) -> dict:
+    overrides = {f"{name}_field": getattr(args, f"{name}_field") for name in ("text", "html", "url", "id")
+                 if getattr(args, f"{name}_field") is not None}
+    if args.formats:
+        overrides["formats"] = args.formats
+    return overrides
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -294,7 +317,7 @@ def _stopped(args, stop) -> int:
 
 
 def _run_flow(args, held: dict) -> int:
-    from pipeline.sources import InputError, discover
+    from pipeline.sources import InputError, check_inputs
 
     overrides = {}
     if args.batch_size:
@@ -305,6 +328,7 @@ def _run_flow(args, held: dict) -> int:
         overrides["doc_time_limit"] = args.doc_time_limit
     if args.workers != 1:
         overrides["workers"] = args.workers
+    overrides.update(_corpus_overrides(args))
     options = _options(args, overrides)
     from pipeline.lexicon import LexiconError
     from pipeline.process import Engine
@@ -315,7 +339,7 @@ def _run_flow(args, held: dict) -> int:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
     try:
-        discover(args.inputs, options.follow_symlinks)  # fail fast on a missing input
+        check_inputs(args.inputs)  # fail fast on a missing input (listing waits for the run)
     except InputError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
@@ -391,7 +415,7 @@ def _serve(args) -> int:
     Everything that can be checked now is, each failure one line and exit code 2: the
     options, the inputs, the schedule and the server."""
     configure_prefect()
-    from pipeline.sources import InputError, discover
+    from pipeline.sources import InputError, check_inputs
 
     overrides = {}
     if args.batch_size:
@@ -400,6 +424,7 @@ def _serve(args) -> int:
         overrides["follow_symlinks"] = True
     if args.workers != 1:
         overrides["workers"] = args.workers
+    overrides.update(_corpus_overrides(args))
     options = _options(args, overrides)
     from prefect.client.schemas.schedules import CronSchedule
     from prefect.settings import PREFECT_API_URL
@@ -417,7 +442,7 @@ def _serve(args) -> int:
               "then set PREFECT_API_URL=http://127.0.0.1:4200/api and run this again.", file=sys.stderr)
         return 2
     try:
-        discover(args.inputs, options.follow_symlinks)
+        check_inputs(args.inputs)
     except InputError as exc:
         print(f"pipeline serve: error: {exc}", file=sys.stderr)
         return 2
@@ -433,6 +458,9 @@ def _serve(args) -> int:
     from flows.clean import clean_flow
 
     # Absolute paths: runs start later, in their own processes.
+    if "-" in args.inputs:
+        print("pipeline: serve cannot read stdin (its runs start later); give files or folders", file=sys.stderr)
+        return 2
     parameters = {"inputs": [str(Path(i).resolve()) for i in args.inputs], "out": str(Path(args.out).resolve()),
                   "options": options.to_dict(), "wait": True}
     print(f"serving deployment clean-news/{args.name} on schedule {args.cron!r}; Ctrl-C or SIGTERM stops it",

@@ -60,6 +60,15 @@ class Options:
     # The user's own rule files (phrase lists and per-site rules, see README), added to
     # the shipped ones; every batch loads them, so a flow's tasks apply them too.
     rules: tuple[str, ...] = ()
+    # JSONL inputs (pipeline/corpus.py): the fields that hold a record's page (text
+    # first, else HTML), its URL and its id; a dotted name reaches into an object.
+    text_field: str = "text"
+    html_field: str = "html"
+    url_field: str = "url"
+    id_field: str = "id"
+    # Corpus files written at the end of a run beside the per-document files:
+    # "jsonl" (documents.jsonl), "parquet" (documents.parquet, needs pyarrow).
+    formats: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -75,4 +84,6 @@ class Options:
         data = dict(data)
         if "rules" in data:
             data["rules"] = tuple(str(r) for r in data["rules"] or ())
+        if "formats" in data:
+            data["formats"] = tuple(sorted({str(f) for f in data["formats"] or ()}))
         return cls(**data)

@@ -62,10 +62,12 @@ class Engine:
                    explain_kept=explain_kept)
 
 
-def clean_bytes(data: bytes, name: str = "", engine: Engine | None = None, folder: str | None = None) -> CleanResult:
+def clean_bytes(data: bytes, name: str = "", engine: Engine | None = None, folder: str | None = None,
+                url: str | None = None) -> CleanResult:
     """Clean one page given as bytes; never raises for bad content, rejects instead.
 
-    `folder`: where the input was found (for per-site rules); default: the folder of `name`."""
+    `folder`: where the input was found (for per-site rules); default: the folder of `name`.
+    `url`: where the page was fetched (a record's URL, urls.tsv): its host is the site."""
     engine = engine or Engine.load()
     try:
         text, encoding = decode(data)
@@ -73,7 +75,7 @@ def clean_bytes(data: bytes, name: str = "", engine: Engine | None = None, folde
             raise Rejected("binary content: mostly control characters after decoding")
         is_html = looks_like_html(data[:2048]) or (name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz")) and "<" in text[:4096])
         result = _clean(text, engine, is_html, folder if folder is not None else folder_of(name),
-                        hashlib.sha256(data).hexdigest())
+                        hashlib.sha256(data).hexdigest(), url)
         result.metadata["encoding"] = encoding
         return result
     except Rejected as exc:
@@ -105,7 +107,8 @@ def _drop_overlong(lines: list[str], limit: int) -> tuple[list[str], dict[int, L
     return lines, overlong
 
 
-def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, page_hash: str | None = None) -> CleanResult:
+def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, page_hash: str | None = None,
+           url: str | None = None) -> CleanResult:
     options = engine.options
     text = normalise(text)
     html_meta = None
@@ -130,14 +133,15 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
 
     page = detect(lines, options.language_sample_chars, options.language_seed)
     words = stopwords(page.code)
-    host = host_of(html_meta.url) if html_meta else None
+    # The URL the page was fetched from names its site; else the one its markup states.
+    host = host_of(url) or (host_of(html_meta.url) if html_meta else None)
     # The line model reads page dumps (menus as runs of lines, paragraphs in blocks). A
     # text already in the clean body's layout (each line its own paragraph) is outside
     # what it learned, and rules alone clean it; this also makes a clean body's second
     # reading see what the first one kept (see _settle).
     model_allowed = options.line_model == "all" or (options.line_model == "text" and not is_html)
     lexicon = engine.lexicon.for_site(host, folder)
-    site_rule = _site_rule(engine, None if is_html else page_site(None, folder), page_hash)
+    site_rule = _site_rule(engine, None if is_html else page_site(url, folder), page_hash)
 
     # The settle pass reads the kept lines again: their folded forms, words and shingles
     # are kept for it, for this page only (body lines recur on no other page, and they
@@ -181,11 +185,13 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                 if key == "published":
                     fields["published_from"] = "HTML metadata"
         fields["url"] = html_meta.url
+    if url:
+        fields["url"] = url
     metadata = {
         "format": "html" if is_html else "text",
         "extractor": html_meta.extractor if html_meta else None,
         **fields,
-        "site": page_site(html_meta.url if html_meta else None, folder),
+        "site": page_site(url or (html_meta.url if html_meta else None), folder),
         "language": page.code,
         "language_confidence": page.confidence,
         "script": page.script,

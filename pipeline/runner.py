@@ -15,12 +15,13 @@ from dataclasses import asdict, dataclass, field, fields
 from itertools import islice
 from pathlib import Path
 
+from pipeline.corpus import CORPUS_FILES, take_stdin, write_corpus
 from pipeline.dedup_corpus import find_duplicates, packed_fingerprint
 from pipeline.document import Rejected, Status
 from pipeline.options import Options
 from pipeline.process import VERSION, Engine, clean_bytes
 from pipeline.report import write_report
-from pipeline.sites import folder_of
+from pipeline.sites import folder_of, host_of
 from pipeline.sources import Source, check_supported, discover, read_source
 from pipeline.state import Plan, State, file_stat, fingerprint
 from pipeline.write import remove_quietly, remove_stale_temporaries, to_json, write_atomic, write_json, write_jsonl
@@ -46,6 +47,7 @@ class DocSummary:
     size: int | None = None
     mtime_ns: int | None = None
     sha256: str | None = None
+    url: str | None = None
 
     def to_wire(self) -> dict:
         """A JSON-ready dict, as a worker or a Prefect task hands it back: the signature in
@@ -75,12 +77,24 @@ def clean_source(source: Source, engine: Engine):
     except Rejected as exc:
         return None, _rejected(str(exc))
     try:
-        result = clean_bytes(data, source.relpath, engine, folder=folder_of(source.display))
+        result = clean_bytes(data, source.relpath, engine, folder=folder_of(source.display), url=source.url)
     except Exception as exc:  # a bug a page provoked must not stop the run: record it
         result = _rejected(f"internal error while cleaning: {type(exc).__name__}: {exc}")
     result.metadata["sha256"] = hashlib.sha256(data).hexdigest()
     result.metadata["bytes"] = len(data)
     return data, result
+
+
+def provenance(source: Source, metadata: dict) -> dict:
+    """A record's place in its corpus file, and a page's given URL, in its metadata
+    (rejected pages too: the report then shows their site)."""
+    if source.record is not None:
+        metadata["record"] = {"file": source.display.rsplit("#", 1)[0], "number": source.record,
+                              "offset": source.offset, "field": source.field}
+    if source.url:
+        metadata.setdefault("url", source.url)
+        metadata.setdefault("site", host_of(source.url))
+    return metadata
 
 
 def _rejected(reason: str):
@@ -93,16 +107,16 @@ def process_document(source: Source, out: Path, engine: Engine) -> DocSummary:
     """Clean one source and write its files; a failed write raises OutputError."""
     # Stat before reading: if the file changes in between, the next run sees a new
     # mtime and looks again.
-    size, mtime_ns = file_stat(source.path)
+    size, mtime_ns = file_stat(source.path) if source.record is None else (None, None)
     _, result = clean_source(source, engine)
     summary = write_result(source, result, out, engine.options)
-    summary.path, summary.size, summary.mtime_ns = source.path, size, mtime_ns
+    summary.path, summary.size, summary.mtime_ns = source.place, size, mtime_ns
     return summary
 
 
 def write_result(source: Source, result, out: Path, options: Options) -> DocSummary:
     meta = {"id": source.id, "source": source.display, "status": result.status.value,
-            "reason": result.reason, "duplicates": [], **result.metadata}
+            "reason": result.reason, "duplicates": [], **provenance(source, result.metadata)}
     if result.status is Status.CLEANED:
         write_atomic(out / f"{source.id}.txt", result.body)
     # A body that is no longer wanted is removed by `finalize`, after the index that
@@ -111,7 +125,8 @@ def write_result(source: Source, result, out: Path, options: Options) -> DocSumm
     summary = DocSummary(
         id=source.id, source=source.display, status=result.status.value, reason=result.reason,
         title=meta.get("title"), published=meta.get("published"), language=meta.get("language"),
-        words=meta.get("words", 0), rules=meta.get("rules", {}), sha256=meta.get("sha256"),
+        words=meta.get("words", 0), rules=meta.get("rules", {}), sha256=meta.get("sha256") or source.sha256,
+        url=source.url,
     )
     if result.status is Status.CLEANED:
         summary.body_sha256, summary.signature = packed_fingerprint(result.body, options.shingle_words,
@@ -244,6 +259,10 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
             remove_quietly(out / f"{ident}.txt")
             remove_quietly(state.held(ident))
     state.settle([(new_status, new_reason, dup_json, ident) for ident, _, new_status, new_reason, dup_json in changed])
+    if options.formats or any((out / name).exists() for name in CORPUS_FILES.values()):
+        # documents.jsonl / .parquet: the cleaned pages, read from their files in id order.
+        write_corpus(out, lambda: (row[0] for row in db.execute("SELECT id FROM docs WHERE final_status='cleaned' ORDER BY id")),
+                     options.formats)
     state.close_run()
     write_report(out)  # report.html: figures and every document's lines, from the files just written
 
@@ -335,7 +354,8 @@ def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, 
     new or changed (or whose rules changed) are cleaned; the output folder is locked."""
     options = options or Options()
     started = time.monotonic()
-    sources = discover(inputs, options.follow_symlinks)
+    inputs = take_stdin(inputs, out_dir)
+    sources = discover(inputs, options.follow_symlinks, options)
     fp = fingerprint(options, VERSION)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     with State(out_dir, wait=wait) as state:

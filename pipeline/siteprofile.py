@@ -204,6 +204,6 @@ def read_pages(sources, max_bytes: int):
             continue
         if len(known) > _KEY_MEMO_LIMIT:
             known.clear()
-        site = page_site(None, folder_of(source.display))
+        site = page_site(source.url, folder_of(source.display))
         keys, long_keys = _page_key_sets(text.split("\n"), SiteRule.min_words, known)
         yield site, hashlib.sha256(data).hexdigest(), keys, long_keys

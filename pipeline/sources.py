@@ -25,6 +25,21 @@ class Source:
     relpath: str   # relative to the input root it was found under
     id: str
     skip: str | None = None  # why it is listed but not read (a symlink leading outside)
+    # The page's URL (a record's own, or a plain file's from urls.tsv): it sets the site.
+    url: str | None = None
+    # A record of a corpus file (JSONL, WARC, WET; pipeline/corpus.py): its number in
+    # the file (1-based), where it starts, the field (JSONL) or record type (WARC) that
+    # holds the page, and the page's sha256 taken when it was listed.
+    record: int | None = None
+    offset: int | None = None
+    field: str | None = None
+    sha256: str | None = None
+
+    @property
+    def place(self) -> str:
+        """Where the input is, as the state keeps it: a record's file and number (a record
+        that moved to another line or record is cleaned again, so its provenance holds)."""
+        return self.path if self.record is None else f"{self.path}#{self.record}"
 
 
 class InputError(Exception):
@@ -75,21 +90,40 @@ def _walk(root: Path, follow_symlinks: bool):
             yield path, None
 
 
-def discover(inputs: list[str], follow_symlinks: bool = False) -> list[Source]:
-    """Every input file, in a stable order, with unique ids."""
+def check_inputs(inputs: list[str]) -> None:
+    """Fail fast on a missing input, without listing anything ('-' is stdin)."""
+    for given in inputs:
+        if given != "-" and not Path(given).exists() and not Path(given).is_symlink():
+            raise InputError(f"input not found: {given}")
+
+
+def discover(inputs: list[str], follow_symlinks: bool = False, options=None) -> list[Source]:
+    """Every input file, in a stable order, with unique ids; each record of a corpus
+    file (JSONL, WARC, WET) as its own source, after the files, in file order.
+    `options`: the JSONL fields and the page size limit (pipeline/corpus.py)."""
+    from pipeline import corpus
+
     found: list[tuple[str, str, str]] = []
     skips: dict[str, str] = {}
+    roots: dict[str, Path | None] = {}
     for given in inputs:
         root = Path(given)
         if not root.exists() and not root.is_symlink():
             raise InputError(f"input not found: {given}")
         if root.is_dir():
             for path, skip in _walk(root, follow_symlinks):
+                if path.name == corpus.SIDECAR:
+                    continue  # URLs of the pages beside it, not a page
                 found.append((str(path), str(path), path.relative_to(root).as_posix()))
+                roots.setdefault(str(path), root)
                 if skip:
                     skips[str(path)] = skip
         else:
-            found.append((str(root), given, root.name))
+            display = corpus.STDIN_DISPLAY if corpus.is_stdin_spool(root) else given
+            found.append((str(root), display, corpus.STDIN_DISPLAY + ".jsonl" if display == corpus.STDIN_DISPLAY else root.name))
+            roots.setdefault(str(root), None)
+    containers = [item for item in found if corpus.container_kind(item[2]) and item[0] not in skips]
+    found = [item for item in found if item not in containers]
     seen_paths = set()
     unique = []
     for item in found:
@@ -102,15 +136,46 @@ def discover(inputs: list[str], follow_symlinks: bool = False) -> list[Source]:
     for item in sorted(unique, key=lambda i: (i[2], i[0])):
         by_id.setdefault(safe_id(item[2]), []).append(item)
     sources = []
+    urls = corpus.SidecarUrls()
     for ident, items in by_id.items():
         for index, (path, display, rel) in enumerate(items):
             final = ident if index == 0 else f"{ident}-{hashlib.sha256(path.encode('utf-8', 'surrogateescape')).hexdigest()[:8]}"
-            sources.append(Source(path, display, rel, final, skips.get(path)))
-    return sorted(sources, key=lambda s: s.id)
+            url = None if path in skips else urls.url_for(Path(path), roots.get(path))
+            sources.append(Source(path, display, rel, final, skips.get(path), url=url))
+    records = _records(containers, {s.id for s in sources}, options)
+    return sorted(sources, key=lambda s: s.id) + records
+
+
+def _records(containers: list[tuple[str, str, str]], taken: set[str], options) -> list[Source]:
+    """The containers' records, in file order (a `.jsonl.gz` is then read in one pass);
+    an id already taken gets a suffix from its file and record number."""
+    from dataclasses import replace
+
+    from pipeline import corpus
+
+    fields = corpus.Fields.of(options)
+    max_bytes = options.max_input_bytes if options is not None else 20 * 1024 * 1024
+    records = []
+    seen = set()
+    for path, display, rel in sorted(containers, key=lambda i: (i[2], i[0])):
+        if path in seen:
+            continue
+        seen.add(path)
+        for source in corpus.list_records(path, display, rel, fields, max_bytes):
+            if source.id in taken:
+                suffix = hashlib.sha256(f"{path}#{source.record}".encode("utf-8", "surrogateescape")).hexdigest()[:8]
+                source = replace(source, id=f"{source.id}-{suffix}")
+            taken.add(source.id)
+            records.append(source)
+    return records
 
 
 def read_source(source: Source, max_bytes: int) -> bytes:
     """The file's bytes (gunzipped), refusing anything larger than max_bytes."""
+    if source.record is not None:
+        from pipeline.corpus import read_record
+
+        return read_record(source, max_bytes)
     path = source.path
     try:
         # A named pipe or device would block or never end: read regular files only.

@@ -35,7 +35,10 @@ from pipeline.sources import Source
 
 STATE_DIR = ".pipeline"
 # Options that change which files are found or how work is split, not what a page becomes.
-_NOT_IN_FINGERPRINT = {"batch_size", "follow_symlinks", "doc_time_limit", "workers"}
+_NOT_IN_FINGERPRINT = {"batch_size", "follow_symlinks", "doc_time_limit", "workers",
+                       # which pages a corpus file's records give (their content hash and
+                       # URL decide a re-clean) and which corpus files the run writes
+                       "text_field", "html_field", "url_field", "id_field", "formats"}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -57,7 +60,8 @@ CREATE TABLE IF NOT EXISTS docs (
     signature BLOB,
     final_status TEXT,
     final_reason TEXT,
-    duplicates TEXT
+    duplicates TEXT,
+    url TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
@@ -182,7 +186,7 @@ class State:
         if recovered:
             self._sweep_temporaries()
         rows = {r[0]: r for r in db.execute(
-            "SELECT id, path, size, mtime_ns, sha256, fingerprint, status, final_status FROM docs")}
+            "SELECT id, path, size, mtime_ns, sha256, fingerprint, status, final_status, url FROM docs")}
         todo, skipped, reasons = [], 0, {}
         current = set()
         stat_updates = []
@@ -205,15 +209,20 @@ class State:
     def _changed(self, source: Source, row, fp: str, stat_updates: list) -> str | None:
         if row is None:
             return "new"
-        _, path, size, mtime_ns, sha, old_fp, status, final_status = row
+        _, path, size, mtime_ns, sha, old_fp, status, final_status, url = row
         if status == "withdrawn":
             return "new"
-        if path != source.path:
+        if path != source.place:
             return "moved"
         if old_fp != fp:
             return "rules or version changed"
-        now_size, now_mtime = file_stat(source.path)
-        if (now_size, now_mtime) != (size, mtime_ns):
+        if url != source.url:
+            return "url changed"  # the URL sets the site
+        if source.sha256 is not None:  # a corpus file's record: hashed when listed
+            if source.sha256 != sha:
+                return "content changed"
+        elif (now := file_stat(source.path)) != (size, mtime_ns):
+            now_size, now_mtime = now
             if now_size is None or sha is None or content_hash(source.path) != sha:
                 return "content changed"
             stat_updates.append((now_size, now_mtime, source.id))
@@ -245,12 +254,12 @@ class State:
             # duplicates): the run's last step then touches only documents that differ.
             rows.append((s.id, s.source, s.path, s.size, s.mtime_ns, s.sha256, fp, s.status, s.reason, s.title,
                          s.published, s.language, s.words, json.dumps(s.rules, sort_keys=True), s.body_sha256, s.signature,
-                         s.status, s.reason, "[]"))
+                         s.status, s.reason, "[]", s.url))
         with self.db:
             self.db.executemany(
                 "INSERT OR REPLACE INTO docs (id, source, path, size, mtime_ns, sha256, fingerprint, status, reason,"
                 " title, published, language, words, rules, body_sha256, signature, final_status, final_reason,"
-                " duplicates) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                " duplicates, url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     # -- settle ----------------------------------------------------------------------
     def held(self, ident: str) -> Path:
@@ -298,4 +307,6 @@ def connect(out: str | Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(_SCHEMA)
+    if "url" not in {row[1] for row in db.execute("PRAGMA table_info(docs)")}:
+        db.execute("ALTER TABLE docs ADD COLUMN url TEXT")  # a state written before URLs were kept
     return db
