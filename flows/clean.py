@@ -53,9 +53,9 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
     opts = Options.from_dict(options)
     option_dict = opts.to_dict()
     fp = fingerprint(opts, VERSION)
-    sources = discover(inputs, opts.follow_symlinks)
+    sources = discover(inputs, opts.follow_symlinks, out=out)
     with State(out, wait=wait) as state:
-        plan = state.plan(sources, fp)
+        plan = state.plan(sources, fp, inputs=list(inputs), prune=opts.prune, options=opts)
         del sources
         learn(plan.todo, out, opts)  # site profiles, read by every batch from the state
         chunks = batches(plan.todo, opts.batch_size, opts.workers)

@@ -24,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--doc-time-limit", type=float, default=None, metavar="SECONDS",
                      help="stop and reject a page that takes longer (default 60; 0 turns the limit off)")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.add_argument("--prune", action="store_true",
+                     help="withdraw every indexed document whose input this run does not find (default: only "
+                          "those gone from under the inputs given)")
     run.add_argument("--rules", action="append", default=[], metavar="FILE",
                      help="your own rule file (phrases, per-site rules; TOML, see README); repeatable")
     explain = commands.add_parser("explain", help="show every line of one page kept or removed, and why (no Prefect)")
@@ -126,6 +129,8 @@ def _run(args) -> int:
         overrides["doc_time_limit"] = args.doc_time_limit
     if args.workers != 1:
         overrides["workers"] = args.workers
+    if args.prune:
+        overrides["prune"] = True
     options = Options.from_dict(overrides)
     from pipeline.lexicon import LexiconError
     from pipeline.process import Engine
@@ -136,7 +141,7 @@ def _run(args) -> int:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
     try:
-        discover(args.inputs, options.follow_symlinks)  # fail fast on a missing input
+        discover(args.inputs, options.follow_symlinks, out=args.out)  # fail fast on a missing input or a bad --out
     except InputError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
@@ -244,7 +249,7 @@ class _nothing:
 
 
 def format_summary(summary: dict) -> str:
-    lines = [
+    lines = [*summary.get("warnings", []),
         f"documents in: {summary['documents']}  cleaned: {summary['cleaned']}  "
         f"duplicates: {summary['duplicates']}  rejected: {summary['rejected']}",
     ]
