@@ -125,6 +125,8 @@ def test_output_folder_equal_to_an_input_folder_is_refused(tmp_path):
         run([str(pages)], pages, FAST)
     with pytest.raises(InputError, match="is the input folder"):
         run([str(pages)], str(pages) + "/.", FAST)
+    with pytest.raises(InputError, match="is inside the output folder"):
+        run([str(pages / f"{SEED_IDS[0]}.txt")], pages, FAST)
     assert {p.name: p.read_bytes() for p in pages.iterdir()} == before
 
 
@@ -263,8 +265,10 @@ def _break(out: Path, how: str) -> None:
         data[:100] = b"\x5a" * 100
         path.write_bytes(bytes(data))
     elif how == "site profile garbled":
-        [profile, *_] = sorted((state / "sites").glob("*.json"))
-        profile.write_text('{"site": "x", "pages": [1, 2', "utf-8")
+        profiles = sorted((state / "sites").glob("*.json"))
+        assert len(profiles) == 2  # day1's site and day2's
+        for profile in profiles:
+            profile.write_text('{"site": "x", "pages": [1, 2', "utf-8")
     elif how == ".pipeline a file":
         shutil.rmtree(state)
         state.write_text("not a folder\n")
