@@ -339,6 +339,9 @@ class State:
             row = rows.get(source.id)
             free = source.id not in claimed and (
                 row is None or row[6] == "withdrawn" or scope is None
+                # A rebuilt row's path is a guess from its source as shown: if no file is
+                # there, the guess was wrong (another working folder), not another document.
+                or (row[5] == REBUILT and not os.path.lexists(row[1]))
                 or (os.path.abspath(row[1]) not in found_paths
                     and any(_under(os.path.abspath(row[1]), root) for root in scope)))
             ident = source.id if free else unique_id(source.id, source.path, taken | claimed)
