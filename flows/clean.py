@@ -60,9 +60,9 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
     option_dict = opts.to_dict()
     fp = fingerprint(opts, VERSION)
     inputs = take_stdin(inputs, out)  # `-`: JSONL from stdin, kept in the output's state folder
-    sources = discover(inputs, opts.follow_symlinks, opts)
+    sources = discover(inputs, opts.follow_symlinks, opts, out=out)
     with State(out, wait=wait) as state:
-        plan = state.plan(sources, fp)
+        plan = state.plan(sources, fp, inputs=list(inputs), prune=opts.prune, options=opts)
         del sources
         learn(plan.todo, out, opts)  # site profiles, read by every batch from the state
         chunks = batches(plan.todo, opts.batch_size, opts.workers)

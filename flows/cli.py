@@ -106,6 +106,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--doc-time-limit", type=_seconds, default=None, metavar="SECONDS",
                      help="stop and reject a page that takes longer (default 60; 0 turns the limit off)")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    run.add_argument("--prune", action="store_true",
+                     help="withdraw every indexed document whose input this run does not find (default: only "
+                          "those gone from under the inputs given)")
     explain = commands.add_parser("explain", parents=[knobs],
                                   help="show every line of one page kept or removed, and why (no Prefect)")
     explain.add_argument("file", help="the page to explain (.txt or .html, optionally .gz)")
@@ -317,7 +320,7 @@ def _stopped(args, stop) -> int:
 
 
 def _run_flow(args, held: dict) -> int:
-    from pipeline.sources import InputError, check_inputs
+    from pipeline.sources import InputError, check_inputs, check_output
 
     overrides = {}
     if args.batch_size:
@@ -328,6 +331,8 @@ def _run_flow(args, held: dict) -> int:
         overrides["doc_time_limit"] = args.doc_time_limit
     if args.workers != 1:
         overrides["workers"] = args.workers
+    if args.prune:
+        overrides["prune"] = True
     overrides.update(_corpus_overrides(args))
     options = _options(args, overrides)
     from pipeline.lexicon import LexiconError
@@ -340,6 +345,7 @@ def _run_flow(args, held: dict) -> int:
         return 2
     try:
         check_inputs(args.inputs)  # fail fast on a missing input (listing waits for the run)
+        check_output(args.inputs, args.out)  # an --out that is an input folder or a file
     except InputError as exc:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
@@ -478,7 +484,7 @@ class _nothing:
 
 
 def format_summary(summary: dict) -> str:
-    lines = [
+    lines = [*summary.get("warnings", []),
         f"documents in: {summary['documents']}  cleaned: {summary['cleaned']}  "
         f"duplicates: {summary['duplicates']}  rejected: {summary['rejected']}",
     ]

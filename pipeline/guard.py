@@ -39,7 +39,7 @@ import pipeline
 from pipeline.document import CleanResult, Status
 from pipeline.options import Options
 from pipeline.runner import DocSummary, process_document, write_result
-from pipeline.sources import Source
+from pipeline.sources import Source, printable
 from pipeline.write import OutputError, remove_quietly
 
 # Loading Python and the rule data in a fresh worker; generous, it is not a page's time.
@@ -146,7 +146,9 @@ class _Worker:
 
     def send_job(self, job: dict) -> bool:
         try:
-            self.process.stdin.write(json.dumps(job, ensure_ascii=False).encode("utf-8") + b"\n")
+            # ASCII escapes: a file name whose bytes are not UTF-8 (surrogates in Python)
+            # reaches the worker as it is, where UTF-8 could not carry it.
+            self.process.stdin.write(json.dumps(job).encode("ascii") + b"\n")
             self.process.stdin.flush()
             return True
         except (BrokenPipeError, OSError):
@@ -405,7 +407,7 @@ def _give_up(source: Source, out: Path, options: Options, reason: str) -> DocSum
 
     summary = write_result(source, CleanResult(Status.REJECTED, reason), out, options)
     # Keyed like any other page, so an unchanged input is not retried on every run.
-    summary.path = source.path
+    summary.path = printable(source.path)
     summary.size, summary.mtime_ns = file_stat(source.path)
     return summary
 

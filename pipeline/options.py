@@ -69,6 +69,20 @@ class Options:
     # Corpus files written at the end of a run beside the per-document files:
     # "jsonl" (documents.jsonl), "parquet" (documents.parquet, needs pyarrow).
     formats: tuple[str, ...] = ()
+    # Withdraw every indexed document whose input this run did not find, wherever it
+    # was (without it, a run withdraws only inputs gone from under the paths it was given).
+    prune: bool = False
+
+    def __post_init__(self):
+        """Every value checked once, here: a bad one raises ValueError with one line,
+        `<option>: <rule>, got <value>`, that a caller can show as it is."""
+        if isinstance(self.rules, list):  # a list from a config or a caller: kept as a tuple
+            object.__setattr__(self, "rules", tuple(self.rules))
+        for name, rule in _RULES.items():
+            value = getattr(self, name)
+            check, text = rule
+            if not check(value):
+                raise ValueError(f"{name}: {text}, got {value!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,3 +101,52 @@ class Options:
         if "formats" in data:
             data["formats"] = tuple(sorted({str(f) for f in data["formats"] or ()}))
         return cls(**data)
+
+
+def _int(low: int):
+    return lambda v: type(v) is int and v >= low
+
+
+def _number(low: float, high: float | None = None):
+    def check(v) -> bool:
+        if type(v) not in (int, float) or v != v or v == float("inf") and high is not None:
+            return False
+        return v >= low and (high is None or v <= high)
+    return check
+
+
+def _is_bool(v) -> bool:
+    return type(v) is bool
+
+
+_LINE_MODELS = ("text", "all", "off")
+# option: (check, rule as the error message says it)
+_RULES = {
+    "max_input_bytes": (_int(1), "must be a whole number of bytes, at least 1"),
+    "max_line_chars": (_int(1), "must be a whole number, at least 1"),
+    "doc_time_limit": (_number(0), "must be a number of seconds, 0 or more (0 turns the limit off)"),
+    "follow_symlinks": (_is_bool, "must be true or false"),
+    "language_sample_chars": (_int(1), "must be a whole number, at least 1"),
+    "language_seed": (_int(0), "must be a whole number, 0 or more"),
+    "min_body_words": (_int(0), "must be a whole number, 0 or more"),
+    "shingle_words": (_int(1), "must be a whole number, at least 1"),
+    "minhash_permutations": (_int(1), "must be a whole number, at least 1"),
+    "near_duplicate_threshold": (_number(0, 1), "must be a number from 0 to 1"),
+    "line_model": (lambda v: v in _LINE_MODELS, f"must be one of {', '.join(_LINE_MODELS)}"),
+    "footer_max_body_ratio": (_number(0), "must be a number, 0 or more"),
+    "header_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
+    "repeat_min_words": (_int(1), "must be a whole number, at least 1"),
+    "site_learning": (_is_bool, "must be true or false"),
+    "site_min_other_pages": (_int(1), "must be a whole number, at least 1"),
+    "site_min_share": (_number(0, 1), "must be a number from 0 to 1"),
+    "batch_size": (_int(1), "must be at least 1"),
+    "workers": (_int(1), "must be at least 1"),
+    "rules": (lambda v: isinstance(v, tuple) and all(isinstance(r, str) for r in v), "must be a tuple of file paths"),
+    "prune": (_is_bool, "must be true or false"),
+    "line_model_threshold": (lambda v: v is None or _number(0, 1)(v), "must be empty (the model's own) or a number from 0 to 1"),
+    "text_field": (lambda v: isinstance(v, str) and v != "", "must be a field name"),
+    "html_field": (lambda v: isinstance(v, str) and v != "", "must be a field name"),
+    "url_field": (lambda v: isinstance(v, str) and v != "", "must be a field name"),
+    "id_field": (lambda v: isinstance(v, str) and v != "", "must be a field name"),
+    "formats": (lambda v: isinstance(v, tuple) and set(v) <= {"jsonl", "parquet"}, "must be jsonl and/or parquet"),
+}

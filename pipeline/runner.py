@@ -22,7 +22,7 @@ from pipeline.options import Options
 from pipeline.process import VERSION, Engine, clean_bytes
 from pipeline.report import write_report
 from pipeline.sites import folder_of, host_of
-from pipeline.sources import Source, check_supported, discover, read_source
+from pipeline.sources import Source, check_supported, discover, printable, read_source
 from pipeline.state import Plan, State, file_stat, fingerprint
 from pipeline.write import remove_quietly, remove_stale_temporaries, to_json, write_atomic, write_json, write_jsonl
 
@@ -110,7 +110,7 @@ def process_document(source: Source, out: Path, engine: Engine) -> DocSummary:
     size, mtime_ns = file_stat(source.path) if source.record is None else (None, None)
     _, result = clean_source(source, engine)
     summary = write_result(source, result, out, engine.options)
-    summary.path, summary.size, summary.mtime_ns = source.place, size, mtime_ns
+    summary.path, summary.size, summary.mtime_ns = printable(source.place), size, mtime_ns
     return summary
 
 
@@ -173,6 +173,8 @@ class RunSummary:
     withdrawn: int = 0
     reprocess_reasons: dict[str, int] = field(default_factory=dict)
     recovered: bool = False
+    # One line each: broken state found and set aside, a run withdrawing most of the index.
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -263,6 +265,7 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
         # documents.jsonl / .parquet: the cleaned pages, read from their files in id order.
         write_corpus(out, lambda: (row[0] for row in db.execute("SELECT id FROM docs WHERE final_status='cleaned' ORDER BY id")),
                      options.formats)
+    state.record_outputs()
     state.close_run()
     write_report(out)  # report.html: figures and every document's lines, from the files just written
 
@@ -280,6 +283,7 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
         withdrawn=statuses[WITHDRAWN],
         reprocess_reasons=plan.reasons if plan else {},
         recovered=plan.recovered if plan else False,
+        warnings=list(plan.warnings) if plan else [],
     )
     # The run record holds the only wall-clock facts, apart from the articles' files.
     write_atomic(out / "run.json", to_json({**summary.to_dict(), "pipeline_version": VERSION,
@@ -355,11 +359,13 @@ def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, 
     options = options or Options()
     started = time.monotonic()
     inputs = take_stdin(inputs, out_dir)
-    sources = discover(inputs, options.follow_symlinks, options)
+    # Refuses an output folder that is an input folder or a file, and never reads the
+    # output folder (inside an input folder) as input.
+    sources = discover(inputs, options.follow_symlinks, options, out=out_dir)
     fp = fingerprint(options, VERSION)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     with State(out_dir, wait=wait) as state:
-        plan = state.plan(sources, fp)
+        plan = state.plan(sources, fp, inputs=list(inputs), prune=options.prune, options=options)
         del sources
         learn(plan.todo, out_dir, options)
         chunks = batches(plan.todo, options.batch_size, options.workers)

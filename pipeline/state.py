@@ -7,7 +7,8 @@
   unchanged pages are never re-cleaned) and what its files on disk say now
   (`final_status`, `final_reason`, `duplicates`: as the batch wrote them, then as the
   run's last step settles them; NULL in rows of older versions and withdrawn
-  documents). SQLite commits are atomic, so a killed run loses at most the batch in
+  documents), and what those files held when the run left them (`outputs`: size,
+  mtime and hash of each, so a file edited by hand is noticed and rewritten). SQLite commits are atomic, so a killed run loses at most the batch in
   flight.
 - `lock`: an exclusive flock held for the whole run; the kernel drops it when the run
   dies, even on SIGKILL.
@@ -23,22 +24,31 @@ import errno
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import time
+from dataclasses import replace
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 from pipeline.options import Options
-from pipeline.sources import Source
+from pipeline.sources import Source, printable, unique_id
 
 STATE_DIR = ".pipeline"
 # Options that change which files are found or how work is split, not what a page becomes.
-_NOT_IN_FINGERPRINT = {"batch_size", "follow_symlinks", "doc_time_limit", "workers",
+_NOT_IN_FINGERPRINT = {"batch_size", "follow_symlinks", "doc_time_limit", "workers", "prune",
                        # which pages a corpus file's records give (their content hash and
                        # URL decide a re-clean) and which corpus files the run writes
                        "text_field", "html_field", "url_field", "id_field", "formats"}
+# A run that would withdraw more than this share of the index, and more than
+# MASS_WITHDRAWAL_MIN documents, says so first (a log warning and the run summary).
+MASS_WITHDRAWAL_SHARE = 0.5
+MASS_WITHDRAWAL_MIN = 5
+# The fingerprint of rows rebuilt from the output files: re-cleaned when found again.
+REBUILT = "rebuilt"
+log = logging.getLogger("pipeline")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -61,7 +71,8 @@ CREATE TABLE IF NOT EXISTS docs (
     final_status TEXT,
     final_reason TEXT,
     duplicates TEXT,
-    url TEXT
+    url TEXT,
+    outputs TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
@@ -82,6 +93,12 @@ def fingerprint(options: Options, version: str) -> str:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     relevant = {k: v for k, v in sorted(options.to_dict().items()) if k not in _NOT_IN_FINGERPRINT}
     digest.update(json.dumps(relevant, sort_keys=True).encode())
+    # The user's rule files by content: editing one re-cleans the pages on the next run.
+    for rule_file in options.rules:
+        try:
+            digest.update(hashlib.sha256(Path(rule_file).read_bytes()).digest())
+        except OSError as exc:
+            digest.update(f"unreadable: {exc.errno}".encode())
     return digest.hexdigest()[:32]
 
 
@@ -125,11 +142,14 @@ class Plan:
     processed: int = 0
     recovered: bool = False  # the previous run did not finish
     reasons: dict[str, int] = field(default_factory=dict)  # why pages are re-cleaned
+    # One line each: state found broken and set aside, a run withdrawing most of the index.
+    warnings: list[str] = field(default_factory=list)
 
     def counts(self) -> dict:
         """The plan without its list of sources (small enough to pass to a task)."""
         return {"todo": [], "skipped": self.skipped, "withdrawn": self.withdrawn, "documents": self.documents,
-                "processed": self.processed, "recovered": self.recovered, "reasons": self.reasons}
+                "processed": self.processed, "recovered": self.recovered, "reasons": self.reasons,
+                "warnings": self.warnings}
 
 
 class State:
@@ -144,6 +164,8 @@ class State:
 
     # -- lock ------------------------------------------------------------------------
     def __enter__(self) -> "State":
+        self.repairs: list[str] = []
+        self._set_aside_if_not_a_folder()
         self.dir.mkdir(parents=True, exist_ok=True)
         (self.dir / "held").mkdir(exist_ok=True)
         fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
@@ -159,8 +181,75 @@ class State:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode(), 0)
         self._lock_fd = fd
-        self.db = connect(self.out)
+        self.db = self._open_db()
+        self._check_site_profiles()
+        for line in self.repairs:
+            log.warning(line)
         return self
+
+    def _set_aside_if_not_a_folder(self) -> None:
+        """`.pipeline` as a file, or its lock or held/ not what they should be (a folder
+        named lock, a file named held): the whole state folder is set aside."""
+        what = None
+        if self.dir.is_symlink() or (self.dir.exists() and not self.dir.is_dir()):
+            what = f"{STATE_DIR} is not a folder"
+        elif self.dir.is_dir():
+            lock, held = self.dir / "lock", self.dir / "held"
+            if lock.is_symlink() or (lock.exists() and not lock.is_file()):
+                what = f"{STATE_DIR}/lock is not a file"
+            elif held.is_symlink() or (held.exists() and not held.is_dir()):
+                what = f"{STATE_DIR}/held is not a folder"
+        if what:
+            aside = self._aside_path()
+            os.replace(self.dir, aside)
+            self.repairs.append(f"broken state: {what}; moved to {aside.name}, rebuilt from the inputs and the output files")
+
+    def _aside_path(self) -> Path:
+        number = 1
+        while (self.out / f"{STATE_DIR}.broken-{number}").exists():
+            number += 1
+        return self.out / f"{STATE_DIR}.broken-{number}"
+
+    def _open_db(self) -> sqlite3.Connection:
+        """The state database, checked: one that is cut short or garbled is set aside
+        (with the site profiles learned beside it) and a new one started."""
+        db = None
+        try:
+            db = connect(self.out)
+            problem = db.execute("PRAGMA quick_check").fetchone()
+            if problem and problem[0] != "ok":
+                db.close()
+                raise sqlite3.DatabaseError(problem[0])
+            db.execute("SELECT count(*) FROM docs").fetchone()
+            return db
+        except sqlite3.DatabaseError as exc:
+            if db is not None:
+                db.close()
+            aside = self._aside_path()
+            aside.mkdir()
+            for name in ("state.sqlite", "state.sqlite-wal", "state.sqlite-shm", "sites"):
+                if (self.dir / name).exists():
+                    os.replace(self.dir / name, aside / name)
+            self.repairs.append(f"broken state: {STATE_DIR}/state.sqlite unreadable ({str(exc).splitlines()[0]}); "
+                                f"moved to {aside.name}, rebuilt from the inputs and the output files")
+            return connect(self.out)
+
+    def _check_site_profiles(self) -> None:
+        """A site profile that does not parse is set aside; its site is learned again."""
+        from pipeline.siteprofile import SiteProfile
+
+        folder = self.dir / "sites"
+        if not folder.is_dir():
+            return
+        for path in sorted(folder.glob("*.json")):
+            try:
+                SiteProfile.from_dict(json.loads(path.read_text("utf-8")))
+            except (ValueError, TypeError, KeyError, AttributeError, UnicodeDecodeError) as exc:
+                aside = self._aside_path()
+                aside.mkdir()
+                os.replace(path, aside / path.name)
+                self.repairs.append(f"broken state: site profile {path.name} unreadable ({type(exc).__name__}); "
+                                    f"moved to {aside.name}, learned again")
 
     def __exit__(self, *exc):
         if self.db is not None:
@@ -174,19 +263,31 @@ class State:
         return False
 
     # -- plan ------------------------------------------------------------------------
-    def plan(self, sources: list[Source], fp: str) -> Plan:
+    def plan(self, sources: list[Source], fp: str, inputs: list[str] | None = None, prune: bool = False,
+             options: Options | None = None) -> Plan:
         """Which sources need cleaning; withdraw documents whose input is gone.
 
         Unchanged means: same path, same rules fingerprint, and either the same size and
         mtime (no read at all) or, failing that, the same content hash; and its output
-        files are still there."""
+        files are still there, as written.
+
+        Withdrawn: a document whose input was under `inputs` (the paths given to this
+        run) and was not found now; with `prune`, every document not found in this run.
+        Documents of other folders (an earlier day's crawl) stay as they are, and an id
+        one of them holds is not taken by a new input of the same name (it gets a
+        suffix). `inputs` None: every document not found (the behaviour of earlier
+        versions)."""
         db = self.db
+        options = options or Options()
         recovered = self._get("run_open") == "1"
         self._set("run_open", "1")
         if recovered:
             self._sweep_temporaries()
+        if db.execute("SELECT count(*) FROM docs").fetchone()[0] == 0:
+            self._rebuild_from_outputs(options)
         rows = {r[0]: r for r in db.execute(
-            "SELECT id, path, size, mtime_ns, sha256, fingerprint, status, final_status, url FROM docs")}
+            "SELECT id, path, size, mtime_ns, sha256, fingerprint, status, final_status, url, outputs FROM docs")}
+        sources = self._settle_ids(sources, rows, inputs)
         todo, skipped, reasons = [], 0, {}
         current = set()
         stat_updates = []
@@ -199,21 +300,71 @@ class State:
                 reasons[why] = reasons.get(why, 0) + 1
             else:
                 skipped += 1
-        gone = [(i,) for i, r in rows.items() if i not in current and r[6] != "withdrawn"]
+        scope = None if inputs is None or prune else [os.path.abspath(i) for i in inputs]
+        gone = [(i,) for i, r in rows.items() if i not in current and r[6] != "withdrawn"
+                and (scope is None or any(_under(_input_of(r[1]), root) for root in scope))]
+        warnings = list(self.repairs)
+        active = sum(1 for r in rows.values() if r[6] != "withdrawn")
+        if len(gone) > MASS_WITHDRAWAL_MIN and len(gone) > MASS_WITHDRAWAL_SHARE * active:
+            why = "not found in this run (prune)" if prune else "gone from the folders given"
+            warnings.append(f"warning: this run withdraws {len(gone)} of the {active} documents in the index "
+                            f"(their inputs are {why}); their bodies are removed")
+            log.warning(warnings[-1])
         with db:
             db.executemany("UPDATE docs SET size=?, mtime_ns=? WHERE id=?", stat_updates)
             db.executemany("UPDATE docs SET status='withdrawn', final_status=NULL WHERE id=?", gone)
         del rows
-        return Plan(todo, skipped, len(gone), len(sources), len(todo), recovered, dict(sorted(reasons.items())))
+        return Plan(todo, skipped, len(gone), len(sources), len(todo), recovered, dict(sorted(reasons.items())),
+                    warnings)
+
+    def _settle_ids(self, sources: list[Source], rows: dict, inputs: list[str] | None) -> list[Source]:
+        """Each source's id, given what the state holds: an input the state knows by its
+        path keeps its id; a new one takes the id discovery gave it unless a document
+        from elsewhere (not under this run's paths, or still found) holds it, and then
+        gets a suffix no other document has."""
+        if not rows:
+            return sources
+        by_path: dict[str, str] = {}
+        for ident, row in sorted(rows.items(), key=lambda kv: kv[1][6] == "withdrawn"):
+            by_path.setdefault(os.path.abspath(row[1]), ident)
+        scope = [os.path.abspath(i) for i in inputs] if inputs is not None else None
+        found_paths = {printable(s.place) for s in sources}
+        settled: dict[int, str] = {}
+        claimed: set[str] = set()
+        for number, source in enumerate(sources):
+            ident = by_path.get(printable(source.place))
+            if ident is not None and ident not in claimed:
+                settled[number] = ident
+                claimed.add(ident)
+        taken = set(rows) | {s.id for s in sources}
+        for number, source in enumerate(sources):
+            if number in settled:
+                continue
+            row = rows.get(source.id)
+            free = source.id not in claimed and (
+                row is None or row[6] == "withdrawn" or scope is None
+                # A rebuilt row's path is a guess from its source as shown: if no file is
+                # there, the guess was wrong (another working folder), not another document.
+                or (row[5] == REBUILT and not os.path.lexists(row[1]))
+                or (os.path.abspath(row[1]) not in found_paths
+                    and any(_under(_input_of(row[1]), root) for root in scope)))
+            ident = source.id if free else unique_id(source.id, source.place, taken | claimed)
+            settled[number] = ident
+            claimed.add(ident)
+        if all(settled[n] == s.id for n, s in enumerate(sources)):
+            return sources
+        return sorted((replace(s, id=settled[n]) for n, s in enumerate(sources)), key=lambda s: s.id)
 
     def _changed(self, source: Source, row, fp: str, stat_updates: list) -> str | None:
         if row is None:
             return "new"
-        _, path, size, mtime_ns, sha, old_fp, status, final_status, url = row
+        _, path, size, mtime_ns, sha, old_fp, status, final_status, url, outputs = row
         if status == "withdrawn":
             return "new"
-        if path != source.place:
+        if os.path.abspath(path) != printable(source.place):
             return "moved"
+        if old_fp == REBUILT:
+            return "state rebuilt"
         if old_fp != fp:
             return "rules or version changed"
         if url != source.url:
@@ -236,7 +387,78 @@ class State:
                 return "output missing"
         elif final_status in ("cleaned", "duplicate") and not body.exists():
             return "output missing"
+        if outputs and self._edited(json.loads(outputs)):
+            return "output edited"
         return None
+
+    def _edited(self, recorded: dict) -> bool:
+        """Whether an output file differs from what the run wrote: same size and mtime
+        is taken as unchanged; otherwise its content hash decides."""
+        for name, (size, mtime_ns, sha) in recorded.items():
+            now = file_stat(str(self.out / name))
+            if now == (size, mtime_ns):
+                continue
+            if now[0] is None or content_hash(str(self.out / name)) != sha:
+                return True
+        return False
+
+    def record_outputs(self) -> None:
+        """What each document's files hold as the run leaves them (size, mtime, hash), for
+        the documents whose files this run wrote: a file edited by hand is noticed next run."""
+        rows = self.db.execute("SELECT id, final_status FROM docs WHERE outputs IS NULL AND status != 'withdrawn'"
+                               " AND final_status IS NOT NULL").fetchall()
+        updates = []
+        for ident, final_status in rows:
+            names = [f"{ident}.json"] + ([f"{ident}.txt"] if final_status in ("cleaned", "duplicate") else [])
+            recorded = {}
+            for name in names:
+                size, mtime_ns = file_stat(str(self.out / name))
+                if size is not None:
+                    recorded[name] = [size, mtime_ns, content_hash(str(self.out / name))]
+            updates.append((json.dumps(recorded, sort_keys=True), ident))
+        with self.db:
+            self.db.executemany("UPDATE docs SET outputs=? WHERE id=?", updates)
+
+    def _rebuild_from_outputs(self, options: Options) -> None:
+        """An empty state beside an index (the state was set aside as broken, or
+        deleted): the documents the output folder holds go back into the state from
+        their files, so a run keeps them in the index. Found again in this run's
+        inputs, they are cleaned again; the others stay as their files say."""
+        from pipeline.dedup_corpus import packed_fingerprint
+
+        try:
+            lines = (self.out / "index.jsonl").read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return
+        rows = []
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                ident, status = entry["id"], entry["status"]
+                meta = json.loads((self.out / f"{ident}.json").read_text("utf-8"))
+                if not isinstance(ident, str) or "/" in ident or meta.get("id") != ident:
+                    continue
+                signature = body_sha = None
+                if status in ("cleaned", "duplicate"):
+                    body_sha, signature = packed_fingerprint((self.out / f"{ident}.txt").read_text("utf-8"),
+                                                             options.shingle_words, options.minhash_permutations)
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                continue
+            batch_status = "cleaned" if status in ("cleaned", "duplicate") else status
+            source = str(entry.get("source") or meta.get("source") or ident)
+            rows.append((ident, source, os.path.abspath(source), None, None, meta.get("sha256"), REBUILT, batch_status,
+                         None if batch_status == "cleaned" else entry.get("reason"), entry.get("title"),
+                         entry.get("published"), entry.get("language"), int(entry.get("words") or 0),
+                         json.dumps(meta.get("rules") or {}, sort_keys=True), body_sha, signature,
+                         None if status == "withdrawn" else status, entry.get("reason"),
+                         json.dumps(meta.get("duplicates") or [], sort_keys=True)))
+        if rows:
+            with self.db:
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO docs (id, source, path, size, mtime_ns, sha256, fingerprint, status, reason,"
+                    " title, published, language, words, rules, body_sha256, signature, final_status, final_reason,"
+                    " duplicates) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self.repairs.append(f"state rebuilt from the output folder: {len(rows)} documents of index.jsonl")
 
     def _sweep_temporaries(self) -> None:
         """Temporary files a killed run left (atomic writes that never got renamed)."""
@@ -252,7 +474,7 @@ class State:
         for s in summaries:
             # The final columns say what the files just written say (this status, no
             # duplicates): the run's last step then touches only documents that differ.
-            rows.append((s.id, s.source, s.path, s.size, s.mtime_ns, s.sha256, fp, s.status, s.reason, s.title,
+            rows.append((s.id, s.source, printable(s.path), s.size, s.mtime_ns, s.sha256, fp, s.status, s.reason, s.title,
                          s.published, s.language, s.words, json.dumps(s.rules, sort_keys=True), s.body_sha256, s.signature,
                          s.status, s.reason, "[]", s.url))
         with self.db:
@@ -266,9 +488,11 @@ class State:
         return self.dir / "held" / f"{ident}.txt"
 
     def settle(self, updates: list[tuple[str, str | None, str]]) -> None:
-        """updates: (final_status, final_reason, duplicates json, id)."""
+        """updates: (final_status, final_reason, duplicates json, id). Their files were
+        rewritten: what they hold is recorded again (record_outputs)."""
         with self.db:
-            self.db.executemany("UPDATE docs SET final_status=?, final_reason=?, duplicates=? WHERE id=?", updates)
+            self.db.executemany("UPDATE docs SET final_status=?, final_reason=?, duplicates=?, outputs=NULL WHERE id=?",
+                                updates)
 
     def close_run(self) -> None:
         self._set("run_open", "0")
@@ -307,6 +531,25 @@ def connect(out: str | Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(_SCHEMA)
-    if "url" not in {row[1] for row in db.execute("PRAGMA table_info(docs)")}:
-        db.execute("ALTER TABLE docs ADD COLUMN url TEXT")  # a state written before URLs were kept
+    columns = {row[1] for row in db.execute("PRAGMA table_info(docs)")}
+    for column in ("url", "outputs"):  # a state written by an earlier version
+        if column not in columns:
+            with db:
+                db.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT")
     return db
+
+
+def _input_of(place: str) -> str:
+    """The input file of a state row's path: a corpus record's `file#N` is under the
+    paths given when its file is."""
+    from pipeline.corpus import container_kind
+
+    file, hash_mark, number = place.rpartition("#")
+    if hash_mark and number.isdigit() and container_kind(file):
+        place = file
+    return os.path.abspath(place)
+
+
+def _under(path: str, root: str) -> bool:
+    """Whether `path` is `root` or lies under it (both absolute)."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

@@ -18,13 +18,33 @@ class OutputError(Exception):
     stops with this message; files already written stay whole (writes are atomic)."""
 
 
+def _umask() -> int:
+    """The process's umask. Linux shows it in /proc (read without changing it); elsewhere
+    it is set and put back, once, when this module is imported."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_FILE_MODE = 0o666 & ~_umask()
+
+
 def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
     """`data`: the whole content, or pieces of text written as they come (an index of
-    any size is never held whole in memory)."""
+    any size is never held whole in memory). The file gets the mode the umask gives, as
+    a file opened for writing would (mkstemp makes it 0600, unreadable to others)."""
     path = Path(path)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.fchmod(fd, _FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             if isinstance(data, (str, bytes)):
                 handle.write(data.encode("utf-8") if isinstance(data, str) else data)
