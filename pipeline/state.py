@@ -333,6 +333,8 @@ class State:
         claimed: set[str] = set()
         for number, source in enumerate(sources):
             ident = by_path.get(printable(source.place))
+            if source.record is not None and ident != source.id:
+                continue  # a record's id is its own (its id field), not its place's
             if ident is not None and ident not in claimed:
                 settled[number] = ident
                 claimed.add(ident)
@@ -343,6 +345,8 @@ class State:
             row = rows.get(source.id)
             free = source.id not in claimed and (
                 row is None or row[6] == "withdrawn" or scope is None
+                # A record of the same corpus file, moved to another line or record.
+                or (source.record is not None and _input_of(row[1]) == os.path.abspath(source.path))
                 # A rebuilt row's path is a guess from its source as shown: if no file is
                 # there, the guess was wrong (another working folder), not another document.
                 or (row[5] == REBUILT and not os.path.lexists(row[1]))
