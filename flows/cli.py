@@ -102,6 +102,8 @@ def _eval(args) -> int:
         print(f"pipeline: {exc}", file=sys.stderr)
         return 2
     print(report.table)
+    if report.meta_table:
+        print("\n" + report.meta_table)
     print(f"\nworst pages ({report.scores_path} has all, worst first):")
     for row in report.worst[: args.worst]:
         print(f"  {row['tok_f1']:.3f}  P {row['tok_p']:.3f} R {row['tok_r']:.3f}  {row['id']}")

@@ -9,6 +9,7 @@ from pathlib import Path
 import trafilatura
 
 from pipeline.evaluate import by_source, score_folder, table
+from pipeline.evaluate_meta import evaluate_metadata
 from pipeline.runner import run
 from pipeline.sources import discover
 from pipeline.write import write_atomic, write_jsonl
@@ -20,6 +21,8 @@ class EvalReport:
     groups: dict
     worst: list[dict]
     scores_path: Path
+    meta_table: str = ""
+    meta_groups: dict | None = None
 
 
 def _trafilatura_alone(inputs: list[str], out: Path) -> list[str]:
@@ -59,4 +62,6 @@ def evaluate(inputs: list[str], gold: Path, out: Path, with_trafilatura: bool = 
         write_jsonl(out / "scores-trafilatura.jsonl", sorted((s.to_dict() for s in traf_scores), key=lambda r: (r["tok_f1"], r["id"])))
     scores_path = out / "scores.jsonl"
     write_jsonl(scores_path, rows)
-    return EvalReport(table(groups), {f"{a}|{b}": v for (a, b), v in groups.items()}, rows, scores_path)
+    meta_table, meta_groups = evaluate_metadata(inputs, pages, gold, out, with_trafilatura)
+    return EvalReport(table(groups), {f"{a}|{b}": v for (a, b), v in groups.items()}, rows, scores_path,
+                      meta_table, meta_groups)

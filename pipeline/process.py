@@ -133,7 +133,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
                          explain_kept=engine.explain_kept)
-        found_meta = read_metadata(found, memo=page_memo)
+        found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)
         mark_duplicates(found, found_meta.title, options.repeat_min_words, memo=page_memo)
