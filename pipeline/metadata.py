@@ -13,7 +13,7 @@ from pipeline.classify import Classification
 from pipeline.lexicon import fold
 from pipeline.lineshape import WORD
 from pipeline.memo import LineMemo
-from pipeline.metadates import find_moments, vocabulary
+from pipeline.metadates import find_moments, split_moment, vocabulary
 
 _BY = re.compile(r"(?:^|\b)(?:[Bb]y|BY|Written by|Reported by|Author:|Words by)\s+"
                  r"(?P<name>[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|da|van|von|der|bin|al|la|le|di)){0,4})")
@@ -228,10 +228,26 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
     scored = []
     skip = {m for m in header if shapes[m].dates or shapes[m].length_units() <= 3
             or _is_standfirst(shapes[m].text) or _byline(shapes[m].text, prefixes) or _name_line(shapes[m].text)}
+    # The body's words: a headline shares its content words with the article it heads,
+    # a widget header or menu line mostly does not (a signal that holds on any site).
+    body_words = set()
+    for m, decision in result.decisions.items():
+        if decision.keep and m in shapes:
+            body_words.update(w.casefold() for w in WORD.findall(shapes[m].text))
     for n in candidates:
         f = folded[n]
         score = 0.0
         how = []
+        content = [w.casefold() for w in WORD.findall(shapes[n].text) if len(w) >= 4 or not w.isascii()]
+        if content and body_words:
+            share = sum(1 for w in content if w in body_words) / len(content)
+            if share >= 0.5:
+                score += 2
+                how.append("its words in the body")
+            elif share >= 0.3:
+                score += 1
+            elif share < 0.2:
+                score -= 2
         if copies[f] > 1:
             score += 1
             how.append("repeated")
@@ -267,7 +283,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         title_line, title_score = pick[0], best
         title_how = ", ".join(pick[1]) or "headline-shaped header line"
     if title_line is not None:
-        confidence = min(1.0, title_score / 6)
+        confidence = max(0.0, min(1.0, title_score / 8))
         meta.evidence["title"] = {"line": title_line, "confidence": round(confidence, 2), "how": title_how}
         if confidence < THRESHOLDS["title"]:
             meta.evidence["title"]["withheld"] = shapes[title_line].text
@@ -411,3 +427,25 @@ def _site_name(result: Classification, header: list[int], title_line: int | None
 def _previous_is_about(result: Classification, n: int) -> bool:
     previous = [m for m in result.shapes if m < n]
     return bool(previous) and fold(result.shapes[max(previous)].text).startswith("about")
+
+
+def merge_html_metadata(fields: dict, html_meta) -> dict:
+    """trafilatura's metadata of the markup first (it reads <meta>, JSON-LD and the
+    markup's own bylines), then what the text gave where trafilatura has nothing."""
+    fields = dict(fields)
+    evidence = dict(fields.get("metadata_evidence") or {})
+    for key in ("title", "author", "published", "site_name", "description"):
+        value = getattr(html_meta, key)
+        if not value:
+            continue
+        fields[key] = value
+        if key in ("title", "author", "published"):
+            evidence[key] = {"line": None, "confidence": 1.0, "how": f"HTML metadata ({html_meta.extractor})"}
+        if key == "author":
+            fields["authors"] = [a.strip() for a in value.split(";") if a.strip()]
+        if key == "published":
+            fields["published"], fields["published_time_local"] = split_moment(value)
+            fields["published_from"] = "HTML metadata"
+    fields["metadata_evidence"] = dict(sorted(evidence.items()))
+    fields["url"] = html_meta.url
+    return fields

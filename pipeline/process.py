@@ -15,7 +15,7 @@ from pipeline.extract import extract_html, looks_like_html
 from pipeline.language import detect, stopwords
 from pipeline.lexicon import Lexicon
 from pipeline.memo import LineMemo
-from pipeline.metadata import read_metadata
+from pipeline.metadata import merge_html_metadata, read_metadata
 from pipeline.normalise import normalise
 from pipeline.options import Options
 from pipeline.siteprofile import ProfileStore, SiteRule, line_key
@@ -151,14 +151,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
 
     fields = meta.fields()
     if html_meta is not None:
-        # trafilatura read the markup's own metadata: it beats what the text suggests.
-        for key in ("title", "author", "published", "site_name", "description"):
-            value = getattr(html_meta, key)
-            if value:
-                fields[key] = value
-                if key == "published":
-                    fields["published_from"] = "HTML metadata"
-        fields["url"] = html_meta.url
+        fields = merge_html_metadata(fields, html_meta)
     metadata = {
         "format": "html" if is_html else "text",
         "extractor": html_meta.extractor if html_meta else None,
