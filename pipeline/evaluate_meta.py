@@ -210,8 +210,18 @@ def score_outputs(pages: Path, gold: dict[str, dict], system: str = "news-pipeli
         path = pages / f"{page_id}.json"
         meta = json.loads(path.read_text("utf-8")) if path.is_file() else {}
         predicted = {f: meta.get(f) for f in FIELDS}
-        scores.append(MetaScore(page_id, source_of(page_id, gold_meta), system,
-                                score_page(predicted, gold_fields(gold_meta)), predicted))
+        wanted = gold_fields(gold_meta)
+        source = source_of(page_id, gold_meta)
+        scores.append(MetaScore(page_id, source, system, score_page(predicted, wanted), predicted))
+        if meta.get("format") == "html":
+            # HTML pages: each part of the combination alone, from the same output (the
+            # evidence keeps the text's reading where trafilatura's metadata won).
+            evidence = meta.get("metadata_evidence") or {}
+            from_html = {f: str(evidence.get(f, {}).get("how", "")).startswith("HTML metadata") for f in FIELDS}
+            html_only = {f: predicted[f] if from_html[f] else None for f in FIELDS}
+            text_only = {f: evidence[f].get("text_reading") if from_html[f] else predicted[f] for f in FIELDS}
+            for name, values in ((f"{system}: HTML metadata only", html_only), (f"{system}: text reading only", text_only)):
+                scores.append(MetaScore(page_id, source, name, score_page(values, wanted), values))
     return scores
 
 

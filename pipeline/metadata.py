@@ -438,9 +438,10 @@ def merge_html_metadata(fields: dict, html_meta) -> dict:
         value = getattr(html_meta, key)
         if not value:
             continue
-        fields[key] = value
         if key in ("title", "author", "published"):
-            evidence[key] = {"line": None, "confidence": 1.0, "how": f"HTML metadata ({html_meta.extractor})"}
+            evidence[key] = {"line": None, "confidence": 1.0, "how": f"HTML metadata ({html_meta.extractor})",
+                             **({"text_reading": fields[key]} if fields.get(key) else {})}
+        fields[key] = value
         if key == "author":
             fields["authors"] = [a.strip() for a in value.split(";") if a.strip()]
         if key == "published":
