@@ -262,7 +262,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         # Other headline-shaped lines between it and the body (a standfirst does not count).
         between = [m for m in candidates if m > n and folded[m] != f and not _is_standfirst(shapes[m].text)]
         if not between:
-            score += 2
+            score += 1
             how.append("last headline before the body")
         elif len(between) <= 2:
             score += 1
@@ -273,6 +273,12 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
             how.append("right above the body")
         if shapes[n].length_units() >= 5:
             score += 1
+        # A headline is followed by its byline or date (a widget header or subheading is not).
+        following = [m for m in sorted(shapes) if m > n][:4]
+        if any(shapes[m].dates or find_moments(shapes[m].text, language) or _byline(shapes[m].text, prefixes)
+               for m in following if shapes[m].words <= _MAX_DATE_LINE_WORDS):
+            score += 2
+            how.append("a byline or date under it")
         scored.append((score, n, how))
     # The best score; among equals the one a repeat confirms, then the first.
     repeated = [n for n in candidates if copies[folded[n]] > 1 or f" {folded[n]}\n" in joined]
