@@ -38,7 +38,9 @@ def readings(pages: Path, gold_dir: Path) -> list[dict]:
         if not wanted:
             continue
         out = pages / f"{page_id}.json"
-        meta = json.loads(out.read_text("utf-8")) if out.is_file() else {}
+        if not out.is_file():
+            continue  # not in this run
+        meta = json.loads(out.read_text("utf-8"))
         evidence = meta.get("metadata_evidence") or {}
         for field, gold_value in wanted.items():
             ev = evidence.get(field) or {}
