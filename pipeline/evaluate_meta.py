@@ -141,7 +141,6 @@ def table(groups: dict[tuple[str, str], dict]) -> str:
     for field in FIELDS:
         head += f"{field + ' n':>14}{'right':>7}{'wrong':>7}"
     rows = [head]
-    order = {"all": 0}
     for (system, source), agg in sorted(groups.items(), key=lambda kv: (kv[0][1] != "all", kv[0][1], kv[0][0])):
         line = f"{system:<36}{source:<12}{agg['pages']:>6}"
         for field in FIELDS:
@@ -151,7 +150,6 @@ def table(groups: dict[tuple[str, str], dict]) -> str:
             else:
                 line += f"{0:>14}{'-':>7}{'-':>7}"
         rows.append(line)
-    del order
     return "\n".join(rows)
 
 

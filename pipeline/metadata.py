@@ -45,7 +45,7 @@ class PageMetadata:
     page_date: str | None = None
     site_name: str | None = None
     # field -> {"line": n, "confidence": 0..1, "how": ...}: where each field was read, also
-    # when its confidence was below THRESHOLD and the field was left empty.
+    # when its confidence was below THRESHOLDS[field] and the field was left empty.
     evidence: dict = field(default_factory=dict)
     claims: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (rule, reason)
 
@@ -183,10 +183,7 @@ def _name_line_place(text: str) -> tuple[list[str], bool]:
 
 
 def _name_line_only(text: str) -> list[str]:
-    for place in ():
-        if text.endswith(" " + place):
-            text = text[: -len(place) - 1].rstrip(" ,|-")
-            break
+    """Names alone on a line: 2-4 capitalised words, or several joined by commas or "and"."""
     if any(ch.isdigit() for ch in text) or len(text) > 60:
         return []
     if re.search(r"[,;&]|\s(?:and|und|et|y|og|och)\s", text):
