@@ -275,6 +275,8 @@ def _eval(args) -> int:
     print(report.table)
     if report.baseline:
         print(f"\nbaseline: {report.baseline}")
+    if report.meta_table:
+        print("\n" + report.meta_table)
     print(f"\nworst pages ({report.scores_path} has all, worst first):")
     for row in report.worst[: args.worst]:
         print(f"  {row['tok_f1']:.3f}  P {row['tok_p']:.3f} R {row['tok_r']:.3f}  {row['id']}")

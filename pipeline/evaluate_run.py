@@ -10,6 +10,7 @@ import trafilatura
 
 from pipeline.evaluate import by_source, score_folder, table
 from pipeline.options import Options
+from pipeline.evaluate_meta import evaluate_metadata
 from pipeline.runner import run
 from pipeline.sources import discover
 from pipeline.write import write_atomic, write_jsonl
@@ -22,6 +23,8 @@ class EvalReport:
     worst: list[dict]
     scores_path: Path
     baseline: str | None = None  # the trafilatura baseline and its options, when it ran
+    meta_table: str = ""
+    meta_groups: dict | None = None
 
 
 # The baseline: trafilatura at its best on these benchmarks. Its `extract` keeps reader
@@ -74,5 +77,7 @@ def evaluate(inputs: list[str], gold: Path, out: Path, with_trafilatura: bool = 
         write_jsonl(out / "scores-trafilatura.jsonl", sorted((s.to_dict() for s in traf_scores), key=lambda r: (r["tok_f1"], r["id"])))
     scores_path = out / "scores.jsonl"
     write_jsonl(scores_path, rows)
+    meta_table, meta_groups = evaluate_metadata(inputs, pages, gold, out, with_trafilatura)
     return EvalReport(table(groups), {f"{a}|{b}": v for (a, b), v in groups.items()}, rows, scores_path,
-                      trafilatura_label() if with_trafilatura else None)
+                      baseline=trafilatura_label() if with_trafilatura else None,
+                      meta_table=meta_table, meta_groups=meta_groups)

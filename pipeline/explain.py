@@ -15,7 +15,7 @@ from pipeline.document import CleanResult, Status
 from pipeline.process import Engine
 from pipeline.sources import Source, safe_id
 
-METADATA_KEYS = ("title", "description", "author", "published", "published_from", "page_date", "site_name",
+METADATA_KEYS = ("title", "description", "author", "published", "published_time_local", "published_from", "page_date", "site_name",
                  "site", "url", "language", "language_confidence", "script", "format", "extractor", "encoding",
                  "words", "paragraphs", "lines_total", "bytes", "sha256")
 

@@ -13,6 +13,7 @@ from pipeline.classify import Classification
 from pipeline.lexicon import fold
 from pipeline.lineshape import WORD
 from pipeline.memo import LineMemo
+from pipeline.metadates import find_moments, split_moment, vocabulary
 
 _BY = re.compile(r"(?:^|\b)(?:[Bb]y|BY|Written by|Reported by|Author:|Words by)\s+"
                  r"(?P<name>[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|da|van|von|der|bin|al|la|le|di)){0,4})")
@@ -35,11 +36,17 @@ def _datelines() -> tuple[str, ...]:
 class PageMetadata:
     title: str | None = None
     description: str | None = None
-    author: str | None = None
-    published: str | None = None
+    author: str | None = None  # the authors joined by "; "
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None  # ISO 8601: timestamp with offset, else the date alone
+    published_time_local: str | None = None  # "HH:MM[:SS]" when the text gives no zone
     published_from: str | None = None
+    updated: str | None = None
     page_date: str | None = None
     site_name: str | None = None
+    # field -> {"line": n, "confidence": 0..1, "how": ...}: where each field was read, also
+    # when its confidence was below THRESHOLDS[field] and the field was left empty.
+    evidence: dict = field(default_factory=dict)
     claims: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (rule, reason)
 
     def fields(self) -> dict:
@@ -47,10 +54,14 @@ class PageMetadata:
             "title": self.title,
             "description": self.description,
             "author": self.author,
+            "authors": list(self.authors),
             "published": self.published,
+            "published_time_local": self.published_time_local,
             "published_from": self.published_from,
+            "updated": self.updated,
             "page_date": self.page_date,
             "site_name": self.site_name,
+            "metadata_evidence": {k: dict(v) for k, v in sorted(self.evidence.items())},
         }
 
 
@@ -73,93 +84,316 @@ def _byline_author(text: str) -> str | None:
     return None
 
 
-def read_metadata(result: Classification, memo: LineMemo | None = None) -> PageMetadata:
-    """`memo`: the page's folded lines, shared with the settle pass and dedup_page."""
+_SEPARATORS = (" - ", " | ", " – ", " — ", " :: ", " · ", " • ", " / ", ": ")
+_NAME_PARTICLES = {"de", "da", "van", "von", "der", "den", "bin", "al", "la", "le", "di", "du", "dos", "del", "ter", "zu"}
+_CUT = re.compile(r"\s+(?:[|•·–—]|-\s)\s*|\s*\(|\s{2,}|\s+\d")
+# Confidence below which a field is left empty (null) rather than risk a wrong value
+# (docs/metadata.md says how they were chosen; the evidence keeps a withheld value).
+THRESHOLDS = {"title": 0.5, "author": 0.5, "published": 0.5}
+
+
+def _folded_list(words) -> tuple[str, ...]:
+    return tuple(sorted({fold(w) for w in words}, key=len, reverse=True))
+
+
+def _byline_prefixes(language: str | None) -> tuple[str, ...]:
+    table = vocabulary()["byline"]
+    words = set(table["en"]) | set(table.get(language or "", ()))
+    return tuple(sorted(words, key=len, reverse=True))
+
+
+def _labels(kind: str, language: str | None) -> tuple[str, ...]:
+    table = vocabulary()[kind]
+    return tuple(sorted(set(table["en"]) | set(table.get(language or "", ())), key=len, reverse=True))
+
+
+def _has_label(lead: str, labels: tuple[str, ...]) -> bool:
+    text = lead.casefold()
+    return any(re.search(r"(?:^|[^\w])" + re.escape(label.casefold()) + r"(?:$|[^\w])", text) for label in labels)
+
+
+def _name_like(part: str) -> bool:
+    words = part.split()
+    if not 1 <= len(words) <= 5:
+        return False
+    if all(_CJK.match(w) for w in words):
+        return len(part.replace(" ", "")) <= 12
+    capital = [w for w in words if w[:1].isupper()]
+    return bool(capital) and all(w[:1].isupper() or w.casefold() in _NAME_PARTICLES for w in words) \
+        and not any(ch.isdigit() for ch in part)
+
+
+_CJK = re.compile(r"^[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+$")
+
+
+def _names(text: str) -> list[str]:
+    """The names at the start of a byline's remainder: split on commas, semicolons and the
+    words for "and"; a job title, a place or a date ends them."""
+    text = _CUT.split(text, maxsplit=1)[0].strip(" ,;:")
+    conj = "|".join(re.escape(w) for w in sorted(vocabulary()["and"], key=len, reverse=True))
+    parts = [p.strip(" .") for p in re.split(r"\s*[,;/、，]\s*|\s+(?:" + conj + r")\s+", text) if p and p.strip(" .")]
+    roles = {fold(r) for r in vocabulary()["roles"]}
+    names: list[str] = []
+    for part in parts:
+        if fold(part) in roles or fold(part.split()[0]) in roles:
+            break
+        if not _name_like(part):
+            break
+        if names and len(part.split()) == 1 and not part.isupper():
+            break  # "..., Lille": a place after the names
+        names.append(part)
+    return names
+
+
+def _byline(text: str, prefixes: tuple[str, ...]) -> tuple[list[str], str] | None:
+    """(names, how) when the line is a byline opened by a byline word."""
+    low = text.casefold()
+    for prefix in prefixes:
+        p = prefix.casefold()
+        at = 0
+        while True:
+            at = low.find(p, at)
+            if at < 0:
+                break
+            before_ok = at == 0 or not low[at - 1].isalnum()
+            end = at + len(p)
+            after_ok = p.endswith(("/", "：", ":", " ")) or end >= len(low) or not low[end].isalnum()
+            if before_ok and after_ok:
+                rest = text[end:].lstrip(" :：")
+                names = _names(rest)
+                if names and (at == 0 or text[end:end + 1] in " :：/" ):
+                    return names, f"byline '{prefix}'"
+            at = end
+    return None
+
+
+def _name_line(text: str) -> list[str]:
+    """A line that is only a name (or names), maybe followed by a dateline city."""
+    return _name_line_place(text)[0]
+
+
+def _name_line_place(text: str) -> tuple[list[str], bool]:
+    for place in _datelines():
+        if text.endswith(" " + place):
+            names = _name_line_only(text[: -len(place) - 1].rstrip(" ,|-"))
+            if names:
+                return names, True
+            break
+    return _name_line_only(text), False
+
+
+def _name_line_only(text: str) -> list[str]:
+    """Names alone on a line: 2-4 capitalised words, or several joined by commas or "and"."""
+    if any(ch.isdigit() for ch in text) or len(text) > 60:
+        return []
+    if re.search(r"[,;&]|\s(?:and|und|et|y|og|och)\s", text):
+        names = _names(text)
+        return names if len(names) >= 2 else []
+    words = text.split()
+    if 2 <= len(words) <= 4 and all(_NAME_WORD.match(w) or w.casefold() in _NAME_PARTICLES for w in words):
+        return [text]
+    return []
+
+
+def read_metadata(result: Classification, memo: LineMemo | None = None, language: str | None = None) -> PageMetadata:
+    """`memo`: the page's folded lines, shared with the settle pass and dedup_page.
+    `language`: the page's language code, for byline words, date labels and month names."""
     meta = PageMetadata()
     shapes = result.shapes
     start = result.body_start
     header = [n for n in sorted(shapes) if start is not None and n < start]
+    folds = (memo if memo is not None else LineMemo()).table("fold", compute=fold)
+    folded = {n: folds[shape.text] for n, shape in shapes.items()}
+    prefixes = _byline_prefixes(language)
 
-    # Title: a headline-shaped header line that is not a date, byline or lexicon chrome;
-    # a line that the page repeats (breadcrumb, news stream) wins, then the one nearest
-    # the body; a sentence-case line right after it is the standfirst.
+    # Title: a headline-shaped header line that is not a date, byline or lexicon chrome.
+    # It scores for being repeated (the page's <title>-like line "Headline | Site", a
+    # breadcrumb ending in it, or the same line again) and for standing right above the
+    # body (only bylines, dates and short lines between).
     candidates = [
         n for n in header
         if result.decisions[n].rule == "position.header"
         and _title_like(shapes[n].text, shapes[n].length_units())
         and not shapes[n].dates and not _BY.search(shapes[n].text)
         and _byline_author(shapes[n].text) is None
+        and _byline(shapes[n].text, prefixes) is None
     ]
-    folds = (memo if memo is not None else LineMemo()).table("fold", compute=fold)
-    folded = {n: folds[shape.text] for n, shape in shapes.items()}
-    # Repeated: another line folds to the same text, or ends with it after a space. Folded
-    # lines hold no line break, so " title\n" in the lines joined by line breaks finds the
-    # second kind in one search instead of one comparison a line.
     copies = Counter(folded.values())
     joined = "\n".join(folded.values()) + "\n"
+    raw = {n: shapes[n].text for n in shapes}
+    title_line, title_score = None, 0.0
+    scored = []
+    skip = {m for m in header if shapes[m].dates or shapes[m].length_units() <= 3
+            or _is_standfirst(shapes[m].text) or _byline(shapes[m].text, prefixes) or _name_line(shapes[m].text)}
+    # The body's words: a headline shares its content words with the article it heads,
+    # a widget header or menu line mostly does not (a signal that holds on any site).
+    body_words = set()
+    for m, decision in result.decisions.items():
+        if decision.keep and m in shapes:
+            body_words.update(w.casefold() for w in WORD.findall(shapes[m].text))
+    for n in candidates:
+        f = folded[n]
+        score = 0.0
+        how = []
+        content = [w.casefold() for w in WORD.findall(shapes[n].text) if len(w) >= 4 or not w.isascii()]
+        if content and body_words:
+            share = sum(1 for w in content if w in body_words) / len(content)
+            if share >= 0.5:
+                score += 2
+                how.append("its words in the body")
+            elif share >= 0.3:
+                score += 1
+            elif share < 0.2:
+                score -= 2
+        if copies[f] > 1:
+            score += 1
+            how.append("repeated")
+        if f" {f}\n" in joined:
+            score += 1
+            how.append("ends a longer line")
+        text = raw[n]
+        if any(other != text and other.startswith(text + sep) and len(other[len(text) + len(sep):].split()) <= 8
+               for other in raw.values() for sep in _SEPARATORS if other.startswith(text)):
+            score += 3
+            how.append("with the site's name on another line")
+        # Other headline-shaped lines between it and the body (a standfirst does not count).
+        between = [m for m in candidates if m > n and folded[m] != f and not _is_standfirst(shapes[m].text)]
+        if not between:
+            score += 1
+            how.append("last headline before the body")
+        elif len(between) <= 2:
+            score += 1
+            how.append("near the body")
+        # Only dates, bylines, short lines and a standfirst between it and the body.
+        if not [m for m in header if m > n and m not in skip and folded[m] != f]:
+            score += 1
+            how.append("right above the body")
+        if shapes[n].length_units() >= 5:
+            score += 1
+        # A headline is followed by its byline or date (a widget header or subheading is not).
+        following = [m for m in sorted(shapes) if m > n][:4]
+        if any(shapes[m].dates or find_moments(shapes[m].text, language) or _byline(shapes[m].text, prefixes)
+               for m in following if shapes[m].words <= _MAX_DATE_LINE_WORDS):
+            score += 2
+            how.append("a byline or date under it")
+        scored.append((score, n, how))
+    # The best score; among equals the one a repeat confirms, then the first.
     repeated = [n for n in candidates if copies[folded[n]] > 1 or f" {folded[n]}\n" in joined]
-    title_line = None
-    if repeated:
-        title_line = repeated[0]
-    elif candidates:
-        title_line = candidates[0]
-        # Skip past a standfirst: the title is the first of two stacked headline lines.
+    if scored:
+        best = max(s for s, _, _ in scored)
+        top = [(n, how) for s, n, how in scored if s == best]
+        pick = next(((n, how) for n, how in top if n in repeated), top[0])
+        title_line, title_score = pick[0], best
+        title_how = ", ".join(pick[1]) or "headline-shaped header line"
     if title_line is not None:
-        meta.title = shapes[title_line].text
-        meta.claims[title_line] = ("meta.title", "the article's title (kept in metadata)")
-        following = next((n for n in candidates if n > title_line and folded[n] != folded[title_line]), None)
-        if following is not None and _is_standfirst(shapes[following].text):
-            meta.description = shapes[following].text
-            meta.claims[following] = ("meta.description", "standfirst below the title (kept in metadata)")
+        confidence = max(0.0, min(1.0, title_score / 8))
+        meta.evidence["title"] = {"line": title_line, "confidence": round(confidence, 2), "how": title_how}
+        if confidence < THRESHOLDS["title"]:
+            meta.evidence["title"]["withheld"] = shapes[title_line].text
+        if confidence >= THRESHOLDS["title"]:
+            meta.title = shapes[title_line].text
+            meta.claims[title_line] = ("meta.title", "the article's title (kept in metadata)")
+            following = next((n for n in candidates if n > title_line and folded[n] != folded[title_line]), None)
+            if following is not None and _is_standfirst(shapes[following].text):
+                meta.description = shapes[following].text
+                meta.claims[following] = ("meta.description", "standfirst below the title (kept in metadata)")
+        else:
+            title_line = None
 
-    # Author: "By ..." anywhere in the header, else a name-only line after the title.
-    for n in header:
-        if n in meta.claims:
-            continue
-        text = shapes[n].text
-        author = _BY.search(text) and _byline_author(text)
-        if not author and title_line is not None and n > title_line and result.decisions[n].rule == "position.header":
-            author = _byline_author(text)
-        if author:
-            meta.author = author
-            meta.claims[n] = ("meta.byline", "byline (author kept in metadata)")
+    # Author: a byline ("By", "Von", "Por", "文/"...) near the top, else a line that is only
+    # a name under the title.
+    window_end = (start or 0) + 8
+    lines_near = [n for n in sorted(shapes) if n <= window_end and shapes[n].words <= 25]
+    author_line, names, how, confidence = None, [], "", 0.0
+    anchor = title_line if title_line is not None else start
+    for n in lines_near:
+        found = _byline(shapes[n].text, prefixes)
+        if found:
+            author_line, (names, how) = n, found
+            # Near the headline or the body's start, a byline is the article's; far from
+            # them it may be a teaser's or a quote's. One word alone may be a section.
+            near = anchor is not None and -3 <= n - anchor <= 10
+            confidence = (0.9 if near else 0.5) - (0.3 if all(len(x.split()) == 1 for x in names) else 0)
             break
+    if author_line is None and title_line is not None:
+        for n in [m for m in sorted(shapes) if title_line < m <= window_end][:6]:
+            if n in meta.claims or shapes[n].words > 12:
+                continue
+            found, placed = _name_line_place(shapes[n].text)
+            if found:
+                dated = any(shapes[m].dates or find_moments(shapes[m].text, language)
+                            for m in (n - 2, n - 1, n + 1, n + 2) if m in shapes and shapes[m].words <= 25)
+                author_line, names = n, found
+                how = "name-only line under the title" + (", beside a date" if dated else "") + (", with a dateline" if placed else "")
+                confidence = 0.7 if dated else 0.5 if placed else 0.4
+                break
+    if author_line is not None:
+        meta.evidence["author"] = {"line": author_line, "confidence": round(confidence, 2), "how": how}
+        if confidence < THRESHOLDS["author"]:
+            meta.evidence["author"]["withheld"] = "; ".join(names)
+        if confidence >= THRESHOLDS["author"]:
+            meta.authors = names
+            meta.author = "; ".join(names)
+            if not result.decisions[author_line].keep and author_line not in meta.claims:
+                meta.claims[author_line] = ("meta.byline", "byline (author kept in metadata)")
 
-    # Dates: an explicit publication stamp wins; then a date under the title or in the
-    # byline; the page's own top-bar date (above the title) is only the last resort.
-    stamps, dated_after_title, dated_before_title = [], [], []
-    for n, shape in sorted(shapes.items()):
-        # A stamp or dateline is a short line; a date inside a paragraph is the story's.
-        if not shape.dates or shape.words > _MAX_DATE_LINE_WORDS:
-            continue
-        lead = shape.text[: shape.dates[0].start]  # a stamp names itself before its date
-        if _PUBLISHED.search(lead) and not _UPDATED.search(lead):
-            stamps.append(n)
-        elif start is not None and n < start:
-            if title_line is not None and n > title_line:
-                dated_after_title.append(n)
-            else:
-                dated_before_title.append(n)
-    if dated_before_title and (title_line is None or dated_before_title[0] < title_line):
-        n = dated_before_title[0]
-        meta.page_date = shapes[n].dates[0].value
-        meta.claims.setdefault(n, ("meta.page_date", "the page's own date in its header (not the publication date)"))
-    for source, lines, rule in (("publication stamp", stamps, "meta.published"),
-                                ("date under the title", dated_after_title, "meta.published"),
-                                ("page header date (no publication stamp found)", dated_before_title, None)):
-        if lines:
-            n = lines[0]
-            meta.published = shapes[n].dates[0].value
-            meta.published_from = f"{source}, line {n}"
-            if rule and (n not in meta.claims or meta.claims[n][0] == "meta.byline"):
-                reason = "publication date (kept in metadata)"
-                meta.claims[n] = (rule, reason) if n not in meta.claims else (meta.claims[n][0], "byline with the publication date (kept in metadata)")
-            break
+    _read_dates(meta, result, language, title_line)
 
     meta.site_name, site_line = _site_name(result, header, title_line)
     if site_line is not None:
         meta.claims.setdefault(site_line, ("meta.site_name", "the site's name in its masthead (kept in metadata)"))
     return meta
+
+
+def _read_dates(meta: PageMetadata, result: Classification, language: str | None, title_line: int | None) -> None:
+    """Published (a stamp naming itself, else the date under the title or in the byline),
+    updated, and the page's own header date (above the title: last resort, low confidence)."""
+    shapes, start = result.shapes, result.body_start
+    published_labels, updated_labels = _labels("published", language), _labels("updated", language)
+    stamps, updates, after_title, before_title = [], [], [], []
+    near_end = (start or 0) + 8
+    for n, shape in sorted(shapes.items()):
+        # A stamp or dateline is a short line; a date inside a paragraph is the story's.
+        if shape.words > _MAX_DATE_LINE_WORDS:
+            continue
+        moments = find_moments(shape.text, language)
+        previous_end = 0
+        for moment in moments:
+            lead = shape.text[previous_end:moment.start]
+            previous_end = moment.end
+            if _has_label(lead, updated_labels):
+                updates.append((n, moment))
+            elif _has_label(lead, published_labels):
+                stamps.append((n, moment))
+            elif start is not None and n < start and (title_line is None or n < title_line):
+                before_title.append((n, moment))
+            elif start is not None and n <= near_end:
+                after_title.append((n, moment))
+    if before_title and (title_line is None or before_title[0][0] < title_line):
+        n, moment = before_title[0]
+        meta.page_date = moment.iso()
+        meta.claims.setdefault(n, ("meta.page_date", "the page's own date in its header (not the publication date)"))
+    if updates:
+        meta.updated = updates[0][1].iso()
+    for source, found, rule, confidence in (
+            ("publication stamp", stamps, "meta.published", 0.9),
+            ("date under the title", after_title, "meta.published", 0.8),
+            ("page header date (no publication stamp found)", before_title, None, 0.5),
+            ("updated date (no publication date found)", updates, None, 0.4)):
+        if not found:
+            continue
+        n, moment = found[0]
+        meta.evidence["published"] = {"line": n, "confidence": confidence, "how": source}
+        if confidence < THRESHOLDS["published"]:
+            meta.evidence["published"]["withheld"] = moment.iso()
+            break
+        meta.published = moment.iso()
+        meta.published_time_local = moment.time if moment.time and not moment.offset else None
+        meta.published_from = f"{source}, line {n}"
+        if rule and not result.decisions[n].keep and (n not in meta.claims or meta.claims[n][0] == "meta.byline"):
+            reason = "publication date (kept in metadata)"
+            meta.claims[n] = (rule, reason) if n not in meta.claims else (meta.claims[n][0], "byline with the publication date (kept in metadata)")
+        break
 
 
 def _is_standfirst(text: str) -> bool:
@@ -196,3 +430,26 @@ def _site_name(result: Classification, header: list[int], title_line: int | None
 def _previous_is_about(result: Classification, n: int) -> bool:
     previous = [m for m in result.shapes if m < n]
     return bool(previous) and fold(result.shapes[max(previous)].text).startswith("about")
+
+
+def merge_html_metadata(fields: dict, html_meta) -> dict:
+    """trafilatura's metadata of the markup first (it reads <meta>, JSON-LD and the
+    markup's own bylines), then what the text gave where trafilatura has nothing."""
+    fields = dict(fields)
+    evidence = dict(fields.get("metadata_evidence") or {})
+    for key in ("title", "author", "published", "site_name", "description"):
+        value = getattr(html_meta, key)
+        if not value:
+            continue
+        if key in ("title", "author", "published"):
+            evidence[key] = {"line": None, "confidence": 1.0, "how": f"HTML metadata ({html_meta.extractor})",
+                             **({"text_reading": fields[key]} if fields.get(key) else {})}
+        fields[key] = value
+        if key == "author":
+            fields["authors"] = [a.strip() for a in value.split(";") if a.strip()]
+        if key == "published":
+            fields["published"], fields["published_time_local"] = split_moment(value)
+            fields["published_from"] = "HTML metadata"
+    fields["metadata_evidence"] = dict(sorted(evidence.items()))
+    fields["url"] = html_meta.url
+    return fields

@@ -16,7 +16,7 @@ from pipeline.extract import extract_html, looks_like_html
 from pipeline.language import detect, stopwords
 from pipeline.lexicon import Lexicon
 from pipeline.memo import LineMemo
-from pipeline.metadata import read_metadata
+from pipeline.metadata import merge_html_metadata, read_metadata
 from pipeline.normalise import normalise
 from pipeline.options import Options
 from pipeline.siteprofile import ProfileStore, SiteRule, line_key
@@ -154,7 +154,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
                          explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold)
-        found_meta = read_metadata(found, memo=page_memo)
+        found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)
         found_comments = mark_sections(found)
@@ -177,14 +177,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
 
     fields = meta.fields()
     if html_meta is not None:
-        # trafilatura read the markup's own metadata: it beats what the text suggests.
-        for key in ("title", "author", "published", "site_name", "description"):
-            value = getattr(html_meta, key)
-            if value:
-                fields[key] = value
-                if key == "published":
-                    fields["published_from"] = "HTML metadata"
-        fields["url"] = html_meta.url
+        fields = merge_html_metadata(fields, html_meta)
     if url:
         fields["url"] = url
     metadata = {

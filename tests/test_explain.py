@@ -31,7 +31,8 @@ def test_explain_marks_every_line_with_rule_reason_and_metadata(engine):
     explanation = explain_file(SEED, engine)
     assert explanation["status"] == "cleaned"
     assert explanation["metadata"]["title"] == "China Defends Mineral Curbs, Rolls Out Green Mining Plan"
-    assert explanation["metadata"]["published"] == "2025-11-24T01:16"
+    assert explanation["metadata"]["published"] == "2025-11-24"
+    assert explanation["metadata"]["published_time_local"] == "01:16"
     assert explanation["metadata"]["site"] == SEED.parent.as_posix()
     lines = {l["line"]: l for l in explanation["lines"]}
     assert len(lines) == explanation["metadata"]["lines_total"] == 24

@@ -1,0 +1,121 @@
+"""Metadata read from text: bylines and dates in the dev set's languages (lines copied
+from its pages), one date format, confidence and evidence, and the metadata scoring of
+`pipeline eval` (pipeline/evaluate_meta.py) on real pages with their HTML beside them."""
+import json
+import re
+import shutil
+
+import pytest
+
+from conftest import DATA, SEEDS
+from pipeline.evaluate_meta import evaluate_metadata, field_right, score_page
+from pipeline.metadata import _byline, _byline_prefixes
+from pipeline.metadates import find_moments, split_moment
+from pipeline.process import clean_bytes
+
+META_PAGES = DATA / "meta"
+ISO_ONE_KIND = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2})?$")
+
+
+@pytest.mark.parametrize("line, language, names", [
+    ("Von Sebastian Kohler, Andreas Gandzior und Philipp Siebert", "de",
+     ["Sebastian Kohler", "Andreas Gandzior", "Philipp Siebert"]),
+    ("Von Hannah Ritzmann, Redakteurin für Finanzen", "de", ["Hannah Ritzmann"]),
+    ("Von Seb Dumitru, Lille 05.08.2024, 20:59 Uhr", "de", ["Seb Dumitru"]),
+    ("Par Alexandre Hervaud et Jérémy Piette — 24 novembre 2017 à 18:42", "fr",
+     ["Alexandre Hervaud", "Jérémy Piette"]),
+    ("Por Steven Lee Myers,\xa0Keith Bradsher y Tariq Panja", "es",
+     ["Steven Lee Myers", "Keith Bradsher", "Tariq Panja"]),
+    ("di Viviana Mazza", "it", ["Viviana Mazza"]),
+    ("Autorin/Autor Roman Goncharenko", "de", ["Roman Goncharenko"]),
+    ("2025-11-24 01:16 By Farida Husna 1 min. read", "en", ["Farida Husna"]),
+])
+def test_byline_names_without_titles_dates_or_places(line, language, names):
+    found = _byline(line, _byline_prefixes(language))
+    assert found is not None and found[0] == names
+
+
+def test_a_byline_word_inside_a_sentence_is_not_a_byline():
+    assert _byline("Die Polizei wurde von Anwohnern gerufen", _byline_prefixes("de")) is None
+
+
+@pytest.mark.parametrize("line, language, day, time", [
+    ("3. Mai 2024, 17:47", "de", "2024-05-03", "17:47"),
+    ("5 de junio de 2025", "es", "2025-06-05", None),
+    ("2025年6月5日 10:00", "ja", "2025-06-05", "10:00"),
+    ("Giriş: 03.07.2024 - 18:24 Güncelleme: 03.07.2024 - 18:57", "tr", "2024-07-03", "18:24"),
+    ("8 января 2025, 17:46", "ru", "2025-01-08", "17:46"),
+    ("Le Monde | 04.05.2015 à 13h36 • Mis à jour le 05.05.2015 à 20h13", "fr", "2015-05-04", "13:36"),
+    ("4 Febbraio 2025 - 14:41", "it", "2025-02-04", "14:41"),
+])
+def test_dates_in_the_page_language(line, language, day, time):
+    first = find_moments(line, language)[0]
+    assert (first.day.isoformat(), first.time) == (day, time)
+    assert first.iso() == day  # no zone in the text: the date alone
+
+
+def test_a_zone_gives_a_full_timestamp_and_a_naive_time_is_kept_apart():
+    assert find_moments("Jun 04 2025 | 12:42 PM IST", "en")[0].iso() == "2025-06-04T12:42:00+05:30"
+    assert split_moment("2025-11-24T01:16") == ("2025-11-24", "01:16")
+    assert split_moment("2025-06-04T12:42:00+05:30") == ("2025-06-04T12:42:00+05:30", None)
+
+
+def test_seed_published_is_one_iso_kind_with_local_time_apart(engine):
+    result = clean_bytes((SEEDS / "000_e6a63afea518df2a.txt").read_bytes(), "000.txt", engine)
+    assert result.metadata["published"] == "2025-11-24"
+    assert result.metadata["published_time_local"] == "01:16"
+    for seed in sorted(SEEDS.glob("*.txt")):
+        published = clean_bytes(seed.read_bytes(), seed.name, engine).metadata["published"]
+        assert published is None or ISO_ONE_KIND.match(published), (seed.name, published)
+
+
+def test_every_field_says_where_it_was_read_and_how_sure(engine):
+    result = clean_bytes((SEEDS / "000_e6a63afea518df2a.txt").read_bytes(), "000.txt", engine)
+    evidence = result.metadata["metadata_evidence"]
+    assert evidence["title"]["line"] == 1 and evidence["author"]["line"] == 3
+    assert all(0 <= e["confidence"] <= 1 for e in evidence.values())
+    assert result.metadata["authors"] == ["Farida Husna"]
+
+
+@pytest.mark.parametrize("page_id", sorted(p.stem for p in (META_PAGES / "text").glob("*.txt")))
+def test_real_pages_fields_right_or_empty(page_id, engine):
+    """On real pages of other languages: each filled field is right by the eval's measure."""
+    gold = json.loads((META_PAGES / "gold" / f"{page_id}.json").read_text("utf-8"))
+    result = clean_bytes((META_PAGES / "text" / f"{page_id}.txt").read_bytes(), f"{page_id}.txt", engine)
+    wanted = {"title": gold.get("title"), "author": gold.get("author"), "published": gold.get("date")}
+    verdicts = score_page(result.metadata, {k: v for k, v in wanted.items() if v})
+    assert "wrong" not in verdicts.values(), (verdicts, {k: result.metadata.get(k) for k in wanted})
+    assert "right" in verdicts.values()
+
+
+def test_scoring_measures():
+    assert field_right("title", "Nach Kalifat-Rufen in Hamburg: Sind wir zu sanft?",
+                       "nach kalifat rufen in hamburg sind wir zu sanft")
+    assert not field_right("title", "Got a news tip?", "Nach Kalifat-Rufen in Hamburg")
+    assert field_right("author", "Birgit Baumann Anna Giulia Fink",
+                       "Birgit Baumann; Anna Giulia Fink; Jan Michael Marchart")
+    assert not field_right("author", "Birgit Baumann", "Birgit Baumann; Anna Giulia Fink; Jan Michael Marchart")
+    # The same instant on another calendar day in UTC: compared in the gold's offset.
+    assert field_right("published", "2024-05-03T00:30:00+02:00", "2024-05-02 22:30:00+00:00")
+    assert not field_right("published", "2024-05-03", "2024-05-02 22:30:00+00:00")
+    assert score_page({"title": None, "author": "Other Person"}, {"title": "T", "author": "Right Name"}) == \
+        {"title": "empty", "author": "wrong"}
+
+
+def test_eval_scores_metadata_beside_trafilatura(tmp_path, engine):
+    """The eval's metadata table on real pages, with trafilatura's metadata read from the
+    HTML beside each text dump (text/<id>.txt beside html/<id>.html.gz)."""
+    from pipeline.runner import run
+
+    inputs = tmp_path / "dev"
+    shutil.copytree(META_PAGES, inputs)
+    pages = tmp_path / "out" / "pages"
+    run([str(inputs / "text")], pages)
+    text, groups = evaluate_metadata([str(inputs / "text")], pages, inputs / "gold", tmp_path / "out", True)
+    systems = {key.split("|")[0] for key in groups}
+    assert "news-pipeline" in systems and any(s.startswith("trafilatura") for s in systems)
+    assert "title" in text and "fundus" in text
+    rows = [json.loads(l) for l in (tmp_path / "out" / "meta-scores.jsonl").read_text("utf-8").splitlines()]
+    ours = [r for r in rows if r["system"] == "news-pipeline"]
+    assert len(ours) == len(list((inputs / "text").glob("*.txt")))
+    assert all(set(r["verdicts"].values()) <= {"right", "wrong", "empty"} for r in rows)
