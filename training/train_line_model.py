@@ -74,6 +74,23 @@ def load(dev):
     return docs
 
 
+def seed_docs(seeds, seeds_gold, weight):
+    """The user's seed pages as training pages: labels from their gold `body_lines`
+    (exact, no alignment), each page weighing `weight` dev pages. They are no dev page,
+    so no figure of the dev set is measured on them."""
+    docs = []
+    for path in sorted(Path(seeds).glob("*.txt")):
+        meta = json.loads((Path(seeds_gold) / f"{path.stem}.json").read_text(encoding="utf-8"))
+        lines = path.read_text(encoding="utf-8").split("\n")
+        body = set(meta.get("body_lines") or [])
+        idx, rows = lm.line_features(lines, meta.get("language"))
+        gold = (Path(seeds_gold) / path.name).read_text(encoding="utf-8")
+        docs.append(dict(id="seed-" + path.stem, source="seed", host="seed-" + path.stem, lines=lines, gold=gold,
+                         idx=idx, rows=rows, y=[1 if i + 1 in body else 0 for i in idx],
+                         ntok=[len(toks(lines[i])) for i in idx], ngold=len(toks(gold)), weight=weight))
+    return docs
+
+
 def weights(doc):
     # Token F1 is macro-averaged over pages: a line's cost is its share of the page's tokens.
     # Normalise per page (mean 1 over the page's lines' tokens) and keep a floor so short lines
@@ -94,7 +111,7 @@ def fit(docs, feats_key, params=None, per_site=None):
     y = np.array([v for d in docs for v in d["y"]])
     per_site = PER_SITE if per_site is None else per_site
     pages_of = Counter(d["host"] for d in docs)
-    w = np.array([v / (pages_of[d["host"]] if per_site else 1) for d in docs for v in weights(d)])
+    w = np.array([v * d.get("weight", 1.0) / (pages_of[d["host"]] if per_site else 1) for d in docs for v in weights(d)])
     clf = HistGradientBoostingClassifier(**{**PARAMS, **(params or {})})
     clf.fit(X, y, sample_weight=w)
     return clf
@@ -220,6 +237,8 @@ def main():
                     help="the decision threshold (default: picked on the CV predictions; 0.6 with --no-cv)")
     ap.add_argument("--params", default="{}", help="JSON overrides of PARAMS")
     ap.add_argument("--cache", default=str(ROOT / "cv-out" / "cache"), help="page features and labels cache")
+    ap.add_argument("--train-seeds", type=float, default=0.0,
+                    help="also train on the seed pages, each weighing this many dev pages (0: not)")
     ap.add_argument("--per-site", action="store_true", help="weight each site the same (see fit)")
     args = ap.parse_args()
     global PER_SITE
@@ -233,6 +252,8 @@ def main():
     from cv import load_docs  # the cached pages, as cv.py keeps them
 
     docs = load_docs(dev, Path(args.cache))
+    if args.train_seeds:
+        docs = docs + seed_docs(args.seeds, args.seeds_gold, args.train_seeds)
     n_lines = sum(len(d["idx"]) for d in docs)
     print(f"loaded {len(docs)} pages, {n_lines} non-blank lines, "
           f"{sum(sum(d['y']) for d in docs)} body; hosts {len({d['host'] for d in docs})}; {time.time() - t0:.0f}s")
