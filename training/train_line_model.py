@@ -5,7 +5,7 @@
 
 DEV_DIR defaults to ../shared/eval/dev relative to the repository root; the scorer is taken
 from DEV_DIR/../score.py.  Prints site-grouped cross-validation figures (the honest number:
-folds split by URL host, the whole two-stage pipeline is refitted inside every fold, stage 2
+folds split by site (manifest `site`, else URL host), the whole two-stage pipeline is refitted inside every fold, stage 2
 trained on inner out-of-fold stage-1 probabilities) and in-sample figures.
 Deterministic: sorted inputs, fixed seeds, single thread.
 """
