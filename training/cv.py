@@ -80,9 +80,9 @@ _UNSAFE = re.compile(r"[^\w.-]+")
 def run_fold(job):
     """Train without fold `f`, clean fold `f`'s dumps with the pipeline: {id: (body, status, reason)}
     and the model's own held-out probabilities {id: [p per non-blank line]}."""
-    f, k, dev, out, threshold, params, per_site, fixed_model = job
+    f, k, dev, out, threshold, params, per_site, fixed_model, extra = job
     docs = _DOCS
-    train = [d for d in docs if tlm.fold_of(d["host"], k) != f]
+    train = [d for d in docs if tlm.fold_of(d["host"], k) != f] + extra
     test = [d for d in docs if tlm.fold_of(d["host"], k) == f]
     if fixed_model:  # no training: the given model on every fold (in-sample if it saw them)
         model_path = Path(fixed_model)
@@ -126,6 +126,11 @@ def main():
     ap.add_argument("--model", default=None,
                     help="no training: clean every fold with this model file (e.g. the shipped one: "
                          "in-sample on the pages it was trained on)")
+    ap.add_argument("--train-seeds", type=float, default=0.0,
+                    help="also train every fold on the seed pages, each weighing this many dev pages "
+                         "(as the shipped model is trained; 0: not)")
+    ap.add_argument("--seeds", default=str(ROOT.parent / "shared" / "seeds"))
+    ap.add_argument("--seeds-gold", default=str(ROOT.parent / "shared" / "gold" / "seeds"))
     ap.add_argument("--params", default="{}", help="JSON overrides of train_line_model.PARAMS")
     ap.add_argument("--per-site", choices=("yes", "no", "default"), default="default",
                     help="weight each site the same in training (default: train_line_model.PER_SITE)")
@@ -141,7 +146,8 @@ def main():
     print(f"{len(_DOCS)} pages, {len({d['host'] for d in _DOCS})} sites, {args.folds} folds; "
           f"threshold {threshold}; params {params or 'as shipped'}; per-site weights "
           f"{tlm.PER_SITE if per_site is None else per_site}; loaded in {time.time() - t0:.0f}s", flush=True)
-    jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model) for f in range(args.folds)]
+    extra = tlm.seed_docs(args.seeds, args.seeds_gold, args.train_seeds) if args.train_seeds else []
+    jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra) for f in range(args.folds)]
     if args.workers > 1:
         import multiprocessing
 
