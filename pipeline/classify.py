@@ -83,13 +83,15 @@ def _script_of_word(word: str) -> str | None:
 def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str],
              use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
              header_keep_probability: float = 1.0, memo: LineMemo | None = None,
-             explain_kept: bool = False, model_threshold: float | None = None) -> Classification:
+             explain_kept: bool = False, model_threshold: float | None = None,
+             model_path: str | None = None) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
     keeps also gets the model's probability and signals in its reason (`explain` shows
     them; a run's files record reasons for removed lines only). `model_threshold`: the
-    body probability below which the model calls a line chrome (None: the model's own)."""
+    body probability below which the model calls a line chrome (None: the model's own).
+    `model_path`: the line model's file (None: the shipped one)."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -110,8 +112,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(number, False, *local)
 
     undecided = [n for n in shapes if n not in result.decisions]
-    threshold = load_model()["threshold"] if model_threshold is None else model_threshold
-    scores = score_page(lines, page.code, memo=memo, threshold=threshold) if use_model and undecided else None
+    threshold = load_model(model_path)["threshold"] if model_threshold is None else model_threshold
+    scores = score_page(lines, page.code, model_path, memo, threshold=threshold) if use_model and undecided else None
 
     def model_says_body(n: int) -> bool:
         return scores is None or scores.body_prob[n - 1] >= threshold

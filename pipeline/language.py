@@ -412,16 +412,27 @@ def _word_ngrams(text: str, known) -> list[str]:
 
 
 @lru_cache(maxsize=None)
+def _stoplist_table() -> dict:
+    return json.loads((resources.files("pipeline") / "data" / "stoplists.json").read_text("utf-8"))
+
+
 def _stoplist_names() -> dict[str, str]:
-    data = json.loads((resources.files("pipeline") / "data" / "stoplists.json").read_text("utf-8"))
-    data.pop("_comment", None)
-    return data
+    """Language code -> jusText stoplist name: every stoplist jusText ships, in one file
+    that the rules and the line model share."""
+    return {k: v for k, v in _stoplist_table().items() if not k.startswith("_")}
 
 
-@lru_cache(maxsize=64)
+def guess_codes() -> tuple[str, ...]:
+    """The languages whose stoplists are tried when a page's language is unknown."""
+    return tuple(_stoplist_table()["_guess"])
+
+
+@lru_cache(maxsize=128)
 def stopwords(code: str | None) -> frozenset[str]:
-    """jusText's stoplist for the language, empty when it has none (ja, ko, zh...)."""
-    name = _stoplist_names().get(code or "")
+    """jusText's stoplist for the language ("pt-br" reads as "pt"), empty when it has
+    none (ja, zh...)."""
+    names = _stoplist_names()
+    name = names.get(code or "") or names.get((code or "").split("-")[0].lower())
     if not name:
         return frozenset()
     return frozenset(w.casefold() for w in justext.get_stoplist(name))

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.language import guess_codes, stopwords
 from pipeline.memo import LineMemo
 
 __all__ = ["LineScore", "PageScores", "score_lines", "score_page", "line_features", "FEATURES", "STAGE2_FEATURES", "load_model"]
@@ -41,29 +42,8 @@ class LineScore:
 
 
 # ----------------------------------------------------------------------------- language
-# ISO 639-1 -> jusText stoplist name (only those jusText ships).
-_ISO_TO_STOPLIST = {
-    "af": "Afrikaans", "sq": "Albanian", "ar": "Arabic", "hy": "Armenian", "az": "Azerbaijani",
-    "eu": "Basque", "be": "Belarusian", "bn": "Bengali", "bs": "Bosnian", "br": "Breton",
-    "bg": "Bulgarian", "ca": "Catalan", "hr": "Croatian", "cs": "Czech", "da": "Danish",
-    "nl": "Dutch", "en": "English", "eo": "Esperanto", "et": "Estonian", "fi": "Finnish",
-    "fr": "French", "gl": "Galician", "ka": "Georgian", "de": "German", "el": "Greek",
-    "gu": "Gujarati", "ht": "Haitian", "he": "Hebrew", "hi": "Hindi", "hu": "Hungarian",
-    "is": "Icelandic", "io": "Ido", "ig": "Igbo", "id": "Indonesian", "ga": "Irish",
-    "it": "Italian", "jv": "Javanese", "kn": "Kannada", "kk": "Kazakh", "ko": "Korean",
-    "ku": "Kurdish", "ky": "Kyrgyz", "la": "Latin", "lv": "Latvian", "lt": "Lithuanian",
-    "lb": "Luxembourgish", "mk": "Macedonian", "ms": "Malay", "ml": "Malayalam", "mt": "Maltese",
-    "mr": "Marathi", "ne": "Nepali", "no": "Norwegian_Bokmal", "nb": "Norwegian_Bokmal",
-    "nn": "Norwegian_Nynorsk", "oc": "Occitan", "fa": "Persian", "pl": "Polish",
-    "pt": "Portuguese", "qu": "Quechua", "ro": "Romanian", "ru": "Russian", "sr": "Serbian",
-    "sk": "Slovak", "sl": "Slovenian", "es": "Spanish", "su": "Sundanese", "sw": "Swahili",
-    "sv": "Swedish", "tl": "Tagalog", "ta": "Tamil", "te": "Telugu", "tr": "Turkish",
-    "tk": "Turkmen", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek", "vi": "Vietnamese",
-    "cy": "Welsh", "fy": "West_Frisian", "yo": "Yoruba",
-}
-# Candidates tried when the language is unknown (cheap: set look-ups over the page's words).
-_GUESS_LANGS = ("en", "es", "pt", "fr", "de", "it", "nl", "ru", "pl", "id", "tr", "sv", "uk", "cs")
-
+# The stoplists are the rules' own (pipeline/data/stoplists.json via pipeline.language):
+# one table of every jusText stoplist, Korean included.
 # Japanese / Chinese have no jusText stoplist and no spaces: grammatical particles and
 # function characters play the role of stopwords.  Korean uses the jusText list (it has
 # spaces) plus its particles, see _stop_density.
@@ -71,23 +51,13 @@ _CJK_FUNC = set("のはがをにでとたしてもなるいうからまですこ
 _CJK_END = "。！？"
 
 
-@lru_cache(maxsize=64)
-def _stoplist(name: str) -> frozenset:
-    try:
-        import justext
-        return frozenset(w.lower() for w in justext.get_stoplist(name))
-    except Exception:  # unknown name or jusText missing: degrade to "no stopwords"
-        return frozenset()
-
-
 def _pick_stoplist(language, words_lower) -> frozenset:
     if language:
-        name = _ISO_TO_STOPLIST.get(language.split("-")[0].lower())
-        return _stoplist(name) if name else frozenset()
+        return stopwords(language)
     best, best_hits = frozenset(), 0
     sample = words_lower[:3000]
-    for code in _GUESS_LANGS:
-        sl = _stoplist(_ISO_TO_STOPLIST[code])
+    for code in guess_codes():
+        sl = stopwords(code)
         hits = sum(1 for w in sample if w in sl)
         if hits > best_hits:
             best, best_hits = sl, hits

@@ -49,6 +49,9 @@ class Engine:
     # shows them. Off in runs: their files record reasons for removed lines only, and
     # the signals of every kept line cost 5 % of a page's cleaning.
     explain_kept: bool = False
+    # The line model's JSON file; None: the shipped one. Site-grouped cross-validation
+    # (training/cv.py) cleans each held-out fold with the model trained without it.
+    line_model: str | None = None
 
     @classmethod
     def load(cls, options: Options | None = None, extra_lexicons: tuple[str, ...] = (),
@@ -153,7 +156,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
-                         explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold)
+                         explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold,
+                         model_path=engine.line_model)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)

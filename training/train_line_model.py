@@ -5,7 +5,7 @@
 
 DEV_DIR defaults to ../shared/eval/dev relative to the repository root; the scorer is taken
 from DEV_DIR/../score.py.  Prints site-grouped cross-validation figures (the honest number:
-folds split by URL host, the whole two-stage pipeline is refitted inside every fold, stage 2
+folds split by site (manifest `site`, else URL host), the whole two-stage pipeline is refitted inside every fold, stage 2
 trained on inner out-of-fold stage-1 probabilities) and in-sample figures.
 Deterministic: sorted inputs, fixed seeds, single thread.
 """
@@ -35,11 +35,19 @@ from pipeline import linemodel as lm  # noqa: E402
 N_FOLDS = 5
 PARAMS = dict(max_iter=150, learning_rate=0.12, max_leaf_nodes=31, min_samples_leaf=40,
               l2_regularization=1.0, early_stopping=False, random_state=0)
+PER_SITE = False
 
 
 def host_of(url):
     h = (urlparse(url or "").hostname or "").lower()
     return h[4:] if h.startswith("www.") else h
+
+
+def site_of(row):
+    """The page's site: the manifest's `site`, else the URL's host, else the page itself
+    (a page with neither shares its layout with no other page we know of)."""
+    site = (row.get("site") or host_of(row.get("url")) or row["id"]).lower()
+    return site[4:] if site.startswith("www.") else site
 
 
 def fold_of(host, k=N_FOLDS, salt=""):
@@ -60,9 +68,26 @@ def load(dev):
         gold = (dev / "gold" / f"{doc_id}.txt").read_text(encoding="utf-8")
         labels, _ = label_lines(lines, gold)
         idx, rows = lm.line_features(lines, row.get("language"))
-        docs.append(dict(id=doc_id, source=row["source"], host=host_of(row.get("url")), lines=lines,
+        docs.append(dict(id=doc_id, source=row["source"], host=site_of(row), lines=lines,
                          gold=gold, idx=idx, rows=rows, y=[labels[i] for i in idx],
                          ntok=[len(toks(lines[i])) for i in idx], ngold=len(toks(gold))))
+    return docs
+
+
+def seed_docs(seeds, seeds_gold, weight):
+    """The user's seed pages as training pages: labels from their gold `body_lines`
+    (exact, no alignment), each page weighing `weight` dev pages. They are no dev page,
+    so no figure of the dev set is measured on them."""
+    docs = []
+    for path in sorted(Path(seeds).glob("*.txt")):
+        meta = json.loads((Path(seeds_gold) / f"{path.stem}.json").read_text(encoding="utf-8"))
+        lines = path.read_text(encoding="utf-8").split("\n")
+        body = set(meta.get("body_lines") or [])
+        idx, rows = lm.line_features(lines, meta.get("language"))
+        gold = (Path(seeds_gold) / path.name).read_text(encoding="utf-8")
+        docs.append(dict(id="seed-" + path.stem, source="seed", host="seed-" + path.stem, lines=lines, gold=gold,
+                         idx=idx, rows=rows, y=[1 if i + 1 in body else 0 for i in idx],
+                         ntok=[len(toks(lines[i])) for i in idx], ngold=len(toks(gold)), weight=weight))
     return docs
 
 
@@ -79,11 +104,15 @@ def stack(docs, key):
     return np.array([r for d in docs for r in d[key]], dtype=np.float64)
 
 
-def fit(docs, feats_key):
+def fit(docs, feats_key, params=None, per_site=None):
+    """`per_site`: weight each site the same (its pages share one page's weight), so a
+    site with many pages does not teach its own layout; None: the module's PER_SITE."""
     X = np.array([r for d in docs for r in d[feats_key]], dtype=np.float64)
     y = np.array([v for d in docs for v in d["y"]])
-    w = np.array([v for d in docs for v in weights(d)])
-    clf = HistGradientBoostingClassifier(**PARAMS)
+    per_site = PER_SITE if per_site is None else per_site
+    pages_of = Counter(d["host"] for d in docs)
+    w = np.array([v * d.get("weight", 1.0) / (pages_of[d["host"]] if per_site else 1) for d in docs for v in weights(d)])
+    clf = HistGradientBoostingClassifier(**{**PARAMS, **(params or {})})
     clf.fit(X, y, sample_weight=w)
     return clf
 
@@ -204,13 +233,27 @@ def main():
     ap.add_argument("--stage2", action="store_true",
                     help="also train the stacked stage 2 (neighbours' stage-1 probabilities); it did "
                          "not improve grouped CV, so it is off by default")
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="the decision threshold (default: picked on the CV predictions; 0.6 with --no-cv)")
+    ap.add_argument("--params", default="{}", help="JSON overrides of PARAMS")
+    ap.add_argument("--cache", default=str(ROOT / "cv-out" / "cache"), help="page features and labels cache")
+    ap.add_argument("--train-seeds", type=float, default=0.0,
+                    help="also train on the seed pages, each weighing this many dev pages (0: not)")
+    ap.add_argument("--per-site", action="store_true", help="weight each site the same (see fit)")
     args = ap.parse_args()
+    global PER_SITE
+    PARAMS.update(json.loads(args.params))
+    PER_SITE = PER_SITE or args.per_site
     dev = Path(args.dev)
     sys.path.insert(0, str(dev.parent))
     import score  # the shared scorer (tokens, prf)
 
     t0 = time.time()
-    docs = load(dev)
+    from cv import load_docs  # the cached pages, as cv.py keeps them
+
+    docs = load_docs(dev, Path(args.cache))
+    if args.train_seeds:
+        docs = docs + seed_docs(args.seeds, args.seeds_gold, args.train_seeds)
     n_lines = sum(len(d["idx"]) for d in docs)
     print(f"loaded {len(docs)} pages, {n_lines} non-blank lines, "
           f"{sum(sum(d['y']) for d in docs)} body; hosts {len({d['host'] for d in docs})}; {time.time() - t0:.0f}s")
@@ -219,7 +262,7 @@ def main():
 
     # Stage-1 out-of-fold probabilities, grouped by host: the honest CV figure for stage 1,
     # and (with --stage2) the training input of the stacked stage.
-    thr = 0.5
+    thr = 0.6 if args.threshold is None else args.threshold
     p1_oof = None
     if args.stage2 or not args.no_cv:
         p1_oof = oof_stage1(docs, N_FOLDS, salt="")
@@ -242,11 +285,11 @@ def main():
         print(f"grouped CV by host, stage 1+2 @0.5: {fmt(summary(docs, cv2, 0.5, score))}")
     if not args.no_cv:
         print(f"grouped CV by host ({N_FOLDS} folds), stage 1 @0.5: {fmt(summary(docs, p1_oof, 0.5, score))}")
-        thr = pick_threshold(docs, final_cv, score)
+        thr = pick_threshold(docs, final_cv, score) if args.threshold is None else args.threshold
         print(f"grouped CV by host, shipped pipeline @{thr:.2f}: {fmt(summary(docs, final_cv, thr, score))}")
 
     s1 = fit(docs, "rows")
-    spec = {"format": "hgb-trees-v1", "threshold": thr, "features": lm.FEATURES, "params": PARAMS,
+    spec = {"format": "hgb-trees-v1", "threshold": thr, "features": lm.FEATURES, "params": PARAMS, "per_site": PER_SITE,
             "stage1": export_forest(s1)}
     if args.stage2:
         s2 = fit(docs, "rows2")

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Site-grouped cross-validation of the whole text-dump pipeline.
+
+    python training/cv.py [DEV_DIR] [--folds 5] [--workers 1] [--out cv-out] [--worst 10]
+
+The dev pages are split into folds by site (the manifest's `site`, else the URL's host;
+md5 of the site, so the folds never change). For each fold, the line model is trained
+on the other folds (training/train_line_model.py's settings, seeded), and the fold's text
+dumps are cleaned by the whole pipeline with that model, through the library (no
+Prefect): rules, line model, site learning (over the fold's pages, one folder a site, as
+a user who keeps a site's pages together would run it), metadata claims, in-page
+duplicates and the settle pass. The bodies are scored with pipeline/evaluate.py (the
+metrics of shared/eval/score.py) and the script prints token F1/P/R per source, the
+line model alone on the same folds, and the worst pages.
+
+Deterministic: sorted inputs, md5 folds, `random_state=0`, one thread per training.
+Writes OUT/pred/<id>.txt (the held-out bodies), OUT/models/fold-K.json and
+OUT/scores.jsonl. Page features and labels are cached under OUT/cache (keyed by the
+code that makes them). `--workers 2` trains and cleans two folds at once.
+"""
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")  # shared 2-core machine
+
+import argparse
+import hashlib
+import json
+import pickle
+import re
+import shutil
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))
+
+import train_line_model as tlm  # noqa: E402
+from pipeline import linemodel as lm  # noqa: E402
+from pipeline.evaluate import by_source, score_page, table  # noqa: E402
+from pipeline.options import Options  # noqa: E402
+from pipeline.process import Engine  # noqa: E402
+from pipeline.runner import clean_source  # noqa: E402
+from pipeline.siteprofile import learn_sites  # noqa: E402
+from pipeline.sources import discover  # noqa: E402
+from pipeline.state import STATE_DIR  # noqa: E402
+
+_DOCS = []  # the loaded pages, shared with forked fold workers
+
+
+def load_docs(dev: Path, cache: Path):
+    """train_line_model.load(dev), cached: keyed by the code that makes features/labels
+    (train_line_model.load and site_of are not in the key: clear the cache after
+    changing them)."""
+    key = hashlib.sha256()
+    for path in (ROOT / "pipeline" / "linemodel.py", ROOT / "pipeline" / "language.py",
+                 ROOT / "pipeline" / "data" / "stoplists.json", ROOT / "training" / "align.py", dev / "manifest.jsonl"):
+        key.update(path.read_bytes())
+    cached = cache / f"docs-{key.hexdigest()[:16]}.pickle"
+    if cached.exists():
+        return pickle.loads(cached.read_bytes())
+    docs = tlm.load(dev)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL))
+    os.replace(tmp, cached)
+    return docs
+
+
+def model_spec(clf, threshold):
+    return {"format": "hgb-trees-v1", "threshold": threshold, "features": lm.FEATURES, "params": tlm.PARAMS,
+            "stage1": tlm.export_forest(clf)}
+
+
+_UNSAFE = re.compile(r"[^\w.-]+")
+
+
+def run_fold(job):
+    """Train without fold `f`, clean fold `f`'s dumps with the pipeline: {id: (body, status, reason)}
+    and the model's own held-out probabilities {id: [p per non-blank line]}."""
+    f, k, dev, out, threshold, params, per_site, fixed_model, extra = job
+    docs = _DOCS
+    train = [d for d in docs if tlm.fold_of(d["host"], k) != f] + extra
+    test = [d for d in docs if tlm.fold_of(d["host"], k) == f]
+    if fixed_model:  # no training: the given model on every fold (in-sample if it saw them)
+        model_path = Path(fixed_model)
+        forest = lm.load_model(str(model_path))["stage1"]
+        probs = {d["id"]: [lm._sigmoid(z) for z in forest.raw_many(d["rows"])[0]] if d["rows"] else [] for d in test}
+    else:
+        clf = tlm.fit(train, "rows", params=params, per_site=per_site)
+        model_path = out / "models" / f"fold-{f}.json"
+        model_path.parent.mkdir(parents=True, exist_ok=True)
+        model_path.write_text(json.dumps(model_spec(clf, threshold), separators=(",", ":")) + "\n", encoding="utf-8")
+        probs = dict(zip((d["id"] for d in test), tlm.predict(clf, test, "rows")))
+
+    # The fold's dumps, one folder a site (site learning reads a page's site from its folder).
+    pages = out / "work" / f"fold-{f}"
+    shutil.rmtree(pages, ignore_errors=True)
+    for d in test:
+        folder = pages / "in" / (_UNSAFE.sub("_", d["host"]) or "site")
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(dev / "text" / f"{d['id']}.txt", folder / f"{d['id']}.txt")
+    options = Options(doc_time_limit=0)
+    sources = discover([str(pages / "in")])
+    learn_sites(sources, pages / "state" / STATE_DIR, options.max_input_bytes)
+    engine = replace(Engine.load(options, out_dir=pages / "state"), line_model=str(model_path))
+    cleaned = {}
+    for source in sources:
+        _, result = clean_source(source, engine)
+        cleaned[Path(source.path).stem] = (result.body or "", result.status.value, result.reason)
+    shutil.rmtree(pages, ignore_errors=True)
+    return f, cleaned, probs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dev", nargs="?", default=str(ROOT.parent / "shared" / "eval" / "dev"))
+    ap.add_argument("--folds", type=int, default=tlm.N_FOLDS)
+    ap.add_argument("--workers", type=int, default=1, help="folds trained and cleaned at once (default 1)")
+    ap.add_argument("--out", default=str(ROOT / "cv-out"))
+    ap.add_argument("--worst", type=int, default=10)
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="the line model's threshold (default: the shipped model's)")
+    ap.add_argument("--model", default=None,
+                    help="no training: clean every fold with this model file (e.g. the shipped one: "
+                         "in-sample on the pages it was trained on)")
+    ap.add_argument("--train-seeds", type=float, default=0.0,
+                    help="also train every fold on the seed pages, each weighing this many dev pages "
+                         "(as the shipped model is trained; 0: not)")
+    ap.add_argument("--seeds", default=str(ROOT.parent / "shared" / "seeds"))
+    ap.add_argument("--seeds-gold", default=str(ROOT.parent / "shared" / "gold" / "seeds"))
+    ap.add_argument("--params", default="{}", help="JSON overrides of train_line_model.PARAMS")
+    ap.add_argument("--per-site", choices=("yes", "no", "default"), default="default",
+                    help="weight each site the same in training (default: train_line_model.PER_SITE)")
+    args = ap.parse_args()
+    dev, out = Path(args.dev), Path(args.out)
+    threshold = args.threshold if args.threshold is not None else lm.load_model(args.model)["threshold"]
+    params = json.loads(args.params)
+    per_site = None if args.per_site == "default" else args.per_site == "yes"
+
+    t0 = time.time()
+    global _DOCS
+    _DOCS = load_docs(dev, out / "cache")
+    print(f"{len(_DOCS)} pages, {len({d['host'] for d in _DOCS})} sites, {args.folds} folds; "
+          f"threshold {threshold}; params {params or 'as shipped'}; per-site weights "
+          f"{tlm.PER_SITE if per_site is None else per_site}; loaded in {time.time() - t0:.0f}s", flush=True)
+    extra = tlm.seed_docs(args.seeds, args.seeds_gold, args.train_seeds) if args.train_seeds else []
+    jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra) for f in range(args.folds)]
+    if args.workers > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(args.workers) as pool:
+            results = pool.map(run_fold, jobs, chunksize=1)
+    else:
+        results = [run_fold(job) for job in jobs]
+    print(f"folds done in {time.time() - t0:.0f}s", flush=True)
+
+    fold_of = {}
+    cleaned, probs = {}, {}
+    for f, c, p in results:
+        cleaned.update(c)
+        probs.update(p)
+        fold_of.update({i: f for i in c})
+    pred = out / "pred"
+    shutil.rmtree(pred, ignore_errors=True)
+    pred.mkdir(parents=True)
+    scores, model_scores, failed = [], [], []
+    for d in _DOCS:
+        body, status, reason = cleaned[d["id"]]
+        if status == "rejected" and reason and reason.startswith("internal error"):
+            failed.append((d["id"], reason))
+        (pred / f"{d['id']}.txt").write_text(body, encoding="utf-8")
+        scores.append(score_page(d["id"], d["source"], body, d["gold"]))
+        kept = "\n\n".join(d["lines"][i].strip() for i, q in zip(d["idx"], probs[d["id"]]) if q >= threshold)
+        model_scores.append(score_page(d["id"], d["source"], kept, d["gold"]))
+    name = "pipeline, given model" if args.model else "pipeline (grouped CV)"
+    groups = {(name, s): v for s, v in by_source(scores).items()}
+    groups.update({("line model alone" + ("" if args.model else " (CV)"), s): v for s, v in by_source(model_scores).items()})
+    print(table(groups))
+    rejected = [(d["id"], cleaned[d["id"]][2]) for d in _DOCS if cleaned[d["id"]][1] == "rejected"]
+    print(f"\nrejected {len(rejected)} (internal errors: {len(failed)})")
+    for page_id, reason in rejected:
+        print(f"  {page_id}: {reason}")
+    site = {d["id"]: d["host"] for d in _DOCS}
+    print(f"\nworst {args.worst} pages (token F1, P, R, fold, site):")
+    for s in sorted(scores, key=lambda s: (s.tok_f1, s.id))[:args.worst]:
+        print(f"  {s.tok_f1:.3f}  P {s.tok_p:.3f} R {s.tok_r:.3f}  fold {fold_of[s.id]}  {s.id}  ({site[s.id]})")
+    rows = sorted(({**s.to_dict(), "fold": fold_of[s.id], "site": site[s.id]} for s in scores),
+                  key=lambda r: (r["tok_f1"], r["id"]))
+    (out / "scores.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
+    print(f"\n{time.time() - t0:.0f}s; bodies in {pred}, per-page scores in {out / 'scores.jsonl'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
