@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.classify import classify
-from pipeline.decode import decode, looks_binary
+from pipeline.decode import decode_bytes, looks_binary
 from pipeline.dedup_page import mark_duplicates
 from pipeline.document import CleanResult, LineDecision, Rejected, Status
 from pipeline.extract import extract_html, looks_like_html
@@ -57,13 +57,16 @@ def clean_bytes(data: bytes, name: str = "", engine: Engine | None = None, folde
     `folder`: where the input was found (for per-site rules); default: the folder of `name`."""
     engine = engine or Engine.load()
     try:
-        text, encoding = decode(data)
+        decoded = decode_bytes(data)
+        text = decoded.text
         if looks_binary(text):
             raise Rejected("binary content: mostly control characters after decoding")
-        is_html = looks_like_html(data[:2048]) or (name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz")) and "<" in text[:4096])
+        # Sniffed on the decoded text: UTF-16 or BOM-marked markup is HTML too.
+        is_html = looks_like_html(text) or (name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz")) and "<" in text[:4096])
         result = _clean(text, engine, is_html, folder if folder is not None else folder_of(name),
                         hashlib.sha256(data).hexdigest())
-        result.metadata["encoding"] = encoding
+        result.metadata["encoding"] = decoded.encoding
+        result.metadata["encoding_confidence"] = decoded.confidence
         return result
     except Rejected as exc:
         return CleanResult(Status.REJECTED, str(exc))
