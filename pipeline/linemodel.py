@@ -3,7 +3,8 @@
 Gradient-boosted tree ensembles (trained offline with scikit-learn, see
 training/train_line_model.py) are stored as plain JSON in data/line_model.json and scored
 here with numpy (all lines and trees of a page at once; `_Forest.raw` is the plain walk they
-must agree with), so the runtime needs only numpy and jusText (for its stoplists).
+must agree with), so the runtime needs only numpy, jusText (for its stoplists) and
+pyahocorasick (long lines inside longer ones).
 
 Stage 1 scores every non-blank line from its own shape (length, stopword density,
 punctuation, casing, separators, ...) and from its neighbourhood (the blank-line-delimited
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick
 import numpy as np
 
 from pipeline.memo import LineMemo
@@ -331,24 +333,36 @@ def _dist_to_span(k, span):
 
 
 def _containment(norms: list[str], counts: dict) -> tuple[set, set]:
-    """Long lines (>= 60 chars) inside a longer long line, and the lines containing them."""
+    """Long lines (>= 60 chars) inside a longer long line, and the lines containing them.
+
+    The definition: a is inside when norms[a] is a substring of some long norms[b] with
+    len(norms[b]) > len(norms[a]); the containers are those b. Counting each long line in
+    the whole page (as this did before) costs the page's length per long line: quadratic
+    on long pages (issue 12, item 16). Here one Aho-Corasick automaton (pyahocorasick, a C
+    library) over the distinct long lines scans each distinct long line once and reports
+    every long line occurring in it: time linear in the long lines' length plus the
+    matches, and a match is a repeat of 60 characters or more, rare in real text.
+    `counts` (each line's number of equal lines) is no longer needed; the signature stays
+    as the feature code and the model's trainer call it."""
     long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
     inside, container = set(), set()
-    if len(long_ids) < 2:
+    distinct = list(dict.fromkeys(norms[k] for k in long_ids))
+    if len(distinct) < 2:  # equal lines only: none is longer than another
         return inside, container
-    joined = "\n".join(norms[k] for k in long_ids)
-    if joined.count("\n") != len(long_ids) - 1:  # a line with "\n" would break the count below
-        pairs = [(a, b) for a in long_ids for b in long_ids
-                 if a != b and len(norms[b]) > len(norms[a]) and norms[a] in norms[b]]
-        return {a for a, _ in pairs}, {b for _, b in pairs}
-    # No match spans a "\n", and a line of the same length holds a only if it equals a: so
-    # a sits inside a longer line iff it occurs more often than it has equal lines.
-    for a in long_ids:
-        if joined.count(norms[a]) > counts[norms[a]]:
-            inside.add(a)
-    for a in inside:
-        s, n = norms[a], len(norms[a])
-        container.update(b for b in long_ids if len(norms[b]) > n and s in norms[b])
+    automaton = ahocorasick.Automaton()
+    for s in distinct:
+        automaton.add_word(s, s)
+    automaton.make_automaton()
+    inside_s, container_s = set(), set()
+    for s in distinct:
+        n = len(s)
+        for _end, found in automaton.iter(s):
+            if len(found) < n:  # a shorter long line occurs in s (s itself has length n)
+                inside_s.add(found)
+                container_s.add(s)
+    if inside_s:
+        inside = {k for k in long_ids if norms[k] in inside_s}
+        container = {k for k in long_ids if norms[k] in container_s}
     return inside, container
 
 
@@ -679,12 +693,23 @@ class _Forest:
                     path_feature=np.array(path_feature, dtype=np.int64), path_amount=np.array(path_amount),
                     path_start=ends - path_len, path_len=np.array(path_len, dtype=np.int64))
 
+    # Rows per block in _leaves: its comparisons take (rows x trees x splits) floats, 38 KB
+    # a row with the shipped model, so a long page's (200,000 lines at 8 MB) would take
+    # gigabytes at once; blocks keep that near 80 MB, whatever the page.
+    _LEAVES_BLOCK = 2048
+
     def _leaves(self, x):
         """Leaf number (over all trees) per row and tree, for rows without infinities; None
-        when the tables do not apply."""
+        when the tables do not apply. Rows are independent: done a block of rows at a time."""
         qs = self._tables()
         if qs is None or np.isinf(x).any():
             return None
+        if len(x) <= self._LEAVES_BLOCK:
+            return self._leaves_block(x, qs)
+        return np.concatenate([self._leaves_block(x[i:i + self._LEAVES_BLOCK], qs)
+                               for i in range(0, len(x), self._LEAVES_BLOCK)])
+
+    def _leaves_block(self, x, qs):
         n, n_features = x.shape
         column = qs["columns"].get(n_features)
         if column is None:  # x's columns with NaN as -inf, then with NaN as +inf
