@@ -52,22 +52,27 @@ def _containment_before(norms: list[str], counts: dict) -> tuple[set, set]:
     return inside, container
 
 
-def test_containment_equals_the_definition_it_replaces():
+def test_containment_equals_the_definition_it_replaces(monkeypatch):
+    """Both ways (counting on pages of few long lines, Aho-Corasick on the others), each
+    forced on every page."""
     pages = _real_pages() + [_long_page()]
-    found_inside = 0
-    for lines in pages:
-        texts = [t.strip() for t in lines if t.strip()]
-        norms = [lm._norm(t) for t in texts]
-        counts = {s: norms.count(s) for s in set(norms)}
-        got = lm._containment(norms, counts)
-        assert got == _containment_before(norms, counts)
-        found_inside += len(got[0])
-    assert found_inside > 100  # the long page exercises it
-    # Edge cases: equal lines only, one long line, a line inside two, non-BMP characters.
-    for norms in (["x" * 70] * 3, ["x" * 70], ["x" * 70, "y" + "x" * 70, "x" * 70, "z" * 80],
-                  ["😀" * 61, "a" + "😀" * 61 + "b", "b" * 60], []):
-        counts = {s: norms.count(s) for s in set(norms)}
-        assert lm._containment(norms, counts) == _containment_before(norms, counts)
+    assert sum(len(l.strip()) >= 60 for l in pages[-1]) > lm._COUNTED_LONG_LINES
+    for counted_up_to in (lm._COUNTED_LONG_LINES, 0, 10**9):
+        monkeypatch.setattr(lm, "_COUNTED_LONG_LINES", counted_up_to)
+        found_inside = 0
+        for lines in pages:
+            texts = [t.strip() for t in lines if t.strip()]
+            norms = [lm._norm(t) for t in texts]
+            counts = {s: norms.count(s) for s in set(norms)}
+            got = lm._containment(norms, counts)
+            assert got == _containment_before(norms, counts)
+            found_inside += len(got[0])
+        assert found_inside > 100  # the long page exercises it
+        # Edge cases: equal lines only, one long line, a line inside two, non-BMP characters.
+        for norms in (["x" * 70] * 3, ["x" * 70], ["x" * 70, "y" + "x" * 70, "x" * 70, "z" * 80],
+                      ["😀" * 61, "a" + "😀" * 61 + "b", "b" * 60], []):
+            counts = {s: norms.count(s) for s in set(norms)}
+            assert lm._containment(norms, counts) == _containment_before(norms, counts)
 
 
 def test_leaves_by_blocks_equal_all_rows_at_once():
