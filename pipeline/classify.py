@@ -133,9 +133,11 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     def shingles_of(n: int) -> set[str]:
         return four_grams[shapes[n].text]
 
+    mostly_chrome_after = _MostlyChromeAfter(undecided, shapes, model_says_body, scores, footer_max_body_ratio,
+                                             shingles_of)
     result.footer_start = next(
         (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer
-         and _mostly_chrome_after(n, undecided, shapes, model_says_body, scores, footer_max_body_ratio, shingles_of)),
+         and mostly_chrome_after(n)),
         None
     )
     verdicts = []  # (line, rule): the position and the model decide, in this order
@@ -198,26 +200,76 @@ def _apply_site_rule(result: Classification, site_rule, has_stoplist: bool) -> N
             result.decide(n, False, rule, reason)
 
 
-def _mostly_chrome_after(marker: int, undecided: list[int], shapes, says_body, scores, max_ratio: float,
-                         shingles_of) -> bool:
+class _MostlyChromeAfter:
     """A footer marker opens the footer only once the bulk of the body is above it: the
     body-like words after it (copies of earlier lines, as in news streams, left out) are
-    fewer than max_ratio times the body-like words before it."""
-    if scores is None:
-        return True
-    before = [n for n in undecided if n < marker and says_body(n)]
-    seen = set()
-    for n in before:
-        seen |= shingles_of(n)
-    body_before = sum(shapes[n].length_units() for n in before)
-    body_after = 0
-    for n in undecided:
-        if n > marker and says_body(n):
-            own = shingles_of(n)
-            if own and len(own & seen) >= 0.8 * len(own):
-                continue  # repeats the article: a news-stream copy, not more body
-            body_after += shapes[n].length_units()
-    return body_after < max_ratio * body_before
+    fewer than max_ratio times the body-like words before it.
+
+    Asked for footer markers in ascending order. Worked out for each marker from scratch,
+    this read the whole page per marker: quadratic on long pages, which hold a marker per
+    article (issue 12, item 16). Here the counts move with the marker: each body line
+    joins `before` once and leaves `after` once, and a later line's share of 4-grams
+    already seen above the marker only grows, so each of its 4-grams is counted once (an
+    index from 4-gram to the later lines holding it). The same integers as the scan from
+    scratch, so the same verdicts (tests/test_long_pages.py compares them)."""
+
+    def __init__(self, undecided: list[int], shapes, says_body, scores, max_ratio: float, shingles_of):
+        self.scores, self.max_ratio, self.shingles_of = scores, max_ratio, shingles_of
+        self.body = [n for n in undecided if says_body(n)] if scores is not None else []  # ascending
+        self.units = [shapes[n].length_units() for n in self.body]
+        self.n_before = 0  # body[:n_before] are above the marker, their 4-grams in `seen`
+        self.first_after = 0  # body[first_after:] are below the marker
+        self.body_before = 0
+        self.units_after = sum(self.units)
+        self.copies_after = 0  # units of the lines below the marker that repeat lines above it
+        self.seen: set[str] = set()
+        self.index: dict[str, list[int]] | None = None
+        self.own: list[set[str]] = []
+        self.overlap: list[int] = []
+        self.copy: list[bool] = []
+        self.last = 0
+
+    def _build_index(self, marker: int) -> None:
+        """4-gram -> body lines holding it, for the lines below the first marker asked (no
+        line above it is ever below a later one)."""
+        self.index = {}
+        self.own = [set() if n <= marker else self.shingles_of(n) for n in self.body]
+        self.overlap = [0] * len(self.body)
+        self.copy = [False] * len(self.body)
+        for k, grams in enumerate(self.own):
+            for gram in grams:
+                self.index.setdefault(gram, []).append(k)
+
+    def __call__(self, marker: int) -> bool:
+        if self.scores is None:
+            return True
+        if marker < self.last:
+            raise ValueError("footer markers must be asked in ascending order")
+        self.last = marker
+        if self.index is None:
+            self._build_index(marker)
+        body, units = self.body, self.units
+        while self.first_after < len(body) and body[self.first_after] <= marker:
+            k = self.first_after
+            self.units_after -= units[k]
+            if self.copy[k]:
+                self.copies_after -= units[k]
+            self.first_after += 1
+        while self.n_before < len(body) and body[self.n_before] < marker:
+            k = self.n_before
+            self.body_before += units[k]
+            for gram in self.shingles_of(body[k]) - self.seen:
+                self.seen.add(gram)
+                for later in self.index.get(gram, ()):
+                    self.overlap[later] += 1
+                    own = self.own[later]
+                    if not self.copy[later] and self.overlap[later] >= 0.8 * len(own):
+                        self.copy[later] = True  # repeats the article: a news-stream copy, not more body
+                        if later >= self.first_after:
+                            self.copies_after += units[later]
+            self.n_before += 1
+        body_after = self.units_after - self.copies_after
+        return body_after < self.max_ratio * self.body_before
 
 
 def _shingles(text: str) -> set[str]:

@@ -27,10 +27,13 @@ def fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str, 
 
 def packed_fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str, bytes]:
     """fingerprint() with the signature packed as the state stores it (uint32 values,
-    4 bytes each): what a batch hands back per document, without a list of ints to
-    build, copy and encode."""
-    digest, values = _fingerprint(body, shingle_words, permutations)
-    return digest, values.astype(np.uint32).tobytes()
+    4 bytes each), then the number of distinct shingles (one more uint32: containment
+    needs the sets' sizes, see find_duplicates): what a batch hands back per document,
+    without a list of ints to build, copy and encode."""
+    joined = " ".join(WORD.findall(body.casefold())).encode("utf-8")
+    shingles = _shingles(joined.split(b" "), shingle_words)
+    values = _sketch(shingles, permutations)
+    return hashlib.sha256(joined).hexdigest(), values.astype(np.uint32).tobytes() + np.uint32(len(shingles)).tobytes()
 
 
 def _fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str, np.ndarray]:
@@ -64,13 +67,19 @@ def signature(body: str, shingle_words: int, permutations: int) -> list[int]:
     return _signature(words, shingle_words, permutations).tolist()
 
 
+def _shingles(words: list[bytes], shingle_words: int) -> set[bytes]:
+    if len(words) <= shingle_words:
+        return {b" ".join(words)}
+    return set(map(b" ".join, zip(*[words[i:] for i in range(shingle_words)])))
+
+
 def _signature(words: list[bytes], shingle_words: int, permutations: int) -> np.ndarray:
     """The MinHash of the body's word shingles; `words`: UTF-8, case-folded (b"" alone
     for a body without words)."""
-    if len(words) <= shingle_words:
-        shingles = {b" ".join(words)}
-    else:
-        shingles = set(map(b" ".join, zip(*[words[i:] for i in range(shingle_words)])))
+    return _sketch(_shingles(words, shingle_words), permutations)
+
+
+def _sketch(shingles: set[bytes], permutations: int) -> np.ndarray:
     # The shingles are hashed here (as datasketch's sha1_hash32 would, see above);
     # datasketch permutes them and keeps the minima. The minima do not depend on order.
     from datasketch import MinHash
@@ -87,6 +96,24 @@ class DuplicateLink:
     other: str
     similarity: float
     canonical: str
+    # "jaccard": the two bodies are near copies as a whole; "containment": most of the
+    # shorter body's shingles are in the longer one (a syndicated copy under other
+    # chrome, or with a paragraph cut), `similarity` then being that share.
+    measure: str = "jaccard"
+
+
+# A body this short (in shingles: about as many words) found inside a longer one is a
+# quote or a boilerplate paragraph, not a syndicated article: only Jaccard links it.
+_MIN_CONTAINED_SHINGLES = 50
+
+
+def containment(jaccard: float, size: int, other_size: int) -> float:
+    """The share of the smaller shingle set inside the larger one, from their Jaccard
+    similarity and sizes: |A & B| = J (|A| + |B|) / (1 + J), over min(|A|, |B|)."""
+    smaller = min(size, other_size)
+    if smaller <= 0:
+        return 0.0
+    return min(1.0, jaccard * (size + other_size) / ((1 + jaccard) * smaller))
 
 
 def _band_layout(threshold: float, permutations: int) -> tuple[int, int]:
@@ -137,9 +164,12 @@ def _candidate_pairs(matrix: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)
 
 
-def find_duplicates(docs, threshold: float, permutations: int) -> list[DuplicateLink]:
+def find_duplicates(docs, threshold: float, permutations: int,
+                    containment_threshold: float | None = None,
+                    candidate_threshold: float | None = None) -> list[DuplicateLink]:
     """docs: an iterable of (id, body_hash, signature), the signature a list, a uint32
-    array or its bytes. Returns links in both directions, sorted.
+    array or its bytes (as packed_fingerprint packs it: the shingle count may follow
+    the values). Returns links in both directions, sorted.
 
     Banded LSH over MinHash signatures, with datasketch's bands and rows, written here
     because datasketch's MinHashLSH keeps a dict of sets per band: with it the index
@@ -147,25 +177,43 @@ def find_duplicates(docs, threshold: float, permutations: int) -> list[Duplicate
     value) included (bench/bench_duplicates.py at 100,000). Candidates are the pairs equal in one band; a link is a candidate whose
     signatures agree on at least `threshold` of their values (LeanMinHash.jaccard).
     Exact copies (same body hash) have the same signature, so they are found this way
-    too, with similarity 1.0."""
-    ids, packed = [], bytearray()
+    too, with similarity 1.0.
+
+    With `containment_threshold`, a syndicated copy (the article under another site's
+    chrome, a paragraph cut) is found too: Jaccard over the whole bodies falls when one
+    side kept some chrome or lost a paragraph, but most of the shorter body's shingles
+    are still in the longer one. Candidates then come from the bands of the lower
+    `candidate_threshold`, and a candidate below `threshold` is linked when its
+    containment, worked out from the Jaccard estimate and the two shingle counts, is at
+    least `containment_threshold` (measure "containment"). A signature stored without
+    its count (by an earlier version) is compared by Jaccard alone."""
+    ids, packed, sizes = [], bytearray(), []
+    width = 4 * permutations
     for ident, _digest, sig in docs:
         ids.append(ident)
-        packed += sig if isinstance(sig, (bytes, bytearray, memoryview)) else np.asarray(sig, dtype=np.uint32).tobytes()
+        raw = sig if isinstance(sig, (bytes, bytearray, memoryview)) else np.asarray(sig, dtype=np.uint32).tobytes()
+        packed += raw[:width]
+        sizes.append(int(np.frombuffer(raw[width:width + 4], dtype=np.uint32)[0]) if len(raw) >= width + 4 else -1)
     matrix = np.frombuffer(packed, dtype=np.uint32).reshape(len(ids), -1) if ids else np.zeros((0, permutations), np.uint32)
     order = sorted(range(len(ids)), key=ids.__getitem__)
     if order != list(range(len(ids))):
-        ids, matrix = [ids[k] for k in order], matrix[order]
+        ids, matrix, sizes = [ids[k] for k in order], matrix[order], [sizes[k] for k in order]
     del packed
     n = len(ids)
-    candidates = _candidate_pairs(matrix, *_band_layout(threshold, permutations))
-    pairs: dict[tuple[str, str], float] = {}
+    by_containment = containment_threshold is not None
+    banding = candidate_threshold if by_containment and candidate_threshold is not None else threshold
+    candidates = _candidate_pairs(matrix, *_band_layout(banding, permutations))
+    pairs: dict[tuple[str, str], tuple[float, str]] = {}
     for chunk in range(0, len(candidates), 1 << 14):
         first, second = np.divmod(candidates[chunk:chunk + (1 << 14)], n)
         agree = np.count_nonzero(matrix[first] == matrix[second], axis=1) / float(matrix.shape[1])
         for a, b, similarity in zip(first.tolist(), second.tolist(), agree.tolist()):
             if similarity >= threshold:
-                pairs[(ids[a], ids[b])] = round(similarity, 3)
+                pairs[(ids[a], ids[b])] = (round(similarity, 3), "jaccard")
+            elif by_containment and min(sizes[a], sizes[b]) >= _MIN_CONTAINED_SHINGLES:
+                share = containment(similarity, sizes[a], sizes[b])
+                if share >= containment_threshold:
+                    pairs[(ids[a], ids[b])] = (round(share, 3), "containment")
     del matrix, candidates
     # Groups by union-find so that the canonical is the same for every member.
     parent: dict[str, str] = {}  # only documents in a pair
@@ -181,8 +229,8 @@ def find_duplicates(docs, threshold: float, permutations: int) -> list[Duplicate
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     links = []
-    for (a, b), similarity in sorted(pairs.items()):
+    for (a, b), (similarity, measure) in sorted(pairs.items()):
         canonical = root(a)
-        links.append(DuplicateLink(a, b, similarity, canonical))
-        links.append(DuplicateLink(b, a, similarity, canonical))
+        links.append(DuplicateLink(a, b, similarity, canonical, measure))
+        links.append(DuplicateLink(b, a, similarity, canonical, measure))
     return sorted(links, key=lambda l: (l.id, l.other))

@@ -71,8 +71,14 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     # the lines checked after them, so the kept lines as they are now answer every check.
     # How many kept lines hold each 4-gram bounds what a line can repeat: nearly every
     # line falls short of it and is never compared line by line.
+    # What a line shares with the shorter kept lines is counted from the lines holding
+    # each of its 4-grams (`lines_holding4`, `fewest_words`), not by intersecting it with
+    # every shorter line: that was quadratic on long pages, where many lines qualify
+    # (issue 12, item 16). The same counts, so the same decisions.
     shingles4 = {m: shingles(m, 4) for m in kept}
     holders4 = Counter(chain.from_iterable(shingles4.values()))
+    lines_holding4: dict[str, list[int]] | None = None
+    fewest_words: dict[str, int] = {}  # 4-gram -> fewest words of a kept line holding it
     for n in sorted(kept + relabel, key=lambda n: -len(tokens[n])):
         if n == anchor or len(tokens[n]) < 30 or not result.decisions[n].keep and not result.decisions[n].rule.startswith("position."):
             continue
@@ -80,10 +86,19 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
         held_elsewhere = sum(map(holders4.get, own, [0] * len(own))) - (len(own) if n in shingles4 else 0)
         if not own or held_elsewhere < 0.8 * len(own):
             continue
+        if lines_holding4 is None:
+            lines_holding4 = {}
+            for m in kept:
+                words = len(tokens[m])
+                for gram in shingles4[m]:
+                    lines_holding4.setdefault(gram, []).append(m)
+                    if words < fewest_words.get(gram, words + 1):
+                        fewest_words[gram] = words
         size = len(tokens[n])
-        shorter = [shingles4[m] for m in kept if len(tokens[m]) < size]
-        repeated = len(own.intersection(chain.from_iterable(shorter)))
-        best_single = max((len(own & s) for s in shorter), default=0)
+        # own's 4-grams held by a kept line shorter than n, and the most held by one.
+        repeated = sum(1 for gram in own if fewest_words.get(gram, size) < size)
+        shared = Counter(m for gram in own for m in lines_holding4.get(gram, ()) if len(tokens[m]) < size)
+        best_single = max(shared.values(), default=0)
         # Several paragraphs copied into one line; one similar line is not a copy of the
         # article (a page may repeat an offer's terms under each product, as its gold does).
         if repeated >= 0.8 * len(own) and best_single < 0.8 * len(own):

@@ -12,14 +12,20 @@ from lxml import html as lxml_html
 
 from pipeline.language import stopwords
 
-_HTML_SNIFF = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.I | re.S)
+# The start of an HTML document: white space, a BOM, an XML declaration (XHTML) and
+# comments may come before the doctype or the first tag.
+_HTML_SNIFF = re.compile(r"^\ufeff?\s*(?:<\?xml\b[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                         r"<(?:!doctype\s+html|html|head|body|meta|title|div|p|article)\b", re.I | re.S)
 
 
 def looks_like_html(head: bytes | str) -> bool:
-    """True when the content starts like an HTML document, whatever the file is called."""
-    if isinstance(head, str):
-        head = head[:2048].encode("utf-8", "ignore")
-    return bool(_HTML_SNIFF.match(head[:2048]))
+    """True when the content starts like an HTML document, whatever the file is called.
+
+    Give it the decoded text (bytes are read as UTF-8): sniffing the bytes misses UTF-16
+    markup, with or without a BOM."""
+    if isinstance(head, bytes):
+        head = head[:4096].decode("utf-8", "ignore")
+    return bool(_HTML_SNIFF.match(head[:4096]))
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Gradient-boosted tree ensembles (trained offline with scikit-learn, see
 training/train_line_model.py) are stored as plain JSON in data/line_model.json and scored
 here with numpy (all lines and trees of a page at once; `_Forest.raw` is the plain walk they
-must agree with), so the runtime needs only numpy and jusText (for its stoplists).
+must agree with), so the runtime needs only numpy, jusText (for its stoplists) and
+pyahocorasick (long lines inside longer ones).
 
 Stage 1 scores every non-blank line from its own shape (length, stopword density,
 punctuation, casing, separators, ...) and from its neighbourhood (the blank-line-delimited
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import ahocorasick
 import numpy as np
 
 from pipeline.language import guess_codes, stopwords
@@ -301,8 +303,49 @@ def _dist_to_span(k, span):
 
 
 def _containment(norms: list[str], counts: dict) -> tuple[set, set]:
-    """Long lines (>= 60 chars) inside a longer long line, and the lines containing them."""
+    """Long lines (>= 60 chars) inside a longer long line, and the lines containing them.
+
+    The definition: a is inside when norms[a] is a substring of some long norms[b] with
+    len(norms[b]) > len(norms[a]); the containers are those b. Counting each long line in
+    the whole page costs the page's length per long line: quadratic on long pages, which
+    hold thousands (issue 12, item 16). So that count is kept for pages of at most
+    _COUNTED_LONG_LINES long lines (time bounded by that many passes over the page), and
+    a page with more goes through one Aho-Corasick automaton (pyahocorasick, in C) over
+    its distinct long lines, scanning each once: time linear in their length plus the
+    matches on real text. Not for every page: pyahocorasick walks its failure links at
+    each character, which on a highly periodic line ("by clicking " 8,000 times) costs
+    seconds a line, where counting a few lines costs milliseconds. Both give the same
+    sets (tests/test_long_pages.py)."""
     long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
+    if len(long_ids) <= _COUNTED_LONG_LINES:
+        return _containment_counted(norms, counts, long_ids)
+    inside, container = set(), set()
+    distinct = list(dict.fromkeys(norms[k] for k in long_ids))
+    if len(distinct) < 2:  # equal lines only: none is longer than another
+        return inside, container
+    automaton = ahocorasick.Automaton()
+    for s in distinct:
+        automaton.add_word(s, s)
+    automaton.make_automaton()
+    inside_s, container_s = set(), set()
+    for s in distinct:
+        n = len(s)
+        for _end, found in automaton.iter(s):
+            if len(found) < n:  # a shorter long line occurs in s (s itself has length n)
+                inside_s.add(found)
+                container_s.add(s)
+    if inside_s:
+        inside = {k for k in long_ids if norms[k] in inside_s}
+        container = {k for k in long_ids if norms[k] in container_s}
+    return inside, container
+
+
+_COUNTED_LONG_LINES = 200
+
+
+def _containment_counted(norms: list[str], counts: dict, long_ids: list[int]) -> tuple[set, set]:
+    """_containment by counting each long line in the page's long lines (the code before
+    issue 12); `counts`: each line's number of equal lines."""
     inside, container = set(), set()
     if len(long_ids) < 2:
         return inside, container
@@ -649,12 +692,23 @@ class _Forest:
                     path_feature=np.array(path_feature, dtype=np.int64), path_amount=np.array(path_amount),
                     path_start=ends - path_len, path_len=np.array(path_len, dtype=np.int64))
 
+    # Rows per block in _leaves: its comparisons take (rows x trees x splits) floats, 38 KB
+    # a row with the shipped model, so a long page's (200,000 lines at 8 MB) would take
+    # gigabytes at once; blocks keep that near 80 MB, whatever the page.
+    _LEAVES_BLOCK = 2048
+
     def _leaves(self, x):
         """Leaf number (over all trees) per row and tree, for rows without infinities; None
-        when the tables do not apply."""
+        when the tables do not apply. Rows are independent: done a block of rows at a time."""
         qs = self._tables()
         if qs is None or np.isinf(x).any():
             return None
+        if len(x) <= self._LEAVES_BLOCK:
+            return self._leaves_block(x, qs)
+        return np.concatenate([self._leaves_block(x[i:i + self._LEAVES_BLOCK], qs)
+                               for i in range(0, len(x), self._LEAVES_BLOCK)])
+
+    def _leaves_block(self, x, qs):
         n, n_features = x.shape
         column = qs["columns"].get(n_features)
         if column is None:  # x's columns with NaN as -inf, then with NaN as +inf

@@ -27,6 +27,13 @@ class Options:
     shingle_words: int = 5
     minhash_permutations: int = 128
     near_duplicate_threshold: float = 0.8
+    # A syndicated copy (the article under another site's chrome, a paragraph cut) is
+    # linked when this share of the shorter body's shingles is in the longer one
+    # (estimated from MinHash; pairs found by LSH bands set for Jaccard
+    # near_duplicate_candidates). Chosen on real near-copies and the dev set's false
+    # links: docs/encodings-and-duplicates.md.
+    near_duplicate_containment: float = 0.7
+    near_duplicate_candidates: float = 0.3
     # Where the trained line model decides body lines: "text" (text dumps only: HTML is
     # already extracted by trafilatura), "all", or "off" (rules only).
     line_model: str = "text"

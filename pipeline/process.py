@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.classify import classify
 from pipeline.comments import html_comments, mark_lines, mark_sections
-from pipeline.decode import decode, looks_binary
+from pipeline.decode import decode_bytes, looks_binary
 from pipeline.dedup_page import mark_duplicates
 from pipeline.document import CleanResult, LineDecision, Rejected, Status
 from pipeline.extract import extract_html, looks_like_html
@@ -73,13 +73,16 @@ def clean_bytes(data: bytes, name: str = "", engine: Engine | None = None, folde
     `url`: where the page was fetched (a record's URL, urls.tsv): its host is the site."""
     engine = engine or Engine.load()
     try:
-        text, encoding = decode(data)
+        decoded = decode_bytes(data)
+        text = decoded.text
         if looks_binary(text):
             raise Rejected("binary content: mostly control characters after decoding")
-        is_html = looks_like_html(data[:2048]) or (name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz")) and "<" in text[:4096])
+        # Sniffed on the decoded text: UTF-16 or BOM-marked markup is HTML too.
+        is_html = looks_like_html(text) or (name.lower().endswith((".html", ".htm", ".html.gz", ".htm.gz")) and "<" in text[:4096])
         result = _clean(text, engine, is_html, folder if folder is not None else folder_of(name),
                         hashlib.sha256(data).hexdigest(), url)
-        result.metadata["encoding"] = encoding
+        result.metadata["encoding"] = decoded.encoding
+        result.metadata["encoding_confidence"] = decoded.confidence
         return result
     except Rejected as exc:
         return CleanResult(Status.REJECTED, str(exc))

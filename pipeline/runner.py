@@ -213,10 +213,12 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
     db = state.db
     # Streamed from the state: the signatures go straight into the duplicate index.
     cleaned = db.execute("SELECT id, body_sha256, signature FROM docs WHERE status='cleaned' ORDER BY id")
-    links = find_duplicates(cleaned, options.near_duplicate_threshold, options.minhash_permutations)
+    links = find_duplicates(cleaned, options.near_duplicate_threshold, options.minhash_permutations,
+                            options.near_duplicate_containment, options.near_duplicate_candidates)
     by_doc: dict[str, list[dict]] = {}
     for link in links:
-        by_doc.setdefault(link.id, []).append({"id": link.other, "similarity": link.similarity, "canonical": link.canonical})
+        by_doc.setdefault(link.id, []).append({"id": link.other, "similarity": link.similarity, "canonical": link.canonical,
+                                               "measure": link.measure})
     del links
 
     # Streamed: one row at a time from the state into the index, so memory does not

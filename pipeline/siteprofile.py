@@ -199,7 +199,7 @@ def read_pages(sources, max_bytes: int):
         except Rejected:
             yield None  # the cleaning pass records why
             continue
-        if looks_like_html(data[:2048]):
+        if looks_like_html(text):  # as the cleaning pass sniffs it: after decoding
             yield None
             continue
         if len(known) > _KEY_MEMO_LIMIT:

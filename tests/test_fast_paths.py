@@ -65,7 +65,10 @@ def test_a_summary_crosses_the_wire_unchanged(tmp_path, engine):
         assert again == summary and type(again.signature) is bytes
         body = (tmp_path / f"{source.id}.txt").read_text("utf-8")
         values = dedup_corpus.signature(body, options.shingle_words, options.minhash_permutations)
-        assert np.frombuffer(summary.signature, dtype=np.uint32).tolist() == values
+        stored = np.frombuffer(summary.signature, dtype=np.uint32).tolist()
+        assert stored[:-1] == values  # then the number of distinct shingles (containment needs it)
+        words = " ".join(dedup_corpus.WORD.findall(body.casefold())).split(" ")
+        assert stored[-1] == len({tuple(words[i:i + options.shingle_words]) for i in range(len(words) - options.shingle_words + 1)})
         assert summary.body_sha256 == dedup_corpus.body_hash(body)
 
 
