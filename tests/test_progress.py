@@ -63,9 +63,11 @@ def test_piped_run_logs_json_lines_and_applies_user_rules(tmp_path, state):
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]  # every line is JSON
     events = [r["event"] for r in records if r.get("logger") == "pipeline.run"]
-    assert events == ["run_start", "batch_done", "batch_done", "batch_done", "run_end"]
+    # prefect_server: the run's own Prefect server (flows/server.py), its address and pid.
+    assert events == ["prefect_server", "run_start", "batch_done", "batch_done", "batch_done", "run_end"]
     assert not [r for r in records if r.get("logger", "").startswith("prefect") and r["level"] == "info"]
-    start, end = records[events.index("run_start")], records[-1]
+    start = next(r for r in records if r.get("event") == "run_start")
+    end = records[-1]
     assert start["documents"] == 5 and start["batches"] == 3
     assert end["event"] == "run_end" and end["cleaned"] == 5 and end["documents"] == 5
     assert sum(r["documents"] for r in records if r.get("event") == "batch_done") == 5
