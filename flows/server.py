@@ -55,22 +55,27 @@ class TemporaryServer:
 
     def _start(self, timeout: float | None) -> None:
         import httpx
-        from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, get_current_settings
+        from prefect.settings import PREFECT_HOME, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, get_current_settings
 
         fd = self._socket.fileno()
         env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
                # What Prefect sets for its own ephemeral server (no UI; this is not a full server).
                "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
         env.pop("PREFECT_API_URL", None)
-        self.process = subprocess.Popen([sys.executable, "-m", "flows.server", str(fd)], stdin=subprocess.PIPE,
-                                        pass_fds=(fd,), env=env, start_new_session=True)
+        # The server's own logs go to a file in Prefect's home, not to the run's stderr:
+        # its services log tracebacks when a stopped run takes the server down with it.
+        self.log_path = Path(PREFECT_HOME.value()) / "server.log"
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen([sys.executable, "-m", "flows.server", str(fd)], stdin=subprocess.PIPE,
+                                            stdout=log, stderr=log, pass_fds=(fd,), env=env, start_new_session=True)
         self._socket.close()  # the server holds it now; the port stays bound while it lives
         limit = timeout or PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
         deadline = time.monotonic() + limit
         with httpx.Client() as client:
             while True:
                 if self.process.poll() is not None:
-                    raise RuntimeError(f"Prefect's temporary server exited on start (exit code {self.process.returncode})")
+                    raise RuntimeError(f"Prefect's temporary server exited on start (exit code {self.process.returncode}); "
+                                       f"its log: {self.log_path}\n{self._log_tail()}")
                 try:
                     if client.get(f"{self.api_url}/health", timeout=5).status_code == 200:
                         return
@@ -78,8 +83,15 @@ class TemporaryServer:
                     pass
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"Prefect's temporary server did not answer within {limit:g} s")
+                    raise RuntimeError(f"Prefect's temporary server did not answer within {limit:g} s; "
+                                       f"its log: {self.log_path}\n{self._log_tail()}")
                 time.sleep(0.1)
+
+    def _log_tail(self, chars: int = 2000) -> str:
+        try:
+            return self.log_path.read_bytes()[-chars:].decode("utf-8", "replace")
+        except OSError:
+            return ""
 
     def stop(self) -> None:
         """Stop the server and everything it started (its whole process group)."""
