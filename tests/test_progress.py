@@ -50,6 +50,13 @@ def env_for(state):
     return env
 
 
+def own_server(env):
+    """The run starts its own Prefect server (the session's shared one is left out)."""
+    env = dict(env)
+    env.pop("PREFECT_API_URL", None)
+    return env
+
+
 def test_piped_run_logs_json_lines_and_applies_user_rules(tmp_path, state):
     work = tmp_path / "work"
     shutil.copytree(SEEDS, work / "seeds")
@@ -58,8 +65,8 @@ def test_piped_run_logs_json_lines_and_applies_user_rules(tmp_path, state):
                      'reason = "teaser this site puts under its stories"\nprefix = ["Though lacking financial commitments"]\n',
                      "utf-8")
     done = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--batch-size", "2", "--rules", "my-rules.toml",
-                           "--out", "out"], cwd=work, env=env_for(state), capture_output=True, text=True,
-                          timeout=600)
+                           "--out", "out"], cwd=work, env=own_server(env_for(state)), capture_output=True,
+                          text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     records = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]  # every line is JSON
     events = [r["event"] for r in records if r.get("logger") == "pipeline.run"]
