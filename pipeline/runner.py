@@ -20,8 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from pipeline import guard
-from pipeline.batch import (DocSummary, clean_in_process, clean_source, process_document, provenance, rejected,
-                            write_result)
+from pipeline.batch import DocSummary, clean_in_process, clean_source, process_document, provenance, write_result
 from pipeline.corpus import CORPUS_FILES, take_stdin, write_corpus
 from pipeline.dedup_corpus import find_duplicates
 from pipeline.document import Status
@@ -34,10 +33,9 @@ from pipeline.state import Plan, State, connect, fingerprint
 from pipeline.version import VERSION
 from pipeline.write import to_json, write_json, write_jsonl
 
-# Named here for the callers that import them from the runner (training/cv.py, single.py).
+# batch.py's names too, for callers that import them from the runner (training/cv.py, tests).
 __all__ = ["DocSummary", "Run", "RunSummary", "clean_source", "finalize", "process_batch", "process_document",
            "provenance", "run", "write_result"]
-_rejected = rejected
 
 
 def process_batch(sources: list[Source], out_dir: str | Path, options: Options | None = None) -> list[DocSummary]:
@@ -51,7 +49,6 @@ def process_batch(sources: list[Source], out_dir: str | Path, options: Options |
     if (options.doc_time_limit or options.workers > 1) and sources:
         return guard.process_guarded(sources, out, options)
     return clean_in_process(sources, out, options)
-
 
 
 @dataclass

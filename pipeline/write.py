@@ -5,6 +5,7 @@ too for the modules that import them from this one."""
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring as _quote  # C, where built (ensure_ascii=False)
 from pathlib import Path
 
 from pipeline.outdir import OutputError, remove_quietly, remove_stale_temporaries, write_atomic
@@ -14,12 +15,82 @@ __all__ = ["OutputError", "remove_quietly", "remove_stale_temporaries", "to_json
 
 
 def to_json(data) -> str:
-    """Stable JSON: sorted keys, UTF-8 text, one space of indent, a final newline.
+    """Stable JSON: sorted keys, UTF-8 text, a final newline.
 
-    The standard library's encoder. Earlier versions hand-wrote the same text to save
-    the indented encoder's pure-Python cost, a small share of cleaning a page (measured
-    in docs/architecture.md): not worth a copy of json's rules to keep in step."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    The very text of json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1):
+    with an indent, the standard library encodes in Python, a generator per container,
+    and a page's metadata (every removed line with its reason) took longer to encode
+    than to write. `_indented` writes the same text with one call a container; a value
+    it does not know (a non-str key, a subclass) hands the whole document back to json.
+    Kept (not json.dumps) for speed, measured in docs/architecture.md; the one copy of
+    json's rules, checked against json.dumps on the shipped outputs and random values
+    (tests/test_fast_paths.py::test_to_json_writes_what_json_dumps_writes)."""
+    pieces: list[str] = []
+    try:
+        _indented(data, "\n", pieces)
+    except _Unusual:
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    pieces.append("\n")
+    return "".join(pieces)
+
+
+class _Unusual(Exception):
+    """A value `_indented` leaves to json.dumps."""
+
+
+_FLOAT_WORDS = {float("inf"): "Infinity", float("-inf"): "-Infinity"}
+
+
+def _indented(value, newline: str, out: list[str]) -> None:
+    """Append `value` as json.dumps(indent=1, sort_keys=True) writes it, nested where
+    `newline` (a line break and the container's indent) says."""
+    kind = type(value)
+    if kind is str:
+        out.append(_quote(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + " "
+        separator = "{" + inner
+        for key in sorted(value):
+            if type(key) is not str:
+                raise _Unusual
+            item = value[key]
+            if type(item) is str:  # most values: written here, without a call
+                out.append(f"{separator}{_quote(key)}: {_quote(item)}")
+            elif type(item) is int:
+                out.append(f"{separator}{_quote(key)}: {int.__repr__(item)}")
+            else:
+                out.append(f"{separator}{_quote(key)}: ")
+                _indented(item, inner, out)
+            separator = "," + inner
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + " "
+        if all(type(item) is int for item in value):  # line numbers: the common list
+            out.append("[" + inner + ("," + inner).join(map(int.__repr__, value)) + newline + "]")
+            return
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            _indented(item, inner, out)
+            separator = "," + inner
+        out.append(newline + "]")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is float:
+        out.append(float.__repr__(value) if value == value and value not in _FLOAT_WORDS
+                   else _FLOAT_WORDS.get(value, "NaN"))
+    elif value is None:
+        out.append("null")
+    elif kind is bool:
+        out.append("true" if value else "false")
+    else:
+        raise _Unusual
 
 
 def write_json(path: Path, data) -> None:
