@@ -85,7 +85,8 @@ class _Version(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from pipeline.version import VERSION
 
-        parser.exit(0, f"{parser.prog} {VERSION}\n")
+        print(f"{parser.prog} {VERSION}")  # on stdout, as argparse's own version action
+        parser.exit()
 
 
 def _parser() -> argparse.ArgumentParser:
