@@ -5,8 +5,6 @@ by the pipeline library; this module only orchestrates it."""
 from __future__ import annotations
 
 import json
-import time
-from dataclasses import asdict
 
 from prefect import flow, task
 from prefect.context import FlowRunContext
@@ -14,12 +12,10 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.logs import CONSOLE, event
-from pipeline.corpus import take_stdin
+from pipeline.batch import DocSummary, sources_from_wire, sources_to_wire
 from pipeline.options import Options
-from pipeline.process import VERSION
-from pipeline.runner import DocSummary, batches, drain, finalize, in_flight, learn, process_batch
-from pipeline.sources import Source, discover
-from pipeline.state import Plan, State, fingerprint
+from pipeline.runner import Run, finalize, process_batch
+from pipeline.state import Plan
 
 
 # How far this process's latest run got: documents to clean and cleaned so far, their
@@ -36,7 +32,7 @@ def clean_batch(sources: str, out: str, options: dict) -> str:
     recording inputs; 1.5 s of the flow's CPU at 10,000 pages), and links each item of
     a returned list to a copy of the task's state for the rest of the flow run (about
     0.7 KB a document that the flow never uses)."""
-    summaries = process_batch([Source(**s) for s in json.loads(sources)], out, Options.from_dict(options))
+    summaries = process_batch(sources_from_wire(json.loads(sources)), out, Options.from_dict(options))
     return json.dumps([s.to_wire() for s in summaries], ensure_ascii=False)
 
 
@@ -55,37 +51,40 @@ def clean_flow(inputs: list[str], out: str = "clean", options: dict | None = Non
     of `workers` cleaning processes, or a Dask cluster (`--dask`); their results are
     committed to the output's state as each batch finishes, so a killed run loses only
     batches in flight."""
-    started = time.monotonic()
     opts = Options.from_dict(options)
     option_dict = opts.to_dict()
-    fp = fingerprint(opts, VERSION)
-    inputs = take_stdin(inputs, out)  # `-`: JSONL from stdin, kept in the output's state folder
-    sources = discover(inputs, opts.follow_symlinks, opts, out=out)
-    with State(out, wait=wait) as state:
-        plan = state.plan(sources, fp, inputs=list(inputs), prune=opts.prune, options=opts)
-        del sources
-        learn(plan.todo, out, opts)  # site profiles, read by every batch from the state
-        chunks = batches(plan.todo, opts.batch_size, opts.workers)
-        plan.todo = []
-        total = len(chunks)
-        event("run_start", inputs=list(inputs), out=out, documents=plan.documents, to_clean=plan.processed,
+    with Run(inputs, out, opts, wait=wait) as run:
+        plan, total = run.plan, run.batch_count
+        event("run_start", inputs=list(run.inputs), out=out, documents=plan.documents, to_clean=plan.processed,
               skipped=plan.skipped, batches=total)
         done_count = 0
         PROGRESS.update(to_clean=plan.processed, done=0)
         with _progress(progress, plan.processed) as advance:
-            for number, future in enumerate(_submitted(drain(chunks), out, option_dict, _in_flight(opts)), 1):
-                done = json.loads(future.result())
-                _let_go_of_result(future)
-                state.record([DocSummary.from_wire(d) for d in done], fp)
+            batches = run.batches_done(_submitter(out, option_dict), _in_flight(opts),
+                                       lambda running: next(as_completed(running)), _result)
+            for number, done in enumerate(batches, 1):
                 done_count += len(done)
                 PROGRESS["done"] = done_count
                 advance(len(done))
-                statuses = {status: sum(1 for d in done if d["status"] == status) for status in ("cleaned", "rejected")}
+                statuses = {status: sum(1 for d in done if d.status == status) for status in ("cleaned", "rejected")}
                 event("batch_done", batch=number, batches=total, documents=len(done), **statuses,
-                      lines_removed=sum(sum(d["rules"].values()) for d in done), done=done_count, total=plan.processed)
-        summary = finalize_run(out, option_dict, started, plan.counts())
+                      lines_removed=sum(sum(d.rules.values()) for d in done), done=done_count, total=plan.processed)
+        # The last step as a task of its own (its own connection to the state; the lock is
+        # still this flow's).
+        summary = finalize_run(out, option_dict, run.started, plan.counts())
     event("run_end", **{k: summary[k] for k in ("documents", "cleaned", "duplicates", "rejected", "seconds", "out")})
     return summary
+
+
+def _submitter(out: str, option_dict: dict):
+    """Submit a batch as a Prefect task run."""
+    return lambda chunk: clean_batch.submit(json.dumps(sources_to_wire(chunk), ensure_ascii=False), out, option_dict)
+
+
+def _result(future) -> list[DocSummary]:
+    done = json.loads(future.result())
+    _let_go_of_result(future)
+    return [DocSummary.from_wire(d) for d in done]
 
 
 def _in_flight(opts: Options) -> int | None:
@@ -105,13 +104,6 @@ def _let_go_of_result(future) -> None:
     results (9 MB) were still held when the last step began. A full collection after
     each batch would cost about 0.1 s."""
     future.state.data = None
-
-
-def _submitted(pending, out: str, option_dict: dict, limit: int | None):
-    """The batches' futures as they complete, submitting more as earlier ones finish."""
-    submit = lambda chunk: clean_batch.submit(json.dumps([asdict(s) for s in chunk], ensure_ascii=False),  # noqa: E731
-                                              out, option_dict)
-    return in_flight(pending, submit, limit, lambda running: next(as_completed(running)))
 
 
 class _progress:

@@ -52,16 +52,6 @@ def _folder_problem(path: str) -> str | None:
     return None
 
 
-def _version() -> str:
-    """The installed distribution's version: pyproject.toml is its one source."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("news-pipeline")
-    except PackageNotFoundError:  # a source tree never installed (pip install -e . fixes it)
-        return "0+unknown"
-
-
 def _knobs() -> argparse.ArgumentParser:
     """The cleaning options every subcommand that cleans takes (a parent parser: one
     definition, the same names and help everywhere; pipeline/knobs.py reads them)."""
@@ -89,9 +79,19 @@ def _options(args, flags: dict | None = None):
     return build_options(args.config, args.favor, {**(flags or {}), "rules": args.rules}, args.set_options)
 
 
+class _Version(argparse.Action):
+    """--version: pipeline/version.py's (pyproject.toml's), read only when asked."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from pipeline.version import VERSION
+
+        print(f"{parser.prog} {VERSION}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="pipeline", description="Strip site chrome from scraped news pages.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     knobs = _knobs()
     run = commands.add_parser("run", parents=[knobs], help="clean pages into an output folder (a Prefect flow, run locally)")
@@ -164,6 +164,24 @@ def _corpus_arguments(command) -> None:
         group.add_argument(f"--{name}-field", default=None, metavar="NAME",
                            help=f"JSONL field holding the page's {name if name != 'text' else 'text dump'} "
                                 f"(default: {default}; a.b reaches into an object)")
+
+
+def _run_overrides(args) -> dict:
+    """The options `run` and `serve` take from their own flags (serve has no
+    --doc-time-limit or --prune)."""
+    overrides = {}
+    if args.batch_size:
+        overrides["batch_size"] = args.batch_size
+    if args.follow_symlinks:
+        overrides["follow_symlinks"] = True
+    if getattr(args, "doc_time_limit", None) is not None:
+        overrides["doc_time_limit"] = args.doc_time_limit
+    if args.workers != 1:
+        overrides["workers"] = args.workers
+    if getattr(args, "prune", False):
+        overrides["prune"] = True
+    overrides.update(_corpus_overrides(args))
+    return overrides
 
 
 def _corpus_overrides(args) -> dict:
@@ -324,19 +342,7 @@ def _stopped(args, stop) -> int:
 def _run_flow(args, held: dict) -> int:
     from pipeline.sources import InputError, check_inputs, check_output
 
-    overrides = {}
-    if args.batch_size:
-        overrides["batch_size"] = args.batch_size
-    if args.follow_symlinks:
-        overrides["follow_symlinks"] = True
-    if args.doc_time_limit is not None:
-        overrides["doc_time_limit"] = args.doc_time_limit
-    if args.workers != 1:
-        overrides["workers"] = args.workers
-    if args.prune:
-        overrides["prune"] = True
-    overrides.update(_corpus_overrides(args))
-    options = _options(args, overrides)
+    options = _options(args, _run_overrides(args))
     from pipeline.lexicon import LexiconError
     from pipeline.process import Engine
 
@@ -425,15 +431,7 @@ def _serve(args) -> int:
     configure_prefect()
     from pipeline.sources import InputError, check_inputs
 
-    overrides = {}
-    if args.batch_size:
-        overrides["batch_size"] = args.batch_size
-    if args.follow_symlinks:
-        overrides["follow_symlinks"] = True
-    if args.workers != 1:
-        overrides["workers"] = args.workers
-    overrides.update(_corpus_overrides(args))
-    options = _options(args, overrides)
+    options = _options(args, _run_overrides(args))
     from prefect.client.schemas.schedules import CronSchedule
     from prefect.settings import PREFECT_API_URL
 

@@ -99,16 +99,9 @@ class TemporaryServer:
         if process is None:
             self._socket.close()
             return
-        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(process.pid, sig)
-            except ProcessLookupError:
-                break
-            try:
-                process.wait(wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+        from pipeline.guard import end_process  # here: the server process itself never needs the pipeline
+
+        end_process(process, ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)), group=True)
         if process.stdin is not None:
             try:
                 process.stdin.close()

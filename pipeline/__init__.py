@@ -12,8 +12,9 @@ Library use::
 """
 from pipeline.options import Options
 from pipeline.document import CleanResult, LineDecision, Status
-from pipeline.process import VERSION, Engine, clean_bytes, clean_text
+from pipeline.process import Engine, clean_bytes, clean_text
 from pipeline.runner import run
+from pipeline.version import VERSION
 
 
 __all__ = ["Engine", "Options", "CleanResult", "LineDecision", "Status", "clean_bytes", "clean_text", "run"]

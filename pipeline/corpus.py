@@ -30,7 +30,7 @@ from pathlib import Path
 
 from pipeline.document import Rejected
 from pipeline.sites import host_of
-from pipeline.sources import Source, safe_id
+from pipeline.source import Source, safe_id
 
 # Containers by file name ending (lower-case). Common Crawl names its WET files
 # `*.warc.wet.gz`: the `.wet.gz` ending says what they hold.
@@ -422,7 +422,7 @@ def take_stdin(inputs: list[str], out_dir: str | Path, stream=None) -> list[str]
     import shutil
     import tempfile
 
-    from pipeline.state import STATE_DIR
+    from pipeline.outdir import STATE_DIR
 
     spool = Path(out_dir) / STATE_DIR / STDIN_SPOOL
     spool.parent.mkdir(parents=True, exist_ok=True)
@@ -438,7 +438,7 @@ def take_stdin(inputs: list[str], out_dir: str | Path, stream=None) -> list[str]
 
 
 def is_stdin_spool(path: Path) -> bool:
-    from pipeline.state import STATE_DIR
+    from pipeline.outdir import STATE_DIR
 
     return path.name == STDIN_SPOOL and path.parent.name == STATE_DIR
 

@@ -10,8 +10,10 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+from pipeline.batch import clean_source  # the run's own reading (size limit, .gz, rejections)
 from pipeline.dedup_corpus import body_hash, fingerprint, signature
 from pipeline.document import CleanResult, Status
+from pipeline.outdir import OutDir, meta_name
 from pipeline.process import Engine
 from pipeline.sources import Source, safe_id
 
@@ -54,8 +56,6 @@ def explain_result(result: CleanResult, name: str = "") -> dict:
 
 def explain_file(path: str | Path, engine: Engine | None = None, against: str | Path | None = None) -> dict:
     """Clean one file exactly as a run would, and explain every decision."""
-    from pipeline.runner import clean_source  # the run's own reading (size limit, .gz, rejections)
-
     engine = engine or Engine.load()
     if not engine.explain_kept:  # the same engine (rules, memo), with kept lines' signals
         engine = replace(engine, explain_kept=True)
@@ -71,7 +71,7 @@ def explain_file(path: str | Path, engine: Engine | None = None, against: str | 
 def _read_index(folder: Path) -> list[dict]:
     """The rows of a run's index.jsonl; ValueError, naming the file and line, for a file
     that is not one (another tool's JSON lines, a truncated line)."""
-    index = folder / "index.jsonl"
+    index = OutDir(folder).index
     rows = []
     try:
         for number, line in enumerate(index.read_text("utf-8").splitlines(), 1):
@@ -100,7 +100,7 @@ def match_run(result: CleanResult, folder: str | Path, engine: Engine) -> dict:
     rows = _read_index(folder)
     digest = result.metadata.get("sha256")
     for row in rows:
-        meta_path = folder / row.get("outputs", {}).get("metadata", f"{row['id']}.json")
+        meta_path = folder / row.get("outputs", {}).get("metadata", meta_name(row["id"]))
         try:
             meta = json.loads(meta_path.read_text("utf-8"))
         except (OSError, ValueError):

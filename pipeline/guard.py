@@ -8,7 +8,7 @@ crashes or exhausts the worker costs only that page. The worker writes each page
 files itself (atomic writes) and reports after each page, so the parent knows exactly
 which page was running when time ran out; the next worker starts after it.
 
-The worker is a fresh interpreter (`python -m pipeline.guard`) talking JSON lines over
+The worker is a fresh interpreter (`python -m pipeline.worker`) talking JSON lines over
 pipes: multiprocessing's spawn and forkserver would re-run the caller's main script in
 the worker (a library user's script without a `__main__` guard would break), and plain
 fork is unsafe in a process that runs threads, as Prefect does. Starting one costs
@@ -21,6 +21,18 @@ threads only wait on pipes, so N workers use N cores with no second Prefect proc
 Before the batches, the same workers also read a long run's pages for site learning
 (`read_for_learning`), so that step is not one process's alone either.
 Workers end when the calling process exits (or when their input closes).
+
+Its interface, all the rest of the package uses: `process_guarded` (a batch under the
+time limit), `read_for_learning`, `stop_workers`, `stop_all_workers`, `RunStopping`,
+and `end_process` (stop a child process: signals in turn; flows/server.py's too).
+
+Why no library: pebble (the well-kept pool with per-task time limits) runs on
+multiprocessing, whose spawn and forkserver contexts re-import the caller's main
+script and whose fork context is unsafe beside Prefect's threads (above); its time
+limit is per task, so a page per task would cost an IPC round and a rule-data load
+per page, or a batch per task would lose every finished page of a batch whose last
+page runs over; and it cannot ask a page over its time which rule it was matching
+(SIGUSR1, `what_runs`), which is how a user's runaway regex gets named.
 """
 from __future__ import annotations
 
@@ -32,76 +44,40 @@ import subprocess
 import sys
 import threading
 import weakref
-from dataclasses import asdict
 from pathlib import Path
 
-import pipeline
-from pipeline.document import CleanResult, Status
+from pipeline.batch import DocSummary, give_up, sources_to_wire
 from pipeline.options import Options
-from pipeline.runner import DocSummary, process_document, write_result
-from pipeline.sources import Source, printable
-from pipeline.write import OutputError, remove_quietly
+from pipeline.outdir import OutputError
+from pipeline.sources import Source
 
 # Loading Python and the rule data in a fresh worker; generous, it is not a page's time.
 _START_TIMEOUT = 300.0
 
 
-def _work(fd: int) -> None:
-    """Worker: read one batch per line from stdin; clean and write each page in order,
-    report after each one on the pipe `fd`; stop when stdin closes."""
-    from langdetect import detector_factory
-
-    from pipeline.process import Engine
-    from pipeline.siteprofile import read_pages
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    detector_factory.init_factory()  # langdetect's profiles: load before any page's clock runs
-
-    def tell_what_runs(_signum, frame) -> None:
-        """Asked by the parent when a page ran out of time: which rule, if any, was
-        being matched. os.write, not the report's buffer: a handler must not re-enter it."""
-        from pipeline.lexicon import rule_running
-
-        rule = rule_running(frame)
-        found = rule and {"rule": rule.rule, "source": rule.source}
-        os.write(fd, (json.dumps(["running", found], ensure_ascii=False) + "\n").encode("utf-8"))
-
-    signal.signal(signal.SIGUSR1, tell_what_runs)
-    with os.fdopen(fd, "w", encoding="utf-8", closefd=False) as report:
-        def send(kind: str, payload=None) -> None:
-            report.write(json.dumps([kind, payload], ensure_ascii=False) + "\n")
-            report.flush()
-
-        send("ready")
-        for line in iter(sys.stdin.buffer.readline, b""):
-            job = json.loads(line)
-            if "learn" in job:  # site learning's reads, before the batches
-                send("start")
-                for seen in read_pages([Source(**s) for s in job["learn"]], job["max_bytes"]):
-                    send("read", seen and [seen[0], seen[1], sorted(seen[2]), sorted(seen[3])])
-                continue
-            options = Options.from_dict(job["options"])
-            out = Path(job["out"])
-            # Loaded per batch: it holds this run's learned site profiles (a few ms).
-            engine = Engine.load(options, out_dir=out)
-            send("start")
-            for source in job["sources"]:
-                try:
-                    summary = process_document(Source(**source), out, engine)
-                except OutputError as exc:
-                    send("output-error", str(exc))
-                    break
-                send("done", summary.to_wire())
+def end_process(process: subprocess.Popen, steps=((signal.SIGKILL, 5.0),), group: bool = False) -> None:
+    """Send each signal of `steps` in turn, waiting its seconds for the process to end,
+    until it has ended. `group`: the signals go to its whole process group (a process
+    started with start_new_session). The time-limit workers are killed outright; the
+    run's Prefect server (flows/server.py) is asked with SIGTERM first."""
+    for sig, wait in steps:
+        try:
+            if group:
+                os.killpg(process.pid, sig)
+            else:
+                process.send_signal(sig)  # nothing, once the process has been reaped
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(wait)
+            break
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _shut(process: subprocess.Popen, fd_box: list) -> None:
     """Stop a worker and release its pipes (also run when its owner is collected)."""
-    if process.poll() is None:
-        process.kill()
-    try:
-        process.wait(5)
-    except subprocess.TimeoutExpired:
-        pass
+    end_process(process)
     if process.stdin is not None:
         try:
             process.stdin.close()
@@ -125,10 +101,10 @@ _stopping = threading.Event()
 class _Worker:
     def __init__(self):
         read_end, write_end = os.pipe()
-        root = str(Path(pipeline.__file__).resolve().parent.parent)
+        root = str(Path(__file__).resolve().parent.parent)  # the folder that holds pipeline/
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline.guard", str(write_end)], stdin=subprocess.PIPE,
+            [sys.executable, "-m", "pipeline.worker", str(write_end)], stdin=subprocess.PIPE,
             pass_fds=(write_end,), env=env)
         os.close(write_end)
         self.fd_box, self.buffer = [read_end], b""
@@ -142,7 +118,7 @@ class _Worker:
 
     def send(self, sources: list[Source], out: Path, options: Options) -> bool:
         """Hand the worker a batch; False if it is gone."""
-        return self.send_job({"sources": [asdict(s) for s in sources], "out": str(out), "options": options.to_dict()})
+        return self.send_job({"sources": sources_to_wire(sources), "out": str(out), "options": options.to_dict()})
 
     def send_job(self, job: dict) -> bool:
         try:
@@ -326,7 +302,7 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
                     worker.stop()
                 else:  # the worker died mid-page: a crash, or the kernel's out-of-memory killer
                     reason = f"the cleaning process died on this page ({worker.how_it_ended()})"
-                summaries.append(_give_up(sources[position], out, options, reason))
+                summaries.append(give_up(sources[position], out, options, reason))
                 position += 1
                 break
             else:
@@ -365,7 +341,7 @@ def _read_chunk(chunk: list[Source], options: Options) -> list:
     worker = _take_worker(options.workers)
     finished = False
     try:
-        job = {"learn": [asdict(s) for s in chunk], "max_bytes": options.max_input_bytes}
+        job = {"learn": sources_to_wire(chunk), "max_bytes": options.max_input_bytes}
         if worker.ready() and worker.send_job(job):
             kind, _ = worker.receive(_START_TIMEOUT)
             while kind == "start" and len(seen) < len(chunk):
@@ -397,20 +373,3 @@ def _time_limit_reason(limit: float, running: dict | None) -> str:
                 "on this text (catastrophic backtracking?); fix the rule")
     return (f"took longer than the per-document time limit of {limit:g} s "
             "(stopped; the page may be pathological, or raise doc_time_limit)")
-
-
-def _give_up(source: Source, out: Path, options: Options, reason: str) -> DocSummary:
-    """Record a page the worker did not finish, and clear anything it left half-done."""
-    for leftover in list(out.glob(f".{source.id}.txt.*.tmp")) + list(out.glob(f".{source.id}.json.*.tmp")):
-        remove_quietly(leftover)
-    from pipeline.state import file_stat
-
-    summary = write_result(source, CleanResult(Status.REJECTED, reason), out, options)
-    # Keyed like any other page, so an unchanged input is not retried on every run.
-    summary.path = printable(source.path)
-    summary.size, summary.mtime_ns = file_stat(source.path)
-    return summary
-
-
-if __name__ == "__main__":
-    _work(int(sys.argv[1]))

@@ -21,18 +21,10 @@ from pipeline.normalise import normalise
 from pipeline.options import Options
 from pipeline.siteprofile import ProfileStore, SiteRule, line_key
 from pipeline.sites import folder_of, host_of, page_site
-
-def _installed_version() -> str:
-    """The version pyproject.toml gives (its one source), as the installed package says."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("news-pipeline")
-    except PackageNotFoundError:  # a source tree never installed (pip install -e . fixes it)
-        return "0+unknown"
+from pipeline.outdir import STATE_DIR
+from pipeline.version import VERSION
 
 
-VERSION = _installed_version()
 
 
 @dataclass(frozen=True)
@@ -58,8 +50,6 @@ class Engine:
              out_dir: str | Path | None = None, explain_kept: bool = False) -> "Engine":
         """`out_dir`: the run's output folder, whose state holds the learned site profiles."""
         options = options or Options()
-        from pipeline.state import STATE_DIR
-
         profiles = ProfileStore(Path(out_dir) / STATE_DIR) if out_dir is not None and options.site_learning else None
         return cls(options, Lexicon.load(tuple(options.rules) + tuple(extra_lexicons)), profiles,
                    explain_kept=explain_kept)

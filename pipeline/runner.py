@@ -1,137 +1,41 @@
-"""Run the steps over many documents: batches that clean and write each page, then a
-final step that finds cross-document duplicates and writes the index.
+"""The run engine: one run over an output folder, whoever runs its batches.
 
-The Prefect flow in flows/ calls these same functions; `run` is the plain library loop.
+`Run` plans (what is new or changed), learns site profiles, cuts the work into batches,
+hands each batch to a submit function, records each result in the output's state as it
+comes back, and finalises (cross-document duplicates, each document's files brought in
+line, the index, the run record). The plain library loop (`run`, below) submits batches
+to this process or to threads feeding the time-limit workers; the Prefect flow
+(flows/clean.py) submits them as Prefect tasks. Cleaning one batch is pipeline/batch.py's.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import os
 import json
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field, fields
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
+from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
+from typing import Callable, Iterator
 
+from pipeline import guard
+from pipeline.batch import DocSummary, clean_in_process, clean_source, process_document, provenance, write_result
 from pipeline.corpus import CORPUS_FILES, take_stdin, write_corpus
-from pipeline.dedup_corpus import find_duplicates, packed_fingerprint
-from pipeline.document import Rejected, Status
+from pipeline.dedup_corpus import find_duplicates
+from pipeline.document import Status
 from pipeline.options import Options
-from pipeline.process import VERSION, Engine, clean_bytes
+from pipeline.outdir import OutDir, remove_quietly, write_atomic
 from pipeline.report import write_report
-from pipeline.sites import folder_of, host_of
-from pipeline.sources import Source, check_supported, discover, printable, read_source
-from pipeline.state import Plan, State, file_stat, fingerprint
-from pipeline.write import remove_quietly, remove_stale_temporaries, to_json, write_atomic, write_json, write_jsonl
+from pipeline.siteprofile import learn_sites
+from pipeline.sources import Source, discover
+from pipeline.state import Plan, State, connect, fingerprint
+from pipeline.version import VERSION
+from pipeline.write import to_json, write_json, write_jsonl
 
-
-@dataclass
-class DocSummary:
-    """What a batch hands back per document: small, so thousands fit in memory."""
-
-    id: str
-    source: str
-    status: str
-    reason: str | None
-    title: str | None = None
-    published: str | None = None
-    language: str | None = None
-    words: int = 0
-    body_sha256: str | None = None
-    signature: bytes | None = None  # MinHash values packed as uint32, as the state stores them
-    rules: dict[str, int] = field(default_factory=dict)
-    # Where the input was and what it held when read: the state's key for re-runs.
-    path: str = ""
-    size: int | None = None
-    mtime_ns: int | None = None
-    sha256: str | None = None
-    url: str | None = None
-
-    def to_wire(self) -> dict:
-        """A JSON-ready dict, as a worker or a Prefect task hands it back: the signature in
-        base64, and the values not copied (dataclasses.asdict copies deeply, the main
-        process's largest cost a document when it was used here)."""
-        wire = {name: getattr(self, name) for name in _SUMMARY_FIELDS}
-        if self.signature is not None:
-            wire["signature"] = base64.b64encode(self.signature).decode("ascii")
-        return wire
-
-    @classmethod
-    def from_wire(cls, wire: dict) -> DocSummary:
-        summary = cls(**wire)
-        if summary.signature is not None:
-            summary.signature = base64.b64decode(summary.signature)
-        return summary
-
-
-_SUMMARY_FIELDS = tuple(f.name for f in fields(DocSummary))
-
-
-def clean_source(source: Source, engine: Engine):
-    """Read and clean one input file; bad input becomes a rejection, never an exception."""
-    try:
-        check_supported(source)
-        data = read_source(source, engine.options.max_input_bytes)
-    except Rejected as exc:
-        return None, _rejected(str(exc))
-    try:
-        result = clean_bytes(data, source.relpath, engine, folder=folder_of(source.display), url=source.url)
-    except Exception as exc:  # a bug a page provoked must not stop the run: record it
-        result = _rejected(f"internal error while cleaning: {type(exc).__name__}: {exc}")
-    result.metadata["sha256"] = hashlib.sha256(data).hexdigest()
-    result.metadata["bytes"] = len(data)
-    return data, result
-
-
-def provenance(source: Source, metadata: dict) -> dict:
-    """A record's place in its corpus file, and a page's given URL, in its metadata
-    (rejected pages too: the report then shows their site)."""
-    if source.record is not None:
-        metadata["record"] = {"file": source.display.rsplit("#", 1)[0], "number": source.record,
-                              "offset": source.offset, "field": source.field}
-    if source.url:
-        metadata.setdefault("url", source.url)
-        metadata.setdefault("site", host_of(source.url))
-    return metadata
-
-
-def _rejected(reason: str):
-    from pipeline.document import CleanResult
-
-    return CleanResult(Status.REJECTED, reason)
-
-
-def process_document(source: Source, out: Path, engine: Engine) -> DocSummary:
-    """Clean one source and write its files; a failed write raises OutputError."""
-    # Stat before reading: if the file changes in between, the next run sees a new
-    # mtime and looks again.
-    size, mtime_ns = file_stat(source.path) if source.record is None else (None, None)
-    _, result = clean_source(source, engine)
-    summary = write_result(source, result, out, engine.options)
-    summary.path, summary.size, summary.mtime_ns = printable(source.place), size, mtime_ns
-    return summary
-
-
-def write_result(source: Source, result, out: Path, options: Options) -> DocSummary:
-    meta = {"id": source.id, "source": source.display, "status": result.status.value,
-            "reason": result.reason, "duplicates": [], **provenance(source, result.metadata)}
-    if result.status is Status.CLEANED:
-        write_atomic(out / f"{source.id}.txt", result.body)
-    # A body that is no longer wanted is removed by `finalize`, after the index that
-    # stops pointing at it is written, so the index never names a missing file.
-    write_json(out / f"{source.id}.json", meta)
-    summary = DocSummary(
-        id=source.id, source=source.display, status=result.status.value, reason=result.reason,
-        title=meta.get("title"), published=meta.get("published"), language=meta.get("language"),
-        words=meta.get("words", 0), rules=meta.get("rules", {}), sha256=meta.get("sha256") or source.sha256,
-        url=source.url,
-    )
-    if result.status is Status.CLEANED:
-        summary.body_sha256, summary.signature = packed_fingerprint(result.body, options.shingle_words,
-                                                                    options.minhash_permutations)
-    return summary
+# batch.py's names too, for callers that import them from the runner (training/cv.py, tests).
+__all__ = ["DocSummary", "Run", "RunSummary", "clean_source", "finalize", "process_batch", "process_document",
+           "provenance", "run", "write_result"]
 
 
 def process_batch(sources: list[Source], out_dir: str | Path, options: Options | None = None) -> list[DocSummary]:
@@ -143,17 +47,8 @@ def process_batch(sources: list[Source], out_dir: str | Path, options: Options |
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     if (options.doc_time_limit or options.workers > 1) and sources:
-        from pipeline.guard import process_guarded
-
-        return process_guarded(sources, out, options)
-    engine = _engine(options, out)
-    return [process_document(source, out, engine) for source in sources]
-
-
-def _engine(options: Options, out: Path | None = None) -> Engine:
-    """Rule data and the run's learned site profiles, loaded per batch (a few ms): a
-    process-wide cache would hand a later run the profiles of an earlier one."""
-    return Engine.load(options, out_dir=out)
+        return guard.process_guarded(sources, out, options)
+    return clean_in_process(sources, out, options)
 
 
 @dataclass
@@ -196,8 +91,6 @@ def finalize(out_dir: str | Path, options: Options | None = None, started: float
     out = Path(out_dir)
     own = state is None
     if own:  # called as its own task: the run's lock is held by the caller
-        from pipeline.state import connect
-
         state = State(out)
         state.db = connect(out)
     try:
@@ -208,8 +101,9 @@ def finalize(out_dir: str | Path, options: Options | None = None, started: float
 
 
 def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSummary:
+    folder = OutDir(out)
     # Every batch has finished: a temporary file left now is from a killed run.
-    remove_stale_temporaries(out)
+    folder.sweep()
     db = state.db
     # Streamed from the state: the signatures go straight into the duplicate index.
     cleaned = db.execute("SELECT id, body_sha256, signature FROM docs WHERE status='cleaned' ORDER BY id")
@@ -242,7 +136,7 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
                 new_status, new_reason = Status.DUPLICATE.value, f"duplicate of {canonical} (similarity {similarity})"
             dup_json = json.dumps(duplicates, sort_keys=True)
             if (final_status, final_reason, stored_dups) != (new_status, new_reason, dup_json):
-                _settle_files(state, out, ident, status, new_status, new_reason, duplicates)
+                _settle_files(folder, ident, new_status, new_reason, duplicates)
                 changed.append((ident, status, new_status, new_reason, dup_json))
             statuses[new_status] += 1
             if new_status == WITHDRAWN:
@@ -257,11 +151,10 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
             yield {"id": ident, "source": source, "status": new_status, "reason": new_reason, "title": title,
                    "published": published, "language": language, "words": words, "outputs": outputs}
 
-    write_jsonl(out / "index.jsonl", index_rows())  # the commit point
+    write_jsonl(folder.index, index_rows())  # the commit point
     for ident, status, new_status, _, _ in changed:
         if new_status not in (Status.CLEANED.value, Status.DUPLICATE.value):
-            remove_quietly(out / f"{ident}.txt")
-            remove_quietly(state.held(ident))
+            remove_quietly(folder.body(ident))
     state.settle([(new_status, new_reason, dup_json, ident) for ident, _, new_status, new_reason, dup_json in changed])
     if options.formats or any((out / name).exists() for name in CORPUS_FILES.values()):
         # documents.jsonl / .parquet: the cleaned pages, read from their files in id order.
@@ -288,16 +181,16 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
         warnings=list(plan.warnings) if plan else [],
     )
     # The run record holds the only wall-clock facts, apart from the articles' files.
-    write_atomic(out / "run.json", to_json({**summary.to_dict(), "pipeline_version": VERSION,
+    write_atomic(folder.run_record, to_json({**summary.to_dict(), "pipeline_version": VERSION,
                                             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}))
     return summary
 
 
-def _settle_files(state: State, out: Path, ident: str, status: str, new_status: str, new_reason: str | None,
+def _settle_files(folder: OutDir, ident: str, new_status: str, new_reason: str | None,
                   duplicates: list[dict]) -> None:
-    """Make one document's metadata say its final status, and give a cleaned document its
-    body back if it had been held as a duplicate. Removals wait until the index is written."""
-    meta_path = out / f"{ident}.json"
+    """Make one document's metadata say its final status. Removals wait until the index
+    is written."""
+    meta_path = folder.meta(ident)
     try:
         meta = json.loads(meta_path.read_text("utf-8"))
     except FileNotFoundError:
@@ -305,8 +198,6 @@ def _settle_files(state: State, out: Path, ident: str, status: str, new_status: 
     target = {**meta, "status": new_status, "reason": new_reason, "duplicates": duplicates}
     if target != meta:
         write_json(meta_path, target)
-    if new_status == Status.CLEANED.value and not (out / f"{ident}.txt").exists() and state.held(ident).exists():
-        os.replace(state.held(ident), out / f"{ident}.txt")
 
 
 def batches(sources: list[Source], size: int, workers: int = 1) -> list[list[Source]]:
@@ -343,48 +234,106 @@ def learn(sources: list[Source], out_dir: str | Path, options: Options) -> dict[
     profiles in the output's state, which every batch then reads."""
     if not options.site_learning:
         return {}
-    from pipeline.siteprofile import learn_sites
-    from pipeline.state import STATE_DIR
-
     pages = None
-    if options.workers > 1:
-        from pipeline.guard import PARALLEL_LEARNING_MIN_PAGES, read_for_learning
+    if options.workers > 1 and len(sources) >= guard.PARALLEL_LEARNING_MIN_PAGES:
+        pages = guard.read_for_learning(sources, options)
+    return learn_sites(sources, OutDir(out_dir).state, options.max_input_bytes, pages)
 
-        if len(sources) >= PARALLEL_LEARNING_MIN_PAGES:
-            pages = read_for_learning(sources, options)
-    return learn_sites(sources, Path(out_dir) / STATE_DIR, options.max_input_bytes, pages)
+
+class Run:
+    """One run over an output folder: plan, batches, record, finalise. Use as a context
+    manager (it holds the output folder's lock from plan to finalise):
+
+        with Run(inputs, out, options) as run:
+            for summaries in run.batches_done(submit, limit, first_done):
+                ...                       # recorded in the state already
+            summary = run.finalize()
+
+    `submit(batch)` starts one batch (a list of Sources) and gives back a future;
+    `first_done(running)` waits for one future of the set and gives it back;
+    `result(future)` is that batch's list of DocSummary. Only pages that are new or
+    changed (or whose rules changed) are in the batches."""
+
+    def __init__(self, inputs: list[str], out_dir: str | Path, options: Options | None = None, wait: bool = False):
+        self.options = options or Options()
+        self.started = time.monotonic()
+        self.out = out_dir
+        self.wait = wait
+        self.fp = fingerprint(self.options, VERSION)
+        self.inputs = take_stdin(inputs, out_dir)  # `-`: JSONL from stdin, kept in the state folder
+        self.state: State | None = None
+        self.plan: Plan | None = None
+        self.chunks: list[list[Source]] = []
+
+    def __enter__(self) -> "Run":
+        options = self.options
+        # Refuses an output folder that is an input folder or a file, and never reads the
+        # output folder (inside an input folder) as input.
+        sources = discover(self.inputs, options.follow_symlinks, options, out=self.out)
+        Path(self.out).mkdir(parents=True, exist_ok=True)
+        state = State(self.out, wait=self.wait)
+        self.state = state.__enter__()
+        try:
+            self.plan = state.plan(sources, self.fp, inputs=list(self.inputs), prune=options.prune, options=options)
+            del sources
+            learn(self.plan.todo, self.out, options)  # site profiles, read by every batch from the state
+            self.chunks = batches(self.plan.todo, options.batch_size, options.workers)
+            self.plan.todo = []
+        except BaseException:
+            state.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        return self.state.__exit__(*exc)
+
+    @property
+    def batch_count(self) -> int:
+        """Batches still to hand out (all of them before `batches_done` starts)."""
+        return len(self.chunks)
+
+    def batches_done(self, submit: Callable[[list[Source]], object], limit: int | None,
+                     first_done: Callable[[set], object],
+                     result: Callable[[object], list[DocSummary]] = lambda future: future.result(),
+                     ) -> Iterator[list[DocSummary]]:
+        """Hand out the batches, `limit` at a time (all at once when None), and record
+        each one's results in the state as it finishes; yield them, in that order."""
+        for future in in_flight(drain(self.chunks), submit, limit, first_done):
+            summaries = result(future)
+            self.state.record(summaries, self.fp)
+            yield summaries
+
+    def finalize(self) -> RunSummary:
+        """The run's last step, in this process, under the run's lock."""
+        return finalize(self.out, self.options, self.started, self.plan, self.state)
 
 
 def run(inputs: list[str], out_dir: str | Path, options: Options | None = None, wait: bool = False) -> RunSummary:
     """The plain library loop: no Prefect, same outputs as the flow. Only pages that are
     new or changed (or whose rules changed) are cleaned; the output folder is locked."""
     options = options or Options()
-    started = time.monotonic()
-    inputs = take_stdin(inputs, out_dir)
-    # Refuses an output folder that is an input folder or a file, and never reads the
-    # output folder (inside an input folder) as input.
-    sources = discover(inputs, options.follow_symlinks, options, out=out_dir)
-    fp = fingerprint(options, VERSION)
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    with State(out_dir, wait=wait) as state:
-        plan = state.plan(sources, fp, inputs=list(inputs), prune=options.prune, options=options)
-        del sources
-        learn(plan.todo, out_dir, options)
-        chunks = batches(plan.todo, options.batch_size, options.workers)
-        plan.todo = []
+    with Run(inputs, out_dir, options, wait=wait) as this:
         if options.workers > 1:
             # Threads only feed the worker processes, a batch more than there are
             # workers; results are committed here, in this thread, as each batch finishes.
-            from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-
-            def first_done(running):
-                return next(iter(wait(running, return_when=FIRST_COMPLETED).done))
-
             with ThreadPoolExecutor(options.workers) as pool:
-                submit = lambda chunk: pool.submit(process_batch, chunk, out_dir, options)  # noqa: E731
-                for future in in_flight(drain(chunks), submit, options.workers + 1, first_done):
-                    state.record(future.result(), fp)
+                def submit(chunk):
+                    return pool.submit(process_batch, chunk, out_dir, options)
+
+                for _ in this.batches_done(submit, options.workers + 1, _first_done):
+                    pass
         else:
-            for chunk in drain(chunks):
-                state.record(process_batch(chunk, out_dir, options), fp)
-        return finalize(out_dir, options, started, plan, state)
+            for _ in this.batches_done(lambda chunk: _done(process_batch(chunk, out_dir, options)), 1, _first_done):
+                pass
+        return this.finalize()
+
+
+def _first_done(running: set[Future]) -> Future:
+    return next(iter(wait_for(running, return_when=FIRST_COMPLETED).done))
+
+
+def _done(value) -> Future:
+    """A batch run here, in this thread, as the future of a finished one."""
+    future = Future()
+    future.set_result(value)
+    return future

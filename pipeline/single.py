@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.batch import clean_source, rejected
 from pipeline.document import Status
 from pipeline.options import Options
 from pipeline.process import Engine, clean_bytes
@@ -44,16 +45,12 @@ def clean_one(path: str, options: Options | None = None, markdown: bool = False,
               engine: Engine | None = None) -> Page:
     """Clean the file at `path` (`-`: stdin). A missing file raises FileNotFoundError; a
     page the pipeline cannot clean comes back with status `rejected` and the reason."""
-    from pipeline.runner import clean_source
-
     engine = engine or Engine.load(options or Options())
     if path == STDIN:
         ident, display = "stdin", STDIN
         data = _read_stdin(engine.options.max_input_bytes)
         if data is None:
-            from pipeline.runner import _rejected
-
-            result = _rejected(f"larger than the input limit of {engine.options.max_input_bytes:,} bytes")
+            result = rejected(f"larger than the input limit of {engine.options.max_input_bytes:,} bytes")
         else:
             result = clean_bytes(data, "", engine, folder=".")
             result.metadata["sha256"] = hashlib.sha256(data).hexdigest()

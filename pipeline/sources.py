@@ -2,99 +2,19 @@
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
-import re
 import stat
-import unicodedata
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline import corpus
 from pipeline.document import Rejected
-
-SUPPORTED = (".txt", ".html", ".htm")
-_ID_UNSAFE = re.compile(r"[^\w.-]+")
-_MAX_ID = 120
-
-
-@dataclass(frozen=True)
-class Source:
-    path: str      # the file to read
-    display: str   # how reports name it: the path as the user gave it
-    relpath: str   # relative to the input root it was found under
-    id: str
-    skip: str | None = None  # why it is listed but not read (a symlink leading outside)
-    # The page's URL (a record's own, or a plain file's from urls.tsv): it sets the site.
-    url: str | None = None
-    # A record of a corpus file (JSONL, WARC, WET; pipeline/corpus.py): its number in
-    # the file (1-based), where it starts, the field (JSONL) or record type (WARC) that
-    # holds the page, and the page's sha256 taken when it was listed.
-    record: int | None = None
-    offset: int | None = None
-    field: str | None = None
-    sha256: str | None = None
-
-    @property
-    def place(self) -> str:
-        """Where the input is, as the state keeps it: a record's file and number (a record
-        that moved to another line or record is cleaned again, so its provenance holds)."""
-        return self.path if self.record is None else f"{self.path}#{self.record}"
+# One input page and its id (named here too, for the modules that import them from this one).
+from pipeline.source import RESERVED_IDS, SUPPORTED, Source, printable, safe_id, unique_id  # noqa: F401
 
 
 class InputError(Exception):
     """An input argument that does not exist: the run cannot start."""
-
-
-def _stem(relpath: str) -> str:
-    name = relpath[:-3] if relpath.lower().endswith(".gz") else relpath
-    for suffix in SUPPORTED:
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-# The tool's own files in an output folder: an input's id never takes one of these names.
-RESERVED_IDS = frozenset({"run", "index", "report", "documents"})
-
-
-def safe_id(relpath: str) -> str:
-    """An id that is a plain file name: no separators, no leading dots, bounded length,
-    never one of the tool's own names (run.json, index.jsonl...)."""
-    stem = unicodedata.normalize("NFC", _stem(relpath)).replace(os.sep, "/")
-    # No leading "-" either: an id must never read as a command-line option.
-    parts = [_ID_UNSAFE.sub("_", part).strip("._").lstrip("-") for part in stem.split("/")]
-    ident = "__".join(p for p in parts if p) or "page"
-    if len(ident.encode("utf-8")) > _MAX_ID:
-        digest = hashlib.sha256(relpath.encode("utf-8", "surrogateescape")).hexdigest()[:12]
-        ident = ident.encode("utf-8")[:_MAX_ID - 13].decode("utf-8", "ignore") + "-" + digest
-    if ident.casefold() in RESERVED_IDS:
-        ident += "_page"
-    return ident
-
-
-def unique_id(ident: str, path: str, taken) -> str:
-    """`ident` with a suffix from the input's path, made longer until no id in `taken`
-    has it (a name built like a suffix, `a-1f2e3d4c.txt`, cannot take another's files)."""
-    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
-    for length in range(8, len(digest) + 1, 4):
-        candidate = f"{ident}-{digest[:length]}"
-        if candidate not in taken:
-            return candidate
-    number = 2
-    while f"{ident}-{digest}-{number}" in taken:
-        number += 1
-    return f"{ident}-{digest}-{number}"
-
-
-def printable(path: str) -> str:
-    """A path as text any file or database takes: bytes of a file name that are not
-    UTF-8 (held as surrogates by Python) shown as \\xNN."""
-    try:
-        path.encode("utf-8")
-        return path
-    except UnicodeEncodeError:
-        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 _OUTSIDE = "symlink to a {} outside the input folders: not followed (--follow-symlinks follows it)"
@@ -162,8 +82,6 @@ def check_output(inputs: list[str], out: str | os.PathLike) -> tuple[str, ...]:
     if out_path.exists() and not out_path.is_dir():
         raise InputError(f"output folder {out} is an existing file, not a folder")
     real_out = os.path.realpath(out_path)
-    from pipeline import corpus
-
     for given in inputs:
         if given == "-" or corpus.is_stdin_spool(Path(given)):
             continue  # stdin's copy lives in the output's state folder, by design
@@ -181,8 +99,6 @@ def discover(inputs: list[str], follow_symlinks: bool = False, options=None,
     file (JSONL, WARC, WET) as its own source, after the files, in file order.
     `options`: the JSONL fields and the page size limit (pipeline/corpus.py). With
     `out`, the output folder is checked (check_output) and left out of the input folders."""
-    from pipeline import corpus
-
     exclude = check_output(inputs, out) if out is not None else ()
     found: list[tuple[str, str, str, str]] = []  # path read, path shown, relpath, path as found
     skips: dict[str, str] = {}
@@ -242,8 +158,6 @@ def _records(containers: list[tuple[str, str, str, str]], taken: set[str], optio
     an id already taken gets a suffix from its file and record number."""
     from dataclasses import replace
 
-    from pipeline import corpus
-
     fields = corpus.Fields.of(options)
     max_bytes = options.max_input_bytes if options is not None else 20 * 1024 * 1024
     records = []
@@ -270,9 +184,7 @@ def _relative(path: Path, root: Path) -> str:
 def read_source(source: Source, max_bytes: int) -> bytes:
     """The file's bytes (gunzipped), refusing anything larger than max_bytes."""
     if source.record is not None:
-        from pipeline.corpus import read_record
-
-        return read_record(source, max_bytes)
+        return corpus.read_record(source, max_bytes)
     path = source.path
     try:
         # A named pipe or device would block or never end: read regular files only.

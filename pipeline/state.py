@@ -12,8 +12,8 @@
   flight.
 - `lock`: an exclusive flock held for the whole run; the kernel drops it when the run
   dies, even on SIGKILL.
-- `held/`: bodies set aside by earlier versions that moved duplicates' bodies out of the
-  output; a duplicate now keeps its body in the output, and one found here is restored.
+A `held/` folder that earlier versions kept (duplicates' bodies set aside) is ignored:
+never read, written or removed.
 
 The state folder is internal and machine-specific (paths, mtimes): it is not part of the
 deterministic output and stays out of version control.
@@ -34,9 +34,9 @@ from importlib import resources
 from pathlib import Path
 
 from pipeline.options import Options
+from pipeline.outdir import STATE_DIR, OutDir, body_name, meta_name
 from pipeline.sources import Source, printable, unique_id
 
-STATE_DIR = ".pipeline"
 # Options that change which files are found or how work is split, not what a page becomes.
 _NOT_IN_FINGERPRINT = {"batch_size", "follow_symlinks", "doc_time_limit", "workers", "prune",
                        # which pages a corpus file's records give (their content hash and
@@ -157,7 +157,8 @@ class State:
 
     def __init__(self, out_dir: str | Path, wait: bool = False):
         self.out = Path(out_dir)
-        self.dir = self.out / STATE_DIR
+        self.folder = OutDir(self.out)
+        self.dir = self.folder.state
         self.wait = wait
         self._lock_fd: int | None = None
         self.db: sqlite3.Connection | None = None
@@ -167,7 +168,6 @@ class State:
         self.repairs: list[str] = []
         self._set_aside_if_not_a_folder()
         self.dir.mkdir(parents=True, exist_ok=True)
-        (self.dir / "held").mkdir(exist_ok=True)
         fd = os.open(self.dir / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if self.wait else fcntl.LOCK_NB))
@@ -188,17 +188,15 @@ class State:
         return self
 
     def _set_aside_if_not_a_folder(self) -> None:
-        """`.pipeline` as a file, or its lock or held/ not what they should be (a folder
-        named lock, a file named held): the whole state folder is set aside."""
+        """`.pipeline` as a file, or its lock not what it should be (a folder named
+        lock): the whole state folder is set aside."""
         what = None
         if self.dir.is_symlink() or (self.dir.exists() and not self.dir.is_dir()):
             what = f"{STATE_DIR} is not a folder"
         elif self.dir.is_dir():
-            lock, held = self.dir / "lock", self.dir / "held"
+            lock = self.dir / "lock"
             if lock.is_symlink() or (lock.exists() and not lock.is_file()):
                 what = f"{STATE_DIR}/lock is not a file"
-            elif held.is_symlink() or (held.exists() and not held.is_dir()):
-                what = f"{STATE_DIR}/held is not a folder"
         if what:
             aside = self._aside_path()
             os.replace(self.dir, aside)
@@ -381,13 +379,13 @@ class State:
             if now_size is None or sha is None or content_hash(source.path) != sha:
                 return "content changed"
             stat_updates.append((now_size, now_mtime, source.id))
-        if not (self.out / f"{source.id}.json").exists():
+        if not self.folder.meta(source.id).exists():
             return "output missing"
-        body = self.out / f"{source.id}.txt"
+        body = self.folder.body(source.id)
         if final_status is None:
-            # Recorded by an older version's run that stopped before its last step: the
-            # work is kept, the last step of this run settles it.
-            if status == "cleaned" and not (body.exists() or self.held(source.id).exists()):
+            # Recorded by a run that stopped before its last step: the work is kept, the
+            # last step of this run settles it.
+            if status == "cleaned" and not body.exists():
                 return "output missing"
         elif final_status in ("cleaned", "duplicate") and not body.exists():
             return "output missing"
@@ -413,7 +411,7 @@ class State:
                                " AND final_status IS NOT NULL").fetchall()
         updates = []
         for ident, final_status in rows:
-            names = [f"{ident}.json"] + ([f"{ident}.txt"] if final_status in ("cleaned", "duplicate") else [])
+            names = [meta_name(ident)] + ([body_name(ident)] if final_status in ("cleaned", "duplicate") else [])
             recorded = {}
             for name in names:
                 size, mtime_ns = file_stat(str(self.out / name))
@@ -431,7 +429,7 @@ class State:
         from pipeline.dedup_corpus import packed_fingerprint
 
         try:
-            lines = (self.out / "index.jsonl").read_text("utf-8").splitlines()
+            lines = self.folder.index.read_text("utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             return
         rows = []
@@ -439,12 +437,12 @@ class State:
             try:
                 entry = json.loads(line)
                 ident, status = entry["id"], entry["status"]
-                meta = json.loads((self.out / f"{ident}.json").read_text("utf-8"))
+                meta = json.loads(self.folder.meta(ident).read_text("utf-8"))
                 if not isinstance(ident, str) or "/" in ident or meta.get("id") != ident:
                     continue
                 signature = body_sha = None
                 if status in ("cleaned", "duplicate"):
-                    body_sha, signature = packed_fingerprint((self.out / f"{ident}.txt").read_text("utf-8"),
+                    body_sha, signature = packed_fingerprint(self.folder.body(ident).read_text("utf-8"),
                                                              options.shingle_words, options.minhash_permutations)
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 continue
@@ -466,10 +464,7 @@ class State:
 
     def _sweep_temporaries(self) -> None:
         """Temporary files a killed run left (atomic writes that never got renamed)."""
-        for path in self.out.glob(".*.tmp"):
-            path.unlink(missing_ok=True)
-        for path in (self.dir / "held").glob(".*.tmp"):
-            path.unlink(missing_ok=True)
+        self.folder.sweep()
 
     # -- record ----------------------------------------------------------------------
     def record(self, summaries, fp: str) -> None:
@@ -488,9 +483,6 @@ class State:
                 " duplicates, url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     # -- settle ----------------------------------------------------------------------
-    def held(self, ident: str) -> Path:
-        return self.dir / "held" / f"{ident}.txt"
-
     def settle(self, updates: list[tuple[str, str | None, str]]) -> None:
         """updates: (final_status, final_reason, duplicates json, id). Their files were
         rewritten: what they hold is recorded again (record_outputs)."""
@@ -513,7 +505,7 @@ class State:
 def lock_holder(out_dir: str | Path) -> str | None:
     """Who holds the output folder's lock, or None when it is free (a quick check
     before a slow start; the run itself takes the lock)."""
-    path = Path(out_dir) / STATE_DIR / "lock"
+    path = OutDir(out_dir).state / "lock"
     if not path.exists():
         return None
     fd = os.open(path, os.O_RDONLY)
@@ -527,7 +519,7 @@ def lock_holder(out_dir: str | Path) -> str | None:
 
 
 def connect(out: str | Path) -> sqlite3.Connection:
-    path = Path(out) / STATE_DIR / "state.sqlite"
+    path = OutDir(out).state / "state.sqlite"
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=60)
     # WAL + synchronous=NORMAL: a commit survives a killed process (not a power cut,

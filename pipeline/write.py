@@ -1,73 +1,17 @@
-"""Write outputs atomically: a temporary file in the same folder, then a rename, so a
-reader or a killed run never sees half a file."""
+"""The output's JSON text (metadata files, JSON lines), written atomically.
+
+Atomic writes and the folder's layout are pipeline/outdir.py's; they are named here
+too for the modules that import them from this one."""
 from __future__ import annotations
 
-import errno
 import json
-import os
-import tempfile
 from json.encoder import encode_basestring as _quote  # C, where built (ensure_ascii=False)
 from pathlib import Path
-from typing import Iterable
 
+from pipeline.outdir import OutputError, remove_quietly, remove_stale_temporaries, write_atomic
 
-class OutputError(Exception):
-    """The output folder cannot take a write (disk full, file size limit, read-only...).
-
-    Not a fault of the document: every later write would fail the same way, so the run
-    stops with this message; files already written stay whole (writes are atomic)."""
-
-
-def _umask() -> int:
-    """The process's umask. Linux shows it in /proc (read without changing it); elsewhere
-    it is set and put back, once, when this module is imported."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_FILE_MODE = 0o666 & ~_umask()
-
-
-def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
-    """`data`: the whole content, or pieces of text written as they come (an index of
-    any size is never held whole in memory). The file gets the mode the umask gives, as
-    a file opened for writing would (mkstemp makes it 0600, unreadable to others)."""
-    path = Path(path)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "wb") as handle:
-            if isinstance(data, (str, bytes)):
-                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
-            else:
-                for piece in data:
-                    handle.write(piece.encode("utf-8"))
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
-        if isinstance(exc, OSError):
-            code = errno.errorcode.get(exc.errno, "")
-            raise OutputError(f"cannot write {path}: {exc.strerror or exc}{f' ({code})' if code else ''}") from exc
-        raise
-
-
-def remove_stale_temporaries(folder: Path) -> None:
-    """Temporary files a killed run left behind (never a finished output)."""
-    for stale in Path(folder).glob(".*.tmp"):
-        remove_quietly(stale)
+__all__ = ["OutputError", "remove_quietly", "remove_stale_temporaries", "to_json", "write_atomic", "write_json",
+           "write_jsonl"]
 
 
 def to_json(data) -> str:
@@ -77,7 +21,10 @@ def to_json(data) -> str:
     with an indent, the standard library encodes in Python, a generator per container,
     and a page's metadata (every removed line with its reason) took longer to encode
     than to write. `_indented` writes the same text with one call a container; a value
-    it does not know (a non-str key, a subclass) hands the whole document back to json."""
+    it does not know (a non-str key, a subclass) hands the whole document back to json.
+    Kept (not json.dumps) for speed, measured in docs/architecture.md; the one copy of
+    json's rules, checked against json.dumps on the shipped outputs and random values
+    (tests/test_fast_paths.py::test_to_json_writes_what_json_dumps_writes)."""
     pieces: list[str] = []
     try:
         _indented(data, "\n", pieces)
@@ -153,10 +100,3 @@ def write_json(path: Path, data) -> None:
 def write_jsonl(path: Path, rows) -> None:
     """One JSON object a line; `rows` may be a generator, written as it yields."""
     write_atomic(path, (json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows))
-
-
-def remove_quietly(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass

@@ -1,0 +1,67 @@
+"""A time-limit worker process (`python -m pipeline.worker FD`), started and fed by
+pipeline/guard.py: it reads one job a line (JSON) from stdin, cleans and writes each
+page of a batch in order (pipeline/batch.py), and reports on the pipe FD after each
+page, so the parent knows which page was running when time ran out. It ends when its
+stdin closes. Its own module, never imported by the package, so that running it as
+`__main__` does not load it twice."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+
+def work(fd: int) -> None:
+    """Worker: read one batch per line from stdin; clean and write each page in order,
+    report after each one on the pipe `fd`; stop when stdin closes."""
+    from langdetect import detector_factory
+
+    from pipeline.batch import load_engine, process_document, sources_from_wire
+    from pipeline.options import Options
+    from pipeline.outdir import OutputError
+    from pipeline.siteprofile import read_pages
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
+    detector_factory.init_factory()  # langdetect's profiles: load before any page's clock runs
+
+    def tell_what_runs(_signum, frame) -> None:
+        """Asked by the parent when a page ran out of time: which rule, if any, was
+        being matched. os.write, not the report's buffer: a handler must not re-enter it."""
+        from pipeline.lexicon import rule_running
+
+        rule = rule_running(frame)
+        found = rule and {"rule": rule.rule, "source": rule.source}
+        os.write(fd, (json.dumps(["running", found], ensure_ascii=False) + "\n").encode("utf-8"))
+
+    signal.signal(signal.SIGUSR1, tell_what_runs)
+    with os.fdopen(fd, "w", encoding="utf-8", closefd=False) as report:
+        def send(kind: str, payload=None) -> None:
+            report.write(json.dumps([kind, payload], ensure_ascii=False) + "\n")
+            report.flush()
+
+        send("ready")
+        for line in iter(sys.stdin.buffer.readline, b""):
+            job = json.loads(line)
+            if "learn" in job:  # site learning's reads, before the batches
+                send("start")
+                for seen in read_pages(sources_from_wire(job["learn"]), job["max_bytes"]):
+                    send("read", seen and [seen[0], seen[1], sorted(seen[2]), sorted(seen[3])])
+                continue
+            options = Options.from_dict(job["options"])
+            out = Path(job["out"])
+            # Loaded per batch: it holds this run's learned site profiles (a few ms).
+            engine = load_engine(options, out)
+            send("start")
+            for source in sources_from_wire(job["sources"]):
+                try:
+                    summary = process_document(source, out, engine)
+                except OutputError as exc:
+                    send("output-error", str(exc))
+                    break
+                send("done", summary.to_wire())
+
+
+if __name__ == "__main__":
+    work(int(sys.argv[1]))
