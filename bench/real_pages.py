@@ -86,6 +86,31 @@ def pin(cpu: int) -> int:
     return core
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process, its live descendants (the cleaning
+    worker, Prefect's server) and its reaped children. The machine's load stretches wall
+    time, hardly CPU time: pages per CPU second compare runs taken under any load."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            # after the name: state ppid ... utime(12) stime(13) cutime(14) cstime(15)
+            stats[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14]))
+    me = os.getpid()
+    total = stats[me][1] + stats[me][2]
+    for pid, (parent, own, _) in stats.items():
+        while parent not in (me, 0, 1) and parent in stats:
+            parent = stats[parent][0]
+        if parent == me and pid != me:
+            total += own + stats[pid][2]
+    return total / tick
+
+
 def peaks() -> dict:
     return {"peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "child_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
@@ -106,11 +131,12 @@ def child_trafilatura(pages: list[Path]) -> dict:
         markup.append(data.decode("utf-8", "replace"))
     for text in markup[:5]:  # warm-up: imports, lxml, trafilatura's caches
         trafilatura.extract(text, include_comments=False, with_metadata=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for text in markup:
         trafilatura.extract(text, include_comments=False, with_metadata=True)
-    seconds = time.perf_counter() - started
-    return {"pages": len(markup), "mb": sum(len(t.encode("utf-8")) for t in markup) / 1e6, "seconds": seconds}
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return {"pages": len(markup), "mb": sum(len(t.encode("utf-8")) for t in markup) / 1e6, "seconds": seconds,
+            "cpu_seconds": cpu}
 
 
 def _timed_runs(clean, pages: list[Path], counts: list[int], work: Path) -> dict:
@@ -121,9 +147,10 @@ def _timed_runs(clean, pages: list[Path], counts: list[int], work: Path) -> dict
     runs = []
     for count in counts:
         folder = subset(pages, count, work / f"in-{count}")
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), cpu_seconds()
         summary = clean(folder, work / f"out-{count}")
-        runs.append({"pages": count, "seconds": time.perf_counter() - t, "cleaned": summary["cleaned"],
+        runs.append({"pages": count, "seconds": time.perf_counter() - t, "cpu_seconds": cpu_seconds() - cpu,
+                     "cleaned": summary["cleaned"],
                      "mb": sum(p.stat().st_size for p in pages[:count]) / 1e6})
         shutil.rmtree(folder)
     return {"startup_seconds": round(startup, 2), "runs": runs}
@@ -184,7 +211,7 @@ def rates(result: dict) -> dict:
     runs = result["runs"]
     last = runs[-1]
     out = {"pages": last["pages"], "seconds": round(last["seconds"], 2), "pages_per_s": last["pages"] / last["seconds"],
-           "mb_per_s": last["mb"] / last["seconds"]}
+           "mb_per_s": last["mb"] / last["seconds"], "pages_per_cpu_s": last["pages"] / last["cpu_seconds"]}
     if len(runs) > 1 and runs[-1]["seconds"] > runs[0]["seconds"]:
         out["marginal_pages_per_s"] = (runs[-1]["pages"] - runs[0]["pages"]) / (runs[-1]["seconds"] - runs[0]["seconds"])
     return out
@@ -194,11 +221,13 @@ def line(label: str, r: dict, result: dict, reference: float | None) -> str:
     text = f"{label:34s} {r['pages_per_s']:7.1f} pages/s {r['mb_per_s']:6.2f} MB/s  {r['pages']:>7,} pages {r['seconds']:8.2f} s"
     if "marginal_pages_per_s" in r:
         text += f"  marginal {r['marginal_pages_per_s']:6.1f} pages/s"
+    text += f"  {r['pages_per_cpu_s']:6.1f} pages/CPU-s"
     if "startup_seconds" in result:
         text += f"  (+ start-up {result['startup_seconds']:.1f} s)"
     text += f"  peak {result['peak_mb']:.0f} MB, largest child {result['child_peak_mb']:.0f} MB  [core {result['core']}, load {result['load']}]"
     if reference:
-        text += f"  ours/trafilatura {r['pages_per_s'] / reference:.2f}"
+        text += (f"  ours/trafilatura {r['pages_per_s'] / reference[0]:.2f} (wall), "
+                 f"{r['pages_per_cpu_s'] / reference[1]:.2f} (CPU)")
     return text
 
 
@@ -216,8 +245,9 @@ def real_pages(args, folder: Path, label: str) -> list[dict]:
                 print("trafilatura: no HTML beside these dumps (dev/html/*.html.gz); no ratio", flush=True)
                 continue
             r = {"pages": result["pages"], "seconds": round(result["seconds"], 2),
-                 "pages_per_s": result["pages"] / result["seconds"], "mb_per_s": result["mb"] / result["seconds"]}
-            reference = r["pages_per_s"]
+                 "pages_per_s": result["pages"] / result["seconds"], "mb_per_s": result["mb"] / result["seconds"],
+                 "pages_per_cpu_s": result["pages"] / result["cpu_seconds"]}
+            reference = (r["pages_per_s"], r["pages_per_cpu_s"])
             print(line("trafilatura.extract on the HTML", r, result, None) + f"  (HTML {result['mb']:.1f} MB)", flush=True)
         else:
             result = measure(mode, folder, counts, args.cpu)
