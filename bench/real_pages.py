@@ -19,7 +19,7 @@ fixed start-up (imports, the cleaning worker, Prefect's server), which is report
 - `flow`: the Prefect flow `pipeline run` runs (`flows.clean.clean_flow`, the CLI's
   settings: heartbeat off), the same work through Prefect's tasks;
 - `trafilatura`: `trafilatura.extract(html, include_comments=False, with_metadata=True)`
-  on each page's HTML, already decompressed and decoded (outside the timer): the
+  on the HTML of the pages of the largest run (N2), already decompressed and decoded (outside the timer): the
   extraction and metadata our HTML mode asks of it, nothing written.
 
 Each of `library` and `flow` cleans the first N1 pages, then the first N2 into another
@@ -181,8 +181,8 @@ def child(args) -> None:
     pages = pages_of(Path(args.pages))
     work = Path(tempfile.mkdtemp(prefix="bench-real-"))
     try:
-        if args.child == "trafilatura":
-            result = child_trafilatura(pages)
+        if args.child == "trafilatura":  # the pages of the largest timed run, as ours
+            result = child_trafilatura(pages[:max(args.counts)] if args.counts else pages)
         elif args.child == "library":
             result = child_library(pages, args.counts, work)
         else:
