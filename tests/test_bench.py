@@ -79,3 +79,9 @@ def test_real_pages_children_clean_and_extract_the_pages_they_time():
     assert all(r["cpu_seconds"] > 0 and r["mb"] > 0 for r in library["runs"])
     extracted = child("trafilatura", [])
     assert extracted["pages"] == len(list((PAGES / "html").glob("*.html.gz")))
+
+
+def test_profile_steps_without_the_dev_set_says_so_and_fails(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "profile_steps.py"), "--dev", str(tmp_path / "none")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and str(tmp_path / "none") in done.stderr
