@@ -85,3 +85,18 @@ def test_profile_steps_without_the_dev_set_says_so_and_fails(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "profile_steps.py"), "--dev", str(tmp_path / "none")],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and str(tmp_path / "none") in done.stderr
+
+
+def test_profile_steps_times_every_step_of_a_real_run():
+    """On the six test pages (laid out as the dev set is): the run cleans them all and
+    the table has a row for each step the brief names."""
+    from conftest import PAGES
+
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "profile_steps.py"), "--dev", str(PAGES), "--n", "6"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "(6 cleaned;" in done.stdout
+    rows = {line.split("|")[1].strip() for line in done.stdout.splitlines() if line.startswith("| ")}
+    for step in ("normalise", "language", "line classifier", "metadata", "comment sections", "in-page duplicates",
+                 "settle pass", "corpus dedup", "write", "finalize"):
+        assert step in rows, step
