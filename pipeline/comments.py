@@ -137,34 +137,42 @@ def _stamp_rest(text: str, phrases: CommentPhrases) -> str | None:
     return "" if any(c.isdigit() for c in rest) else rest
 
 
-def _kinds(lines: list[str], phrases: CommentPhrases) -> list[_Line]:
+def _kinds(lines: list[str], phrases: CommentPhrases, memo=None) -> list[_Line]:
+    """Each non-blank line's kind. `memo` (a pipeline.memo.LineMemo): a line's kind
+    depends on its text alone, and the settle pass reads the kept lines again."""
+    kind_of = (memo.table("comments.kind", compute=lambda text: _line_kind(text, phrases)).__getitem__
+               if memo is not None else lambda text: _line_kind(text, phrases))
     found = []
     for number, text in enumerate(lines, 1):
         stripped = text.strip()
-        if not stripped:
-            continue
-        words = len(_WORD.findall(stripped))
-        line = _Line(number, stripped, "text", words)
-        if phrases.kind("header", stripped):
-            line.kind = "header"
-        elif phrases.kind("form", stripped):
-            line.kind = "form"
-        elif phrases.kind("action", stripped):
-            line.kind = "action"
-        elif _COUNT.match(stripped):
-            line.kind = "count"
-        elif phrases.kind("author_suffix", stripped):
-            line.kind = "author"
-        elif words <= _MAX_STAMP_WORDS and not stripped.endswith(_SENTENCE_END[1:]):
-            rest = _stamp_rest(stripped, phrases)
-            if rest is not None and len(_WORD.findall(rest)) <= _MAX_NAME_WORDS:
-                line.kind, line.stamp_rest = "stamp", rest
-        if line.kind == "text" and 1 <= words <= _MAX_NAME_WORDS and len(stripped) <= 60 \
-                and not stripped.endswith(_SENTENCE_END) and not stripped.endswith(":") \
-                and not phrases.kind("not_author", stripped):
-            line.kind = "name"
-        found.append(line)
+        if stripped:
+            found.append(_Line(number, stripped, *kind_of(stripped)))
     return found
+
+
+def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str]:
+    """A stripped non-blank line's kind, its word count and, for a stamp, its rest."""
+    words = len(_WORD.findall(stripped))
+    kind, stamp_rest = "text", ""
+    if phrases.kind("header", stripped):
+        kind = "header"
+    elif phrases.kind("form", stripped):
+        kind = "form"
+    elif phrases.kind("action", stripped):
+        kind = "action"
+    elif _COUNT.match(stripped):
+        kind = "count"
+    elif phrases.kind("author_suffix", stripped):
+        kind = "author"
+    elif words <= _MAX_STAMP_WORDS and not stripped.endswith(_SENTENCE_END[1:]):
+        rest = _stamp_rest(stripped, phrases)
+        if rest is not None and len(_WORD.findall(rest)) <= _MAX_NAME_WORDS:
+            kind, stamp_rest = "stamp", rest
+    if kind == "text" and 1 <= words <= _MAX_NAME_WORDS and len(stripped) <= 60 \
+            and not stripped.endswith(_SENTENCE_END) and not stripped.endswith(":") \
+            and not phrases.kind("not_author", stripped):
+        kind = "name"
+    return kind, words, stamp_rest
 
 
 def _author(line: _Line) -> str:
@@ -244,10 +252,13 @@ def _date_part(text: str, rest: str) -> str:
     return text.strip(" :·•|,-–—")
 
 
-def find_sections(lines: list[str], phrases: CommentPhrases | None = None) -> list[CommentSection]:
-    """The page's comment sections, in page order."""
+def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=None) -> list[CommentSection]:
+    """The page's comment sections, in page order. `memo`: per-line kinds (see _kinds),
+    used with the shipped phrases only (the memo's table is keyed by kind alone)."""
+    if phrases is not None:
+        memo = None
     phrases = phrases or load_phrases()
-    kinds = _kinds(lines, phrases)
+    kinds = _kinds(lines, phrases, memo)
     heads = _heads(kinds)
     sections = []
     chain: list[_Head] = []
@@ -351,10 +362,10 @@ def _last_block_end(chain: list[_Head], kinds: list[_Line]) -> int:
     return k
 
 
-def mark_sections(classification, phrases: CommentPhrases | None = None) -> list[dict]:
+def mark_sections(classification, phrases: CommentPhrases | None = None, memo=None) -> list[dict]:
     """Remove the page's comment sections under RULE; returns the comments found."""
     comments = []
-    for section in find_sections(classification.lines, phrases):
+    for section in find_sections(classification.lines, phrases, memo):
         reason = section.reason()
         for number in range(section.first, section.last + 1):
             if number in classification.shapes:

@@ -154,7 +154,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)
-        found_comments = mark_sections(found)
+        found_comments = mark_sections(found, memo=engine.memo)  # line kinds kept for the batch and settle pass
         if not html_comment_lines:  # HTML: the page's own comment section says it better
             comments.extend(found_comments)
         if html_comment_lines:

@@ -33,3 +33,70 @@ def test_the_instruction_counts_children_clean_the_pages_they_count(tmp_path):
                               capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, (mode, done.stderr)
         assert json.loads(done.stdout.strip().splitlines()[-1]) == {"mode": mode, "statuses": expected}
+
+
+def test_scale_pages_keep_each_dumps_size_and_line_count_but_not_its_text(tmp_path):
+    """Scale runs must be real-size pages that are no copies of one another."""
+    from conftest import PAGES
+    from scale_pages import make_scale_pages
+
+    real = sorted((PAGES / "text").glob("*.txt"))
+    out = make_scale_pages(real, 2 * len(real) + 1, tmp_path / "scale")
+    made = sorted(out.rglob("*.txt"))
+    assert len(made) == 2 * len(real) + 1
+    assert sorted(p.parent.name for p in made) == ["r0000"] * len(real) + ["r0001"] * len(real) + ["r0002"]
+    for path in made:
+        original = (PAGES / "text" / path.name).read_bytes()
+        copy = path.read_bytes()
+        assert len(copy) == len(original) and copy.count(b"\n") == original.count(b"\n")
+        assert copy != original  # every real page has a long line or a digit
+    assert len({p.read_bytes() for p in made}) == len(made)
+    again = make_scale_pages(real, 2 * len(real) + 1, tmp_path / "again")
+    assert [p.read_bytes() for p in sorted(again.rglob("*.txt"))] == [p.read_bytes() for p in made]
+
+
+def test_real_pages_without_the_dev_set_says_so_and_fails(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "real_pages.py"), "--dev", str(tmp_path / "none")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "development set is not at" in done.stderr and str(tmp_path / "none") in done.stderr
+
+
+def test_real_pages_children_clean_and_extract_the_pages_they_time():
+    """The library child cleans exactly the first N1, then N2 pages (each into a new
+    folder), after its warm-up; the trafilatura child extracts each page's HTML."""
+    from conftest import PAGES
+
+    def child(mode, counts):
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / "real_pages.py"), "--child", mode,
+                               "--pages", str(PAGES / "text"), "--counts", *map(str, counts)],
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    library = child("library", [2, 6])
+    assert [(r["pages"], r["cleaned"]) for r in library["runs"]] == [(2, 2), (6, 6)]
+    assert all(r["cpu_seconds"] > 0 and r["mb"] > 0 for r in library["runs"])
+    extracted = child("trafilatura", [])
+    assert extracted["pages"] == len(list((PAGES / "html").glob("*.html.gz")))
+
+
+def test_profile_steps_without_the_dev_set_says_so_and_fails(tmp_path):
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "profile_steps.py"), "--dev", str(tmp_path / "none")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and str(tmp_path / "none") in done.stderr
+
+
+def test_profile_steps_times_every_step_of_a_real_run():
+    """On the six test pages (laid out as the dev set is): the run cleans them all and
+    the table has a row for each step the brief names."""
+    from conftest import PAGES
+
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "profile_steps.py"), "--dev", str(PAGES), "--n", "6"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "(6 cleaned;" in done.stdout
+    rows = {line.split("|")[1].strip() for line in done.stdout.splitlines() if line.startswith("| ")}
+    for step in ("normalise", "language", "line classifier", "metadata", "comment sections", "in-page duplicates",
+                 "settle pass", "corpus dedup", "write", "finalize"):
+        assert step in rows, step
