@@ -440,10 +440,10 @@ def _read_dates(meta: PageMetadata, result: Classification, language: str | None
             + (["title read"] if title_line is not None else []) \
             + (["several dates of this kind"] if len({m.iso() for _, m in found}) > 1 else []) \
             + (["an updated date too"] if updates and kind != "updated date" else [])
-        confidence = confidence_of("published", signals)
+        # An updated date is never written as the publication date.
+        confidence = 0.0 if kind == "updated date" else confidence_of("published", signals)
         meta.evidence["published"] = {"line": n, "confidence": round(confidence, 2), "how": source, "signals": sorted(signals)}
         if kind == "updated date" or confidence < threshold("published"):
-            # An updated date is never written as the publication date.
             meta.evidence["published"]["withheld"] = moment.iso()
             break
         meta.published = moment.iso()

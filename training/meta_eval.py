@@ -138,9 +138,9 @@ def score(dev: Path, cache: Path, traf: Path | None, folds: int, max_wrong: floa
         tested, chosen = [], []
         for k in range(folds):
             train = [r for r in field_rows if fold_of(r["site"]) != k]
-            threshold = choose(train, max_wrong)
+            threshold = choose([dict(r, filled=r["showable"]) for r in train], max_wrong)
             chosen.append(threshold)
-            tested += [dict(r, filled=r["filled"] and r["confidence"] >= threshold)
+            tested += [dict(r, filled=r["showable"] and r["confidence"] >= threshold)
                        for r in field_rows if fold_of(r["site"]) == k]
         oof = _shares(tested, lambda r: True)
         traf_rows = []
