@@ -3,6 +3,8 @@
 removed by classification; reading them only gives them a more precise rule id."""
 from __future__ import annotations
 
+import json
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -47,6 +49,8 @@ class PageMetadata:
     # field -> {"line": n, "confidence": 0..1, "how": ...}: where each field was read, also
     # when its confidence was below THRESHOLDS[field] and the field was left empty.
     evidence: dict = field(default_factory=dict)
+    # The headline read, shown or withheld: what the body's repeats of the title are (not written).
+    read_title: str | None = None
     claims: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (rule, reason)
 
     def fields(self) -> dict:
@@ -87,9 +91,32 @@ def _byline_author(text: str) -> str | None:
 _SEPARATORS = (" - ", " | ", " – ", " — ", " :: ", " · ", " • ", " / ", ": ")
 _NAME_PARTICLES = {"de", "da", "van", "von", "der", "den", "bin", "al", "la", "le", "di", "du", "dos", "del", "ter", "zu"}
 _CUT = re.compile(r"\s+(?:[|•·–—]|-\s)\s*|\s*\(|\s{2,}|\s+\d")
-# Confidence below which a field is left empty (null) rather than risk a wrong value
-# (docs/metadata.md says how they were chosen; the evidence keeps a withheld value).
-THRESHOLDS = {"title": 0.5, "author": 0.5, "published": 0.5}
+# The reading's own scores (the title's score / 8, the author's and date's kind) decide
+# which line is read, as before; the stricter the confidence gets, the less it may move
+# what the body keeps (the title a run removes from the body as a repeat is the one this
+# score passes at READ_SCORE).
+READ_SCORE = 0.5
+
+
+@lru_cache(maxsize=None)
+def confidence_model() -> dict:
+    """Per field: weights of the reading's signals (a logistic model) and the threshold
+    below which the field is left empty, both chosen on folds grouped by site by
+    training/meta_eval.py (docs/metadata.md)."""
+    text = (resources.files("pipeline") / "data" / "meta_confidence.json").read_text("utf-8")
+    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
+
+
+def confidence_of(field_name: str, signals: list[str]) -> float:
+    """The probability, by the field's learned weights, that a reading with these
+    signals is right (an unknown signal weighs nothing)."""
+    model = confidence_model()[field_name]
+    z = model["bias"] + sum(model["weights"].get(s, 0.0) for s in signals)
+    return 1 / (1 + math.exp(-z))
+
+
+def threshold(field_name: str) -> float:
+    return confidence_model()[field_name]["threshold"]
 
 
 def _folded_list(words) -> tuple[str, ...]:
@@ -276,35 +303,49 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
                for m in following if shapes[m].words <= _MAX_DATE_LINE_WORDS):
             score += 2
             how.append("a byline or date under it")
-        scored.append((score, n, how))
+        scored.append((score, n, how, content))
     # The best score; among equals the one a repeat confirms, then the first.
     repeated = [n for n in candidates if copies[folded[n]] > 1 or f" {folded[n]}\n" in joined]
     if scored:
-        best = max(s for s, _, _ in scored)
-        top = [(n, how) for s, n, how in scored if s == best]
-        pick = next(((n, how) for n, how in top if n in repeated), top[0])
+        best = max(s for s, _, _, _ in scored)
+        top = [(n, how, content) for s, n, how, content in scored if s == best]
+        pick = next((t for t in top if t[0] in repeated), top[0])
+        # A standfirst shaped like a headline (no full stop) ties without competing.
+        rivals = [pick] + [t for t in top if t[0] != pick[0] and not _is_standfirst(shapes[t[0]].text)]
         title_line, title_score = pick[0], best
         title_how = ", ".join(pick[1]) or "headline-shaped header line"
-    if title_line is not None:
-        confidence = max(0.0, min(1.0, title_score / 8))
-        meta.evidence["title"] = {"line": title_line, "confidence": round(confidence, 2), "how": title_how}
-        if confidence < THRESHOLDS["title"]:
+        runner_up = max((s for s, n, _, _ in scored if n != pick[0] and folded[n] != folded[pick[0]]), default=None)
+        signals = list(pick[1]) + _title_signals(result, pick[0], pick[2], len(rivals), language)
+        signals += ["ahead of every other line by 3"] if runner_up is None or best - runner_up >= 3 else []
+        signals += [f"score {min(int(best), 10)}+"] if best >= 6 else []
+    if title_line is not None and title_score / 8 < READ_SCORE:
+        # Too weak a reading to anchor the byline and dates or to be shown, as before.
+        meta.evidence["title"] = {"line": title_line, "confidence": 0.0, "how": title_how,
+                                  "signals": sorted(signals + ["weak reading"]), "withheld": shapes[title_line].text}
+        title_line = None
+    elif title_line is not None:
+        confidence = confidence_of("title", signals)
+        meta.evidence["title"] = {"line": title_line, "confidence": round(confidence, 2), "how": title_how,
+                                  "signals": sorted(signals)}
+        # The headline line is the title's, shown or not (it is not body either way), and a
+        # repeat of it in the body is removed as before.
+        meta.claims[title_line] = ("meta.title", "the article's title (kept in metadata)")
+        meta.read_title = shapes[title_line].text
+        if confidence < threshold("title"):
             meta.evidence["title"]["withheld"] = shapes[title_line].text
-        if confidence >= THRESHOLDS["title"]:
-            meta.title = shapes[title_line].text
-            meta.claims[title_line] = ("meta.title", "the article's title (kept in metadata)")
-            following = next((n for n in candidates if n > title_line and folded[n] != folded[title_line]), None)
-            if following is not None and _is_standfirst(shapes[following].text):
-                meta.description = shapes[following].text
-                meta.claims[following] = ("meta.description", "standfirst below the title (kept in metadata)")
         else:
-            title_line = None
+            meta.title = shapes[title_line].text
+        following = next((n for n in candidates if n > title_line and folded[n] != folded[title_line]), None)
+        if following is not None and _is_standfirst(shapes[following].text):
+            if meta.title is not None:
+                meta.description = shapes[following].text
+            meta.claims[following] = ("meta.description", "standfirst below the title (kept in metadata)")
 
     # Author: a byline ("By", "Von", "Por", "文/"...) near the top, else a line that is only
     # a name under the title.
     window_end = (start or 0) + 8
     lines_near = [n for n in sorted(shapes) if n <= window_end and shapes[n].words <= 25]
-    author_line, names, how, confidence = None, [], "", 0.0
+    author_line, names, how, signals = None, [], "", []
     anchor = title_line if title_line is not None else start
     for n in lines_near:
         found = _byline(shapes[n].text, prefixes)
@@ -313,7 +354,9 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
             # Near the headline or the body's start, a byline is the article's; far from
             # them it may be a teaser's or a quote's. One word alone may be a section.
             near = anchor is not None and -3 <= n - anchor <= 10
-            confidence = (0.9 if near else 0.5) - (0.3 if all(len(x.split()) == 1 for x in names) else 0)
+            signals = ["byline word"] + (["near the title or body start"] if near else []) \
+                + (["one-word names"] if all(len(x.split()) == 1 for x in names) else []) \
+                + (["right under the title"] if title_line is not None and 0 < n - title_line <= 4 else [])
             break
     if author_line is None and title_line is not None:
         for n in [m for m in sorted(shapes) if title_line < m <= window_end][:6]:
@@ -325,13 +368,23 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
                             for m in (n - 2, n - 1, n + 1, n + 2) if m in shapes and shapes[m].words <= 25)
                 author_line, names = n, found
                 how = "name-only line under the title" + (", beside a date" if dated else "") + (", with a dateline" if placed else "")
-                confidence = 0.7 if dated else 0.5 if placed else 0.4
+                # A name followed by a dateline city ("Jane Doe New Delhi") is a byline as
+                # much as "By Jane Doe" is: the city marks it as one (the dev set has none,
+                # so no weight of its own could be learned).
+                signals = (["byline word", "with a dateline"] if placed else ["name-only line"]) \
+                    + (["beside a date"] if dated else []) \
+                    + (["near the title or body start"] if anchor is not None and -3 <= n - anchor <= 10 else []) \
+                    + (["right under the title"] if n - title_line <= 4 else [])
                 break
     if author_line is not None:
-        meta.evidence["author"] = {"line": author_line, "confidence": round(confidence, 2), "how": how}
-        if confidence < THRESHOLDS["author"]:
+        signals += ["several names"] if len(names) > 1 else []
+        signals += ["title read"] if title_line is not None else []
+        confidence = confidence_of("author", signals)
+        meta.evidence["author"] = {"line": author_line, "confidence": round(confidence, 2), "how": how,
+                                   "signals": sorted(signals)}
+        if confidence < threshold("author"):
             meta.evidence["author"]["withheld"] = "; ".join(names)
-        if confidence >= THRESHOLDS["author"]:
+        else:
             meta.authors = names
             meta.author = "; ".join(names)
             if not result.decisions[author_line].keep and author_line not in meta.claims:
@@ -375,16 +428,22 @@ def _read_dates(meta: PageMetadata, result: Classification, language: str | None
         meta.claims.setdefault(n, ("meta.page_date", "the page's own date in its header (not the publication date)"))
     if updates:
         meta.updated = updates[0][1].iso()
-    for source, found, rule, confidence in (
-            ("publication stamp", stamps, "meta.published", 0.9),
-            ("date under the title", after_title, "meta.published", 0.8),
-            ("page header date (no publication stamp found)", before_title, None, 0.5),
-            ("updated date (no publication date found)", updates, None, 0.4)):
+    for source, found, rule, kind in (
+            ("publication stamp", stamps, "meta.published", "publication stamp"),
+            ("date under the title", after_title, "meta.published", "date under the title"),
+            ("page header date (no publication stamp found)", before_title, None, "page header date"),
+            ("updated date (no publication date found)", updates, None, "updated date")):
         if not found:
             continue
         n, moment = found[0]
-        meta.evidence["published"] = {"line": n, "confidence": confidence, "how": source}
-        if confidence < THRESHOLDS["published"]:
+        signals = [kind] + (["with a time"] if moment.time else []) + (["with a zone"] if moment.offset else []) \
+            + (["title read"] if title_line is not None else []) \
+            + (["several dates of this kind"] if len({m.iso() for _, m in found}) > 1 else []) \
+            + (["an updated date too"] if updates and kind != "updated date" else [])
+        # An updated date is never written as the publication date.
+        confidence = 0.0 if kind == "updated date" else confidence_of("published", signals)
+        meta.evidence["published"] = {"line": n, "confidence": round(confidence, 2), "how": source, "signals": sorted(signals)}
+        if kind == "updated date" or confidence < threshold("published"):
             meta.evidence["published"]["withheld"] = moment.iso()
             break
         meta.published = moment.iso()
@@ -394,6 +453,37 @@ def _read_dates(meta: PageMetadata, result: Classification, language: str | None
             reason = "publication date (kept in metadata)"
             meta.claims[n] = (rule, reason) if n not in meta.claims else (meta.claims[n][0], "byline with the publication date (kept in metadata)")
         break
+
+
+def _title_signals(result: Classification, n: int, content: list[str], ties: int, language: str | None) -> list[str]:
+    """What else tells a headline from a widget header or a teaser, beside its score:
+    its words in the article's first paragraphs (a headline sums up the lead), the body
+    or a standfirst right under it, no date in it, and no other line scoring as high."""
+    shapes, start = result.shapes, result.body_start
+    order = sorted(shapes)
+    signals = []
+    lead: set[str] = set()
+    for m in order:
+        if m >= (start or 0) and result.decisions[m].keep:
+            lead.update(w.casefold() for w in WORD.findall(shapes[m].text))
+            if len(lead) >= 60:
+                break
+    if content and sum(1 for w in content if w in lead) * 2 >= len(content):
+        signals.append("its words in the lead")
+    below = next((m for m in order if m > n), None)
+    if below is not None and below == start:
+        signals.append("directly above the body")
+    elif below is not None and _is_standfirst(shapes[below].text):
+        signals.append("a standfirst under it")
+    if find_moments(shapes[n].text, language):
+        signals.append("a date in it")
+    if shapes[n].length_units() >= 5:
+        signals.append("five units or more")
+    if ties > 1:
+        signals.append("tied with another line")
+    if shapes[n].text.rstrip().endswith("?"):
+        signals.append("a question")
+    return signals
 
 
 def _is_standfirst(text: str) -> bool:

@@ -159,7 +159,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             comments.extend(found_comments)
         if html_comment_lines:
             mark_lines(found, html_comment_lines, "a reader comment: the page shows this line only inside its comment section")
-        mark_duplicates(found, found_meta.title, options.repeat_min_words, memo=page_memo)
+        mark_duplicates(found, found_meta.read_title, options.repeat_min_words, memo=page_memo)
         return found, found_meta
 
     classification, meta = one_pass(lines)

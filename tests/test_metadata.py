@@ -119,3 +119,37 @@ def test_eval_scores_metadata_beside_trafilatura(tmp_path, engine):
     ours = [r for r in rows if r["system"] == "news-pipeline"]
     assert len(ours) == len(list((inputs / "text").glob("*.txt")))
     assert all(set(r["verdicts"].values()) <= {"right", "wrong", "empty"} for r in rows)
+
+
+def test_shown_fields_reach_the_learned_threshold_and_withheld_ones_do_not(engine):
+    """Each field's confidence comes from pipeline/data/meta_confidence.json's weights of
+    the reading's signals; a field is filled exactly when it reaches the field's
+    threshold (an updated date or a weak headline never is)."""
+    from pipeline.metadata import confidence_of, threshold
+
+    pages = sorted(SEEDS.glob("*.txt")) + sorted((META_PAGES / "text").glob("*.txt"))
+    seen = set()
+    for path in pages:
+        meta = clean_bytes(path.read_bytes(), path.name, engine).metadata
+        for field, ev in meta["metadata_evidence"].items():
+            if ev["line"] is None:
+                continue  # HTML metadata
+            assert ev["confidence"] == round(confidence_of(field, ev["signals"]), 2) or {"weak reading", "updated date"} & set(ev["signals"])
+            if meta[field]:
+                seen.add("shown")
+                assert ev["confidence"] >= threshold(field) and "withheld" not in ev, (path.name, field)
+            else:
+                seen.add("withheld")
+                assert ev["withheld"] and (ev["confidence"] < threshold(field) or "updated date" in ev["signals"]
+                                           or "weak reading" in ev["signals"]), (path.name, field)
+    assert seen == {"shown", "withheld"}
+
+
+def test_the_headline_line_is_ruled_as_the_title(engine):
+    """The headline read is not body, shown or withheld (its line carries meta.title,
+    and run.py's dedup removes its repeats from the body): seed 003, read at a
+    confidence just above its threshold."""
+    result = clean_bytes((SEEDS / "003_3ee7487b8204e483.txt").read_bytes(), "003.txt", engine)
+    title_line = result.metadata["metadata_evidence"]["title"]["line"]
+    decision = next(d for d in result.decisions if d.line == title_line)
+    assert not decision.keep and decision.rule == "meta.title"

@@ -1,0 +1,325 @@
+"""Fast re-scoring of the text reader's metadata (pipeline/metadata.py) on the dev set,
+for iterating on its signals in seconds rather than re-running the whole eval.
+
+`capture` cleans every text dump once and pickles, per page, the classification that
+`read_metadata` is given on the first pass (the one whose metadata a run writes) and the
+page's language; `score` re-reads the metadata from those pickles with the current code
+and prints, per source, right / wrong at the code's thresholds, then the thresholds
+chosen on folds grouped by site (training/meta_thresholds.py) and their out-of-fold
+figures; `trafilatura` caches trafilatura's metadata of the dev HTML once, and `ceiling`
+counts the pages whose gold title / author / date appear in the text dump at all.
+
+    python training/meta_eval.py capture --dev ../shared/eval/dev --cache /tmp/meta-cache.pkl
+    python training/meta_eval.py trafilatura --dev ../shared/eval/dev --cache /tmp/meta-traf.json
+    python training/meta_eval.py score --dev ../shared/eval/dev --cache /tmp/meta-cache.pkl --traf /tmp/meta-traf.json
+    python training/meta_eval.py ceiling --dev ../shared/eval/dev
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import json
+import math
+import pickle
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from pipeline.evaluate_meta import (FIELDS, field_right, fold_title, gold_fields, name_words, parse_moment,
+                                    read_html, source_of, trafilatura_metadata)
+
+
+def _manifest(dev: Path) -> dict[str, dict]:
+    rows = [json.loads(line) for line in (dev / "manifest.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    return {r["id"]: r for r in rows}
+
+
+def _gold(dev: Path) -> dict[str, dict]:
+    return {p.stem: json.loads(p.read_text("utf-8")) for p in sorted((dev / "gold").glob("*.json"))}
+
+
+def capture(dev: Path, cache: Path, part: int = 0, parts: int = 1) -> None:
+    import pipeline.process as process
+    from pipeline.process import Engine, clean_bytes
+
+    captured: dict[str, tuple] = {}
+    current = {"id": None}
+    original = process.read_metadata
+
+    def recording(result, memo=None, language=None):
+        # The first call of a page is the pass whose metadata is written.
+        if current["id"] not in captured:
+            captured[current["id"]] = (copy.deepcopy(result), language)
+        return original(result, memo=memo, language=language)
+
+    process.read_metadata = recording
+    engine = Engine.load()
+    paths = sorted((dev / "text").glob("*.txt"))[part::parts]
+    for i, path in enumerate(paths, 1):
+        current["id"] = path.stem
+        clean_bytes(path.read_bytes(), name=str(path), engine=engine)
+        if i % 50 == 0 or i == len(paths):  # written as it goes: a partial cache scores too
+            cache.write_bytes(pickle.dumps(captured))
+            print(i, file=sys.stderr)
+
+
+def cache_trafilatura(dev: Path, cache: Path) -> None:
+    out = {}
+    for path in sorted((dev / "html").glob("*.html.gz")):
+        out[path.name.split(".", 1)[0]] = trafilatura_metadata(read_html(path))
+    cache.write_text(json.dumps(out, sort_keys=True, indent=0), "utf-8")
+
+
+def site_of(gold: dict, manifest_row: dict, page_id: str) -> str:
+    from urllib.parse import urlsplit
+
+    url = gold.get("url") or manifest_row.get("url")
+    host = gold.get("site") or (urlsplit(url).hostname if url else None)
+    return (host or page_id).removeprefix("www.")
+
+
+def rows_of(dev: Path, cache: Path) -> list[dict]:
+    """One row a page and gold field: the reading's value, confidence, rightness."""
+    from pipeline.metadata import read_metadata
+
+    captured = {}
+    for path in sorted(cache.parent.glob(cache.name + "*")):  # the parts of a split capture
+        captured.update(pickle.loads(path.read_bytes()))
+    gold, manifest = _gold(dev), _manifest(dev)
+    rows = []
+    for page_id, (result, language) in sorted(captured.items()):
+        if page_id not in gold:
+            continue
+        wanted = gold_fields(gold[page_id])
+        if not wanted:
+            continue
+        meta = read_metadata(copy.deepcopy(result), language=language).fields()
+        evidence = meta["metadata_evidence"]
+        for f, gold_value in wanted.items():
+            ev = evidence.get(f) or {}
+            value = meta.get(f) or ev.get("withheld")
+            signals = ev.get("signals") or []
+            # A weak title or an updated date is never shown, whatever its confidence.
+            showable = bool(value) and "weak reading" not in signals and "updated date" not in signals
+            rows.append({"id": page_id, "signals": signals, "showable": showable, "site": site_of(gold[page_id], manifest.get(page_id, {}), page_id),
+                         "source": source_of(page_id, gold[page_id]), "field": f, "value": value,
+                         "gold": gold_value, "how": ev.get("how"), "line": ev.get("line"),
+                         "confidence": ev.get("confidence", 0.0), "shipped": bool(meta.get(f)),
+                         "filled": bool(value), "right": bool(value) and field_right(f, value, gold_value)})
+    return rows
+
+
+def _shares(rows, keep) -> dict[str, tuple[int, float, float]]:
+    by = defaultdict(list)
+    for r in rows:
+        by[r["source"]].append(r)
+        by["all"].append(r)
+    out = {}
+    for source, group in sorted(by.items()):
+        filled = [r for r in group if r["filled"] and keep(r)]
+        out[source] = (len(group), sum(r["right"] for r in filled) / len(group),
+                       sum(not r["right"] for r in filled) / len(group))
+    return out
+
+
+def score(dev: Path, cache: Path, traf: Path | None, folds: int, max_wrong: float, worst: int) -> None:
+    sys.path.insert(0, str(Path(__file__).parent))
+    from meta_thresholds import choose
+
+    rows = rows_of(dev, cache)
+    traf_meta = json.loads(traf.read_text("utf-8")) if traf else {}
+    gold = _gold(dev)
+    fold_of = lambda site: int(hashlib.sha256(site.encode()).hexdigest(), 16) % folds  # noqa: E731
+    for f in FIELDS:
+        field_rows = [r for r in rows if r["field"] == f]
+        shipped = _shares(field_rows, lambda r: r["shipped"])
+        tested, chosen = [], []
+        for k in range(folds):
+            train = [r for r in field_rows if fold_of(r["site"]) != k]
+            threshold = choose([dict(r, filled=r["showable"]) for r in train], max_wrong)
+            chosen.append(threshold)
+            tested += [dict(r, filled=r["showable"] and r["confidence"] >= threshold)
+                       for r in field_rows if fold_of(r["site"]) == k]
+        oof = _shares(tested, lambda r: True)
+        traf_rows = []
+        for r in field_rows:
+            value = (traf_meta.get(r["id"]) or {}).get(f)
+            traf_rows.append(dict(r, filled=bool(value), right=bool(value) and field_right(f, value, r["gold"])))
+        tr = _shares(traf_rows, lambda r: True)
+        print(f"{f}: fold thresholds {chosen}")
+        for source in shipped:
+            n, a, b = shipped[source]
+            print(f"  {source:<12} n={n:<4} shipped {a:.3f}/{b:.3f}  out-of-fold {oof[source][1]:.3f}/{oof[source][2]:.3f}"
+                  f"  trafilatura {tr[source][1]:.3f}/{tr[source][2]:.3f}")
+    if worst:
+        wrong = sorted((r for r in rows if r["filled"] and not r["right"]), key=lambda r: -r["confidence"])
+        for r in wrong[:worst]:
+            print(json.dumps({k: r[k] for k in ("id", "field", "confidence", "value", "gold", "how", "line")},
+                             ensure_ascii=False))
+    del gold
+
+
+def fit_logistic(rows: list[dict], l2: float = 1.0, steps: int = 400, rate: float = 0.5) -> dict:
+    """Weights of a logistic model over the rows' signals (gradient descent with an L2
+    penalty on the weights, not the bias). Hand-written: a dozen binary signals and a
+    thousand rows need no numerical library at run time or here."""
+    names = sorted({s for r in rows for s in r["signals"]})
+    w = {s: 0.0 for s in names}
+    bias = 0.0
+    n = max(1, len(rows))
+    for _ in range(steps):
+        grad = {s: l2 * w[s] / n for s in names}
+        grad_bias = 0.0
+        for r in rows:
+            z = bias + sum(w[s] for s in r["signals"])
+            err = 1 / (1 + math.exp(-z)) - (1.0 if r["right"] else 0.0)
+            grad_bias += err / n
+            for s in r["signals"]:
+                grad[s] += err / n
+        bias -= rate * grad_bias
+        for s in names:
+            w[s] -= rate * grad[s]
+    return {"bias": round(bias, 3), "weights": {s: round(v, 3) for s, v in sorted(w.items())}}
+
+
+def _predict(model: dict, signals: list[str]) -> float:
+    z = model["bias"] + sum(model["weights"].get(s, 0.0) for s in signals)
+    return 1 / (1 + math.exp(-z))
+
+
+def _choose(rows: list[dict], confidences: list[float], max_wrong: float) -> float:
+    """The lowest threshold whose filled-but-wrong share is at most max_wrong on every source."""
+    for t in [round(x * 0.025, 3) for x in range(0, 41)] + [1.01]:
+        by = defaultdict(lambda: [0, 0])
+        for r, c in zip(rows, confidences):
+            by[r["source"]][0] += 1
+            by[r["source"]][1] += r["showable"] and c >= t and not r["right"]
+        if all(wrong <= max_wrong * total for total, wrong in by.values()):
+            return t
+    return 1.01
+
+
+def fit(dev: Path, cache: Path, traf: Path | None, folds: int, max_wrong: float, write: Path | None,
+        caps: dict[str, float]) -> None:
+    """Per field: the signals' weights and the threshold, out of fold by site, then on
+    all pages (threshold: chosen on the pooled out-of-fold confidences)."""
+    rows = rows_of(dev, cache)
+    traf_meta = json.loads(traf.read_text("utf-8")) if traf else {}
+    fold_of = lambda site: int(hashlib.sha256(site.encode()).hexdigest(), 16) % folds  # noqa: E731
+    out = {}
+    for f in FIELDS:
+        field_rows = [r for r in rows if r["field"] == f]
+        tested, oof_conf, chosen = [], [], []
+        for k in range(folds):
+            train = [r for r in field_rows if fold_of(r["site"]) != k]
+            test = [r for r in field_rows if fold_of(r["site"]) == k]
+            model = fit_logistic([r for r in train if r["showable"]])
+            t = _choose(train, [_predict(model, r["signals"]) for r in train], max_wrong)
+            chosen.append(t)
+            for r in test:
+                c = _predict(model, r["signals"])
+                oof_conf.append(c)
+                tested.append(dict(r, filled=r["showable"] and c >= t))
+        oof = _shares(tested, lambda r: True)
+        model = fit_logistic([r for r in field_rows if r["showable"]])
+        pooled = _choose(tested, oof_conf, max_wrong)
+        insample = _shares([dict(r, filled=r["showable"] and _predict(model, r["signals"]) >= pooled) for r in field_rows],
+                           lambda r: True)
+        tr = _shares([dict(r, filled=bool((traf_meta.get(r["id"]) or {}).get(f)),
+                           right=bool((traf_meta.get(r["id"]) or {}).get(f))
+                           and field_right(f, traf_meta[r["id"]][f], r["gold"])) for r in field_rows], lambda r: True)
+        print(f"{f}: fold thresholds {chosen}, pooled out-of-fold threshold {pooled}")
+        print("   " + json.dumps(model))
+        for source in oof:
+            print(f"  {source:<12} n={oof[source][0]:<4} out-of-fold {oof[source][1]:.3f}/{oof[source][2]:.3f}"
+                  f"  in-sample {insample[source][1]:.3f}/{insample[source][2]:.3f}"
+                  f"  trafilatura {tr[source][1]:.3f}/{tr[source][2]:.3f}")
+        written = min(pooled, caps.get(f, pooled))
+        if written != pooled:
+            capped = _shares([dict(r, filled=r["showable"] and c >= written) for r, c in zip(tested, oof_conf)], lambda r: True)
+            print(f"  capped at {written}: out-of-fold " + ", ".join(f"{s} {a:.3f}/{b:.3f}" for s, (_, a, b) in capped.items()))
+        out[f] = {**model, "threshold": written}
+    if write:
+        data = json.loads(write.read_text("utf-8"))
+        data.update(out)
+        write.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
+
+
+def _words(text: str) -> str:
+    return " " + fold_title(text) + " "
+
+
+def ceiling(dev: Path) -> None:
+    """Pages whose gold field can be read from the text dump at all: the folded title on
+    one line (or as a line's start or end), half the author's name words in the dump, the
+    gold day's numbers (year and day, month by number or name) on one line."""
+    from pipeline.metadates import find_moments
+
+    gold, manifest = _gold(dev), _manifest(dev)
+    counts = defaultdict(lambda: [0, 0])
+    for page_id, g in sorted(gold.items()):
+        path = dev / "text" / f"{page_id}.txt"
+        if not path.is_file():
+            continue
+        text = path.read_text("utf-8", errors="replace")
+        lines = [_words(l) for l in text.splitlines() if l.strip()]
+        source = source_of(page_id, g)
+        language = manifest.get(page_id, {}).get("language")
+        for f, value in gold_fields(g).items():
+            if f == "title":
+                t = _words(value)
+                found = any(t in l for l in lines)
+            elif f == "author":
+                wanted = name_words(value)
+                present = set(re.findall(r"[^\W\d_]+", text.casefold()))
+                found = bool(wanted) and 2 * sum(w in present for w in wanted) >= len(wanted)
+            else:
+                moment = parse_moment(value)
+                day = moment.date() if hasattr(moment, "date") and callable(moment.date) else moment
+                found = False
+                if day is not None:
+                    for raw in text.splitlines():
+                        if str(day.year) not in raw and f"{day.year % 100:02d}" not in raw:
+                            continue
+                        if any(m.day == day for m in find_moments(raw, language)):
+                            found = True
+                            break
+            for key in (source, "all"):
+                counts[(f, key)][0] += 1
+                counts[(f, key)][1] += found
+    for (f, source), (n, found) in sorted(counts.items()):
+        print(f"{f:<10} {source:<12} n={n:<4} in the dump: {found / n:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("capture", "trafilatura", "score", "fit", "ceiling"))
+    parser.add_argument("--write", type=Path, help="fit: write the weights and thresholds to this JSON file")
+    parser.add_argument("--cap", action="append", default=[], metavar="FIELD=VALUE",
+                        help="fit: write at most this threshold (the seeds' readings must stay shown)")
+    parser.add_argument("--dev", type=Path, required=True)
+    parser.add_argument("--cache", type=Path)
+    parser.add_argument("--traf", type=Path)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--max-wrong", type=float, default=0.10)
+    parser.add_argument("--worst", type=int, default=0)
+    parser.add_argument("--part", type=int, default=0, help="capture: this part of --parts (pages i %% parts)")
+    parser.add_argument("--parts", type=int, default=1)
+    args = parser.parse_args()
+    if args.command == "capture":
+        capture(args.dev, args.cache.with_name(f"{args.cache.name}.{args.part}"), args.part, args.parts)
+    elif args.command == "trafilatura":
+        cache_trafilatura(args.dev, args.cache)
+    elif args.command == "score":
+        score(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.worst)
+    elif args.command == "fit":
+        caps = {k: float(v) for k, v in (c.split("=") for c in args.cap)}
+        fit(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.write, caps)
+    else:
+        ceiling(args.dev)
+
+
+if __name__ == "__main__":
+    main()
