@@ -84,14 +84,16 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
              header_keep_probability: float = 1.0, memo: LineMemo | None = None,
              explain_kept: bool = False, model_threshold: float | None = None,
-             model_path: str | None = None) -> Classification:
+             model_path: str | None = None, header_position: bool = True) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
     keeps also gets the model's probability and signals in its reason (`explain` shows
     them; a run's files record reasons for removed lines only). `model_threshold`: the
     body probability below which the model calls a line chrome (None: the model's own).
-    `model_path`: the line model's file (None: the shipped one)."""
+    `model_path`: the line model's file (None: the shipped one). `header_position`: remove
+    the lines above the first paragraph as the page header (False for trafilatura's text
+    of an HTML page, which already starts at the article: they are kept)."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -142,7 +144,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     )
     verdicts = []  # (line, rule): the position and the model decide, in this order
     for n in undecided:
-        if n < result.body_start:
+        if n < result.body_start and not header_position:
+            verdicts.append((n, "keep.html_header"))
+        elif n < result.body_start:
             reads_as_body = scores is not None and scores.body_prob[n - 1] >= header_keep_probability
             verdicts.append((n, "keep.header_body" if reads_as_body else "position.header"))
         elif result.footer_start is not None and n > result.footer_start:
@@ -164,6 +168,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     for n, rule in verdicts:
         if rule == "keep.header_body":
             result.decide(n, True, rule, "before the first paragraph, but reads as body" + model_note(n))
+        elif rule == "keep.html_header":
+            result.decide(n, True, rule, "before the first paragraph of the text trafilatura extracted "
+                                         "(it has cut the page header already)")
         elif rule == "position.header":
             result.decide(n, False, rule, "before the article's first paragraph (page header)")
         elif rule == "position.footer":

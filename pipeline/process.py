@@ -160,7 +160,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
                          explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold,
-                         model_path=engine.line_model)
+                         model_path=engine.line_model,
+                         header_position=not is_html or options.html_header_position)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             found.decide(number, False, rule, reason)

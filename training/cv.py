@@ -80,16 +80,16 @@ _UNSAFE = re.compile(r"[^\w.-]+")
 def run_fold(job):
     """Train without fold `f`, clean fold `f`'s dumps with the pipeline: {id: (body, status, reason)}
     and the model's own held-out probabilities {id: [p per non-blank line]}."""
-    f, k, dev, out, threshold, params, per_site, fixed_model, extra = job
+    f, k, dev, out, threshold, params, per_site, fixed_model, extra, page_power, only = job
     docs = _DOCS
     train = [d for d in docs if tlm.fold_of(d["host"], k) != f] + extra
-    test = [d for d in docs if tlm.fold_of(d["host"], k) == f]
+    test = [d for d in docs if tlm.fold_of(d["host"], k) == f and (not only or d["source"] in only)]
     if fixed_model:  # no training: the given model on every fold (in-sample if it saw them)
         model_path = Path(fixed_model)
         forest = lm.load_model(str(model_path))["stage1"]
         probs = {d["id"]: [lm._sigmoid(z) for z in forest.raw_many(d["rows"])[0]] if d["rows"] else [] for d in test}
     else:
-        clf = tlm.fit(train, "rows", params=params, per_site=per_site)
+        clf = tlm.fit(train, "rows", params=params, per_site=per_site, page_power=page_power)
         model_path = out / "models" / f"fold-{f}.json"
         model_path.parent.mkdir(parents=True, exist_ok=True)
         model_path.write_text(json.dumps(model_spec(clf, threshold), separators=(",", ":")) + "\n", encoding="utf-8")
@@ -134,6 +134,11 @@ def main():
     ap.add_argument("--params", default="{}", help="JSON overrides of train_line_model.PARAMS")
     ap.add_argument("--per-site", choices=("yes", "no", "default"), default="default",
                     help="weight each site the same in training (default: train_line_model.PER_SITE)")
+    ap.add_argument("--page-power", type=float, default=None,
+                    help="a page weighs (its lines) ** this in training (default: train_line_model.PAGE_POWER)")
+    ap.add_argument("--sources", default="",
+                    help="comma-separated sources to clean and score (e.g. readability,fundus; training "
+                         "still uses every other fold's pages of all sources): a quicker design")
     args = ap.parse_args()
     dev, out = Path(args.dev), Path(args.out)
     threshold = args.threshold if args.threshold is not None else lm.load_model(args.model)["threshold"]
@@ -147,7 +152,9 @@ def main():
           f"threshold {threshold}; params {params or 'as shipped'}; per-site weights "
           f"{tlm.PER_SITE if per_site is None else per_site}; loaded in {time.time() - t0:.0f}s", flush=True)
     extra = tlm.seed_docs(args.seeds, args.seeds_gold, args.train_seeds) if args.train_seeds else []
-    jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra) for f in range(args.folds)]
+    only = frozenset(s for s in args.sources.split(",") if s)
+    jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra, args.page_power, only)
+            for f in range(args.folds)]
     if args.workers > 1:
         import multiprocessing
 
@@ -167,7 +174,8 @@ def main():
     shutil.rmtree(pred, ignore_errors=True)
     pred.mkdir(parents=True)
     scores, model_scores, failed = [], [], []
-    for d in _DOCS:
+    scored = [d for d in _DOCS if d["id"] in cleaned]
+    for d in scored:
         body, status, reason = cleaned[d["id"]]
         if status == "rejected" and reason and reason.startswith("internal error"):
             failed.append((d["id"], reason))
@@ -179,7 +187,7 @@ def main():
     groups = {(name, s): v for s, v in by_source(scores).items()}
     groups.update({("line model alone" + ("" if args.model else " (CV)"), s): v for s, v in by_source(model_scores).items()})
     print(table(groups))
-    rejected = [(d["id"], cleaned[d["id"]][2]) for d in _DOCS if cleaned[d["id"]][1] == "rejected"]
+    rejected = [(d["id"], cleaned[d["id"]][2]) for d in scored if cleaned[d["id"]][1] == "rejected"]
     print(f"\nrejected {len(rejected)} (internal errors: {len(failed)})")
     for page_id, reason in rejected:
         print(f"  {page_id}: {reason}")
