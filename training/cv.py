@@ -14,8 +14,8 @@ metrics of shared/eval/score.py) and the script prints token F1/P/R per source, 
 line model alone on the same folds, and the worst pages.
 
 Deterministic: sorted inputs, md5 folds, `random_state=0`, one thread per training.
-Writes OUT/pred/<id>.txt (the held-out bodies), OUT/models/fold-K.json and
-OUT/scores.jsonl. Page features and labels are cached under OUT/cache (keyed by the
+Writes OUT/pred/<id>.txt (the held-out bodies), OUT/models/fold-K.json,
+OUT/scores.jsonl and OUT/removed.jsonl (every removed line with its rule). Page features and labels are cached under OUT/cache (keyed by the
 code that makes them). `--workers 2` trains and cleans two folds at once.
 """
 import os
@@ -84,8 +84,9 @@ def run_fold(job):
     docs = _DOCS
     train = [d for d in docs if tlm.fold_of(d["host"], k) != f] + extra
     test = [d for d in docs if tlm.fold_of(d["host"], k) == f and (not only or d["source"] in only)]
-    if fixed_model:  # no training: the given model on every fold (in-sample if it saw them)
-        model_path = Path(fixed_model)
+    if fixed_model:  # no training: the given model on every fold (in-sample if it saw them),
+        # or, given a folder, the model an earlier run trained for this fold (still grouped)
+        model_path = Path(fixed_model) / f"fold-{f}.json" if Path(fixed_model).is_dir() else Path(fixed_model)
         forest = lm.load_model(str(model_path))["stage1"]
         probs = {d["id"]: [lm._sigmoid(z) for z in forest.raw_many(d["rows"])[0]] if d["rows"] else [] for d in test}
     else:
@@ -109,7 +110,8 @@ def run_fold(job):
     cleaned = {}
     for source in sources:
         _, result = clean_source(source, engine)
-        cleaned[Path(source.path).stem] = (result.body or "", result.status.value, result.reason)
+        cleaned[Path(source.path).stem] = (result.body or "", result.status.value, result.reason,
+                                           [(d.line, d.rule, d.text) for d in result.removed])
     shutil.rmtree(pages, ignore_errors=True)
     return f, cleaned, probs
 
@@ -125,7 +127,8 @@ def main():
                     help="the line model's threshold (default: the shipped model's)")
     ap.add_argument("--model", default=None,
                     help="no training: clean every fold with this model file (e.g. the shipped one: "
-                         "in-sample on the pages it was trained on)")
+                         "in-sample on the pages it was trained on), or with FOLDER/fold-K.json, the "
+                         "fold models an earlier run wrote (OUT/models: still grouped, for trying rules)")
     ap.add_argument("--train-seeds", type=float, default=0.0,
                     help="also train every fold on the seed pages, each weighing this many dev pages "
                          "(as the shipped model is trained; 0: not)")
@@ -141,7 +144,8 @@ def main():
                          "still uses every other fold's pages of all sources): a quicker design")
     args = ap.parse_args()
     dev, out = Path(args.dev), Path(args.out)
-    threshold = args.threshold if args.threshold is not None else lm.load_model(args.model)["threshold"]
+    shipped = args.model and not Path(args.model).is_dir()
+    threshold = args.threshold if args.threshold is not None else lm.load_model(args.model if shipped else None)["threshold"]
     params = json.loads(args.params)
     per_site = None if args.per_site == "default" else args.per_site == "yes"
 
@@ -173,19 +177,21 @@ def main():
     pred = out / "pred"
     shutil.rmtree(pred, ignore_errors=True)
     pred.mkdir(parents=True)
-    scores, model_scores, failed = [], [], []
+    scores, model_scores, failed, ledger = [], [], [], []
     scored = [d for d in _DOCS if d["id"] in cleaned]
     for d in scored:
-        body, status, reason = cleaned[d["id"]]
+        body, status, reason, removed = cleaned[d["id"]]
+        ledger.extend(json.dumps({"id": d["id"], "line": n, "rule": r, "text": t}, ensure_ascii=False) + "\n"
+                      for n, r, t in removed)
         if status == "rejected" and reason and reason.startswith("internal error"):
             failed.append((d["id"], reason))
         (pred / f"{d['id']}.txt").write_text(body, encoding="utf-8")
         scores.append(score_page(d["id"], d["source"], body, d["gold"]))
         kept = "\n\n".join(d["lines"][i].strip() for i, q in zip(d["idx"], probs[d["id"]]) if q >= threshold)
         model_scores.append(score_page(d["id"], d["source"], kept, d["gold"]))
-    name = "pipeline, given model" if args.model else "pipeline (grouped CV)"
+    name = "pipeline, given model" if shipped else "pipeline (grouped CV)"
     groups = {(name, s): v for s, v in by_source(scores).items()}
-    groups.update({("line model alone" + ("" if args.model else " (CV)"), s): v for s, v in by_source(model_scores).items()})
+    groups.update({("line model alone" + ("" if shipped else " (CV)"), s): v for s, v in by_source(model_scores).items()})
     print(table(groups))
     rejected = [(d["id"], cleaned[d["id"]][2]) for d in scored if cleaned[d["id"]][1] == "rejected"]
     print(f"\nrejected {len(rejected)} (internal errors: {len(failed)})")
@@ -197,6 +203,7 @@ def main():
         print(f"  {s.tok_f1:.3f}  P {s.tok_p:.3f} R {s.tok_r:.3f}  fold {fold_of[s.id]}  {s.id}  ({site[s.id]})")
     rows = sorted(({**s.to_dict(), "fold": fold_of[s.id], "site": site[s.id]} for s in scores),
                   key=lambda r: (r["tok_f1"], r["id"]))
+    (out / "removed.jsonl").write_text("".join(ledger), encoding="utf-8")  # every removed line, its rule
     (out / "scores.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
     print(f"\n{time.time() - t0:.0f}s; bodies in {pred}, per-page scores in {out / 'scores.jsonl'}")
     return 1 if failed else 0
