@@ -84,16 +84,14 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
              header_keep_probability: float = 1.0, memo: LineMemo | None = None,
              explain_kept: bool = False, model_threshold: float | None = None,
-             model_path: str | None = None, header_position: bool = True) -> Classification:
+             model_path: str | None = None) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
     keeps also gets the model's probability and signals in its reason (`explain` shows
     them; a run's files record reasons for removed lines only). `model_threshold`: the
     body probability below which the model calls a line chrome (None: the model's own).
-    `model_path`: the line model's file (None: the shipped one). `header_position`: remove
-    the lines above the first paragraph as the page header (False for trafilatura's text
-    of an HTML page, which already starts at the article: they are kept)."""
+    `model_path`: the line model's file (None: the shipped one)."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -144,9 +142,7 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     )
     verdicts = []  # (line, rule): the position and the model decide, in this order
     for n in undecided:
-        if n < result.body_start and not header_position:
-            verdicts.append((n, "keep.html_header"))
-        elif n < result.body_start:
+        if n < result.body_start:
             reads_as_body = scores is not None and scores.body_prob[n - 1] >= header_keep_probability
             verdicts.append((n, "keep.header_body" if reads_as_body else "position.header"))
         elif result.footer_start is not None and n > result.footer_start:
@@ -168,9 +164,6 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     for n, rule in verdicts:
         if rule == "keep.header_body":
             result.decide(n, True, rule, "before the first paragraph, but reads as body" + model_note(n))
-        elif rule == "keep.html_header":
-            result.decide(n, True, rule, "before the first paragraph of the text trafilatura extracted "
-                                         "(it has cut the page header already)")
         elif rule == "position.header":
             result.decide(n, False, rule, "before the article's first paragraph (page header)")
         elif rule == "position.footer":
@@ -186,6 +179,18 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     if site_rule is not None:
         _apply_site_rule(result, site_rule, has_stoplist)
     return result
+
+
+def keep_header_zone(result: Classification) -> None:
+    """Keep the header-zone lines that nothing but their position removed (HTML: the
+    text trafilatura extracted starts at the article, its page header already cut, and
+    there the position rule removed ledes, short first paragraphs and lists). Called
+    after the metadata reader, which reads the header zone for the title, byline and
+    site name and claims those lines under its own rules."""
+    for n, decision in list(result.decisions.items()):
+        if decision.rule == "position.header":
+            result.decide(n, True, "keep.html_header",
+                          "before the first paragraph of the text trafilatura extracted (it has cut the page header)")
 
 
 def _apply_site_rule(result: Classification, site_rule, has_stoplist: bool) -> None:
