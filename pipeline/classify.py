@@ -181,6 +181,18 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     return result
 
 
+def keep_header_zone(result: Classification) -> None:
+    """Keep the header-zone lines that nothing but their position removed (HTML: the
+    text trafilatura extracted starts at the article, its page header already cut, and
+    there the position rule removed ledes, short first paragraphs and lists). Called
+    after the metadata reader, which reads the header zone for the title, byline and
+    site name and claims those lines under its own rules."""
+    for n, decision in list(result.decisions.items()):
+        if decision.rule == "position.header":
+            result.decide(n, True, "keep.html_header",
+                          "before the first paragraph of the text trafilatura extracted (it has cut the page header)")
+
+
 def _apply_site_rule(result: Classification, site_rule, has_stoplist: bool) -> None:
     """Remove kept lines the site repeats on many pages, unless the line sits between two
     prose paragraphs the site does not repeat: a heading the site's articles share

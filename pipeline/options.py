@@ -49,6 +49,11 @@ class Options:
     # 0.9 gained 0.001 token F1 on the dev set but such a line is header again when the
     # clean body is read by the rules alone, so the default keeps the body a fixed point.
     header_keep_probability: float = 1.0
+    # HTML: whether lines above the first paragraph of trafilatura's text are removed as
+    # the page header. Off: trafilatura has already cut the page's header away, and there
+    # the rule removed mostly ledes, short first paragraphs and lists (the full dev set's
+    # HTML, site-grouped folds: docs/comments-and-html.md). Text dumps always apply it.
+    html_header_position: bool = False
     # Exact repeats are removed only from lines this long: short repeated lines are the
     # article's own structure ("Pros and Cons", a recurring question).
     repeat_min_words: int = 8
@@ -142,6 +147,7 @@ _RULES = {
     "line_model": (lambda v: v in _LINE_MODELS, f"must be one of {', '.join(_LINE_MODELS)}"),
     "footer_max_body_ratio": (_number(0), "must be a number, 0 or more"),
     "header_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
+    "html_header_position": (_is_bool, "must be true or false"),
     "repeat_min_words": (_int(1), "must be a whole number, at least 1"),
     "site_learning": (_is_bool, "must be true or false"),
     "site_min_other_pages": (_int(1), "must be a whole number, at least 1"),

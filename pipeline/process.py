@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from pipeline.classify import classify
+from pipeline.classify import classify, keep_header_zone
 from pipeline.comments import html_comments, mark_lines, mark_sections
 from pipeline.decode import decode_bytes, looks_binary
 from pipeline.dedup_page import mark_duplicates
@@ -144,7 +144,11 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     # weigh most).
     page_memo = LineMemo()
 
-    def one_pass(page_lines: list[str]):
+    # HTML: the header zone of trafilatura's text is kept (keep_header_zone), once the
+    # metadata reader has claimed its title, byline and site name on the first reading.
+    header_kept = is_html and not options.html_header_position
+
+    def one_pass(page_lines: list[str], again: bool = False):
         use_model = model_allowed and not _paragraph_per_line(page_lines)
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
@@ -153,7 +157,11 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          model_path=engine.line_model)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
+            if again and header_kept and found.decisions[number].rule == "position.header":
+                continue  # read the first time; the kept header lines are not claimed again
             found.decide(number, False, rule, reason)
+        if header_kept:
+            keep_header_zone(found)
         found_comments = mark_sections(found, memo=engine.memo)  # line kinds kept for the batch and settle pass
         if not html_comment_lines:  # HTML: the page's own comment section says it better
             comments.extend(found_comments)
@@ -164,7 +172,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
 
     classification, meta = one_pass(lines)
     classification.decisions.update(overlong)
-    _settle(classification, one_pass)
+    _settle(classification, lambda page_lines: one_pass(page_lines, again=True))
 
     decisions = _with_sources(classification)
     paragraphs = [d.text for d in decisions if d.keep]

@@ -14,8 +14,8 @@ metrics of shared/eval/score.py) and the script prints token F1/P/R per source, 
 line model alone on the same folds, and the worst pages.
 
 Deterministic: sorted inputs, md5 folds, `random_state=0`, one thread per training.
-Writes OUT/pred/<id>.txt (the held-out bodies), OUT/models/fold-K.json and
-OUT/scores.jsonl. Page features and labels are cached under OUT/cache (keyed by the
+Writes OUT/pred/<id>.txt (the held-out bodies), OUT/models/fold-K.json,
+OUT/scores.jsonl and OUT/removed.jsonl (every removed line with its rule). Page features and labels are cached under OUT/cache (keyed by the
 code that makes them). `--workers 2` trains and cleans two folds at once.
 """
 import os
@@ -80,16 +80,17 @@ _UNSAFE = re.compile(r"[^\w.-]+")
 def run_fold(job):
     """Train without fold `f`, clean fold `f`'s dumps with the pipeline: {id: (body, status, reason)}
     and the model's own held-out probabilities {id: [p per non-blank line]}."""
-    f, k, dev, out, threshold, params, per_site, fixed_model, extra = job
+    f, k, dev, out, threshold, params, per_site, fixed_model, extra, page_power, only = job
     docs = _DOCS
     train = [d for d in docs if tlm.fold_of(d["host"], k) != f] + extra
-    test = [d for d in docs if tlm.fold_of(d["host"], k) == f]
-    if fixed_model:  # no training: the given model on every fold (in-sample if it saw them)
-        model_path = Path(fixed_model)
+    test = [d for d in docs if tlm.fold_of(d["host"], k) == f and (not only or d["source"] in only)]
+    if fixed_model:  # no training: the given model on every fold (in-sample if it saw them),
+        # or, given a folder, the model an earlier run trained for this fold (still grouped)
+        model_path = Path(fixed_model) / f"fold-{f}.json" if Path(fixed_model).is_dir() else Path(fixed_model)
         forest = lm.load_model(str(model_path))["stage1"]
         probs = {d["id"]: [lm._sigmoid(z) for z in forest.raw_many(d["rows"])[0]] if d["rows"] else [] for d in test}
     else:
-        clf = tlm.fit(train, "rows", params=params, per_site=per_site)
+        clf = tlm.fit(train, "rows", params=params, per_site=per_site, page_power=page_power)
         model_path = out / "models" / f"fold-{f}.json"
         model_path.parent.mkdir(parents=True, exist_ok=True)
         model_path.write_text(json.dumps(model_spec(clf, threshold), separators=(",", ":")) + "\n", encoding="utf-8")
@@ -109,7 +110,8 @@ def run_fold(job):
     cleaned = {}
     for source in sources:
         _, result = clean_source(source, engine)
-        cleaned[Path(source.path).stem] = (result.body or "", result.status.value, result.reason)
+        cleaned[Path(source.path).stem] = (result.body or "", result.status.value, result.reason,
+                                           [(d.line, d.rule, d.text) for d in result.removed])
     shutil.rmtree(pages, ignore_errors=True)
     return f, cleaned, probs
 
@@ -125,7 +127,8 @@ def main():
                     help="the line model's threshold (default: the shipped model's)")
     ap.add_argument("--model", default=None,
                     help="no training: clean every fold with this model file (e.g. the shipped one: "
-                         "in-sample on the pages it was trained on)")
+                         "in-sample on the pages it was trained on), or with FOLDER/fold-K.json, the "
+                         "fold models an earlier run wrote (OUT/models: still grouped, for trying rules)")
     ap.add_argument("--train-seeds", type=float, default=0.0,
                     help="also train every fold on the seed pages, each weighing this many dev pages "
                          "(as the shipped model is trained; 0: not)")
@@ -134,9 +137,15 @@ def main():
     ap.add_argument("--params", default="{}", help="JSON overrides of train_line_model.PARAMS")
     ap.add_argument("--per-site", choices=("yes", "no", "default"), default="default",
                     help="weight each site the same in training (default: train_line_model.PER_SITE)")
+    ap.add_argument("--page-power", type=float, default=None,
+                    help="a page weighs (its lines) ** this in training (default: train_line_model.PAGE_POWER)")
+    ap.add_argument("--sources", default="",
+                    help="comma-separated sources to clean and score (e.g. readability,fundus; training "
+                         "still uses every other fold's pages of all sources): a quicker design")
     args = ap.parse_args()
     dev, out = Path(args.dev), Path(args.out)
-    threshold = args.threshold if args.threshold is not None else lm.load_model(args.model)["threshold"]
+    shipped = args.model and not Path(args.model).is_dir()
+    threshold = args.threshold if args.threshold is not None else lm.load_model(args.model if shipped else None)["threshold"]
     params = json.loads(args.params)
     per_site = None if args.per_site == "default" else args.per_site == "yes"
 
@@ -147,7 +156,9 @@ def main():
           f"threshold {threshold}; params {params or 'as shipped'}; per-site weights "
           f"{tlm.PER_SITE if per_site is None else per_site}; loaded in {time.time() - t0:.0f}s", flush=True)
     extra = tlm.seed_docs(args.seeds, args.seeds_gold, args.train_seeds) if args.train_seeds else []
-    jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra) for f in range(args.folds)]
+    only = frozenset(s for s in args.sources.split(",") if s)
+    jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra, args.page_power, only)
+            for f in range(args.folds)]
     if args.workers > 1:
         import multiprocessing
 
@@ -166,20 +177,23 @@ def main():
     pred = out / "pred"
     shutil.rmtree(pred, ignore_errors=True)
     pred.mkdir(parents=True)
-    scores, model_scores, failed = [], [], []
-    for d in _DOCS:
-        body, status, reason = cleaned[d["id"]]
+    scores, model_scores, failed, ledger = [], [], [], []
+    scored = [d for d in _DOCS if d["id"] in cleaned]
+    for d in scored:
+        body, status, reason, removed = cleaned[d["id"]]
+        ledger.extend(json.dumps({"id": d["id"], "line": n, "rule": r, "text": t}, ensure_ascii=False) + "\n"
+                      for n, r, t in removed)
         if status == "rejected" and reason and reason.startswith("internal error"):
             failed.append((d["id"], reason))
         (pred / f"{d['id']}.txt").write_text(body, encoding="utf-8")
         scores.append(score_page(d["id"], d["source"], body, d["gold"]))
         kept = "\n\n".join(d["lines"][i].strip() for i, q in zip(d["idx"], probs[d["id"]]) if q >= threshold)
         model_scores.append(score_page(d["id"], d["source"], kept, d["gold"]))
-    name = "pipeline, given model" if args.model else "pipeline (grouped CV)"
+    name = "pipeline, given model" if shipped else "pipeline (grouped CV)"
     groups = {(name, s): v for s, v in by_source(scores).items()}
-    groups.update({("line model alone" + ("" if args.model else " (CV)"), s): v for s, v in by_source(model_scores).items()})
+    groups.update({("line model alone" + ("" if shipped else " (CV)"), s): v for s, v in by_source(model_scores).items()})
     print(table(groups))
-    rejected = [(d["id"], cleaned[d["id"]][2]) for d in _DOCS if cleaned[d["id"]][1] == "rejected"]
+    rejected = [(d["id"], cleaned[d["id"]][2]) for d in scored if cleaned[d["id"]][1] == "rejected"]
     print(f"\nrejected {len(rejected)} (internal errors: {len(failed)})")
     for page_id, reason in rejected:
         print(f"  {page_id}: {reason}")
@@ -189,6 +203,7 @@ def main():
         print(f"  {s.tok_f1:.3f}  P {s.tok_p:.3f} R {s.tok_r:.3f}  fold {fold_of[s.id]}  {s.id}  ({site[s.id]})")
     rows = sorted(({**s.to_dict(), "fold": fold_of[s.id], "site": site[s.id]} for s in scores),
                   key=lambda r: (r["tok_f1"], r["id"]))
+    (out / "removed.jsonl").write_text("".join(ledger), encoding="utf-8")  # every removed line, its rule
     (out / "scores.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
     print(f"\n{time.time() - t0:.0f}s; bodies in {pred}, per-page scores in {out / 'scores.jsonl'}")
     return 1 if failed else 0
