@@ -10,6 +10,7 @@ import justext
 
 from conftest import SEEDS
 from pipeline import linemodel
+from pipeline.linemodel.shape import pick_stoplist
 from pipeline.language import _stoplist_names, guess_codes, stopwords
 from pipeline.process import Engine, clean_text
 
@@ -23,12 +24,12 @@ def test_rules_and_line_model_read_the_same_stoplists():
     korean = stopwords("ko")
     assert "그리고" in korean  # Korean: in jusText, now also for the rules
     for code in ("ko", "en", "de", "pt-br", "ja"):
-        assert linemodel._pick_stoplist(code, None) is stopwords(code)
+        assert pick_stoplist(code, None) is stopwords(code)
     assert stopwords("pt-br") == stopwords("pt") != frozenset()
     assert stopwords("ja") == frozenset()
     # unknown language: the best-covering stoplist of the guess list
     words = "der die das und ist nicht mit von zu den".split()
-    assert linemodel._pick_stoplist(None, words) == stopwords("de")
+    assert pick_stoplist(None, words) == stopwords("de")
 
 
 def test_engine_cleans_with_the_line_model_it_is_given(tmp_path: Path):
