@@ -2,13 +2,13 @@
 computed.
 
 A feature is a column of the page's feature matrix (one row per non-blank line).  Line
-features read the line's own shape (`shape.LineShape`, one field per feature of the same
-name); the others are computed over the whole page with numpy from `Page`, which holds
-what several of them share (runs of consecutive lines, windows, the main stretch of
-prose).  To add a feature: a registry entry here (and, for a line feature, a LineShape
-field computed in shape.line_shape), then retrain (training/train_line_model.py).  The
-model file lists the names it was trained with; load_model maps them to these columns by
-name, so the registry's order is not the model's.
+features read the line's own shape (`shape.line_shape`, one value per name in
+`shape.SHAPE_FEATURES`); the others are computed over the whole page with numpy from
+`Page`, which holds what several of them share (runs of consecutive lines, windows, the
+main stretch of prose).  To add a feature: a registry entry here (for a line feature, a
+name in SHAPE_FEATURES and its value in line_shape), then retrain
+(training/train_line_model.py).  The model file lists the names it was trained with;
+load_model maps them to these columns by name, so the registry's order is not the model's.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import numpy as np
 
 from pipeline.linemodel.containment import containment
 from pipeline.linemodel.shape import (
-    _WORD, NAN, LineShape, _class_counts, line_shape, norm_and_shape, pick_stoplist)
+    _WORD, NAN, SHAPE_FEATURES, _class_counts, line_shape, norm_and_shape, pick_stoplist)
 from pipeline.memo import LineMemo
 
 
@@ -33,7 +33,7 @@ class Feature:
 
 def _line(name: str) -> Feature:
     """The line's own shape feature `name` (computed in shape.line_shape)."""
-    column = LineShape._fields.index(name)
+    column = SHAPE_FEATURES.index(name)
     return Feature(name, lambda p: p.shape[:, column])
 
 
@@ -78,8 +78,8 @@ class Page:
 
     def __init__(self, idx: list[int], per_line: list[tuple]):
         n = self.n = len(idx)
-        self.shape = np.array([row for row, _, _ in per_line], dtype=np.float64).reshape(n, len(LineShape._fields))
-        col = LineShape._fields.index
+        self.shape = np.array([row for row, _, _ in per_line], dtype=np.float64).reshape(n, len(SHAPE_FEATURES))
+        col = SHAPE_FEATURES.index
         words = self.words = self.shape[:, col("n_words")]
         self.words_l = words_l = words.tolist()
         self.stopd = self.shape[:, col("stop_density")]
@@ -223,7 +223,7 @@ FEATURES = [f.name for f in REGISTRY]
 
 
 def _per_line(texts: list[str], stop: frozenset, words_of: list | None = None) -> list[tuple]:
-    """Per line: (its LineShape, its normalised text, its digit-masked shape)."""
+    """Per line: (its shape features, its normalised text, its digit-masked shape)."""
     if words_of is None:
         words_of = list(map(_WORD.findall, texts))
     counts = _class_counts(texts).tolist()

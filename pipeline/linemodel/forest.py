@@ -18,7 +18,6 @@ gives (tests/test_linemodel.py holds that walk and compares them on real pages).
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 
@@ -72,8 +71,6 @@ class Forest:
         go right), so a row's go-right flags pack into bytes, and a table per (tree, byte)
         gives the leaves that byte's splits rule out; and each leaf's root-to-leaf path
         for the contributions."""
-        if sys.byteorder != "little":  # the byte packing in _leaves assumes it
-            raise RuntimeError("the line model's tree walk needs a little-endian machine")
         splits_of, leaf_start, leaf_value, path_feature, path_amount, path_len = [], [], [], [], [], []
         for tree in self.trees:
             splits = []  # (feature, threshold, missing_left, leaves of the left subtree)
@@ -124,8 +121,15 @@ class Forest:
         chosen = np.where(bit_set[None, None], left.reshape(n_trees, n_bytes, 1, 8), mask_type(0))
         byte_rules_out = np.bitwise_or.reduce(chosen, axis=3)
         ends = np.cumsum(path_len)
-        return dict(feature=feature.reshape(-1), missing_left=missing_left.reshape(-1),
-                    limit=limit.reshape(-1), columns={}, n_bytes=n_bytes, n_trees=n_trees,
+        # Half the splits repeat another tree's (feature, threshold, missing side): each
+        # distinct condition is compared once, then copied to its slots.
+        conditions = {}
+        slot_condition = [conditions.setdefault(key, len(conditions)) for key in zip(
+            feature.reshape(-1).tolist(), missing_left.reshape(-1).tolist(), limit.reshape(-1).tolist())]
+        cond_feature, cond_missing_left, cond_limit = (np.array(v) for v in zip(*conditions))
+        return dict(feature=cond_feature.astype(np.int64), missing_left=cond_missing_left.astype(bool),
+                    limit=cond_limit.astype(np.float64), slot_condition=np.array(slot_condition, dtype=np.int64),
+                    columns={}, n_bytes=n_bytes, n_trees=n_trees,
                     byte_rules_out=byte_rules_out.reshape(-1),
                     byte_base=np.arange(n_trees * n_bytes, dtype=np.int64) * 256,
                     leaf_start=np.array(leaf_start, dtype=np.int64), leaf_value=np.array(leaf_value),
@@ -150,10 +154,10 @@ class Forest:
             column = qs["columns"][n_features] = qs["feature"] + np.where(qs["missing_left"], 0, n_features)
         nan = np.isnan(x)
         both = np.concatenate([np.where(nan, -np.inf, x), np.where(nan, np.inf, x)], axis=1)
-        right = np.take(both, column, axis=1) > qs["limit"]
-        # eight go-right flags (bytes 0/1) -> one byte, bit i from byte i (little-endian)
-        packed = (right.view(np.uint64) * np.uint64(0x0102040810204080)) >> np.uint64(56)
-        by_byte = qs["byte_rules_out"][packed.view(np.int64) + qs["byte_base"]].reshape(n, qs["n_trees"], qs["n_bytes"])
+        right = np.take(np.take(both, column, axis=1) > qs["limit"], qs["slot_condition"], axis=1)
+        # eight go-right flags -> one byte, split 8b+i in bit i
+        packed = np.packbits(right, axis=1, bitorder="little")
+        by_byte = np.take(qs["byte_rules_out"], packed + qs["byte_base"]).reshape(n, qs["n_trees"], qs["n_bytes"])
         out = by_byte[..., 0]
         for b in range(1, qs["n_bytes"]):  # (faster than bitwise_or.reduce over a short axis)
             out = out | by_byte[..., b]
@@ -166,18 +170,18 @@ class Forest:
         n, n_features = len(rows), x.shape[1]
         qs = self._qs
         # A plain walk does contrib[f] = (contrib[f] + next) - this, row by row, tree by
-        # tree, root to leaf: the leaves' path steps in (row, tree, depth) order through one unbuffered
-        # np.add.at do the same additions in the same order per row and feature.
+        # tree, root to leaf: the leaves' path steps in (row, tree, depth) order through one
+        # bincount do the same additions in the same order per row and feature.
         leaves = leaves[rows].reshape(-1)
         lens = qs["path_len"][leaves]
         ends = np.cumsum(lens)
-        contrib = np.zeros((n, n_features))
         if not n or not ends[-1]:
-            return contrib
+            return np.zeros((n, n_features))
         step = np.arange(ends[-1]) + np.repeat(qs["path_start"][leaves] - (ends - lens), lens)
         row = np.repeat(np.arange(n) * n_features, lens.reshape(n, -1).sum(axis=1))
-        np.add.at(contrib.reshape(-1), qs["path_feature"][step] + row, qs["path_amount"][step])
-        return contrib
+        # bincount adds each bin's weights in input order, from 0.0: as the plain walk does
+        return np.bincount(qs["path_feature"][step] + row, weights=qs["path_amount"][step],
+                           minlength=n * n_features).reshape(n, n_features)
 
 
 def sigmoid(z: float) -> float:

@@ -13,7 +13,6 @@ import re
 import unicodedata
 from functools import lru_cache
 from operator import itemgetter
-from typing import NamedTuple
 
 import numpy as np
 
@@ -144,30 +143,15 @@ def _class_counts(texts: list[str]) -> np.ndarray:
 
 
 
-class LineShape(NamedTuple):
-    """A line's shape features, by name (features.py's registry reads them by name)."""
-    log_chars: float
-    n_words: float
-    log_words: float
-    stop_density: float
-    stop_count: float
-    end_punct: float
-    end_colon: float
-    n_sentences: float
-    comma_rate: float
-    title_ratio: float
-    upper_ratio: float
-    digit_ratio: float
-    alpha_ratio: float
-    n_separators: float
-    urlish: float
-    bullet: float
-    dateish: float
-    cjk_ratio: float
-    avg_word_len: float
-    first_char_lower: float
-    has_copyright: float
-    good: float
+# A line's shape features, in the order line_shape returns them (features.py's registry
+# reads them by name).  A list, not a named tuple: building one by keyword cost more than
+# the rest of line_shape.
+SHAPE_FEATURES = (
+    "log_chars", "n_words", "log_words", "stop_density", "stop_count", "end_punct", "end_colon",
+    "n_sentences", "comma_rate", "title_ratio", "upper_ratio", "digit_ratio", "alpha_ratio",
+    "n_separators", "urlish", "bullet", "dateish", "cjk_ratio", "avg_word_len", "first_char_lower",
+    "has_copyright", "good",
+)
 
 
 _URLISH_DOT = re.compile(r"www\.|\.(?:com|org|net|co\.uk)\b", re.I)  # _URLISH's alternatives without @ or ://
@@ -187,8 +171,9 @@ def _has_email(s: str) -> bool:
     return False
 
 
-def line_shape(s: str, words: list, stop: frozenset, counts: list) -> LineShape:
-    """Shape features of one stripped line; `counts` is its row of _class_counts."""
+def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
+    """Shape features of one stripped line (SHAPE_FEATURES); `counts` is its row of
+    _class_counts."""
     n_letters, n_upper, digits, n_space, n_cjk, n_decimal, _, n_sepc, _, n_sentc = counts
     cjk_ratio = n_cjk / max(1, len(s))
     # CJK runs count as one "word" per ~2 characters so length features stay comparable.
@@ -221,20 +206,30 @@ def line_shape(s: str, words: list, stop: frozenset, counts: list) -> LineShape:
     end_punct = 1.0 if end in _END_PUNCT else 0.0
     good = 1.0 if (n_words >= 10 and (stop_density != stop_density or stop_density >= 0.2)
                    and (end_punct or n_words >= 25)) else 0.0
-    return LineShape(
-        log_chars=math.log1p(len(s)), n_words=n_words, log_words=math.log1p(n_words),
-        stop_density=stop_density, stop_count=n_stop,
-        end_punct=end_punct, end_colon=1.0 if end == ":" else 0.0,
-        n_sentences=n_sent, comma_rate=s.count(",") / max(1.0, n_words), title_ratio=title,
-        upper_ratio=upper, digit_ratio=digits / nonspace, alpha_ratio=n_letters / nonspace,
-        n_separators=len(_SEPS.findall(s)) if n_sepc else 0, urlish=urlish,
-        bullet=1.0 if _BULLET.match(s) else 0.0,
-        dateish=len(_DATEISH.findall(s)) if n_decimal else 0, cjk_ratio=cjk_ratio,
-        avg_word_len=(sum(map(len, latin_words)) / len(latin_words)) if latin_words else NAN,
-        first_char_lower=1.0 if s[:1].islower() else 0.0,
-        has_copyright=1.0 if ("©" in s or "(c)" in s or "(C)" in s) else 0.0,
-        good=good,
-    )
+    return [  # SHAPE_FEATURES
+        math.log1p(len(s)),  # log_chars
+        n_words,  # n_words
+        math.log1p(n_words),  # log_words
+        stop_density,  # stop_density
+        n_stop,  # stop_count
+        end_punct,  # end_punct
+        1.0 if end == ":" else 0.0,  # end_colon
+        n_sent,  # n_sentences
+        s.count(",") / max(1.0, n_words),  # comma_rate
+        title,  # title_ratio
+        upper,  # upper_ratio
+        digits / nonspace,  # digit_ratio
+        n_letters / nonspace,  # alpha_ratio
+        len(_SEPS.findall(s)) if n_sepc else 0,  # n_separators
+        urlish,  # urlish
+        1.0 if _BULLET.match(s) else 0.0,  # bullet
+        len(_DATEISH.findall(s)) if n_decimal else 0,  # dateish
+        cjk_ratio,  # cjk_ratio
+        (sum(map(len, latin_words)) / len(latin_words)) if latin_words else NAN,  # avg_word_len
+        1.0 if s[:1].islower() else 0.0,  # first_char_lower
+        1.0 if ("©" in s or "(c)" in s or "(C)" in s) else 0.0,  # has_copyright
+        good,  # good
+    ]
 
 
 def norm_and_shape(s: str, counts: list) -> tuple[str, str]:
