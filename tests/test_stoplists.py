@@ -49,3 +49,18 @@ def test_engine_cleans_with_the_line_model_it_is_given(tmp_path: Path):
     given = clean_text(page, replace(Engine.load(), line_model=str(strict)))
     assert given.metadata["rules"]["model.chrome"] >= 1
     assert len(given.body) < len(shipped.body)
+
+
+def test_the_line_model_reads_cjk_function_characters_from_the_table():
+    """Japanese has no jusText stoplist: its particles, from the one table, are its
+    stopwords in the line model's density."""
+    from importlib import resources
+
+    from pipeline.language import cjk_function_chars
+    from pipeline.linemodel.features import feature_matrix
+
+    table = json.loads((resources.files("pipeline") / "data" / "stoplists.json").read_text("utf-8"))
+    assert cjk_function_chars() == frozenset(table["_cjk_function_chars"]) and "の" in cjk_function_chars()
+    column = linemodel.FEATURES.index("stop_density")
+    _, x = feature_matrix(["東京の天気は晴れです。", "東京天気晴"], "ja")
+    assert x[0, column] > 0 and x[1, column] == 0
