@@ -5,7 +5,7 @@ and a reason. Rules run in layers, the first that decides a line wins:
    breadcrumb trail) and its script (a line mostly in another script than the page);
 2. position: the header zone before the article's first paragraph and the footer that
    opens at an unambiguous footer marker once the body has begun;
-3. inside the body, the line model (pipeline/linemodel.py, trained on the dev set):
+3. inside the body, the line model (pipeline/linemodel/, trained on the dev set):
    a line it scores below its threshold is chrome, with its top signals as the reason.
 
 Metadata reading and in-page duplicate detection refine these decisions afterwards.

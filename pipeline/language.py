@@ -465,6 +465,13 @@ def guess_codes() -> tuple[str, ...]:
     return tuple(_stoplist_table()["_guess"])
 
 
+@lru_cache(maxsize=1)
+def cjk_function_chars() -> frozenset[str]:
+    """Japanese and Chinese particles and function characters: the line model's
+    stopwords for text without spaces or a jusText stoplist."""
+    return frozenset(_stoplist_table()["_cjk_function_chars"])
+
+
 @lru_cache(maxsize=128)
 def stopwords(code: str | None) -> frozenset[str]:
     """jusText's stoplist for the language ("pt-br" reads as "pt"), empty when it has

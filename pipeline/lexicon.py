@@ -9,13 +9,20 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-try:  # private modules (Python 3.11+): without them every regex is simply searched
+# The regex prefilter (_required_literals) reads a regex's parse tree from `re`'s private
+# parser, on the Python versions it is tested on (tests/test_lexicon_literals.py compares
+# it with `re` itself on the rule files); elsewhere every regex is simply searched.
+_PARSER_VERSIONS = ((3, 11),)  # add one once tests/test_lexicon_literals.py passes on it
+try:
+    if sys.version_info[:2] not in _PARSER_VERSIONS:
+        raise ImportError(f"re._parser not checked on Python {sys.version_info[0]}.{sys.version_info[1]}")
     import re._constants as _c
     import re._parser as _parser
 except ImportError:  # pragma: no cover
@@ -211,7 +218,15 @@ def _best(sets: list[list[tuple[str, bool]]]) -> list[tuple[str, bool]] | None:
 
 
 def _required_literals(pattern: re.Pattern) -> list[tuple[str, bool]] | None:
-    """Literals one of which any match of the pattern contains, or None when unsure."""
+    """Literals one of which any match of the pattern contains, or None when unsure.
+
+    The one place that reads `re`'s private parser (re._parser, re._constants): the
+    standard library has no public way to see a regex's structure, and no well-kept
+    library offers one for `re`'s own syntax (parsing it again by hand would be a second,
+    worse copy of the parser).  It is only a speed-up: a line without the literals is not
+    searched.  So it is pinned to the versions in _PARSER_VERSIONS, any surprise from the
+    parser means None (the regex is always searched), and tests/test_lexicon_literals.py
+    checks on the shipped rule files that no line `re` matches is ever skipped."""
     if not isinstance(pattern.pattern, str) or _parser is None:
         return None
     try:

@@ -1,12 +1,12 @@
 """The line model's vectorised shortcuts against the plain definitions they replace, on
-real pages: per-line character-class counts, long-line containment, the general tree
-walk that raw_many falls back to, and reasons worked out only for the lines asked."""
+real pages: per-line character-class counts, long-line containment, and reasons worked
+out only for the lines asked."""
 from __future__ import annotations
-
-import numpy as np
 
 from conftest import PAGES, SEEDS
 from pipeline import linemodel as lm
+from pipeline.linemodel import shape as sh
+from pipeline.linemodel.containment import containment
 from pipeline.normalise import normalise
 
 
@@ -22,69 +22,48 @@ def test_class_counts_are_the_per_character_predicates():
         texts = [t.strip() for t in lines if t.strip()]
         if not texts:
             continue
-        got = lm._class_counts(texts)
-        want = [[sum(1 for c in t if lm._char_bits(c) & (1 << b)) for b in range(lm._N_CLASSES)] for t in texts]
+        got = sh._class_counts(texts)
+        want = [[sum(1 for c in t if sh._char_bits(c) & (1 << b)) for b in range(sh._N_CLASSES)] for t in texts]
         assert got.tolist() == want
-    assert lm._char_bits("İ") & lm._C_UPPER and lm._char_bits("5") & lm._C_DECIMAL
+    assert sh._char_bits("İ") & sh._C_UPPER and sh._char_bits("5") & sh._C_DECIMAL
 
 
 def test_containment_is_the_pairwise_definition():
     for lines in _pages():
         texts = [t.strip() for t in lines if t.strip()]
-        norms = [lm._norm(t) for t in texts]
+        norms = [sh._norm(t) for t in texts]
         long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
         pairs = [(a, b) for a in long_ids for b in long_ids
                  if a != b and len(norms[b]) > len(norms[a]) and norms[a] in norms[b]]
         counts = {s: norms.count(s) for s in norms}
-        assert lm._containment(norms, counts) == ({a for a, _ in pairs}, {b for _, b in pairs})
+        assert containment(norms, counts) == ({a for a, _ in pairs}, {b for _, b in pairs})
     norms = ["x" * 70, "y" + "x" * 70, "x" * 70, "z" * 80]
-    assert lm._containment(norms, {s: norms.count(s) for s in norms}) == ({0, 2}, {1})
+    assert containment(norms, {s: norms.count(s) for s in norms}) == ({0, 2}, {1})
 
 
 def test_norm_shortcuts_match_norm():
     for lines in _pages():
         texts = [t.strip() for t in lines if t.strip()]
         if texts:
-            for t, c in zip(texts, lm._class_counts(texts).tolist()):
-                norm = lm._norm(t)
-                assert lm._norm_and_shape(t, c) == (norm, lm._DIGITS.sub("0", norm))
-    assert lm._norm_and_shape("① Nº 2", [0] * lm._N_CLASSES) == (lm._norm("① Nº 2"), "0 no 0")
-
-
-def test_general_walk_equals_the_bitmask_walk():
-    forest = lm.load_model()["stage1"]
-    for lines in list(_pages())[:40]:
-        _, x = lm._feature_matrix(lines, None)
-        if len(x):
-            fast = forest.raw_many(x, contributions=True)
-            walk = forest._raw_many_walk(x, True)
-            assert fast[0] == walk[0] and np.array_equal(fast[1], walk[1])
+            for t, c in zip(texts, sh._class_counts(texts).tolist()):
+                norm = sh._norm(t)
+                assert sh.norm_and_shape(t, c) == (norm, sh._DIGITS.sub("0", norm))
+    assert sh.norm_and_shape("① Nº 2", [0] * sh._N_CLASSES) == (sh._norm("① Nº 2"), "0 no 0")
 
 
 def test_reasons_for_some_lines_are_those_of_every_line():
     """classify asks PageScores for the reasons of the lines the model decided only; each
-    must be what explaining every line gives (a row's contributions stand alone), on
-    the bitmask tables and on the general walk (a row with an infinity)."""
+    must be what explaining every line gives (a row's contributions stand alone)."""
     import random
 
     rng = random.Random(8)
-    forest = lm.load_model()["stage1"]
-    for number, lines in enumerate(list(_pages())[:40]):
+    for lines in list(_pages())[:40]:
         page = lm.score_page(lines, None)
         every = page.reasons(range(len(lines)))
         assert len(every) == len(lines)
         some = rng.sample(range(len(lines)), k=len(lines) // 3)
         assert page.reasons(some) == {i: every[i] for i in some}
         assert page.reasons([]) == {}
-        if number < 5 and page._row_of:
-            feats = page._feats.copy()
-            feats[0, 0] = np.inf  # the tables do not apply: scores_and_leaves walks
-            walked = lm.PageScores(len(lines), sorted(page._row_of), feats, forest, lm.FEATURES)
-            assert walked._leaves is None
-            rows = list(page._row_of)[1:]
-            want = forest.raw_many(feats, contributions=True)[1]
-            got = forest.contributions(feats, None, np.array([page._row_of[i] for i in rows]))
-            assert np.array_equal(got, want[[page._row_of[i] for i in rows]])
 
 
 def test_linear_time_link_and_date_patterns_find_what_the_plain_regexes_find():
@@ -94,7 +73,7 @@ def test_linear_time_link_and_date_patterns_find_what_the_plain_regexes_find():
     import random
     import re
 
-    from pipeline import linemodel
+    linemodel = sh  # the regexes live in the line-shape module
 
     email = re.compile(r"\S+@\S+\.\w+")
     old_urlish = re.compile(r"https?://|www\.|\S+@\S+\.\w+|(?:^|\s)@\w+|\.(?:com|org|net|co\.uk)\b", re.I)

@@ -10,6 +10,9 @@ import numpy as np
 
 from conftest import PAGES, SEEDS
 from pipeline import linemodel as lm
+from pipeline.linemodel import containment as lmc
+from pipeline.linemodel.features import feature_matrix
+from pipeline.linemodel.shape import _norm
 from pipeline.classify import _MostlyChromeAfter, _shingles
 from pipeline.language import detect
 from pipeline.lineshape import shape_line
@@ -37,7 +40,7 @@ def _long_page() -> list[str]:
 
 
 def _containment_before(norms: list[str], counts: dict) -> tuple[set, set]:
-    """linemodel._containment as it was (issue 12): each long line counted in the whole page."""
+    """linemodel.containment as it was (issue 12): each long line counted in the whole page."""
     long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
     inside, container = set(), set()
     if len(long_ids) < 2:
@@ -56,15 +59,15 @@ def test_containment_equals_the_definition_it_replaces(monkeypatch):
     """Both ways (counting on pages of few long lines, Aho-Corasick on the others), each
     forced on every page."""
     pages = _real_pages() + [_long_page()]
-    assert sum(len(l.strip()) >= 60 for l in pages[-1]) > lm._COUNTED_LONG_LINES
-    for counted_up_to in (lm._COUNTED_LONG_LINES, 0, 10**9):
-        monkeypatch.setattr(lm, "_COUNTED_LONG_LINES", counted_up_to)
+    assert sum(len(l.strip()) >= 60 for l in pages[-1]) > lmc._COUNTED_LONG_LINES
+    for counted_up_to in (lmc._COUNTED_LONG_LINES, 0, 10**9):
+        monkeypatch.setattr(lmc, "_COUNTED_LONG_LINES", counted_up_to)
         found_inside = 0
         for lines in pages:
             texts = [t.strip() for t in lines if t.strip()]
-            norms = [lm._norm(t) for t in texts]
+            norms = [_norm(t) for t in texts]
             counts = {s: norms.count(s) for s in set(norms)}
-            got = lm._containment(norms, counts)
+            got = lmc.containment(norms, counts)
             assert got == _containment_before(norms, counts)
             found_inside += len(got[0])
         assert found_inside > 100  # the long page exercises it
@@ -72,16 +75,15 @@ def test_containment_equals_the_definition_it_replaces(monkeypatch):
         for norms in (["x" * 70] * 3, ["x" * 70], ["x" * 70, "y" + "x" * 70, "x" * 70, "z" * 80],
                       ["😀" * 61, "a" + "😀" * 61 + "b", "b" * 60], []):
             counts = {s: norms.count(s) for s in set(norms)}
-            assert lm._containment(norms, counts) == _containment_before(norms, counts)
+            assert lmc.containment(norms, counts) == _containment_before(norms, counts)
 
 
 def test_leaves_by_blocks_equal_all_rows_at_once():
     forest = lm.load_model()["stage1"]
-    _, x = lm._feature_matrix(_long_page(), "en")
+    _, x = feature_matrix(_long_page(), "en")
     x = np.concatenate([x] * (2 * forest._LEAVES_BLOCK // len(x) + 2))  # real rows; blocks cut anywhere
     assert len(x) > 2 * forest._LEAVES_BLOCK
-    qs = forest._tables()
-    assert np.array_equal(forest._leaves(x), forest._leaves_block(x, qs))
+    assert np.array_equal(forest._leaves(x), forest._leaves_block(x, forest._qs))
 
 
 def _mostly_chrome_after_before(marker, undecided, shapes, says_body, max_ratio, shingles_of) -> bool:

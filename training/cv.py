@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 import train_line_model as tlm  # noqa: E402
 from pipeline import linemodel as lm  # noqa: E402
+from pipeline.linemodel.forest import sigmoid  # noqa: E402
 from pipeline.evaluate import by_source, score_page, table  # noqa: E402
 from pipeline.options import Options  # noqa: E402
 from pipeline.process import Engine  # noqa: E402
@@ -55,7 +56,7 @@ def load_docs(dev: Path, cache: Path):
     (train_line_model.load and site_of are not in the key: clear the cache after
     changing them)."""
     key = hashlib.sha256()
-    for path in (ROOT / "pipeline" / "linemodel.py", ROOT / "pipeline" / "language.py",
+    for path in (*sorted((ROOT / "pipeline" / "linemodel").glob("*.py")), ROOT / "pipeline" / "language.py",
                  ROOT / "pipeline" / "data" / "stoplists.json", ROOT / "training" / "align.py", dev / "manifest.jsonl"):
         key.update(path.read_bytes())
     cached = cache / f"docs-{key.hexdigest()[:16]}.pickle"
@@ -88,7 +89,7 @@ def run_fold(job):
         # or, given a folder, the model an earlier run trained for this fold (still grouped)
         model_path = Path(fixed_model) / f"fold-{f}.json" if Path(fixed_model).is_dir() else Path(fixed_model)
         forest = lm.load_model(str(model_path))["stage1"]
-        probs = {d["id"]: [lm._sigmoid(z) for z in forest.raw_many(d["rows"])[0]] if d["rows"] else [] for d in test}
+        probs = {d["id"]: [sigmoid(z) for z in forest.raw_many(d["rows"])[0]] if d["rows"] else [] for d in test}
     else:
         clf = tlm.fit(train, "rows", params=params, per_site=per_site, page_power=page_power)
         model_path = out / "models" / f"fold-{f}.json"

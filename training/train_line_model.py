@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
-"""Train the two-stage line classifier and export it to pipeline/data/line_model.json.
+"""Train the line classifier and export it to pipeline/data/line_model.json.
 
     python training/train_line_model.py [DEV_DIR] [--out pipeline/data/line_model.json]
 
 DEV_DIR defaults to ../shared/eval/dev relative to the repository root; the scorer is taken
 from DEV_DIR/../score.py.  Prints site-grouped cross-validation figures (the honest number:
-folds split by site (manifest `site`, else URL host), the whole two-stage pipeline is refitted inside every fold, stage 2
-trained on inner out-of-fold stage-1 probabilities) and in-sample figures.
+folds split by site (manifest `site`, else URL host), the model refitted inside every fold)
+and in-sample figures.
 Deterministic: sorted inputs, fixed seeds, single thread.
 """
 import os
@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 from align import label_lines, toks  # noqa: E402
 from pipeline import linemodel as lm  # noqa: E402
+from pipeline.linemodel.forest import sigmoid  # noqa: E402
 
 N_FOLDS = 5
 PARAMS = dict(max_iter=150, learning_rate=0.12, max_leaf_nodes=31, min_samples_leaf=40,
@@ -137,11 +138,6 @@ def predict(clf, docs, feats_key):
     return out
 
 
-def add_stage2(docs, probs, key="rows2"):
-    for d, p in zip(docs, probs):
-        d[key] = lm.stage2_features(d["rows"], d["idx"], p) if d["rows"] else []
-
-
 def oof_stage1(docs, k, salt):
     """Out-of-fold stage-1 probabilities, folds grouped by host."""
     probs = [None] * len(docs)
@@ -154,21 +150,6 @@ def oof_stage1(docs, k, salt):
         for i, p in zip(te_i, predict(clf, [docs[i] for i in te_i], "rows")):
             probs[i] = p
     return probs
-
-
-def fit_pipeline(train_docs, inner_k, salt):
-    """Stage 1 on everything; stage 2 on inner out-of-fold stage-1 probabilities."""
-    inner = oof_stage1(train_docs, inner_k, salt)
-    add_stage2(train_docs, inner)
-    s1 = fit(train_docs, "rows")
-    s2 = fit(train_docs, "rows2")
-    return s1, s2
-
-
-def apply_pipeline(s1, s2, docs):
-    p1 = predict(s1, docs, "rows")
-    add_stage2(docs, p1, "rows2_test")
-    return p1, predict(s2, docs, "rows2_test")
 
 
 def doc_prf(doc, probs, thr, score):
@@ -240,9 +221,6 @@ def main():
     ap.add_argument("--seeds", default=str(ROOT.parent / "shared" / "seeds"))
     ap.add_argument("--seeds-gold", default=str(ROOT.parent / "shared" / "gold" / "seeds"))
     ap.add_argument("--no-cv", action="store_true", help="skip the grouped cross-validation")
-    ap.add_argument("--stage2", action="store_true",
-                    help="also train the stacked stage 2 (neighbours' stage-1 probabilities); it did "
-                         "not improve grouped CV, so it is off by default")
     ap.add_argument("--threshold", type=float, default=None,
                     help="the decision threshold (default: picked on the CV predictions; 0.6 with --no-cv)")
     ap.add_argument("--params", default="{}", help="JSON overrides of PARAMS")
@@ -274,29 +252,14 @@ def main():
     oracle = summary(docs, [[float(v) for v in d["y"]] for d in docs], 0.5, score)
     print("alignment ceiling (labels as predictions):", fmt(oracle))
 
-    # Stage-1 out-of-fold probabilities, grouped by host: the honest CV figure for stage 1,
-    # and (with --stage2) the training input of the stacked stage.
+    # Out-of-fold probabilities, grouped by host: the honest CV figure.  (A stacked stage 2
+    # over neighbours' probabilities did not improve it and was removed; see docs/line-model.md.)
     thr = 0.6 if args.threshold is None else args.threshold
     p1_oof = None
-    if args.stage2 or not args.no_cv:
+    if not args.no_cv:
         p1_oof = oof_stage1(docs, N_FOLDS, salt="")
         print(f"stage-1 out-of-fold done, {time.time() - t0:.0f}s", flush=True)
     final_cv = p1_oof
-    if args.stage2:
-        add_stage2(docs, p1_oof)
-    if args.stage2 and not args.no_cv:
-        cv2 = [None] * len(docs)
-        for f in range(N_FOLDS):
-            tr = [d for d in docs if fold_of(d["host"]) != f]
-            te_i = [i for i, d in enumerate(docs) if fold_of(d["host"]) == f]
-            # stage 2 refitted per fold on the shared OOF stage-1 probabilities (the test pages'
-            # inputs are out-of-fold; the training pages' came from models that saw the test
-            # sites: a mild leak, in stage 2's favour)
-            s2f = fit(tr, "rows2")
-            for i, b in zip(te_i, predict(s2f, [docs[i] for i in te_i], "rows2")):
-                cv2[i] = b
-        final_cv = cv2
-        print(f"grouped CV by host, stage 1+2 @0.5: {fmt(summary(docs, cv2, 0.5, score))}")
     if not args.no_cv:
         print(f"grouped CV by host ({N_FOLDS} folds), stage 1 @0.5: {fmt(summary(docs, p1_oof, 0.5, score))}")
         thr = pick_threshold(docs, final_cv, score) if args.threshold is None else args.threshold
@@ -305,18 +268,13 @@ def main():
     s1 = fit(docs, "rows")
     spec = {"format": "hgb-trees-v1", "threshold": thr, "features": lm.FEATURES, "params": PARAMS, "per_site": PER_SITE,
             "page_power": PAGE_POWER, "stage1": export_forest(s1)}
-    if args.stage2:
-        s2 = fit(docs, "rows2")
-        p1, p2 = apply_pipeline(s1, s2, docs)
-        spec.update(stage2_features=lm.STAGE2_FEATURES, stage2=export_forest(s2))
-    else:
-        p2 = predict(s1, docs, "rows")
+    p2 = predict(s1, docs, "rows")
     print(f"in-sample @{thr:.2f}: {fmt(summary(docs, p2, thr, score))}")
     # The seeds' gold lines must all be kept (the rule engine around the model relies on it):
     # lower the threshold to the 0.05 grid step below the weakest seed gold line if needed.
     seeds, sgold = Path(args.seeds), Path(args.seeds_gold)
-    if seeds.is_dir() and sgold.is_dir() and "stage2" not in spec:  # (stage-1-only check)
-        forest = lm._Forest(json.loads(json.dumps(spec["stage1"])))
+    if seeds.is_dir() and sgold.is_dir():
+        forest = lm.Forest(json.loads(json.dumps(spec["stage1"])))
         weakest = 1.0
         for path in sorted(seeds.glob("*.txt")):
             meta = json.loads((sgold / f"{path.stem}.json").read_text(encoding="utf-8"))
@@ -324,7 +282,7 @@ def main():
             idx, rows = lm.line_features(lines, meta.get("language"))
             pos = {i: k for k, i in enumerate(idx)}
             for n in meta.get("body_lines") or []:
-                weakest = min(weakest, lm._sigmoid(forest.raw(rows[pos[n - 1]])))
+                weakest = min(weakest, sigmoid(forest.raw(rows[pos[n - 1]])))
         if weakest < thr:
             thr = max(0.05, int(weakest * 20) / 20)
             spec["threshold"] = thr
@@ -342,7 +300,7 @@ def main():
     m = lm.load_model(str(out))
     d = next(d for d in docs if len(d["rows"]) > 50)
     ref = s1.predict_proba(np.array(d["rows"]))[:, 1]
-    mine = [lm._sigmoid(m["stage1"].raw(r)) for r in d["rows"]]
+    mine = [sigmoid(z) for z in m["stage1"].raw_many(d["rows"])[0]]
     print("export check (stage 1), max |diff| =", float(np.max(np.abs(ref - np.array(mine)))))
 
 

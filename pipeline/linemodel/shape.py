@@ -1,0 +1,249 @@
+"""A line's own shape, from its text alone: the per-line half of the line model's features
+(the neighbourhood half is computed over the page in features.py).
+
+Everything here depends on the stripped line and the page's stoplist only, so results are
+memoised per line across pages (pipeline.memo.LineMemo).  Character classes are counted for
+all lines of a page at once with numpy; the regexes run only on lines holding a character
+every match needs.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from functools import lru_cache
+from operator import itemgetter
+
+import numpy as np
+
+from pipeline.language import cjk_function_chars, guess_codes, stopwords
+
+NAN = float("nan")
+
+# Japanese / Chinese have no jusText stoplist and no spaces: grammatical particles and
+# function characters (pipeline/data/stoplists.json, "_cjk_function_chars") play the role
+# of stopwords.  Korean uses the jusText list (it has spaces).
+_CJK_END = "。！？"
+
+
+def pick_stoplist(language, words_lower) -> frozenset:
+    """The language's stoplist; unknown language: the one covering most of the words."""
+    if language:
+        return stopwords(language)
+    best, best_hits = frozenset(), 0
+    sample = words_lower[:3000]
+    for code in guess_codes():
+        sl = stopwords(code)
+        hits = sum(1 for w in sample if w in sl)
+        if hits > best_hits:
+            best, best_hits = sl, hits
+    return best
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# A link, a handle or an e-mail address. The e-mail part (`\S+@\S+\.\w+` as a regex)
+# is checked by _has_email: as a regex it backtracks quadratically on a long line with
+# no spaces (a 100,000-character line took 26 s).
+_URLISH = re.compile(r"https?://|www\.|(?:^|\s)@\w+|\.(?:com|org|net|co\.uk)\b", re.I)
+_DOT_WORD = re.compile(r"\.\w")
+_DATEISH_FORMS = (
+    r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2}:\d{2}\b|"
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
+    r"\b\d{1,2}\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\b|"
+    r"\b(?:19|20)\d{2}\b|(?<!\d)\d+\s*(?:min|mins|minutes|hours?|days?)\b")
+# Every form starts with a digit or a month's first letter: the look-ahead turns any other
+# starting place down at once, where the regex engine tried all seven forms (the same
+# matches, 2.5 times faster on the dev set's lines with digits).
+_DATEISH = re.compile(r"(?=[\djfmasond])(?:" + _DATEISH_FORMS + ")", re.I)
+_SEPS = re.compile(r"\s[|/•·»>]+\s|>>|\|")
+_BULLET = re.compile(r"^(?:[-*•·▪●◦–—>]+|\d{1,3}[.)])\s+")
+_FIRST = itemgetter(0)
+_END_PUNCT = set(".!?…" + _CJK_END)
+_TRAIL = "\"'”’»)]}*  "
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
+
+
+def _norm(s: str) -> str:
+    s = unicodedata.normalize("NFKC", s).translate(_QUOTES)
+    s = _BULLET.sub("", re.sub(r"\s+", " ", s).strip())
+    return s.casefold()
+
+
+
+
+# Character classes of a whole page, counted per line with numpy instead of per-character
+# Python calls.  Each bit is the very predicate the plain code used (str.isalpha, ...,
+# the _CJK ranges, the characters the regexes need), so counts are identical; the "needs"
+# bits only let a line skip a regex or translate that cannot match or change it.
+_C_ALPHA, _C_UPPER, _C_DIGIT, _C_SPACE, _C_CJK, _C_DECIMAL, _C_QUOTE, _C_SEP, _C_OTHERSPACE, _C_SENT = (
+    1 << b for b in range(10))
+_N_CLASSES = 10
+_SEP_CHARS = "|/•·»>"        # every _SEPS match contains one of them
+_SENT_CHARS = ".!?。！？"     # every sentence-end match starts with one of them
+
+
+def _char_bits(c: str) -> int:
+    """The class bits of one character (used for astral characters, and in tests)."""
+    b = 0
+    if c.isalpha():
+        b |= _C_ALPHA | (_C_UPPER if c.isupper() else 0)
+    if c.isdigit():
+        b |= _C_DIGIT
+    if c.isdecimal():
+        b |= _C_DECIMAL
+    if c.isspace():
+        b |= _C_SPACE | (_C_OTHERSPACE if c != " " else 0)
+    if _CJK.match(c):
+        b |= _C_CJK
+    if ord(c) in _QUOTES:
+        b |= _C_QUOTE
+    if c in _SEP_CHARS:
+        b |= _C_SEP
+    if c in _SENT_CHARS:
+        b |= _C_SENT
+    return b
+
+
+@lru_cache(maxsize=1)
+def _bmp_bits() -> np.ndarray:
+    """Class bits of every BMP code point (static table, built once, ~20 ms)."""
+    chars = "".join(map(chr, range(0x10000)))
+    bits = np.zeros(0x10000, dtype=np.uint16)
+
+    def flag(pred, bit):
+        bits[np.fromiter(map(pred, chars), dtype=bool, count=0x10000)] |= bit
+    flag(str.isalpha, _C_ALPHA)
+    flag(lambda c: c.isalpha() and c.isupper(), _C_UPPER)
+    flag(str.isdigit, _C_DIGIT)
+    flag(str.isdecimal, _C_DECIMAL)
+    flag(str.isspace, _C_SPACE)
+    flag(lambda c: c.isspace() and c != " ", _C_OTHERSPACE)
+    for lo, hi in ((0x3040, 0x30ff), (0x3400, 0x4dbf), (0x4e00, 0x9fff), (0xac00, 0xd7af), (0xf900, 0xfaff)):
+        bits[lo:hi + 1] |= _C_CJK
+    for chars_, bit in ((list(map(chr, _QUOTES)), _C_QUOTE), (_SEP_CHARS, _C_SEP), (_SENT_CHARS, _C_SENT)):
+        for c in chars_:
+            bits[ord(c)] |= bit
+    return bits
+
+
+def _class_counts(texts: list[str]) -> np.ndarray:
+    """lines x classes: how many characters of each line have each class bit."""
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    table = _bmp_bits()
+    astral = codes > 0xFFFF
+    if astral.any():
+        bits = table[np.where(astral, 0, codes)]
+        bits[astral] = [_char_bits(chr(c)) for c in codes[astral].tolist()]
+    else:
+        bits = table[codes]
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))  # all > 0
+    flags = (bits[:, None] & (1 << np.arange(_N_CLASSES, dtype=np.uint16))).astype(bool).view(np.uint8)
+    return np.add.reduceat(flags, np.cumsum(lens) - lens, axis=0, dtype=np.int64)
+
+
+
+# A line's shape features, in the order line_shape returns them (features.py's registry
+# reads them by name).  A list, not a named tuple: building one by keyword cost more than
+# the rest of line_shape.
+SHAPE_FEATURES = (
+    "log_chars", "n_words", "log_words", "stop_density", "stop_count", "end_punct", "end_colon",
+    "n_sentences", "comma_rate", "title_ratio", "upper_ratio", "digit_ratio", "alpha_ratio",
+    "n_separators", "urlish", "bullet", "dateish", "cjk_ratio", "avg_word_len", "first_char_lower",
+    "has_copyright", "good",
+)
+
+
+_URLISH_DOT = re.compile(r"www\.|\.(?:com|org|net|co\.uk)\b", re.I)  # _URLISH's alternatives without @ or ://
+_SENT = re.compile(r"[.!?。！？][\"'”’)]?(?:\s|$)")
+_WS = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+
+
+def _has_email(s: str) -> bool:
+    r"""What `\S+@\S+\.\w+` finds, in linear time: in one run of non-space characters,
+    an "@" after its first character, then a "." and a word character after at least
+    one character more."""
+    for token in s.split():
+        at = token.find("@", 1)
+        if at > 0 and _DOT_WORD.search(token, at + 2):
+            return True
+    return False
+
+
+def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
+    """Shape features of one stripped line (SHAPE_FEATURES); `counts` is its row of
+    _class_counts."""
+    n_letters, n_upper, digits, n_space, n_cjk, n_decimal, _, n_sepc, _, n_sentc = counts
+    cjk_ratio = n_cjk / max(1, len(s))
+    # CJK runs count as one "word" per ~2 characters so length features stay comparable.
+    latin_words = [w for w in words if not _CJK.search(w)] if n_cjk else words
+    n_words = len(latin_words) + n_cjk / 2.0
+    low = list(map(str.lower, latin_words))
+    n_stop = sum(map(stop.__contains__, low))
+    if n_cjk > len(s) * 0.3:
+        # function characters per CJK char, scaled to be on a par with European stop densities
+        func = cjk_function_chars()
+        n_func = sum(1 for ch in s if ch in func)
+        stop_density = min(1.0, 2.5 * n_func / max(1, n_cjk))
+        n_stop = n_stop + n_func
+    elif stop and low:
+        stop_density = n_stop / len(low)
+    else:
+        stop_density = NAN
+    t = s.rstrip(_TRAIL)
+    end = t[-1:] if t else ""
+    nonspace = (len(s) - n_space) or 1
+    alpha_first = list(filter(str.isalpha, map(_FIRST, latin_words)))
+    title = sum(map(str.isupper, alpha_first)) / len(alpha_first) if alpha_first else NAN
+    upper = n_upper / n_letters if n_letters else 0.0
+    # The regexes below run only on lines holding a character every match needs.
+    n_sent = len(_SENT.findall(s)) if n_sentc else 0
+    if "@" in s or "://" in s:
+        urlish = 1.0 if _URLISH.search(s) or _has_email(s) else 0.0
+    else:
+        urlish = 1.0 if "." in s and _URLISH_DOT.search(s) else 0.0
+    end_punct = 1.0 if end in _END_PUNCT else 0.0
+    good = 1.0 if (n_words >= 10 and (stop_density != stop_density or stop_density >= 0.2)
+                   and (end_punct or n_words >= 25)) else 0.0
+    return [  # SHAPE_FEATURES
+        math.log1p(len(s)),  # log_chars
+        n_words,  # n_words
+        math.log1p(n_words),  # log_words
+        stop_density,  # stop_density
+        n_stop,  # stop_count
+        end_punct,  # end_punct
+        1.0 if end == ":" else 0.0,  # end_colon
+        n_sent,  # n_sentences
+        s.count(",") / max(1.0, n_words),  # comma_rate
+        title,  # title_ratio
+        upper,  # upper_ratio
+        digits / nonspace,  # digit_ratio
+        n_letters / nonspace,  # alpha_ratio
+        len(_SEPS.findall(s)) if n_sepc else 0,  # n_separators
+        urlish,  # urlish
+        1.0 if _BULLET.match(s) else 0.0,  # bullet
+        len(_DATEISH.findall(s)) if n_decimal else 0,  # dateish
+        cjk_ratio,  # cjk_ratio
+        (sum(map(len, latin_words)) / len(latin_words)) if latin_words else NAN,  # avg_word_len
+        1.0 if s[:1].islower() else 0.0,  # first_char_lower
+        1.0 if ("©" in s or "(c)" in s or "(C)" in s) else 0.0,  # has_copyright
+        good,  # good
+    ]
+
+
+def norm_and_shape(s: str, counts: list) -> tuple[str, str]:
+    """(_norm(s), its digit-masked shape), skipping the steps that cannot change s."""
+    t = unicodedata.normalize("NFKC", s)
+    if t != s:
+        t = _norm(s)
+        return t, _DIGITS.sub("0", t)
+    if counts[6]:  # quote characters
+        t = t.translate(_QUOTES)
+    if counts[8] or "  " in t:  # whitespace other than single spaces (s is stripped)
+        t = _WS.sub(" ", t).strip()
+    t = _BULLET.sub("", t).casefold()
+    # casefold makes no digits, so without decimal digits in s there are none to mask
+    return t, (_DIGITS.sub("0", t) if counts[5] else t)
+
+
