@@ -40,7 +40,6 @@ SIDECAR = "urls.tsv"
 STDIN = "-"
 # Where `pipeline run -` keeps what it read from stdin: in the output's state folder, so
 # a re-run with the same input is incremental like any other file.
-STDIN_SPOOL = "stdin.jsonl"
 STDIN_DISPLAY = "stdin"
 # WARC record types that hold a page; the others (warcinfo, request, metadata) describe
 # a crawl, not a page, and are not listed.
@@ -420,25 +419,18 @@ def take_stdin(inputs: list[str], out_dir: str | Path, stream=None) -> list[str]
     if STDIN not in inputs:
         return list(inputs)
     import shutil
-    import tempfile
 
-    from pipeline.outdir import STATE_DIR
+    from pipeline.outdir import OutDir, atomic_path
 
-    spool = Path(out_dir) / STATE_DIR / STDIN_SPOOL
+    spool = OutDir(out_dir).stdin_spool
     spool.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=spool.parent, prefix=f".{spool.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            shutil.copyfileobj(stream if stream is not None else sys.stdin.buffer, handle, _BLOCK)
-        os.replace(tmp, spool)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(spool) as tmp, open(tmp, "wb") as handle:
+        shutil.copyfileobj(stream if stream is not None else sys.stdin.buffer, handle, _BLOCK)
     return [str(spool) if given == STDIN else given for given in inputs]
 
 
 def is_stdin_spool(path: Path) -> bool:
-    from pipeline.outdir import STATE_DIR
+    from pipeline.outdir import STATE_DIR, STDIN_SPOOL
 
     return path.name == STDIN_SPOOL and path.parent.name == STATE_DIR
 
@@ -446,7 +438,6 @@ def is_stdin_spool(path: Path) -> bool:
 # -- corpus files out ------------------------------------------------------------------
 
 FORMATS = ("jsonl", "parquet")
-CORPUS_FILES = {"jsonl": "documents.jsonl", "parquet": "documents.parquet"}
 # What a corpus record holds besides id, text and url: the metadata a reader filters or
 # groups by, not the ledger of removed lines (that stays in <id>.json).
 CORPUS_FIELDS = ("source", "site", "title", "author", "published", "language", "words", "format", "sha256")
@@ -455,10 +446,13 @@ _PARQUET_ROWS = 1000
 
 def corpus_rows(out: Path, ids):
     """One record per cleaned page, for ids in the order given, read from its files."""
+    from pipeline.outdir import OutDir
+
+    folder = OutDir(out)
     for ident in ids:
         try:
-            meta = json.loads((out / f"{ident}.json").read_text("utf-8"))
-            text = (out / f"{ident}.txt").read_text("utf-8")
+            meta = json.loads(folder.meta(ident).read_text("utf-8"))
+            text = folder.body(ident).read_text("utf-8")
         except FileNotFoundError:
             continue
         row = {"id": ident, "text": text, "url": meta.get("url")}
@@ -472,21 +466,21 @@ def write_corpus(out: Path, ids_query, formats) -> None:
     of date with the index). `ids_query()`: the cleaned ids in id order, a fresh cursor
     a call; rows stream from the per-document files, one at a time (Parquet: a row
     group of 1,000 at a time)."""
-    from pipeline.write import remove_quietly, write_jsonl
+    from pipeline.outdir import CORPUS_FILES, OutDir, remove_quietly
+    from pipeline.write import write_jsonl
 
-    for name, filename in CORPUS_FILES.items():
+    folder = OutDir(out)
+    for name in CORPUS_FILES:
         if name not in formats:
-            remove_quietly(out / filename)
+            remove_quietly(folder.corpus_file(name))
     if "jsonl" in formats:
-        write_jsonl(out / CORPUS_FILES["jsonl"], corpus_rows(out, ids_query()))
+        write_jsonl(folder.corpus_file("jsonl"), corpus_rows(out, ids_query()))
     if "parquet" in formats:
-        _write_parquet(out / CORPUS_FILES["parquet"], corpus_rows(out, ids_query()))
+        _write_parquet(folder.corpus_file("parquet"), corpus_rows(out, ids_query()))
 
 
 def _write_parquet(path: Path, rows) -> None:
     """A Parquet file written atomically, a row group at a time."""
-    import tempfile
-
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -496,21 +490,14 @@ def _write_parquet(path: Path, rows) -> None:
         raise OutputError("--format parquet needs pyarrow: pip install 'news-pipeline[parquet]'") from None
     schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("url", pa.string())]
                        + [(name, pa.int64() if name == "words" else pa.string()) for name in CORPUS_FIELDS])
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            chunk = []
-            for row in rows:
-                chunk.append(row)
-                if len(chunk) == _PARQUET_ROWS:
-                    writer.write_table(pa.Table.from_pylist(chunk, schema))
-                    chunk = []
-            if chunk:
+    from pipeline.outdir import atomic_path
+
+    with atomic_path(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        chunk = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == _PARQUET_ROWS:
                 writer.write_table(pa.Table.from_pylist(chunk, schema))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
+                chunk = []
+        if chunk:
+            writer.write_table(pa.Table.from_pylist(chunk, schema))

@@ -6,7 +6,9 @@ written (atomically), and how a killed run's leftovers are swept.
     <out>/index.jsonl     one row a document: the run's commit point
     <out>/report.html     the run's report
     <out>/run.json        the run record (figures, version, when it finished)
+    <out>/documents.jsonl, documents.parquet   with --format: the clean pages as one file
     <out>/.pipeline/      the run state (pipeline/state.py): internal, machine-specific
+    <out>/.pipeline/stdin.jsonl   JSONL read from stdin (`-`), kept for re-runs
     <out>/.{name}.*.tmp   a file being written; renamed over `name` when whole
 
 A write goes to a temporary file in the same folder, then a rename: a reader or a
@@ -18,6 +20,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
 
@@ -25,6 +28,8 @@ STATE_DIR = ".pipeline"
 INDEX = "index.jsonl"
 REPORT = "report.html"
 RUN_RECORD = "run.json"
+CORPUS_FILES = {"jsonl": "documents.jsonl", "parquet": "documents.parquet"}
+STDIN_SPOOL = "stdin.jsonl"
 _TMP_SUFFIX = ".tmp"
 # The tool's own files' names (run.json, index.jsonl, report.html, documents.jsonl): an
 # input's id never takes one of them (pipeline/source.py).
@@ -74,6 +79,13 @@ class OutDir:
     def state(self) -> Path:
         return self.root / STATE_DIR
 
+    @property
+    def stdin_spool(self) -> Path:
+        return self.root / STATE_DIR / STDIN_SPOOL
+
+    def corpus_file(self, fmt: str) -> Path:
+        return self.root / CORPUS_FILES[fmt]
+
     def leftovers(self, ident: str) -> list[Path]:
         """Temporary files of one document's body and metadata (a worker stopped mid-write)."""
         return [path for name in (body_name(ident), meta_name(ident))
@@ -113,6 +125,23 @@ def _umask() -> int:
 
 
 _FILE_MODE = 0o666 & ~_umask()
+
+
+@contextmanager
+def atomic_path(path: Path):
+    """For writers that want a file name (pyarrow, a stream copy): yields a temporary
+    name in `path`'s folder, renamed over `path` when the block ends without error,
+    removed when it does not."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TMP_SUFFIX)
+    os.fchmod(fd, _FILE_MODE)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:

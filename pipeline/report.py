@@ -20,7 +20,7 @@ from html import escape
 from pathlib import Path, PurePosixPath
 
 from pipeline.sites import folder_of
-from pipeline.write import write_atomic
+from pipeline.outdir import OutDir, write_atomic
 
 # A run of at least this many lines removed by one rule folds into one row that opens
 # on a click ("1,316 lines: position.header").
@@ -122,7 +122,7 @@ def _read_json(path: Path) -> dict | None:
 def _index_rows(out: Path):
     """The index's rows, one at a time (a line that is not a row is skipped)."""
     try:
-        handle = (out / "index.jsonl").open(encoding="utf-8")
+        handle = OutDir(out).index.open(encoding="utf-8")
     except OSError:
         return
     with handle:
@@ -187,7 +187,7 @@ def document_lines(meta: dict, out: Path) -> tuple[list[dict], str | None]:
     note = None
     if kept_numbers:
         texts = None
-        body_path = out / f"{meta.get('id')}.txt"
+        body_path = OutDir(out).body(meta.get("id"))
         if meta.get("status") == "cleaned" and body_path.is_file():
             paragraphs = body_path.read_text("utf-8").rstrip("\n").split("\n\n")
             if len(paragraphs) == len(kept_numbers):
@@ -221,7 +221,7 @@ MAX_DOCUMENT_VIEWS = 1000
 
 
 def _document_meta(out: Path, row: dict) -> dict:
-    meta = _read_json(out / f"{row['id']}.json") or {}
+    meta = _read_json(OutDir(out).meta(row["id"])) or {}
     meta = {**meta, "id": row["id"], "status": row.get("status", meta.get("status")),
             "reason": row.get("reason", meta.get("reason"))}
     # A page rejected before cleaning has no site yet: its folder is its site.
@@ -450,6 +450,6 @@ def _document(d: dict, out: Path, removed: int, labels: dict[str, str] | None = 
 
 
 def write_report(out_dir: str | Path) -> Path:
-    path = Path(out_dir) / "report.html"
+    path = OutDir(out_dir).report
     write_atomic(path, report_pieces(out_dir))
     return path

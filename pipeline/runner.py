@@ -21,11 +21,11 @@ from typing import Callable, Iterator
 
 from pipeline import guard
 from pipeline.batch import DocSummary, clean_in_process, clean_source, process_document, provenance, write_result
-from pipeline.corpus import CORPUS_FILES, take_stdin, write_corpus
+from pipeline.corpus import take_stdin, write_corpus
 from pipeline.dedup_corpus import find_duplicates
 from pipeline.document import Status
 from pipeline.options import Options
-from pipeline.outdir import OutDir, remove_quietly, write_atomic
+from pipeline.outdir import CORPUS_FILES, OutDir, body_name, meta_name, remove_quietly, write_atomic
 from pipeline.report import write_report
 from pipeline.siteprofile import learn_sites
 from pipeline.sources import Source, discover
@@ -140,12 +140,12 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
                 changed.append((ident, status, new_status, new_reason, dup_json))
             statuses[new_status] += 1
             if new_status == WITHDRAWN:
-                outputs = {"metadata": f"{ident}.json"}
+                outputs = {"metadata": meta_name(ident)}
             else:
                 removed.update(json.loads(rules))
                 # Nothing is lost: a duplicate keeps its own body; its metadata names the canonical.
                 keeps_body = new_status in (Status.CLEANED.value, Status.DUPLICATE.value)
-                outputs = {"metadata": f"{ident}.json", **({"body": f"{ident}.txt"} if keeps_body else {})}
+                outputs = {"metadata": meta_name(ident), **({"body": body_name(ident)} if keeps_body else {})}
                 if new_status == Status.REJECTED.value:
                     rejected_reasons[new_reason] += 1
             yield {"id": ident, "source": source, "status": new_status, "reason": new_reason, "title": title,
@@ -156,7 +156,7 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
         if new_status not in (Status.CLEANED.value, Status.DUPLICATE.value):
             remove_quietly(folder.body(ident))
     state.settle([(new_status, new_reason, dup_json, ident) for ident, _, new_status, new_reason, dup_json in changed])
-    if options.formats or any((out / name).exists() for name in CORPUS_FILES.values()):
+    if options.formats or any(OutDir(out).corpus_file(name).exists() for name in CORPUS_FILES):
         # documents.jsonl / .parquet: the cleaned pages, read from their files in id order.
         write_corpus(out, lambda: (row[0] for row in db.execute("SELECT id FROM docs WHERE final_status='cleaned' ORDER BY id")),
                      options.formats)
