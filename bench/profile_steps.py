@@ -59,10 +59,12 @@ def _wrap(module, name: str, step: str) -> None:
 
 
 def instrument() -> None:
-    from pipeline import decode, process, runner, state
+    from pipeline import batch, decode, process, runner, state
 
+    # Wrapped where they are called from: a page is read, fingerprinted and written in
+    # pipeline/batch.py; the run's own steps are pipeline/runner.py's.
     for module, name, step in [
-        (runner, "read_source", "read"),
+        (batch, "read_source", "read"),
         (process, "decode_bytes", "decode"),
         (process, "looks_binary", "decode"),
         (process, "normalise", "normalise"),
@@ -72,10 +74,10 @@ def instrument() -> None:
         (process, "mark_sections", "comment sections"),
         (process, "mark_duplicates", "in-page duplicates"),
         (process, "_settle", "settle pass"),
-        (runner, "packed_fingerprint", "corpus dedup"),
+        (batch, "packed_fingerprint", "corpus dedup"),
         (runner, "find_duplicates", "corpus dedup"),
-        (runner, "write_atomic", "write"),
-        (runner, "write_json", "write"),
+        (batch, "write_atomic", "write"),
+        (batch, "write_json", "write"),
         (runner, "learn", "site learning"),
         (state.State, "plan", "state"),
         (state.State, "record", "state"),
