@@ -257,40 +257,35 @@ def real_pages(args, folder: Path, label: str) -> list[dict]:
     return report
 
 
-def scale(args) -> list[dict]:
-    from scale_pages import make_scale_pages
-
+def _timed_sets(args, sizes, kind: str, label: str, make) -> list[dict]:
+    """Each size's pages made once (`make(n, folder)`, kept under --data), then timed by
+    every mode but trafilatura (these pages have no HTML)."""
     report = []
-    for n in args.scale:
-        folder = args.data / f"real-{n}"
+    for n in sizes:
+        folder = args.data / f"{kind}-{n}"
         if not (folder / ".complete").exists():
             shutil.rmtree(folder, ignore_errors=True)
-            make_scale_pages(pages_of(args.dev / "text"), n, folder)
+            make(n, folder)
             (folder / ".complete").write_text("", "utf-8")
         for mode in [m for m in args.modes if m != "trafilatura"]:
             result = measure(mode, folder, [n], args.cpu)
             r = rates(result)
-            print(line(f"{mode}, {n:,} real-size pages (mutated)", r, result, None), flush=True)
-            report.append({"mode": mode, "set": f"scale-{n}", **result, **r})
+            print(line(f"{mode}, {n:,} {label}", r, result, None), flush=True)
+            report.append({"mode": mode, "set": f"{'scale' if kind == 'real' else kind}-{n}", **result, **r})
     return report
+
+
+def scale(args) -> list[dict]:
+    from scale_pages import make_scale_pages
+
+    return _timed_sets(args, args.scale, "real", "real-size pages (mutated)",
+                       lambda n, folder: make_scale_pages(pages_of(args.dev / "text"), n, folder))
 
 
 def generated(args) -> list[dict]:
     from generate import generate
 
-    report = []
-    for n in args.generated:
-        folder = args.data / f"generated-{n}"
-        if not (folder / ".complete").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            generate(n, folder)
-            (folder / ".complete").write_text("", "utf-8")
-        for mode in [m for m in args.modes if m != "trafilatura"]:
-            result = measure(mode, folder, [n], args.cpu)
-            r = rates(result)
-            print(line(f"{mode}, {n:,} GENERATED 4 KB pages", r, result, None), flush=True)
-            report.append({"mode": mode, "set": f"generated-{n}", **result, **r})
-    return report
+    return _timed_sets(args, args.generated, "generated", "GENERATED 4 KB pages", generate)
 
 
 def main() -> None:
