@@ -11,6 +11,7 @@ import sys
 import time
 
 import httpx
+import pytest
 
 from conftest import ROOT, SEEDS
 
@@ -78,6 +79,19 @@ def start_server(tmp_path):
     return server, api, {**env, "PREFECT_API_URL": api}
 
 
+@pytest.fixture(scope="module")
+def served_api(tmp_path_factory):
+    """One real server for this file's two tests (a start costs 10-20 s): each test's
+    deployment has its own name, and each looks only at its own."""
+    server, api, client_env = start_server(tmp_path_factory.mktemp("serve"))
+    try:
+        wait_for(lambda: _healthy(api), 120, "the Prefect server")
+        yield api, client_env
+    finally:
+        stop(server)
+    assert server.returncode is not None
+
+
 def finished_run(api: str, run_id: str, timeout: float, what: str) -> dict:
     def finished():
         state = api_json("GET", f"{api}/flow_runs/{run_id}").get("state") or {}
@@ -86,11 +100,11 @@ def finished_run(api: str, run_id: str, timeout: float, what: str) -> dict:
     return wait_for(finished, timeout, what)
 
 
-def test_serve_a_scheduled_deployment_and_trigger_a_run(tmp_path):
-    server, api, client_env = start_server(tmp_path)
+def test_serve_a_scheduled_deployment_and_trigger_a_run(tmp_path, served_api):
+    api, client_env = served_api
+    client_env = {**client_env, "PIPELINE_STATE_DIR": str(tmp_path / "state")}
     serve = None
     try:
-        wait_for(lambda: _healthy(api), 120, "the Prefect server")
         work = tmp_path / "work"
         shutil.copytree(SEEDS, work / "seeds")
         serve = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--cron", "0 * * * *", "seeds",
@@ -119,8 +133,7 @@ def test_serve_a_scheduled_deployment_and_trigger_a_run(tmp_path):
     finally:
         if serve is not None:
             stop(serve)
-        stop(server)
-    assert server.returncode is not None and (serve is None or serve.returncode is not None)
+    assert serve is None or serve.returncode is not None
 
 
 def test_serve_without_a_server_says_how_to_start_one(tmp_path):
@@ -132,13 +145,13 @@ def test_serve_without_a_server_says_how_to_start_one(tmp_path):
     assert "prefect server start --host 127.0.0.1" in done.stderr and "PREFECT_API_URL" in done.stderr
 
 
-def test_prefect_yaml_deploys_to_a_process_work_pool_and_a_worker_runs_it(tmp_path):
+def test_prefect_yaml_deploys_to_a_process_work_pool_and_a_worker_runs_it(tmp_path, served_api):
     """The repository's prefect.yaml, as a user with their own server and workers runs it:
     `prefect deploy --all` from the project folder, a process work pool, a worker, one run."""
-    server, api, client_env = start_server(tmp_path)
+    api, client_env = served_api
+    client_env = {**client_env, "PIPELINE_STATE_DIR": str(tmp_path / "state")}
     worker = None
     try:
-        wait_for(lambda: _healthy(api), 120, "the Prefect server")
         # The project folder as a user has it: prefect.yaml, the flow's code, the seeds.
         work = tmp_path / "project"
         for name in ("flows", "seeds"):
@@ -155,7 +168,7 @@ def test_prefect_yaml_deploys_to_a_process_work_pool_and_a_worker_runs_it(tmp_pa
 
         prefect("work-pool", "create", "news-pipeline", "--type", "process")
         prefect("deploy", "--all")
-        [dep] = api_json("POST", f"{api}/deployments/filter", {})
+        [dep] = api_json("POST", f"{api}/deployments/filter", {"deployments": {"name": {"any_": ["hourly"]}}})
         assert dep["name"] == "hourly" and dep["work_pool_name"] == "news-pipeline"
         schedules = api_json("GET", f"{api}/deployments/{dep['id']}/schedules")
         assert [s["schedule"]["cron"] for s in schedules] == ["0 * * * *"]
@@ -172,7 +185,6 @@ def test_prefect_yaml_deploys_to_a_process_work_pool_and_a_worker_runs_it(tmp_pa
     finally:
         if worker is not None:
             stop(worker)
-        stop(server)
 
 
 def _healthy(api: str) -> bool:
