@@ -341,54 +341,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
                 meta.description = shapes[following].text
             meta.claims[following] = ("meta.description", "standfirst below the title (kept in metadata)")
 
-    # Author: a byline ("By", "Von", "Por", "文/"...) near the top, else a line that is only
-    # a name under the title.
-    window_end = (start or 0) + 8
-    lines_near = [n for n in sorted(shapes) if n <= window_end and shapes[n].words <= 25]
-    author_line, names, how, signals = None, [], "", []
-    anchor = title_line if title_line is not None else start
-    for n in lines_near:
-        found = _byline(shapes[n].text, prefixes)
-        if found:
-            author_line, (names, how) = n, found
-            # Near the headline or the body's start, a byline is the article's; far from
-            # them it may be a teaser's or a quote's. One word alone may be a section.
-            near = anchor is not None and -3 <= n - anchor <= 10
-            signals = ["byline word"] + (["near the title or body start"] if near else []) \
-                + (["one-word names"] if all(len(x.split()) == 1 for x in names) else []) \
-                + (["right under the title"] if title_line is not None and 0 < n - title_line <= 4 else [])
-            break
-    if author_line is None and title_line is not None:
-        for n in [m for m in sorted(shapes) if title_line < m <= window_end][:6]:
-            if n in meta.claims or shapes[n].words > 12:
-                continue
-            found, placed = _name_line_place(shapes[n].text)
-            if found:
-                dated = any(shapes[m].dates or find_moments(shapes[m].text, language)
-                            for m in (n - 2, n - 1, n + 1, n + 2) if m in shapes and shapes[m].words <= 25)
-                author_line, names = n, found
-                how = "name-only line under the title" + (", beside a date" if dated else "") + (", with a dateline" if placed else "")
-                # A name followed by a dateline city ("Jane Doe New Delhi") is a byline as
-                # much as "By Jane Doe" is: the city marks it as one (the dev set has none,
-                # so no weight of its own could be learned).
-                signals = (["byline word", "with a dateline"] if placed else ["name-only line"]) \
-                    + (["beside a date"] if dated else []) \
-                    + (["near the title or body start"] if anchor is not None and -3 <= n - anchor <= 10 else []) \
-                    + (["right under the title"] if n - title_line <= 4 else [])
-                break
-    if author_line is not None:
-        signals += ["several names"] if len(names) > 1 else []
-        signals += ["title read"] if title_line is not None else []
-        confidence = confidence_of("author", signals)
-        meta.evidence["author"] = {"line": author_line, "confidence": round(confidence, 2), "how": how,
-                                   "signals": sorted(signals)}
-        if confidence < threshold("author"):
-            meta.evidence["author"]["withheld"] = "; ".join(names)
-        else:
-            meta.authors = names
-            meta.author = "; ".join(names)
-            if not result.decisions[author_line].keep and author_line not in meta.claims:
-                meta.claims[author_line] = ("meta.byline", "byline (author kept in metadata)")
+    _read_author(meta, result, language, title_line, prefixes)
 
     _read_dates(meta, result, language, title_line)
 
@@ -396,6 +349,175 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
     if site_line is not None:
         meta.claims.setdefault(site_line, ("meta.site_name", "the site's name in its masthead (kept in metadata)"))
     return meta
+
+
+def _read_author(meta: PageMetadata, result: Classification, language: str | None, title_line: int | None,
+                 prefixes: tuple[str, ...]) -> None:
+    """Authors: of the byline lines ("By", "Von", "Por", "文/"...) and name-only lines
+    around the headline, the one nearest under it (a byline word first); see
+    `_author_candidates`. The pick's signals give its confidence."""
+    candidates = _author_candidates(result, language, title_line, prefixes, set(meta.claims))
+    if not candidates:
+        return
+    _, n, names, how, signals = candidates[0]
+    signals = signals + (["several names"] if len(names) > 1 else []) + (["title read"] if title_line is not None else [])
+    signals += ["other author lines"] if len({tuple(c[2]) for c in candidates}) > 1 else []
+    confidence = confidence_of("author", signals)
+    meta.evidence["author"] = {"line": n, "confidence": round(confidence, 2), "how": how, "signals": sorted(signals)}
+    if confidence < threshold("author"):
+        meta.evidence["author"]["withheld"] = "; ".join(names)
+        return
+    meta.authors = names
+    meta.author = "; ".join(names)
+    if not result.decisions[n].keep and n not in meta.claims:
+        meta.claims[n] = ("meta.byline", "byline (author kept in metadata)")
+
+
+_AUTHOR_ABOVE = 10  # lines above the headline (or the body's start) a byline may stand
+_AUTHOR_BELOW = 8  # lines after the body's start
+
+
+def _author_candidates(result: Classification, language: str | None, title_line: int | None,
+                       prefixes: tuple[str, ...], claimed: set[int]) -> list[tuple]:
+    """(rank, line, names, how, signals) of every author line near the headline, best
+    first. A byline word opens one anywhere in the window; a line that is only a name
+    (maybe followed by a date, a job title or a dateline city: "Tom Talbot October 14,
+    2025", "Thabo Mokone Parliamentary editor") only under the headline, since above it
+    menus are capitalised words too. The nearest under the headline ranks first: a
+    byline far above it is a teaser's or a sidebar's more often than the article's."""
+    shapes, start = result.shapes, result.body_start
+    anchor = title_line if title_line is not None else start
+    if anchor is None:
+        return []
+    low, high = anchor - _AUTHOR_ABOVE, (start or 0) + _AUTHOR_BELOW
+    found = []
+    for n in sorted(shapes):
+        if not low <= n <= high or n in claimed or shapes[n].words > 25:
+            continue
+        text = shapes[n].text
+        dated = any(shapes[m].dates or find_moments(shapes[m].text, language)
+                    for m in (n - 2, n - 1, n, n + 1, n + 2) if m in shapes and shapes[m].words <= 25)
+        near = -3 <= n - anchor <= 10
+        under = title_line is not None and 0 < n - title_line <= 4
+        byline = _author_byline(text, prefixes)
+        if byline is None and _only_a_byline_word(text, prefixes) and n + 1 in shapes:
+            # "Written By" alone, the name on the next line.
+            names, _, _ = _author_name_line(shapes[n + 1].text, language)
+            byline = (names, f"byline word '{text.strip()}', the name on the next line") if names else None
+        if byline:
+            names, how = byline
+            signals = ["byline word"]
+        else:
+            if title_line is None or n <= title_line or shapes[n].words > 12 or shapes[n].lexicon is not None:
+                continue  # above the headline menus are capitalised words too; chrome is no name
+            names, placed, trailed = _author_name_line(text)
+            if not names:
+                continue
+            how = "name-only line under the title" + (", with a dateline" if placed else "") \
+                + (", then a date or job title" if trailed else "")
+            signals = ["byline word", "with a dateline"] if placed else ["name-only line"]
+            signals += ["then a date or job title"] if trailed else []
+        how += ", beside a date" if dated else ""
+        signals += (["beside a date"] if dated else []) + (["near the title or body start"] if near else []) \
+            + (["right under the title"] if under else []) \
+            + (["one-word names"] if all(len(x.split()) == 1 for x in names) else []) \
+            + (["above the title"] if title_line is not None and n < title_line else [])
+        # Under the headline before above it, nearer before farther, a byline word first.
+        below = title_line is None or n > title_line
+        rank = (not below, abs(n - anchor), "byline word" not in signals)
+        found.append((rank, n, names, how, signals))
+    return sorted(found, key=lambda c: (c[0], c[1]))
+
+
+_GLUED_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)")
+_SPACED = re.compile(r"([|•·–—])")
+_NAME_END = re.compile(r"\s*(?:[|•·–—]|\s-\s|\(|,)")
+
+
+def _is_name_word(word: str) -> bool:
+    """A capitalised name word: "Maio", "McCravy", "O'Neil", "J.", "Cañete"."""
+    core = word.rstrip(".,")
+    return bool(core) and core[0].isupper() and (len(core) == 1 or any(c.islower() for c in core)) \
+        and all(c.isalpha() or c in "'’.-" for c in core) and core.casefold() not in _not_name_words()
+
+
+def _name_heads(text: str) -> list[tuple[str, str]]:
+    """(name, what follows) for each leading run of 2-5 name words, shortest first."""
+    words = _SPACED.sub(r" \1 ", _GLUED_DIGIT.sub(" ", text)).split()
+    k = 0
+    while k < len(words) and k < 5 and (_is_name_word(words[k]) or (k and words[k].casefold() in _NAME_PARTICLES)):
+        k += 1
+    return [(" ".join(words[:m]), " ".join(words[m:])) for m in range(2, k + 1)
+            if words[m - 1].casefold() not in _NAME_PARTICLES]
+
+
+def _trails_a_name(rest: str, language: str | None = None) -> bool:
+    """What may follow a name on a byline: nothing, a separator, a date or time, "on"
+    and a date, a publication label, or a job title."""
+    if not rest or _NAME_END.match(rest) or rest[:1].isdigit():
+        return True
+    first = rest.split()[0].casefold().strip(",:")
+    roles = {fold(r) for r in vocabulary()["roles"]}
+    if len(rest.split()) <= 3 and any(fold(w) in roles for w in rest.split()):
+        return True
+    if first in {"on", "am", "le", "el", "il", "den", "op"} or _has_label(first, _labels("published", language)):
+        return True
+    moments = find_moments(rest, language)
+    return bool(moments) and moments[0].start <= 4
+
+
+def _only_a_byline_word(text: str, prefixes: tuple[str, ...]) -> bool:
+    low = text.strip().casefold().rstrip(" :：")
+    return bool(low) and any(low == p.casefold().rstrip(" :：/") for p in prefixes)
+
+
+@lru_cache(maxsize=None)
+def _not_name_words() -> frozenset[str]:
+    """Weekday names and the date labels ("Updated", "Published"): a line of capitalised
+    words that holds one ("Updated November", "Tuesday February") is a date's, not a
+    name. Not months ("April", "June" are first names) nor short words ("Jan", "Do")."""
+    words = set(vocabulary()["weekdays"])
+    for kind in ("published", "updated"):
+        for labels in vocabulary()[kind].values():
+            words.update(w for label in labels for w in label.split())
+    return frozenset(w.casefold() for w in words if len(w) >= 4)
+
+
+def _names_lenient(text: str) -> list[str]:
+    """`_names`, but when it finds none, the leading name words of a text that goes on
+    with a date, a separator or a job title ("Alyssa Maio on January 21, 2023")."""
+    names = _names(text)
+    if names:
+        return names
+    return next(([name] for name, rest in _name_heads(text.strip(" ,;:")) if _trails_a_name(rest)), [])
+
+
+def _author_byline(text: str, prefixes: tuple[str, ...]) -> tuple[list[str], str] | None:
+    """`_byline` (which the title's scoring also uses, unchanged), then the same byline
+    word followed by a name and a date, a place or a job title in one run."""
+    found = _byline(text, prefixes)
+    if found:
+        return found
+    low = text.casefold()
+    for prefix in prefixes:
+        p = prefix.casefold()
+        if low.startswith(p) and (len(low) == len(p) or not low[len(p)].isalnum() or p.endswith((":", "/", " "))):
+            names = _names_lenient(text[len(p):].lstrip(" :："))
+            if names:
+                return names, f"byline '{prefix}'"
+    return None
+
+
+def _author_name_line(text: str, language: str | None = None) -> tuple[list[str], bool, bool]:
+    """(names, a dateline city follows, a date or job title follows) of a line that is
+    only a name, or a name and then a date, a time or a job title."""
+    names, placed = _name_line_place(text)
+    if names and not any(w.casefold() in _not_name_words() for name in names for w in name.split()):
+        return names, placed, False
+    for name, rest in _name_heads(text):
+        if rest and _trails_a_name(rest, language):
+            return [name], False, True
+    return [], False, False
 
 
 def _read_dates(meta: PageMetadata, result: Classification, language: str | None, title_line: int | None) -> None:
@@ -439,7 +561,8 @@ def _read_dates(meta: PageMetadata, result: Classification, language: str | None
         signals = [kind] + (["with a time"] if moment.time else []) + (["with a zone"] if moment.offset else []) \
             + (["title read"] if title_line is not None else []) \
             + (["several dates of this kind"] if len({m.iso() for _, m in found}) > 1 else []) \
-            + (["an updated date too"] if updates and kind != "updated date" else [])
+            + (["an updated date too"] if updates and kind != "updated date" else []) \
+            + _date_position(meta, n, title_line)
         # An updated date is never written as the publication date.
         confidence = 0.0 if kind == "updated date" else confidence_of("published", signals)
         meta.evidence["published"] = {"line": n, "confidence": round(confidence, 2), "how": source, "signals": sorted(signals)}
@@ -453,6 +576,22 @@ def _read_dates(meta: PageMetadata, result: Classification, language: str | None
             reason = "publication date (kept in metadata)"
             meta.claims[n] = (rule, reason) if n not in meta.claims else (meta.claims[n][0], "byline with the publication date (kept in metadata)")
         break
+
+
+def _date_position(meta: PageMetadata, n: int, title_line: int | None) -> list[str]:
+    """Where the date stands from the headline and the byline: the article's own date is
+    on or beside its byline, or a few lines under its headline; a date far from both is a
+    teaser's, a comment's or a sidebar's."""
+    signals = []
+    author_line = (meta.evidence.get("author") or {}).get("line")
+    if author_line is not None and abs(n - author_line) <= 1:
+        signals.append("on or beside the byline")
+    if title_line is not None:
+        if 0 < n - title_line <= 5:
+            signals.append("within five lines under the title")
+        elif abs(n - title_line) > 20:
+            signals.append("over 20 lines from the title")
+    return signals
 
 
 def _title_signals(result: Classification, n: int, content: list[str], ties: int, language: str | None) -> list[str]:
@@ -475,6 +614,7 @@ def _title_signals(result: Classification, n: int, content: list[str], ties: int
         signals.append("directly above the body")
     elif below is not None and _is_standfirst(shapes[below].text):
         signals.append("a standfirst under it")
+    signals += _title_agreement(result, n, content)
     if find_moments(shapes[n].text, language):
         signals.append("a date in it")
     if shapes[n].length_units() >= 5:
@@ -483,6 +623,35 @@ def _title_signals(result: Classification, n: int, content: list[str], ties: int
         signals.append("tied with another line")
     if shapes[n].text.rstrip().endswith("?"):
         signals.append("a question")
+    return signals
+
+
+def _title_agreement(result: Classification, n: int, content: list[str]) -> list[str]:
+    """How far the body's opening agrees with the headline, and where the headline stands
+    from it: a headline shares words with the first paragraph (and with the standfirst
+    under it), stands a few lines above the body, and the page's "Headline | Site" line
+    at the top starts with it; a widget header or a teaser title does none of these."""
+    shapes, start = result.shapes, result.body_start
+    signals = []
+    first = next((m for m in sorted(shapes) if start is not None and m >= start and result.decisions[m].keep
+                  and shapes[m].words >= 12), None)
+    if first is not None and content:
+        words = {w.casefold() for w in WORD.findall(shapes[first].text)}
+        share = sum(1 for w in content if w in words) / len(content)
+        signals += ["half its words in the first paragraph"] if share >= 0.5 else \
+            ["a third of its words in the first paragraph"] if share >= 0.3 else \
+            ["none of its words in the first paragraph"] if share == 0 else []
+    below = next((m for m in sorted(shapes) if m > n), None)
+    if below is not None and content and _is_standfirst(shapes[below].text):
+        words = {w.casefold() for w in WORD.findall(shapes[below].text)}
+        if any(w in words for w in content):
+            signals.append("shares words with the standfirst")
+    if start is not None:
+        gap = sum(1 for m in shapes if n < m < start)
+        signals += ["more than 8 lines above the body"] if gap > 8 else []
+    text = fold(shapes[n].text)
+    if any(m < n and fold(shapes[m].text).startswith(text + " ") for m in shapes):
+        signals.append("the page's title line above starts with it")
     return signals
 
 
@@ -522,17 +691,24 @@ def _previous_is_about(result: Classification, n: int) -> bool:
     return bool(previous) and fold(result.shapes[max(previous)].text).startswith("about")
 
 
-def merge_html_metadata(fields: dict, html_meta) -> dict:
+def merge_html_metadata(fields: dict, html_meta, headline: str | None = None) -> dict:
     """trafilatura's metadata of the markup first (it reads <meta>, JSON-LD and the
-    markup's own bylines), then what the text gave where trafilatura has nothing."""
+    markup's own bylines), then what the text gave where trafilatura has nothing.
+    `headline`: the page's first <h1> (pipeline/html_headline.py); it is the title where
+    trafilatura's title is that headline with more after it (the site's name)."""
+    from pipeline.html_headline import headline_leads_title
+
     fields = dict(fields)
     evidence = dict(fields.get("metadata_evidence") or {})
     for key in ("title", "author", "published", "site_name", "description"):
         value = getattr(html_meta, key)
         if not value:
             continue
+        how = f"HTML metadata ({html_meta.extractor})"
+        if key == "title" and headline_leads_title(headline, value):
+            value, how = headline, f"HTML metadata: the page's <h1>, which the {html_meta.extractor} title '{html_meta.title}' goes on from"
         if key in ("title", "author", "published"):
-            evidence[key] = {"line": None, "confidence": 1.0, "how": f"HTML metadata ({html_meta.extractor})",
+            evidence[key] = {"line": None, "confidence": 1.0, "how": how,
                              **({"text_reading": fields[key]} if fields.get(key) else {})}
         fields[key] = value
         if key == "author":

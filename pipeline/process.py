@@ -16,6 +16,7 @@ from pipeline.extract import extract_html, looks_like_html
 from pipeline.language import detect, stopwords
 from pipeline.lexicon import Lexicon
 from pipeline.memo import LineMemo
+from pipeline.html_headline import page_headline
 from pipeline.metadata import merge_html_metadata, read_metadata
 from pipeline.normalise import normalise
 from pipeline.options import Options
@@ -108,6 +109,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     options = engine.options
     text = normalise(text)
     html_meta = None
+    html_headline = None
     html_comment_lines: frozenset[str] = frozenset()
     comments: list[dict] = []  # reader comments, kept apart from the body
     if is_html:
@@ -119,6 +121,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         if extraction is None:
             raise Rejected("HTML page with no extractable text (trafilatura and jusText found nothing)")
         html_meta = extraction
+        html_headline = page_headline(text)
         text = normalise(extraction.text)
     lines = text.split("\n")
     if not any(lines):
@@ -182,7 +185,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
 
     fields = meta.fields()
     if html_meta is not None:
-        fields = merge_html_metadata(fields, html_meta)
+        fields = merge_html_metadata(fields, html_meta, html_headline)
     if url:
         fields["url"] = url
     metadata = {

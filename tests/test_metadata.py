@@ -153,3 +153,57 @@ def test_the_headline_line_is_ruled_as_the_title(engine):
     title_line = result.metadata["metadata_evidence"]["title"]["line"]
     decision = next(d for d in result.decisions if d.line == title_line)
     assert not decision.keep and decision.rule == "meta.title"
+
+
+META_HTML = DATA / "meta_html"
+
+
+@pytest.mark.parametrize("page_id, from_h1", [
+    ("fundus-tw-TaipeiTimes-20241015", True),  # trafilatura: "<h1> - Taipei Times"
+    ("fundus-de-JungeWelt-20240426", False),  # the <h1> is the end of trafilatura's title
+])
+def test_html_title_is_the_h1_where_trafilaturas_title_goes_on_from_it(page_id, from_h1, engine):
+    """HTML pages: trafilatura's title (<title> / og:title) with the site's name after the
+    headline gives way to the page's <h1>; a <h1> that is only part of it does not."""
+    import gzip
+
+    from pipeline.html_headline import headline_leads_title, page_headline
+
+    gold = json.loads((META_HTML / f"{page_id}.json").read_text("utf-8"))
+    markup = gzip.decompress((META_HTML / f"{page_id}.html.gz").read_bytes())
+    meta = clean_bytes(markup, f"{page_id}.html", engine).metadata
+    assert field_right("title", meta["title"], gold["title"]), meta["title"]
+    how = meta["metadata_evidence"]["title"]["how"]
+    assert ("<h1>" in how) is from_h1, how
+    assert meta["title"] == page_headline(markup.decode("utf-8")) if from_h1 else meta["title"] != page_headline(markup.decode("utf-8"))
+    assert not headline_leads_title("Taipei Times", "Taipei Times")  # the same words: nothing goes on
+
+
+@pytest.mark.parametrize("line, names", [
+    # lines copied from the dev set's pages
+    ("By Alyssa Maio on January 21, 2023", ["Alyssa Maio"]),
+    ("by Matt Miller on Dec 16, 2025 at 11:00 AM", ["Matt Miller"]),
+    ("by Jacob Trussell—10 min read", ["Jacob Trussell"]),
+    ("By Mayank Gupta, CEO of CaseBasix", ["Mayank Gupta"]),
+])
+def test_author_byline_then_a_date_or_job_title(line, names):
+    from pipeline.metadata import _author_byline
+
+    assert _author_byline(line, _byline_prefixes("en"))[0] == names
+
+
+@pytest.mark.parametrize("line, names", [
+    ("Tom Talbot October 14, 2025", ["Tom Talbot"]),
+    ("Thabo Mokone Parliamentary editor", ["Thabo Mokone"]),
+    ("Dylan Jones5 hours ago", ["Dylan Jones"]),
+    ("Patrick Clarke Published 10:19am 19 December 2025", ["Patrick Clarke"]),
+    ("Fouzia Van Der Fort|Published 4 months ago", ["Fouzia Van Der Fort"]),
+    ("Rimjhim Singh New Delhi", ["Rimjhim Singh"]),
+    ("April Fulton", ["April Fulton"]),
+    ("Updated November 3, 2025", []),  # a date's label and month, not a name
+    ("Tuesday February", []),
+])
+def test_author_name_line_then_a_date_or_job_title(line, names):
+    from pipeline.metadata import _author_name_line
+
+    assert _author_name_line(line, "en")[0] == names
