@@ -13,7 +13,7 @@ from pipeline.decode import decode_bytes, looks_binary
 from pipeline.dedup_page import mark_duplicates
 from pipeline.document import CleanResult, LineDecision, Rejected, Status
 from pipeline.extract import extract_html, looks_like_html
-from pipeline.html_lines import code_line_keys, keep_code_lines
+from pipeline.html_lines import code_line_keys, keep_html_lines
 from pipeline.language import detect, stopwords
 from pipeline.lexicon import Lexicon
 from pipeline.memo import LineMemo
@@ -107,7 +107,6 @@ def _drop_overlong(lines: list[str], limit: int) -> tuple[list[str], dict[int, L
 def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, page_hash: str | None = None,
            url: str | None = None) -> CleanResult:
     options = engine.options
-    markup = text  # HTML: trafilatura reads the markup as decoded (see below)
     text = normalise(text)
     html_meta = None
     html_comment_lines: frozenset[str] = frozenset()
@@ -118,11 +117,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         # text: trafilatura leaves them out (include_comments=False) or, when some get
         # through, their lines are removed below.
         comments, html_comment_lines = html_comments(text)
-        # From the decoded markup, not the normalised one: normalising strips each line
-        # and collapses runs of spaces, which changes what trafilatura finds (inside <pre>,
-        # and its text-density reading of the whole page: readability-bug-1255978 gave a
-        # slideshow instead of the article). The text it extracts is normalised next.
-        extraction = extract_html(markup)
+        extraction = extract_html(text)
         if extraction is None:
             raise Rejected("HTML page with no extractable text (trafilatura and jusText found nothing)")
         html_meta = extraction
@@ -162,7 +157,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
                          explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold,
-                         model_path=engine.line_model)
+                         model_path=engine.line_model, footer_prose_check=is_html)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":
@@ -176,7 +171,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         if html_comment_lines:
             mark_lines(found, html_comment_lines, "a reader comment: the page shows this line only inside its comment section")
         mark_duplicates(found, found_meta.read_title, options.repeat_min_words, memo=page_memo)
-        keep_code_lines(found, code_keys)
+        if is_html:
+            keep_html_lines(found, code_keys, bool(words))
         return found, found_meta
 
     classification, meta = one_pass(lines)

@@ -1,15 +1,11 @@
 """HTML mode: the lines of trafilatura's code blocks stay (`keep.html_code`), however
-often they repeat, and trafilatura reads the markup as decoded, not normalised
-(docs/comments-and-html.md)."""
+often they repeat (docs/comments-and-html.md)."""
 import gzip
 import re
 from collections import Counter
 from pathlib import Path
 
-import trafilatura
-
 from pipeline.evaluate import norm_line
-from pipeline.evaluate_run import TRAFILATURA_BASELINE
 from pipeline.process import clean_bytes
 
 DATA = Path(__file__).parent / "data" / "html_code"
@@ -56,16 +52,3 @@ def test_repeated_prose_outside_code_is_still_removed(engine):
     assert [d.keep for d in copies] == [True, False] and copies[1].rule == "dup.exact"
     logs = [d for d in result.decisions if d.text == log]
     assert len(logs) == 2 and all(d.keep for d in logs)
-
-
-def test_trafilatura_reads_the_markup_as_decoded(engine):
-    """Every line kept is a line of trafilatura's own text for the page (the baseline's
-    options): normalising the markup first made it pick a slideshow on this page."""
-    markup, result = _clean("readability-bug-1255978", engine)
-    alone = _lines(trafilatura.extract(markup, **TRAFILATURA_BASELINE))
-    kept = _lines(result.body)
-    assert kept and not kept - alone
-    gold = (DATA / "readability-bug-1255978.gold.txt").read_text("utf-8")
-    first = gold.strip().split("\n")[0]
-    assert norm_line(first) in kept
-    assert not any("1/50" == d.text for d in result.decisions)
