@@ -52,3 +52,13 @@ def test_repeated_prose_outside_code_is_still_removed(engine):
     assert [d.keep for d in copies] == [True, False] and copies[1].rule == "dup.exact"
     logs = [d for d in result.decisions if d.text == log]
     assert len(logs) == 2 and all(d.keep for d in logs)
+
+
+def test_prose_paragraphs_a_chrome_phrase_matched_are_kept_on_html(engine):
+    _, result = _clean("readability-aclu", engine)
+    gold = _lines((DATA / "readability-aclu.gold.txt").read_text("utf-8"))
+    prose = [d for d in result.kept if d.rule == "keep.html_prose"]
+    assert len(prose) >= 3
+    assert all("lexicon.social_prompt" in d.reason and gold[norm_line(d.text)] for d in prose)
+    # The heading the phrase matched is not a prose paragraph: the rule still removes it.
+    assert any(d.rule == "lexicon.social_prompt" for d in result.removed)
