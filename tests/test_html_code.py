@@ -1,5 +1,7 @@
-"""HTML mode: the lines of trafilatura's code blocks stay (`keep.html_code`), however
-often they repeat (docs/comments-and-html.md)."""
+"""HTML mode, the rules after trafilatura (pipeline/html_lines.py): the lines of its code
+blocks stay (`keep.html_code`) however often they repeat, prose paragraphs a chrome
+phrase matched stay (`keep.html_prose`), and a footer marker opens the footer only when
+less prose follows it than precedes it (docs/comments-and-html.md)."""
 import gzip
 import re
 from collections import Counter
@@ -62,3 +64,27 @@ def test_prose_paragraphs_a_chrome_phrase_matched_are_kept_on_html(engine):
     assert all("lexicon.social_prompt" in d.reason and gold[norm_line(d.text)] for d in prose)
     # The heading the phrase matched is not a prose paragraph: the rule still removes it.
     assert any(d.rule == "lexicon.social_prompt" for d in result.removed)
+
+
+LIBRARY = [
+    "The council voted on Monday to close the old library on Elm Street and to move its books to the new school building across the river.",
+    "Residents who spoke at the meeting said they had not been told of the plan until last week, and several asked for a second vote in the spring.",
+    "The mayor said the building needs a new roof that the town cannot pay for, and that the school has room for the books and the reading groups.",
+    "A group of parents has started a petition to keep the library open at least on Saturdays, when the school is closed to the public anyway.",
+    "The council will hear the petition at its next meeting, which is set for the first Monday of next month in the town hall.",
+]
+
+
+def _library_page(marker_after: int) -> bytes:
+    body = ("".join(f"<p>{p}</p>" for p in LIBRARY[:marker_after]) + "<h3>Stay connected</h3>"
+            + "".join(f"<p>{p}</p>" for p in LIBRARY[marker_after:]))
+    return (f"<html><head><title>Library</title></head><body><article><h1>Council closes library</h1>"
+            f"{body}</article></body></html>").encode()
+
+
+def test_html_footer_opens_only_with_less_prose_after_its_marker(engine):
+    early = clean_bytes(_library_page(1), "library.html", engine)
+    assert not [d for d in early.removed if d.rule == "position.footer"]
+    assert all(p in early.body for p in LIBRARY)  # most of the article follows the marker
+    late = clean_bytes(_library_page(4), "library.html", engine)
+    assert [d.text for d in late.removed if d.rule == "position.footer"] == LIBRARY[4:]
