@@ -84,14 +84,17 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
              header_keep_probability: float = 1.0, memo: LineMemo | None = None,
              explain_kept: bool = False, model_threshold: float | None = None,
-             model_path: str | None = None) -> Classification:
+             model_path: str | None = None, footer_prose_check: bool = False) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
     keeps also gets the model's probability and signals in its reason (`explain` shows
     them; a run's files record reasons for removed lines only). `model_threshold`: the
     body probability below which the model calls a line chrome (None: the model's own).
-    `model_path`: the line model's file (None: the shipped one)."""
+    `model_path`: the line model's file (None: the shipped one). `footer_prose_check`:
+    without the model (HTML), a footer marker still opens the footer only when fewer
+    prose paragraphs (is_body_like) follow it than precede it (footer_max_body_ratio);
+    else the first marker opens it."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -133,8 +136,11 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     def shingles_of(n: int) -> set[str]:
         return four_grams[shapes[n].text]
 
-    mostly_chrome_after = _MostlyChromeAfter(undecided, shapes, model_says_body, scores, footer_max_body_ratio,
-                                             shingles_of)
+    footer_reads_body = model_says_body
+    if scores is None and footer_prose_check:
+        footer_reads_body = lambda n: shapes[n].is_body_like(has_stoplist)  # noqa: E731
+    mostly_chrome_after = _MostlyChromeAfter(undecided, shapes, footer_reads_body, scores, footer_max_body_ratio,
+                                             shingles_of, without_model=footer_prose_check)
     result.footer_start = next(
         (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer
          and mostly_chrome_after(n)),
@@ -225,9 +231,13 @@ class _MostlyChromeAfter:
     index from 4-gram to the later lines holding it). The same integers as the scan from
     scratch, so the same verdicts (tests/test_long_pages.py compares them)."""
 
-    def __init__(self, undecided: list[int], shapes, says_body, scores, max_ratio: float, shingles_of):
-        self.scores, self.max_ratio, self.shingles_of = scores, max_ratio, shingles_of
-        self.body = [n for n in undecided if says_body(n)] if scores is not None else []  # ascending
+    def __init__(self, undecided: list[int], shapes, says_body, scores, max_ratio: float, shingles_of,
+                 without_model: bool = False):
+        self.max_ratio, self.shingles_of = max_ratio, shingles_of
+        # Without the model the first marker opens the footer, unless asked to check
+        # anyway (`says_body` then reads the line's shape).
+        self.checks = scores is not None or without_model
+        self.body = [n for n in undecided if says_body(n)] if self.checks else []  # ascending
         self.units = [shapes[n].length_units() for n in self.body]
         self.n_before = 0  # body[:n_before] are above the marker, their 4-grams in `seen`
         self.first_after = 0  # body[first_after:] are below the marker
@@ -253,7 +263,7 @@ class _MostlyChromeAfter:
                 self.index.setdefault(gram, []).append(k)
 
     def __call__(self, marker: int) -> bool:
-        if self.scores is None:
+        if not self.checks:
             return True
         if marker < self.last:
             raise ValueError("footer markers must be asked in ascending order")

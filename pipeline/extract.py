@@ -38,6 +38,9 @@ class HtmlExtraction:
     site_name: str | None = None
     description: str | None = None
     url: str | None = None
+    # The text of each code block (<pre>, <code>) trafilatura kept in the main text: its
+    # lines are the page's code, repeated log or table lines included, not chrome.
+    code_blocks: tuple[str, ...] = ()
 
 
 def extract_html(markup: str, language: str | None = None) -> HtmlExtraction | None:
@@ -60,8 +63,24 @@ def extract_html(markup: str, language: str | None = None) -> HtmlExtraction | N
             site_name=document.sitename or None,
             description=document.description or None,
             url=document.url or None,
+            code_blocks=_code_blocks(document.body),
         )
     return _justext_fallback(markup, language)
+
+
+def _code_blocks(body) -> tuple[str, ...]:
+    """The text of each <code> element of trafilatura's XML body (it turns <pre> and
+    block <code> into one), in document order; nested ones are read with their parent."""
+    if body is None:
+        return ()
+    blocks = []
+    for element in body.iter("code"):
+        if any(parent.tag == "code" for parent in element.iterancestors()):
+            continue
+        text = "".join(element.itertext())
+        if text.strip():
+            blocks.append(text)
+    return tuple(blocks)
 
 
 def _justext_fallback(markup: str, language: str | None) -> HtmlExtraction | None:

@@ -13,6 +13,7 @@ from pipeline.decode import decode_bytes, looks_binary
 from pipeline.dedup_page import mark_duplicates
 from pipeline.document import CleanResult, LineDecision, Rejected, Status
 from pipeline.extract import extract_html, looks_like_html
+from pipeline.html_lines import code_line_keys, keep_html_lines
 from pipeline.language import detect, stopwords
 from pipeline.lexicon import Lexicon
 from pipeline.memo import LineMemo
@@ -111,6 +112,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     html_meta = None
     html_headline = None
     html_comment_lines: frozenset[str] = frozenset()
+    code_keys: frozenset[str] = frozenset()  # HTML: the lines of trafilatura's code blocks
     comments: list[dict] = []  # reader comments, kept apart from the body
     if is_html:
         # The comments as the page shows them (name, date, text), read from its whole
@@ -122,6 +124,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             raise Rejected("HTML page with no extractable text (trafilatura and jusText found nothing)")
         html_meta = extraction
         html_headline = page_headline(text)
+        code_keys = code_line_keys(extraction.code_blocks)
         text = normalise(extraction.text)
     lines = text.split("\n")
     if not any(lines):
@@ -157,7 +160,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
                          explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold,
-                         model_path=engine.line_model)
+                         model_path=engine.line_model, footer_prose_check=is_html)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":
@@ -171,6 +174,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         if html_comment_lines:
             mark_lines(found, html_comment_lines, "a reader comment: the page shows this line only inside its comment section")
         mark_duplicates(found, found_meta.read_title, options.repeat_min_words, memo=page_memo)
+        if is_html:
+            keep_html_lines(found, code_keys, bool(words))
         return found, found_meta
 
     classification, meta = one_pass(lines)
