@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -248,6 +249,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
     copies = Counter(folded.values())
     joined = "\n".join(folded.values()) + "\n"
     raw = {n: shapes[n].text for n in shapes}
+    by_text = sorted(set(raw.values()))  # for _named_elsewhere
     title_line, title_score = None, 0.0
     scored = []
     skip = {m for m in header if shapes[m].dates or shapes[m].length_units() <= 3
@@ -279,8 +281,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
             score += 1
             how.append("ends a longer line")
         text = raw[n]
-        if any(other != text and other.startswith(text + sep) and len(other[len(text) + len(sep):].split()) <= 8
-               for other in raw.values() for sep in _SEPARATORS if other.startswith(text)):
+        if _named_elsewhere(text, by_text):
             score += 3
             how.append("with the site's name on another line")
         # Other headline-shaped lines between it and the body (a standfirst does not count).
@@ -484,6 +485,21 @@ def _title_signals(result: Classification, n: int, content: list[str], ties: int
     if shapes[n].text.rstrip().endswith("?"):
         signals.append("a question")
     return signals
+
+
+def _named_elsewhere(text: str, by_text: list[str]) -> bool:
+    """Another line of the page is `text`, a separator and at most 8 words (the site's
+    name). `by_text`: the page's distinct lines, sorted: the lines starting with `text`
+    are one stretch of it (found by bisection, where a scan read every line for each
+    candidate, 6 % of a page's cleaning)."""
+    for k in range(bisect_left(by_text, text), len(by_text)):
+        other = by_text[k]
+        if not other.startswith(text):
+            return False
+        if other != text and any(other.startswith(text + sep) and len(other[len(text) + len(sep):].split()) <= 8
+                                 for sep in _SEPARATORS):
+            return True
+    return False
 
 
 def _is_standfirst(text: str) -> bool:
