@@ -18,6 +18,11 @@ from pipeline.lineshape import WORD
 from pipeline.memo import LineMemo
 from pipeline.metadates import find_moments, split_moment, vocabulary
 
+# Speed: a page's short lines are read for dates on each pass (the settle pass reads the
+# kept ones again) and a site's header lines on every page; a pure function whose list
+# of frozen Moments callers only read.
+find_moments = lru_cache(maxsize=1 << 14)(find_moments)
+
 _BY = re.compile(r"(?:^|\b)(?:[Bb]y|BY|Written by|Reported by|Author:|Words by)\s+"
                  r"(?P<name>[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|da|van|von|der|bin|al|la|le|di)){0,4})")
 _NAME_WORD = re.compile(r"^[A-Z][a-z'’.-]+$|^[A-Z]\.$")
@@ -173,6 +178,11 @@ def _names(text: str) -> list[str]:
     return names
 
 
+# Speed: asked of the same header lines several times a page (title candidates, what
+# stands between a title and the body, the lines under it, the author search) and of a
+# site's masthead on every page. A pure function of its arguments; callers only read
+# the names list it gives.
+@lru_cache(maxsize=1 << 14)
 def _byline(text: str, prefixes: tuple[str, ...]) -> tuple[list[str], str] | None:
     """(names, how) when the line is a byline opened by a byline word."""
     low = text.casefold()
@@ -502,6 +512,7 @@ def _named_elsewhere(text: str, by_text: list[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=1 << 14)  # speed: asked for each pair of title candidates (a pure function)
 def _is_standfirst(text: str) -> bool:
     words = WORD.findall(text)
     lower = sum(1 for w in words if w[:1].islower())
