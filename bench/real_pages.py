@@ -90,6 +90,29 @@ def cpu_seconds() -> float:
     """CPU time (user + system) of this process, its live descendants (the cleaning
     worker, Prefect's server) and its reaped children. The machine's load stretches wall
     time, hardly CPU time: pages per CPU second compare runs taken under any load."""
+    return sum(cpu_by_process().values())
+
+
+def _role(pid: int, me: int) -> str:
+    """What a process of the run is, from its command line."""
+    if pid == me:
+        return "run"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            command = f.read().replace(b"\0", b" ")
+    except OSError:
+        return "other"
+    if b"pipeline.worker" in command:
+        return "worker"
+    if b"flows.server" in command or b"prefect" in command:
+        return "server"
+    return "other"
+
+
+def cpu_by_process() -> dict[str, float]:
+    """cpu_seconds() split by role: "run" (this process: the library loop or the flow's
+    own process, Prefect's client and task runs in it), "worker" (the cleaning worker),
+    "server" (Prefect's temporary server), "reaped" (children already ended), "other"."""
     tick = os.sysconf("SC_CLK_TCK")
     stats = {}
     for entry in os.listdir("/proc"):
@@ -102,13 +125,14 @@ def cpu_seconds() -> float:
             # after the name: state ppid ... utime(12) stime(13) cutime(14) cstime(15)
             stats[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14]))
     me = os.getpid()
-    total = stats[me][1] + stats[me][2]
+    out = {"run": stats[me][1] / tick, "worker": 0.0, "server": 0.0, "reaped": stats[me][2] / tick, "other": 0.0}
     for pid, (parent, own, _) in stats.items():
         while parent not in (me, 0, 1) and parent in stats:
             parent = stats[parent][0]
         if parent == me and pid != me:
-            total += own + stats[pid][2]
-    return total / tick
+            out[_role(pid, me)] += own / tick
+            out["reaped"] += stats[pid][2] / tick
+    return out
 
 
 def peaks() -> dict:
@@ -147,9 +171,11 @@ def _timed_runs(clean, pages: list[Path], counts: list[int], work: Path) -> dict
     runs = []
     for count in counts:
         folder = subset(pages, count, work / f"in-{count}")
-        t, cpu = time.perf_counter(), cpu_seconds()
+        t, cpu = time.perf_counter(), cpu_by_process()
         summary = clean(folder, work / f"out-{count}")
-        runs.append({"pages": count, "seconds": time.perf_counter() - t, "cpu_seconds": cpu_seconds() - cpu,
+        spent = {role: seconds - cpu.get(role, 0.0) for role, seconds in cpu_by_process().items()}
+        runs.append({"pages": count, "seconds": time.perf_counter() - t, "cpu_seconds": sum(spent.values()),
+                     "cpu_by_process": {role: round(seconds, 2) for role, seconds in spent.items()},
                      "cleaned": summary["cleaned"],
                      "mb": sum(p.stat().st_size for p in pages[:count]) / 1e6})
         shutil.rmtree(folder)
@@ -224,6 +250,9 @@ def line(label: str, r: dict, result: dict, reference: float | None) -> str:
     text += f"  {r['pages_per_cpu_s']:6.1f} pages/CPU-s"
     if "startup_seconds" in result:
         text += f"  (+ start-up {result['startup_seconds']:.1f} s)"
+    by_process = result.get("runs", [{}])[-1].get("cpu_by_process")
+    if by_process:
+        text += "  CPU s: " + ", ".join(f"{role} {seconds:.1f}" for role, seconds in by_process.items() if seconds)
     text += f"  peak {result['peak_mb']:.0f} MB, largest child {result['child_peak_mb']:.0f} MB  [core {result['core']}, load {result['load']}]"
     if reference:
         text += (f"  ours/trafilatura {r['pages_per_s'] / reference[0]:.2f} (wall), "

@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import resources
 
 from pipeline.dates import find_dates
-from pipeline.lexicon import Lexicon, _parse_file
+from pipeline.lexicon import Lexicon, _casefree, _Literals, _parse_file
 
 RULE = "comments.section"
 
@@ -29,6 +29,7 @@ _WORD = re.compile(r"\w+")
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d)")
 _TIME = re.compile(r"(?<![\d:.])(?:\d{1,2}:\d{2}(?::\d{2})?(?!\d)(?:\s*(?:[ap]\.?m\.?|uhr|h)\b)?"
                    r"|\d{1,2}\.\d{2}\s*(?:[ap]\.?m\.?|uhr|h)\b)", re.I)
+_DIGIT = re.compile(r"\d").search
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _TAGGED = re.compile(r"<(span|a|b|strong|cite)\b[^>]{0,80}>([^<]{1,60})</\1>")
 _WEEKDAY = re.compile(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\b\.?")
@@ -39,6 +40,8 @@ _CLOSERS = "\"'”’»)]"
 _MAX_GAP = 40          # non-blank lines of comment text between two heads, at most
 _MAX_STAMP_WORDS = 14  # a stamp line is short: a date, maybe a name, a time
 _MAX_NAME_WORDS = 5
+# The phrase kinds _line_kind asks of every line (relative_time is asked of stamps only).
+_LINE_KINDS = ("header", "form", "action", "author_suffix", "not_author")
 _HEADER_REACH = 6      # a header opens the section this close (short lines between) before the first head
 
 
@@ -48,20 +51,36 @@ class CommentPhrases:
 
     kinds: dict[str, Lexicon]
 
+    def __post_init__(self) -> None:
+        # All the kinds' rules as one lexicon: it matches no line that no kind matches, and
+        # most lines are no kind's (one match for them, where _line_kind tried five).
+        object.__setattr__(self, "_any", Lexicon([r for k in _LINE_KINDS if k in self.kinds for r in self.kinds[k].rules]))
+        # find's regexes in order, each with the literals one of which any match holds (or
+        # None): a line without them is not searched (the lexicon's own prefilter).
+        object.__setattr__(self, "_searches", {
+            kind: [(p.search, _Literals.of([p])) for rule in lexicon.rules for p in rule.patterns]
+            for kind, lexicon in self.kinds.items()})
+
+    def any_kind(self, line: str) -> bool:
+        """False when none of _LINE_KINDS matches the line (True: some may)."""
+        return self._any.match(line) is not None
+
     def kind(self, kind: str, line: str) -> bool:
         matcher = self.kinds.get(kind)
         return matcher is not None and matcher.match(line) is not None
 
     def find(self, kind: str, line: str) -> re.Match | None:
         """The first regex match of `kind` in the line (to cut a relative date out)."""
-        matcher = self.kinds.get(kind)
-        if matcher is None:
-            return None
-        for rule in matcher.rules:
-            for pattern in rule.patterns:
-                found = pattern.search(line)
-                if found:
-                    return found
+        low = None
+        for search, literals in self._searches.get(kind, ()):
+            if literals is not None:
+                if low is None:
+                    low = _casefree(line)
+                if not literals.maybe(line, low):
+                    continue
+            found = search(line)
+            if found:
+                return found
         return None
 
 
@@ -118,8 +137,9 @@ def _stamp_rest(text: str, phrases: CommentPhrases) -> str | None:
     relative = phrases.find("relative_time", text)
     if relative:
         spans.append(relative.span())
-    spans += [m.span() for m in _NUMERIC_DATE.finditer(text)]
-    spans += [m.span() for m in _TIME.finditer(text)]
+    if _DIGIT(text):  # both need a digit
+        spans += [m.span() for m in _NUMERIC_DATE.finditer(text)]
+        spans += [m.span() for m in _TIME.finditer(text)]
     if not spans:
         return None
     rest = text
@@ -154,15 +174,16 @@ def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str]:
     """A stripped non-blank line's kind, its word count and, for a stamp, its rest."""
     words = len(_WORD.findall(stripped))
     kind, stamp_rest = "text", ""
-    if phrases.kind("header", stripped):
+    some = phrases.any_kind(stripped)  # False: every phrases.kind below is False
+    if some and phrases.kind("header", stripped):
         kind = "header"
-    elif phrases.kind("form", stripped):
+    elif some and phrases.kind("form", stripped):
         kind = "form"
-    elif phrases.kind("action", stripped):
+    elif some and phrases.kind("action", stripped):
         kind = "action"
     elif _COUNT.match(stripped):
         kind = "count"
-    elif phrases.kind("author_suffix", stripped):
+    elif some and phrases.kind("author_suffix", stripped):
         kind = "author"
     elif words <= _MAX_STAMP_WORDS and not stripped.endswith(_SENTENCE_END[1:]):
         rest = _stamp_rest(stripped, phrases)
@@ -170,7 +191,7 @@ def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str]:
             kind, stamp_rest = "stamp", rest
     if kind == "text" and 1 <= words <= _MAX_NAME_WORDS and len(stripped) <= 60 \
             and not stripped.endswith(_SENTENCE_END) and not stripped.endswith(":") \
-            and not phrases.kind("not_author", stripped):
+            and not (some and phrases.kind("not_author", stripped)):
         kind = "name"
     return kind, words, stamp_rest
 

@@ -77,6 +77,10 @@ def test_real_pages_children_clean_and_extract_the_pages_they_time():
     library = child("library", [2, 6])
     assert [(r["pages"], r["cleaned"]) for r in library["runs"]] == [(2, 2), (6, 6)]
     assert all(r["cpu_seconds"] > 0 and r["mb"] > 0 for r in library["runs"])
+    # The CPU time split by process: the pages are cleaned in the kept cleaning worker.
+    for r in library["runs"]:
+        assert r["cpu_by_process"]["worker"] > 0, r
+        assert abs(sum(r["cpu_by_process"].values()) - r["cpu_seconds"]) < 0.05, r
     extracted = child("trafilatura", [])
     assert extracted["pages"] == len(list((PAGES / "html").glob("*.html.gz")))
 

@@ -1,0 +1,85 @@
+"""Speed-only shortcuts (issue 15) against the plain code they replace, on real lines
+(the seeds and the comment-section samples) and on lines built to hit each phrase kind:
+the same answers, line by line."""
+import random
+import re
+
+from pipeline import comments, metadata
+
+from conftest import DATA, SEEDS
+
+
+def _real_lines() -> list[str]:
+    files = sorted(SEEDS.glob("*.txt")) + sorted((DATA / "comments" / "text").glob("*.txt"))
+    assert len(files) >= 8
+    lines = [line.strip() for f in files for line in f.read_text(encoding="utf-8").split("\n")]
+    return list(dict.fromkeys(line for line in lines if line))
+
+
+def _lines_with_phrases(rng: random.Random, phrases) -> list[str]:
+    """Real lines with comment phrases, dates and counts put in, at the start, the end or
+    alone: each kind is met, and near misses of it."""
+    pieces = ["12 Comments", "Comments (3)", "Reply", "Antworten", "Anna says:", "2 days ago", "vor 3 Tagen",
+              "yesterday at 10:15", "By Jane Doe", "Leave a Reply", "Your email address will not be published",
+              "03/04/2024 12:30", "Next Post", "il y a 5 minutes", "3 分前", "Likes 4", "Pingback: x", "17"]
+    words = " ".join(_real_lines()).split()
+    out = []
+    for _ in range(1500):
+        piece = rng.choice(pieces)
+        filler = " ".join(rng.choice(words) for _ in range(rng.randint(0, 14)))
+        out.append(rng.choice([piece, f"{piece} {filler}", f"{filler} {piece}", filler or piece]).strip())
+    return out
+
+
+def _plain_find(phrases, kind: str, line: str):
+    """CommentPhrases.find before its literal prefilter: every regex searched in order."""
+    for rule in phrases.kinds[kind].rules:
+        for pattern in rule.patterns:
+            found = pattern.search(line)
+            if found:
+                return found
+    return None
+
+
+def test_comment_kinds_one_lexicon_answers_as_the_five():
+    phrases = comments.load_phrases()
+    lines = _real_lines() + _lines_with_phrases(random.Random(5), phrases)
+    some = 0
+    for line in lines:
+        each = [phrases.kind(kind, line) for kind in comments._LINE_KINDS]
+        assert phrases.any_kind(line) == any(each), line
+        some += any(each)
+    assert some > 300  # the built lines do reach the kinds
+
+
+def test_comment_find_with_literals_finds_what_every_regex_finds():
+    phrases = comments.load_phrases()
+    lines = _real_lines() + _lines_with_phrases(random.Random(6), phrases)
+    found = 0
+    for line in lines:
+        for kind in ("relative_time", "header", "action", "author_suffix"):
+            fast, plain = phrases.find(kind, line), _plain_find(phrases, kind, line)
+            assert (fast and (fast.span(), fast.re.pattern)) == (plain and (plain.span(), plain.re.pattern)), (kind, line)
+            found += plain is not None
+    assert found > 300
+
+
+def _plain_named_elsewhere(text: str, lines: list[str]) -> bool:
+    return any(other != text and other.startswith(text + sep) and len(other[len(text) + len(sep):].split()) <= 8
+               for other in lines for sep in metadata._SEPARATORS if other.startswith(text))
+
+
+def test_title_with_site_name_found_by_bisection_as_by_scan():
+    rng = random.Random(7)
+    real = _real_lines()
+    for _ in range(150):
+        page = rng.sample(real, 40)
+        # headline | site name, headline - more than eight words, a bare prefix, copies
+        title = rng.choice(page)
+        sep = rng.choice(metadata._SEPARATORS + (" ", "|"))
+        page += [title + sep + " ".join(rng.choice(real).split()[:rng.choice([1, 3, 8, 9, 12])]), title, title[:5]]
+        rng.shuffle(page)
+        by_text = sorted(set(page))
+        for text in set(page):
+            assert metadata._named_elsewhere(text, by_text) == _plain_named_elsewhere(text, page), text
+    assert any(re.search(r" \| ", line) for line in real)
