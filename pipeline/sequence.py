@@ -52,22 +52,43 @@ def weight(text: str, length_power: float) -> float:
     return max(1, len(_WORD.findall(text))) ** length_power
 
 
+def main_stretch(gain: list[float]) -> tuple[int, int]:
+    """[start, end) of the stretch of lines with the largest total gain (max-subarray,
+    Kadane; the first of equal stretches); (0, 0) when no line gains."""
+    best, best_span, run, start = 0.0, (0, 0), 0.0, 0
+    for i, g in enumerate(gain):
+        if run <= 0:
+            run, start = 0.0, i
+        run += g
+        if run > best:
+            best, best_span = run, (start, i + 1)
+    return best_span
+
+
 def label(probs: list[float], texts: list[str], threshold: float, switch: float | None = None,
-          length_power: float | None = None) -> list[bool]:
+          length_power: float | None = None, outside_threshold: float | None = None) -> list[bool]:
     """The best body (True) / chrome (False) path over the lines in page order.
 
     `probs[i]` is line i's body probability, `texts[i]` its text. Deterministic: on a tie
-    the path keeps its state (and the first line prefers its own threshold verdict)."""
+    the path keeps its state (and the first line prefers its own threshold verdict).
+    `outside_threshold` (None: off): a line outside the page's main stretch (the run of
+    lines with the largest total gain, main_stretch) needs this probability to be body."""
     cfg = params()
     switch = cfg["switch"] if switch is None else switch
     length_power = cfg["length_power"] if length_power is None else length_power
+    outside = cfg.get("outside_threshold") if outside_threshold is None else outside_threshold
     n = len(probs)
     if n == 0:
         return []
-    if switch <= 0:
-        return [p >= threshold for p in probs]
     base = _logit(threshold)
     gain = [weight(t, length_power) * (_logit(p) - base) for p, t in zip(probs, texts)]
+    bar = [threshold] * n  # the probability a line needs, alone
+    if outside is not None and outside > threshold:
+        start, end = main_stretch(gain)
+        bar = [threshold if start <= i < end else outside for i in range(n)]
+        gain = [weight(t, length_power) * (_logit(p) - _logit(b)) for p, t, b in zip(probs, texts, bar)]
+    if switch <= 0:
+        return [p >= b for p, b in zip(probs, bar)]
     # score[s]: best total of a path ending in state s (0 chrome, 1 body); back[i][s]: came from.
     chrome, body = 0.0, gain[0]
     back = [(0, 1)]
@@ -78,7 +99,7 @@ def label(probs: list[float], texts: list[str], threshold: float, switch: float 
         from_b = 1 if stay_b >= move_b else 0
         chrome, body = max(stay_c, move_c), max(stay_b, move_b) + g
         back.append((from_c, from_b))
-    state = 1 if body > chrome or (body == chrome and probs[-1] >= threshold) else 0
+    state = 1 if body > chrome or (body == chrome and probs[-1] >= bar[-1]) else 0
     path = [False] * n
     for i in range(n - 1, -1, -1):
         path[i] = state == 1

@@ -82,3 +82,18 @@ def test_flipped_lines_carry_the_sequence_rules(monkeypatch, engine):
                     flipped.setdefault(cost, []).append((page_id, d.line))
     assert 0.0 not in flipped
     assert flipped.get(3.0)  # these real pages do have lines the path relabels
+
+
+@pytest.mark.parametrize("page_id", PAGE_IDS)
+def test_outside_the_main_stretch_a_line_needs_the_higher_bar(page_id):
+    """The main stretch is the max-subarray of the lines' gains (checked by brute force),
+    and with `outside_threshold` a line outside it is body only above that bar."""
+    probs, texts = model_lines(page_id)
+    threshold = load_model()["threshold"]
+    gain = [sequence.weight(t, 1.0) * (sequence._logit(p) - sequence._logit(threshold)) for p, t in zip(probs, texts)]
+    start, end = sequence.main_stretch(gain)
+    best = max((sum(gain[a:b]) for a in range(len(gain)) for b in range(a + 1, len(gain) + 1)), default=0.0)
+    assert sum(gain[start:end]) == pytest.approx(max(best, 0.0))
+    path = sequence.label(probs, texts, threshold, switch=0.0, length_power=1.0, outside_threshold=0.9)
+    for i, (p, kept) in enumerate(zip(probs, path)):
+        assert kept == (p >= (threshold if start <= i < end else 0.9))

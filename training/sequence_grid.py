@@ -10,7 +10,7 @@ its own fold's model (held out); for each (switch, length_power) the kept lines 
 Viterbi path's body lines. Nested choice: for each fold, the pair that scores best on the
 OTHER four folds (mean over sources of the macro token F1, each source alike) is applied
 to it; the per-source figure of those choices is the honest one. The pipeline's own
-figure for a pair: `training/cv.py --model OUT/models --sequence '{"switch": S, "length_power": P}'`.
+figure for a choice: `training/cv.py --model OUT/models --sequence '{"switch": S, "length_power": P, "outside_threshold": O}'`.
 """
 import argparse
 import itertools
@@ -50,15 +50,18 @@ def main():
     ap.add_argument("--models", required=True, help="OUT/models of a cv.py run")
     ap.add_argument("--cache", default=None, help="page cache (default: the models folder's ../cache)")
     ap.add_argument("--folds", type=int, default=tlm.N_FOLDS)
-    ap.add_argument("--switch", default="0,0.5,1,2,3,5")
+    ap.add_argument("--switch", default="0.5,1,2,4")
     ap.add_argument("--power", default="0,0.5,1")
+    ap.add_argument("--outside", default="", help="outside_threshold values to try (with every switch, 0 too)")
     ap.add_argument("--threshold", type=float, default=None, help="default: the fold models' own")
     args = ap.parse_args()
     models = Path(args.models)
     docs = cv.load_docs(Path(args.dev), Path(args.cache) if args.cache else models.parent / "cache")
-    grid = [(0.0, 0.0)] + [(s, p) for s, p in itertools.product(floats(args.switch), floats(args.power)) if s > 0]
+    grid = [(0.0, 0.0, None)] + [(s, p, o) for s, p, o in itertools.product(
+        [0.0, *floats(args.switch)], floats(args.power), [None, *floats(args.outside)]) if s > 0 or o is not None]
     scores = {g: [] for g in grid}  # (fold, source, f1) per page
-    for f in range(args.folds):
+    folds = [f for f in range(args.folds) if (models / f"fold-{f}.json").exists()]  # all, once cv.py is done
+    for f in folds:
         spec = lm.load_model(str(models / f"fold-{f}.json"))
         forest, thr = spec["stage1"], args.threshold if args.threshold is not None else spec["threshold"]
         for d in docs:
@@ -66,24 +69,24 @@ def main():
                 continue
             probs = [sigmoid(z) for z in forest.raw_many(d["rows"])[0]] if d["rows"] else []
             texts = [d["lines"][i].strip() for i in d["idx"]]
-            for s, p in grid:
-                path = sequence.label(probs, texts, thr, switch=s, length_power=p)
+            for s, p, o in grid:
+                path = sequence.label(probs, texts, thr, switch=s, length_power=p, outside_threshold=o)
                 kept = "\n\n".join(t for t, k in zip(texts, path) if k)
-                scores[(s, p)].append((f, d["source"], score_page(d["id"], d["source"], kept, d["gold"]).tok_f1))
+                scores[(s, p, o)].append((f, d["source"], score_page(d["id"], d["source"], kept, d["gold"]).tok_f1))
     sources = sorted({src for _, src, _ in scores[grid[0]]})
     print("all folds (each pair on every fold; in-sample as a choice):")
-    print("switch power  " + "  ".join(f"{s:>11}" for s in sources) + "   mean")
+    print("switch power outside  " + "  ".join(f"{s:>11}" for s in sources) + "   mean")
     for g in grid:
         ps = per_source((src, x) for _, src, x in scores[g])
-        print(f"{g[0]:6.2f} {g[1]:5.2f}  " + "  ".join(f"{ps[s]:11.4f}" for s in sources)
+        print(f"{g[0]:6.2f} {g[1]:5.2f} {g[2] or 0:7.2f}  " + "  ".join(f"{ps[s]:11.4f}" for s in sources)
               + f"  {statistics.mean(ps.values()):.4f}")
     nested = []
     print("\nnested choice (tuned on the other folds, applied to the fold):")
-    for f in range(args.folds):
+    for f in folds:
         def tune(g):
             return statistics.mean(per_source((src, x) for ff, src, x in scores[g] if ff != f).values())
-        best = max(grid, key=lambda g: (tune(g), -g[0], -g[1]))
-        print(f"  fold {f}: switch {best[0]}, length_power {best[1]} (other folds {tune(best):.4f}, "
+        best = max(grid, key=lambda g: (tune(g), -g[0], -g[1], -(g[2] or 0)))
+        print(f"  fold {f}: switch {best[0]}, length_power {best[1]}, outside_threshold {best[2]} (other folds {tune(best):.4f}, "
               f"plain threshold {tune(grid[0]):.4f})")
         nested.extend((src, x) for ff, src, x in scores[best] if ff == f)
     base = per_source((src, x) for _, src, x in scores[grid[0]])
