@@ -30,7 +30,8 @@ _EPS = 1e-4
 
 @cache
 def shipped_params() -> dict:
-    """`pipeline/data/sequence.json`: {"switch": float, "length_power": float}."""
+    """`pipeline/data/sequence.json`: {"switch": float, "length_power": float,
+    "outside_threshold": float or null, "outside_side": "both" or "after"}."""
     return json.loads(resources.files("pipeline").joinpath("data/sequence.json").read_text(encoding="utf-8"))
 
 
@@ -72,7 +73,8 @@ def label(probs: list[float], texts: list[str], threshold: float, switch: float 
     `probs[i]` is line i's body probability, `texts[i]` its text. Deterministic: on a tie
     the path keeps its state (and the first line prefers its own threshold verdict).
     `outside_threshold` (None: off): a line outside the page's main stretch (the run of
-    lines with the largest total gain, main_stretch) needs this probability to be body."""
+    lines with the largest total gain, main_stretch) needs this probability to be body;
+    with the parameter `outside_side` "after", only a line after the stretch does."""
     cfg = params()
     switch = cfg["switch"] if switch is None else switch
     length_power = cfg["length_power"] if length_power is None else length_power
@@ -85,7 +87,8 @@ def label(probs: list[float], texts: list[str], threshold: float, switch: float 
     bar = [threshold] * n  # the probability a line needs, alone
     if outside is not None and outside > threshold:
         start, end = main_stretch(gain)
-        bar = [threshold if start <= i < end else outside for i in range(n)]
+        first = 0 if cfg.get("outside_side", "both") == "after" else start  # "after": only below it
+        bar = [threshold if first <= i < end else outside for i in range(n)]
         gain = [weight(t, length_power) * (_logit(p) - _logit(b)) for p, t, b in zip(probs, texts, bar)]
     if switch <= 0:
         return [p >= b for p, b in zip(probs, bar)]

@@ -84,8 +84,9 @@ def test_flipped_lines_carry_the_sequence_rules(monkeypatch, engine):
     assert flipped.get(3.0)  # these real pages do have lines the path relabels
 
 
+@pytest.mark.parametrize("side", ["both", "after"])
 @pytest.mark.parametrize("page_id", PAGE_IDS)
-def test_outside_the_main_stretch_a_line_needs_the_higher_bar(page_id):
+def test_outside_the_main_stretch_a_line_needs_the_higher_bar(page_id, side, monkeypatch):
     """The main stretch is the max-subarray of the lines' gains (checked by brute force),
     and with `outside_threshold` a line outside it is body only above that bar."""
     probs, texts = model_lines(page_id)
@@ -94,6 +95,8 @@ def test_outside_the_main_stretch_a_line_needs_the_higher_bar(page_id):
     start, end = sequence.main_stretch(gain)
     best = max((sum(gain[a:b]) for a in range(len(gain)) for b in range(a + 1, len(gain) + 1)), default=0.0)
     assert sum(gain[start:end]) == pytest.approx(max(best, 0.0))
+    monkeypatch.setattr(sequence, "PARAMS", {**sequence.shipped_params(), "outside_side": side})
     path = sequence.label(probs, texts, threshold, switch=0.0, length_power=1.0, outside_threshold=0.9)
+    first = start if side == "both" else 0
     for i, (p, kept) in enumerate(zip(probs, path)):
-        assert kept == (p >= (threshold if start <= i < end else 0.9))
+        assert kept == (p >= (threshold if first <= i < end else 0.9))
