@@ -53,9 +53,12 @@ def main():
     ap.add_argument("--switch", default="0.5,1,2,4")
     ap.add_argument("--power", default="0,0.5,1")
     ap.add_argument("--outside", default="", help="outside_threshold values to try (with every switch, 0 too)")
+    ap.add_argument("--side", choices=("both", "after"), default="both",
+                    help="outside_side: the bar on both sides of the main stretch, or only after it")
     ap.add_argument("--threshold", type=float, default=None, help="default: the fold models' own")
     args = ap.parse_args()
     models = Path(args.models)
+    sequence.PARAMS = {**sequence.shipped_params(), "outside_side": args.side}
     docs = cv.load_docs(Path(args.dev), Path(args.cache) if args.cache else models.parent / "cache")
     grid = [(0.0, 0.0, None)] + [(s, p, o) for s, p, o in itertools.product(
         [0.0, *floats(args.switch)], floats(args.power), [None, *floats(args.outside)]) if s > 0 or o is not None]
