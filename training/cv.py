@@ -105,7 +105,9 @@ def run_fold(job):
         folder = pages / "in" / (_UNSAFE.sub("_", d["host"]) or "site")
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(dev / "text" / f"{d['id']}.txt", folder / f"{d['id']}.txt")
-    options = Options(doc_time_limit=0)
+    # The threshold the fold is cleaned at: the trained model carries it; a given model
+    # (`--model`) is cleaned at `--threshold` when one is given.
+    options = Options(doc_time_limit=0, line_model_threshold=threshold)
     sources = discover([str(pages / "in")])
     learn_sites(sources, pages / "state" / STATE_DIR, options.max_input_bytes)
     engine = replace(Engine.load(options, out_dir=pages / "state"), line_model=str(model_path))
