@@ -18,6 +18,7 @@ from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, script_counts
 from pipeline.lexicon import Lexicon
 from pipeline.linemodel import load_model, score_page
+from pipeline import sequence
 from pipeline.memo import LineMemo, Remembered
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
 
@@ -51,8 +52,8 @@ def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
 
 
 _UNSET = object()
-_MODEL_REMOVES = {"model.chrome"}
-_MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", *_MODEL_REMOVES}
+_MODEL_REMOVES = {"model.chrome", "sequence.chrome"}
+_MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", "sequence.body", *_MODEL_REMOVES}
 
 
 def _local_rule(shape: LineShape, page: LanguageGuess) -> tuple[str, str] | None:
@@ -118,8 +119,13 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     threshold = load_model(model_path)["threshold"] if model_threshold is None else model_threshold
     scores = score_page(lines, page.code, model_path, memo, threshold=threshold) if use_model and undecided else None
 
+    # The model's verdicts as one body/chrome labelling of the undecided lines in page
+    # order (pipeline/sequence.py): a lone line against its neighbours' run may flip.
+    path = dict(zip(undecided, sequence.label([scores.body_prob[n - 1] for n in undecided],
+                                              [shapes[n].text for n in undecided], threshold))) if scores else {}
+
     def model_says_body(n: int) -> bool:
-        return scores is None or scores.body_prob[n - 1] >= threshold
+        return scores is None or path[n]
 
     has_stoplist = bool(stopwords)
     result.body_start = next((n for n in undecided if shapes[n].is_body_like(has_stoplist) and model_says_body(n)), None)
@@ -156,7 +162,11 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
         elif n == result.body_start:
             verdicts.append((n, "keep.body_start"))
         else:
-            verdicts.append((n, "keep.body" if model_says_body(n) else "model.chrome"))
+            alone = scores is None or scores.body_prob[n - 1] >= threshold
+            if model_says_body(n):
+                verdicts.append((n, "keep.body" if alone else "sequence.body"))
+            else:
+                verdicts.append((n, "sequence.chrome" if alone else "model.chrome"))
     # The model's reasons (its top signals) cost about as much as its scores: worked out
     # only for the lines whose decision it made, and of those it keeps only when asked.
     explained = _MODEL_EXPLAINS if explain_kept else _MODEL_REMOVES
@@ -179,6 +189,14 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(n, True, rule, "first paragraph of the article" + model_note(n))
         elif rule == "keep.body":
             result.decide(n, True, rule, "inside the article body" + model_note(n))
+        elif rule == "sequence.body":
+            result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
+                                         "but the page's body/chrome labelling keeps it with the body lines around it"
+                                         + model_note(n))
+        elif rule == "sequence.chrome":
+            result.decide(n, False, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} >= {threshold:.2f}, "
+                                          "but the page's body/chrome labelling puts it with the chrome lines around it "
+                                          f"({', '.join(reasons[n - 1])})")
         else:
             result.decide(n, False, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f} "
                                           f"({', '.join(reasons[n - 1])})")

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 import train_line_model as tlm  # noqa: E402
 from pipeline import linemodel as lm  # noqa: E402
+from pipeline import sequence  # noqa: E402
 from pipeline.linemodel.forest import sigmoid  # noqa: E402
 from pipeline.evaluate import by_source, score_page, table  # noqa: E402
 from pipeline.options import Options  # noqa: E402
@@ -104,7 +105,9 @@ def run_fold(job):
         folder = pages / "in" / (_UNSAFE.sub("_", d["host"]) or "site")
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(dev / "text" / f"{d['id']}.txt", folder / f"{d['id']}.txt")
-    options = Options(doc_time_limit=0)
+    # The threshold the fold is cleaned at: the trained model carries it; a given model
+    # (`--model`) is cleaned at `--threshold` when one is given.
+    options = Options(doc_time_limit=0, line_model_threshold=threshold)
     sources = discover([str(pages / "in")])
     learn_sites(sources, pages / "state" / STATE_DIR, options.max_input_bytes)
     engine = replace(Engine.load(options, out_dir=pages / "state"), line_model=str(model_path))
@@ -143,7 +146,12 @@ def main():
     ap.add_argument("--sources", default="",
                     help="comma-separated sources to clean and score (e.g. readability,fundus; training "
                          "still uses every other fold's pages of all sources): a quicker design")
+    ap.add_argument("--sequence", default=None,
+                    help='JSON overrides of the sequence labelling (pipeline/data/sequence.json), e.g. '
+                         '\'{"switch": 0}\' for the plain threshold')
     args = ap.parse_args()
+    if args.sequence:  # read by the forked fold workers too
+        sequence.PARAMS = {**sequence.shipped_params(), **json.loads(args.sequence)}
     dev, out = Path(args.dev), Path(args.out)
     shipped = args.model and not Path(args.model).is_dir()
     threshold = args.threshold if args.threshold is not None else lm.load_model(args.model if shipped else None)["threshold"]
@@ -155,7 +163,7 @@ def main():
     _DOCS = load_docs(dev, out / "cache")
     print(f"{len(_DOCS)} pages, {len({d['host'] for d in _DOCS})} sites, {args.folds} folds; "
           f"threshold {threshold}; params {params or 'as shipped'}; per-site weights "
-          f"{tlm.PER_SITE if per_site is None else per_site}; loaded in {time.time() - t0:.0f}s", flush=True)
+          f"{tlm.PER_SITE if per_site is None else per_site}; sequence {sequence.params()}; loaded in {time.time() - t0:.0f}s", flush=True)
     extra = tlm.seed_docs(args.seeds, args.seeds_gold, args.train_seeds) if args.train_seeds else []
     only = frozenset(s for s in args.sources.split(",") if s)
     jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra, args.page_power, only)
