@@ -92,9 +92,20 @@ def _justext_fallback(markup: str, language: str | None) -> HtmlExtraction | Non
     good = [p.text for p in paragraphs if not p.is_boilerplate and p.text.strip()]
     if not good:
         return None
-    title = None
+    # trafilatura found no main text, but its metadata reader works on any page (head
+    # meta tags, JSON-LD): title, author and date as trafilatura alone would give them.
     try:
-        title = (lxml_html.fromstring(markup).findtext(".//title") or "").strip() or None
-    except Exception:  # unparsable markup: no title, the body is still good
-        pass
-    return HtmlExtraction(text="\n".join(good), extractor="justext", title=title)
+        meta = trafilatura.extract_metadata(markup)
+    except Exception:  # broken markup its reader cannot parse: the <title> below
+        meta = None
+    title = meta.title if meta is not None and meta.title else None
+    if title is None:
+        try:
+            title = (lxml_html.fromstring(markup).findtext(".//title") or "").strip() or None
+        except Exception:  # unparsable markup: no title, the body is still good
+            pass
+    if meta is None:
+        return HtmlExtraction(text="\n".join(good), extractor="justext", title=title)
+    return HtmlExtraction(text="\n".join(good), extractor="justext", title=title, author=meta.author or None,
+                          published=meta.date or None, site_name=meta.sitename or None,
+                          description=meta.description or None, url=meta.url or None)
