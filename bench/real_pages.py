@@ -72,10 +72,17 @@ def html_of(text_page: Path) -> Path | None:
 
 
 def subset(pages: list[Path], count: int, into: Path) -> Path:
-    """A folder with copies of the first `count` pages (names kept)."""
-    into.mkdir(parents=True)
-    for path in pages[:count]:
-        shutil.copyfile(path, into / path.name)
+    """A folder with copies of the first `count` pages, each at its path under the pages'
+    common folder: the scale sets hold the same file names in one folder per round, and
+    copying them by name alone overwrote all but one round (only 1,086 of 10,000 pages
+    were cleaned)."""
+    chosen = pages[:count]
+    root = Path(os.path.commonpath([p.parent for p in chosen])) if chosen else into
+    for path in chosen:
+        target = into / path.relative_to(root)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    into.mkdir(parents=True, exist_ok=True)
     return into
 
 

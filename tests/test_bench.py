@@ -104,3 +104,18 @@ def test_profile_steps_times_every_step_of_a_real_run():
     for step in ("normalise", "language", "line classifier", "metadata", "comment sections", "in-page duplicates",
                  "settle pass", "corpus dedup", "write", "finalize"):
         assert step in rows, step
+
+
+def test_scale_pages_of_every_round_reach_the_timed_folder(tmp_path):
+    """The scale set holds each dump once per round folder, under the same name: the
+    timed copy must keep every round (copied by name alone, only one round was left)."""
+    from real_pages import pages_of, subset
+    from scale_pages import make_scale_pages
+
+    from conftest import PAGES
+
+    sources = pages_of(PAGES / "text")
+    made = make_scale_pages(sources, 3 * len(sources), tmp_path / "scale")
+    copied = pages_of(subset(pages_of(made), 3 * len(sources), tmp_path / "timed"))
+    assert len(copied) == 3 * len(sources)
+    assert len({p.read_bytes() for p in copied}) == 3 * len(sources)  # mutated: no two alike
