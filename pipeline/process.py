@@ -213,6 +213,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     }
     if comments:
         metadata["comments"] = comments  # only on pages that have them: other pages' files stay as they were
+    if html_meta is not None and html_meta.choice:
+        metadata["extraction"] = html_meta.choice  # which of trafilatura's texts, and why (only where a rule chose)
     if body_words < options.min_body_words:
         removed = len(metadata["removed"])
         return CleanResult(Status.REJECTED, f"no article body found: all {removed} non-blank lines were removed as chrome",
