@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.classify import classify, keep_header_zone
-from pipeline.comments import html_comments, mark_lines, mark_sections
+from pipeline.comments import html_comments, html_lines, mark_lines, mark_sections
 from pipeline.decode import decode_bytes, looks_binary
 from pipeline.dedup_page import mark_duplicates
 from pipeline.document import CleanResult, LineDecision, Rejected, Status
@@ -17,7 +17,7 @@ from pipeline.html_lines import code_line_keys, keep_html_lines
 from pipeline.language import detect, stopwords
 from pipeline.lexicon import Lexicon
 from pipeline.memo import LineMemo
-from pipeline.html_headline import page_headline
+from pipeline.html_headline import headline_dates, page_headline
 from pipeline.metadata import merge_html_metadata, read_metadata
 from pipeline.normalise import normalise
 from pipeline.options import Options
@@ -124,6 +124,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             raise Rejected("HTML page with no extractable text (trafilatura and jusText found nothing)")
         html_meta = extraction
         html_headline = page_headline(text)
+        markup = text
         code_keys = code_line_keys(extraction.code_blocks)
         text = normalise(extraction.text)
     lines = text.split("\n")
@@ -190,7 +191,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
 
     fields = meta.fields()
     if html_meta is not None:
-        fields = merge_html_metadata(fields, html_meta, html_headline)
+        dates = headline_dates(html_lines(markup), html_headline, page.code) if html_headline else []
+        fields = merge_html_metadata(fields, html_meta, html_headline, dates)
     if url:
         fields["url"] = url
     metadata = {
@@ -211,6 +213,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     }
     if comments:
         metadata["comments"] = comments  # only on pages that have them: other pages' files stay as they were
+    if html_meta is not None and html_meta.choice:
+        metadata["extraction"] = html_meta.choice  # which of trafilatura's texts, and why (only where a rule chose)
     if body_words < options.min_body_words:
         removed = len(metadata["removed"])
         return CleanResult(Status.REJECTED, f"no article body found: all {removed} non-blank lines were removed as chrome",
