@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,6 +53,13 @@ def tail_signature(masked: str) -> str:
     return _SPACE.sub("", _LETTERS.sub("", rest)) + "|" + last
 
 
+@lru_cache(maxsize=1 << 16)
+def _signatures(masked: str) -> tuple[str, str]:
+    """Both signatures of a line, keyed apart; cached: menus and comment headers recur
+    from page to page of a run."""
+    return "h" + signature(masked), "t" + tail_signature(masked)
+
+
 def record_features(masked: list[str], words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(sig_repeat, record_stream) per line.
 
@@ -63,8 +71,9 @@ def record_features(masked: list[str], words: np.ndarray) -> tuple[np.ndarray, n
     where = defaultdict(list)
     for k, (m, short) in enumerate(zip(masked, (words <= SHORT_WORDS).tolist())):
         if short:
-            where["h" + signature(m)].append(k)
-            where["t" + tail_signature(m)].append(k)
+            head, tail = _signatures(m)
+            where[head].append(k)
+            where[tail].append(k)
     sig_repeat = np.zeros(n)
     stream = np.zeros(n)
     for pos in where.values():
@@ -76,12 +85,11 @@ def record_features(masked: list[str], words: np.ndarray) -> tuple[np.ndarray, n
             continue
         # chains of anchors, each at most MAX_RECORD_LINES below the one before
         start = 0
-        for j in range(1, c + 1):
-            if j == c or pos[j] - pos[j - 1] > MAX_RECORD_LINES:
-                if j - start >= MIN_RECORDS:
-                    seg = stream[pos[start]:pos[j - 1] + 1]
-                    np.maximum(seg, math.log1p(j - start), out=seg)
-                start = j
+        for j in [j for j in range(1, c) if pos[j] - pos[j - 1] > MAX_RECORD_LINES] + [c]:
+            if j - start >= MIN_RECORDS:
+                seg = stream[pos[start]:pos[j - 1] + 1]
+                np.maximum(seg, math.log1p(j - start), out=seg)
+            start = j
     return sig_repeat, stream
 
 
