@@ -103,3 +103,16 @@ def test_dense_stretch_is_one_stretch_holding_prose(folder, page_id):
     k = np.arange(len(dist))
     above, below = k < inside[0], k > inside[-1]
     assert (np.diff(dist[above]) <= 0).all() and (np.diff(dist[below]) >= 0).all()
+
+
+def test_the_shipped_model_reads_the_block_features():
+    import json
+
+    from pipeline import linemodel as lm
+
+    spec = json.loads(lm.MODEL_PATH.read_text("utf-8"))
+    names = spec["features"]
+    assert set(NEW) <= set(names)
+    split_on = {names[node[0]] for tree in spec["stage1"]["trees"] for node in tree if node[0] >= 0}
+    # the trained trees split on the record stream and on the prose gap
+    assert {"record_stream", "prose_gap"} <= split_on
