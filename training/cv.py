@@ -146,6 +146,9 @@ def main():
     ap.add_argument("--sources", default="",
                     help="comma-separated sources to clean and score (e.g. readability,fundus; training "
                          "still uses every other fold's pages of all sources): a quicker design")
+    ap.add_argument("--drop", default="",
+                    help="comma-separated features to leave out of training (their columns set to 0, "
+                         "so no tree splits on them): an ablation without touching the registry")
     ap.add_argument("--sequence", default=None,
                     help='JSON overrides of the sequence labelling (pipeline/data/sequence.json), e.g. '
                          '\'{"switch": 0}\' for the plain threshold')
@@ -165,6 +168,11 @@ def main():
           f"threshold {threshold}; params {params or 'as shipped'}; per-site weights "
           f"{tlm.PER_SITE if per_site is None else per_site}; sequence {sequence.params()}; loaded in {time.time() - t0:.0f}s", flush=True)
     extra = tlm.seed_docs(args.seeds, args.seeds_gold, args.train_seeds) if args.train_seeds else []
+    if args.drop:
+        cols = [lm.FEATURES.index(name) for name in args.drop.split(",") if name]
+        for d in (*_DOCS, *extra):
+            d["rows"] = [[0.0 if j in cols else v for j, v in enumerate(r)] for r in d["rows"]]
+        print(f"left out of training: {args.drop}", flush=True)
     only = frozenset(s for s in args.sources.split(",") if s)
     jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra, args.page_power, only)
             for f in range(args.folds)]

@@ -19,6 +19,7 @@ from typing import Callable
 
 import numpy as np
 
+from pipeline.linemodel import blocks
 from pipeline.linemodel.containment import containment
 from pipeline.linemodel.shape import (
     _WORD, NAN, SHAPE_FEATURES, _class_counts, line_shape, norm_and_shape, pick_stoplist)
@@ -99,7 +100,7 @@ class Page:
         self.contains = np.zeros(n)
         self.contains[list(container)] = 1.0
         # digit-masked repeats catch templated chrome: "Rating: 17 Votes", "2 days ago at 07:51 am"
-        shapes = [s for _, _, s in per_line]
+        shapes = self.masked = [s for _, _, s in per_line]
         shape_counts = Counter(shapes)
         self.shape_rep = np.array([shape_counts[s] - 1 for s in shapes], dtype=np.float64)
         datey = (self.shape[:, col("dateish")] > 0) & (words <= 8)
@@ -167,6 +168,22 @@ class Page:
 
 _GOOD, _SHORT, _TEMPLATED, _DATEY = 1, 2, 3, 4
 
+
+def _block(name: str) -> Callable[["Page"], object]:
+    """Column `name` of the page's block-level features (blocks.py), computed once a page."""
+    def value(p: "Page"):
+        got = p.__dict__.get("_blocks")
+        if got is None:
+            col = SHAPE_FEATURES.index
+            got = p._blocks = {}
+            got["sig_repeat"], got["record_stream"] = blocks.record_features(p.masked, p.words)
+            (got["prose_gap"], got["gap_mean_words"], got["gap_end_share"],
+             got["prose_sandwich"]) = blocks.gap_features(p.good, p.words, p.endp)
+            got["in_dense"], got["dist_dense"], got["dense_prose_between"] = blocks.dense_features(p.good, p.words, p.endp)
+            got["run_stop"] = blocks.run_stop(p.run_id, p.shape[:, col("stop_count")], p.words, p.stopd)
+        return got[name]
+    return value
+
 # The registry, in the order of the shipped model's columns.
 REGISTRY: tuple[Feature, ...] = (
     *map(_line, ("log_chars", "n_words", "log_words", "stop_density", "stop_count", "end_punct",
@@ -218,6 +235,11 @@ REGISTRY: tuple[Feature, ...] = (
     Feature("shape_repeat", lambda p: p.log1p_int[p.shape_rep.astype(np.int64)]),
     Feature("win10_shape_rep", lambda p: p.window_share(_TEMPLATED, 10)),
     Feature("win10_dateish", lambda p: p.window_share(_DATEY, 10)),
+    # block level (blocks.py, 2026-12-02): repeated record templates, the prose gap the
+    # line sits in, the dense prose stretch, the run's stopword density
+    *(Feature(name, _block(name)) for name in (
+        "sig_repeat", "record_stream", "prose_gap", "gap_mean_words", "gap_end_share", "prose_sandwich",
+        "in_dense", "dist_dense", "dense_prose_between", "run_stop")),
 )
 FEATURES = [f.name for f in REGISTRY]
 

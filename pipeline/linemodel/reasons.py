@@ -64,6 +64,17 @@ _REASON = {
     "before_first_good": ("after the first paragraph", "before the first paragraph"),
     "after_last_good": ("before the last paragraph", "after the last paragraph"),
     "dist_good": ("next to prose", "far from prose"),
+    # block level (blocks.py)
+    "sig_repeat": ("not a repeated template", "a short-line template repeated on the page"),
+    "record_stream": ("outside any stream of repeated records", "inside a stream of repeated records (list/comments)"),
+    "prose_gap": ("in a short gap between paragraphs", "in a long stretch without prose"),
+    "gap_mean_words": ("long lines between the paragraphs", "short lines between the paragraphs"),
+    "gap_end_share": ("sentences between the paragraphs", "no sentences between the paragraphs"),
+    "prose_sandwich": ("prose above and below", "no prose on one side"),
+    "in_dense": ("inside the densest stretch of prose", "outside the densest stretch of prose"),
+    "dist_dense": ("close to the densest stretch of prose", "far from the densest stretch of prose"),
+    "dense_prose_between": ("little prose between it and the text", "much prose between it and the text"),
+    "run_stop": ("its block reads like prose", "its block has few stopwords"),
 }
 
 
