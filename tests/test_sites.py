@@ -135,3 +135,32 @@ def test_learning_in_several_processes_writes_the_same_profiles(tmp_path, monkey
     for name in written:
         assert (one / STATE_DIR / "sites" / name).read_bytes() == (two / STATE_DIR / "sites" / name).read_bytes(), name
     assert len(ProfileStore(two / STATE_DIR).get(site).pages) == 3
+
+
+def test_profiles_set_aside_during_learning_are_saved_as_if_all_were_kept(tmp_path):
+    """A long run's learning keeps a few sites' profiles in memory and sets the others
+    aside on disk: with one held at a time and the sites' pages interleaved (each site
+    comes round again after being set aside), the saved profiles are the very files
+    that keeping every profile in memory writes, and nothing is left in the state."""
+    from pipeline.siteprofile import learn_sites, read_pages
+    from pipeline.sources import discover
+
+    inputs = tmp_path / "in"
+    shutil.copytree(SITE, inputs / "pcworld")
+    shutil.copytree(SEEDS, inputs / "seeds")
+    shutil.copytree(DATA / "multisite", inputs / "multisite")
+    sources = discover([str(inputs)], False)
+    read = [seen for seen in read_pages(sources, Options().max_input_bytes) if seen is not None]
+    by_site: dict = {}
+    for seen in read:
+        by_site.setdefault(seen[0], []).append(seen)
+    assert len(by_site) >= 3
+    interleaved = [seen for round_ in zip(*by_site.values()) for seen in round_]
+    interleaved += [seen for seen in read if seen not in interleaved]
+    kept, aside = tmp_path / "kept", tmp_path / "aside"
+    counted = learn_sites(sources, kept, 0, pages=interleaved, held=len(by_site))
+    assert learn_sites(sources, aside, 0, pages=interleaved, held=1) == counted
+    written = sorted(p.name for p in (kept / "sites").iterdir())
+    assert written == sorted(p.name for p in (aside / "sites").iterdir()) and len(written) == len(by_site)
+    for name in written:
+        assert (kept / "sites" / name).read_bytes() == (aside / "sites" / name).read_bytes(), name
