@@ -157,6 +157,53 @@ def child(folder: Path, traced: bool, top: int) -> dict:
             "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
+def child_light(folder: Path) -> dict:
+    """The phases that do not clean, on their own: discover, plan, site learning and
+    the duplicate index (over the pages' own signatures, as the batches would store
+    them; the list that feeds it is the bench's, not counted), with tracemalloc."""
+    import pipeline.runner as runner
+    from pipeline.dedup_corpus import packed_fingerprint
+    from pipeline.options import Options
+    from pipeline.state import State, fingerprint
+    from pipeline.version import VERSION
+
+    options = Options()
+    phases = Phases(True)
+    work = Path(tempfile.mkdtemp(prefix="bench-memory-"))
+    try:
+        tracemalloc.start()
+        phases.start()
+        phases.begin("discover")
+        sources = runner.discover([str(folder)], False, options, out=work / "out")
+        phases.end("discover")
+        with State(work / "out") as state:
+            phases.begin("plan")
+            plan = state.plan(sources, fingerprint(options, VERSION), inputs=[str(folder)], options=options)
+            del sources
+            phases.end("plan")
+            phases.begin("learn sites")
+            runner.learn(plan.todo, work / "out", options)
+            phases.end("learn sites")
+            tracemalloc.stop()
+            rows = []
+            for source in plan.todo:
+                text = Path(source.path).read_text("utf-8", "surrogateescape")
+                digest, signature = packed_fingerprint(text, options.shingle_words, options.minhash_permutations)
+                rows.append((source.id, digest, signature))
+            pages = len(rows)
+            del plan
+            tracemalloc.start()
+            phases.start()
+            phases.begin("duplicate index")
+            links = runner.find_duplicates(iter(rows), options.near_duplicate_threshold, options.minhash_permutations,
+                                           options.near_duplicate_containment, options.near_duplicate_candidates)
+            phases.end("duplicate index")
+            del links
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {"pages": pages, "seconds": 0.0, "phases": phases.rows, "top": [], "peak_mb": 0.0, "worker_peak_mb": 0.0}
+
+
 def _mb(value) -> str:
     return "" if value is None else f"{value / 1e6:.1f}"
 
@@ -198,10 +245,12 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=0, help="also the N lines holding most at the end")
     parser.add_argument("--no-tracemalloc", action="store_true")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--light", action="store_true",
+                        help="only the phases that do not clean (discover, plan, learning, duplicate index): minutes, not hours")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child, not args.no_tracemalloc, args.top)))
+        print(json.dumps(child_light(args.child) if args.light else child(args.child, not args.no_tracemalloc, args.top)))
         return
     from scale_pages import make_scale_pages
 
@@ -217,6 +266,8 @@ def main() -> None:
         command = [sys.executable, __file__, "--child", str(folder), "--top", str(args.top)]
         if args.no_tracemalloc:
             command.append("--no-tracemalloc")
+        if args.light:
+            command.append("--light")
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode:
             sys.stderr.write(done.stderr[-4000:])

@@ -168,15 +168,29 @@ def learn_sites(sources, state_dir: Path, max_bytes: int, pages=None, held: int 
     `held`: profiles kept in memory at once (_PROFILES_HELD); the others wait on disk."""
     store = ProfileStore(state_dir)
     counted: Counter = Counter()
+    if pages is None:
+        # Read site by site (each site's pages in their order: a profile depends only
+        # on its own pages and their order), so each profile is saved once its site is
+        # done and one profile at a time is in memory, however many sites the run has.
+        sources = sorted(sources, key=_site_of)
     with _Learning(store, held or _PROFILES_HELD) as touched:
         for seen in read_pages(sources, max_bytes) if pages is None else pages:
             if seen is None:
                 continue
             site, page_hash, keys, long_keys = seen
+            if pages is None:
+                touched.done_with_all_but(site)
             touched.get(site).add_page(page_hash, keys, long_keys)
             counted[site] += 1
         touched.save_all()
     return dict(counted)
+
+
+def _site_of(source) -> str:
+    """The site read_pages gives a source (its URL's host, else its folder)."""
+    from pipeline.sites import folder_of, page_site
+
+    return page_site(source.url, folder_of(source.display)) or ""
 
 
 # Site profiles learning keeps in memory at once. A profile holds every line key its
@@ -228,6 +242,11 @@ class _Learning:
         with path.open("wb") as handle:
             pickle.dump(self.held.pop(site), handle, protocol=pickle.HIGHEST_PROTOCOL)
         self.aside[site] = path
+
+    def done_with_all_but(self, site: str) -> None:
+        """Pages come site by site: a profile of another site is complete, saved now."""
+        for other in [name for name in self.held if name != site]:
+            self.store.save(self.held.pop(other))
 
     def _take(self, site: str) -> SiteProfile:
         path = self.aside.pop(site)
