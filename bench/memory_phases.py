@@ -115,6 +115,10 @@ def child(folder: Path, traced: bool, top: int) -> dict:
     from pipeline.state import State
 
     phases = Phases(traced)
+    originals = [(runner, name, getattr(runner, name)) for name in
+                 ("discover", "learn", "batches", "find_duplicates", "write_jsonl", "write_report")]
+    originals += [(State, "plan", State.plan), (State, "record_outputs", State.record_outputs),
+                  (runner.Run, "batches_done", runner.Run.batches_done)]
     runner.discover = phases.wrap("discover", runner.discover)
     State.plan = phases.wrap("plan", State.plan)
     runner.learn = phases.wrap("learn sites", runner.learn)
@@ -149,6 +153,10 @@ def child(folder: Path, traced: bool, top: int) -> dict:
                             f"{Path(frame.filename).name}:{frame.lineno}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if traced:
+            tracemalloc.stop()
+        for owner, name, function in originals:  # the runner as it was (a test calls this in its process)
+            setattr(owner, name, function)
     from pipeline.guard import stop_workers
 
     stop_workers()
@@ -201,7 +209,7 @@ def child_light(folder: Path) -> dict:
             del links
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"pages": pages, "seconds": 0.0, "phases": phases.rows, "top": [], "peak_mb": 0.0, "worker_peak_mb": 0.0}
+    return {"pages": pages, "light": True, "phases": phases.rows, "top": []}
 
 
 def _mb(value) -> str:
@@ -209,8 +217,10 @@ def _mb(value) -> str:
 
 
 def table(result: dict) -> str:
-    lines = [f"{result['pages']:,} pages in {result['seconds']:.0f} s; run process peak {result['peak_mb']:.0f} MB, "
-             f"worker peak {result['worker_peak_mb']:.0f} MB",
+    head = (f"{result['pages']:,} pages, the phases that do not clean (--light)" if result.get("light") else
+            f"{result['pages']:,} pages in {result['seconds']:.0f} s; run process peak {result['peak_mb']:.0f} MB, "
+            f"worker peak {result['worker_peak_mb']:.0f} MB")
+    lines = [head,
              "| phase | held MB | peak MB | rss MB | rss peak MB | cpu s |", "|---|---|---|---|---|---|"]
     for name in PHASES:
         row = result["phases"].get(name)

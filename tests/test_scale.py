@@ -35,3 +35,25 @@ def test_outputs_are_recorded_a_page_of_rows_at_a_time_for_every_document(tmp_pa
             {n: (v[0], v[2]) for n, v in json.loads(expected[ident]).items()}
         for name, (size, _, _) in files.items():
             assert (paged / name).stat().st_size == size
+
+
+def test_memory_phases_bench_measures_every_phase_of_a_real_run(tmp_path):
+    """bench/memory_phases.py's child on the seeds: a real run, each phase of it seen once
+    (the wrapped runner functions were called), its figures recorded, and the table and
+    growth lines made from them."""
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    import memory_phases
+
+    result = memory_phases.child(SEEDS, traced=True, top=3)
+    assert result["pages"] == 5
+    ran = set(result["phases"])
+    assert set(memory_phases.PHASES) - ran == set(), set(memory_phases.PHASES) - ran
+    for row in result["phases"].values():
+        assert {"held", "peak", "rss", "rss_peak", "cpu"} <= set(row) and row["rss_peak"] >= row["rss"] > 0
+    text = memory_phases.table(result)
+    assert text.count("\n| ") == len(memory_phases.PHASES) + 1
+    assert "| learn sites |" in memory_phases.growth({**result, "pages": 1}, result)
