@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -151,7 +152,7 @@ class ProfileStore:
 _KEY_MEMO_LIMIT = 20_000  # lines whose keys one reading keeps (a few MB); emptied when full
 
 
-def learn_sites(sources, state_dir: Path, max_bytes: int, pages=None) -> dict[str, int]:
+def learn_sites(sources, state_dir: Path, max_bytes: int, pages=None, held: int | None = None) -> dict[str, int]:
     """Count the lines of the run's text dumps into their sites' profiles and save them.
 
     A light read (decode and fold, no full cleaning): the profile only needs to know
@@ -162,21 +163,104 @@ def learn_sites(sources, state_dir: Path, max_bytes: int, pages=None) -> dict[st
     `pages`: what read_pages(sources) gives, read elsewhere (the cleaning workers read
     a long run's pages in parallel, pipeline/guard.py); they are counted here in the
     sources' order, so the profiles are the same (whether a page is a copy depends on
-    the pages before it)."""
+    the pages before it).
+
+    `held`: profiles kept in memory at once (_PROFILES_HELD); the others wait on disk."""
     store = ProfileStore(state_dir)
-    touched: dict[str, SiteProfile] = {}
     counted: Counter = Counter()
-    for seen in read_pages(sources, max_bytes) if pages is None else pages:
-        if seen is None:
-            continue
-        site, page_hash, keys, long_keys = seen
-        profile = touched.get(site) or store.load(site)
-        touched[site] = profile
-        profile.add_page(page_hash, keys, long_keys)
-        counted[site] += 1
-    for profile in touched.values():
-        store.save(profile)
+    if pages is None:
+        # Read site by site (each site's pages in their order: a profile depends only
+        # on its own pages and their order), so each profile is saved once its site is
+        # done and one profile at a time is in memory, however many sites the run has.
+        sources = sorted(sources, key=_site_of)
+    with _Learning(store, held or _PROFILES_HELD) as touched:
+        for seen in read_pages(sources, max_bytes) if pages is None else pages:
+            if seen is None:
+                continue
+            site, page_hash, keys, long_keys = seen
+            if pages is None:
+                touched.done_with_all_but(site)
+            touched.get(site).add_page(page_hash, keys, long_keys)
+            counted[site] += 1
+        touched.save_all()
     return dict(counted)
+
+
+def _site_of(source) -> str:
+    """The site read_pages gives a source (its URL's host, else its folder)."""
+    from pipeline.sites import folder_of, page_site
+
+    return page_site(source.url, folder_of(source.display)) or ""
+
+
+# Site profiles learning keeps in memory at once. A profile holds every line key its
+# site's pages gave (about 10 MB for 1,000 pages of one site); a long run's sites come
+# folder by folder, so the profiles of the sites it has moved past are set aside on disk.
+_PROFILES_HELD = 4
+
+
+class _Learning:
+    """The profiles a learning pass is counting into: the most recently used in memory,
+    the others pickled to a temporary folder beside the profiles, whole (ProfileStore's
+    file keeps only the most common lines: reloading it mid-count would change the
+    counts), and read back when their site comes round again. Saved to the store at the
+    end exactly as if all had stayed in memory: a Counter pickles with its keys' order,
+    which decides ties among the most common."""
+
+    def __init__(self, store: ProfileStore, held: int = 4):
+        self.store, self.limit = store, held
+        self.held: dict[str, SiteProfile] = {}  # insertion order: least recently used first
+        self.aside: dict[str, Path] = {}
+        self._folder = None
+
+    def __enter__(self) -> "_Learning":
+        return self
+
+    def __exit__(self, *exc):
+        if self._folder is not None:
+            self._folder.cleanup()
+        return False
+
+    def get(self, site: str) -> SiteProfile:
+        profile = self.held.pop(site, None)
+        if profile is None:
+            profile = self._take(site) if site in self.aside else self.store.load(site)
+        self.held[site] = profile
+        while len(self.held) > self.limit:
+            self._set_aside(next(iter(self.held)))
+        return profile
+
+    def _set_aside(self, site: str) -> None:
+        if self._folder is None:
+            import tempfile
+
+            where = self.store.folder  # None: the system's temporary folder
+            if where is not None:
+                where.mkdir(parents=True, exist_ok=True)
+            self._folder = tempfile.TemporaryDirectory(prefix=".learning-", dir=where)
+        path = Path(self._folder.name) / f"{len(self.aside)}-{hashlib.sha256(site.encode()).hexdigest()[:16]}.pickle"
+        with path.open("wb") as handle:
+            pickle.dump(self.held.pop(site), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.aside[site] = path
+
+    def done_with_all_but(self, site: str) -> None:
+        """Pages come site by site: a profile of another site is complete, saved now."""
+        for other in [name for name in self.held if name != site]:
+            self.store.save(self.held.pop(other))
+
+    def _take(self, site: str) -> SiteProfile:
+        path = self.aside.pop(site)
+        with path.open("rb") as handle:
+            profile = pickle.load(handle)
+        path.unlink()
+        return profile
+
+    def save_all(self) -> None:
+        for profile in self.held.values():
+            self.store.save(profile)
+        self.held.clear()
+        while self.aside:
+            self.store.save(self._take(next(iter(self.aside))))
 
 
 def read_pages(sources, max_bytes: int):

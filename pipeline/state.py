@@ -46,6 +46,8 @@ _NOT_IN_FINGERPRINT = {"batch_size", "follow_symlinks", "doc_time_limit", "worke
 # MASS_WITHDRAWAL_MIN documents, says so first (a log warning and the run summary).
 MASS_WITHDRAWAL_SHARE = 0.5
 MASS_WITHDRAWAL_MIN = 5
+# Rows read at a time where a step walks every document (record_outputs).
+_PAGE_ROWS = 2000
 # The fingerprint of rows rebuilt from the output files: re-cleaned when found again.
 REBUILT = "rebuilt"
 log = logging.getLogger("pipeline")
@@ -407,19 +409,28 @@ class State:
     def record_outputs(self) -> None:
         """What each document's files hold as the run leaves them (size, mtime, hash), for
         the documents whose files this run wrote: a file edited by hand is noticed next run."""
-        rows = self.db.execute("SELECT id, final_status FROM docs WHERE outputs IS NULL AND status != 'withdrawn'"
-                               " AND final_status IS NOT NULL").fetchall()
-        updates = []
-        for ident, final_status in rows:
-            names = [meta_name(ident)] + ([body_name(ident)] if final_status in ("cleaned", "duplicate") else [])
-            recorded = {}
-            for name in names:
-                size, mtime_ns = file_stat(str(self.out / name))
-                if size is not None:
-                    recorded[name] = [size, mtime_ns, content_hash(str(self.out / name))]
-            updates.append((json.dumps(recorded, sort_keys=True), ident))
-        with self.db:
-            self.db.executemany("UPDATE docs SET outputs=? WHERE id=?", updates)
+        # A page of ids at a time (keyset on the primary key), each page's updates
+        # committed before the next is read: memory stays flat in the documents, and no
+        # row is updated under an open SELECT of the same table.
+        after = ""
+        while True:
+            rows = self.db.execute("SELECT id, final_status FROM docs WHERE outputs IS NULL AND status != 'withdrawn'"
+                                   " AND final_status IS NOT NULL AND id > ? ORDER BY id LIMIT ?",
+                                   (after, _PAGE_ROWS)).fetchall()
+            if not rows:
+                return
+            updates = []
+            for ident, final_status in rows:
+                names = [meta_name(ident)] + ([body_name(ident)] if final_status in ("cleaned", "duplicate") else [])
+                recorded = {}
+                for name in names:
+                    size, mtime_ns = file_stat(str(self.out / name))
+                    if size is not None:
+                        recorded[name] = [size, mtime_ns, content_hash(str(self.out / name))]
+                updates.append((json.dumps(recorded, sort_keys=True), ident))
+            with self.db:
+                self.db.executemany("UPDATE docs SET outputs=? WHERE id=?", updates)
+            after = rows[-1][0]
 
     def _rebuild_from_outputs(self, options: Options) -> None:
         """An empty state beside an index (the state was set aside as broken, or

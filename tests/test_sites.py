@@ -135,3 +135,46 @@ def test_learning_in_several_processes_writes_the_same_profiles(tmp_path, monkey
     for name in written:
         assert (one / STATE_DIR / "sites" / name).read_bytes() == (two / STATE_DIR / "sites" / name).read_bytes(), name
     assert len(ProfileStore(two / STATE_DIR).get(site).pages) == 3
+
+
+def test_profiles_set_aside_during_learning_are_saved_as_if_all_were_kept(tmp_path):
+    """A long run's learning holds few sites' profiles in memory: pages it reads itself
+    are read site by site, and pages read by the workers (in the sources' order) go to
+    profiles of which a few are held, the others set aside on disk. With one held at a
+    time and the sites' pages interleaved (each site comes round again after being set
+    aside), and with sources interleaved, the saved profiles are the very files that
+    keeping every profile in memory writes."""
+    from pipeline.siteprofile import learn_sites, read_pages
+    from pipeline.sources import discover
+
+    inputs = tmp_path / "in"
+    shutil.copytree(SITE, inputs / "pcworld")
+    shutil.copytree(SEEDS, inputs / "seeds")
+    shutil.copytree(DATA / "multisite", inputs / "multisite")
+    sources = discover([str(inputs)], False)
+    read = [seen for seen in read_pages(sources, Options().max_input_bytes) if seen is not None]
+    by_site: dict = {}
+    for seen in read:
+        by_site.setdefault(seen[0], []).append(seen)
+    assert len(by_site) >= 3
+    interleaved = [seen for round_ in zip(*by_site.values()) for seen in round_]
+    interleaved += [seen for seen in read if seen not in interleaved]
+    kept, aside = tmp_path / "kept", tmp_path / "aside"
+    counted = learn_sites(sources, kept, 0, pages=interleaved, held=len(by_site))
+    assert learn_sites(sources, aside, 0, pages=interleaved, held=1) == counted
+    # Read by learn_sites itself from sources whose sites are interleaved: it reads them
+    # site by site (one profile in memory), and writes the same files.
+    site_of = {seen[1]: seen[0] for seen in read}
+    by_folder: dict = {}
+    for source in sources:
+        by_folder.setdefault(source.path.rsplit("/", 2)[-2], []).append(source)
+    mixed = [s for round_ in zip(*by_folder.values()) for s in round_]
+    mixed += [s for s in sources if s not in mixed]
+    grouped = tmp_path / "grouped"
+    assert learn_sites(mixed, grouped, Options().max_input_bytes) == counted
+    written = sorted(p.name for p in (kept / "sites").iterdir())
+    assert len(written) == len(by_site) and len(site_of) >= 3
+    for other in (aside, grouped):
+        assert written == sorted(p.name for p in (other / "sites").iterdir())
+        for name in written:
+            assert (kept / "sites" / name).read_bytes() == (other / "sites" / name).read_bytes(), name
