@@ -83,3 +83,20 @@ def test_title_with_site_name_found_by_bisection_as_by_scan():
         for text in set(page):
             assert metadata._named_elsewhere(text, by_text) == _plain_named_elsewhere(text, page), text
     assert any(re.search(r" \| ", line) for line in real)
+
+
+def test_shared_word_split_is_each_steps_own_split():
+    """linewords.words_of stands for the \\w+ split each step did with its own regex (the
+    line shape's, the line model's, the lexicon's, the comment finder's, the path
+    labelling's): the same pattern and flags, the same words on real lines, read twice."""
+    from pipeline import linewords
+    from pipeline.linemodel import shape
+
+    own = [shape._WORD, comments._WORD, re.compile(r"\w+")]  # lexicon.py and sequence.py had the last
+    assert {(p.pattern, p.flags) for p in own} == {(linewords.WORD.pattern, linewords.WORD.flags)}
+    lines = _real_lines()
+    lines += ["", "   ", "naïve café – 東京 2024年", "x_y 3.5 don't", "\u00a0word\u00a0", "Straße ǅemal"]
+    for line in lines:
+        for _ in range(2):  # computed, then from the cache
+            assert list(linewords.words_of(line)) == shape._WORD.findall(line) == comments._WORD.findall(line), line
+    assert isinstance(linewords.words_of(lines[0]), tuple)  # shared: callers cannot change it
