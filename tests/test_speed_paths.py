@@ -100,3 +100,32 @@ def test_shared_word_split_is_each_steps_own_split():
         for _ in range(2):  # computed, then from the cache
             assert list(linewords.words_of(line)) == shape._WORD.findall(line) == comments._WORD.findall(line), line
     assert isinstance(linewords.words_of(lines[0]), tuple)  # shared: callers cannot change it
+
+
+def test_line_shape_built_without_init_equals_the_dataclass_built_one():
+    """shape_line fills LineShape's fields directly (no frozen-dataclass __init__): the
+    same fields, in the same order, equal to the shape the dataclass's own __init__ builds,
+    on real lines, and still frozen."""
+    import dataclasses
+
+    from pipeline.language import stopwords
+    from pipeline.lexicon import Lexicon
+    from pipeline.lineshape import LineShape, shape_line
+
+    lexicon, stop = Lexicon.load(), stopwords("en")
+    names = [f.name for f in dataclasses.fields(LineShape)]
+    matched = 0
+    for number, line in enumerate(_real_lines(), 1):
+        found = lexicon.match(line)
+        matched += found is not None
+        fast = shape_line(number, line, stop, found)
+        plain = LineShape(**{name: getattr(fast, name) for name in names})
+        assert list(vars(fast)) == names and fast == plain and repr(fast) == repr(plain), line
+        assert fast.renumbered(number + 1) == dataclasses.replace(plain, number=number + 1)
+    assert matched > 10
+    try:
+        fast.words = 0
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("LineShape is no longer frozen")
