@@ -94,6 +94,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=300)
     parser.add_argument("--cpu", type=int, default=0)
     parser.add_argument("--cprofile", type=int, default=0, help="also cProfile, printing this many functions")
+    parser.add_argument("--sort", default="cumulative", help="cProfile's order: cumulative, or tottime (own time)")
     args = parser.parse_args()
     if not (args.dev / "text").is_dir():
         print(f"profile_steps: the development set is not at {args.dev} (not in the repo); give --dev DIR",
@@ -131,7 +132,7 @@ def main() -> None:
             run([str(folder)], work / "out-profiled", options)
             profiler.disable()
             print()
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.cprofile)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.cprofile)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -21,6 +21,7 @@ from pipeline.linemodel import load_model, score_page
 from pipeline import sequence
 from pipeline.memo import LineMemo, Remembered
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
+from pipeline.linewords import words_of
 
 
 @dataclass
@@ -315,5 +316,5 @@ class _MostlyChromeAfter:
 def _shingles(text: str) -> set[str]:
     """The line's word 4-grams, each as its case-folded words joined by spaces (words hold
     no space; a string keeps its hash through the many set operations)."""
-    words = [w.casefold() for w in WORD.findall(text)]
+    words = [w.casefold() for w in words_of(text)]
     return set(map(" ".join, zip(words, words[1:], words[2:], words[3:])))

@@ -22,6 +22,7 @@ from importlib import resources
 
 from pipeline.dates import find_dates
 from pipeline.lexicon import Lexicon, _casefree, _Literals, _parse_file
+from pipeline.linewords import words_of
 
 RULE = "comments.section"
 
@@ -172,7 +173,7 @@ def _kinds(lines: list[str], phrases: CommentPhrases, memo=None) -> list[_Line]:
 
 def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str]:
     """A stripped non-blank line's kind, its word count and, for a stamp, its rest."""
-    words = len(_WORD.findall(stripped))
+    words = len(words_of(stripped))
     kind, stamp_rest = "text", ""
     some = phrases.any_kind(stripped)  # False: every phrases.kind below is False
     if some and phrases.kind("header", stripped):

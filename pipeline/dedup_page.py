@@ -8,6 +8,7 @@ from itertools import chain
 from pipeline.classify import Classification
 from pipeline.lexicon import fold
 from pipeline.lineshape import WORD
+from pipeline.linewords import words_of
 from pipeline.memo import LineMemo
 
 
@@ -17,7 +18,7 @@ def _tokens(text: str) -> list[str]:
         return WORD.findall(text.lower())
     # One casefold for the line instead of one a word: casefold maps each character on
     # its own (no context) and never yields a space, and \w+ words hold none.
-    words = WORD.findall(text)
+    words = words_of(text)
     return " ".join(words).casefold().split(" ") if words else []
 
 

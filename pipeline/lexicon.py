@@ -30,10 +30,10 @@ except ImportError:  # pragma: no cover
 
 from pipeline.language import script_of
 
+from pipeline.linewords import words_of
 from pipeline.sites import SiteSelector
 
 _EDGE_PUNCT = " \t:;,.!?-–—|>»•·*#()[]\"'“”‘’"
-_WORD = re.compile(r"\w+")
 _UNSPACED = {"CJK", "THAI", "LAO", "KHMER", "MYANMAR"}
 
 
@@ -466,7 +466,7 @@ class Lexicon:
                 return None
             limit = self._regex_max_words
             if limit is not None and (len(line) + 1) // 2 > limit:
-                words = len(_WORD.findall(line))
+                words = len(words_of(line))
                 if words > limit:
                     return None
             if self._regex_literals is not None:
@@ -474,7 +474,7 @@ class Lexicon:
                 if not self._regex_literals.maybe(line, low):
                     return None
         if words is None:
-            words = len(_WORD.findall(line))
+            words = len(words_of(line))
         # LexiconRule.matches, inlined, rule by rule in order: the first match wins
         for max_words, exact, prefix_match, search, literals, found in self._checks:
             if max_words is not None and words > max_words:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from pipeline.dates import FoundDate, find_dates
 from pipeline.language import script_letters
 from pipeline.lexicon import LexiconMatch
+from pipeline.linewords import WORD, words_of
 
-WORD = re.compile(r"\w+")
 # Sentence ends, with closing quotes or brackets after them; CJK full stops included:
 # the regex [.!?…。！？]["'”’»)\]]*$|["”’»]$, checked with str methods in _ends_sentence
 # (a regex search would try every full stop of the line).
@@ -93,9 +93,12 @@ def _ends_sentence(text: str) -> bool:
 
 
 def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match: LexiconMatch | None) -> LineShape:
-    words = WORD.findall(text)
+    words = words_of(text)
     stops = sum(map(stopwords.__contains__, map(str.casefold, words))) if stopwords else 0
-    return LineShape(
+    # Built as `renumbered` builds its copies: the frozen dataclass's __init__ sets each
+    # field through object.__setattr__, a third of this function's own time.
+    shape = object.__new__(LineShape)
+    shape.__dict__.update(
         number=number,
         text=text,
         words=len(words),
@@ -105,6 +108,7 @@ def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match:
         dates=tuple(find_dates(text)),  # it refuses a line without a year at once
         lexicon=lexicon_match,
     )
+    return shape
 
 
 def date_remainder(shape: LineShape) -> str:

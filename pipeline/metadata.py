@@ -16,6 +16,7 @@ from importlib import resources
 from pipeline.classify import Classification
 from pipeline.lexicon import fold
 from pipeline.lineshape import WORD
+from pipeline.linewords import words_of
 from pipeline.memo import LineMemo
 from pipeline.metadates import find_moments, split_moment, vocabulary
 
@@ -270,12 +271,12 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
     body_words = set()
     for m, decision in result.decisions.items():
         if decision.keep and m in shapes:
-            body_words.update(w.casefold() for w in WORD.findall(shapes[m].text))
+            body_words.update(w.casefold() for w in words_of(shapes[m].text))
     for n in candidates:
         f = folded[n]
         score = 0.0
         how = []
-        content = [w.casefold() for w in WORD.findall(shapes[n].text) if len(w) >= 4 or not w.isascii()]
+        content = [w.casefold() for w in words_of(shapes[n].text) if len(w) >= 4 or not w.isascii()]
         if content and body_words:
             share = sum(1 for w in content if w in body_words) / len(content)
             if share >= 0.5:
@@ -616,7 +617,7 @@ def _title_signals(result: Classification, n: int, content: list[str], ties: int
     lead: set[str] = set()
     for m in order:
         if m >= (start or 0) and result.decisions[m].keep:
-            lead.update(w.casefold() for w in WORD.findall(shapes[m].text))
+            lead.update(w.casefold() for w in words_of(shapes[m].text))
             if len(lead) >= 60:
                 break
     if content and sum(1 for w in content if w in lead) * 2 >= len(content):

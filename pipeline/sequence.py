@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from functools import cache
 from importlib import resources
 
-_WORD = re.compile(r"\w+")
+from pipeline.linewords import words_of
+
 _EPS = 1e-4
 
 
@@ -50,7 +50,7 @@ def _logit(p: float) -> float:
 
 def weight(text: str, length_power: float) -> float:
     """A line's weight in the path: its \\w+ tokens ** length_power (at least one token)."""
-    return max(1, len(_WORD.findall(text))) ** length_power
+    return max(1, len(words_of(text))) ** length_power
 
 
 def main_stretch(gain: list[float]) -> tuple[int, int]:

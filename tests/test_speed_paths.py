@@ -83,3 +83,49 @@ def test_title_with_site_name_found_by_bisection_as_by_scan():
         for text in set(page):
             assert metadata._named_elsewhere(text, by_text) == _plain_named_elsewhere(text, page), text
     assert any(re.search(r" \| ", line) for line in real)
+
+
+def test_shared_word_split_is_each_steps_own_split():
+    """linewords.words_of stands for the \\w+ split each step did with its own regex (the
+    line shape's, the line model's, the lexicon's, the comment finder's, the path
+    labelling's): the same pattern and flags, the same words on real lines, read twice."""
+    from pipeline import linewords
+    from pipeline.linemodel import shape
+
+    own = [shape._WORD, comments._WORD, re.compile(r"\w+")]  # lexicon.py and sequence.py had the last
+    assert {(p.pattern, p.flags) for p in own} == {(linewords.WORD.pattern, linewords.WORD.flags)}
+    lines = _real_lines()
+    lines += ["", "   ", "naïve café – 東京 2024年", "x_y 3.5 don't", "\u00a0word\u00a0", "Straße ǅemal"]
+    for line in lines:
+        for _ in range(2):  # computed, then from the cache
+            assert list(linewords.words_of(line)) == shape._WORD.findall(line) == comments._WORD.findall(line), line
+    assert isinstance(linewords.words_of(lines[0]), tuple)  # shared: callers cannot change it
+
+
+def test_line_shape_built_without_init_equals_the_dataclass_built_one():
+    """shape_line fills LineShape's fields directly (no frozen-dataclass __init__): the
+    same fields, in the same order, equal to the shape the dataclass's own __init__ builds,
+    on real lines, and still frozen."""
+    import dataclasses
+
+    from pipeline.language import stopwords
+    from pipeline.lexicon import Lexicon
+    from pipeline.lineshape import LineShape, shape_line
+
+    lexicon, stop = Lexicon.load(), stopwords("en")
+    names = [f.name for f in dataclasses.fields(LineShape)]
+    matched = 0
+    for number, line in enumerate(_real_lines(), 1):
+        found = lexicon.match(line)
+        matched += found is not None
+        fast = shape_line(number, line, stop, found)
+        plain = LineShape(**{name: getattr(fast, name) for name in names})
+        assert list(vars(fast)) == names and fast == plain and repr(fast) == repr(plain), line
+        assert fast.renumbered(number + 1) == dataclasses.replace(plain, number=number + 1)
+    assert matched > 10
+    try:
+        fast.words = 0
+    except dataclasses.FrozenInstanceError:
+        pass
+    else:
+        raise AssertionError("LineShape is no longer frozen")

@@ -22,7 +22,8 @@ import numpy as np
 from pipeline.linemodel import blocks
 from pipeline.linemodel.containment import containment
 from pipeline.linemodel.shape import (
-    _WORD, NAN, SHAPE_FEATURES, _class_counts, line_shape, norm_and_shape, pick_stoplist)
+    NAN, SHAPE_FEATURES, _class_counts, line_shape, norm_and_shape, pick_stoplist)
+from pipeline.linewords import words_of as line_words
 from pipeline.memo import LineMemo
 
 
@@ -247,7 +248,7 @@ FEATURES = [f.name for f in REGISTRY]
 def _per_line(texts: list[str], stop: frozenset, words_of: list | None = None) -> list[tuple]:
     """Per line: (its shape features, its normalised text, its digit-masked shape)."""
     if words_of is None:
-        words_of = list(map(_WORD.findall, texts))
+        words_of = list(map(line_words, texts))
     counts = _class_counts(texts).tolist()
     return [(line_shape(s, w, stop, c), *norm_and_shape(s, c)) for s, w, c in zip(texts, words_of, counts)]
 
@@ -267,7 +268,7 @@ def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None
     if language:
         stop = pick_stoplist(language, None)
     else:  # the guess looks at the first 3000 words only
-        words_of = list(map(_WORD.findall, texts))
+        words_of = list(map(line_words, texts))
         sample = []
         for ws in words_of:
             sample.extend(map(str.lower, ws))

@@ -127,8 +127,16 @@ def _bmp_bits() -> np.ndarray:
     return bits
 
 
+_BIT_ROWS = ((np.arange(1 << _N_CLASSES)[:, None] >> np.arange(_N_CLASSES)) & 1).astype(np.int64)  # bits -> 0/1 row
+
+
 def _class_counts(texts: list[str]) -> np.ndarray:
-    """lines x classes: how many characters of each line have each class bit."""
+    """lines x classes: how many characters of each line have each class bit.
+
+    A page's characters take few distinct bit sets (a dozen or so): the characters are
+    counted per (line, bit set) with one bincount, then each bit set's count goes to its
+    bits with one small integer product (half the time of summing ten 0/1 columns per
+    line with reduceat; the same integers)."""
     codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table = _bmp_bits()
     astral = codes > 0xFFFF
@@ -137,10 +145,14 @@ def _class_counts(texts: list[str]) -> np.ndarray:
         bits[astral] = [_char_bits(chr(c)) for c in codes[astral].tolist()]
     else:
         bits = table[codes]
-    lens = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))  # all > 0
-    flags = (bits[:, None] & (1 << np.arange(_N_CLASSES, dtype=np.uint16))).astype(bool).view(np.uint8)
-    return np.add.reduceat(flags, np.cumsum(lens) - lens, axis=0, dtype=np.int64)
-
+    n = len(texts)
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)  # all > 0
+    kinds = np.flatnonzero(np.bincount(bits, minlength=1 << _N_CLASSES))  # the bit sets present
+    kind_of = np.zeros(1 << _N_CLASSES, dtype=np.int64)
+    kind_of[kinds] = np.arange(len(kinds))
+    line = np.repeat(np.arange(n, dtype=np.int64), lens)
+    per_kind = np.bincount(line * len(kinds) + kind_of[bits], minlength=n * len(kinds)).reshape(n, len(kinds))
+    return per_kind @ _BIT_ROWS[kinds]
 
 
 # A line's shape features, in the order line_shape returns them (features.py's registry

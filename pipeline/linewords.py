@@ -1,0 +1,21 @@
+"""A line's \\w+ words, shared by the per-line steps.
+
+The line's shape (lineshape.shape_line), the line model's shape (linemodel/shape.py),
+the lexicon's word limit, the comment finder's line kinds, the path labelling's weights
+and the 4-gram shingles all split the same lines into the same \\w+ words, each in a
+table of its own. The split depends on the text alone, so one bounded cache serves
+them all: a page's new line is split once, not five times. The value is a tuple:
+callers share it and only read it.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=16384)
+def words_of(text: str) -> tuple[str, ...]:
+    """WORD.findall(text), as a tuple (memoised: a pure function of the text)."""
+    return tuple(WORD.findall(text))
