@@ -86,10 +86,13 @@ def subset(pages: list[Path], count: int, into: Path) -> Path:
     return into
 
 
-def pin(cpu: int) -> int:
+def pin(cpu: int, cores: int = 1) -> int:
+    """Pin this process (and the children it starts) to one core, or to `cores` cores
+    from `cpu` on for a run with that many cleaning workers."""
     available = sorted(os.sched_getaffinity(0))
     core = cpu if cpu in available else available[0]
-    os.sched_setaffinity(0, {core})
+    start = available.index(core)
+    os.sched_setaffinity(0, set((available[start:] + available[:start])[:max(1, cores)]))
     return core
 
 
@@ -189,10 +192,12 @@ def _timed_runs(clean, pages: list[Path], counts: list[int], work: Path) -> dict
     return {"startup_seconds": round(startup, 2), "runs": runs}
 
 
-def child_library(pages: list[Path], counts: list[int], work: Path) -> dict:
+def child_library(pages: list[Path], counts: list[int], work: Path, workers: int = 1) -> dict:
+    from pipeline.options import Options
     from pipeline.runner import run
 
-    return _timed_runs(lambda folder, out: run([str(folder)], out).to_dict(), pages, counts, work)
+    options = Options(workers=workers)
+    return _timed_runs(lambda folder, out: run([str(folder)], out, options).to_dict(), pages, counts, work)
 
 
 def child_flow(pages: list[Path], counts: list[int], work: Path) -> dict:
@@ -209,7 +214,7 @@ def child_flow(pages: list[Path], counts: list[int], work: Path) -> dict:
 
 
 def child(args) -> None:
-    core = pin(args.cpu)
+    core = pin(args.cpu, args.workers)
     load = os.getloadavg()[0]
     pages = pages_of(Path(args.pages))
     work = Path(tempfile.mkdtemp(prefix="bench-real-"))
@@ -217,7 +222,7 @@ def child(args) -> None:
         if args.child == "trafilatura":  # the pages of the largest timed run, as ours
             result = child_trafilatura(pages[:max(args.counts)] if args.counts else pages)
         elif args.child == "library":
-            result = child_library(pages, args.counts, work)
+            result = child_library(pages, args.counts, work, args.workers)
         else:
             result = child_flow(pages, args.counts, work)
     finally:
@@ -230,9 +235,9 @@ def child(args) -> None:
 
 
 # -- the driver --------------------------------------------------------------------------
-def measure(mode: str, folder: Path, counts: list[int], cpu: int) -> dict:
+def measure(mode: str, folder: Path, counts: list[int], cpu: int, workers: int = 1) -> dict:
     done = subprocess.run([sys.executable, __file__, "--child", mode, "--pages", str(folder), "--cpu", str(cpu),
-                           "--counts", *map(str, counts)], capture_output=True, text=True)
+                           "--workers", str(workers), "--counts", *map(str, counts)], capture_output=True, text=True)
     if done.returncode:
         sys.stderr.write(done.stderr[-4000:])
         raise SystemExit(f"{mode} on {folder} failed")
@@ -304,9 +309,10 @@ def _timed_sets(args, sizes, kind: str, label: str, make) -> list[dict]:
             make(n, folder)
             (folder / ".complete").write_text("", "utf-8")
         for mode in [m for m in args.modes if m != "trafilatura"]:
-            result = measure(mode, folder, [n], args.cpu)
+            result = measure(mode, folder, [n], args.cpu, args.workers)
             r = rates(result)
-            print(line(f"{mode}, {n:,} {label}", r, result, None), flush=True)
+            cores = f", {args.workers} workers on {args.workers} cores" if args.workers > 1 else ""
+            print(line(f"{mode}, {n:,} {label}{cores}", r, result, None), flush=True)
             report.append({"mode": mode, "set": f"{'scale' if kind == 'real' else kind}-{n}", **result, **r})
     return report
 
@@ -336,11 +342,16 @@ def main() -> None:
     parser.add_argument("--skip-dev", action="store_true", help="only --scale / --generated")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "news-pipeline-bench")
     parser.add_argument("--cpu", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="--scale / --generated runs of the library loop only: N cleaning workers on N cores "
+                             "(pages per CPU second stays the figure to compare with one core)")
     parser.add_argument("--json", type=Path, help="also write every figure here")
     parser.add_argument("--child", choices=["trafilatura", "library", "flow"], help=argparse.SUPPRESS)
     parser.add_argument("--pages", help=argparse.SUPPRESS)
     parser.add_argument("--counts", type=int, nargs="*", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not args.child and args.workers > 1 and (not args.skip_dev or "library" not in args.modes or len(args.modes) > 1):
+        parser.error("--workers N: only with --skip-dev --modes library (the dev-page ratio is one core's)")
     if args.child:
         return child(args)
     if args.sample:
