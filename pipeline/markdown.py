@@ -91,8 +91,13 @@ def blocks(kept: list[tuple[int, str]], lines: list[str]) -> list[tuple[str, str
 
     pairs = list(zip(kept, kept[1:]))
     # A page sets its paragraphs apart when most kept neighbours are apart in the input.
-    apart = sum(not touches(a, b) for (a, _), (b, _) in pairs)
-    spaced = bool(pairs) and apart * 2 >= len(pairs)
+    # Pairs with a paragraph longer than a list item vote: short lines that touch are what
+    # is being looked for, so a long list (or one more kept short line) must not outvote
+    # the page's paragraphs; without such pairs, every pair votes.
+    voting = [pair for pair in pairs
+              if max(_words(pair[0][1]), _words(pair[1][1])) > IMPLICIT_ITEM_MAX_WORDS] or pairs
+    apart = sum(not touches(a, b) for (a, _), (b, _) in voting)
+    spaced = bool(voting) and apart * 2 >= len(voting)
     texts = [text for _, text in kept]
     kinds: list[str] = []
     for k, text in enumerate(texts):
