@@ -51,7 +51,7 @@ def headline_dates(lines: list[str], headline: str | None, language: str | None)
     `lines` is the page's visible text a line per block element (pipeline/comments.py
     `html_lines`); the headline is found as the first line equal to the <h1> with case,
     punctuation and white space folded."""
-    from pipeline.metadata import _has_label, _labels, find_moments  # the text reader's date finder and labels
+    from pipeline.metadates import find_moments, has_label, labels  # the text reader's date finder and labels
 
     if not headline:
         return []
@@ -61,7 +61,7 @@ def headline_dates(lines: list[str], headline: str | None, language: str | None)
     at = next((n for n, line in enumerate(lines) if fold_title(line) == wanted), None)
     if at is None:
         return []
-    updated = _labels("updated", language)
+    updated = labels("updated", language)
     found = []
     for n in range(max(0, at - _ABOVE), min(len(lines), at + _BELOW + 1)):
         line = lines[n]
@@ -71,7 +71,7 @@ def headline_dates(lines: list[str], headline: str | None, language: str | None)
         for moment in find_moments(line, language):
             lead = line[previous_end:moment.start]
             previous_end = moment.end
-            if _has_label(lead, updated):
+            if has_label(lead, updated):
                 continue
             found.append((abs(n - at), n < at, moment.iso(), line))
     return [(iso, line) for _, _, iso, line in sorted(found, key=lambda f: (f[0], f[1]))]

@@ -18,7 +18,7 @@ from pipeline.lexicon import fold
 from pipeline.lineshape import WORD
 from pipeline.linewords import words_of
 from pipeline.memo import LineMemo
-from pipeline.metadates import find_moments, split_moment, vocabulary
+from pipeline.metadates import find_moments, has_label as _has_label, labels as _labels, split_moment, vocabulary
 
 # Speed: a page's short lines are read for dates on each pass (the settle pass reads the
 # kept ones again) and a site's header lines on every page; a pure function whose list
@@ -135,16 +135,6 @@ def _byline_prefixes(language: str | None) -> tuple[str, ...]:
     table = vocabulary()["byline"]
     words = set(table["en"]) | set(table.get(language or "", ()))
     return tuple(sorted(words, key=len, reverse=True))
-
-
-def _labels(kind: str, language: str | None) -> tuple[str, ...]:
-    table = vocabulary()[kind]
-    return tuple(sorted(set(table["en"]) | set(table.get(language or "", ())), key=len, reverse=True))
-
-
-def _has_label(lead: str, labels: tuple[str, ...]) -> bool:
-    text = lead.casefold()
-    return any(re.search(r"(?:^|[^\w])" + re.escape(label.casefold()) + r"(?:$|[^\w])", text) for label in labels)
 
 
 def _name_like(part: str) -> bool:

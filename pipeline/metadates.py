@@ -167,3 +167,16 @@ def split_moment(value: str | None) -> tuple[str | None, str | None]:
     if re.search(r"(?:Z|[+-]\d{2}:?\d{2})$", time):
         return value, None
     return day, time
+
+
+def labels(kind: str, language: str | None) -> tuple[str, ...]:
+    """The date labels of a kind ("updated", "published" ...) in English and the page's
+    language, longest first."""
+    table = vocabulary()[kind]
+    return tuple(sorted(set(table["en"]) | set(table.get(language or "", ())), key=len, reverse=True))
+
+
+def has_label(lead: str, labels: tuple[str, ...]) -> bool:
+    """True when one of the labels stands in `lead` as whole words."""
+    text = lead.casefold()
+    return any(re.search(r"(?:^|[^\w])" + re.escape(label.casefold()) + r"(?:$|[^\w])", text) for label in labels)
