@@ -36,6 +36,10 @@ SHORT_WORDS = 12  # lines longer than this have no signature
 PROSE_WINDOW = 8  # lines above / below counted for the prose on either side
 DENSE_HALF = 7  # half-width of the window smoothing the prose density
 DENSE_SHARE = 0.2  # the dense stretch: where the smoothed density is >= this share of its peak
+# a line counts at most this many words towards the density: one giant line (a minified
+# blob, a hostile line of 16,000 words) would otherwise be the page's only dense stretch
+# and put every real paragraph outside it (12 of the dev set's 160,000 lines are longer)
+DENSE_LINE_WORDS = 400
 
 
 def signature(masked: str) -> str:
@@ -123,7 +127,7 @@ def dense_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
     and list items of the text keep the stretch together; menu items end no sentence)."""
     n = len(good)
     k = np.arange(n)
-    pw = np.where((good > 0) | (endp > 0), words, 0.0)
+    pw = np.where((good > 0) | (endp > 0), np.minimum(words, DENSE_LINE_WORDS), 0.0)
     c = np.concatenate(([0.0], np.cumsum(pw)))
     dens = c[np.minimum(n, k + DENSE_HALF + 1)] - c[np.maximum(0, k - DENSE_HALF)]
     peak = float(dens.max()) if n else 0.0
