@@ -13,6 +13,7 @@ load_model maps them to these columns by name, so the registry's order is not th
 from __future__ import annotations
 
 import math
+from functools import cached_property
 from collections import Counter
 from dataclasses import dataclass
 from typing import Callable
@@ -160,6 +161,18 @@ class Page:
         lo, hi = self.window(half)
         return self._cum[hi, column] - self._cum[lo, column]
 
+    @cached_property
+    def block_features(self) -> dict[str, np.ndarray]:
+        """The block-level features (blocks.py) by name, computed once a page."""
+        col = SHAPE_FEATURES.index
+        got = {}
+        got["sig_repeat"], got["record_stream"] = blocks.record_features(self.masked, self.words)
+        (got["prose_gap"], got["gap_mean_words"], got["gap_end_share"],
+         got["prose_sandwich"]) = blocks.gap_features(self.good, self.words, self.endp)
+        got["in_dense"], got["dist_dense"], got["dense_prose_between"] = blocks.dense_features(self.good, self.words, self.endp)
+        got["run_stop"] = blocks.run_stop(self.run_id, self.shape[:, col("stop_count")], self.words, self.stopd)
+        return got
+
     def window_share(self, column: int, half: int) -> np.ndarray:
         """Share of the lines within `half` of each line that have the 0/1 property
         `column` (0 stopword density known, 1 good, 2 short, 3 templated, 4 date-ish)."""
@@ -171,19 +184,8 @@ _GOOD, _SHORT, _TEMPLATED, _DATEY = 1, 2, 3, 4
 
 
 def _block(name: str) -> Callable[["Page"], object]:
-    """Column `name` of the page's block-level features (blocks.py), computed once a page."""
-    def value(p: "Page"):
-        got = p.__dict__.get("_blocks")
-        if got is None:
-            col = SHAPE_FEATURES.index
-            got = p._blocks = {}
-            got["sig_repeat"], got["record_stream"] = blocks.record_features(p.masked, p.words)
-            (got["prose_gap"], got["gap_mean_words"], got["gap_end_share"],
-             got["prose_sandwich"]) = blocks.gap_features(p.good, p.words, p.endp)
-            got["in_dense"], got["dist_dense"], got["dense_prose_between"] = blocks.dense_features(p.good, p.words, p.endp)
-            got["run_stop"] = blocks.run_stop(p.run_id, p.shape[:, col("stop_count")], p.words, p.stopd)
-        return got[name]
-    return value
+    """Column `name` of the page's block-level features (blocks.py)."""
+    return lambda p: p.block_features[name]
 
 # The registry, in the order of the shipped model's columns.
 REGISTRY: tuple[Feature, ...] = (
