@@ -439,12 +439,14 @@ def html_lines(markup: str) -> list[str]:
     return [line for line in lines if line]
 
 
-def html_comments(markup: str, phrases: CommentPhrases | None = None) -> tuple[list[dict], frozenset[str]]:
+def html_comments(markup: str, phrases: CommentPhrases | None = None,
+                  lines: list[str] | None = None) -> tuple[list[dict], frozenset[str]]:
     """The page's comments read from its whole visible text, and the folded lines that
     occur only inside its comment sections (an extracted line among them is a comment
     that got into the body; a line also found outside them, say the article's sentence a
-    commenter quotes, is not)."""
-    lines = html_lines(markup)
+    commenter quotes, is not). `lines`: html_lines(markup), when the caller has it."""
+    if lines is None:
+        lines = html_lines(markup)
     sections = find_sections(lines, phrases)
     if not sections:
         return [], frozenset()

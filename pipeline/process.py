@@ -118,13 +118,13 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         # The comments as the page shows them (name, date, text), read from its whole
         # text: trafilatura leaves them out (include_comments=False) or, when some get
         # through, their lines are removed below.
-        comments, html_comment_lines = html_comments(text)
+        visible = html_lines(text)  # the page's visible text, a line per block: comments and dates read it
+        comments, html_comment_lines = html_comments(text, lines=visible)
         extraction = extract_html(text)
         if extraction is None:
             raise Rejected("HTML page with no extractable text (trafilatura and jusText found nothing)")
         html_meta = extraction
         html_headline = page_headline(text)
-        markup = text
         code_keys = code_line_keys(extraction.code_blocks)
         text = normalise(extraction.text)
     lines = text.split("\n")
@@ -191,7 +191,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
 
     fields = meta.fields()
     if html_meta is not None:
-        dates = headline_dates(html_lines(markup), html_headline, page.code) if html_headline else []
+        dates = headline_dates(visible, html_headline, page.code) if html_headline else []
         fields = merge_html_metadata(fields, html_meta, html_headline, dates)
     if url:
         fields["url"] = url
