@@ -402,7 +402,7 @@ def _author_candidates(result: Classification, language: str | None, title_line:
                     for m in (n - 2, n - 1, n, n + 1, n + 2) if m in shapes and shapes[m].words <= 25)
         near = -3 <= n - anchor <= 10
         under = title_line is not None and 0 < n - title_line <= 4
-        byline = _author_byline(text, prefixes)
+        byline = _author_byline(text, prefixes, language)
         if byline is None and _only_a_byline_word(text, prefixes) and n + 1 in shapes:
             # "Written By" alone, the name on the next line.
             names, _, _ = _author_name_line(shapes[n + 1].text, language)
@@ -495,12 +495,41 @@ def _names_lenient(text: str) -> list[str]:
     return next(([name] for name, rest in _name_heads(text.strip(" ,;:")) if _trails_a_name(rest)), [])
 
 
-def _author_byline(text: str, prefixes: tuple[str, ...]) -> tuple[list[str], str] | None:
+def _author_byline(text: str, prefixes: tuple[str, ...], language: str | None = None) -> tuple[list[str], str] | None:
     """`_byline` (which the title's scoring also uses, unchanged), then the same byline
-    word followed by a name and a date, a place or a job title in one run."""
-    found = _byline(text, prefixes)
-    if found:
-        return found
+    word followed by a name and a date, a place or a job title in one run; then the
+    same on the line with its glued words parted (`_unglue`: "ByTrevor Jones",
+    "ByKathryn GiuffridaMar 5, 2025"), then a byline word and a lowercase user name
+    before a date ("By thegrangehall February 16, 2026")."""
+    unglued = _unglue(text, language)
+    trimmed = _before_date(unglued, language)
+    for variant, note in ((trimmed, ", glued words parted" if unglued != text else ""), (text, "")):
+        found = _byline(variant, prefixes) or _byline_lenient(variant, prefixes)
+        if found:
+            return found[0], found[1] + note
+    return _byline_handle(unglued, prefixes, language)
+
+
+def _before_date(text: str, language: str | None) -> str:
+    """The line up to its first date after the start, without the date's label ("By
+    Rhonda Krause Updated January 25, 2026" -> "By Rhonda Krause"): a month name would
+    otherwise read as a last name ("Kathryn Giuffrida Mar 5, 2025")."""
+    moments = find_moments(text, language)
+    if not moments or moments[0].start <= 3:
+        return text
+    head = text[:moments[0].start].split()
+    labels = {w.casefold() for kind in ("published", "updated") for w in _label_words(kind, language)} | {"on"}
+    while head and head[-1].casefold().strip(",:|") in labels:
+        head.pop()
+    return " ".join(head)
+
+
+def _label_words(kind: str, language: str | None) -> set[str]:
+    table = vocabulary()[kind]
+    return {w for lang in ("en", language or "") for label in table.get(lang, ()) for w in label.split()}
+
+
+def _byline_lenient(text: str, prefixes: tuple[str, ...]) -> tuple[list[str], str] | None:
     low = text.casefold()
     for prefix in prefixes:
         p = prefix.casefold()
@@ -511,13 +540,67 @@ def _author_byline(text: str, prefixes: tuple[str, ...]) -> tuple[list[str], str
     return None
 
 
+_HANDLE = re.compile(r"[a-z][a-z0-9_.]{2,29}")
+
+
+def _byline_handle(text: str, prefixes: tuple[str, ...], language: str | None) -> tuple[list[str], str] | None:
+    """A byline word, then one lowercase word (a user name: blogs sign so) and a date
+    right after it; without the date "by hand", "by far" would read as names."""
+    low = text.casefold()
+    for prefix in prefixes:
+        p = prefix.casefold()
+        if not low.startswith(p + " ") or not p[-1:].isalpha():
+            continue
+        rest = text[len(p):].lstrip()
+        word = rest.split(maxsplit=1)[0] if rest else ""
+        after = rest[len(word):].lstrip(" |•·–—-,")
+        moments = find_moments(after, language) if _HANDLE.fullmatch(word) else []
+        if moments and moments[0].start == 0:
+            return [word], f"byline '{prefix}', a user name before a date"
+    return None
+
+
+@lru_cache(maxsize=None)
+def _glue_pattern(language: str | None) -> re.Pattern:
+    """Where a line's words are glued: a byline word "By" straight before a capitalised
+    name, a lowercase letter straight before a month or a date label ("GiuffridaMar 5",
+    "UpdatedJanuary", "onFebruary"), a digit straight before a capitalised word
+    ("December 8December 8")."""
+    table = vocabulary()
+    words = set(table["months"].get("en", {})) | set(table["months"].get(language or "", {}))
+    for kind in ("published", "updated"):
+        for lang in ("en", language or ""):
+            words.update(w for label in table[kind].get(lang, ()) for w in label.split() if w.isalpha())
+    alternatives = "|".join(re.escape(w.capitalize()) for w in sorted(words, key=len, reverse=True) if len(w) >= 3)
+    return re.compile(r"(?<=^By)(?=[A-Z][a-z])|(?<=^by)(?=[A-Z][a-z])|(?<=[a-z])(?=(?:" + alternatives + r")\b)|(?<=\d)(?=[A-Z][a-z])")
+
+
+def _unglue(text: str, language: str | None) -> str:
+    """The line with a space where the page glued words together (a byline's parts set
+    in separate elements, their text joined without one). Only the English "By" is
+    parted from a name: "Di", "De" glued to a capital are Italian and Dutch surnames."""
+    return _glue_pattern(language).sub(" ", text)
+
+
+# A capital and lowercase letters of any script ("Hällsten", "Průša"), or a Mc/Mac/O'
+# name ("McCarthy", "O'Brien"): not "NewsNews", "PolitikRussische" (menu items glued).
+_PLAIN_NAME_WORD = re.compile(r"^(?:Mc|Mac|O'|O’)?[^\W\d_][^\W\d_A-ZÀ-Þ]+$|^[A-Z]\.$")
+
+
 def _author_name_line(text: str, language: str | None = None) -> tuple[list[str], bool, bool]:
     """(names, a dateline city follows, a date or job title follows) of a line that is
     only a name, or a name and then a date, a time or a job title."""
     names, placed = _name_line_place(text)
     if names and not any(w.casefold() in _not_name_words() for name in names for w in name.split()):
         return names, placed, False
-    for name, rest in _name_heads(text):
+    heads = _name_heads(text)
+    if heads and not heads[-1][1] and len(heads[-1][0].split()) <= 4 \
+            and all(_PLAIN_NAME_WORD.match(w) for w in text.split()):
+        # 2-4 name words and nothing else, in any script ("Luna González", "Aleš
+        # Vávra", "Craig McCarthy"; `_name_line` takes ASCII letters only and the
+        # title's scoring uses it, so it stays as it is).
+        return [heads[-1][0]], False, False
+    for name, rest in heads:
         if rest and _trails_a_name(rest, language):
             return [name], False, True
     return [], False, False
@@ -620,12 +703,28 @@ def _title_signals(result: Classification, n: int, content: list[str], ties: int
     signals += _title_agreement(result, n, content)
     if find_moments(shapes[n].text, language):
         signals.append("a date in it")
+    signals += _title_shape(shapes[n].text)
     if shapes[n].length_units() >= 5:
         signals.append("five units or more")
     if ties > 1:
         signals.append("tied with another line")
     if shapes[n].text.rstrip().endswith("?"):
         signals.append("a question")
+    return signals
+
+
+_IN_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " • ", " :: ")
+
+
+def _title_shape(text: str) -> list[str]:
+    """The headline's own shape: a short line is a widget header or a section name as
+    often as a headline; a separator inside it marks a "Headline | Site" line, a
+    breadcrumb or a teaser, whose words the page's <title> does not repeat as they stand;
+    a colon marks a kicker ("Donald Trump: Warum ..."), which the <title> often words
+    otherwise (dev text dumps, all sources: docs/metadata.md, third round)."""
+    signals = ["over 50 characters"] if len(text) > 50 else []
+    signals += ["a separator in it"] if any(sep in text for sep in _IN_TITLE_SEPARATORS) else []
+    signals += ["a colon in it"] if ": " in text else []
     return signals
 
 

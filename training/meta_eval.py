@@ -202,8 +202,28 @@ def _choose(rows: list[dict], confidences: list[float], max_wrong: float) -> flo
     return 1.01
 
 
+def _seed_cap(seeds: Path, f: str, model: dict) -> float | None:
+    """The lowest confidence, under `model`, of the seeds' shown `f` readings (their gold
+    has the field): the written threshold must not withhold any (their metadata stays
+    exact)."""
+    from pipeline.process import Engine, clean_bytes
+
+    engine = Engine.load()
+    lowest = None
+    for path in sorted(seeds.glob("*.txt")):
+        gold_path = seeds.parent / "tests" / "data" / "gold" / "seeds" / (path.stem + ".json")
+        evidence = clean_bytes(path.read_bytes(), name=path.name, engine=engine).metadata["metadata_evidence"].get(f)
+        if not evidence or "weak reading" in evidence.get("signals", []) or "updated date" in evidence.get("signals", []):
+            continue
+        if gold_path.is_file() and not gold_fields(json.loads(gold_path.read_text("utf-8"))).get(f):
+            continue
+        c = _predict(model, evidence["signals"])
+        lowest = c if lowest is None else min(lowest, c)
+    return lowest
+
+
 def fit(dev: Path, cache: Path, traf: Path | None, folds: int, max_wrong: float, write: Path | None,
-        caps: dict[str, float]) -> None:
+        caps: dict[str, float], seeds: Path | None = None) -> None:
     """Per field: the signals' weights and the threshold, out of fold by site, then on
     all pages (threshold: chosen on the pooled out-of-fold confidences)."""
     rows = rows_of(dev, cache)
@@ -237,7 +257,13 @@ def fit(dev: Path, cache: Path, traf: Path | None, folds: int, max_wrong: float,
             print(f"  {source:<12} n={oof[source][0]:<4} out-of-fold {oof[source][1]:.3f}/{oof[source][2]:.3f}"
                   f"  in-sample {insample[source][1]:.3f}/{insample[source][2]:.3f}"
                   f"  trafilatura {tr[source][1]:.3f}/{tr[source][2]:.3f}")
-        written = min(pooled, caps.get(f, pooled))
+        cap = caps.get(f, pooled)
+        if seeds is not None:
+            lowest = _seed_cap(seeds, f, model)
+            if lowest is not None:
+                print(f"  the seeds' lowest {f} confidence under these weights: {lowest}")
+                cap = min(cap, math.floor(lowest * 40) / 40)  # the grid of _choose, at or under it
+        written = min(pooled, cap)
         if written != pooled:
             capped = _shares([dict(r, filled=r["showable"] and c >= written) for r, c in zip(tested, oof_conf)], lambda r: True)
             print(f"  capped at {written}: out-of-fold " + ", ".join(f"{s} {a:.3f}/{b:.3f}" for s, (_, a, b) in capped.items()))
@@ -304,11 +330,13 @@ def _words(text: str) -> str:
 def ceiling(dev: Path) -> None:
     """Pages whose gold field can be read from the text dump at all: the folded title on
     one line (or as a line's start or end), half the author's name words in the dump, the
-    gold day's numbers (year and day, month by number or name) on one line."""
+    gold day's numbers (year and day, month by number or name) on one line. Beside it
+    the stricter bound a one-line reading can reach: the title a whole line, half the
+    author's name words on one line of at most 25 words."""
     from pipeline.metadates import find_moments
 
     gold, manifest = _gold(dev), _manifest(dev)
-    counts = defaultdict(lambda: [0, 0])
+    counts = defaultdict(lambda: [0, 0, 0])
     for page_id, g in sorted(gold.items()):
         path = dev / "text" / f"{page_id}.txt"
         if not path.is_file():
@@ -318,13 +346,19 @@ def ceiling(dev: Path) -> None:
         source = source_of(page_id, g)
         language = manifest.get(page_id, {}).get("language")
         for f, value in gold_fields(g).items():
+            strict = None  # the stricter bound: what a reading of one line can give
             if f == "title":
                 t = _words(value)
                 found = any(t in l for l in lines)
+                strict = t in set(lines)  # a whole line is the title
             elif f == "author":
                 wanted = name_words(value)
                 present = set(re.findall(r"[^\W\d_]+", text.casefold()))
                 found = bool(wanted) and 2 * sum(w in present for w in wanted) >= len(wanted)
+                # ... on one line of at most 25 words (a byline, not a mention in the story)
+                strict = found and any(
+                    len(l.split()) <= 25 and 2 * sum(w in set(name_words(l)) for w in wanted) >= len(wanted)
+                    for l in lines)
             else:
                 moment = parse_moment(value)
                 day = moment.date() if hasattr(moment, "date") and callable(moment.date) else moment
@@ -339,8 +373,9 @@ def ceiling(dev: Path) -> None:
             for key in (source, "all"):
                 counts[(f, key)][0] += 1
                 counts[(f, key)][1] += found
-    for (f, source), (n, found) in sorted(counts.items()):
-        print(f"{f:<10} {source:<12} n={n:<4} in the dump: {found / n:.3f}")
+                counts[(f, key)][2] += found if strict is None else strict
+    for (f, source), (n, found, strict) in sorted(counts.items()):
+        print(f"{f:<10} {source:<12} n={n:<4} in the dump: {found / n:.3f}  on one line: {strict / n:.3f}")
 
 
 def main() -> None:
@@ -349,6 +384,8 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="fit: write the weights and thresholds to this JSON file")
     parser.add_argument("--cap", action="append", default=[], metavar="FIELD=VALUE",
                         help="fit: write at most this threshold (the seeds' readings must stay shown)")
+    parser.add_argument("--seeds", type=Path, help="fit: the seeds' folder (seeds/); each threshold is capped at "
+                        "the seeds' lowest confidence, their gold in tests/data/gold/seeds")
     parser.add_argument("--dev", type=Path, required=True)
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--traf", type=Path)
@@ -366,7 +403,7 @@ def main() -> None:
         score(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.worst)
     elif args.command == "fit":
         caps = {k: float(v) for k, v in (c.split("=") for c in args.cap)}
-        fit(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.write, caps)
+        fit(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.write, caps, args.seeds)
     elif args.command == "html-titles":
         html_titles(args.dev, args.traf, args.folds)
     else:
