@@ -704,6 +704,11 @@ def _title_signals(result: Classification, n: int, content: list[str], ties: int
     if find_moments(shapes[n].text, language):
         signals.append("a date in it")
     signals += _title_shape(shapes[n].text)
+    if language and language != "en":
+        # Outside English the page's <title> words the headline otherwise more often (a
+        # kicker joined or dropped: "Rückbau von Atomkraftwerk: Kühltürme ..."), and the
+        # title is scored against it.
+        signals.append("page not in English")
     if shapes[n].length_units() >= 5:
         signals.append("five units or more")
     if ties > 1:

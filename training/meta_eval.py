@@ -206,10 +206,15 @@ def _seed_cap(seeds: Path, f: str, model: dict) -> float | None:
     """The lowest confidence, under `model`, of the seeds' shown `f` readings (their gold
     has the field): the written threshold must not withhold any (their metadata stays
     exact)."""
+    confidences = _seed_confidences(seeds, f, model)
+    return min(confidences.values()) if confidences else None
+
+
+def _seed_confidences(seeds: Path, f: str, model: dict) -> dict[str, float]:
     from pipeline.process import Engine, clean_bytes
 
     engine = Engine.load()
-    lowest = None
+    out = {}
     for path in sorted(seeds.glob("*.txt")):
         gold_path = seeds.parent / "tests" / "data" / "gold" / "seeds" / (path.stem + ".json")
         evidence = clean_bytes(path.read_bytes(), name=path.name, engine=engine).metadata["metadata_evidence"].get(f)
@@ -217,13 +222,12 @@ def _seed_cap(seeds: Path, f: str, model: dict) -> float | None:
             continue
         if gold_path.is_file() and not gold_fields(json.loads(gold_path.read_text("utf-8"))).get(f):
             continue
-        c = _predict(model, evidence["signals"])
-        lowest = c if lowest is None else min(lowest, c)
-    return lowest
+        out[path.stem[:3]] = _predict(model, evidence["signals"])
+    return out
 
 
 def fit(dev: Path, cache: Path, traf: Path | None, folds: int, max_wrong: float, write: Path | None,
-        caps: dict[str, float], seeds: Path | None = None) -> None:
+        caps: dict[str, float], seeds: Path | None = None, sweep: list[float] | None = None) -> None:
     """Per field: the signals' weights and the threshold, out of fold by site, then on
     all pages (threshold: chosen on the pooled out-of-fold confidences)."""
     rows = rows_of(dev, cache)
@@ -263,6 +267,13 @@ def fit(dev: Path, cache: Path, traf: Path | None, folds: int, max_wrong: float,
             if lowest is not None:
                 print(f"  the seeds' lowest {f} confidence under these weights: {lowest}")
                 cap = min(cap, math.floor(lowest * 40) / 40)  # the grid of _choose, at or under it
+        if sweep:
+            seed_conf = _seed_confidences(seeds, f, model) if seeds is not None else {}
+            for t in sweep:
+                at = _shares([dict(r, filled=r["showable"] and c >= t) for r, c in zip(tested, oof_conf)], lambda r: True)
+                lost = sorted(k for k, c in seed_conf.items() if c < t)
+                print(f"  at {t}: out-of-fold " + ", ".join(f"{s} {a:.3f}/{b:.3f}" for s, (_, a, b) in at.items())
+                      + f"; seeds withheld: {', '.join(lost) or 'none'}")
         written = min(pooled, cap)
         if written != pooled:
             capped = _shares([dict(r, filled=r["showable"] and c >= written) for r, c in zip(tested, oof_conf)], lambda r: True)
@@ -386,6 +397,8 @@ def main() -> None:
                         help="fit: write at most this threshold (the seeds' readings must stay shown)")
     parser.add_argument("--seeds", type=Path, help="fit: the seeds' folder (seeds/); each threshold is capped at "
                         "the seeds' lowest confidence, their gold in tests/data/gold/seeds")
+    parser.add_argument("--sweep", type=float, nargs="*", default=None,
+                        help="fit: the out-of-fold right / wrong at these thresholds, and the seeds each would withhold")
     parser.add_argument("--dev", type=Path, required=True)
     parser.add_argument("--cache", type=Path)
     parser.add_argument("--traf", type=Path)
@@ -403,7 +416,7 @@ def main() -> None:
         score(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.worst)
     elif args.command == "fit":
         caps = {k: float(v) for k, v in (c.split("=") for c in args.cap)}
-        fit(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.write, caps, args.seeds)
+        fit(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.write, caps, args.seeds, args.sweep)
     elif args.command == "html-titles":
         html_titles(args.dev, args.traf, args.folds)
     else:
