@@ -433,8 +433,8 @@ def _author_candidates(result: Classification, language: str | None, title_line:
 
 
 _GLUED_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)")
-_SPACED = re.compile(r"([|•·–—])")
-_NAME_END = re.compile(r"\s*(?:[|•·–—]|\s-\s|\(|,)")
+_SPACED = re.compile(r"([|•·⋅–—])")  # "⋅": the dot operator, a separator on some sites
+_NAME_END = re.compile(r"\s*(?:[|•·⋅–—]|\s-\s|\(|,)")
 
 
 def _is_name_word(word: str) -> bool:

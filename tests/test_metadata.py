@@ -185,6 +185,7 @@ def test_html_title_is_the_h1_where_trafilaturas_title_goes_on_from_it(page_id, 
     ("by Matt Miller on Dec 16, 2025 at 11:00 AM", ["Matt Miller"]),
     ("by Jacob Trussell—10 min read", ["Jacob Trussell"]),
     ("By Mayank Gupta, CEO of CaseBasix", ["Mayank Gupta"]),
+    ("By Genaveve Bradshaw ⋅ Senior Review Analyst ⋅ Updated March 5, 2025", ["Genaveve Bradshaw"]),
 ])
 def test_author_byline_then_a_date_or_job_title(line, names):
     from pipeline.metadata import _author_byline
