@@ -725,8 +725,8 @@ def _title_shape(text: str) -> list[str]:
     """The headline's own shape: a short line is a widget header or a section name as
     often as a headline; a separator inside it marks a "Headline | Site" line, a
     breadcrumb or a teaser, whose words the page's <title> does not repeat as they stand;
-    a colon marks a kicker ("Donald Trump: Warum ..."), which the <title> often words
-    otherwise (dev text dumps, all sources: docs/metadata.md, third round)."""
+    a colon marks a kicker or a subtitle ("Donald Trump: Warum ..."). The learned
+    weights say which way each counts (docs/metadata.md, third round)."""
     signals = ["over 50 characters"] if len(text) > 50 else []
     signals += ["a separator in it"] if any(sep in text for sep in _IN_TITLE_SEPARATORS) else []
     signals += ["a colon in it"] if ": " in text else []
