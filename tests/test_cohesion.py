@@ -96,3 +96,14 @@ def test_the_article_shares_its_words_more_than_the_menus():
         body = np.array([len(lines[i].split()) >= 4 and lines[i].strip() in gold for i in idx])
         v = col(X, "win_core_overlap")
         assert np.nanmean(v[body]) > np.nanmean(v[~body]) + 0.1, page_id
+
+
+def test_every_feature_has_a_reason_phrase():
+    # `explain` and the removed lines' reasons name the model's strongest signals in
+    # words; a feature without a phrase would show its bare name ("win_core_overlap")
+    from pipeline.linemodel.reasons import _REASON
+
+    assert [name for name in FEATURES if name not in _REASON] == []
+    for name in COHESION:
+        body, chrome = _REASON[name]
+        assert body != chrome and "_" not in body + chrome
