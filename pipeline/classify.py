@@ -130,6 +130,11 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
 
     has_stoplist = bool(stopwords)
     result.body_start = next((n for n in undecided if shapes[n].is_body_like(has_stoplist) and model_says_body(n)), None)
+    if result.body_start is None and has_stoplist and scores is not None:
+        # No line has the stoplist's share of stopwords: the stoplist may be another
+        # language's (langdetect has no Zulu, say, and reads it as Swahili). A long line
+        # ending a sentence that the line model reads as body still opens the article.
+        result.body_start = next((n for n in undecided if shapes[n].is_body_like(False) and model_says_body(n)), None)
     if result.body_start is None:
         # No paragraph looks like prose (a list, a stub): keep what the lexicon let through.
         for n in undecided:

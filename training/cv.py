@@ -82,7 +82,7 @@ _UNSAFE = re.compile(r"[^\w.-]+")
 def run_fold(job):
     """Train without fold `f`, clean fold `f`'s dumps with the pipeline: {id: (body, status, reason)}
     and the model's own held-out probabilities {id: [p per non-blank line]}."""
-    f, k, dev, out, threshold, params, per_site, fixed_model, extra, page_power, only = job
+    f, k, dev, out, threshold, params, per_site, fixed_model, extra, page_power, only, overrides = job
     docs = _DOCS
     train = [d for d in docs if tlm.fold_of(d["host"], k) != f] + extra
     test = [d for d in docs if tlm.fold_of(d["host"], k) == f and (not only or d["source"] in only)]
@@ -107,7 +107,7 @@ def run_fold(job):
         shutil.copyfile(dev / "text" / f"{d['id']}.txt", folder / f"{d['id']}.txt")
     # The threshold the fold is cleaned at: the trained model carries it; a given model
     # (`--model`) is cleaned at `--threshold` when one is given.
-    options = Options(doc_time_limit=0, line_model_threshold=threshold)
+    options = Options(**{"doc_time_limit": 0, "line_model_threshold": threshold, **overrides})
     sources = discover([str(pages / "in")])
     learn_sites(sources, pages / "state" / STATE_DIR, options.max_input_bytes)
     engine = replace(Engine.load(options, out_dir=pages / "state"), line_model=str(model_path))
@@ -152,7 +152,11 @@ def main():
     ap.add_argument("--sequence", default=None,
                     help='JSON overrides of the sequence labelling (pipeline/data/sequence.json), e.g. '
                          '\'{"switch": 0}\' for the plain threshold')
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
+                    help="an Options field for the pipeline's cleaning, e.g. header_keep_probability=0.9 "
+                         "(repeatable; with --model, rules and settings are tried in minutes)")
     args = ap.parse_args()
+    overrides = {key: json.loads(value) for key, _, value in (s.partition("=") for s in args.set)}
     if args.sequence:  # read by the forked fold workers too
         sequence.PARAMS = {**sequence.shipped_params(), **json.loads(args.sequence)}
     dev, out = Path(args.dev), Path(args.out)
@@ -166,7 +170,7 @@ def main():
     _DOCS = load_docs(dev, out / "cache")
     print(f"{len(_DOCS)} pages, {len({d['host'] for d in _DOCS})} sites, {args.folds} folds; "
           f"threshold {threshold}; params {params or 'as shipped'}; per-site weights "
-          f"{tlm.PER_SITE if per_site is None else per_site}; sequence {sequence.params()}; loaded in {time.time() - t0:.0f}s", flush=True)
+          f"{tlm.PER_SITE if per_site is None else per_site}; sequence {sequence.params()}; options {overrides or 'default'}; loaded in {time.time() - t0:.0f}s", flush=True)
     extra = tlm.seed_docs(args.seeds, args.seeds_gold, args.train_seeds) if args.train_seeds else []
     if args.drop:
         cols = [lm.FEATURES.index(name) for name in args.drop.split(",") if name]
@@ -174,7 +178,7 @@ def main():
             d["rows"] = [[0.0 if j in cols else v for j, v in enumerate(r)] for r in d["rows"]]
         print(f"left out of training: {args.drop}", flush=True)
     only = frozenset(s for s in args.sources.split(",") if s)
-    jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra, args.page_power, only)
+    jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra, args.page_power, only, overrides)
             for f in range(args.folds)]
     if args.workers > 1:
         import multiprocessing

@@ -157,3 +157,119 @@ def run_stop(run_id: np.ndarray, stop_count: np.ndarray, words: np.ndarray, stop
     with np.errstate(invalid="ignore", divide="ignore"):
         dens = np.where(tw > 0, sw / tw, np.nan)
     return dens[run_id]
+
+
+# --- lexical cohesion (2026-12-02, third round) -------------------------------------
+# The article's lines share its vocabulary; a footer of product blurbs, a legal notice, a
+# promotion, a menu of other sections does not (whatever its language or its prose).  The
+# page's core vocabulary: the content words of the prose of the dense stretch.
+_CONTENT = re.compile(r"\w+", re.UNICODE)
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+MIN_CONTENT_CHARS = 3  # shorter words (outside CJK) are too often function words or numbers
+COHESION_HALF = 3  # half-width of the window the cohesion is pooled over
+COHESION_WORDS = 5  # lines shorter than this add no word to the page's vocabulary
+LEAD_LINES = 3  # the first prose lines that make the lead's vocabulary
+
+
+@lru_cache(maxsize=1 << 16)
+def content_words(text: str) -> tuple[str, ...]:
+    """A line's candidate content words, distinct, lower-cased: its words of at least
+    MIN_CONTENT_CHARS characters that are not numbers, and for scripts written without
+    spaces (Chinese, Japanese; Korean too, whose particles cling to the word) the
+    character bigrams of each CJK run (a run of one character: itself).  Stopwords are
+    taken out by the caller (the stoplist is the page's)."""
+    low = text.lower()
+    got = set()
+    for run in _CJK_RUN.findall(low):
+        got.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
+    for w in _CONTENT.findall(_CJK_RUN.sub(" ", low) if got else low):
+        if len(w) >= MIN_CONTENT_CHARS and not w.isdigit():
+            got.add(w)
+    return tuple(sorted(got))
+
+
+def _pooled(hits: np.ndarray, count: np.ndarray, half: int) -> np.ndarray:
+    """sum(hits) / sum(count) over the lines within `half` of each line; NaN where the
+    count is 0."""
+    n = len(hits)
+    k = np.arange(n)
+    lo, hi = np.maximum(0, k - half), np.minimum(n, k + half + 1)
+    ch, cc = np.concatenate(([0.0], np.cumsum(hits))), np.concatenate(([0.0], np.cumsum(count)))
+    wc = cc[hi] - cc[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(wc > 0, (ch[hi] - ch[lo]) / np.maximum(wc, 1), np.nan)
+
+
+def _overlap(cw: list[list[str]], members: list[int]):
+    """(hits, count) per line: how many of its content words occur in the lines
+    `members` (the line itself left out), and how many content words it has."""
+    vocab: dict[str, int] = {}
+    for k in members:
+        for w in cw[k]:
+            vocab[w] = vocab.get(w, 0) + 1
+    own = set(members)
+    n = len(cw)
+    hits, count = np.zeros(n), np.zeros(n)
+    for k, ws in enumerate(cw):
+        if ws:
+            drop = 1 if k in own else 0
+            hits[k] = sum(1 for w in ws if vocab.get(w, 0) > drop)
+            count[k] = len(ws)
+    return hits, count
+
+
+def _share(hits: np.ndarray, count: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, hits / np.maximum(count, 1), np.nan)
+
+
+def lead_features(texts: list[str], stop: frozenset, good: np.ndarray):
+    """Per line: (lead_overlap, win_lead_overlap): the share of the line's content words
+    found in the page's first LEAD_LINES prose lines (the article's lead, usually: a text
+    dump starts with the header, then the headline and the lead), the line's own left out;
+    and the same pooled over the lines within COHESION_HALF."""
+    cw = [[w for w in content_words(t) if w not in stop] for t in texts]
+    hits, count = _overlap(cw, np.flatnonzero(good)[:LEAD_LINES].tolist())
+    return _share(hits, count), _pooled(hits, count, COHESION_HALF)
+
+
+def cohesion_features(texts: list[str], stop: frozenset, core: np.ndarray, words: np.ndarray,
+                      run_id: np.ndarray):
+    """Per line: (core_overlap, win_core_overlap, page_overlap, win_page_overlap).
+
+    core_overlap: the share of the line's content words found in the core vocabulary,
+    the content words of the `core` lines (the prose of the dense stretch), the line's own
+    left out.  page_overlap: the share found in the other runs of consecutive lines of the
+    page (lines of at least COHESION_WORDS words: menus add nothing), its own run left
+    out: a block of blurbs or a legal notice shares few words with the rest of the page,
+    an article's paragraphs share many, even when the dense stretch is not the article.
+    win_*: the same pooled over the lines within COHESION_HALF of the line.  NaN where
+    no content word is there to count."""
+    n = len(texts)
+    cw = [[w for w in content_words(t) if w not in stop] for t in texts]
+    vocab: dict[str, int] = {}
+    for k in np.flatnonzero(core).tolist():
+        for w in cw[k]:
+            vocab[w] = vocab.get(w, 0) + 1
+    # in how many runs each word occurs (in the runs' long-enough lines)
+    runs_of: dict[str, set] = {}
+    long_enough = (words >= COHESION_WORDS).tolist()
+    rid = run_id.tolist()
+    for k in range(n):
+        if long_enough[k]:
+            for w in cw[k]:
+                runs_of.setdefault(w, set()).add(rid[k])
+    own = core.astype(bool).tolist()
+    core_hits, page_hits, count = np.zeros(n), np.zeros(n), np.zeros(n)
+    for k, ws in enumerate(cw):
+        if ws:
+            drop = 1 if own[k] else 0
+            core_hits[k] = sum(1 for w in ws if vocab.get(w, 0) > drop)
+            r = rid[k]
+            page_hits[k] = sum(1 for w in ws if len(runs_of.get(w, ())) > (1 if r in runs_of.get(w, ()) else 0))
+            count[k] = len(ws)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        core_line = np.where(count > 0, core_hits / np.maximum(count, 1), np.nan)
+        page_line = np.where(count > 0, page_hits / np.maximum(count, 1), np.nan)
+    return (core_line, _pooled(core_hits, count, COHESION_HALF),
+            page_line, _pooled(page_hits, count, COHESION_HALF))

@@ -79,8 +79,10 @@ class Page:
     """What the features of one page are computed from: its non-blank lines' shapes and
     positions, and the quantities several features share."""
 
-    def __init__(self, idx: list[int], per_line: list[tuple]):
+    def __init__(self, idx: list[int], per_line: list[tuple], texts: list[str] | None = None,
+                 stop: frozenset = frozenset()):
         n = self.n = len(idx)
+        self.texts, self.stop = texts or [""] * n, stop  # the lines' text (lexical cohesion)
         self.shape = np.array([row for row, _, _ in per_line], dtype=np.float64).reshape(n, len(SHAPE_FEATURES))
         col = SHAPE_FEATURES.index
         words = self.words = self.shape[:, col("n_words")]
@@ -171,6 +173,10 @@ class Page:
          got["prose_sandwich"]) = blocks.gap_features(self.good, self.words, self.endp)
         got["in_dense"], got["dist_dense"], got["dense_prose_between"] = blocks.dense_features(self.good, self.words, self.endp)
         got["run_stop"] = blocks.run_stop(self.run_id, self.shape[:, col("stop_count")], self.words, self.stopd)
+        core = (got["in_dense"] > 0) & ((self.good > 0) | (self.endp > 0))
+        (got["core_overlap"], got["win_core_overlap"], got["page_overlap"],
+         got["win_page_overlap"]) = blocks.cohesion_features(self.texts, self.stop, core, self.words, self.run_id)
+        got["lead_overlap"], got["win_lead_overlap"] = blocks.lead_features(self.texts, self.stop, self.good)
         return got
 
     def window_share(self, column: int, half: int) -> np.ndarray:
@@ -243,6 +249,12 @@ REGISTRY: tuple[Feature, ...] = (
     *(Feature(name, _block(name)) for name in (
         "sig_repeat", "record_stream", "prose_gap", "gap_mean_words", "gap_end_share", "prose_sandwich",
         "in_dense", "dist_dense", "dense_prose_between", "run_stop")),
+    # lexical cohesion (blocks.py, 2026-12-02, third round): the share of the line's (and
+    # its +-3 lines') content words found in the dense stretch's prose / in the page's
+    # other runs of lines
+    *(Feature(name, _block(name)) for name in (
+        "core_overlap", "win_core_overlap", "page_overlap", "win_page_overlap", "lead_overlap",
+        "win_lead_overlap")),
 )
 FEATURES = [f.name for f in REGISTRY]
 
@@ -285,7 +297,7 @@ def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None
         if new:
             known.update(zip(new, _per_line(new, stop)))
         per_line = [known[t] for t in texts]
-    page = Page(idx, per_line)
+    page = Page(idx, per_line, texts, stop)
     X = np.empty((len(texts), len(REGISTRY)))
     for j, feature in enumerate(REGISTRY):
         X[:, j] = feature.value(page)

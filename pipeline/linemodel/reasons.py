@@ -75,6 +75,13 @@ _REASON = {
     "dist_dense": ("close to the densest stretch of prose", "far from the densest stretch of prose"),
     "dense_prose_between": ("little prose between it and the text", "much prose between it and the text"),
     "run_stop": ("its block reads like prose", "its block has few stopwords"),
+    # lexical cohesion (blocks.py, third round)
+    "core_overlap": ("shares the text's words", "shares few of the text's words"),
+    "win_core_overlap": ("its lines share the text's words", "its lines share few of the text's words"),
+    "page_overlap": ("its words recur elsewhere on the page", "its words recur nowhere else on the page"),
+    "win_page_overlap": ("its lines' words recur elsewhere on the page", "its lines' words recur nowhere else"),
+    "lead_overlap": ("shares the lead's words", "shares few of the lead's words"),
+    "win_lead_overlap": ("its lines share the lead's words", "its lines share few of the lead's words"),
 }
 
 
