@@ -20,3 +20,14 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text("utf-8")
     command = re.search(r"<!-- test-command -->\s*```sh\n(.+?)\n```", readme, re.S).group(1).strip()
     assert command in ci
+
+
+def test_every_package_is_listed_for_a_non_editable_install():
+    # setuptools installs only the packages pyproject lists: a subpackage left out imports in
+    # an editable install (the source tree) and fails after `pip install .`.
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"])
+    on_disk = {str(p.parent.relative_to(ROOT)).replace("/", ".")
+               for top in ("pipeline", "flows") for p in (ROOT / top).rglob("__init__.py")}
+    assert on_disk <= listed, sorted(on_disk - listed)
