@@ -45,6 +45,13 @@ class LanguageGuess:
     script: str | None  # dominant script of the document's letters, e.g. "LATIN"
 
 
+# Full stops and question marks of scripts beyond Latin and CJK: Devanagari and Bengali
+# danda and double danda, the Arabic question mark, the Urdu full stop, the Armenian,
+# Ethiopic, Myanmar, Khmer and Tibetan full stops. A prose line of Hindi, Urdu, Amharic...
+# ends in one of them, not in ".", and would otherwise never read as ending a sentence.
+SCRIPT_SENTENCE_ENDS = "\u0964\u0965\u061f\u06d4\u0589\u1362\u104b\u17d4\u0f0d"
+
+
 @lru_cache(maxsize=4096)
 def script_of(ch: str) -> str | None:
     """The script of a letter: the first word of its Unicode name (LATIN, CYRILLIC, CJK...)."""

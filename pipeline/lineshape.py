@@ -5,14 +5,14 @@ import re
 from dataclasses import dataclass
 
 from pipeline.dates import FoundDate, find_dates
-from pipeline.language import script_letters
+from pipeline.language import SCRIPT_SENTENCE_ENDS, script_letters
 from pipeline.lexicon import LexiconMatch
 from pipeline.linewords import WORD, words_of
 
-# Sentence ends, with closing quotes or brackets after them; CJK full stops included:
-# the regex [.!?…。！？]["'”’»)\]]*$|["”’»]$, checked with str methods in _ends_sentence
-# (a regex search would try every full stop of the line).
-_SENTENCE_ENDS = ".!?…。！？"
+# Sentence ends, with closing quotes or brackets after them; CJK full stops and other
+# scripts' (SCRIPT_SENTENCE_ENDS) included: the regex [.!?…。！？...]["'”’»)\]]*$|["”’»]$,
+# checked with str methods in _ends_sentence (a regex search would try every full stop).
+_SENTENCE_ENDS = ".!?…。！？" + SCRIPT_SENTENCE_ENDS
 _CLOSERS = "\"'”’»)]"
 _QUOTES = "\"”’»"
 _BREADCRUMB_SEPARATOR = re.compile(r"\s(?:>>|»|›|>|→|/|\\)\s")

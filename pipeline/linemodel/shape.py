@@ -16,7 +16,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from pipeline.language import cjk_function_chars, guess_codes, stopwords
+from pipeline.language import SCRIPT_SENTENCE_ENDS, cjk_function_chars, guess_codes, stopwords
 
 NAN = float("nan")
 
@@ -59,7 +59,7 @@ _DATEISH = re.compile(r"(?=[\djfmasond])(?:" + _DATEISH_FORMS + ")", re.I)
 _SEPS = re.compile(r"\s[|/•·»>]+\s|>>|\|")
 _BULLET = re.compile(r"^(?:[-*•·▪●◦–—>]+|\d{1,3}[.)])\s+")
 _FIRST = itemgetter(0)
-_END_PUNCT = set(".!?…" + _CJK_END)
+_END_PUNCT = set(".!?…" + _CJK_END + SCRIPT_SENTENCE_ENDS)
 _TRAIL = "\"'”’»)]}*  "
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
 
@@ -80,7 +80,7 @@ _C_ALPHA, _C_UPPER, _C_DIGIT, _C_SPACE, _C_CJK, _C_DECIMAL, _C_QUOTE, _C_SEP, _C
     1 << b for b in range(10))
 _N_CLASSES = 10
 _SEP_CHARS = "|/•·»>"        # every _SEPS match contains one of them
-_SENT_CHARS = ".!?。！？"     # every sentence-end match starts with one of them
+_SENT_CHARS = ".!?。！？" + SCRIPT_SENTENCE_ENDS  # every sentence-end match starts with one of them
 
 
 def _char_bits(c: str) -> int:
@@ -167,7 +167,7 @@ SHAPE_FEATURES = (
 
 
 _URLISH_DOT = re.compile(r"www\.|\.(?:com|org|net|co\.uk)\b", re.I)  # _URLISH's alternatives without @ or ://
-_SENT = re.compile(r"[.!?。！？][\"'”’)]?(?:\s|$)")
+_SENT = re.compile("[.!?。！？" + SCRIPT_SENTENCE_ENDS + r"][\"'”’)]?(?:\s|$)")
 _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 
