@@ -21,6 +21,7 @@ from functools import lru_cache
 from importlib import resources
 
 from pipeline.dates import find_dates
+from pipeline.language import SCRIPT_SENTENCE_ENDS
 from pipeline.lexicon import Lexicon, _casefree, _Literals, _parse_file
 from pipeline.linewords import words_of
 
@@ -36,7 +37,7 @@ _TAGGED = re.compile(r"<(span|a|b|strong|cite)\b[^>]{0,80}>([^<]{1,60})</\1>")
 _WEEKDAY = re.compile(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\b\.?")
 _COUNT = re.compile(r"^\W*\d{1,6}\W*$")
 _TAG = re.compile(r"</?[a-zA-Z][^>]{0,80}>")
-_SENTENCE_END = tuple(".!?…。！？")
+_SENTENCE_END = tuple(".!?…。！？" + SCRIPT_SENTENCE_ENDS)  # "." first: [1:] leaves it out
 _CLOSERS = "\"'”’»)]"
 _MAX_GAP = 40          # non-blank lines of comment text between two heads, at most
 _MAX_STAMP_WORDS = 14  # a stamp line is short: a date, maybe a name, a time

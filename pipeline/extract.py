@@ -10,7 +10,7 @@ import justext
 import trafilatura
 from lxml import html as lxml_html
 
-from pipeline.language import stopwords
+from pipeline.language import SCRIPT_SENTENCE_ENDS, stopwords
 
 # The start of an HTML document: white space, a BOM, an XML declaration (XHTML) and
 # comments may come before the doctype or the first tag.
@@ -86,7 +86,7 @@ def _trafilatura(markup: str, fast: bool):
 _LOW_PROSE_SHARE = 0.6  # share of the kept words in prose paragraphs
 _PROSE_SHARE_GAIN = 0.1  # how much more prose its own extraction must be
 _PROSE_KEPT = 0.5  # and the share of the prose words it must still hold
-_SENTENCE_END = re.compile(r"""[.!?"”»)。！？]$""")
+_SENTENCE_END = re.compile(r"""[.!?"”»)。！？""" + SCRIPT_SENTENCE_ENDS + "]$")
 
 
 def _prose_words(text: str) -> tuple[int, int]:
