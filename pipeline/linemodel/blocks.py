@@ -223,18 +223,22 @@ def _share(hits: np.ndarray, count: np.ndarray) -> np.ndarray:
         return np.where(count > 0, hits / np.maximum(count, 1), np.nan)
 
 
-def lead_features(texts: list[str], stop: frozenset, good: np.ndarray):
+def page_content_words(texts: list[str], stop: frozenset) -> list[list[str]]:
+    """Each line's content words without the page's stopwords: what the cohesion and lead
+    features count (computed once a page for both)."""
+    return [[w for w in content_words(t) if w not in stop] for t in texts]
+
+
+def lead_features(cw: list[list[str]], good: np.ndarray):
     """Per line: (lead_overlap, win_lead_overlap): the share of the line's content words
-    found in the page's first LEAD_LINES prose lines (the article's lead, usually: a text
-    dump starts with the header, then the headline and the lead), the line's own left out;
-    and the same pooled over the lines within COHESION_HALF."""
-    cw = [[w for w in content_words(t) if w not in stop] for t in texts]
+    (`cw`: page_content_words) found in the page's first LEAD_LINES prose lines (the
+    article's lead, usually: a text dump starts with the header, then the headline and the
+    lead), the line's own left out; and the same pooled over the lines within COHESION_HALF."""
     hits, count = _overlap(cw, np.flatnonzero(good)[:LEAD_LINES].tolist())
     return _share(hits, count), _pooled(hits, count, COHESION_HALF)
 
 
-def cohesion_features(texts: list[str], stop: frozenset, core: np.ndarray, words: np.ndarray,
-                      run_id: np.ndarray):
+def cohesion_features(cw: list[list[str]], core: np.ndarray, words: np.ndarray, run_id: np.ndarray):
     """Per line: (core_overlap, win_core_overlap, page_overlap, win_page_overlap).
 
     core_overlap: the share of the line's content words found in the core vocabulary,
@@ -245,8 +249,7 @@ def cohesion_features(texts: list[str], stop: frozenset, core: np.ndarray, words
     an article's paragraphs share many, even when the dense stretch is not the article.
     win_*: the same pooled over the lines within COHESION_HALF of the line.  NaN where
     no content word is there to count."""
-    n = len(texts)
-    cw = [[w for w in content_words(t) if w not in stop] for t in texts]
+    n = len(cw)
     vocab: dict[str, int] = {}
     for k in np.flatnonzero(core).tolist():
         for w in cw[k]:

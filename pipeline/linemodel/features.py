@@ -174,9 +174,10 @@ class Page:
         got["in_dense"], got["dist_dense"], got["dense_prose_between"] = blocks.dense_features(self.good, self.words, self.endp)
         got["run_stop"] = blocks.run_stop(self.run_id, self.shape[:, col("stop_count")], self.words, self.stopd)
         core = (got["in_dense"] > 0) & ((self.good > 0) | (self.endp > 0))
+        cw = blocks.page_content_words(self.texts, self.stop)
         (got["core_overlap"], got["win_core_overlap"], got["page_overlap"],
-         got["win_page_overlap"]) = blocks.cohesion_features(self.texts, self.stop, core, self.words, self.run_id)
-        got["lead_overlap"], got["win_lead_overlap"] = blocks.lead_features(self.texts, self.stop, self.good)
+         got["win_page_overlap"]) = blocks.cohesion_features(cw, core, self.words, self.run_id)
+        got["lead_overlap"], got["win_lead_overlap"] = blocks.lead_features(cw, self.good)
         return got
 
     def window_share(self, column: int, half: int) -> np.ndarray:
