@@ -84,7 +84,7 @@ def _script_of_word(word: str) -> str | None:
 
 def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str],
              use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
-             header_keep_probability: float = 0.6, memo: LineMemo | None = None,
+             header_keep_probability: float = 1.0, memo: LineMemo | None = None,
              explain_kept: bool = False, model_threshold: float | None = None,
              model_path: str | None = None, footer_prose_check: bool = False) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.

@@ -244,12 +244,7 @@ def _settle(classification, one_pass) -> None:
             return
         body_lines = "\n\n".join(classification.lines[n - 1] for n in kept).split("\n")
         again, _ = one_pass(body_lines)
-        # A header-zone line the line model read as body (keep.header_body) stays: the
-        # clean body is read again without the model, and its position alone would
-        # remove it as page header again.
-        removed = [d for d in again.ordered() if not d.keep and not (
-            d.rule == "position.header"
-            and classification.decisions[kept[(d.line - 1) // 2]].rule == "keep.header_body")]
+        removed = [d for d in again.ordered() if not d.keep]
         if not removed:
             return
         for d in removed:
