@@ -258,10 +258,15 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
             or _is_standfirst(shapes[m].text) or _byline(shapes[m].text, prefixes) or _name_line(shapes[m].text)}
     # The body's words: a headline shares its content words with the article it heads,
     # a widget header or menu line mostly does not (a signal that holds on any site).
+    # Case-folded a line at a time: casefold maps each character on its own and never
+    # yields a space, and words hold none (as dedup_page._tokens). Only asked when a
+    # title candidate is there to score.
     body_words = set()
-    for m, decision in result.decisions.items():
-        if decision.keep and m in shapes:
-            body_words.update(w.casefold() for w in words_of(shapes[m].text))
+    if candidates:
+        spans = [" ".join(ws) for ws in (words_of(shapes[m].text) for m, decision in result.decisions.items()
+                                         if decision.keep and m in shapes) if ws]
+        if spans:
+            body_words = set(" ".join(spans).casefold().split(" "))
     for n in candidates:
         f = folded[n]
         score = 0.0

@@ -1,10 +1,19 @@
 """Speed-only shortcuts (issue 15) against the plain code they replace, on real lines
 (the seeds and the comment-section samples) and on lines built to hit each phrase kind:
 the same answers, line by line."""
+import math
 import random
 import re
 
+import numpy as np
+
 from pipeline import comments, metadata
+from pipeline.language import detect
+from pipeline.linemodel import blocks
+from pipeline.linemodel.features import Page, _per_line, feature_matrix
+from pipeline.linemodel.shape import pick_stoplist
+from pipeline.linewords import words_of
+from pipeline.normalise import normalise
 
 from conftest import DATA, SEEDS
 
@@ -129,3 +138,101 @@ def test_line_shape_built_without_init_equals_the_dataclass_built_one():
         pass
     else:
         raise AssertionError("LineShape is no longer frozen")
+
+
+# --- fourth round: the line model's block features as set counts ------------------------
+
+def _plain_content_words(text: str) -> tuple[str, ...]:
+    """blocks.content_words before the fourth round: \\w+ words filtered by length."""
+    low = text.lower()
+    got = set()
+    for run in blocks._CJK_RUN.findall(low):
+        got.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
+    for w in re.findall(r"\w+", blocks._CJK_RUN.sub(" ", low) if got else low):
+        if len(w) >= blocks.MIN_CONTENT_CHARS and not w.isdigit():
+            got.add(w)
+    return tuple(sorted(got))
+
+
+def _plain_overlap(cw, members):
+    """blocks._overlap before the fourth round: a dictionary count per word."""
+    vocab = {}
+    for k in members:
+        for w in cw[k]:
+            vocab[w] = vocab.get(w, 0) + 1
+    own = set(members)
+    hits, count = np.zeros(len(cw)), np.zeros(len(cw))
+    for k, ws in enumerate(cw):
+        if ws:
+            hits[k] = sum(1 for w in ws if vocab.get(w, 0) > (1 if k in own else 0))
+            count[k] = len(ws)
+    return hits, count
+
+
+def _plain_page_hits(cw, words, run_id):
+    """cohesion_features' page_overlap hits before the fourth round: each word's set of runs."""
+    runs_of = {}
+    for k, ws in enumerate(cw):
+        if words[k] >= blocks.COHESION_WORDS:
+            for w in ws:
+                runs_of.setdefault(w, set()).add(run_id[k])
+    return np.array([sum(1 for w in ws if len(runs_of.get(w, ())) > (1 if run_id[k] in runs_of.get(w, ()) else 0))
+                     for k, ws in enumerate(cw)], dtype=np.float64)
+
+
+def _plain_sig_repeat(masked, words):
+    """record_features' sig_repeat before the fourth round: numpy maxima per signature."""
+    where = {}
+    for k, m in enumerate(masked):
+        if words[k] <= blocks.SHORT_WORDS:
+            for sig in blocks._signatures(m):
+                where.setdefault(sig, []).append(k)
+    out = np.zeros(len(masked))
+    for pos in where.values():
+        if len(pos) >= 2:
+            out[pos] = np.maximum(out[pos], math.log1p(len(pos) - 1))
+    return out
+
+
+def _real_pages():
+    """The stripped non-blank lines of the seeds and the test pages, each page's stoplist."""
+    files = sorted(SEEDS.glob("*.txt")) + sorted(
+        p for folder in ("pages", "comments", "languages") for p in (DATA / folder / "text").glob("*.txt"))
+    assert len(files) >= 16
+    for path in files:
+        lines = normalise(path.read_text(encoding="utf-8")).split("\n")
+        texts = [line.strip() for line in lines if line.strip()]
+        yield texts, pick_stoplist(detect(lines, 3000, 0).code, None), lines
+
+
+def test_block_features_counted_with_sets_equal_the_plain_loops():
+    pages = 0
+    for texts, stop, lines in _real_pages():
+        for t in texts:
+            assert blocks.content_words(t) == _plain_content_words(t), t
+            assert blocks.page_content_words([t], stop)[0] == frozenset(w for w in _plain_content_words(t) if w not in stop)
+        idx, _ = feature_matrix(lines, None)
+        page = Page(idx, _per_line(texts, stop), texts, stop)
+        cw = blocks.page_content_words(texts, stop)
+        plain_cw = [[w for w in _plain_content_words(t) if w not in stop] for t in texts]
+        for members in (np.flatnonzero(page.good).tolist(), np.flatnonzero(page.good)[:3].tolist(), []):
+            new, old = blocks._overlap(cw, members), _plain_overlap(plain_cw, members)
+            assert new[0].tobytes() == old[0].tobytes() and new[1].tobytes() == old[1].tobytes()
+        core = page.good > 0
+        got = blocks.cohesion_features(cw, core, page.words, page.run_id)
+        hits, count = _plain_page_hits(plain_cw, page.words.tolist(), page.run_id.tolist()), _plain_overlap(plain_cw, [])[1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            page_line = np.where(count > 0, hits / np.maximum(count, 1), np.nan)
+        assert got[2].tobytes() == page_line.tobytes()
+        assert blocks.record_features(page.masked, page.words)[0].tobytes() == \
+            _plain_sig_repeat(page.masked, page.words.tolist()).tobytes()
+        pages += 1
+    assert pages >= 16
+
+
+def test_body_words_folded_a_line_at_a_time_are_each_words_casefold():
+    lines = _real_lines() + ["STRASSE Straße ΣΟΦΊΑ İstanbul ﬁnance Ǆemal ŉ", "ΌΣΟΣ ΣΊΣΥΦΟΣ", "ǅ ǈ ǋ ǲ"]
+    for line in lines:
+        ws = words_of(line)
+        if ws:
+            assert set(" ".join(ws).casefold().split(" ")) == {w.casefold() for w in ws}, line

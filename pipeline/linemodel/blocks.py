@@ -78,13 +78,18 @@ def record_features(masked: list[str], words: np.ndarray) -> tuple[np.ndarray, n
             head, tail = _signatures(m)
             where[head].append(k)
             where[tail].append(k)
-    sig_repeat = np.zeros(n)
+    # sig_repeat: Python floats per line, then one array (the same maxima of the same
+    # log1p values as numpy's, without a numpy call per signature)
+    sig_repeat = [0.0] * n
     stream = np.zeros(n)
     for pos in where.values():
         c = len(pos)
         if c < 2:
             continue
-        sig_repeat[pos] = np.maximum(sig_repeat[pos], math.log1p(c - 1))
+        value = math.log1p(c - 1)
+        for k in pos:
+            if sig_repeat[k] < value:
+                sig_repeat[k] = value
         if c < MIN_RECORDS:
             continue
         # chains of anchors, each at most MAX_RECORD_LINES below the one before
@@ -94,7 +99,7 @@ def record_features(masked: list[str], words: np.ndarray) -> tuple[np.ndarray, n
                 seg = stream[pos[start]:pos[j - 1] + 1]
                 np.maximum(seg, math.log1p(j - start), out=seg)
             start = j
-    return sig_repeat, stream
+    return np.array(sig_repeat), stream
 
 
 def gap_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
@@ -163,7 +168,6 @@ def run_stop(run_id: np.ndarray, stop_count: np.ndarray, words: np.ndarray, stop
 # The article's lines share its vocabulary; a footer of product blurbs, a legal notice, a
 # promotion, a menu of other sections does not (whatever its language or its prose).  The
 # page's core vocabulary: the content words of the prose of the dense stretch.
-_CONTENT = re.compile(r"\w+", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 MIN_CONTENT_CHARS = 3  # shorter words (outside CJK) are too often function words or numbers
 COHESION_HALF = 3  # half-width of the window the cohesion is pooled over
@@ -178,14 +182,23 @@ def content_words(text: str) -> tuple[str, ...]:
     spaces (Chinese, Japanese; Korean too, whose particles cling to the word) the
     character bigrams of each CJK run (a run of one character: itself).  Stopwords are
     taken out by the caller (the stoplist is the page's)."""
+    return tuple(sorted(_content_set(text)))
+
+
+# \w+ words of MIN_CONTENT_CHARS characters or more: the same words as \w+'s longer ones (a
+# word of \w{3,} starts where a \w run starts: one starting inside a run would fit at its start)
+_LONG_CONTENT = re.compile(r"\w{%d,}" % MIN_CONTENT_CHARS, re.UNICODE)
+
+
+def _content_set(text: str) -> set[str]:
+    """content_words(text) as a set."""
     low = text.lower()
     got = set()
-    for run in _CJK_RUN.findall(low):
-        got.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
-    for w in _CONTENT.findall(_CJK_RUN.sub(" ", low) if got else low):
-        if len(w) >= MIN_CONTENT_CHARS and not w.isdigit():
-            got.add(w)
-    return tuple(sorted(got))
+    if not low.isascii():  # no CJK run in an ASCII line
+        for run in _CJK_RUN.findall(low):
+            got.update(run[i:i + 2] for i in range(max(1, len(run) - 1)))
+    got.update(w for w in _LONG_CONTENT.findall(_CJK_RUN.sub(" ", low) if got else low) if not w.isdigit())
+    return got
 
 
 def _pooled(hits: np.ndarray, count: np.ndarray, half: int) -> np.ndarray:
@@ -200,22 +213,22 @@ def _pooled(hits: np.ndarray, count: np.ndarray, half: int) -> np.ndarray:
         return np.where(wc > 0, (ch[hi] - ch[lo]) / np.maximum(wc, 1), np.nan)
 
 
-def _overlap(cw: list[list[str]], members: list[int]):
+def _overlap(cw: list[frozenset[str]], members: list[int]):
     """(hits, count) per line: how many of its content words occur in the lines
-    `members` (the line itself left out), and how many content words it has."""
+    `members` (the line itself left out), and how many content words it has.
+
+    A line's words are distinct, so the words found elsewhere are a set intersection:
+    with the members' words for a line outside them, with the words of at least two
+    members' for a member (its own occurrence left out)."""
     vocab: dict[str, int] = {}
     for k in members:
         for w in cw[k]:
             vocab[w] = vocab.get(w, 0) + 1
+    seen = set(vocab)
+    twice = {w for w, c in vocab.items() if c > 1}
     own = set(members)
-    n = len(cw)
-    hits, count = np.zeros(n), np.zeros(n)
-    for k, ws in enumerate(cw):
-        if ws:
-            drop = 1 if k in own else 0
-            hits[k] = sum(1 for w in ws if vocab.get(w, 0) > drop)
-            count[k] = len(ws)
-    return hits, count
+    hits = [len(ws & (twice if k in own else seen)) if ws else 0 for k, ws in enumerate(cw)]
+    return np.array(hits, dtype=np.float64), np.array(list(map(len, cw)), dtype=np.float64)
 
 
 def _share(hits: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -223,13 +236,20 @@ def _share(hits: np.ndarray, count: np.ndarray) -> np.ndarray:
         return np.where(count > 0, hits / np.maximum(count, 1), np.nan)
 
 
-def page_content_words(texts: list[str], stop: frozenset) -> list[list[str]]:
+def page_content_words(texts: list[str], stop: frozenset) -> list[frozenset[str]]:
     """Each line's content words without the page's stopwords: what the cohesion and lead
     features count (computed once a page for both)."""
-    return [[w for w in content_words(t) if w not in stop] for t in texts]
+    return [_content_without(t, stop) for t in texts]
 
 
-def lead_features(cw: list[list[str]], good: np.ndarray):
+@lru_cache(maxsize=1 << 16)
+def _content_without(text: str, stop: frozenset) -> frozenset[str]:
+    """content_words(text) less the stoplist `stop`, as a set (the features only count
+    them); cached: a page's stoplist is one of a few, and its chrome recurs."""
+    return frozenset(_content_set(text).difference(stop))
+
+
+def lead_features(cw: list[frozenset[str]], good: np.ndarray):
     """Per line: (lead_overlap, win_lead_overlap): the share of the line's content words
     (`cw`: page_content_words) found in the page's first LEAD_LINES prose lines (the
     article's lead, usually: a text dump starts with the header, then the headline and the
@@ -238,7 +258,7 @@ def lead_features(cw: list[list[str]], good: np.ndarray):
     return _share(hits, count), _pooled(hits, count, COHESION_HALF)
 
 
-def cohesion_features(cw: list[list[str]], core: np.ndarray, words: np.ndarray, run_id: np.ndarray):
+def cohesion_features(cw: list[frozenset[str]], core: np.ndarray, words: np.ndarray, run_id: np.ndarray):
     """Per line: (core_overlap, win_core_overlap, page_overlap, win_page_overlap).
 
     core_overlap: the share of the line's content words found in the core vocabulary,
@@ -250,27 +270,31 @@ def cohesion_features(cw: list[list[str]], core: np.ndarray, words: np.ndarray, 
     win_*: the same pooled over the lines within COHESION_HALF of the line.  NaN where
     no content word is there to count."""
     n = len(cw)
-    vocab: dict[str, int] = {}
-    for k in np.flatnonzero(core).tolist():
-        for w in cw[k]:
-            vocab[w] = vocab.get(w, 0) + 1
-    # in how many runs each word occurs (in the runs' long-enough lines)
-    runs_of: dict[str, set] = {}
+    # the core vocabulary: the words of the core lines; those of at least two core lines
+    # are still there when a core line's own words are left out (a line's words are distinct)
+    core_ids = np.flatnonzero(core).tolist()
+    core_hits, count = _overlap(cw, core_ids)
+    # the runs each word occurs in (in the runs' long-enough lines): -1 for two runs or
+    # more, else the one run's id
+    run_of: dict[str, int] = {}
     long_enough = (words >= COHESION_WORDS).tolist()
     rid = run_id.tolist()
     for k in range(n):
         if long_enough[k]:
-            for w in cw[k]:
-                runs_of.setdefault(w, set()).add(rid[k])
-    own = core.astype(bool).tolist()
-    core_hits, page_hits, count = np.zeros(n), np.zeros(n), np.zeros(n)
-    for k, ws in enumerate(cw):
-        if ws:
-            drop = 1 if own[k] else 0
-            core_hits[k] = sum(1 for w in ws if vocab.get(w, 0) > drop)
             r = rid[k]
-            page_hits[k] = sum(1 for w in ws if len(runs_of.get(w, ())) > (1 if r in runs_of.get(w, ()) else 0))
-            count[k] = len(ws)
+            for w in cw[k]:
+                was = run_of.setdefault(w, r)
+                if was != r and was != -1:
+                    run_of[w] = -1
+    only_in: dict[int, set] = {}  # run -> the words found in that run only
+    for w, r in run_of.items():
+        if r != -1:
+            only_in.setdefault(r, set()).add(w)
+    # a line's words found in a run other than its own: those found in any run, less those
+    # found in its own run only
+    in_runs, empty = set(run_of), frozenset()
+    page_hits = np.array([len(ws & in_runs) - len(ws & only_in.get(r, empty)) if ws else 0
+                          for ws, r in zip(cw, rid)], dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         core_line = np.where(count > 0, core_hits / np.maximum(count, 1), np.nan)
         page_line = np.where(count > 0, page_hits / np.maximum(count, 1), np.nan)
