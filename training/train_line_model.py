@@ -34,13 +34,18 @@ from pipeline import linemodel as lm  # noqa: E402
 from pipeline.linemodel.forest import sigmoid  # noqa: E402
 
 N_FOLDS = 5
-PARAMS = dict(max_iter=150, learning_rate=0.12, max_leaf_nodes=31, min_samples_leaf=40,
-              l2_regularization=1.0, early_stopping=False, random_state=0)
+# min_samples_leaf 200 and l2 5.0 since issue 16 (were 40 and 1.0): leaves that need more
+# lines generalise better to unseen sites (docs/quality.md, 2026-12-02 fourth round)
+PARAMS = dict(max_iter=150, learning_rate=0.12, max_leaf_nodes=31, min_samples_leaf=200,
+              l2_regularization=5.0, early_stopping=False, random_state=0)
 PER_SITE = False
 # A page's training weight grows as (its non-blank lines) ** PAGE_POWER: 1.0 weighs every
 # line alike (long, chrome-heavy pages dominate); 0.0 weighs every page alike, as the
 # macro-averaged token F1 does.
 PAGE_POWER = 1.0
+# Training weights by source kind (see fit: 0 as they come) and bagging over sites (1: one model).
+SOURCE_POWER = 0.0
+BAGS = 1
 
 
 def host_of(url):
@@ -109,23 +114,81 @@ def stack(docs, key):
     return np.array([r for d in docs for r in d[key]], dtype=np.float64)
 
 
+class Bagged:
+    """Several tree ensembles whose raw scores (log-odds) are averaged: one forest of all
+    their trees, leaf values divided by their number (export_forest writes it so)."""
+
+    def __init__(self, models):
+        self.models = models
+
+    def decision_function(self, X):
+        return sum(m.decision_function(X) for m in self.models) / len(self.models)
+
+    def predict_proba(self, X):
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - p, p])
+
+
+def bag_counts(hosts, bag):
+    """Bootstrap of sites for bag `bag` (seeded, sorted sites): how many times each site is
+    drawn (0: left out of that bag). Seed pages ("seed-...") are in every bag once."""
+    sites = sorted(h for h in hosts if not h.startswith("seed-"))
+    rng = np.random.RandomState(1000 + bag)
+    drawn = Counter(sites[i] for i in rng.randint(0, len(sites), len(sites)))
+    return {h: (1 if h.startswith("seed-") else drawn.get(h, 0)) for h in hosts}
+
+
 def fit(docs, feats_key, params=None, per_site=None, page_power=None):
     """`per_site`: weight each site the same (its pages share one page's weight), so a
     site with many pages does not teach its own layout; None: the module's PER_SITE.
     `page_power`: a page weighs (its lines) ** page_power (None: PAGE_POWER); the weights
-    are rescaled to sum to the number of lines, so the regularisation keeps its scale."""
+    are rescaled to sum to the number of lines, so the regularisation keeps its scale.
+    `params` may also hold, besides HistGradientBoostingClassifier's: `source_power` S, a
+    source's pages weigh (the mean source's weight / its weight) ** S (0: as they come;
+    1: every source alike; the seeds are left as they are), and `bags` K > 1, K models on
+    bootstrap samples of sites, their log-odds averaged (Bagged)."""
+    params = {**PARAMS, **(params or {})}
+    source_power = params.pop("source_power", SOURCE_POWER)
+    bags = int(params.pop("bags", BAGS))
     X = np.array([r for d in docs for r in d[feats_key]], dtype=np.float64)
     y = np.array([v for d in docs for v in d["y"]])
+    w = train_weights(docs, per_site, page_power, source_power)
+    if bags <= 1:
+        clf = HistGradientBoostingClassifier(**params)
+        clf.fit(X, y, sample_weight=w)
+        return clf
+    models = []
+    hosts = [d["host"] for d in docs for _ in d[feats_key]]
+    for b in range(bags):
+        counts = bag_counts(set(hosts), b)
+        wb = w * np.array([counts[h] for h in hosts], dtype=np.float64)
+        keep = wb > 0
+        clf = HistGradientBoostingClassifier(**{**params, "random_state": b})
+        clf.fit(X[keep], y[keep], sample_weight=wb[keep])
+        models.append(clf)
+    return Bagged(models)
+
+
+def train_weights(docs, per_site=None, page_power=None, source_power=None):
+    """Every non-blank line's training weight, in the pages' order (see fit)."""
     per_site = PER_SITE if per_site is None else per_site
     power = PAGE_POWER if page_power is None else page_power
+    source_power = SOURCE_POWER if source_power is None else source_power
     pages_of = Counter(d["host"] for d in docs)
-    w = np.array([v * d.get("weight", 1.0) / (pages_of[d["host"]] if per_site else 1)
-                  * max(1, len(d["ntok"])) ** (power - 1.0) for d in docs for v in weights(d)])
-    if power != 1.0 and w.sum() > 0:
+    page_w = [[v * d.get("weight", 1.0) / (pages_of[d["host"]] if per_site else 1)
+               * max(1, len(d["ntok"])) ** (power - 1.0) for v in weights(d)] for d in docs]
+    if source_power:
+        total = Counter()
+        for d, pw in zip(docs, page_w):
+            total[d["source"]] += sum(pw)
+        kinds = sorted(s for s in total if s != "seed")
+        mean = sum(total[s] for s in kinds) / len(kinds)
+        scale = {s: (mean / total[s]) ** source_power for s in kinds}
+        page_w = [[v * scale.get(d["source"], 1.0) for v in pw] for d, pw in zip(docs, page_w)]
+    w = np.array([v for pw in page_w for v in pw])
+    if (power != 1.0 or source_power) and w.sum() > 0:
         w *= len(w) / w.sum()
-    clf = HistGradientBoostingClassifier(**{**PARAMS, **(params or {})})
-    clf.fit(X, y, sample_weight=w)
-    return clf
+    return w
 
 
 def predict(clf, docs, feats_key):
@@ -182,6 +245,12 @@ def pick_threshold(docs, probs, score):
 
 
 def export_forest(clf):
+    if isinstance(clf, Bagged):  # one forest: every model's trees, leaf values / K
+        parts = [export_forest(m) for m in clf.models]
+        k = len(parts)
+        trees = [[[-1, round(nd[1] / k, 9)] if nd[0] == -1 else nd[:5] + [round(nd[5] / k, 9)] for nd in t]
+                 for p in parts for t in p["trees"]]
+        return {"baseline": sum(p["baseline"] for p in parts) / k, "trees": trees}
     preds = clf._predictors
     trees = []
     for it in preds:
