@@ -300,34 +300,3 @@ def cohesion_features(cw: list[frozenset[str]], core: np.ndarray, words: np.ndar
         page_line = np.where(count > 0, page_hits / np.maximum(count, 1), np.nan)
     return (core_line, _pooled(core_hits, count, COHESION_HALF),
             page_line, _pooled(page_hits, count, COHESION_HALF))
-
-
-# --- the list an article's sentence introduces (2026-12-02, fourth round) ------------
-# "The event will cover:", "Here are the brands we like:", "Sources:": an article
-# introduces its lists, tables and record blocks with a sentence ending in a colon, and
-# the lines after it, short as a menu's items, are the article's.  A menu or a stream of
-# teasers follows no such sentence.  Read from the page's structure (any language whose
-# sentences end in a colon before a list).
-INTRO_WORDS = 4  # a line ending in a colon introduces a list when it has this many words
-INTRO_REACH = 40  # lines after the introducing line that the list may run to
-
-
-def intro_features(end_colon: np.ndarray, words: np.ndarray, stopd: np.ndarray, good: np.ndarray):
-    """Per line: (intro_dist, intro_words, intro_stop) of the nearest line above it that
-    ends in a colon with at least INTRO_WORDS words, with no prose line (good, not itself
-    ending in a colon) between them and at most INTRO_REACH lines away: log1p of the
-    distance in lines, that line's words and its stopword density; -1, 0 and NaN where
-    there is none."""
-    n = len(words)
-    dist, iw, ist = np.full(n, -1.0), np.zeros(n), np.full(n, np.nan)
-    intro = -1
-    colon, long_enough = end_colon > 0, words >= INTRO_WORDS
-    prose = (good > 0) & ~colon
-    for k in range(n):
-        if prose[k]:
-            intro = -1
-        elif intro >= 0 and k - intro <= INTRO_REACH:
-            dist[k], iw[k], ist[k] = math.log1p(k - intro), words[intro], stopd[intro]
-        if colon[k] and long_enough[k]:
-            intro = k
-    return dist, iw, ist

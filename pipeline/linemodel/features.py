@@ -178,8 +178,6 @@ class Page:
         (got["core_overlap"], got["win_core_overlap"], got["page_overlap"],
          got["win_page_overlap"]) = blocks.cohesion_features(cw, core, self.words, self.run_id)
         got["lead_overlap"], got["win_lead_overlap"] = blocks.lead_features(cw, self.good)
-        got["intro_dist"], got["intro_words"], got["intro_stop"] = blocks.intro_features(
-            self.shape[:, col("end_colon")], self.words, self.stopd, self.good)
         return got
 
     def window_share(self, column: int, half: int) -> np.ndarray:
@@ -258,9 +256,6 @@ REGISTRY: tuple[Feature, ...] = (
     *(Feature(name, _block(name)) for name in (
         "core_overlap", "win_core_overlap", "page_overlap", "win_page_overlap", "lead_overlap",
         "win_lead_overlap")),
-    # the list an article's sentence introduces (blocks.py, 2026-12-02, fourth round): the
-    # nearest line above ending in a colon, no prose between: its distance, words, stopwords
-    *(Feature(name, _block(name)) for name in ("intro_dist", "intro_words", "intro_stop")),
 )
 FEATURES = [f.name for f in REGISTRY]
 

@@ -82,10 +82,6 @@ _REASON = {
     "win_page_overlap": ("its lines' words recur elsewhere on the page", "its lines' words recur nowhere else"),
     "lead_overlap": ("shares the lead's words", "shares few of the lead's words"),
     "win_lead_overlap": ("its lines share the lead's words", "its lines share few of the lead's words"),
-    # the list a sentence introduces (blocks.py, fourth round)
-    "intro_dist": ("under a sentence introducing a list", "no sentence introducing it above"),
-    "intro_words": ("its list's introducing sentence is long", "its list's introduction is short"),
-    "intro_stop": ("its list's introduction reads like prose", "its list's introduction has few stopwords"),
 }
 
 
