@@ -12,6 +12,7 @@ Metadata reading and in-page duplicate detection refine these decisions afterwar
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.document import LineDecision
@@ -54,7 +55,9 @@ def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
 
 _UNSET = object()
 _MODEL_REMOVES = {"model.chrome", "sequence.chrome"}
-_MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", "sequence.body", *_MODEL_REMOVES}
+_MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", "sequence.body", "keep.between_body",
+                   *_MODEL_REMOVES}
+_MODEL_KEEPS_BODY = {"keep.body_start", "keep.body", "sequence.body"}
 
 
 def _local_rule(shape: LineShape, page: LanguageGuess) -> tuple[str, str] | None:
@@ -86,7 +89,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
              header_keep_probability: float = 1.0, memo: LineMemo | None = None,
              explain_kept: bool = False, model_threshold: float | None = None,
-             model_path: str | None = None, footer_prose_check: bool = False) -> Classification:
+             model_path: str | None = None, footer_prose_check: bool = False,
+             list_keep_probability: float = 1.0, list_page_share: float = 0.5) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
@@ -96,7 +100,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     `model_path`: the line model's file (None: the shipped one). `footer_prose_check`:
     without the model (HTML), a footer marker still opens the footer only when fewer
     prose paragraphs (is_body_like) follow it than precede it (footer_max_body_ratio);
-    else the first marker opens it."""
+    else the first marker opens it. `list_keep_probability`, `list_page_share`: see
+    _keep_between_body (1.0: off)."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -173,6 +178,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
                 verdicts.append((n, "keep.body" if alone else "sequence.body"))
             else:
                 verdicts.append((n, "sequence.chrome" if alone else "model.chrome"))
+    if scores is not None and list_keep_probability < threshold:
+        verdicts = _keep_between_body(verdicts, shapes, scores.body_prob, list_keep_probability, list_page_share)
     # The model's reasons (its top signals) cost about as much as its scores: worked out
     # only for the lines whose decision it made, and of those it keeps only when asked.
     explained = _MODEL_EXPLAINS if explain_kept else _MODEL_REMOVES
@@ -195,6 +202,10 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(n, True, rule, "first paragraph of the article" + model_note(n))
         elif rule == "keep.body":
             result.decide(n, True, rule, "inside the article body" + model_note(n))
+        elif rule == "keep.between_body":
+            result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
+                                         f"but >= {list_keep_probability:.2f}, between body lines, once on the page, "
+                                         "whose body is mostly short lines (lists, tables, headings)" + model_note(n))
         elif rule == "sequence.body":
             result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
                                          "but the page's body/chrome labelling keeps it with the body lines around it"
@@ -209,6 +220,49 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     if site_rule is not None:
         _apply_site_rule(result, site_rule, has_stoplist)
     return result
+
+
+def _prose(shape: LineShape) -> bool:
+    """A paragraph of prose: 8 words or more, ending a sentence."""
+    return shape.ends_sentence and shape.length_units() >= 8
+
+
+def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineShape], body_prob: list[float],
+                       bar: float, page_share: float) -> list[tuple[int, str]]:
+    """Lines the model removed between body lines, kept on a page whose body is mostly
+    short lines (`keep.between_body`).
+
+    An article laid out as lists, tables, steps, code or headings with short text under
+    them is what the line model misses most inside the body (list items, table rows and
+    subheadings it scores just under its threshold), while an article of prose paragraphs
+    carries chrome between them (captions, teasers, ad labels) that looks the same. So a
+    page qualifies when at least `page_share` of the lines the model keeps as body are
+    not prose paragraphs (_prose); then in each run of consecutive non-blank lines the
+    model removed (`model.chrome`) whose neighbours above and below it keeps as body, a
+    line whose body probability reaches `bar` and whose text is not repeated elsewhere on
+    the page (a repeated "Book now", "Article content" is a template) is kept. Structure
+    only: no phrase, any language."""
+    rule_of = dict(verdicts)
+    body = [n for n, rule in verdicts if rule in _MODEL_KEEPS_BODY]
+    if not body or sum(not _prose(shapes[n]) for n in body) < page_share * len(body):
+        return verdicts
+    order = sorted(shapes)  # the page's non-blank lines
+    counts = Counter(" ".join(shapes[n].text.split()).casefold() for n in order)
+    keep: set[int] = set()
+    k = 0
+    while k < len(order):
+        if rule_of.get(order[k]) != "model.chrome":
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(order) and rule_of.get(order[end + 1]) == "model.chrome":
+            end += 1
+        if (k > 0 and end + 1 < len(order) and rule_of.get(order[k - 1]) in _MODEL_KEEPS_BODY
+                and rule_of.get(order[end + 1]) in _MODEL_KEEPS_BODY):
+            keep.update(n for n in order[k:end + 1] if body_prob[n - 1] >= bar
+                        and counts[" ".join(shapes[n].text.split()).casefold()] == 1)
+        k = end + 1
+    return [(n, "keep.between_body" if n in keep else rule) for n, rule in verdicts]
 
 
 def keep_header_zone(result: Classification) -> None:

@@ -49,6 +49,13 @@ class Options:
     # 0.9 gained 0.001 token F1 on the dev set but such a line is header again when the
     # clean body is read by the rules alone, so the default keeps the body a fixed point.
     header_keep_probability: float = 1.0
+    # On a page whose body is mostly short lines (at least list_page_share of the lines
+    # the line model keeps are not prose paragraphs: lists, tables, steps, headings), a
+    # line the model removed between two body lines is kept when its body probability
+    # reaches list_keep_probability and its text is not repeated on the page
+    # (`keep.between_body`; 1.0: off). Chosen by site-grouped folds: docs/quality.md.
+    list_keep_probability: float = 0.35
+    list_page_share: float = 0.5
     # HTML: whether lines above the first paragraph of trafilatura's text are removed as
     # the page header. Off: trafilatura has already cut the page's header away, and there
     # the rule removed mostly ledes, short first paragraphs and lists (the full dev set's
@@ -147,6 +154,8 @@ _RULES = {
     "line_model": (lambda v: v in _LINE_MODELS, f"must be one of {', '.join(_LINE_MODELS)}"),
     "footer_max_body_ratio": (_number(0), "must be a number, 0 or more"),
     "header_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
+    "list_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
+    "list_page_share": (_number(0, 1), "must be a number from 0 to 1"),
     "html_header_position": (_is_bool, "must be true or false"),
     "repeat_min_words": (_int(1), "must be a whole number, at least 1"),
     "site_learning": (_is_bool, "must be true or false"),

@@ -161,7 +161,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
                          explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold,
-                         model_path=engine.line_model, footer_prose_check=is_html)
+                         model_path=engine.line_model, footer_prose_check=is_html,
+                         list_keep_probability=options.list_keep_probability, list_page_share=options.list_page_share)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":
