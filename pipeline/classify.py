@@ -90,7 +90,7 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              header_keep_probability: float = 1.0, memo: LineMemo | None = None,
              explain_kept: bool = False, model_threshold: float | None = None,
              model_path: str | None = None, footer_prose_check: bool = False,
-             list_keep_probability: float = 1.0, list_page_share: float = 0.5) -> Classification:
+             list_keep_probability: float = 1.0, list_page_share: float = 0.6) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model

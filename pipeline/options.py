@@ -54,8 +54,8 @@ class Options:
     # line the model removed between two body lines is kept when its body probability
     # reaches list_keep_probability and its text is not repeated on the page
     # (`keep.between_body`; 1.0: off). Chosen by site-grouped folds: docs/quality.md.
-    list_keep_probability: float = 0.35
-    list_page_share: float = 0.5
+    list_keep_probability: float = 0.25
+    list_page_share: float = 0.6
     # HTML: whether lines above the first paragraph of trafilatura's text are removed as
     # the page header. Off: trafilatura has already cut the page's header away, and there
     # the rule removed mostly ledes, short first paragraphs and lists (the full dev set's

@@ -67,10 +67,10 @@ def test_pages_of_prose_paragraphs_are_left_as_they_were():
         assert on.body == off.body, path.name
 
 
-def test_off_and_the_presets():
-    assert Options().list_keep_probability == 0.35
-    on = _clean(LIST_PAGE, Engine.load(Options(doc_time_limit=0, list_keep_probability=0.35)))
+def test_the_settings_and_the_off_switch():
+    assert (Options().list_keep_probability, Options().list_page_share) == (0.25, 0.6)
+    off = _clean(LIST_PAGE, OFF)
     high_share = _clean(LIST_PAGE, Engine.load(Options(doc_time_limit=0, list_page_share=1.0)))
-    assert any(d.rule == "keep.between_body" for d in on.decisions)
+    assert not any(d.rule == "keep.between_body" for d in off.decisions)
     # A page qualifies only when enough of its body lines are not prose paragraphs.
     assert not any(d.rule == "keep.between_body" for d in high_share.decisions)
