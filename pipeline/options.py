@@ -49,6 +49,12 @@ class Options:
     # 0.9 gained 0.001 token F1 on the dev set but such a line is header again when the
     # clean body is read by the rules alone, so the default keeps the body a fixed point.
     header_keep_probability: float = 1.0
+    # Text dumps read by the line model: a stretch of kept lines below the article's main
+    # stretch, removed lines above it, of at most this many words (0: off) and sharing at
+    # most this share of its content words with the main stretch, is removed
+    # (`position.after_article`, pipeline/afterbody.py).
+    stray_max_words: int = 16
+    stray_max_overlap: float = 0.2
     # HTML: whether lines above the first paragraph of trafilatura's text are removed as
     # the page header. Off: trafilatura has already cut the page's header away, and there
     # the rule removed mostly ledes, short first paragraphs and lists (the full dev set's
@@ -147,6 +153,8 @@ _RULES = {
     "line_model": (lambda v: v in _LINE_MODELS, f"must be one of {', '.join(_LINE_MODELS)}"),
     "footer_max_body_ratio": (_number(0), "must be a number, 0 or more"),
     "header_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
+    "stray_max_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
+    "stray_max_overlap": (_number(0, 1), "must be a number from 0 to 1"),
     "html_header_position": (_is_bool, "must be true or false"),
     "repeat_min_words": (_int(1), "must be a whole number, at least 1"),
     "site_learning": (_is_bool, "must be true or false"),
