@@ -48,8 +48,9 @@ def stretches(decisions: dict, numbers: list[int]) -> list[list[int]]:
 
 
 def mark_strays(result, stop: frozenset[str], max_words: int, max_overlap: float) -> None:
-    """Remove the short stretches below the main one that share few words with it
-    (`result`: a classify.Classification with every decision made)."""
+    """Remove the short stretches below the article's last long stretch that share few
+    words with the main one (`result`: a classify.Classification with every decision
+    made)."""
     if max_words <= 0:
         return
     numbers = sorted(n for n in result.shapes if n in result.decisions)
