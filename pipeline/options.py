@@ -56,6 +56,12 @@ class Options:
     # (`keep.between_body`; 1.0: off). Chosen by site-grouped folds: docs/quality.md.
     list_keep_probability: float = 0.25
     list_page_share: float = 0.6
+    # Text dumps read by the line model: a stretch of kept lines below the article's main
+    # stretch, removed lines above it, of at most this many words (0: off) and sharing at
+    # most this share of its content words with the main stretch, is removed
+    # (`position.after_article`, pipeline/afterbody.py).
+    stray_max_words: int = 16
+    stray_max_overlap: float = 0.2
     # HTML: whether lines above the first paragraph of trafilatura's text are removed as
     # the page header. Off: trafilatura has already cut the page's header away, and there
     # the rule removed mostly ledes, short first paragraphs and lists (the full dev set's
@@ -156,6 +162,8 @@ _RULES = {
     "header_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
     "list_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
     "list_page_share": (_number(0, 1), "must be a number from 0 to 1"),
+    "stray_max_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
+    "stray_max_overlap": (_number(0, 1), "must be a number from 0 to 1"),
     "html_header_position": (_is_bool, "must be true or false"),
     "repeat_min_words": (_int(1), "must be a whole number, at least 1"),
     "site_learning": (_is_bool, "must be true or false"),
