@@ -13,18 +13,28 @@ import sys
 from pathlib import Path
 
 
+def preload() -> None:
+    """What every page needs and the package loads only when first needed: loaded before
+    the worker says it is ready, so that no page's clock runs over it."""
+    from langdetect import detector_factory
+
+    detector_factory.init_factory()  # langdetect's profiles
+    # Each page's duplicate fingerprint (MinHash, pipeline/dedup_corpus.py): datasketch
+    # loads scipy, about 0.5 CPU s; on the first page's clock, a seed page ran over a
+    # 2 s limit on a loaded machine.
+    import datasketch  # noqa: F401
+
+
 def work(fd: int) -> None:
     """Worker: read one batch per line from stdin; clean and write each page in order,
     report after each one on the pipe `fd`; stop when stdin closes."""
-    from langdetect import detector_factory
-
     from pipeline.batch import load_engine, process_document, sources_from_wire
     from pipeline.options import Options
     from pipeline.outdir import OutputError
     from pipeline.siteprofile import read_pages
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    detector_factory.init_factory()  # langdetect's profiles: load before any page's clock runs
+    preload()
 
     def tell_what_runs(_signum, frame) -> None:
         """Asked by the parent when a page ran out of time: which rule, if any, was

@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sqlite3
+import tempfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,8 @@ SEEDS = ROOT / "seeds"
 SEED_GOLD = DATA / "gold" / "seeds"
 PAGES = DATA / "pages"
 SHARED_EVAL = ROOT.parent / "shared" / "eval"
+_SHARED_SERVER: dict = {}
+_MIGRATED_DB = "NEWS_PIPELINE_TEST_MIGRATED_PREFECT_DB"
 
 
 def seed_ids() -> list[str]:
@@ -38,8 +44,7 @@ def prefect_state(tmp_path_factory):
     return state
 
 
-@pytest.fixture(scope="session", autouse=True)
-def shared_prefect_server(tmp_path_factory):
+def pytest_sessionstart(session):
     """One Prefect server for the session's `pipeline run` subprocesses.
 
     A run without PREFECT_API_URL starts its own server (flows/server.py), which costs
@@ -47,19 +52,50 @@ def shared_prefect_server(tmp_path_factory):
     their own. Subprocesses inherit os.environ, so every CLI test uses this one server,
     except the tests about the run's own server (start-up events, --state, concurrent
     runs, signals, the README as pasted), which remove PREFECT_API_URL from their
-    environment."""
+    environment.
+
+    Started by the process that runs the session before any test, and before
+    pytest-xdist starts its workers (its own session start comes last): the workers
+    inherit PREFECT_API_URL, so `-n 2` still starts one server, not one a worker."""
+    if hasattr(session.config, "workerinput"):  # a pytest-xdist worker: the controller's server
+        return
     from prefect.settings import PREFECT_HOME, temporary_settings
 
     from flows.server import TemporaryServer
 
+    home = Path(tempfile.mkdtemp(prefix="shared-prefect-"))
     server = TemporaryServer()
-    with temporary_settings(updates={PREFECT_HOME: str(tmp_path_factory.mktemp("shared-prefect"))}):
+    with temporary_settings(updates={PREFECT_HOME: str(home)}):
         server.start(timeout=300)
-    before = os.environ.get("PREFECT_API_URL")
+    _SHARED_SERVER.update(server=server, home=home, before=os.environ.get("PREFECT_API_URL"))
     os.environ["PREFECT_API_URL"] = server.api_url
-    yield server.api_url
-    server.stop()
+    # Its database, now migrated, copied for the tests whose runs start a server of their
+    # own on a database that already exists (`with_migrated_prefect_db`).
+    with closing(sqlite3.connect(home / "prefect.db")) as live, closing(sqlite3.connect(home / "migrated.db")) as copy:
+        live.backup(copy)
+    os.environ[_MIGRATED_DB] = str(home / "migrated.db")  # xdist's workers inherit it
+
+
+def with_migrated_prefect_db(prefect_home: Path) -> Path:
+    """Give a Prefect home a database that is already migrated (a copy of the session's
+    shared server's, taken once it had started), as a second run on the same state folder
+    finds it. A server's first start on a new database runs Prefect's 100-odd migrations
+    (about 7 of its 13 CPU s here); the tests of a new database's first start (runs
+    started together, the README as pasted) do not use this."""
+    prefect_home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(os.environ[_MIGRATED_DB], prefect_home / "prefect.db")
+    return prefect_home
+
+
+def pytest_sessionfinish(session):
+    if not _SHARED_SERVER:
+        return
+    _SHARED_SERVER["server"].stop()
+    shutil.rmtree(_SHARED_SERVER["home"], ignore_errors=True)
+    os.environ.pop(_MIGRATED_DB, None)
+    before = _SHARED_SERVER["before"]
     if before is None:
         os.environ.pop("PREFECT_API_URL", None)
     else:
         os.environ["PREFECT_API_URL"] = before
+    _SHARED_SERVER.clear()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, with_migrated_prefect_db
 from pipeline.options import Options
 from pipeline.runner import run
 
@@ -106,27 +106,25 @@ def _finish_all(runs: list[subprocess.Popen]) -> list[tuple[int, str, str]]:
 
 
 def test_runs_started_together_each_get_their_own_server_and_all_succeed(tmp_path):
-    """Two runs on one state folder, then two on two state folders (each given by
-    `--state`, the environment pointing elsewhere): every run succeeds with the seeds'
-    committed output, each on a Prefect server of its own (distinct ports), and each
-    `--state` folder holds its run's Prefect database."""
+    """Four runs started at once: two on one state folder, and two on two state folders
+    (each given by `--state`, the environment pointing elsewhere): every run succeeds with
+    the seeds' committed output, each on a Prefect server of its own (four distinct
+    ports), and each `--state` folder holds its run's Prefect database. (All four at once
+    rather than two rounds of two: the runs on the shared folder start their servers one
+    after the other, and the other pair's work fills that wait.)"""
     shared = tmp_path / "shared-state"
     decoy = tmp_path / "decoy-state"
-    rounds = [
-        lambda: [_start_run(tmp_path, f"same-{i}", shared) for i in range(2)],
-        lambda: [_start_run(tmp_path, f"own-{i}", decoy, ["--state", str(tmp_path / f"state-{i}")]) for i in range(2)],
-    ]
-    for start in rounds:
-        runs = start()
-        finished = _finish_all(runs)
-        urls = []
-        for (code, stdout, stderr), process in zip(finished, runs):
-            code = process.returncode
-            assert code == 0, stderr[-6000:]
-            assert json.loads(stdout)["cleaned"] == 5
-            [server] = [e for e in events(stderr) if e.get("event") == "prefect_server"]
-            urls.append(server["api_url"])
-        assert len(set(urls)) == len(urls), urls
+    runs = [_start_run(tmp_path, f"same-{i}", shared) for i in range(2)]
+    runs += [_start_run(tmp_path, f"own-{i}", decoy, ["--state", str(tmp_path / f"state-{i}")]) for i in range(2)]
+    finished = _finish_all(runs)
+    urls = []
+    for (code, stdout, stderr), process in zip(finished, runs):
+        code = process.returncode
+        assert code == 0, stderr[-6000:]
+        assert json.loads(stdout)["cleaned"] == 5
+        [server] = [e for e in events(stderr) if e.get("event") == "prefect_server"]
+        urls.append(server["api_url"])
+    assert len(set(urls)) == len(urls) == 4, urls
     for i in range(2):
         committed_clean_equals(tmp_path / f"same-{i}")
         committed_clean_equals(tmp_path / f"own-{i}")
@@ -201,6 +199,9 @@ def _signal_part_way(inputs: Path, out: Path, state: Path, sig: int, whole_group
 def test_ctrl_c_and_sigterm_stop_a_run_cleanly_and_the_next_run_goes_on(tmp_path):
     inputs = _many_pages(tmp_path / "in", 8)  # 40 pages, 20 batches of 2
     out, state = tmp_path / "out", tmp_path / "state"
+    # Each run starts its own server (it must stop it); a first start on a new database is
+    # not what is checked here (the concurrent runs above check it).
+    with_migrated_prefect_db(state / "prefect")
     for sig, whole_group in ((signal.SIGINT, True), (signal.SIGTERM, False)):
         code, stderr, left = _signal_part_way(inputs, out, state, sig, whole_group)
         assert code == 128 + sig, stderr[-3000:]

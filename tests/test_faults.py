@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEEDS, SEED_GOLD
+from conftest import PAGES, ROOT, SEEDS, SEED_GOLD
 from pipeline.options import Options
 from pipeline.runner import process_batch, run
 from pipeline.sources import discover
@@ -212,6 +212,39 @@ def test_a_page_over_the_time_limit_is_rejected_and_the_batch_goes_on(tmp_path):
     assert not (out / "b_slow.txt").exists()
     assert not list(out.glob(".*.tmp"))
     assert summary.rejected == 1 and summary.cleaned == 2
+
+
+_FIRST_PAGES = """
+import json, sys
+from pathlib import Path
+from pipeline.worker import preload
+preload()  # as the worker does before it says it is ready
+from pipeline.batch import load_engine, process_document
+from pipeline.options import Options
+from pipeline.sources import discover
+out, inputs = Path(sys.argv[1]), sys.argv[2:]
+out.mkdir()
+engine = load_engine(Options(), out)  # as the worker does before a batch's first page
+before = set(sys.modules)
+statuses = [process_document(source, out, engine).status for source in discover(inputs, options=Options())]
+print(json.dumps({"statuses": statuses, "imported": sorted(set(sys.modules) - before)}))
+"""
+
+
+def test_a_workers_first_pages_import_nothing_but_the_standard_library(tmp_path):
+    """A page's time limit runs from the batch's start in a worker that has loaded what
+    every page needs: the first pages (text and HTML) import no module of the project or
+    of another package on their own clock (datasketch, which loads scipy, did: a seed
+    page then ran over a 2 s limit on a loaded machine)."""
+    done = subprocess.run([sys.executable, "-c", _FIRST_PAGES, str(tmp_path / "out"), str(SEEDS),
+                           str(PAGES / "text"), str(PAGES / "html")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    pages = 5 + len(list((PAGES / "text").glob("*.txt"))) + len(list((PAGES / "html").glob("*.html.gz")))
+    assert result["statuses"] == ["cleaned"] * pages
+    imported = result["imported"]
+    assert [m for m in imported if m.split(".")[0] not in sys.stdlib_module_names] == [], imported
 
 
 def test_workers_clean_batch_after_batch_and_are_replaced_after_a_stopped_page(tmp_path):

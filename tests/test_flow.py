@@ -81,9 +81,10 @@ def test_the_flow_lets_go_of_each_batch_result_once_recorded(tmp_path):
     from generate import generate
 
     generate(40, tmp_path / "in", seed=3)
+    # The session's shared Prefect server (conftest.py): what is checked is the flow's
+    # memory, not the run's own server (a cold start of its own cost 15-25 s here).
     env = {**os.environ, "PIPELINE_STATE_DIR": str(tmp_path / "state")}
-    for key in ("PREFECT_HOME", "PREFECT_API_URL"):
-        env.pop(key, None)
+    env.pop("PREFECT_HOME", None)
     done = subprocess.run([sys.executable, "-c", _HOLD_PROBE, str(tmp_path / "out"), str(tmp_path / "in")],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, with_migrated_prefect_db
 
 PREFECT_WARNING = ("import logging, flows\nfrom prefect import flow  # sets up Prefect's logging\n"
                    "logging.getLogger('prefect.flow_runs').warning('a warning from Prefect <b>[bold]x[/bold]</b>')\n")
@@ -40,8 +40,11 @@ def on_pty(args, cwd, env, timeout=600):
 
 @pytest.fixture(scope="module")
 def state(tmp_path_factory):
-    """One state folder for the module: a warm Prefect database starts faster than a new one."""
-    return tmp_path_factory.mktemp("state")
+    """One state folder for the module, its Prefect database already migrated: a warm
+    database starts faster than a new one, and a first start is not what is checked here."""
+    state = tmp_path_factory.mktemp("state")
+    with_migrated_prefect_db(state / "prefect")
+    return state
 
 
 def env_for(state):

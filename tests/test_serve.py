@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, with_migrated_prefect_db
 
 
 def free_port() -> int:
@@ -69,6 +69,9 @@ def start_server(tmp_path):
     process, its API address, and the environment its clients use."""
     port = free_port()
     api = f"http://127.0.0.1:{port}/api"
+    # A database already migrated, as a user's server has after its first start (which
+    # runs Prefect's 100-odd migrations; not what these tests check).
+    with_migrated_prefect_db(tmp_path / "server-home")
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "server-home"), "DO_NOT_TRACK": "1",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_RUNNER_POLL_FREQUENCY": "1",
            "PREFECT_WORKER_QUERY_SECONDS": "1", "PIPELINE_STATE_DIR": str(tmp_path / "state")}
