@@ -13,8 +13,9 @@ Each figure is a difference of two runs of one child process, so Python's start-
 the imports and the warm-up pages are not counted: the child run with the N pages,
 less the same child with none. Modes:
 
-- `clean`: `process.clean_bytes` on each page (one Engine a batch, as a run has): what
-  a cleaning worker does for a page, without the writes;
+- `clean`: `process.clean_bytes` on each page (one Engine a batch, as a run has, and the
+  worker's collector setting, `gcpolicy.batch_collection`): what a cleaning worker does
+  for a page, without the writes;
 - `library`: `pipeline.run` in one process (`doc_time_limit=0`) into a new folder:
   cleaning, writes, the state, the duplicate index, index and report;
 - `steps`: bench.py's steps called directly, cut after each step in turn; each
@@ -56,11 +57,14 @@ def child(mode: str, pages: Path, count: int, last_step: str | None) -> None:
         engine = Engine.load(options)
         for path in warm:
             clean_bytes(path.read_bytes(), str(path), engine)
+        from pipeline.gcpolicy import batch_collection
+
         statuses = Counter()
-        for number, path in enumerate(counted):
-            if number % options.batch_size == 0:
-                engine = Engine.load(options)
-            statuses[clean_bytes(path.read_bytes(), str(path), engine).status.value] += 1
+        for start in range(0, len(counted), options.batch_size):
+            engine = Engine.load(options)
+            with batch_collection():  # as the cleaning worker runs a batch
+                for path in counted[start:start + options.batch_size]:
+                    statuses[clean_bytes(path.read_bytes(), str(path), engine).status.value] += 1
     elif mode == "library":
         from pipeline.options import Options
         from pipeline.runner import run

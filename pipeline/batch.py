@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pipeline.dedup_corpus import packed_fingerprint
 from pipeline.document import CleanResult, Rejected, Status
+from pipeline.gcpolicy import batch_collection
 from pipeline.options import Options
 from pipeline.outdir import OutDir, remove_quietly
 from pipeline.process import Engine, clean_bytes
@@ -152,7 +153,8 @@ def give_up(source: Source, out: Path, options: Options, reason: str) -> DocSumm
 def clean_in_process(sources: list[Source], out: Path, options: Options) -> list[DocSummary]:
     """Clean and write a batch's pages here, in this process, one after the other."""
     engine = load_engine(options, out)
-    return [process_document(source, out, engine) for source in sources]
+    with batch_collection():  # the collector skips what the batch starts with (pipeline/gcpolicy.py)
+        return [process_document(source, out, engine) for source in sources]
 
 
 def load_engine(options: Options, out: Path | None = None) -> Engine:

@@ -29,6 +29,7 @@ def work(fd: int) -> None:
     """Worker: read one batch per line from stdin; clean and write each page in order,
     report after each one on the pipe `fd`; stop when stdin closes."""
     from pipeline.batch import load_engine, process_document, sources_from_wire
+    from pipeline.gcpolicy import batch_collection
     from pipeline.options import Options
     from pipeline.outdir import OutputError
     from pipeline.siteprofile import read_pages
@@ -64,13 +65,14 @@ def work(fd: int) -> None:
             # Loaded per batch: it holds this run's learned site profiles (a few ms).
             engine = load_engine(options, out)
             send("start")
-            for source in sources_from_wire(job["sources"]):
-                try:
-                    summary = process_document(source, out, engine)
-                except OutputError as exc:
-                    send("output-error", str(exc))
-                    break
-                send("done", summary.to_wire())
+            with batch_collection():  # the collector skips what the batch starts with (pipeline/gcpolicy.py)
+                for source in sources_from_wire(job["sources"]):
+                    try:
+                        summary = process_document(source, out, engine)
+                    except OutputError as exc:
+                        send("output-error", str(exc))
+                        break
+                    send("done", summary.to_wire())
 
 
 if __name__ == "__main__":
