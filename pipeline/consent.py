@@ -53,7 +53,7 @@ def is_consent_prompt(text: str) -> bool:
     return any(word in folded for word in consent_words()) and any(word in folded for word in choice_words())
 
 
-def mark_consent(result, min_lines: int, max_gap: int = 4, min_article: int = 100, min_sentence: int = 8,
+def mark_consent(result, min_lines: int, max_gap: int = 8, min_article: int = 100, min_sentence: int = 8,
                  edge_prompt: bool = True) -> None:
     """Remove the consent blocks below the article (`result`: a classify.Classification
     with every decision made). `min_lines` 0 turns the rule off."""

@@ -67,7 +67,7 @@ class Options:
     # article that names them fewer times, is the site's consent dialog and is removed
     # (`position.consent`, pipeline/consent.py; 0: off).
     consent_min_lines: int = 3
-    consent_max_gap: int = 4
+    consent_max_gap: int = 8
     # ... and a paragraph naming cookies and a choice (data/consent_choices.txt: "accept",
     # "partners"...), the first or last one kept, on a page naming cookies nowhere else.
     consent_edge_prompt: bool = True
