@@ -101,3 +101,18 @@ def test_the_whole_pipeline_cleans_the_pages_and_the_body_is_a_fixed_point():
         again = clean_text(result.body)
         assert not [d for d in again.decisions if not d.keep]
         assert again.body == result.body
+
+
+def test_the_embed_consent_box_of_german_publishers_is_chrome():
+    # two sites, one template: the box standing in for an embedded video or post until
+    # the reader allows it (pipeline/data/lexicon/multi.toml, `embed_consent`)
+    for page, first in (("fundus-de-Gamestar-20240428", "Empfohlener redaktioneller Inhalt"),
+                        ("fundus-de-DieZeit-20230428", "Empfohlener redaktioneller Inhalt")):
+        path = CONSENT / "text" / f"{page}.txt"
+        result = clean_bytes(path.read_bytes(), name=path.name, engine=Engine.load(Options()))
+        removed = [d.text for d in result.decisions if d.rule == "lexicon.embed_consent"]
+        assert first in removed and len(removed) >= 4
+        assert any(text.startswith("Ich bin damit einverstanden, dass mir") for text in removed)
+        gold = _gold(page)
+        assert not any(text in gold for text in removed)
+        assert "einverstanden" not in result.body
