@@ -62,6 +62,15 @@ class Options:
     # (`position.after_article`, pipeline/afterbody.py).
     stray_max_words: int = 16
     stray_max_overlap: float = 0.2
+    # Text dumps read by the line model: a run of at least this many kept lines naming
+    # cookies (data/consent_words.txt), at most consent_max_gap kept lines apart, below an
+    # article that names them fewer times, is the site's consent dialog and is removed
+    # (`position.consent`, pipeline/consent.py; 0: off).
+    consent_min_lines: int = 3
+    consent_max_gap: int = 8
+    # ... and a paragraph naming cookies and a choice (data/consent_choices.txt: "accept",
+    # "partners"...), the first or last one kept, on a page naming cookies nowhere else.
+    consent_edge_prompt: bool = True
     # HTML: whether lines above the first paragraph of trafilatura's text are removed as
     # the page header. Off: trafilatura has already cut the page's header away, and there
     # the rule removed mostly ledes, short first paragraphs and lists (the full dev set's
@@ -164,6 +173,9 @@ _RULES = {
     "list_page_share": (_number(0, 1), "must be a number from 0 to 1"),
     "stray_max_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "stray_max_overlap": (_number(0, 1), "must be a number from 0 to 1"),
+    "consent_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
+    "consent_max_gap": (_int(0), "must be a whole number, 0 or more"),
+    "consent_edge_prompt": (_is_bool, "must be true or false"),
     "html_header_position": (_is_bool, "must be true or false"),
     "repeat_min_words": (_int(1), "must be a whole number, at least 1"),
     "site_learning": (_is_bool, "must be true or false"),

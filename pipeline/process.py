@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.afterbody import mark_strays
 from pipeline.classify import classify, keep_header_zone
 from pipeline.comments import html_comments, html_lines, mark_lines, mark_sections
+from pipeline.consent import mark_consent
 from pipeline.decode import decode_bytes, looks_binary
 from pipeline.dedup_page import mark_duplicates
 from pipeline.document import CleanResult, LineDecision, Rejected, Status
@@ -177,8 +178,10 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         if html_comment_lines:
             mark_lines(found, html_comment_lines, "a reader comment: the page shows this line only inside its comment section")
         mark_duplicates(found, found_meta.read_title, options.repeat_min_words, memo=page_memo)
-        if use_model:  # a page dump's layout, read by the line model (pipeline/afterbody.py)
+        if use_model:  # a page dump's layout, read by the line model (afterbody.py, consent.py)
             mark_strays(found, words, options.stray_max_words, options.stray_max_overlap)
+            mark_consent(found, options.consent_min_lines, options.consent_max_gap,
+                         edge_prompt=options.consent_edge_prompt)
         if is_html:
             keep_html_lines(found, code_keys, bool(words))
         return found, found_meta
