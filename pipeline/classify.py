@@ -90,7 +90,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              header_keep_probability: float = 1.0, memo: LineMemo | None = None,
              explain_kept: bool = False, model_threshold: float | None = None,
              model_path: str | None = None, footer_prose_check: bool = False,
-             list_keep_probability: float = 1.0, list_page_share: float = 0.6) -> Classification:
+             list_keep_probability: float = 1.0, list_page_share: float = 0.6,
+             clean_layout: bool = False) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
@@ -101,7 +102,12 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     without the model (HTML), a footer marker still opens the footer only when fewer
     prose paragraphs (is_body_like) follow it than precede it (footer_max_body_ratio);
     else the first marker opens it. `list_keep_probability`, `list_page_share`: see
-    _keep_between_body (1.0: off)."""
+    _keep_between_body (1.0: off). `clean_layout`: the text is in the clean body's layout
+    (one paragraph a line) and read without the model; when header lines can be kept
+    (`header_keep_probability` < 1.0) the lines above its first paragraph are then kept
+    (`keep.clean_header`): a first reading kept them because the model read them as body,
+    and the rules alone cannot tell them from a header, so the clean body stays a fixed
+    point."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -166,6 +172,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     verdicts = []  # (line, rule): the position and the model decide, in this order
     for n in undecided:
         if n < result.body_start:
+            if scores is None and clean_layout and header_keep_probability < 1.0:
+                verdicts.append((n, "keep.clean_header"))
+                continue
             reads_as_body = scores is not None and scores.body_prob[n - 1] >= header_keep_probability
             verdicts.append((n, "keep.header_body" if reads_as_body else "position.header"))
         elif result.footer_start is not None and n > result.footer_start:
@@ -193,6 +202,10 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     for n, rule in verdicts:
         if rule == "keep.header_body":
             result.decide(n, True, rule, "before the first paragraph, but reads as body" + model_note(n))
+        elif rule == "keep.clean_header":
+            result.decide(n, True, rule, "before the first paragraph of a text in the clean body's layout (one paragraph "
+                                         "a line, read without the line model): header lines the model read as body "
+                                         "are kept, so nothing positional is removed")
         elif rule == "position.header":
             result.decide(n, False, rule, "before the article's first paragraph (page header)")
         elif rule == "position.footer":

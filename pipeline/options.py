@@ -46,8 +46,10 @@ class Options:
     # those before it: a "Contact us" menu item above the article is not its footer.
     footer_max_body_ratio: float = 1.0
     # A header-zone line the line model scores at least this high is kept (1.0: never).
-    # 0.9 gained 0.001 token F1 on the dev set but such a line is header again when the
-    # clean body is read by the rules alone, so the default keeps the body a fixed point.
+    # Below 1.0, a text in the clean body's layout (read by the rules alone) keeps its
+    # header zone (`keep.clean_header`), so the clean body stays a fixed point. Grouped
+    # CV, main's fold models: 0.6-0.8 gave all +0.0008 ± 0.0005 (readability +0.005 to
+    # +0.008) with 20-49 pages worse (menus the model reads as body): docs/quality.md.
     header_keep_probability: float = 1.0
     # On a page whose body is mostly short lines (at least list_page_share of the lines
     # the line model keeps are not prose paragraphs: lists, tables, steps, headings), a

@@ -158,13 +158,15 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     header_kept = is_html and not options.html_header_position
 
     def one_pass(page_lines: list[str], again: bool = False):
-        use_model = model_allowed and not _paragraph_per_line(page_lines)
+        clean_layout = _paragraph_per_line(page_lines)
+        use_model = model_allowed and not clean_layout
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
                          explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold,
                          model_path=engine.line_model, footer_prose_check=is_html,
-                         list_keep_probability=options.list_keep_probability, list_page_share=options.list_page_share)
+                         list_keep_probability=options.list_keep_probability, list_page_share=options.list_page_share,
+                         clean_layout=clean_layout and not is_html)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":
