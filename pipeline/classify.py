@@ -260,7 +260,8 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
     if not body or sum(not _prose(shapes[n]) for n in body) < page_share * len(body):
         return verdicts
     order = sorted(shapes)  # the page's non-blank lines
-    counts = Counter(" ".join(shapes[n].text.split()).casefold() for n in order)
+    key = {n: " ".join(shapes[n].text.split()).casefold() for n in order}
+    counts = Counter(key.values())
     keep: set[int] = set()
     k = 0
     while k < len(order):
@@ -273,7 +274,7 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
         if (k > 0 and end + 1 < len(order) and rule_of.get(order[k - 1]) in _MODEL_KEEPS_BODY
                 and rule_of.get(order[end + 1]) in _MODEL_KEEPS_BODY):
             keep.update(n for n in order[k:end + 1] if body_prob[n - 1] >= bar
-                        and counts[" ".join(shapes[n].text.split()).casefold()] == 1)
+                        and counts[key[n]] == 1)
         k = end + 1
     return [(n, "keep.between_body" if n in keep else rule) for n, rule in verdicts]
 

@@ -29,16 +29,19 @@ from importlib import resources
 RULE = "position.consent"
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=2)
+def _word_list(name: str) -> tuple[str, ...]:
+    """A data file's words, one a line, case-folded (# starts a comment line)."""
+    text = (resources.files("pipeline") / "data" / name).read_text("utf-8")
+    return tuple(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 def consent_words() -> tuple[str, ...]:
-    text = (resources.files("pipeline") / "data" / "consent_words.txt").read_text("utf-8")
-    return tuple(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return _word_list("consent_words.txt")
 
 
-@lru_cache(maxsize=1)
 def choice_words() -> tuple[str, ...]:
-    text = (resources.files("pipeline") / "data" / "consent_choices.txt").read_text("utf-8")
-    return tuple(line.strip().casefold() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return _word_list("consent_choices.txt")
 
 
 def is_consent_line(text: str) -> bool:
