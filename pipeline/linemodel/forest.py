@@ -21,6 +21,11 @@ import math
 
 import numpy as np
 
+try:  # the walk in C (pipeline/linemodel/_walk.c, built at install when a compiler is there)
+    from pipeline.linemodel import _walk
+except ImportError:  # not built: the numpy walk below, which gives the same floats
+    _walk = None
+
 _MAX = np.finfo(np.float64).max
 
 
@@ -38,6 +43,8 @@ class Forest:
         self.baseline = float(spec["baseline"])
         self.trees = spec["trees"]
         self._qs = self._build_tables()
+        # _walk: the C walk, or None for the numpy one (tests set it to compare the two)
+        self._walk = _walk
 
     def scores(self, x: np.ndarray) -> list[float]:
         """The raw score (log-odds) of each row of x."""
@@ -60,6 +67,15 @@ class Forest:
         explain some rows later."""
         if not len(x):
             return [], np.zeros((0, self._qs["n_trees"]), dtype=np.int64)
+        if self._walk is not None:
+            qs = self._qs
+            x = np.ascontiguousarray(x, dtype=np.float64)
+            leaves = np.empty((len(x), qs["n_trees"]), dtype=np.int64)
+            scores = np.empty(len(x))
+            self._walk.leaves(x, len(x), x.shape[1], qs["node_feature"], qs["node_threshold"],
+                              qs["node_missing_left"], qs["node_left"], qs["node_right"], qs["node_leaf"],
+                              qs["tree_root"], qs["leaf_value"], self.baseline, leaves, scores)
+            return scores.tolist(), leaves
         leaves = self._leaves(x)
         acc = np.empty((len(x), leaves.shape[1] + 1))
         acc[:, 0] = self.baseline
@@ -72,14 +88,29 @@ class Forest:
         gives the leaves that byte's splits rule out; and each leaf's root-to-leaf path
         for the contributions."""
         splits_of, leaf_start, leaf_value, path_feature, path_amount, path_len = [], [], [], [], [], []
+        # The C walk's tables: every tree's nodes one after the other, children as indices
+        # into them, a leaf's number (in leaf_value) on its node, -1 on a split.
+        node_feature, node_threshold, node_missing_left, node_left, node_right, node_leaf, tree_root = (
+            [], [], [], [], [], [], [])
         for tree in self.trees:
             splits = []  # (feature, threshold, missing_left, leaves of the left subtree)
             leaf_start.append(len(leaf_value))
             base = len(leaf_value)
+            first = len(node_feature)
+            tree_root.append(first)
+            for node in tree:
+                split = node[0] >= 0
+                node_feature.append(node[0] if split else 0)
+                node_threshold.append(node[1] if split else 0.0)
+                node_missing_left.append(bool(node[2]) if split else False)
+                node_left.append(first + node[3] if split else 0)
+                node_right.append(first + node[4] if split else 0)
+                node_leaf.append(-1)
 
             def visit(i, path):  # the bitmask of the leaves under node i
                 node = tree[i]
                 if node[0] < 0:
+                    node_leaf[first + i] = len(leaf_value)
                     leaf_value.append(node[-1])
                     # the contributions' steps on the way down: (+ next value, - this value)
                     for f, nxt, this in path:
@@ -134,7 +165,12 @@ class Forest:
                     byte_base=np.arange(n_trees * n_bytes, dtype=np.int64) * 256,
                     leaf_start=np.array(leaf_start, dtype=np.int64), leaf_value=np.array(leaf_value),
                     path_feature=np.array(path_feature, dtype=np.int64), path_amount=np.array(path_amount),
-                    path_start=ends - path_len, path_len=np.array(path_len, dtype=np.int64))
+                    path_start=ends - path_len, path_len=np.array(path_len, dtype=np.int64),
+                    node_feature=np.array(node_feature, dtype=np.int32),
+                    node_threshold=np.array(node_threshold, dtype=np.float64),
+                    node_missing_left=np.array(node_missing_left, dtype=np.uint8),
+                    node_left=np.array(node_left, dtype=np.int32), node_right=np.array(node_right, dtype=np.int32),
+                    node_leaf=np.array(node_leaf, dtype=np.int32), tree_root=np.array(tree_root, dtype=np.int32))
 
     def _leaves(self, x):
         """Leaf number (over all trees) per row and tree.  Rows are independent: done a
@@ -169,6 +205,13 @@ class Forest:
         the others), as a len(rows) x features array; `leaves` from scores_and_leaves(x)."""
         n, n_features = len(rows), x.shape[1]
         qs = self._qs
+        if self._walk is not None:
+            out = np.zeros((n, n_features))
+            if n:
+                self._walk.contributions(np.ascontiguousarray(leaves[rows], dtype=np.int64), n, qs["n_trees"],
+                                         qs["path_start"], qs["path_len"], qs["path_feature"], qs["path_amount"],
+                                         n_features, out)
+            return out
         # A plain walk does contrib[f] = (contrib[f] + next) - this, row by row, tree by
         # tree, root to leaf: the leaves' path steps in (row, tree, depth) order through one
         # bincount do the same additions in the same order per row and feature.
