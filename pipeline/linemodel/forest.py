@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 try:  # the walk in C (pipeline/linemodel/_walk.c, built at install when a compiler is there)
-    from pipeline.linemodel import _walk
+    import pipeline.linemodel._walk as _walk
 except ImportError:  # not built: the numpy walk below, which gives the same floats
     _walk = None
 
