@@ -455,10 +455,15 @@ def _document(d: dict, out: Path, removed: int, labels: dict[str, str] | None = 
         else:
             source, reason = l.get("source"), l["reason"]
             key = (l["rule"], reason, source)
-            tail = tails.get(key)
+            try:
+                tail = tails.get(key)
+            except TypeError:  # a hand-edited metadata file's list or dict: not cached
+                key, tail = None, None
             if tail is None:
                 origin = f" [{_e(source)}]" if source and f"[{source}]" not in (reason or "") else ""
-                tail = tails[key] = f'<em><code>{_e(l["rule"])}</code> {_e(reason)}{origin}</em></p>'
+                tail = f'<em><code>{_e(l["rule"])}</code> {_e(reason)}{origin}</em></p>'
+                if key is not None:
+                    tails[key] = tail
             rows.append((l, f'<p class=r data-n={number}><s>{text}</s>{tail}'))
     status = _e(d.get("status"))
     return (f'<details class="doc" id="doc-{_e(d["id"])}" data-search="{_e(search)}"><summary><b>{_e(d["id"])}</b> '
