@@ -151,13 +151,29 @@ def _name_like(part: str) -> bool:
 _CJK = re.compile(r"^[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]+$")
 
 
+@lru_cache(maxsize=None)
+def _name_separators() -> re.Pattern:
+    """Commas, semicolons, slashes and the words for "and" between names (the static
+    vocabulary: compiled once, not at every byline)."""
+    conj = "|".join(re.escape(w) for w in sorted(vocabulary()["and"], key=len, reverse=True))
+    return re.compile(r"\s*[,;/、，]\s*|\s+(?:" + conj + r")\s+")
+
+
+@lru_cache(maxsize=None)
+def _roles() -> frozenset[str]:
+    """The folded job titles that end a byline's names (static vocabulary)."""
+    return frozenset(fold(r) for r in vocabulary()["roles"])
+
+
+_NAMES_JOINED = re.compile(r"[,;&]|\s(?:and|und|et|y|og|och)\s")
+
+
 def _names(text: str) -> list[str]:
     """The names at the start of a byline's remainder: split on commas, semicolons and the
     words for "and"; a job title, a place or a date ends them."""
     text = _CUT.split(text, maxsplit=1)[0].strip(" ,;:")
-    conj = "|".join(re.escape(w) for w in sorted(vocabulary()["and"], key=len, reverse=True))
-    parts = [p.strip(" .") for p in re.split(r"\s*[,;/、，]\s*|\s+(?:" + conj + r")\s+", text) if p and p.strip(" .")]
-    roles = {fold(r) for r in vocabulary()["roles"]}
+    parts = [p.strip(" .") for p in _name_separators().split(text) if p and p.strip(" .")]
+    roles = _roles()
     names: list[str] = []
     for part in parts:
         if fold(part) in roles or fold(part.split()[0]) in roles:
@@ -216,7 +232,7 @@ def _name_line_only(text: str) -> list[str]:
     """Names alone on a line: 2-4 capitalised words, or several joined by commas or "and"."""
     if any(ch.isdigit() for ch in text) or len(text) > 60:
         return []
-    if re.search(r"[,;&]|\s(?:and|und|et|y|og|och)\s", text):
+    if _NAMES_JOINED.search(text):
         names = _names(text)
         return names if len(names) >= 2 else []
     words = text.split()
@@ -465,7 +481,7 @@ def _trails_a_name(rest: str, language: str | None = None) -> bool:
     if not rest or _NAME_END.match(rest) or rest[:1].isdigit():
         return True
     first = rest.split()[0].casefold().strip(",:")
-    roles = {fold(r) for r in vocabulary()["roles"]}
+    roles = _roles()
     if len(rest.split()) <= 3 and any(fold(w) in roles for w in rest.split()):
         return True
     if first in {"on", "am", "le", "el", "il", "den", "op"} or _has_label(first, _labels("published", language)):

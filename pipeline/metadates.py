@@ -126,11 +126,14 @@ def _from_iso(value: str, start: int, end: int) -> Moment | None:
     return Moment(day, rest[: zone.start()] if zone else rest, zone.group() if zone else None, start, end)
 
 
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
 def find_moments(line: str, language: str | None = None) -> list[Moment]:
     """The dates a line holds, in order; the English finder first (the classifier's), then
     the page-language forms where it found none."""
     found = [m for m in (_from_iso(d.value, d.start, d.end) for d in find_dates(line)) if m]
-    if found or not re.search(r"(?:19|20)\d{2}", line):
+    if found or not _YEAR.search(line):
         return found
     taken: list[tuple[int, int]] = []
     for index, pattern in enumerate(_patterns()):
@@ -169,14 +172,23 @@ def split_moment(value: str | None) -> tuple[str | None, str | None]:
     return day, time
 
 
+@lru_cache(maxsize=256)
 def labels(kind: str, language: str | None) -> tuple[str, ...]:
     """The date labels of a kind ("updated", "published" ...) in English and the page's
-    language, longest first."""
+    language, longest first. Cached: asked for every date candidate of every page, and
+    the vocabulary is static (a tuple, never changed by its callers)."""
     table = vocabulary()[kind]
     return tuple(sorted(set(table["en"]) | set(table.get(language or "", ())), key=len, reverse=True))
+
+
+@lru_cache(maxsize=256)
+def _label_patterns(labels: tuple[str, ...]) -> tuple[re.Pattern, ...]:
+    """Each label as a whole-word pattern, compiled once (re's own cache was asked for
+    each label of each lead)."""
+    return tuple(re.compile(r"(?:^|[^\w])" + re.escape(label.casefold()) + r"(?:$|[^\w])") for label in labels)
 
 
 def has_label(lead: str, labels: tuple[str, ...]) -> bool:
     """True when one of the labels stands in `lead` as whole words."""
     text = lead.casefold()
-    return any(re.search(r"(?:^|[^\w])" + re.escape(label.casefold()) + r"(?:$|[^\w])", text) for label in labels)
+    return any(pattern.search(text) for pattern in _label_patterns(labels))

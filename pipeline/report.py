@@ -111,6 +111,19 @@ def _e(value) -> str:
     return escape(value if type(value) is str else "" if value is None else str(value), quote=True)
 
 
+def _escaped(values: list) -> list[str]:
+    """[_e(v) for v in values], in one call of escape when no value holds a line break:
+    escape replaces each of its five characters on its own, none of them a line break,
+    so the joined values escaped and split again at the breaks are the values escaped."""
+    if not values:
+        return []
+    texts = [v if type(v) is str else "" if v is None else str(v) for v in values]
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:
+        return [escape(t, quote=True) for t in texts]
+    return escape(joined, quote=True).split("\n")
+
+
 def _read_json(path: Path) -> dict | None:
     try:
         data = json.loads(path.read_text("utf-8"))
@@ -430,16 +443,28 @@ def _document(d: dict, out: Path, removed: int, labels: dict[str, str] | None = 
             f'<a href="#doc-{_e(x.get("id"))}">{_e(x.get("id"))}</a> ({_e(x.get("similarity"))})' for x in dups))
     # Compact markup (a run's report holds every input line): the line number is shown
     # from data-n by CSS; a removed line is <s>text</s> then <em>rule and reason</em>.
+    # The lines' texts escaped in one call (a page holds hundreds); rules and reasons
+    # repeat, each escaped once.
+    texts = _escaped([l["text"] for l in lines])
+    tails: dict = {}
     rows = []
-    for l in lines:
+    for l, text in zip(lines, texts):
         number = l["line"]
         if l["keep"]:
-            rows.append((l, f'<p data-n={number}>{_e(l["text"])}</p>'))
+            rows.append((l, f'<p data-n={number}>{text}</p>'))
         else:
-            source = l.get("source")
-            origin = f" [{_e(source)}]" if source and f"[{source}]" not in (l["reason"] or "") else ""
-            rows.append((l, f'<p class=r data-n={number}><s>{_e(l["text"])}</s>'
-                            f'<em><code>{_e(l["rule"])}</code> {_e(l["reason"])}{origin}</em></p>'))
+            source, reason = l.get("source"), l["reason"]
+            key = (l["rule"], reason, source)
+            try:
+                tail = tails.get(key)
+            except TypeError:  # a hand-edited metadata file's list or dict: not cached
+                key, tail = None, None
+            if tail is None:
+                origin = f" [{_e(source)}]" if source and f"[{source}]" not in (reason or "") else ""
+                tail = f'<em><code>{_e(l["rule"])}</code> {_e(reason)}{origin}</em></p>'
+                if key is not None:
+                    tails[key] = tail
+            rows.append((l, f'<p class=r data-n={number}><s>{text}</s>{tail}'))
     status = _e(d.get("status"))
     return (f'<details class="doc" id="doc-{_e(d["id"])}" data-search="{_e(search)}"><summary><b>{_e(d["id"])}</b> '
             f'<span class="st-{status}">{status}</span> · {removed:,} removed · {len(d.get("lines_kept") or []):,} kept'

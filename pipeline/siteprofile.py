@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.lexicon import fold
+from pipeline.lexicon import _EDGE_PUNCT, fold
 from pipeline.memo import Remembered
 from pipeline.write import write_json
 
@@ -37,6 +37,19 @@ def line_key(line: str) -> str | None:
     return hashlib.blake2b(folded.encode("utf-8"), digest_size=8).hexdigest()
 
 
+def _line_keys(lines: list[str]) -> list[str | None]:
+    """[line_key(line) for line in lines], the lines case-folded in one call: casefold
+    maps each character on its own and no character folds to or from a line break, so
+    the joined lines folded and split at the breaks are the lines folded (lines with a
+    break of their own take the line-by-line path)."""
+    folded = "\n".join(lines).casefold().split("\n")
+    if len(folded) != len(lines):
+        return [line_key(line) for line in lines]
+    blake2b = hashlib.blake2b
+    return [blake2b(text.encode("utf-8"), digest_size=8).hexdigest() if text else None
+            for text in [" ".join(f.split()).strip(_EDGE_PUNCT) for f in folded]]
+
+
 def page_keys(lines: list[str], min_words: int = 0) -> set[str]:
     return {k for line in lines if len(line.split()) >= min_words and (k := line_key(line))}
 
@@ -47,7 +60,11 @@ def _page_key_sets(lines: list[str], min_words: int, known: dict | None = None) 
     `known`: line -> line_key, kept from earlier pages (a site's chrome recurs on each)."""
     keys, long_keys = set(), set()
     known = Remembered(line_key) if known is None else known
-    for line in set(lines):
+    distinct = set(lines)
+    new = [line for line in distinct if line not in known]
+    if new:
+        known.update(zip(new, _line_keys(new)))
+    for line in distinct:
         key = known[line]
         if key:
             keys.add(key)

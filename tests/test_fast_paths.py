@@ -48,6 +48,28 @@ def test_signature_equals_datasketch_default_hashing():
         assert dedup_corpus.fingerprint(body, k, p) == (dedup_corpus.body_hash(body), dedup_corpus.signature(body, k, p))
 
 
+def test_sketch_equals_datasketch_minhash_on_real_pages():
+    """The numpy MinHash (dedup_corpus._sketch) is datasketch's own MinHash updated with
+    the same shingles, value for value and dtype, on the seeds' and the test pages'
+    texts (whole and cut to a few words) and on the empty set."""
+    import numpy as np
+
+    texts = [p.read_text("utf-8", errors="replace") for p in sorted(SEEDS.rglob("*.txt"))]
+    texts += [p.read_text("utf-8", errors="replace") for p in sorted((SEEDS.parent / "tests" / "data" / "pages" / "text").rglob("*.txt"))]
+    assert len(texts) > 10
+    for text in texts:
+        for body in (text, " ".join(text.split()[:3]), ""):
+            for k, p in ((5, 128), (3, 16)):
+                words = " ".join(WORD.findall(body.casefold())).encode("utf-8").split(b" ")
+                shingles = dedup_corpus._shingles(words, k)
+                reference = MinHash(num_perm=p, seed=1, scheme="affine32")
+                reference.update_batch(list(shingles))
+                ours = dedup_corpus._sketch(shingles, p)
+                assert ours.dtype == reference.hashvalues.dtype and ours.tolist() == reference.hashvalues.tolist()
+    empty = MinHash(num_perm=128, seed=1, scheme="affine32").hashvalues
+    assert dedup_corpus._sketch(set(), 128).tolist() == empty.tolist()
+
+
 def test_a_summary_crosses_the_wire_unchanged(tmp_path, engine):
     """What a cleaning worker or a Prefect task hands back per document (JSON text, the
     signature packed and in base64) is the summary itself again, and the packed
@@ -168,3 +190,33 @@ def test_to_json_writes_what_json_dumps_writes():
     # What it leaves to json: non-string keys, subclasses of the basic types.
     for value in ({1: "a", 2: "b"}, {"a": [{2.5: None}]}, {"x": type("S", (str,), {})("s")}, [True, 1, 2]):
         assert write.to_json(value) == reference(value), repr(value)
+
+
+def test_to_json_writes_large_flat_dicts_as_json_dumps_does(tmp_path):
+    """A dict of write._FLAT_MIN items or more, keys str and values str or int (a site
+    profile's line counts), goes through json's C encoder: the same text as json.dumps
+    with indent=1, at any depth, and a dict with one other value (bool, float, None, a
+    container, a str subclass) still the whole way."""
+    def reference(value):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+
+    rng = random.Random(7)
+    strings = _PIECES + ["", "line", "\x00\x1f\"\\/", "\ud7ff\ue000\U0001F600", "é" * 3, "ab12cd34ef56ab78"]
+    for _ in range(300):
+        size = rng.choice([write._FLAT_MIN - 1, write._FLAT_MIN, 40, 500])
+        flat = {"".join(rng.choice(strings) for _ in range(rng.randint(0, 3))) + str(i):
+                rng.choice([0, -1, 2**70, rng.randint(-10**6, 10**6), "", rng.choice(strings)]) for i in range(size)}
+        odd = dict(flat)
+        odd[rng.choice(list(odd))] = rng.choice([True, None, 1.5, [1], {"a": 1}, type("S", (str,), {})("s")])
+        for value in (flat, odd, {"site": "x", "lines": flat, "more": [flat, {"k": odd}]}, [[flat]]):
+            assert write.to_json(value) == reference(value)
+    # A site profile as learning saves it, from the seeds.
+    from pipeline.siteprofile import learn_sites
+    from pipeline.sources import discover
+
+    learn_sites(list(discover([str(SEEDS)], False)), tmp_path, 10_000_000)
+    saved = sorted((tmp_path / "sites").glob("*.json"))
+    assert saved and any(len(json.loads(p.read_text("utf-8"))["lines"]) >= write._FLAT_MIN for p in saved)
+    for path in saved:
+        data = json.loads(path.read_text("utf-8"))
+        assert path.read_text("utf-8") == reference(data)

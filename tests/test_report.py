@@ -200,3 +200,30 @@ def test_a_big_run_shows_views_of_the_most_removed_documents_only(report_run, mo
     assert f"of {len(index):,}; <code>pipeline explain FILE</code> shows any other" in page
     # The figures still count every document.
     assert figure(page, "Documents by status") == figure(report_run[3], "Documents by status")
+
+
+def test_escaped_lines_equal_each_line_escaped():
+    """report._escaped (a document's lines escaped in one call) equals _e on each value:
+    the seeds' real lines, markup characters, values that are not text, and values
+    holding a line break (then escaped one by one)."""
+    from pipeline.report import _e, _escaped
+
+    lines = [l for p in sorted(SEEDS.rglob("*.txt")) for l in p.read_text("utf-8", errors="replace").split("\n")]
+    assert len(lines) > 100
+    odd = ["<b>&amp;</b>", "\"quoted\" 'single'", "", None, 12, "a\nb", "\r\n", "\u2028&\u2029"]
+    for values in (lines, odd, odd[:5], lines[:50] + odd, [], [""], [None]):
+        assert _escaped(values) == [_e(v) for v in values]
+
+
+def test_report_view_of_odd_ledger_values(tmp_path):
+    """A removed line whose reason or source is not text (a hand-edited metadata file) is
+    shown as before, each value as its str, and does not stop the report."""
+    from pipeline.report import _document
+
+    lines = [{"line": 1, "text": "a <b>", "rule": "x", "reason": {"k": 1}, "source": ["y"]},
+             {"line": 2, "text": "c", "rule": "r", "reason": "why", "source": "s.toml"},
+             {"line": 3, "text": "d", "rule": "r", "reason": "why", "source": "s.toml"}]
+    meta = {"id": "p", "status": "cleaned", "removed": lines, "lines_kept": []}
+    html = _document(meta, tmp_path, 3)
+    assert "<code>x</code> {&#x27;k&#x27;: 1} [[&#x27;y&#x27;]]" in html
+    assert html.count("<code>r</code> why [s.toml]") == 2

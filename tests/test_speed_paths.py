@@ -236,3 +236,22 @@ def test_body_words_folded_a_line_at_a_time_are_each_words_casefold():
         ws = words_of(line)
         if ws:
             assert set(" ".join(ws).casefold().split(" ")) == {w.casefold() for w in ws}, line
+
+
+def test_site_line_keys_in_one_casefold_equal_line_key():
+    """siteprofile._line_keys (a page's new lines folded in one call) equals line_key on
+    each line: real lines, lines of special cases (ß, ﬁ, İ, final sigma, only edge
+    punctuation, white space of other kinds) and lines holding a line break of their own."""
+    from pipeline.siteprofile import Remembered, _line_keys, _page_key_sets, line_key, page_keys
+
+    special = ["Straße", "ﬁnance", "İstanbul", "ΣΊΣΥΦΟΣ ΟΔΟΣ", "— · —", "", " ", "a\u2003b\u00a0c", "x\u2028y",
+               "«Zitat»", "ǅemal", "A.\tB", "one\ntwo"]
+    lines = _real_lines()
+    for chunk in (lines, special, special[:-1], lines[:20] + special):
+        assert _line_keys(chunk) == [line_key(line) for line in chunk]
+    page = lines[:200] + special[:-1]
+    keys, long_keys = _page_key_sets(page, 4)
+    assert keys == page_keys(page) and long_keys == page_keys(page, 4)
+    known = Remembered(line_key)
+    assert _page_key_sets(page[:50], 4, known) == (page_keys(page[:50]), page_keys(page[:50], 4))
+    assert _page_key_sets(page, 4, known) == (keys, long_keys)  # half of them known already
