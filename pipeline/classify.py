@@ -58,6 +58,7 @@ _MODEL_REMOVES = {"model.chrome", "sequence.chrome"}
 _MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", "sequence.body", "keep.between_body",
                    *_MODEL_REMOVES}
 _MODEL_KEEPS_BODY = {"keep.body_start", "keep.body", "sequence.body"}
+_CAPTION_RULES = {"lexicon.caption", "lexicon.photo_credit"}  # pipeline/data/lexicon
 
 
 def _local_rule(shape: LineShape, page: LanguageGuess) -> tuple[str, str] | None:
@@ -259,9 +260,12 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
     body = [n for n, rule in verdicts if rule in _MODEL_KEEPS_BODY]
     if not body or sum(not _prose(shapes[n]) for n in body) < page_share * len(body):
         return verdicts
-    order = sorted(shapes)  # the page's non-blank lines
-    key = {n: " ".join(shapes[n].text.split()).casefold() for n in order}
+    key = {n: " ".join(shapes[n].text.split()).casefold() for n in shapes}
     counts = Counter(key.values())
+    # The page's non-blank lines, less the captions the lexicon removed: a picture's
+    # caption standing between two parts of a list does not end the list.
+    order = [n for n in sorted(shapes) if n in rule_of or not shapes[n].lexicon
+             or shapes[n].lexicon.rule not in _CAPTION_RULES]
     keep: set[int] = set()
     k = 0
     while k < len(order):
