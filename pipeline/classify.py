@@ -19,6 +19,7 @@ from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, script_counts
 from pipeline.lexicon import Lexicon
 from pipeline.linemodel import load_model, score_page
+from pipeline.linemodel.blocks import _content_without
 from pipeline import sequence
 from pipeline.memo import LineMemo, Remembered
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
@@ -56,7 +57,7 @@ def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
 _UNSET = object()
 _MODEL_REMOVES = {"model.chrome", "sequence.chrome"}
 _MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", "sequence.body", "keep.between_body",
-                   *_MODEL_REMOVES}
+                   "keep.between_cohesive", *_MODEL_REMOVES}
 _MODEL_KEEPS_BODY = {"keep.body_start", "keep.body", "sequence.body"}
 
 
@@ -91,7 +92,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              explain_kept: bool = False, model_threshold: float | None = None,
              model_path: str | None = None, footer_prose_check: bool = False,
              list_keep_probability: float = 1.0, list_page_share: float = 0.6,
-             clean_layout: bool = False) -> Classification:
+             clean_layout: bool = False, between_min_lines: int = 0,
+             between_min_cohesion: float = 0.5) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
@@ -102,7 +104,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     without the model (HTML), a footer marker still opens the footer only when fewer
     prose paragraphs (is_body_like) follow it than precede it (footer_max_body_ratio);
     else the first marker opens it. `list_keep_probability`, `list_page_share`: see
-    _keep_between_body (1.0: off). `clean_layout`: the text is in the clean body's layout
+    _keep_between_body (1.0: off); `between_min_lines`, `between_min_cohesion`: its runs on
+    pages that are not list pages (`keep.between_cohesive`; 0 lines: off). `clean_layout`: the text is in the clean body's layout
     (one paragraph a line) and read without the model; when header lines can be kept
     (`header_keep_probability` < 1.0) the lines above its first paragraph are then kept
     (`keep.clean_header`): a first reading kept them because the model read them as body,
@@ -188,7 +191,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             else:
                 verdicts.append((n, "sequence.chrome" if alone else "model.chrome"))
     if scores is not None and list_keep_probability < threshold:
-        verdicts = _keep_between_body(verdicts, shapes, scores.body_prob, list_keep_probability, list_page_share)
+        verdicts = _keep_between_body(verdicts, shapes, scores.body_prob, list_keep_probability, list_page_share,
+                                      between_min_lines, between_min_cohesion, stopwords)
     # The model's reasons (its top signals) cost about as much as its scores: worked out
     # only for the lines whose decision it made, and of those it keeps only when asked.
     explained = _MODEL_EXPLAINS if explain_kept else _MODEL_REMOVES
@@ -219,6 +223,11 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
                                          f"but >= {list_keep_probability:.2f}, between body lines, once on the page, "
                                          "whose body is mostly short lines (lists, tables, headings)" + model_note(n))
+        elif rule == "keep.between_cohesive":
+            result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
+                                         f"but >= {list_keep_probability:.2f}, once on the page, in a run of "
+                                         f"{between_min_lines}+ removed lines between body lines whose content words are "
+                                         f"mostly (>= {between_min_cohesion:.2f}) the body's" + model_note(n))
         elif rule == "sequence.body":
             result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
                                          "but the page's body/chrome labelling keeps it with the body lines around it"
@@ -241,7 +250,8 @@ def _prose(shape: LineShape) -> bool:
 
 
 def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineShape], body_prob: list[float],
-                       bar: float, page_share: float) -> list[tuple[int, str]]:
+                       bar: float, page_share: float, run_min_lines: int = 0, run_min_cohesion: float = 0.5,
+                       stopwords: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
     """Lines the model removed between body lines, kept on a page whose body is mostly
     short lines (`keep.between_body`).
 
@@ -254,11 +264,24 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
     model removed (`model.chrome`) whose neighbours above and below it keeps as body, a
     line whose body probability reaches `bar` and whose text is not repeated elsewhere on
     the page (a repeated "Book now", "Article content" is a template) is kept. Structure
-    only: no phrase, any language."""
+    only: no phrase, any language.
+
+    On any other page (`keep.between_cohesive`, `run_min_lines` > 0), such a run of at
+    least `run_min_lines` lines keeps the same lines when its lines share, on average, at
+    least `run_min_cohesion` of their content words with the lines kept as body: a table,
+    a list, a stretch of dialogue or paragraphs the model cut out of the article speaks
+    its vocabulary, a caption with its credit line or a teaser block mostly does not (a
+    caption alone is a run of one line)."""
     rule_of = dict(verdicts)
     body = [n for n, rule in verdicts if rule in _MODEL_KEEPS_BODY]
-    if not body or sum(not _prose(shapes[n]) for n in body) < page_share * len(body):
+    if not body:
         return verdicts
+    list_page = sum(not _prose(shapes[n]) for n in body) >= page_share * len(body)
+    if not list_page and run_min_lines <= 0:
+        return verdicts
+    vocabulary: set[str] = set()
+    if not list_page:
+        vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in body))
     order = sorted(shapes)  # the page's non-blank lines
     key = {n: " ".join(shapes[n].text.split()).casefold() for n in order}
     counts = Counter(key.values())
@@ -272,11 +295,28 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
         while end + 1 < len(order) and rule_of.get(order[end + 1]) == "model.chrome":
             end += 1
         if (k > 0 and end + 1 < len(order) and rule_of.get(order[k - 1]) in _MODEL_KEEPS_BODY
-                and rule_of.get(order[end + 1]) in _MODEL_KEEPS_BODY):
+                and rule_of.get(order[end + 1]) in _MODEL_KEEPS_BODY
+                and (list_page or _cohesive(order[k:end + 1], shapes, vocabulary, stopwords,
+                                            run_min_lines, run_min_cohesion))):
             keep.update(n for n in order[k:end + 1] if body_prob[n - 1] >= bar
                         and counts[key[n]] == 1)
         k = end + 1
-    return [(n, "keep.between_body" if n in keep else rule) for n, rule in verdicts]
+    kept_rule = "keep.between_body" if list_page else "keep.between_cohesive"
+    return [(n, kept_rule if n in keep else rule) for n, rule in verdicts]
+
+
+def _cohesive(run: list[int], shapes: dict[int, LineShape], vocabulary: set[str], stopwords: frozenset[str],
+              min_lines: int, min_cohesion: float) -> bool:
+    """A run of at least `min_lines` lines whose lines (those with content words) share on
+    average at least `min_cohesion` of their content words with the body's vocabulary."""
+    if len(run) < min_lines:
+        return False
+    shares = []
+    for n in run:
+        words = _content_without(shapes[n].text, stopwords)
+        if words:
+            shares.append(len(words & vocabulary) / len(words))
+    return bool(shares) and sum(shares) >= min_cohesion * len(shares)
 
 
 def keep_header_zone(result: Classification) -> None:

@@ -166,6 +166,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold,
                          model_path=engine.line_model, footer_prose_check=is_html,
                          list_keep_probability=options.list_keep_probability, list_page_share=options.list_page_share,
+                         between_min_lines=options.between_min_lines,
+                         between_min_cohesion=options.between_min_cohesion,
                          clean_layout=clean_layout and not is_html)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
