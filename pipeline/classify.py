@@ -33,6 +33,7 @@ class Classification:
     decisions: dict[int, LineDecision] = field(default_factory=dict)
     body_start: int | None = None   # line number of the first body paragraph
     footer_start: int | None = None  # line number of the footer marker
+    body_prob: list[float] | None = None  # the line model's body probability per line, when it read the page
 
     def decide(self, number: int, keep: bool, rule: str, reason: str) -> None:
         self.decisions[number] = LineDecision(number, self.lines[number - 1], keep, rule, reason)
@@ -93,7 +94,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              model_path: str | None = None, footer_prose_check: bool = False,
              list_keep_probability: float = 1.0, list_page_share: float = 0.6,
              clean_layout: bool = False, between_min_lines: int = 0,
-             between_min_cohesion: float = 0.5) -> Classification:
+             between_min_cohesion: float = 0.5, header_run_min_lines: int = 0,
+             header_run_cohesion: float = 0.3) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
@@ -105,12 +107,15 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     prose paragraphs (is_body_like) follow it than precede it (footer_max_body_ratio);
     else the first marker opens it. `list_keep_probability`, `list_page_share`: see
     _keep_between_body (1.0: off); `between_min_lines`, `between_min_cohesion`: its runs on
-    pages that are not list pages (`keep.between_cohesive`; 0 lines: off). `clean_layout`: the text is in the clean body's layout
-    (one paragraph a line) and read without the model; when header lines can be kept
-    (`header_keep_probability` < 1.0) the lines above its first paragraph are then kept
-    (`keep.clean_header`): a first reading kept them because the model read them as body,
-    and the rules alone cannot tell them from a header, so the clean body stays a fixed
-    point."""
+    pages that are not list pages (`keep.between_cohesive`; 0 lines: off). `clean_layout`:
+    the text is in the clean body's layout (one paragraph a line) and read without the
+    model; when header lines can be kept (`header_keep_probability` < 1.0) the lines above
+    its first paragraph are then kept (`keep.clean_header`): a first reading kept them
+    because the model read them as body, and the rules alone cannot tell them from a
+    header, so the clean body stays a fixed point. Else, with `header_run_min_lines` > 0
+    (keep_header_run), the run of lines right above its first paragraph is kept the same
+    way when keep_header_run's test (length, shared words) holds for it: a header a text
+    brings in that layout (a menu) speaks other words and is removed as before."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -133,6 +138,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     undecided = [n for n in shapes if n not in result.decisions]
     threshold = load_model(model_path)["threshold"] if model_threshold is None else model_threshold
     scores = score_page(lines, page.code, model_path, memo, threshold=threshold) if use_model and undecided else None
+    if scores is not None:
+        result.body_prob = scores.body_prob
 
     # The model's verdicts as one body/chrome labelling of the undecided lines in page
     # order (pipeline/sequence.py): a lone line against its neighbours' run may flip.
@@ -172,10 +179,14 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
          and mostly_chrome_after(n)),
         None
     )
+    header_run: set[int] = set()
+    if scores is None and clean_layout and header_keep_probability >= 1.0 and header_run_min_lines > 0:
+        header_run = _clean_header_run(undecided, result.body_start, shapes, stopwords, header_run_min_lines,
+                                       header_run_cohesion)
     verdicts = []  # (line, rule): the position and the model decide, in this order
     for n in undecided:
         if n < result.body_start:
-            if scores is None and clean_layout and header_keep_probability < 1.0:
+            if scores is None and clean_layout and (header_keep_probability < 1.0 or n in header_run):
                 verdicts.append((n, "keep.clean_header"))
                 continue
             reads_as_body = scores is not None and scores.body_prob[n - 1] >= header_keep_probability
@@ -317,6 +328,57 @@ def _cohesive(run: list[int], shapes: dict[int, LineShape], vocabulary: set[str]
         if words:
             shares.append(len(words & vocabulary) / len(words))
     return bool(shares) and sum(shares) >= min_cohesion * len(shares)
+
+
+def _clean_header_run(undecided: list[int], body_start: int, shapes: dict[int, LineShape], stopwords: frozenset[str],
+                      min_lines: int, min_cohesion: float) -> set[int]:
+    """In a text read by the rules alone, the run of undecided lines right above the first
+    paragraph when it passes keep_header_run's test against the lines from there on."""
+    open_lines = set(undecided)
+    run = []
+    for n in sorted((n for n in shapes if n < body_start), reverse=True):
+        if n not in open_lines:
+            break
+        run.append(n)
+    if len(run) < min_lines:
+        return set()
+    vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in undecided if n >= body_start))
+    return set(run) if _cohesive(run, shapes, vocabulary, stopwords, min_lines, min_cohesion) else set()
+
+
+def keep_header_run(result: Classification, stopwords: frozenset[str], min_lines: int, bar: float,
+                    min_cohesion: float) -> None:
+    """Keep the run of header lines right above the article's first kept line when it
+    continues the article (`keep.header_run`): at least `min_lines` consecutive lines that
+    only their position removed (`position.header`; the metadata reader has claimed the
+    title, byline and dates), each read as body by the line model (probability >=
+    `bar`), whose content words share on average at least `min_cohesion` with the kept
+    body. A list, a changelog, a lede and its first points that open the article read as
+    body and speak its words; a menu under the site's name is cut off from the body by
+    the title or the byline, or speaks other words; a lone headline is a run of one.
+    Called on pages the line model read, after the metadata reader and the duplicate
+    rules; the clean body's second reading keeps its header lines (`keep.clean_header`)."""
+    if min_lines <= 0 or result.body_prob is None:
+        return
+    kept = result.kept_numbers()
+    if not kept:
+        return
+    run = []
+    for n in sorted((n for n in result.shapes if n < kept[0]), reverse=True):
+        decision = result.decisions.get(n)
+        if decision is None or decision.rule != "position.header" or result.body_prob[n - 1] < bar:
+            break
+        run.append(n)
+    if len(run) < min_lines:
+        return
+    vocabulary = set().union(*(_content_without(result.lines[n - 1], stopwords) for n in kept))
+    if not _cohesive(run, result.shapes, vocabulary, stopwords, min_lines, min_cohesion):
+        return
+    for n in run:
+        result.decide(n, True, "keep.header_run",
+                      f"above the first paragraph, in a run of {len(run)} header lines read as body (line model: "
+                      f"body probability {result.body_prob[n - 1]:.2f} >= {bar:.2f}) whose content words are "
+                      f"mostly (>= {min_cohesion:.2f}) the article's")
 
 
 def keep_header_zone(result: Classification) -> None:
