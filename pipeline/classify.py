@@ -292,7 +292,7 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
         return verdicts
     vocabulary: set[str] = set()
     if not list_page:
-        vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in body))
+        vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in body if _prose(shapes[n])))
     order = sorted(shapes)  # the page's non-blank lines
     key = {n: " ".join(shapes[n].text.split()).casefold() for n in order}
     counts = Counter(key.values())
