@@ -238,7 +238,7 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
                                          f"but >= {list_keep_probability:.2f}, once on the page, in a run of "
                                          f"{between_min_lines}+ removed lines between body lines whose content words are "
-                                         f"mostly (>= {between_min_cohesion:.2f}) the body's" + model_note(n))
+                                         f"mostly (>= {between_min_cohesion:.2f}) the body paragraphs'" + model_note(n))
         elif rule == "sequence.body":
             result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
                                          "but the page's body/chrome labelling keeps it with the body lines around it"
@@ -279,7 +279,8 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
 
     On any other page (`keep.between_cohesive`, `run_min_lines` > 0), such a run of at
     least `run_min_lines` lines keeps the same lines when its lines share, on average, at
-    least `run_min_cohesion` of their content words with the lines kept as body: a table,
+    least `run_min_cohesion` of their content words with the prose paragraphs (_prose) kept
+    as body, the article's own words (kept teaser titles would vouch for teasers): a table,
     a list, a stretch of dialogue or paragraphs the model cut out of the article speaks
     its vocabulary, a caption with its credit line or a teaser block mostly does not (a
     caption alone is a run of one line)."""

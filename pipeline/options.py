@@ -60,7 +60,7 @@ class Options:
     list_page_share: float = 0.6
     # On any other page, a run of at least between_min_lines such lines (0: off) is kept
     # the same way when its lines share on average at least between_min_cohesion of their
-    # content words with the body (`keep.between_cohesive`): tables, dialogue, paragraphs
+    # content words with the body's prose paragraphs (`keep.between_cohesive`): tables, dialogue, paragraphs
     # the model cut; a lone caption is a run of one line. docs/quality.md.
     between_min_lines: int = 2
     between_min_cohesion: float = 0.5
