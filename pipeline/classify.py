@@ -19,6 +19,7 @@ from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, script_counts
 from pipeline.lexicon import Lexicon
 from pipeline.linemodel import load_model, score_page
+from pipeline.linemodel.blocks import _content_without
 from pipeline import sequence
 from pipeline.memo import LineMemo, Remembered
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
@@ -32,6 +33,7 @@ class Classification:
     decisions: dict[int, LineDecision] = field(default_factory=dict)
     body_start: int | None = None   # line number of the first body paragraph
     footer_start: int | None = None  # line number of the footer marker
+    body_prob: list[float] | None = None  # the line model's body probability per line, when it read the page
 
     def decide(self, number: int, keep: bool, rule: str, reason: str) -> None:
         self.decisions[number] = LineDecision(number, self.lines[number - 1], keep, rule, reason)
@@ -56,7 +58,7 @@ def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
 _UNSET = object()
 _MODEL_REMOVES = {"model.chrome", "sequence.chrome"}
 _MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", "sequence.body", "keep.between_body",
-                   *_MODEL_REMOVES}
+                   "keep.between_cohesive", *_MODEL_REMOVES}
 _MODEL_KEEPS_BODY = {"keep.body_start", "keep.body", "sequence.body"}
 _CAPTION_RULES = {"lexicon.caption", "lexicon.photo_credit"}  # pipeline/data/lexicon
 
@@ -92,7 +94,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              explain_kept: bool = False, model_threshold: float | None = None,
              model_path: str | None = None, footer_prose_check: bool = False,
              list_keep_probability: float = 1.0, list_page_share: float = 0.6,
-             clean_layout: bool = False) -> Classification:
+             clean_layout: bool = False, between_min_lines: int = 0,
+             between_min_cohesion: float = 0.5, header_run_min_lines: int = 0,
+             header_run_cohesion: float = 0.3) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
@@ -103,12 +107,16 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     without the model (HTML), a footer marker still opens the footer only when fewer
     prose paragraphs (is_body_like) follow it than precede it (footer_max_body_ratio);
     else the first marker opens it. `list_keep_probability`, `list_page_share`: see
-    _keep_between_body (1.0: off). `clean_layout`: the text is in the clean body's layout
-    (one paragraph a line) and read without the model; when header lines can be kept
-    (`header_keep_probability` < 1.0) the lines above its first paragraph are then kept
-    (`keep.clean_header`): a first reading kept them because the model read them as body,
-    and the rules alone cannot tell them from a header, so the clean body stays a fixed
-    point."""
+    _keep_between_body (1.0: off); `between_min_lines`, `between_min_cohesion`: its runs on
+    pages that are not list pages (`keep.between_cohesive`; 0 lines: off). `clean_layout`:
+    the text is in the clean body's layout (one paragraph a line) and read without the
+    model; when header lines can be kept (`header_keep_probability` < 1.0) the lines above
+    its first paragraph are then kept (`keep.clean_header`): a first reading kept them
+    because the model read them as body, and the rules alone cannot tell them from a
+    header, so the clean body stays a fixed point. Else, with `header_run_min_lines` > 0
+    (keep_header_run), the run of lines right above its first paragraph is kept the same
+    way when keep_header_run's test (length, shared words) holds for it: a header a text
+    brings in that layout (a menu) speaks other words and is removed as before."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -131,6 +139,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     undecided = [n for n in shapes if n not in result.decisions]
     threshold = load_model(model_path)["threshold"] if model_threshold is None else model_threshold
     scores = score_page(lines, page.code, model_path, memo, threshold=threshold) if use_model and undecided else None
+    if scores is not None:
+        result.body_prob = scores.body_prob
 
     # The model's verdicts as one body/chrome labelling of the undecided lines in page
     # order (pipeline/sequence.py): a lone line against its neighbours' run may flip.
@@ -170,10 +180,14 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
          and mostly_chrome_after(n)),
         None
     )
+    header_run: set[int] = set()
+    if scores is None and clean_layout and header_keep_probability >= 1.0 and header_run_min_lines > 0:
+        header_run = _clean_header_run(undecided, result.body_start, shapes, stopwords, header_run_min_lines,
+                                       header_run_cohesion)
     verdicts = []  # (line, rule): the position and the model decide, in this order
     for n in undecided:
         if n < result.body_start:
-            if scores is None and clean_layout and header_keep_probability < 1.0:
+            if scores is None and clean_layout and (header_keep_probability < 1.0 or n in header_run):
                 verdicts.append((n, "keep.clean_header"))
                 continue
             reads_as_body = scores is not None and scores.body_prob[n - 1] >= header_keep_probability
@@ -189,7 +203,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             else:
                 verdicts.append((n, "sequence.chrome" if alone else "model.chrome"))
     if scores is not None and list_keep_probability < threshold:
-        verdicts = _keep_between_body(verdicts, shapes, scores.body_prob, list_keep_probability, list_page_share)
+        verdicts = _keep_between_body(verdicts, shapes, scores.body_prob, list_keep_probability, list_page_share,
+                                      between_min_lines, between_min_cohesion, stopwords)
     # The model's reasons (its top signals) cost about as much as its scores: worked out
     # only for the lines whose decision it made, and of those it keeps only when asked.
     explained = _MODEL_EXPLAINS if explain_kept else _MODEL_REMOVES
@@ -220,6 +235,11 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
             result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
                                          f"but >= {list_keep_probability:.2f}, between body lines, once on the page, "
                                          "whose body is mostly short lines (lists, tables, headings)" + model_note(n))
+        elif rule == "keep.between_cohesive":
+            result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
+                                         f"but >= {list_keep_probability:.2f}, once on the page, in a run of "
+                                         f"{between_min_lines}+ removed lines between body lines whose content words are "
+                                         f"mostly (>= {between_min_cohesion:.2f}) the body paragraphs'" + model_note(n))
         elif rule == "sequence.body":
             result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
                                          "but the page's body/chrome labelling keeps it with the body lines around it"
@@ -242,7 +262,8 @@ def _prose(shape: LineShape) -> bool:
 
 
 def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineShape], body_prob: list[float],
-                       bar: float, page_share: float) -> list[tuple[int, str]]:
+                       bar: float, page_share: float, run_min_lines: int = 0, run_min_cohesion: float = 0.5,
+                       stopwords: frozenset[str] = frozenset()) -> list[tuple[int, str]]:
     """Lines the model removed between body lines, kept on a page whose body is mostly
     short lines (`keep.between_body`).
 
@@ -255,11 +276,25 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
     model removed (`model.chrome`) whose neighbours above and below it keeps as body, a
     line whose body probability reaches `bar` and whose text is not repeated elsewhere on
     the page (a repeated "Book now", "Article content" is a template) is kept. Structure
-    only: no phrase, any language."""
+    only: no phrase, any language.
+
+    On any other page (`keep.between_cohesive`, `run_min_lines` > 0), such a run of at
+    least `run_min_lines` lines keeps the same lines when its lines share, on average, at
+    least `run_min_cohesion` of their content words with the prose paragraphs (_prose) kept
+    as body, the article's own words (kept teaser titles would vouch for teasers): a table,
+    a list, a stretch of dialogue or paragraphs the model cut out of the article speaks
+    its vocabulary, a caption with its credit line or a teaser block mostly does not (a
+    caption alone is a run of one line)."""
     rule_of = dict(verdicts)
     body = [n for n, rule in verdicts if rule in _MODEL_KEEPS_BODY]
-    if not body or sum(not _prose(shapes[n]) for n in body) < page_share * len(body):
+    if not body:
         return verdicts
+    list_page = sum(not _prose(shapes[n]) for n in body) >= page_share * len(body)
+    if not list_page and run_min_lines <= 0:
+        return verdicts
+    vocabulary: set[str] = set()
+    if not list_page:
+        vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in body if _prose(shapes[n])))
     key = {n: " ".join(shapes[n].text.split()).casefold() for n in shapes}
     counts = Counter(key.values())
     # The page's non-blank lines, less the captions the lexicon removed: a picture's
@@ -276,11 +311,79 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
         while end + 1 < len(order) and rule_of.get(order[end + 1]) == "model.chrome":
             end += 1
         if (k > 0 and end + 1 < len(order) and rule_of.get(order[k - 1]) in _MODEL_KEEPS_BODY
-                and rule_of.get(order[end + 1]) in _MODEL_KEEPS_BODY):
+                and rule_of.get(order[end + 1]) in _MODEL_KEEPS_BODY
+                and (list_page or _cohesive(order[k:end + 1], shapes, vocabulary, stopwords,
+                                            run_min_lines, run_min_cohesion))):
             keep.update(n for n in order[k:end + 1] if body_prob[n - 1] >= bar
                         and counts[key[n]] == 1)
         k = end + 1
-    return [(n, "keep.between_body" if n in keep else rule) for n, rule in verdicts]
+    kept_rule = "keep.between_body" if list_page else "keep.between_cohesive"
+    return [(n, kept_rule if n in keep else rule) for n, rule in verdicts]
+
+
+def _cohesive(run: list[int], shapes: dict[int, LineShape], vocabulary: set[str], stopwords: frozenset[str],
+              min_lines: int, min_cohesion: float) -> bool:
+    """A run of at least `min_lines` lines whose lines (those with content words) share on
+    average at least `min_cohesion` of their content words with the body's vocabulary."""
+    if len(run) < min_lines:
+        return False
+    shares = []
+    for n in run:
+        words = _content_without(shapes[n].text, stopwords)
+        if words:
+            shares.append(len(words & vocabulary) / len(words))
+    return bool(shares) and sum(shares) >= min_cohesion * len(shares)
+
+
+def _clean_header_run(undecided: list[int], body_start: int, shapes: dict[int, LineShape], stopwords: frozenset[str],
+                      min_lines: int, min_cohesion: float) -> set[int]:
+    """In a text read by the rules alone, the run of undecided lines right above the first
+    paragraph when it passes keep_header_run's test against the lines from there on."""
+    open_lines = set(undecided)
+    run = []
+    for n in sorted((n for n in shapes if n < body_start), reverse=True):
+        if n not in open_lines:
+            break
+        run.append(n)
+    if len(run) < min_lines:
+        return set()
+    vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in undecided if n >= body_start))
+    return set(run) if _cohesive(run, shapes, vocabulary, stopwords, min_lines, min_cohesion) else set()
+
+
+def keep_header_run(result: Classification, stopwords: frozenset[str], min_lines: int, bar: float,
+                    min_cohesion: float) -> None:
+    """Keep the run of header lines right above the article's first kept line when it
+    continues the article (`keep.header_run`): at least `min_lines` consecutive lines that
+    only their position removed (`position.header`; the metadata reader has claimed the
+    title, byline and dates), each read as body by the line model (probability >=
+    `bar`), whose content words share on average at least `min_cohesion` with the kept
+    body. A list, a changelog, a lede and its first points that open the article read as
+    body and speak its words; a menu under the site's name is cut off from the body by
+    the title or the byline, or speaks other words; a lone headline is a run of one.
+    Called on pages the line model read, after the metadata reader and the duplicate
+    rules; the clean body's second reading keeps its header lines (`keep.clean_header`)."""
+    if min_lines <= 0 or result.body_prob is None:
+        return
+    kept = result.kept_numbers()
+    if not kept:
+        return
+    run = []
+    for n in sorted((n for n in result.shapes if n < kept[0]), reverse=True):
+        decision = result.decisions.get(n)
+        if decision is None or decision.rule != "position.header" or result.body_prob[n - 1] < bar:
+            break
+        run.append(n)
+    if len(run) < min_lines:
+        return
+    vocabulary = set().union(*(_content_without(result.lines[n - 1], stopwords) for n in kept))
+    if not _cohesive(run, result.shapes, vocabulary, stopwords, min_lines, min_cohesion):
+        return
+    for n in run:
+        result.decide(n, True, "keep.header_run",
+                      f"above the first paragraph, in a run of {len(run)} header lines read as body (line model: "
+                      f"body probability {result.body_prob[n - 1]:.2f} >= {bar:.2f}) whose content words are "
+                      f"mostly (>= {min_cohesion:.2f}) the article's")
 
 
 def keep_header_zone(result: Classification) -> None:

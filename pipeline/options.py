@@ -58,6 +58,20 @@ class Options:
     # (`keep.between_body`; 1.0: off). Chosen by site-grouped folds: docs/quality.md.
     list_keep_probability: float = 0.25
     list_page_share: float = 0.6
+    # On any other page, a run of at least between_min_lines such lines (0: off) is kept
+    # the same way when its lines share on average at least between_min_cohesion of their
+    # content words with the body's prose paragraphs (`keep.between_cohesive`): tables, dialogue, paragraphs
+    # the model cut; a lone caption is a run of one line. docs/quality.md.
+    between_min_lines: int = 2
+    between_min_cohesion: float = 0.5
+    # Text dumps read by the line model: the run of at least header_run_min_lines header
+    # lines right above the first kept line (0: off), each with a body probability of at
+    # least header_run_probability, whose content words share on average at least
+    # header_run_cohesion with the body, is kept (`keep.header_run`); the clean body's
+    # second reading then keeps its header lines (`keep.clean_header`). docs/quality.md.
+    header_run_min_lines: int = 2
+    header_run_probability: float = 0.8
+    header_run_cohesion: float = 0.3
     # Text dumps read by the line model: a stretch of kept lines below the article's main
     # stretch, removed lines above it, of at most this many words (0: off) and sharing at
     # most this share of its content words with the main stretch, is removed
@@ -173,6 +187,11 @@ _RULES = {
     "header_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
     "list_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
     "list_page_share": (_number(0, 1), "must be a number from 0 to 1"),
+    "between_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
+    "between_min_cohesion": (_number(0, 1), "must be a number from 0 to 1"),
+    "header_run_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
+    "header_run_probability": (_number(0, 1), "must be a number from 0 to 1"),
+    "header_run_cohesion": (_number(0, 1), "must be a number from 0 to 1"),
     "stray_max_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "stray_max_overlap": (_number(0, 1), "must be a number from 0 to 1"),
     "consent_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.afterbody import mark_strays
-from pipeline.classify import classify, keep_header_zone
+from pipeline.classify import classify, keep_header_run, keep_header_zone
 from pipeline.comments import html_comments, html_lines, mark_lines, mark_sections
 from pipeline.consent import mark_consent
 from pipeline.decode import decode_bytes, looks_binary
@@ -166,6 +166,10 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold,
                          model_path=engine.line_model, footer_prose_check=is_html,
                          list_keep_probability=options.list_keep_probability, list_page_share=options.list_page_share,
+                         between_min_lines=options.between_min_lines,
+                         between_min_cohesion=options.between_min_cohesion,
+                         header_run_min_lines=options.header_run_min_lines,
+                         header_run_cohesion=options.header_run_cohesion,
                          clean_layout=clean_layout and not is_html)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
@@ -184,6 +188,9 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             mark_strays(found, words, options.stray_max_words, options.stray_max_overlap)
             mark_consent(found, options.consent_min_lines, options.consent_max_gap,
                          edge_prompt=options.consent_edge_prompt)
+            # last: its test reads the body the other rules left
+            keep_header_run(found, words, options.header_run_min_lines, options.header_run_probability,
+                            options.header_run_cohesion)
         if is_html:
             keep_html_lines(found, code_keys, bool(words))
         return found, found_meta

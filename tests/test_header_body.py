@@ -27,7 +27,9 @@ def _gold() -> str:
 
 
 def _engine(header_keep_probability: float) -> Engine:
-    return Engine.load(dataclasses.replace(Options(), header_keep_probability=header_keep_probability))
+    # keep.header_run (tests/test_header_run.py) off: these tests are about the option alone
+    return Engine.load(dataclasses.replace(Options(), header_keep_probability=header_keep_probability,
+                                           header_run_min_lines=0))
 
 
 def _f1(body: str) -> float:
