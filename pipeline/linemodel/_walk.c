@@ -26,6 +26,16 @@ static int get(PyObject *obj, Py_buffer *view, Py_ssize_t size, Py_ssize_t count
 /* Each buffer got is counted, so `done` releases exactly those. */
 #define GET(call) do { if ((call) < 0) goto done; got++; } while (0)
 
+/* How many items of `itemsize` bytes the contiguous buffer of `o` holds (-1 on error). */
+static Py_ssize_t items_of(PyObject *o, Py_ssize_t itemsize)
+{
+    Py_buffer b;
+    if (PyObject_GetBuffer(o, &b, PyBUF_C_CONTIGUOUS) < 0) return -1;
+    Py_ssize_t n = b.len / itemsize;
+    PyBuffer_Release(&b);
+    return n;
+}
+
 /* leaves(x, n_rows, n_features, feature, threshold, missing_left, left, right, leaf,
  *        root, leaf_value, baseline, leaves_out, scores_out)
  * x: n_rows x n_features float64; per node: feature int32, threshold float64,
@@ -44,15 +54,12 @@ static PyObject *walk_leaves(PyObject *self, PyObject *args)
     Py_buffer *all[] = {&bx, &bfeat, &bthr, &bml, &bleft, &bright, &bleaf, &broot, &bvalue, &bleaves, &bscores};
     int got = 0;
     PyObject *result = NULL;
-    if (PyObject_GetBuffer(ofeat, &bfeat, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t n_nodes = bfeat.len / 4;
-    PyBuffer_Release(&bfeat);
-    if (PyObject_GetBuffer(oroot, &broot, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t n_trees = broot.len / 4;
-    PyBuffer_Release(&broot);
-    if (PyObject_GetBuffer(ovalue, &bvalue, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t n_leaves = bvalue.len / 8;
-    PyBuffer_Release(&bvalue);
+    Py_ssize_t n_nodes = items_of(ofeat, 4);
+    if (n_nodes < 0) return NULL;
+    Py_ssize_t n_trees = items_of(oroot, 4);
+    if (n_trees < 0) return NULL;
+    Py_ssize_t n_leaves = items_of(ovalue, 8);
+    if (n_leaves < 0) return NULL;
     GET(get(ox, &bx, 8, n * nf, 0, "x"));
     GET(get(ofeat, &bfeat, 4, n_nodes, 0, "feature"));
     GET(get(othr, &bthr, 8, n_nodes, 0, "threshold"));
@@ -126,12 +133,10 @@ static PyObject *walk_contributions(PyObject *self, PyObject *args)
     Py_buffer *all[] = {&bleaves, &bstart, &blen, &bfeat, &bamount, &bout};
     int got = 0;
     PyObject *result = NULL;
-    if (PyObject_GetBuffer(ostart, &bstart, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t n_leaves = bstart.len / 8;
-    PyBuffer_Release(&bstart);
-    if (PyObject_GetBuffer(ofeat, &bfeat, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t n_steps = bfeat.len / 8;
-    PyBuffer_Release(&bfeat);
+    Py_ssize_t n_leaves = items_of(ostart, 8);
+    if (n_leaves < 0) return NULL;
+    Py_ssize_t n_steps = items_of(ofeat, 8);
+    if (n_steps < 0) return NULL;
     GET(get(oleaves, &bleaves, 8, n * n_trees, 0, "leaves"));
     GET(get(ostart, &bstart, 8, n_leaves, 0, "path_start"));
     GET(get(olen, &blen, 8, n_leaves, 0, "path_len"));
