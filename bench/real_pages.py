@@ -1,6 +1,7 @@
 """Speed on real pages, on one core, against trafilatura in the same run. Not a test.
 
     python bench/real_pages.py [--dev DIR] [--n 100 1086] [--modes trafilatura library flow]
+    python bench/real_pages.py --n 100 1086 --rounds 3     # modes in turn; median of the rounds' ratios
     python bench/real_pages.py --scale 10000 100000        # real dumps, mutated, repeated
     python bench/real_pages.py --generated 1000            # the old 4 KB generated pages
 
@@ -42,6 +43,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -276,25 +278,42 @@ def real_pages(args, folder: Path, label: str) -> list[dict]:
     pages = pages_of(folder)
     counts = sorted({min(n, len(pages)) for n in args.n})
     print(f"{label}: {len(pages):,} text dumps in {folder}, median "
-          f"{sorted(p.stat().st_size for p in pages)[len(pages) // 2] / 1000:.1f} KB; runs of {counts} pages; one core", flush=True)
+          f"{sorted(p.stat().st_size for p in pages)[len(pages) // 2] / 1000:.1f} KB; runs of {counts} pages; one core"
+          + (f"; {args.rounds} rounds, each mode once a round in turn" if args.rounds > 1 else ""), flush=True)
     report = []
-    reference = None
-    for mode in args.modes:
-        if mode == "trafilatura":
-            result = measure(mode, folder, counts, args.cpu)
-            if not result["pages"]:
-                print("trafilatura: no HTML beside these dumps (dev/html/*.html.gz); no ratio", flush=True)
-                continue
-            r = {"pages": result["pages"], "seconds": round(result["seconds"], 2),
-                 "pages_per_s": result["pages"] / result["seconds"], "mb_per_s": result["mb"] / result["seconds"],
-                 "pages_per_cpu_s": result["pages"] / result["cpu_seconds"]}
-            reference = (r["pages_per_s"], r["pages_per_cpu_s"])
-            print(line("trafilatura.extract on the HTML", r, result, None) + f"  (HTML {result['mb']:.1f} MB)", flush=True)
-        else:
-            result = measure(mode, folder, counts, args.cpu)
-            r = rates(result)
-            print(line(f"news-pipeline {mode} on the dumps", r, result, reference), flush=True)
-        report.append({"mode": mode, "set": label, **result, **r})
+    ratios: dict[str, list[tuple[float, float]]] = {}
+    for round_number in range(1, args.rounds + 1):
+        if args.rounds > 1:
+            print(f"round {round_number}", flush=True)
+        reference = None  # each round's ratio is to the trafilatura of the same round
+        for mode in args.modes:
+            if mode == "trafilatura":
+                result = measure(mode, folder, counts, args.cpu)
+                if not result["pages"]:
+                    print("trafilatura: no HTML beside these dumps (dev/html/*.html.gz); no ratio", flush=True)
+                    continue
+                r = {"pages": result["pages"], "seconds": round(result["seconds"], 2),
+                     "pages_per_s": result["pages"] / result["seconds"], "mb_per_s": result["mb"] / result["seconds"],
+                     "pages_per_cpu_s": result["pages"] / result["cpu_seconds"]}
+                reference = (r["pages_per_s"], r["pages_per_cpu_s"])
+                print(line("trafilatura.extract on the HTML", r, result, None) + f"  (HTML {result['mb']:.1f} MB)", flush=True)
+            else:
+                result = measure(mode, folder, counts, args.cpu)
+                r = rates(result)
+                print(line(f"news-pipeline {mode} on the dumps", r, result, reference), flush=True)
+                if reference:
+                    ratios.setdefault(mode, []).append((r["pages_per_s"] / reference[0],
+                                                        r["pages_per_cpu_s"] / reference[1]))
+            report.append({"mode": mode, "set": label, "round": round_number, **result, **r})
+    if args.rounds > 1:
+        # The machine's speed drifts over minutes (other tenants, clocks): alternating the
+        # modes and taking each round's own pair keeps the drift out of the ratio.
+        for mode, pairs in ratios.items():
+            wall = sorted(p[0] for p in pairs)
+            cpu = sorted(p[1] for p in pairs)
+            print(f"{mode}: ours/trafilatura over {len(pairs)} rounds, median {statistics.median(wall):.2f} (wall), "
+                  f"{statistics.median(cpu):.2f} (CPU); range {wall[0]:.2f}-{wall[-1]:.2f} (wall), "
+                  f"{cpu[0]:.2f}-{cpu[-1]:.2f} (CPU)", flush=True)
     return report
 
 
@@ -342,6 +361,8 @@ def main() -> None:
     parser.add_argument("--skip-dev", action="store_true", help="only --scale / --generated")
     parser.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "news-pipeline-bench")
     parser.add_argument("--cpu", type=int, default=0)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat every mode this many times in turn; a ratio per round, and their median")
     parser.add_argument("--workers", type=int, default=1,
                         help="--scale / --generated runs of the library loop only: N cleaning workers on N cores "
                              "(pages per CPU second stays the figure to compare with one core)")
