@@ -87,6 +87,20 @@ class Options:
     # ... and a paragraph naming cookies and a choice (data/consent_choices.txt: "accept",
     # "partners"...), the first or last one kept, on a page naming cookies nowhere else.
     consent_edge_prompt: bool = True
+    # Text dumps read by the line model: a photo gallery (at least gallery_min_items picture
+    # counters "k/N", "Image k of N" of one N, data/gallery_counters.txt; 0: off) whose
+    # captions share at most gallery_max_cohesion of their content words with the article
+    # around it, of at least gallery_min_article words, is removed (`position.gallery`);
+    # in any other gallery only its bare counter lines (`position.gallery_counter`).
+    # A gallery whose N the headline names is the article. pipeline/gallery.py.
+    gallery_min_items: int = 3
+    gallery_max_cohesion: float = 0.15
+    gallery_min_article: int = 100
+    # Text dumps read by the line model: a kept line opening with the byline's full author
+    # name (read with confidence, two words or more), at most author_box_max_after kept
+    # lines from the end, and the lines of its box, are removed (`position.author_box`,
+    # pipeline/authorbox.py; 0: off).
+    author_box_max_after: int = 6
     # HTML: whether lines above the first paragraph of trafilatura's text are removed as
     # the page header. Off: trafilatura has already cut the page's header away, and there
     # the rule removed mostly ledes, short first paragraphs and lists (the full dev set's
@@ -197,6 +211,10 @@ _RULES = {
     "consent_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "consent_max_gap": (_int(0), "must be a whole number, 0 or more"),
     "consent_edge_prompt": (_is_bool, "must be true or false"),
+    "gallery_min_items": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
+    "gallery_max_cohesion": (_number(0, 1), "must be a number from 0 to 1"),
+    "gallery_min_article": (_int(0), "must be a whole number of words, 0 or more"),
+    "author_box_max_after": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "html_header_position": (_is_bool, "must be true or false"),
     "repeat_min_words": (_int(1), "must be a whole number, at least 1"),
     "site_learning": (_is_bool, "must be true or false"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.afterbody import mark_strays
+from pipeline.authorbox import mark_author_box
 from pipeline.classify import classify, keep_header_run, keep_header_zone
 from pipeline.comments import html_comments, html_lines, mark_lines, mark_sections
 from pipeline.consent import mark_consent
@@ -15,6 +16,7 @@ from pipeline.decode import decode_bytes, looks_binary
 from pipeline.dedup_page import mark_duplicates
 from pipeline.document import CleanResult, LineDecision, Rejected, Status
 from pipeline.extract import extract_html, looks_like_html
+from pipeline.gallery import mark_galleries
 from pipeline.html_lines import code_line_keys, keep_html_lines
 from pipeline.language import detect, stopwords
 from pipeline.lexicon import Lexicon
@@ -184,7 +186,11 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         if html_comment_lines:
             mark_lines(found, html_comment_lines, "a reader comment: the page shows this line only inside its comment section")
         mark_duplicates(found, found_meta.read_title, options.repeat_min_words, memo=page_memo)
-        if use_model:  # a page dump's layout, read by the line model (afterbody.py, consent.py)
+        if use_model:  # a page dump's layout, read by the line model (gallery.py, authorbox.py, afterbody.py, consent.py)
+            mark_galleries(found, words, found_meta.read_title, options.gallery_min_items,
+                           options.gallery_max_cohesion, options.gallery_min_article)
+            mark_author_box(found, found_meta.authors, (found_meta.evidence.get("author") or {}).get("line"),
+                            options.author_box_max_after)
             mark_strays(found, words, options.stray_max_words, options.stray_max_overlap)
             mark_consent(found, options.consent_min_lines, options.consent_max_gap,
                          edge_prompt=options.consent_edge_prompt)

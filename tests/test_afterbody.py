@@ -47,7 +47,8 @@ def test_the_clean_body_is_a_fixed_point():
 def test_stretches_split_at_removed_lines():
     # German page (fundus-de-NetzpolitikOrg-20240428): the author box below the article,
     # "Carla Siepmann" and her contact line, stands alone and shares no word with it
-    result = _clean("fundus-de-NetzpolitikOrg-20240428")
+    # (with the byline's name read, position.author_box takes her name line first: off here)
+    result = _clean("fundus-de-NetzpolitikOrg-20240428", author_box_max_after=0)
     kept = {d.line for d in result.decisions if d.keep}
     numbers = [d.line for d in result.decisions]
     decided = {d.line: d for d in result.decisions}
@@ -57,3 +58,10 @@ def test_stretches_split_at_removed_lines():
         assert any(not decided[n].keep for n in numbers if a[-1] < n < b[0])
     assert {d.text for d in result.decisions if d.rule == RULE} == {
         "Carla Siepmann", "Kontakt: carla_siepmann@mailbox.org, @CarlaSiepmann"}
+
+
+def test_the_author_box_rule_takes_the_writers_name_first():
+    result = _clean("fundus-de-NetzpolitikOrg-20240428")
+    rules = {d.text: d.rule for d in result.decisions if not d.keep}
+    assert rules["Carla Siepmann"] == "position.author_box"
+    assert rules["Kontakt: carla_siepmann@mailbox.org, @CarlaSiepmann"] == RULE
