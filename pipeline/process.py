@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.afterbody import mark_strays
+from pipeline.bodyunits import keep_bullet_runs, keep_wrapped_paragraphs, wrap_width
 from pipeline.classify import classify, keep_header_run, keep_header_zone
 from pipeline.comments import html_comments, html_lines, mark_lines, mark_sections
 from pipeline.consent import mark_consent
@@ -191,6 +192,12 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             # last: its test reads the body the other rules left
             keep_header_run(found, words, options.header_run_min_lines, options.header_run_probability,
                             options.header_run_cohesion)
+        if not is_html and (use_model or clean_layout):
+            # Units larger than a line, after every line's own decision; also on the clean
+            # body's reading, where a list's items stand a blank line apart (fixed point).
+            width = wrap_width(page_lines) if options.wrapped_paragraphs else None
+            keep_wrapped_paragraphs(found, width)
+            keep_bullet_runs(found, options.bullet_run_share, width)
         if is_html:
             keep_html_lines(found, code_keys, bool(words))
         return found, found_meta
