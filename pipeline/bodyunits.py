@@ -40,6 +40,7 @@ _NEAR = 0.7            # a "full" line is at least this share of the width
 _MIN_FULL_SHARE = 0.35  # of those lines, at least this share full
 _MAX_OVER_SHARE = 0.02  # and at most this share longer than the width
 _SLACK = 2             # characters the measured width may fall short of the real one
+_LONGEST_WORD = 20     # a wrapped line ends at most this far before the width
 
 _BULLET = re.compile(r"\s*(?:([-*+•·▪►‣–])|(\d{1,3})([.)]))\s+\S")
 _FIRST_WORD = re.compile(r"\S+")
@@ -67,21 +68,34 @@ def wrap_width(lines: list[str]) -> int | None:
 
 def _continues(line: str, following: str, width: int) -> bool:
     """True when `following` is the wrap continuation of `line`: `line` is no longer
-    than the width and the next line's first word would not have fitted on it."""
-    if not line or not following or len(line) > width + _SLACK:
+    than the width, too long to have been cut before a word of 20 characters, and the
+    next line's first word would not have fitted on it."""
+    if not line or not following or not width - _LONGEST_WORD <= len(line) <= width + _SLACK:
         return False
     first = _FIRST_WORD.search(following)
     return first is not None and len(line.rstrip()) + 1 + len(first.group()) > width - _SLACK
 
 
+def spaced(lines: list[str]) -> bool:
+    """True for the clean body's layout: no two non-blank lines touch (one paragraph a
+    line). There a wrapped paragraph's lines stand one blank line apart."""
+    return not any(a and b for a, b in zip(lines, lines[1:]))
+
+
 def wrapped_paragraphs(lines: list[str], width: int) -> list[list[int]]:
-    """The page's wrapped paragraphs of two lines or more, as 1-based line numbers."""
+    """The page's wrapped paragraphs of two lines or more, as 1-based line numbers. In
+    the clean body's layout (spaced) the lines of one paragraph are one blank line apart:
+    the wrap criterion alone joins them, so its second reading finds the same units."""
+    step = 2 if spaced(lines) else 1
     paragraphs, current = [], []
-    for number in range(1, len(lines)):
-        if _continues(lines[number - 1], lines[number], width):
+    for number, line in enumerate(lines, 1):
+        if not line:
+            continue
+        following = number + step
+        if following <= len(lines) and _continues(line, lines[following - 1], width):
             if not current:
                 current = [number]
-            current.append(number + 1)
+            current.append(following)
         elif current:
             paragraphs.append(current)
             current = []
