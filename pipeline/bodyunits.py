@@ -7,15 +7,16 @@ of the article over several lines, and a line of it alone can look like chrome:
   plain-text articles) breaks each paragraph into lines of about the same length; a
   continuation line ("body", "and contents") reads like a fragment. Lines of one wrapped
   paragraph are one unit: when at least half of a paragraph's lines are kept, its
-  removed lines are kept too.
+  removed lines are kept too. (classify.py also lets a wrapped paragraph that reads as
+  prose as a whole open the article: an RFC has no line long enough alone.)
 - `keep.bullet_run`: at least 3 consecutive lines opening with the same bullet marker
   ("-", "*", "+", "•", "1.") are one list: when at least `bullet_run_share` of them are
   kept, the whole list is. A chrome menu set as bullets has none of its lines kept and
   stays removed.
 
-Only lines removed by their position or by the line model are taken back (not a phrase
-from the lexicon, a site's recurring line or an exact copy): those rules read the line's
-own text, which a wrap or a list does not change.
+Only lines removed by their position, the line model or as a near repeat are taken back
+(not a phrase from the lexicon, a site's recurring line, an exact copy or a metadata
+line): those rules read the line's own text, which a wrap or a list does not change.
 
 The signals are the layout only (line lengths, the wrap criterion, the markers), in any
 language. The wrap width is read per page (wrap_width): a wrapped page has most of its
