@@ -21,6 +21,7 @@ from pipeline.lexicon import Lexicon
 from pipeline.linemodel import load_model, score_page
 from pipeline.linemodel.blocks import _content_without
 from pipeline import sequence
+from pipeline.bodyunits import wrapped_paragraphs
 from pipeline.memo import LineMemo, Remembered
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
 from pipeline.linewords import words_of
@@ -96,7 +97,7 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              list_keep_probability: float = 1.0, list_page_share: float = 0.6,
              clean_layout: bool = False, between_min_lines: int = 0,
              between_min_cohesion: float = 0.5, header_run_min_lines: int = 0,
-             header_run_cohesion: float = 0.3) -> Classification:
+             header_run_cohesion: float = 0.3, wrap_width: int | None = None) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
@@ -116,7 +117,10 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     header, so the clean body stays a fixed point. Else, with `header_run_min_lines` > 0
     (keep_header_run), the run of lines right above its first paragraph is kept the same
     way when keep_header_run's test (length, shared words) holds for it: a header a text
-    brings in that layout (a menu) speaks other words and is removed as before."""
+    brings in that layout (a menu) speaks other words and is removed as before.
+    `wrap_width`: the page is hard-wrapped at this column (bodyunits.wrap_width): a line
+    of a wrapped paragraph that reads as prose as a whole can open the article, though
+    the line alone is too short for a paragraph."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -151,7 +155,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
         return scores is None or path[n]
 
     has_stoplist = bool(stopwords)
-    result.body_start = next((n for n in undecided if shapes[n].is_body_like(has_stoplist) and model_says_body(n)), None)
+    wrapped_prose = _wrapped_prose(lines, wrap_width, stopwords, has_stoplist) if wrap_width else frozenset()
+    result.body_start = next((n for n in undecided if (shapes[n].is_body_like(has_stoplist) or n in wrapped_prose)
+                              and model_says_body(n)), None)
     if result.body_start is None and has_stoplist and scores is not None:
         # No line has the stoplist's share of stopwords: the stoplist may be another
         # language's (langdetect has no Zulu, say, and reads it as Swahili). A long line
@@ -254,6 +260,16 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     if site_rule is not None:
         _apply_site_rule(result, site_rule, has_stoplist)
     return result
+
+
+def _wrapped_prose(lines: list[str], width: int, stopwords: frozenset[str], has_stoplist: bool) -> frozenset[int]:
+    """The lines of the page's hard-wrapped paragraphs that read as prose joined up."""
+    found = set()
+    for paragraph in wrapped_paragraphs(lines, width):
+        joined = " ".join(lines[n - 1].strip() for n in paragraph)
+        if shape_line(paragraph[0], joined, stopwords, None).is_body_like(has_stoplist):
+            found.update(paragraph)
+    return frozenset(found)
 
 
 def _prose(shape: LineShape) -> bool:

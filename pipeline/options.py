@@ -72,6 +72,13 @@ class Options:
     header_run_min_lines: int = 2
     header_run_probability: float = 0.8
     header_run_cohesion: float = 0.3
+    # Text dumps (pipeline/bodyunits.py): on a page hard-wrapped at a fixed column, the
+    # removed lines of a paragraph more than half of whose lines are kept are kept
+    # (`keep.wrapped_paragraph`); and a run of 3+ lines opening with the same bullet
+    # marker at least bullet_run_share of whose lines are kept is kept whole
+    # (`keep.bullet_run`; 0: off). docs/quality.md.
+    wrapped_paragraphs: bool = True
+    bullet_run_share: float = 0.3
     # Text dumps read by the line model: a stretch of kept lines below the article's main
     # stretch, removed lines above it, of at most this many words (0: off) and sharing at
     # most this share of its content words with the main stretch, is removed
@@ -206,6 +213,8 @@ _RULES = {
     "header_run_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "header_run_probability": (_number(0, 1), "must be a number from 0 to 1"),
     "header_run_cohesion": (_number(0, 1), "must be a number from 0 to 1"),
+    "wrapped_paragraphs": (_is_bool, "must be true or false"),
+    "bullet_run_share": (_number(0, 1), "must be a number from 0 to 1 (0 turns the rule off)"),
     "stray_max_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "stray_max_overlap": (_number(0, 1), "must be a number from 0 to 1"),
     "consent_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline.afterbody import mark_strays
 from pipeline.authorbox import mark_author_box
+from pipeline.bodyunits import keep_bullet_runs, keep_wrapped_paragraphs, wrap_width
 from pipeline.classify import classify, keep_header_run, keep_header_zone
 from pipeline.comments import html_comments, html_lines, mark_lines, mark_sections
 from pipeline.consent import mark_consent
@@ -162,6 +163,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     def one_pass(page_lines: list[str], again: bool = False):
         clean_layout = _paragraph_per_line(page_lines)
         use_model = model_allowed and not clean_layout
+        # Text dumps: a page hard-wrapped at a fixed column (pipeline/bodyunits.py).
+        width = wrap_width(page_lines) if options.wrapped_paragraphs and not is_html else None
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
@@ -172,7 +175,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          between_min_cohesion=options.between_min_cohesion,
                          header_run_min_lines=options.header_run_min_lines,
                          header_run_cohesion=options.header_run_cohesion,
-                         clean_layout=clean_layout and not is_html)
+                         clean_layout=clean_layout and not is_html, wrap_width=width)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":
@@ -197,6 +200,11 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             # last: its test reads the body the other rules left
             keep_header_run(found, words, options.header_run_min_lines, options.header_run_probability,
                             options.header_run_cohesion)
+        if not is_html and (use_model or clean_layout):
+            # Units larger than a line, after every line's own decision; also on the clean
+            # body's reading, where a list's items stand a blank line apart (fixed point).
+            keep_wrapped_paragraphs(found, width)
+            keep_bullet_runs(found, options.bullet_run_share, width)
         if is_html:
             keep_html_lines(found, code_keys, bool(words))
         return found, found_meta
