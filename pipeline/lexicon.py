@@ -241,13 +241,16 @@ def _selective(form: str) -> bool:
     return len(form) >= _SELECTIVE or any(not (c.isascii() and c.isalnum()) and not c.isspace() for c in form)
 
 
+_ASCII = "".join(map(chr, range(128)))
+
+
 @lru_cache(maxsize=None)
 def _ascii_twin(ch: str) -> str | None:
     """The lowered ASCII character `re` matches to the non-ASCII `ch` under IGNORECASE
     (as a literal or in a class): 'k' for the Kelvin sign, 's' for 'ſ'; "" for none,
     None when more than one (not seen in Unicode 15, but then the literal is unusable)."""
-    twins = {a.lower() for a in map(chr, range(128))
-             if re.fullmatch("(?i)" + re.escape(ch), a) or re.fullmatch("(?i)[" + re.escape(ch) + "]", a)}
+    twins = {a.lower() for form in (re.escape(ch), "[" + re.escape(ch) + "]")
+             for a in re.findall("(?i)" + form, _ASCII)}
     return twins.pop() if len(twins) == 1 else ("" if not twins else None)
 
 
