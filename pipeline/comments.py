@@ -22,7 +22,7 @@ from importlib import resources
 
 from pipeline.dates import find_dates
 from pipeline.language import SCRIPT_SENTENCE_ENDS
-from pipeline.lexicon import Lexicon, _casefree, _Literals, _parse_file
+from pipeline.lexicon import Lexicon, LineForms, _Literals, _parse_file
 from pipeline.linewords import words_of
 
 RULE = "comments.section"
@@ -54,35 +54,44 @@ class CommentPhrases:
     kinds: dict[str, Lexicon]
 
     def __post_init__(self) -> None:
+        # One set of literals for all the kinds' regexes: a line is read for them once,
+        # which tells every kind's regexes it may match (see lexicon._Literals).
+        literals = _Literals.of([p for lexicon in self.kinds.values() for rule in lexicon.rules for p in rule.patterns])
+        object.__setattr__(self, "_kinds", {kind: Lexicon(lexicon.rules, literals=literals)
+                                            for kind, lexicon in self.kinds.items()})
+        object.__setattr__(self, "_literals", literals)
         # All the kinds' rules as one lexicon: it matches no line that no kind matches, and
-        # most lines are no kind's (one match for them, where _line_kind tried five).
-        object.__setattr__(self, "_any", Lexicon([r for k in _LINE_KINDS if k in self.kinds for r in self.kinds[k].rules]))
-        # find's regexes in order, each with the literals one of which any match holds (or
-        # None): a line without them is not searched (the lexicon's own prefilter).
+        # most lines are no kind's (one check for them, where _line_kind tried five).
+        object.__setattr__(self, "_any", Lexicon([r for k in _LINE_KINDS if k in self.kinds for r in self.kinds[k].rules],
+                                                 literals=literals))
+        # find's regexes in order, each with its bit in `literals` (-1 without them).
         object.__setattr__(self, "_searches", {
-            kind: [(p.search, _Literals.of([p])) for rule in lexicon.rules for p in rule.patterns]
+            kind: [(p.search, literals.bits([p]) if literals is not None else -1)
+                   for rule in lexicon.rules for p in rule.patterns]
             for kind, lexicon in self.kinds.items()})
 
-    def any_kind(self, line: str) -> bool:
-        """False when none of _LINE_KINDS matches the line (True: some may)."""
-        return self._any.match(line) is not None
+    def any_kind(self, line: str | LineForms) -> bool:
+        """False when none of _LINE_KINDS matches the line (True: some may): told by the
+        kinds' phrases and regex literals together, no regex searched."""
+        return self._any.could_match(line if isinstance(line, LineForms) else LineForms(line))
 
-    def kind(self, kind: str, line: str) -> bool:
-        matcher = self.kinds.get(kind)
-        return matcher is not None and matcher.match(line) is not None
+    def kind(self, kind: str, line: str | LineForms) -> bool:
+        """`line`: a line, or one prepared once for all the kinds asked of it."""
+        matcher = self._kinds.get(kind)
+        return matcher is not None and matcher.match_line(line if isinstance(line, LineForms) else LineForms(line)) is not None
 
-    def find(self, kind: str, line: str) -> re.Match | None:
+    def find(self, kind: str, line: str | LineForms) -> re.Match | None:
         """The first regex match of `kind` in the line (to cut a relative date out)."""
-        low = None
-        for search, literals in self._searches.get(kind, ()):
-            if literals is not None:
-                if low is None:
-                    low = _casefree(line)
-                if not literals.maybe(line, low):
-                    continue
-            found = search(line)
-            if found:
-                return found
+        searches = self._searches.get(kind, ())
+        if not searches:
+            return None
+        forms = line if isinstance(line, LineForms) else LineForms(line)
+        candidates = forms.candidates(self._literals) if self._literals is not None else -1
+        for search, bit in searches:
+            if candidates & bit:
+                found = search(forms.line)
+                if found:
+                    return found
         return None
 
 
@@ -132,11 +141,11 @@ class _Head:
     has_action: bool
 
 
-def _stamp_rest(text: str, phrases: CommentPhrases) -> str | None:
+def _stamp_rest(text: str, phrases: CommentPhrases, forms: LineForms | None = None) -> str | None:
     """The words of a date-stamp line besides its date and time, or None if the line
-    holds no date stamp."""
+    holds no date stamp. `forms`: LineForms(text), when the caller has it."""
     spans = [(d.start, d.end) for d in find_dates(text)]
-    relative = phrases.find("relative_time", text)
+    relative = phrases.find("relative_time", forms or text)
     if relative:
         spans.append(relative.span())
     if _DIGIT(text):  # both need a digit
@@ -176,24 +185,25 @@ def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str]:
     """A stripped non-blank line's kind, its word count and, for a stamp, its rest."""
     words = len(words_of(stripped))
     kind, stamp_rest = "text", ""
-    some = phrases.any_kind(stripped)  # False: every phrases.kind below is False
-    if some and phrases.kind("header", stripped):
+    line = LineForms(stripped)  # its folded forms made once for every kind asked
+    some = phrases.any_kind(line)  # False: every phrases.kind below is False
+    if some and phrases.kind("header", line):
         kind = "header"
-    elif some and phrases.kind("form", stripped):
+    elif some and phrases.kind("form", line):
         kind = "form"
-    elif some and phrases.kind("action", stripped):
+    elif some and phrases.kind("action", line):
         kind = "action"
     elif _COUNT.match(stripped):
         kind = "count"
-    elif some and phrases.kind("author_suffix", stripped):
+    elif some and phrases.kind("author_suffix", line):
         kind = "author"
     elif words <= _MAX_STAMP_WORDS and not stripped.endswith(_SENTENCE_END[1:]):
-        rest = _stamp_rest(stripped, phrases)
+        rest = _stamp_rest(stripped, phrases, line)
         if rest is not None and len(_WORD.findall(rest)) <= _MAX_NAME_WORDS:
             kind, stamp_rest = "stamp", rest
     if kind == "text" and 1 <= words <= _MAX_NAME_WORDS and len(stripped) <= 60 \
             and not stripped.endswith(_SENTENCE_END) and not stripped.endswith(":") \
-            and not (some and phrases.kind("not_author", stripped)):
+            and not (some and phrases.kind("not_author", line)):
         kind = "name"
     return kind, words, stamp_rest
 

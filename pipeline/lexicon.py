@@ -135,11 +135,17 @@ def _pattern_search(rule: "LexiconRule"):
 
 # A regex search is the costliest check of a line, and most lines match none of them.
 # So each regex is first reduced to literals of which any match must contain one (read
-# off its parse tree: a run of literal characters in sequence, every alternative of a
-# branch, the body of a repeat done at least once); a line holding none of them is not
-# searched. Case-insensitive literals are compared in _casefree(line), which maps every
-# character that `re` takes for an ASCII letter under IGNORECASE to that letter.
-_SELECTIVE = 3  # literals shorter than this (letters only) let too many lines through
+# off its parse tree: a run of literal characters in sequence, a small character class
+# as one literal a member, every alternative of a branch, the body of a repeat done at
+# least once); a line holding none of them is not searched. Literals are compared in
+# _casefree(line), which maps every character that `re` takes for an ASCII letter under
+# IGNORECASE to that letter. What `re` matches to a cased non-ASCII character under
+# IGNORECASE (simple case mappings, its own extra equivalences) is not what str.lower
+# gives, so such a literal is only used on pure-ASCII lines, where it becomes the ASCII
+# letters `re` matches to it, or cannot occur at all. tests/test_lexicon_literals.py
+# checks every literal character of the shipped rules against all of Unicode.
+_SELECTIVE = 3  # literals shorter than this (ASCII letters only) let too many lines through
+_MAX_VARIANTS = 16  # literals one run of characters and classes may spell, at most
 
 
 def _casefree(line: str) -> str:
@@ -152,31 +158,61 @@ def _casefree(line: str) -> str:
     return low
 
 
-def _literal_sets(items, ignorecase: bool) -> list[list[tuple[str, bool]]]:
-    """Sets of (literal, case-insensitive) for a parsed sequence: any match of the
-    sequence contains at least one literal of each set."""
-    found: list[list[tuple[str, bool]]] = []
-    run: list[str] = []
+def _caseless(ch: str) -> bool:
+    """A character with no case: str's case mappings leave it alone, and `re` matches
+    nothing else to it under IGNORECASE (checked over all of Unicode by the tests)."""
+    return ch.lower() == ch == ch.upper() != "\u0307"
+
+
+def _class_chars(items) -> list[str] | None:
+    """The characters of a character class made of single characters and short ranges."""
+    chars: list[str] = []
     for op, av in items:
         if op is _c.LITERAL:
-            run.append(chr(av))
+            chars.append(chr(av))
+        elif op is _c.RANGE and av[1] - av[0] < _MAX_VARIANTS:
+            chars += map(chr, range(av[0], av[1] + 1))
+        else:
+            return None  # negated, a category (\d, \w), a wide range
+    return list(dict.fromkeys(chars)) if 0 < len(chars) <= _MAX_VARIANTS else None
+
+
+def _literal_sets(items, ignorecase: bool, choose) -> list[list[tuple[str, bool]]]:
+    """Sets of (literal, case-insensitive) for a parsed sequence: any match of the
+    sequence contains at least one literal of each set. `choose`: a mode's best set
+    among several (_ascii_best, _any_best), for the alternatives of a branch."""
+    found: list[list[tuple[str, bool]]] = []
+    run = [""]  # the literals the characters and classes since the last break spell
+
+    def flush() -> list[str]:
+        if run != [""]:
+            found.append([(literal, ignorecase) for literal in run])
+        return [""]
+
+    for op, av in items:
+        if op is _c.LITERAL:
+            run = [literal + chr(av) for literal in run]
             continue
-        literal = "".join(run)
-        run.clear()
-        if literal:
-            found.append([(literal, ignorecase)])
+        chars = _class_chars(av) if op is _c.IN else None
+        if chars is not None:
+            if len(run) * len(chars) > _MAX_VARIANTS:
+                run = flush()
+            run = [literal + ch for literal in run for ch in chars]
+            continue
+        before = run
+        run = flush()
         if op is _c.SUBPATTERN:
             _, add_flags, del_flags, sub = av
             flag = (ignorecase or bool(add_flags & re.IGNORECASE)) and not del_flags & re.IGNORECASE
-            found += _literal_sets(sub.data, flag)
+            found += _literal_sets(sub.data, flag, choose)
         elif op is _c.ATOMIC_GROUP:
-            found += _literal_sets(av.data, ignorecase)
+            found += _literal_sets(av.data, ignorecase, choose)
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:
-            found += _literal_sets(av[2].data, ignorecase)
+            found += _literal_sets(av[2].data, ignorecase, choose)
         elif op is _c.BRANCH:
             union = []
             for alternative in av[1]:
-                best = _best(_literal_sets(alternative.data, ignorecase))
+                best = choose(_literal_sets(alternative.data, ignorecase, choose))
                 if best is None:
                     break
                 union += best
@@ -185,11 +221,9 @@ def _literal_sets(items, ignorecase: bool) -> list[list[tuple[str, bool]]]:
             # The parser moves a prefix common to all alternatives out in front of
             # the branch ("pic|photo" -> "p" "ic|hoto"): join it back where it can.
             heads = [_leading(alternative.data) for alternative in av[1]]
-            if literal and all(heads):
-                found.append([(literal + head, ignorecase) for head in heads])
-    literal = "".join(run)
-    if literal:
-        found.append([(literal, ignorecase)])
+            if before != [""] and all(heads) and len(before) * len(heads) <= _MAX_VARIANTS:
+                found.append([(literal + head, ignorecase) for literal in before for head in heads])
+    flush()
     return found
 
 
@@ -203,22 +237,99 @@ def _leading(items) -> str:
     return "".join(head)
 
 
-def _usable(literal: str, ignorecase: bool) -> bool:
-    if ignorecase and not literal.isascii():
-        return False  # only ASCII letters are sure to fold the way _casefree does
-    return len(literal) >= _SELECTIVE or any(not c.isalnum() and not c.isspace() for c in literal)
+def _selective(form: str) -> bool:
+    return len(form) >= _SELECTIVE or any(not (c.isascii() and c.isalnum()) and not c.isspace() for c in form)
 
 
-def _best(sets: list[list[tuple[str, bool]]]) -> list[tuple[str, bool]] | None:
-    """The most selective set: usable literals only, the longest shortest one, the fewest."""
-    sets = [s for s in sets if s and all(_usable(*entry) for entry in s)]
-    if not sets:
-        return None
-    return max(sets, key=lambda s: (min(min(len(l) for l, _ in s), 8), -len(s)))
+_ASCII = "".join(map(chr, range(128)))
 
 
-def _required_literals(pattern: re.Pattern) -> list[tuple[str, bool]] | None:
-    """Literals one of which any match of the pattern contains, or None when unsure.
+@lru_cache(maxsize=None)
+def _ascii_twin(ch: str) -> str | None:
+    """The lowered ASCII character `re` matches to the non-ASCII `ch` under IGNORECASE
+    (as a literal or in a class): 'k' for the Kelvin sign, 's' for 'ſ'; "" for none,
+    None when more than one (not seen in Unicode 15, but then the literal is unusable)."""
+    twins = {a.lower() for form in (re.escape(ch), "[" + re.escape(ch) + "]")
+             for a in re.findall("(?i)" + form, _ASCII)}
+    return twins.pop() if len(twins) == 1 else ("" if not twins else None)
+
+
+_NEVER = ""  # an ASCII form: the literal cannot occur in a pure-ASCII line
+
+
+def _ascii_char(ch: str, ignorecase: bool) -> str | None:
+    """The lowered ASCII character a pure-ASCII line holds where `re` matches `ch`:
+    _NEVER when none can be; None when unsure."""
+    if ch.isascii():
+        return ch.lower()
+    return _ascii_twin(ch) if ignorecase else _NEVER
+
+
+def _any_char(ch: str, ignorecase: bool) -> bool:
+    """Whether any line's _casefree form holds ch.lower() where `re` matches `ch`
+    (else: case-sensitive, the raw line holds `ch`; under IGNORECASE, unusable)."""
+    return ch.isascii() or _caseless(ch)
+
+
+def _ascii_form(literal: str, ignorecase: bool) -> str | None:
+    """What a pure-ASCII line's lowered form holds where the line holds the literal (as
+    `re` matches it): lowered ASCII; _NEVER if no ASCII line can; None when unusable."""
+    chars = []
+    for ch in literal:
+        twin = _ascii_char(ch, ignorecase)
+        if not twin:
+            return twin  # _NEVER: no ASCII character is it; None: unsure
+        chars.append(twin)
+    form = "".join(chars)
+    return form if _selective(form) else None
+
+
+def _any_form(literal: str, ignorecase: bool) -> tuple[str, bool] | None:
+    """(what to look for, in the raw line rather than _casefree(line)) for any line, or
+    None when unusable. Under IGNORECASE a cased non-ASCII character cannot be looked
+    for: the longest stretch of the literal without one is."""
+    if all(_any_char(ch, ignorecase) for ch in literal):
+        form, raw = literal.lower(), False
+    elif not ignorecase:
+        form, raw = literal, True
+    else:
+        pieces, piece = [], []
+        for ch in literal:
+            if _any_char(ch, ignorecase):
+                piece.append(ch)
+            else:
+                pieces.append("".join(piece))
+                piece = []
+        pieces.append("".join(piece))
+        form, raw = max(pieces, key=len).lower(), False
+    return (form, raw) if form and _selective(form) else None
+
+
+def _ascii_best(sets):
+    """The most selective set for ASCII lines: one no ASCII line can hold best; else
+    the longest shortest literal, the fewest literals."""
+    scored = []
+    for s in sets:
+        forms = [_ascii_form(*entry) for entry in s]
+        if s and None not in forms:
+            usable = [f for f in forms if f]
+            scored.append(((9, 0) if not usable else (min(min(map(len, usable)), 8), -len(usable)), s))
+    return max(scored, key=lambda k: k[0])[1] if scored else None
+
+
+def _any_best(sets):
+    """The most selective set for any line: the longest shortest literal, the fewest."""
+    scored = []
+    for s in sets:
+        forms = [_any_form(*entry) for entry in s]
+        if s and None not in forms:
+            scored.append(((min(min(len(f) for f, _ in forms), 8), -len(forms)), s))
+    return max(scored, key=lambda k: k[0])[1] if scored else None
+
+
+def _required_literals(pattern: re.Pattern, choose=None) -> list[tuple[str, bool]] | None:
+    """Literals one of which any match of the pattern contains, or None when unsure;
+    `choose`: _any_best (the default: usable on any line) or _ascii_best.
 
     The one place that reads `re`'s private parser (re._parser, re._constants): the
     standard library has no public way to see a regex's structure, and no well-kept
@@ -229,18 +340,19 @@ def _required_literals(pattern: re.Pattern) -> list[tuple[str, bool]] | None:
     checks on the shipped rule files that no line `re` matches is ever skipped."""
     if not isinstance(pattern.pattern, str) or _parser is None:
         return None
+    choose = choose or _any_best
     try:
         parsed = _parser.parse(pattern.pattern, pattern.flags)
+        return choose(_literal_sets(parsed.data, bool(pattern.flags & re.IGNORECASE), choose))
     except Exception:  # a private module's internals: when in doubt, search as before
         return None
-    return _best(_literal_sets(parsed.data, bool(pattern.flags & re.IGNORECASE)))
 
 
-def _trie_search(literals: set[str]):
-    """One regex finding any of the literals, as a trie ("a(?:b|c)"): at a character that
-    starts none of them the search moves on at once."""
-    # A literal holding another one adds nothing to "holds any of them".
-    literals = {l for l in literals if not any(o != l and o in l for o in literals)}
+def _trie(literals, longest: bool = False) -> str:
+    """The literals as one regex trie ("a(?:b|c)"): at a character that starts none of
+    them the search moves on at once. `longest`: where one literal ends and others go
+    on, the longer ones are tried first (what starts there, at its longest); else the
+    branch stops there (enough to tell that one is there)."""
     trie: dict = {}
     for literal in literals:
         node = trie
@@ -249,32 +361,83 @@ def _trie_search(literals: set[str]):
         node[""] = {}
 
     def pattern(node: dict) -> str:
+        if "" in node and (not longest or len(node) == 1):
+            return ""
+        parts = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
         if "" in node:
-            return ""  # a literal ends here: the rest of this branch adds nothing
-        parts = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items())]
+            parts.append("")  # after every longer one
         return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
 
-    return re.compile(pattern(trie)).search if literals else None
+    return pattern(trie)
+
+
+class _Finder:
+    """Which of some literals (each with a mask of the regexes it stands for) a text
+    holds, in one pass. The scan takes the longest literal starting at the leftmost
+    place one starts, then goes on after its end, so it does not see a literal inside
+    or overlapping one it took: a literal's mask takes in the masks of every literal
+    that can start inside it (one it holds, or one that starts with one of its ends)."""
+
+    def __init__(self, masks: dict[str, int]) -> None:
+        self.all = re.compile(_trie(masks, longest=True)).findall
+        self.masks = {
+            taken: _or(mask for other, mask in masks.items()
+                       if other in taken or any(other.startswith(taken[k:]) for k in range(1, len(taken))))
+            for taken in masks}
+
+    def __call__(self, text: str) -> int:
+        found = self.all(text)
+        if not found:
+            return 0
+        masks = self.masks
+        return _or(masks[literal] for literal in found)
+
+
+def _or(masks) -> int:
+    out = 0
+    for mask in masks:
+        out |= mask
+    return out
+
+
+def _no_literals(_: str) -> int:
+    return 0
 
 
 class _Literals:
-    """Tells whether a line may match any of some regexes: holds one of their literals."""
+    """Which of some regexes a line may match: those one of whose literals it holds (a
+    bit each, in the order given; `maybe`: any of them). Pure-ASCII lines and the others
+    are told apart (see _ascii_form); a regex without literals for a kind of line is
+    always a candidate on it."""
 
     def __init__(self, patterns) -> None:
-        folded, exact = set(), set()
-        for pattern in patterns:
-            literals = _required_literals(pattern)
-            if literals is None:
-                raise ValueError("no literals")
-            for literal, ignorecase in literals:
-                # A case-sensitive literal found in the line is found lowered in
-                # _casefree(line) too when it is ASCII or uncased (bar U+0307, dropped).
-                if ignorecase or literal.isascii() or all(c.lower() == c == c.upper() != "\u0307" for c in literal):
-                    folded.add(literal.lower())
-                else:
-                    exact.add(literal)
-        self.folded = _trie_search(folded)
-        self.exact = _trie_search(exact)
+        self.patterns = tuple(patterns)
+        ascii_masks: dict[str, int] = {}
+        folded: dict[str, int] = {}
+        raw: dict[str, int] = {}
+        self.ascii_always = self.other_always = 0
+        for bit, pattern in enumerate(self.patterns):
+            mask = 1 << bit
+            ascii_set = _required_literals(pattern, _ascii_best)
+            if ascii_set is None:
+                self.ascii_always |= mask
+            else:
+                for form in (_ascii_form(*entry) for entry in ascii_set):
+                    if form:  # _NEVER ("") adds nothing: no ASCII line holds it
+                        ascii_masks[form] = ascii_masks.get(form, 0) | mask
+            any_set = _required_literals(pattern, _any_best)
+            if any_set is None:
+                self.other_always |= mask
+            else:
+                for form, in_raw in (_any_form(*entry) for entry in any_set):
+                    table = raw if in_raw else folded
+                    table[form] = table.get(form, 0) | mask
+        everything = (1 << len(self.patterns)) - 1
+        if self.ascii_always == everything and self.other_always == everything:
+            raise ValueError("no literals")
+        self.ascii = _Finder(ascii_masks) if ascii_masks else _no_literals
+        self.folded = _Finder(folded) if folded else _no_literals
+        self.raw = _Finder(raw) if raw else _no_literals
 
     @classmethod
     def of(cls, patterns) -> "_Literals | None":
@@ -283,9 +446,20 @@ class _Literals:
         except ValueError:
             return None
 
+    def bits(self, patterns) -> int | None:
+        """The mask of some of the regexes given (the same objects), or None if one of
+        them is not among them."""
+        found = [k for q in patterns for k, p in enumerate(self.patterns) if p is q]
+        return _or(1 << k for k in found) if len(set(found)) >= len(set(map(id, patterns))) else None
+
+    def candidates(self, line: str, low: str) -> int:
+        """The mask of the regexes the line may match. `low`: _casefree(line)."""
+        if line.isascii():
+            return self.ascii_always | self.ascii(low)
+        return self.other_always | self.folded(low) | self.raw(line)
+
     def maybe(self, line: str, low: str) -> bool:
-        """`low`: _casefree(line)."""
-        return bool(self.folded is not None and self.folded(low)) or bool(self.exact is not None and self.exact(line))
+        return self.candidates(line, low) != 0
 
 
 @dataclass(frozen=True)
@@ -391,7 +565,7 @@ def rule_running(frame) -> LexiconMatch | None:
     """The rule whose check was running in `frame` or one of its callers, if any: what a
     time limit's signal handler reads to say that a rule's regex, not the page, ran long."""
     while frame is not None:
-        if frame.f_code is Lexicon.match.__code__:
+        if frame.f_code is Lexicon.match_line.__code__:
             return frame.f_locals.get("found")  # the rule being tried (bound per rule in the loop)
         if frame.f_code is LexiconRule.matches.__code__:
             rule = frame.f_locals.get("self")
@@ -400,27 +574,74 @@ def rule_running(frame) -> LexiconMatch | None:
     return None
 
 
+class LineForms:
+    """A line in the forms the rules compare, each made once (a line asked of several
+    lexicons, as the comment finder's kinds, shares them)."""
+
+    __slots__ = ("line", "spaced", "folded", "_words", "_low", "_literals", "_candidates")
+
+    def __init__(self, line: str) -> None:
+        self.line = line
+        # case-folded, white space collapsed, leading punctuation off; folded: fold(line)
+        self.spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
+        self.folded = self.spaced.rstrip(_EDGE_PUNCT)
+        self._words = self._low = self._literals = self._candidates = None
+
+    @property
+    def words(self) -> int:
+        if self._words is None:
+            self._words = len(words_of(self.line))
+        return self._words
+
+    @property
+    def low(self) -> str:
+        if self._low is None:
+            self._low = _casefree(self.line)
+        return self._low
+
+    def candidates(self, literals: "_Literals") -> int:
+        """literals.candidates for this line, found once for lexicons sharing `literals`."""
+        if self._literals is not literals:
+            self._literals, self._candidates = literals, literals.candidates(self.line, self.low)
+        return self._candidates
+
+
 class Lexicon:
-    def __init__(self, rules: list[LexiconRule], site_rules: list[tuple[SiteSelector, LexiconRule]] | None = None):
+    def __init__(self, rules: list[LexiconRule], site_rules: list[tuple[SiteSelector, LexiconRule]] | None = None,
+                 literals: "_Literals | None" = None):
         self.rules = rules
         self.site_rules = site_rules or []
         self._for_site: dict[tuple[str | None, str | None], Lexicon] = {}
-        # What match() tries per rule, in order, bound once (it runs on every line).
-        self._checks = [
-            (rule.max_words, rule.exact, rule.prefixes.match if rule.prefixes is not None else None,
-             _pattern_search(rule), _Literals.of(rule.patterns),
-             LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer))
-            for rule in rules
-        ]
-        # Most lines match no rule: these tell so at once, for all rules together.
-        self._any_exact = frozenset().union(*(rule.exact for rule in rules))
+        self._found = [LexiconMatch(f"{rule.family}.{rule.id}", rule.reason, rule.source, rule.starts_footer)
+                       for rule in rules]
+        self._max_words = [rule.max_words for rule in rules]
+        # The exact and prefix phrases first, for all rules together: a set lookup says
+        # which rules' phrases a line is (most lines: none).
+        exact: dict[str, list[int]] = {}
+        for index, rule in enumerate(rules):
+            for phrase in rule.exact:
+                exact.setdefault(phrase, []).append(index)
+        self._exact = {phrase: tuple(indexes) for phrase, indexes in exact.items()}
+        self._prefixes = [(index, rule.prefixes.match) for index, rule in enumerate(rules) if rule.prefixes is not None]
         prefixes = [rule.prefixes.pattern for rule in rules if rule.prefixes is not None]
         self._any_prefix = re.compile("|".join(f"(?:{p})" for p in prefixes)).match if prefixes else None
-        with_regex = [rule for rule in rules if rule.patterns]
-        self._any_regex = bool(with_regex)
-        self._regex_literals = _Literals.of([p for rule in with_regex for p in rule.patterns])
-        self._regex_max_words = (None if any(rule.max_words is None for rule in with_regex)
-                                 else max((rule.max_words for rule in with_regex), default=None))
+        # Then the regexes, only of the rules before the first whose phrase the line is
+        # (the first rule that matches wins), and only those one of whose literals the
+        # line holds: one pass over the line finds them all (`literals`: one shared by
+        # several lexicons, with all their regexes, finds them once a line for all).
+        with_regex = [index for index, rule in enumerate(rules) if rule.patterns]
+        self._literals = literals if literals is not None else \
+            _Literals.of([p for index in with_regex for p in rules[index].patterns])
+        bits = [self._literals.bits(rules[index].patterns) if self._literals is not None else None
+                for index in with_regex]
+        if None in bits:  # a shared one without this lexicon's regexes, or no literals
+            self._literals, bits = None, [-1] * len(with_regex)  # -1: every regex searched
+        self._checks = [(index, rules[index].max_words, _pattern_search(rules[index]), bit, self._found[index])
+                        for index, bit in zip(with_regex, bits)]
+        self._regex_bits = _or(bits for *_, bits, _ in self._checks)
+        self._first_regex = with_regex[0] if with_regex else len(rules)
+        self._regex_max_words = (None if any(rules[index].max_words is None for index in with_regex)
+                                 else max((rules[index].max_words for index in with_regex), default=None))
 
     def for_site(self, host: str | None, folder: str | None) -> "Lexicon":
         """The rules for one page: its site's rules first (more specific), then the rest."""
@@ -456,37 +677,47 @@ class Lexicon:
         return cls(rules, site_rules)
 
     def match(self, line: str) -> LexiconMatch | None:
-        spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
-        folded = spaced.rstrip(_EDGE_PUNCT)  # fold(line)
-        words = low = None
-        if folded not in self._any_exact and (self._any_prefix is None or not self._any_prefix(spaced)):
-            # Only a regex can match: not on a line too long for every regex rule (a line
-            # of n characters has at most (n + 1) // 2 words), nor on one without literals.
-            if not self._any_regex:
-                return None
-            limit = self._regex_max_words
-            if limit is not None and (len(line) + 1) // 2 > limit:
-                words = len(words_of(line))
-                if words > limit:
-                    return None
-            if self._regex_literals is not None:
-                low = _casefree(line)
-                if not self._regex_literals.maybe(line, low):
-                    return None
-        if words is None:
-            words = len(words_of(line))
-        # LexiconRule.matches, inlined, rule by rule in order: the first match wins
-        for max_words, exact, prefix_match, search, literals, found in self._checks:
-            if max_words is not None and words > max_words:
+        return self.match_line(LineForms(line))
+
+    def match_line(self, line: LineForms) -> LexiconMatch | None:
+        """match() of a prepared line (see LineForms): the first rule, in order, whose exact
+        phrase or prefix the line is or whose regex is found in it, within its word limit."""
+        said = None  # the first rule whose exact phrase or prefix the line is
+        hits = self._exact.get(line.folded)
+        if self._any_prefix is not None and self._any_prefix(line.spaced):
+            hits = sorted((*(hits or ()), *(index for index, match in self._prefixes if match(line.spaced))))
+        if hits:
+            for index in hits:
+                limit = self._max_words[index]
+                if limit is None or line.words <= limit:
+                    said = index
+                    break
+        if self._first_regex >= (len(self.rules) if said is None else said):
+            return None if said is None else self._found[said]
+        # A regex can only match on a line within some regex rule's word limit (a line of
+        # n characters has at most (n + 1) // 2 words) that holds one of their literals.
+        limit = self._regex_max_words
+        if said is None and limit is not None and (len(line.line) + 1) // 2 > limit and line.words > limit:
+            return None
+        candidates = line.candidates(self._literals) if self._literals is not None else -1
+        if not candidates & self._regex_bits:
+            return None if said is None else self._found[said]
+        for index, max_words, search, bits, found in self._checks:  # `found`: read by rule_running
+            if said is not None and index >= said:
+                break
+            if not candidates & bits or (max_words is not None and line.words > max_words):
                 continue
-            if folded in exact or (prefix_match is not None and prefix_match(spaced)):
+            if search(line.line):
                 return found
-            if search is not None:
-                if literals is not None:
-                    if low is None:
-                        low = _casefree(line)
-                    if not literals.maybe(line, low):
-                        continue
-                if search(line):
-                    return found
-        return None
+        return None if said is None else self._found[said]
+
+    def could_match(self, line: LineForms) -> bool:
+        """False when no rule can match the line, told without searching a regex."""
+        if line.folded in self._exact or (self._any_prefix is not None and self._any_prefix(line.spaced)):
+            return True
+        if not self._checks:
+            return False
+        limit = self._regex_max_words
+        if limit is not None and (len(line.line) + 1) // 2 > limit and line.words > limit:
+            return False
+        return self._literals is None or bool(line.candidates(self._literals) & self._regex_bits)

@@ -119,3 +119,19 @@ def test_scale_pages_of_every_round_reach_the_timed_folder(tmp_path):
     copied = pages_of(subset(pages_of(made), 3 * len(sources), tmp_path / "timed"))
     assert len(copied) == 3 * len(sources)
     assert len({p.read_bytes() for p in copied}) == 3 * len(sources)  # mutated: no two alike
+
+
+def test_lexicon_calls_times_the_lines_a_run_asks_and_replays_them(tmp_path):
+    """On the six test pages: both functions are asked lines, and the saved lines replay."""
+    from conftest import PAGES
+
+    saved = tmp_path / "lines.pickle"
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "lexicon_calls.py"), "--dev", str(PAGES), "--n", "6",
+                           "--save", str(saved)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    counts = [int(word) for word in done.stdout.replace(",", " ").split() if word.isdigit()]
+    assert counts[0] == 6 and counts[1] > 100 and counts[2] > 100, done.stdout
+    for only in ("match", "kind", "none"):
+        again = subprocess.run([sys.executable, str(ROOT / "bench" / "lexicon_calls.py"), "--replay", str(saved),
+                                "--only", only], capture_output=True, text=True, timeout=600)
+        assert again.returncode == 0, again.stderr

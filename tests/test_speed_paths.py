@@ -50,15 +50,20 @@ def _plain_find(phrases, kind: str, line: str):
     return None
 
 
-def test_comment_kinds_one_lexicon_answers_as_the_five():
+def test_comment_kinds_one_lexicon_says_no_only_when_the_five_do():
+    """any_kind is a prefilter (phrases and regex literals, no search): False only when
+    no kind matches, and False for most real lines (else it saves nothing)."""
     phrases = comments.load_phrases()
-    lines = _real_lines() + _lines_with_phrases(random.Random(5), phrases)
+    real = _real_lines()
+    lines = real + _lines_with_phrases(random.Random(5), phrases)
     some = 0
     for line in lines:
         each = [phrases.kind(kind, line) for kind in comments._LINE_KINDS]
-        assert phrases.any_kind(line) == any(each), line
+        if any(each):
+            assert phrases.any_kind(line), line
         some += any(each)
     assert some > 300  # the built lines do reach the kinds
+    assert sum(map(phrases.any_kind, real)) < len(real) // 2
 
 
 def test_comment_find_with_literals_finds_what_every_regex_finds():
