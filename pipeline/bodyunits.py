@@ -116,12 +116,20 @@ def keep_wrapped_paragraphs(result, width: int | None) -> int:
         kept = sum(1 for d in decisions if d is not None and d.keep)
         if kept * 2 < len(paragraph):
             continue
-        for n, decision in zip(paragraph, decisions):
-            if decision is not None and not decision.keep and decision.rule in RESTORABLE:
-                result.decide(n, True, WRAPPED_RULE,
-                              f"a line of a paragraph hard-wrapped at {width} characters, {kept} of whose "
-                              f"{len(paragraph)} lines are kept (was {decision.rule})")
-                taken += 1
+        taken += _take_back(result, paragraph, decisions, WRAPPED_RULE,
+                            lambda was: f"a line of a paragraph hard-wrapped at {width} characters, {kept} of whose "
+                                        f"{len(paragraph)} lines are kept (was {was})")
+    return taken
+
+
+def _take_back(result, numbers: list[int], decisions: list, rule: str, reason) -> int:
+    """Keep the lines of a unit removed by a RESTORABLE rule under `rule`, `reason(former rule)`
+    as the reason. Returns how many were taken back."""
+    taken = 0
+    for n, decision in zip(numbers, decisions):
+        if decision is not None and not decision.keep and decision.rule in RESTORABLE:
+            result.decide(n, True, rule, reason(decision.rule))
+            taken += 1
     return taken
 
 
@@ -178,10 +186,7 @@ def keep_bullet_runs(result, share: float, width: int | None = None) -> int:
         kept = sum(1 for d in decisions if d is not None and d.keep)
         if kept == 0 or kept < share * len(run):
             continue
-        for n, decision in zip(run, decisions):
-            if decision is not None and not decision.keep and decision.rule in RESTORABLE:
-                result.decide(n, True, BULLET_RULE,
-                              f"an item of a list of {len(run)} lines opening with {marker!r}, {kept} of them kept "
-                              f"(>= {share:.2f}; was {decision.rule})")
-                taken += 1
+        taken += _take_back(result, run, decisions, BULLET_RULE,
+                            lambda was: f"an item of a list of {len(run)} lines opening with {marker!r}, {kept} of "
+                                        f"them kept (>= {share:.2f}; was {was})")
     return taken
