@@ -28,6 +28,22 @@ def gold_meta(seed_id: str) -> dict:
     return json.loads((SEED_GOLD / f"{seed_id}.json").read_text("utf-8"))
 
 
+def page_with_gold(folder: str, page: str) -> tuple[str, str]:
+    """A real page's text dump and its gold body, from tests/data/<folder>/{text,gold}."""
+    return ((DATA / folder / "text" / f"{page}.txt").read_text("utf-8"),
+            (DATA / folder / "gold" / f"{page}.txt").read_text("utf-8"))
+
+
+def engine_with(**changes):
+    """An engine with the shipped options but these, pages cleaned in this process."""
+    import dataclasses
+
+    from pipeline.options import Options
+    from pipeline.process import Engine
+
+    return Engine.load(dataclasses.replace(Options(doc_time_limit=0), **changes))
+
+
 @pytest.fixture(scope="session")
 def engine():
     from pipeline.process import Engine

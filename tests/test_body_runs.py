@@ -3,23 +3,9 @@ drops, taken back when it sits in a run of lines that speak the article's vocabu
 Real pages with gold (tests/data/body_runs, tests/data/header_body), the shipped model."""
 from __future__ import annotations
 
-import dataclasses
-from pathlib import Path
-
+from conftest import engine_with, page_with_gold
 from pipeline.evaluate import norm_line, score_page
-from pipeline.options import Options
-from pipeline.process import Engine, clean_text
-
-DATA = Path(__file__).resolve().parent / "data"
-
-
-def _page(folder: str, page: str) -> tuple[str, str]:
-    return ((DATA / folder / "text" / f"{page}.txt").read_text("utf-8"),
-            (DATA / folder / "gold" / f"{page}.txt").read_text("utf-8"))
-
-
-def _engine(**changes) -> Engine:
-    return Engine.load(dataclasses.replace(Options(doc_time_limit=0), **changes))
+from pipeline.process import clean_text
 
 
 def _gold_lines(gold: str) -> set[str]:
@@ -36,9 +22,9 @@ STRICT = {"line_model_threshold": 0.9}
 
 
 def test_runs_between_body_lines_that_speak_the_article_are_kept():
-    on, off = _engine(**STRICT), _engine(**STRICT, between_min_lines=0)
+    on, off = engine_with(**STRICT), engine_with(**STRICT, between_min_lines=0)
     for page in ("readability-dropbox-blog", "readability-royal-road"):
-        text, gold = _page("body_runs", page)
+        text, gold = page_with_gold("body_runs", page)
         with_rule, without = clean_text(text, on), clean_text(text, off)
         kept = _rules(with_rule, "keep.between_cohesive")
         assert len(kept) >= 8, page
@@ -51,25 +37,25 @@ def test_runs_between_body_lines_that_speak_the_article_are_kept():
 
 def test_the_header_run_that_continues_the_article_is_kept():
     for folder, page, least in (("header_body", "readability-tumblr", 10), ("body_runs", "wcxb-dev-1781", 2)):
-        text, gold = _page(folder, page)
-        on, off = clean_text(text, _engine()), clean_text(text, _engine(header_run_min_lines=0))
+        text, gold = page_with_gold(folder, page)
+        on, off = clean_text(text, engine_with()), clean_text(text, engine_with(header_run_min_lines=0))
         kept = _rules(on, "keep.header_run")
         assert len(kept) >= least, page
         assert all(norm_line(line) in _gold_lines(gold) for line in kept), page
         assert not _rules(off, "keep.header_run")
         assert set(kept) <= set(_rules(off, "position.header"))
         assert score_page(page, "x", on.body, gold).tok_f1 > score_page(page, "x", off.body, gold).tok_f1 + 0.05
-    text, _ = _page("body_runs", "wcxb-dev-1781")
-    byline = clean_text(text, _engine())
+    text, _ = page_with_gold("body_runs", "wcxb-dev-1781")
+    byline = clean_text(text, engine_with())
     assert "Dr. Allen" in _rules(byline, "position.header")  # the byline above the run stays removed
 
 
 def test_bodies_with_kept_runs_are_fixed_points():
-    for folder, page, engine in (("header_body", "readability-tumblr", _engine()),
-                                 ("body_runs", "wcxb-dev-1781", _engine()),
-                                 ("body_runs", "readability-dropbox-blog", _engine(**STRICT)),
-                                 ("body_runs", "readability-royal-road", _engine(**STRICT))):
-        first = clean_text(_page(folder, page)[0], engine)
+    for folder, page, engine in (("header_body", "readability-tumblr", engine_with()),
+                                 ("body_runs", "wcxb-dev-1781", engine_with()),
+                                 ("body_runs", "readability-dropbox-blog", engine_with(**STRICT)),
+                                 ("body_runs", "readability-royal-road", engine_with(**STRICT))):
+        first = clean_text(page_with_gold(folder, page)[0], engine)
         second = clean_text(first.body, engine)
         assert second.metadata["removed"] == [], page
         assert second.body == first.body, page
@@ -82,6 +68,6 @@ def test_a_menu_a_clean_layout_text_brings_is_still_its_header():
                         "The government said on Monday that the new rules for the export of minerals "
                         "will take effect in the spring, after months of talks.",
                         "Officials said the measures were needed to protect supply for the industry."]) + "\n"
-    result = clean_text(text, _engine())
+    result = clean_text(text, engine_with())
     assert {"World news", "Sports"} <= set(_rules(result, "position.header"))
     assert not _rules(result, "keep.clean_header")
