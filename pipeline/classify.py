@@ -50,6 +50,9 @@ def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
     """The other script a line is mostly written in, or None."""
     if not page_script or shape.letters < 3:
         return None
+    scripts = shape.scripts
+    if len(scripts) == 1 and page_script in scripts:  # no other script (most lines)
+        return None
     other = {s: n for s, n in shape.scripts.items() if s != page_script}
     if sum(other.values()) * 2 <= shape.letters:
         return None

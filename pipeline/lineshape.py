@@ -94,7 +94,9 @@ def _ends_sentence(text: str) -> bool:
 
 def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match: LexiconMatch | None) -> LineShape:
     words = words_of(text)
-    stops = sum(map(stopwords.__contains__, map(str.casefold, words))) if stopwords else 0
+    # one casefold of the words joined by spaces: casefold maps each character on its own and
+    # yields no space (tests/test_speed_paths.py), so the pieces are each word's casefold
+    stops = sum(map(stopwords.__contains__, " ".join(words).casefold().split(" "))) if stopwords and words else 0
     # Built as `renumbered` builds its copies: the frozen dataclass's __init__ sets each
     # field through object.__setattr__, a third of this function's own time.
     shape = object.__new__(LineShape)

@@ -24,6 +24,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from pipeline.linewords import words_of
+
 # a word: letters (and "_"), with inner apostrophes, hyphens and dots ("Wise's", "Brain-Fu")
 _LETTERS = re.compile(r"[^\W\d]+(?:['’.-][^\W\d]+)*")
 _SPACE = re.compile(r"\s+")
@@ -192,6 +194,11 @@ _LONG_CONTENT = re.compile(r"\w{%d,}" % MIN_CONTENT_CHARS, re.UNICODE)
 
 def _content_set(text: str) -> set[str]:
     """content_words(text) as a set."""
+    if text.isascii():
+        # lower() changes an ASCII line character by character, leaving \w and length as
+        # they are: its \w{3,} runs are the line's \w+ words (words_of, already split for
+        # the line's other features) of 3 characters or more, lowered
+        return {w for w in map(str.lower, words_of(text)) if len(w) > 2 and not w.isdigit()}
     low = text.lower()
     got = set()
     if not low.isascii():  # no CJK run in an ASCII line

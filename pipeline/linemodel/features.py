@@ -75,6 +75,20 @@ def _shift(vals: np.ndarray, off: int, default: float) -> np.ndarray:
     return out
 
 
+_LOG1P_INT = np.zeros(0)
+
+
+def _log1p_int(size: int) -> np.ndarray:
+    """[math.log1p(v) for v in range(size)] as a read-only array: one table, grown when a
+    page needs more, not built again a page."""
+    global _LOG1P_INT
+    if len(_LOG1P_INT) < size:
+        table = np.array([math.log1p(v) for v in range(max(size, 2 * len(_LOG1P_INT)))])
+        table.flags.writeable = False
+        _LOG1P_INT = table
+    return _LOG1P_INT[:size]
+
+
 class Page:
     """What the features of one page are computed from: its non-blank lines' shapes and
     positions, and the quantities several features share."""
@@ -92,7 +106,7 @@ class Page:
         good = self.good = self.shape[:, col("good")]
         k = self.k = np.arange(n)
         self.total_words = sum(words_l) or 1.0
-        self.log1p_int = np.array([math.log1p(v) for v in range(max(n, 50) + 1)])  # of counts/distances
+        self.log1p_int = _log1p_int(max(n, 50) + 1)  # of counts/distances
 
         # repeats and containment (teasers that repeat the lead, duplicated article copies)
         norms = [norm for _, norm, _ in per_line]
@@ -124,8 +138,9 @@ class Page:
         self.rgood = np.bincount(run_id, weights=good) / run_len
 
         # the page's main stretch of prose: good lines score their length, others a penalty
-        good_l = good.tolist()
-        span = _max_subarray([w if g else -(2.0 + 0.5 * min(w, 20)) for w, g in zip(words_l, good_l)])
+        # (words are multiples of 0.5 and good is 0/1: numpy's min, product and sum are exact,
+        # the same floats as Python's per line)
+        span = _max_subarray(np.where(good > 0, words, -(2.0 + 0.5 * np.minimum(words, 20.0))).tolist())
         self.main_words = sum(words_l[span[0]:span[1] + 1]) if span else 0.0
         good_ids = np.flatnonzero(good)
         self.first_good = good_ids[0] if len(good_ids) else n
@@ -145,7 +160,7 @@ class Page:
         nearest = np.where(prev_good >= 0, k - prev_good, 50)
         self.nearest = np.where(next_good < n, np.minimum(nearest, next_good - k), nearest)
 
-        logw = np.array([math.log1p(w) for w in words_l])
+        logw = self.shape[:, col("log_words")]  # math.log1p(n_words), as line_shape computed it
         sd_ok = ~np.isnan(self.stopd)
         # window sums of 0/1 columns, exact in any order: from one cumulative sum
         self._cum = np.zeros((n + 1, 5))

@@ -172,6 +172,16 @@ _WS = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
 
 
+def _may_be_urlish_dot(s: str) -> bool:
+    """False only where _URLISH_DOT cannot match: each of its matches holds "w." or a "."
+    before c, o or n, and under IGNORECASE `re` matches no other character than the two
+    cases to w, c, o or n (checked over all of Unicode by tests/test_speed_paths.py).
+    Substring tests, where the case-insensitive search tried its alternatives at every
+    place of a line holding a full stop (most prose)."""
+    return (".c" in s or ".o" in s or ".n" in s or "w." in s or ".C" in s or ".O" in s or ".N" in s
+            or "W." in s)
+
+
 def _has_email(s: str) -> bool:
     r"""What `\S+@\S+\.\w+` finds, in linear time: in one run of non-space characters,
     an "@" after its first character, then a "." and a word character after at least
@@ -214,7 +224,7 @@ def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
     if "@" in s or "://" in s:
         urlish = 1.0 if _URLISH.search(s) or _has_email(s) else 0.0
     else:
-        urlish = 1.0 if "." in s and _URLISH_DOT.search(s) else 0.0
+        urlish = 1.0 if "." in s and _may_be_urlish_dot(s) and _URLISH_DOT.search(s) else 0.0
     end_punct = 1.0 if end in _END_PUNCT else 0.0
     good = 1.0 if (n_words >= 10 and (stop_density != stop_density or stop_density >= 0.2)
                    and (end_punct or n_words >= 25)) else 0.0
