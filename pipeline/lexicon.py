@@ -28,6 +28,8 @@ try:
 except ImportError:  # pragma: no cover
     _c = _parser = None
 
+import ahocorasick
+
 from pipeline.language import script_of
 
 from pipeline.linewords import words_of
@@ -348,49 +350,29 @@ def _required_literals(pattern: re.Pattern, choose=None) -> list[tuple[str, bool
         return None
 
 
-def _trie(literals, longest: bool = False) -> str:
-    """The literals as one regex trie ("a(?:b|c)"): at a character that starts none of
-    them the search moves on at once. `longest`: where one literal ends and others go
-    on, the longer ones are tried first (what starts there, at its longest); else the
-    branch stops there (enough to tell that one is there)."""
-    trie: dict = {}
-    for literal in literals:
-        node = trie
-        for ch in literal:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def pattern(node: dict) -> str:
-        if "" in node and (not longest or len(node) == 1):
-            return ""
-        parts = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
-        if "" in node:
-            parts.append("")  # after every longer one
-        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
-
-    return pattern(trie)
-
-
 class _Finder:
     """Which of some literals (each with a mask of the regexes it stands for) a text
-    holds, in one pass. The scan takes the longest literal starting at the leftmost
-    place one starts, then goes on after its end, so it does not see a literal inside
-    or overlapping one it took: a literal's mask takes in the masks of every literal
-    that can start inside it (one it holds, or one that starts with one of its ends)."""
+    holds: every occurrence, overlapping ones too, in one pass of an Aho-Corasick
+    automaton (pyahocorasick, in C), the masks of the literals found or-ed. The regex
+    trie this replaced (the longest literal at the leftmost place, then on after its end)
+    had to give each literal the masks of all that can start inside or across it; here
+    each literal found adds its own mask, so a line is a candidate of a regex exactly when
+    it holds one of its literals (a subset of the trie's masks, never missing one: the
+    same matches, fewer regexes searched; tests/test_lexicon_literals.py)."""
 
     def __init__(self, masks: dict[str, int]) -> None:
-        self.all = re.compile(_trie(masks, longest=True)).findall
-        self.masks = {
-            taken: _or(mask for other, mask in masks.items()
-                       if other in taken or any(other.startswith(taken[k:]) for k in range(1, len(taken))))
-            for taken in masks}
+        self.always = masks.get("", 0)  # an empty literal is in every text
+        self.automaton = ahocorasick.Automaton()
+        for literal, mask in masks.items():
+            if literal:
+                self.automaton.add_word(literal, mask)
+        self.automaton.make_automaton()
 
     def __call__(self, text: str) -> int:
-        found = self.all(text)
-        if not found:
-            return 0
-        masks = self.masks
-        return _or(masks[literal] for literal in found)
+        out = self.always
+        for _, mask in self.automaton.iter(text):
+            out |= mask
+        return out
 
 
 def _or(masks) -> int:

@@ -6,6 +6,8 @@ rule's regex matches (real page lines, and strings generated to match each regex
 the lexicons' answers with the prefilter against plain rule-by-rule matching."""
 from __future__ import annotations
 
+import functools
+import operator
 import random
 import re
 import sys
@@ -199,6 +201,77 @@ def test_the_finder_sees_literals_inside_and_across_the_ones_it_takes():
         assert found & present == present, (text, found, present)
         if not present:
             assert found == 0, text
+
+
+def _trie(literals) -> str:
+    """The regex trie the finder was before the eighth round (the longest literal first)."""
+    trie: dict = {}
+    for literal in literals:
+        node = trie
+        for ch in literal:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict) -> str:
+        if "" in node and len(node) == 1:
+            return ""
+        parts = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if "" in node:
+            parts.append("")
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    return pattern(trie)
+
+
+class _TrieFinder:
+    """The finder before the eighth round: one regex trie's findall (leftmost, longest,
+    not overlapping), each literal taken standing for every literal that can start
+    inside or across it."""
+
+    def __init__(self, masks):
+        self.all = re.compile(_trie(masks)).findall
+        self.masks = {taken: functools.reduce(operator.or_, (
+            mask for other, mask in masks.items()
+            if other in taken or any(other.startswith(taken[k:]) for k in range(1, len(taken)))), 0)
+            for taken in masks}
+
+    def __call__(self, text):
+        return functools.reduce(operator.or_, (self.masks[literal] for literal in self.all(text)), 0)
+
+
+def test_the_automaton_finds_exactly_the_literals_present_within_the_tries_masks():
+    """The Aho-Corasick finder gives the masks of exactly the literals a text holds
+    (overlapping, inside one another, at the ends), on random strings of overlapping
+    literals and on every real line with the shipped lexicon's and the comment kinds'
+    literals: never fewer bits than a literal present needs, never more than the regex
+    trie it replaced gave."""
+    masks = {"abc": 1, "bcd": 2, "cd": 4, "b": 8, "abcab": 16, "ca": 32, "dd": 64, "é": 128, "\U0001F600x": 256}
+    finder, trie = _Finder(masks), _TrieFinder(masks)
+    rng = random.Random(11)
+    for _ in range(5000):
+        text = "".join(rng.choice(["a", "b", "c", "d", "x", "é", "\U0001F600"]) for _ in range(rng.randint(0, 14)))
+        present = functools.reduce(operator.or_, (mask for literal, mask in masks.items() if literal in text), 0)
+        assert finder(text) == present, text
+        assert trie(text) & present == present, text
+    assert _Finder({"": 2, "ab": 1})("xy") == 2  # an empty literal is everywhere
+    from pipeline.comments import load_phrases
+
+    lines = _real_lines()
+    literal_sets = [Lexicon.load()._literals, load_phrases()._literals]
+    checked = 0
+    for literals in literal_sets:
+        for name in ("ascii", "folded", "raw"):
+            got = getattr(literals, name)
+            if not isinstance(got, _Finder):
+                continue
+            plain = _TrieFinder(dict(got.automaton.items()))
+            for line in lines:
+                for text in (line, _casefree(line)):
+                    new, old = got(text), plain(text)
+                    present = functools.reduce(operator.or_, (m for lit, m in got.automaton.items() if lit in text), 0)
+                    assert new == present and new & old == new, (name, text)
+                    checked += 1
+    assert checked > 1000
 
 
 def _plain(rules, line):

@@ -4,6 +4,7 @@ the same answers, line by line."""
 import math
 import random
 import re
+import sys
 
 import numpy as np
 
@@ -260,3 +261,125 @@ def test_site_line_keys_in_one_casefold_equal_line_key():
     known = Remembered(line_key)
     assert _page_key_sets(page[:50], 4, known) == (page_keys(page[:50]), page_keys(page[:50], 4))
     assert _page_key_sets(page, 4, known) == (keys, long_keys)  # half of them known already
+
+
+# --- eighth round: the line classifier's per-line shortcuts ---------------------------
+
+_ALL_CHARS = "".join(map(chr, range(sys.maxunicode + 1)))
+
+
+def test_urlish_dot_prefilter_says_no_only_where_the_regex_cannot_match():
+    """_may_be_urlish_dot: every match of the case-insensitive _URLISH_DOT holds "w." or a
+    "." before c, o or n; over all of Unicode `re` matches only the two ASCII cases to each
+    of those letters under IGNORECASE (no twin such as the Kelvin sign for k), so the
+    substring tests miss no match. Then on real lines and lines built around the
+    alternatives, every line the regex matches passes the prefilter, and the line model's
+    urlish feature is what the plain regex gives."""
+    from pipeline.linemodel import shape
+
+    for letter in "wcon":
+        assert sorted(re.findall(letter, _ALL_CHARS, re.IGNORECASE)) == sorted({letter, letter.upper()}), letter
+    assert shape._URLISH_DOT.pattern == r"www\.|\.(?:com|org|net|co\.uk)\b"
+    built = [f"{a}see {b}" for a in ("", "x ") for b in ("www.x", "WwW.x", "a.com", "a.COM b", "a.Org", "a.nEt", "a.co.uk",
+                                                        "a.co.u\u212a", "a.comx", "a.c", "w.x", "a. com", "x.Net.")]
+    lines = _real_lines() + built
+    passed = 0
+    for line in lines:
+        if shape._URLISH_DOT.search(line):
+            assert shape._may_be_urlish_dot(line), line
+            passed += 1
+    assert passed >= 10  # the test sees matches, not only misses
+    assert sum(not shape._may_be_urlish_dot(line) for line in lines if "." in line) > len(lines) // 4  # it saves searches
+    stop = pick_stoplist("en", None)
+    col = shape.SHAPE_FEATURES.index("urlish")
+    for line in lines:
+        row = shape.line_shape(line, words_of(line), stop, shape._class_counts([line])[0].tolist())
+        plain = 1.0 if shape._URLISH.search(line) or shape._has_email(line) else 0.0
+        assert row[col] == plain, line
+
+
+def test_no_character_casefolds_to_or_with_a_space():
+    """shape_line counts stopwords on one casefold of the line's words joined by spaces:
+    right only if no character's casefold holds a space (but the space's own)."""
+    assert [c for c in _ALL_CHARS if " " in c.casefold()] == [" "]
+
+
+def test_shape_line_stopwords_counted_as_each_words_casefold():
+    """shape_line's stopword ratio equals the per-word count it replaces, on real lines
+    and special cases, with a stoplist and without."""
+    from pipeline.language import stopwords
+    from pipeline.lineshape import shape_line
+
+    special = ["STRASSE Straße ΣΟΦΊΑ İstanbul ﬁnance Ǆemal ŉ", "ΌΣΟΣ ΣΊΣΥΦΟΣ", "ǅ ǈ ǋ ǲ", "THE AND OF", "", "— · —"]
+    for stop in (stopwords("en"), stopwords("de"), stopwords("el"), frozenset(), frozenset({"ss", "strasse", "σοφία"})):
+        for line in _real_lines() + special:
+            ws = words_of(line)
+            plain = sum(map(stop.__contains__, map(str.casefold, ws))) if stop else 0
+            assert shape_line(1, line, stop, None).stopword_ratio == (plain / len(ws) if ws else 0.0), line
+
+
+def test_content_words_of_ascii_lines_from_the_shared_split():
+    """blocks._content_set takes an ASCII line's content words from words_of: the same set
+    as the \\w{3,} regex on the lowered line, on real lines and edge cases (digits,
+    underscores, words of 2 and 3 characters, digits inside words)."""
+    special = ["", "ab cd", "abc 123 1a2 A_B __ ___ x1y", "Covid-19 in 2024: 3rd wave", "I'm OK, you're OK.", "___ 0x1F"]
+    lines = _real_lines() + special
+    asciis = 0
+    for line in lines:
+        if line.isascii():
+            asciis += 1
+        plain = {w for w in blocks._LONG_CONTENT.findall(line.lower()) if not w.isdigit()} if line.isascii() else None
+        got = blocks._content_set(line)
+        assert got == set(_plain_content_words(line)), line
+        if plain is not None:
+            assert got == plain, line
+    assert asciis >= 100
+
+
+def test_foreign_script_shortcut_equals_the_count():
+    """classify._foreign_script returns at once on a line of the page's script only: the
+    same answer as the count over the other scripts, on real lines and every page script
+    the languages sample has."""
+    from pipeline.classify import _foreign_script
+    from pipeline.lineshape import shape_line
+
+    def plain(shape, page_script):
+        if not page_script or shape.letters < 3:
+            return None
+        other = {s: n for s, n in shape.scripts.items() if s != page_script}
+        if sum(other.values()) * 2 <= shape.letters:
+            return None
+        return max(other, key=other.get)
+
+    lines = _real_lines() + [line for _, _, page in _real_pages() for line in page if line.strip()]
+    shapes = [shape_line(1, line, frozenset(), None) for line in lines]
+    scripts = {s for shape in shapes for s in shape.scripts} | {None, "LATIN", "CYRILLIC", "CJK"}
+    assert len(scripts) >= 5
+    for script in scripts:
+        for shape in shapes:
+            assert _foreign_script(shape, script) == plain(shape, script), (shape.text, script)
+
+
+def test_page_log_table_word_logs_and_main_stretch_equal_the_per_line_code():
+    """Page takes its log1p table from one shared read-only table, the window's word logs
+    from line_shape's log_words column and the main stretch's scores with numpy: the same
+    floats as the per-line Python it replaces, on the test pages."""
+    from pipeline.linemodel.features import _log1p_int, _max_subarray, _window_seq_sum
+
+    for size in (51, 7, 300, 51):
+        table = _log1p_int(size)
+        assert table.tobytes() == np.array([math.log1p(v) for v in range(size)]).tobytes()
+        assert not table.flags.writeable
+    pages = 0
+    for texts, stop, _ in _real_pages():
+        page = Page(list(range(len(texts))), _per_line(texts, stop), texts, stop)
+        words_l, good_l = page.words.tolist(), page.good.tolist()
+        assert page.log1p_int.tobytes() == np.array([math.log1p(v) for v in range(max(page.n, 50) + 1)]).tobytes()
+        span = _max_subarray([w if g else -(2.0 + 0.5 * min(w, 20)) for w, g in zip(words_l, good_l)])
+        assert page.main_words == (sum(words_l[span[0]:span[1] + 1]) if span else 0.0)
+        sd_ok = ~np.isnan(page.stopd)
+        logw = np.array([math.log1p(w) for w in words_l])
+        plain = _window_seq_sum(np.column_stack([logw, np.where(sd_ok, page.stopd, 0.0)]), 5).T[0]
+        assert page.logw_sum.tobytes() == plain.tobytes()
+        pages += 1
+    assert pages >= 16
