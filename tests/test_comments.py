@@ -76,6 +76,25 @@ def test_html_comments_are_in_metadata_and_not_in_body(page_id, engine):
     assert score_page(page_id, "", result.body, _gold(page_id)).tok_f1 > 0.8
 
 
+def test_chinese_blog_comments_numbered_with_replies_in_a_text_dump(engine):
+    """pixnet's layout: "留言列表 (42)", then heads "#1 NAME 於 DATE" (the comment's number
+    before the name, a joining word before the date) and the blogger's replies as "NAME
+    於 DATE 回覆" (the action on the stamp's own line); Chinese lines have no spaces, so
+    their length is read in characters."""
+    page_id = "readability-pixnet"
+    result = clean_bytes(_text(page_id), f"{page_id}.txt", engine)
+    assert result.status is Status.CLEANED
+    comments = result.metadata["comments"]
+    assert {"author": "小鳳", "date": "2013/12/28 10:28", "text": "露營兼賞楓，好棒的生活\n謝謝小鳳的來訪！"} in comments
+    assert sum(c["author"] == "史蒂文的家_藍天" for c in comments) >= 20  # the blogger's replies
+    assert len(comments) >= 42
+    removed = {d.text.strip(): d.rule for d in result.removed}
+    assert removed["留言列表 (42)"] == RULE and removed["#1 小鳳 於 2013/12/28 10:28"] == RULE
+    assert "露營兼賞楓，好棒的生活" not in result.body and "留言列表" not in result.body
+    gold_lines = {l.strip() for l in _gold(page_id).split("\n") if l.strip()}
+    assert not [d.text for d in result.removed if d.rule == RULE and d.text.strip() in gold_lines]
+
+
 def test_a_page_that_speaks_of_comments_loses_nothing_to_the_rule(engine):
     """The article mentions 'the comments on my blog posts' but the page has no section."""
     for data, name in ((_text("wcxb-dev-0495"), "p.txt"), (_html("wcxb-dev-0495"), "p.html")):
@@ -111,7 +130,9 @@ def test_comment_phrases_are_data_in_several_languages():
     for header in ("36 Comments", "Kommentare (3)", "12 commentaires", "Comentarios", "Commenti", "Reacties",
                    "Комментарии", "[ 167 comments ]"):
         assert phrases.kind("header", header), header
-    for action in ("Reply", "Antworten", "Répondre", "Responder", "Report abuse"):
+    for header in ("留言列表 (42)", "42則留言", "댓글 3"):
+        assert phrases.kind("header", header), header
+    for action in ("Reply", "Antworten", "Répondre", "Responder", "Report abuse", "回覆", "返信"):
         assert phrases.kind("action", action), action
     for stamp in ("2 days ago", "vor 3 Tagen", "il y a 2 jours", "hace 5 días"):
         assert phrases.kind("relative_time", stamp), stamp
