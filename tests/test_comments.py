@@ -123,6 +123,53 @@ def test_dated_teasers_and_live_entries_are_not_comments():
                                        "text": "I liked point 0 of this article a lot."}
 
 
+ARTICLE = ["This is the article's first paragraph, long enough to read as the body of the page, and it ends here.", ""]
+# The layouts of common comment systems as a text dump gives them (no dev page has them).
+LAYOUTS = {
+    "action bar (Disqus)": (["12 Comments", "Sort by Best",
+                             "Jane Doe • 2 years ago", "I think this is a great point about the budget.", "Reply • Share ›",
+                             "John Smith • 2 years ago", "No it isn't, the numbers are wrong.", "Reply • Share ›",
+                             "Mary Major • 3 years ago", "Thanks for writing this up.", "Reply • Share ›"],
+                            3, {"author": "Jane Doe", "date": "2 years ago"}),
+    "name said... (Blogger)": (["5 comments:",
+                                "Anonymous said...", "I think this is a great point about the budget.",
+                                "March 3, 2020 at 10:28 AM",
+                                "John Smith said...", "No it isn't, the numbers are wrong.", "March 4, 2020 at 11:02 PM",
+                                "Mary said...", "Thanks for writing this up.", "March 5, 2020 at 9:00 AM",
+                                "Post a Comment"],
+                               3, {"author": "Anonymous"}),
+    "hr. ago, no header": (["jane_doe · 5 hr. ago", "I think this is a great point about the budget.", "Reply",
+                            "john_smith · 4 hr. ago", "No it isn't, the numbers are wrong.", "Reply",
+                            "mary · 2 hr. ago", "Thanks for writing this up.", "Reply"],
+                           3, {"author": "jane_doe", "date": "5 hr. ago"}),
+    "initials": (["Comments (3)",
+                  "Jane D.", "03/12/2024 10:15", "I think this is a great point about the budget.", "Report abuse",
+                  "John S.", "03/12/2024 11:15", "No it isn't, the numbers are wrong.", "Report abuse",
+                  "Mary M.", "03/12/2024 12:15", "Thanks for writing this up.", "Report abuse"],
+                 3, {"author": "Jane D.", "date": "03/12/2024 10:15"}),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_layouts_of_common_comment_systems(layout):
+    block, count, first = LAYOUTS[layout]
+    sections = find_sections(ARTICLE + block)
+    assert len(sections) == 1 and len(sections[0].comments) == count
+    assert sections[0].first == len(ARTICLE) + 1 and sections[0].last >= len(ARTICLE) + len(block) - 1
+    assert all(sections[0].comments[0].get(k) == v for k, v in first.items()), sections[0].comments[0]
+    # The same lines without their comment phrases (no header, no action, no stamp) are
+    # no section: the structure decides, not a phrase alone.
+    assert find_sections(ARTICLE + [l for l in block if len(l.split()) >= 4 and not any(c.isdigit() for c in l)]) == []
+
+
+def test_an_article_line_ending_in_said_is_no_comment_head():
+    """'that said...' in an essay (readability-table-style-attributes) reads as a
+    'NAME said...' line, but one such line is no comment section."""
+    lines = (PAGES / "text" / "readability-table-style-attributes.txt").read_text("utf-8").split("\n")
+    assert "that said..." in lines
+    assert find_sections(lines) == []
+
+
 def test_comment_phrases_are_data_in_several_languages():
     from pipeline.comments import load_phrases
 
