@@ -177,11 +177,12 @@ def test_comment_phrases_are_data_in_several_languages():
     for header in ("36 Comments", "Kommentare (3)", "12 commentaires", "Comentarios", "Commenti", "Reacties",
                    "Комментарии", "[ 167 comments ]"):
         assert phrases.kind("header", header), header
-    for header in ("留言列表 (42)", "42則留言", "댓글 3"):
+    for header in ("留言列表 (42)", "42則留言", "댓글 3", "12 Komentar", "Bình luận (3)", "تعليقات (3)", "Σχόλια (4)"):
         assert phrases.kind("header", header), header
-    for action in ("Reply", "Antworten", "Répondre", "Responder", "Report abuse", "回覆", "返信"):
+    for action in ("Reply", "Antworten", "Répondre", "Responder", "Report abuse", "回覆", "返信", "Balas", "Trả lời", "Vastaa"):
         assert phrases.kind("action", action), action
-    for stamp in ("2 days ago", "vor 3 Tagen", "il y a 2 jours", "hace 5 días"):
+    for stamp in ("2 days ago", "vor 3 Tagen", "il y a 2 jours", "hace 5 días", "5 hr. ago", "2 hari yang lalu",
+                  "3 ngày trước", "5 gün önce", "2 dni temu"):
         assert phrases.kind("relative_time", stamp), stamp
     assert (ROOT / "pipeline" / "data" / "lexicon" / "comments" / "comments.toml").is_file()
 
