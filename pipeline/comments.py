@@ -37,6 +37,8 @@ _TAGGED = re.compile(r"<(span|a|b|strong|cite)\b[^>]{0,80}>([^<]{1,60})</\1>")
 _WEEKDAY = re.compile(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\b\.?")
 _COUNT = re.compile(r"^\W*\d{1,6}\W*$")
 _ORDINAL = re.compile(r"^#\d{1,6}\s+")
+# A compact age in a comment's action bar: "3y", "2 w", "5h", "10 min"
+_BAR_TIME = re.compile(r"(?<![\w.])\d{1,3}\s?(?:[smhdwy]|min|mins|hr|hrs|wk|wks|mo|yr|yrs)(?!\w)")
 _INITIAL = re.compile(r"\s\w\.$").search  # a name ending in an initial ("Jane D."), not a sentence
 _TAG = re.compile(r"</?[a-zA-Z][^>]{0,80}>")
 _SENTENCE_END = tuple(".!?…。！？" + SCRIPT_SENTENCE_ENDS)  # "." first: [1:] leaves it out
@@ -315,6 +317,23 @@ def _heads(lines: list[_Line], phrases: CommentPhrases) -> list[_Head]:
         heads.append(_Head(first, last, i, _author(line), date, signature,
                            any(lines[k].kind == "action" for k in range(first, last + 1))))
         taken.update(range(first, last + 1))
+    # A comment dated in its action bar under its text ("Jane Doe" / text / "Like · Reply ·
+    # 3y", Facebook's comment plugin): the name is the first line after the previous
+    # comment's bar, and the comment's text follows it.
+    for i, line in enumerate(lines):
+        if line.kind != "action" or i in taken:
+            continue
+        when = _BAR_TIME.search(line.text) or phrases.find("relative_time", line.text)
+        if when is None:
+            continue
+        j = i - 1
+        while j >= 0 and j not in taken and lines[j].kind not in ("action", "header", "form"):
+            j -= 1
+        first = j + 1
+        if first >= i - 1 or first in taken or lines[first].kind != "name":
+            continue  # a name, then at least one line of text
+        heads.append(_Head(first, first, first, _author(lines[first]), when.group(0), ("name", "bar"), True))
+        taken.add(first)
     return sorted(heads, key=lambda h: h.first)
 
 
