@@ -17,6 +17,10 @@ from pipeline.process import Engine, clean_text
     ("Do Follow: The Mainstream LinkedIn Account | The Mainstream Facebook", "lexicon.social_prompt"),
     ("Hunan province will identify all exporters. (Photo: PTI)", "lexicon.caption"),
     ("हिंदी में पढें", "lexicon.other_language_link"),
+    # Widget headers in other languages (dev pages: cnet's Spanish edition, pixnet, Expressen).
+    ("Artículos Relacionados", "lexicon.widget_header"),
+    ("相關文章", "lexicon.widget_header"),
+    ("Mest läst", "lexicon.widget_header"),
     # A WordPress share bar's labels (readability-wordpress), none in any dev gold body.
     ("61Click to share on Facebook (Opens in new window)61", "lexicon.social_prompt"),
     ("Click to email this to a friend (Opens in new window)", "lexicon.social_prompt"),
