@@ -183,6 +183,8 @@ def test_comment_phrases_are_data_in_several_languages():
     for header in ("36 Comments", "Kommentare (3)", "12 commentaires", "Comentarios", "Commenti", "Reacties",
                    "Комментарии", "[ 167 comments ]"):
         assert phrases.kind("header", header), header
+    for header in ("15 Replies to “Open-sourcing CORE One CAD Files”", "6 thoughts on “Budget vote”", "One Reply to “X”"):
+        assert phrases.kind("header", header), header
     for header in ("留言列表 (42)", "42則留言", "댓글 3", "12 Komentar", "Bình luận (3)", "تعليقات (3)", "Σχόλια (4)"):
         assert phrases.kind("header", header), header
     for action in ("Reply", "Antworten", "Répondre", "Responder", "Report abuse", "回覆", "返信", "Balas", "Trả lời", "Vastaa"):
