@@ -186,7 +186,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
                                              shingles_of, without_model=footer_prose_check)
     result.footer_start = next(
         (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer
-         and mostly_chrome_after(n)),
+         and mostly_chrome_after(n)
+         and not (scores is not None and _article_resumes(n, undecided, shapes, model_says_body, stopwords,
+                                                         has_stoplist))),
         None
     )
     header_run: set[int] = set()
@@ -510,6 +512,36 @@ class _MostlyChromeAfter:
             self.n_before += 1
         body_after = self.units_after - self.copies_after
         return body_after < self.max_ratio * self.body_before
+
+
+_RESUME_LINES = 3
+_RESUME_COHESION = 0.35
+
+
+def _article_resumes(marker: int, undecided: list[int], shapes: dict[int, LineShape], says_body, stopwords,
+                     has_stoplist: bool) -> bool:
+    """The article goes on below a footer marker: a widget inside it ("Related Content:"
+    and two teasers), not its end. Told by a run of _RESUME_LINES prose paragraphs the
+    model reads as body below the marker (lines other rules removed, such as captions,
+    and short lines it reads as body, such as subheadings, do not break it) whose content words are on average at least _RESUME_COHESION the
+    article's above it."""
+    prose = [n for n in undecided if says_body(n) and shapes[n].is_body_like(has_stoplist)]
+    vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in prose if n < marker))
+    if not vocabulary:
+        return False
+    open_lines = set(undecided)
+    run: list[float] = []
+    for n in sorted(n for n in shapes if n > marker and n in open_lines):
+        if not says_body(n):
+            run = []
+            continue
+        if not shapes[n].is_body_like(has_stoplist):
+            continue  # a subheading between the paragraphs
+        words = _content_without(shapes[n].text, stopwords)
+        run.append(len(words & vocabulary) / len(words) if words else 0.0)
+        if len(run) >= _RESUME_LINES and sum(run[-_RESUME_LINES:]) >= _RESUME_COHESION * _RESUME_LINES:
+            return True
+    return False
 
 
 def _shingles(text: str) -> set[str]:

@@ -21,7 +21,7 @@ from functools import lru_cache
 from importlib import resources
 
 from pipeline.dates import find_dates
-from pipeline.language import SCRIPT_SENTENCE_ENDS
+from pipeline.language import SCRIPT_SENTENCE_ENDS, script_letters
 from pipeline.lexicon import Lexicon, LineForms, _Literals, _parse_file
 from pipeline.linewords import words_of
 
@@ -36,6 +36,10 @@ _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _TAGGED = re.compile(r"<(span|a|b|strong|cite)\b[^>]{0,80}>([^<]{1,60})</\1>")
 _WEEKDAY = re.compile(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\b\.?")
 _COUNT = re.compile(r"^\W*\d{1,6}\W*$")
+_ORDINAL = re.compile(r"^#\d{1,6}\s+")
+# A compact age in a comment's action bar: "3y", "2 w", "5h", "10 min"
+_BAR_TIME = re.compile(r"(?<![\w.])\d{1,3}\s?(?:[smhdwy]|min|mins|hr|hrs|wk|wks|mo|yr|yrs)(?!\w)")
+_INITIAL = re.compile(r"\s\w\.$").search  # a name ending in an initial ("Jane D."), not a sentence
 _TAG = re.compile(r"</?[a-zA-Z][^>]{0,80}>")
 _SENTENCE_END = tuple(".!?…。！？" + SCRIPT_SENTENCE_ENDS)  # "." first: [1:] leaves it out
 _CLOSERS = "\"'”’»)]"
@@ -45,6 +49,9 @@ _MAX_NAME_WORDS = 5
 # The phrase kinds _line_kind asks of every line (relative_time is asked of stamps only).
 _LINE_KINDS = ("header", "form", "action", "author_suffix", "not_author")
 _HEADER_REACH = 6      # a header opens the section this close (short lines between) before the first head
+# Scripts written without spaces between words: a line's \w+ runs are phrases there, and
+# its size in words is read as its letters / 2 (as lineshape.LineShape.length_units does).
+_UNSPACED = frozenset({"CJK", "HANGUL", "THAI"})
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,13 @@ class CommentPhrases:
         object.__setattr__(self, "_kinds", {kind: Lexicon(lexicon.rules, literals=literals)
                                             for kind, lexicon in self.kinds.items()})
         object.__setattr__(self, "_literals", literals)
+        # The words that join a commenter's name to the date on a stamp line ("Anna at
+        # 10:28", "Anna 於 2013/12/28"), longest first so a phrase wins over its first word.
+        joining = sorted({w for rule in self.kinds["stamp_connector"].rules for w in rule.exact}
+                         if "stamp_connector" in self.kinds else (), key=lambda w: (-len(w), w))
+        alternatives = "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in joining)
+        object.__setattr__(self, "connectors", re.compile(
+            (rf"(?i)(?<!\w)(?:{alternatives})(?!\w)|" if alternatives else "") + r"[|·•,@–—-]"))
         # All the kinds' rules as one lexicon: it matches no line that no kind matches, and
         # most lines are no kind's (one check for them, where _line_kind tried five).
         object.__setattr__(self, "_any", Lexicon([r for k in _LINE_KINDS if k in self.kinds for r in self.kinds[k].rules],
@@ -126,8 +140,9 @@ class _Line:
     number: int
     text: str
     kind: str          # header, form, action, count, stamp, author, name, text
-    words: int
+    words: int         # \w+ words; in an unspaced script, letters / 2
     stamp_rest: str = ""  # a stamp line's words besides the date (often the name)
+    stamp_action: bool = False  # a stamp line ending in an action ("Anna 於 2014/01/01 回覆")
 
 
 @dataclass
@@ -160,9 +175,12 @@ def _stamp_rest(text: str, phrases: CommentPhrases, forms: LineForms | None = No
     if tagged:  # "<span>Anna</span> 12/03/2025": the markup says where the name is
         return " ".join(tagged.group(2).split())
     rest = _YEAR.sub(" ", _TAG.sub(" ", rest))
-    rest = re.sub(r"(?i)(?<!\w)(?:at|um|à|a las|alle|om|в|on|le|am|el|il|de|op)(?!\w)|[|·•,@–—-]", " ", rest)
+    rest = phrases.connectors.sub(" ", rest)
     rest = _WEEKDAY.sub(" ", rest)
     rest = " ".join(rest.split()).strip(" :.;")
+    # A comment's number before its name ("#12 Anna 於 2013/12/28"): its digits are not
+    # the date's, and would make the line read as a bare date.
+    rest = _ORDINAL.sub("", rest)
     # Digits left over belong to the date ("28. April 2024", a day and a month name in
     # any language); a commenter's name on the stamp line has none.
     return "" if any(c.isdigit() for c in rest) else rest
@@ -181,10 +199,33 @@ def _kinds(lines: list[str], phrases: CommentPhrases, memo=None) -> list[_Line]:
     return found
 
 
-def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str]:
-    """A stripped non-blank line's kind, its word count and, for a stamp, its rest."""
+def _size(stripped: str) -> int:
+    """A line's length in words: its \\w+ words, or in an unspaced script (Chinese,
+    Japanese, Thai) its letters / 2, since a \\w+ run there is a whole phrase."""
     words = len(words_of(stripped))
-    kind, stamp_rest = "text", ""
+    if stripped.isascii():
+        return words
+    scripts = script_letters(stripped)
+    if scripts and max(scripts, key=scripts.get) in _UNSPACED:
+        return sum(scripts.values()) // 2
+    return words
+
+
+def _without_action(rest: str, phrases: CommentPhrases) -> tuple[str, bool]:
+    """A stamp's rest less an action word at its end ("Anna Reply"), and whether it had one."""
+    if phrases.kind("action", rest):
+        return "", True
+    parts = rest.rsplit(None, 1)
+    if len(parts) == 2 and phrases.kind("action", parts[1]):
+        return parts[0], True
+    return rest, False
+
+
+def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str, bool]:
+    """A stripped non-blank line's kind, its size in words (_size), for a stamp its rest
+    and whether it ends in an action."""
+    words = _size(stripped)
+    kind, stamp_rest, acted = "text", "", False
     line = LineForms(stripped)  # its folded forms made once for every kind asked
     some = phrases.any_kind(line)  # False: every phrases.kind below is False
     if some and phrases.kind("header", line):
@@ -199,13 +240,17 @@ def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str]:
         kind = "author"
     elif words <= _MAX_STAMP_WORDS and not stripped.endswith(_SENTENCE_END[1:]):
         rest = _stamp_rest(stripped, phrases, line)
+        if rest:
+            rest, acted = _without_action(rest, phrases)
         if rest is not None and len(_WORD.findall(rest)) <= _MAX_NAME_WORDS:
             kind, stamp_rest = "stamp", rest
+        else:
+            acted = False
     if kind == "text" and 1 <= words <= _MAX_NAME_WORDS and len(stripped) <= 60 \
-            and not stripped.endswith(_SENTENCE_END) and not stripped.endswith(":") \
+            and (not stripped.endswith(_SENTENCE_END) or _INITIAL(stripped)) and not stripped.endswith(":") \
             and not (some and phrases.kind("not_author", line)):
         kind = "name"
-    return kind, words, stamp_rest
+    return kind, words, stamp_rest, acted
 
 
 def _author(line: _Line) -> str:
@@ -215,7 +260,7 @@ def _author(line: _Line) -> str:
     return text.strip(" :·•|-")
 
 
-def _heads(lines: list[_Line]) -> list[_Head]:
+def _heads(lines: list[_Line], phrases: CommentPhrases) -> list[_Head]:
     """A head around each stamp line: its author line and the action/count lines that
     touch it, in the order the page gives them."""
     heads = []
@@ -247,9 +292,9 @@ def _heads(lines: list[_Line]) -> list[_Head]:
             continue
         signature = tuple("stamp" if k == i else ("time" if lines[k].kind == "stamp" else lines[k].kind)
                           for k in range(first, last + 1))
-        date = line.text if not line.stamp_rest else _date_part(line.text, line.stamp_rest)
+        date = _date_part(line.text, line.stamp_rest, phrases)
         heads.append(_Head(first, last, i, author, date, signature,
-                           any(lines[k].kind == "action" for k in range(first, last + 1))))
+                           line.stamp_action or any(lines[k].kind == "action" for k in range(first, last + 1))))
         taken.update(range(first, last + 1))
     # A "Name says:" line is a head of its own where the page lost the date ("Anna
     # says: / at"): the author, then at most one short line, then actions.
@@ -272,17 +317,43 @@ def _heads(lines: list[_Line]) -> list[_Head]:
         heads.append(_Head(first, last, i, _author(line), date, signature,
                            any(lines[k].kind == "action" for k in range(first, last + 1))))
         taken.update(range(first, last + 1))
+    # A comment dated in its action bar under its text ("Jane Doe" / text / "Like · Reply ·
+    # 3y", Facebook's comment plugin): the name is the first line after the previous
+    # comment's bar, and the comment's text follows it.
+    for i, line in enumerate(lines):
+        if line.kind != "action" or i in taken:
+            continue
+        when = _BAR_TIME.search(line.text) or phrases.find("relative_time", line.text)
+        if when is None:
+            continue
+        j = i - 1
+        while j >= 0 and j not in taken and lines[j].kind not in ("action", "header", "form"):
+            j -= 1
+        first = j + 1
+        if first >= i - 1 or first in taken or lines[first].kind != "name":
+            continue  # a name, then at least one line of text
+        heads.append(_Head(first, first, first, _author(lines[first]), when.group(0), ("name", "bar"), True))
+        taken.add(first)
     return sorted(heads, key=lambda h: h.first)
 
 
-def _date_part(text: str, rest: str) -> str:
-    """A stamp line's date, the author's name taken off."""
+def _date_part(text: str, rest: str, phrases: CommentPhrases) -> str:
+    """A stamp line's date: the author's name, the comment's number ("#12"), joining
+    words and an action word at either end taken off."""
     text = " ".join(_TAG.sub(" ", text).split())
     if rest and text.startswith(rest):
         text = text[len(rest):]
     elif rest and text.endswith(rest):
         text = text[: -len(rest)]
-    return text.strip(" :·•|,-–—")
+    elif rest and f" {rest} " in f" {text} ":
+        text = f" {text} ".replace(f" {rest} ", " ", 1)
+    words = text.strip(" :·•|,-–—").split(" ")
+    # Only a leading joining word: a trailing one may be the date's ("10:28 am").
+    while len(words) > 1 and (_ORDINAL.match(words[0] + " ") or phrases.connectors.fullmatch(words[0])):
+        words.pop(0)
+    while len(words) > 1 and phrases.kind("action", words[-1]):
+        words.pop()
+    return " ".join(words).strip(" :·•|,-–—")
 
 
 def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=None) -> list[CommentSection]:
@@ -292,7 +363,7 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
         memo = None
     phrases = phrases or load_phrases()
     kinds = _kinds(lines, phrases, memo)
-    heads = _heads(kinds)
+    heads = _heads(kinds, phrases)
     sections = []
     chain: list[_Head] = []
     for head in heads + [None]:
@@ -317,16 +388,15 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
     shape, count = Counter(core).most_common(1)[0]
     first = next(n for n, c in enumerate(core) if c == shape)
     last = max(n for n, c in enumerate(core) if c == shape)
-    chain = chain[first:last + 1]
+    # Under a comment header, the heads before the first of the template's are comments
+    # too (Blogger's "Anna said..." opening the section, its date below the text).
+    header = _header_above(chain[0].first, kinds)
+    chain = chain[0 if header is not None else first:last + 1]
     if count < 2 or count * 2 < len(chain):
         return None
-    header = None
-    start = chain[0].first
-    for k in range(chain[0].first - 1, max(-1, chain[0].first - 1 - _HEADER_REACH), -1):
-        if kinds[k].kind == "header":
-            header, start = k, k
-        elif kinds[k].kind not in ("form", "action", "count", "name"):
-            break
+    if header is None:
+        header = _header_above(chain[0].first, kinds)
+    start = header if header is not None else chain[0].first
     # Comments come after the article: a prose paragraph stands above the first head.
     if not any(_prose(kinds[k]) for k in range(chain[0].first)):
         return None
@@ -361,6 +431,17 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
                           tuple(comments))
 
 
+def _header_above(first: int, kinds: list[_Line]) -> int | None:
+    """The comment header just above the head at `first` (short lines between), if any."""
+    header = None
+    for k in range(first - 1, max(-1, first - 1 - _HEADER_REACH), -1):
+        if kinds[k].kind == "header":
+            header = k
+        elif kinds[k].kind not in ("form", "action", "count", "name"):
+            break
+    return header
+
+
 def _prose(line: _Line) -> bool:
     return line.kind == "text" and line.words >= 12 and line.text.endswith(_SENTENCE_END)
 
@@ -382,6 +463,12 @@ def _last_block_end(chain: list[_Head], kinds: list[_Line]) -> int:
     lines as the longest earlier comment."""
     longest = max([chain[n + 1].first - chain[n].last - 1 for n in range(len(chain) - 1)] + [3])
     k = chain[-1].last + 1
+    # A comment form below (its header or its fields) closes the last comment, however long.
+    for end in range(k, min(len(kinds), k + _MAX_GAP)):
+        if kinds[end].kind in ("header", "form"):
+            return end
+        if kinds[end].kind not in ("text", "name"):
+            break
     limit = min(len(kinds), k + longest)
     while k < limit:
         kind = kinds[k].kind

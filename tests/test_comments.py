@@ -76,6 +76,25 @@ def test_html_comments_are_in_metadata_and_not_in_body(page_id, engine):
     assert score_page(page_id, "", result.body, _gold(page_id)).tok_f1 > 0.8
 
 
+def test_chinese_blog_comments_numbered_with_replies_in_a_text_dump(engine):
+    """pixnet's layout: "留言列表 (42)", then heads "#1 NAME 於 DATE" (the comment's number
+    before the name, a joining word before the date) and the blogger's replies as "NAME
+    於 DATE 回覆" (the action on the stamp's own line); Chinese lines have no spaces, so
+    their length is read in characters."""
+    page_id = "readability-pixnet"
+    result = clean_bytes(_text(page_id), f"{page_id}.txt", engine)
+    assert result.status is Status.CLEANED
+    comments = result.metadata["comments"]
+    assert {"author": "小鳳", "date": "2013/12/28 10:28", "text": "露營兼賞楓，好棒的生活\n謝謝小鳳的來訪！"} in comments
+    assert sum(c["author"] == "史蒂文的家_藍天" for c in comments) >= 20  # the blogger's replies
+    assert len(comments) >= 42
+    removed = {d.text.strip(): d.rule for d in result.removed}
+    assert removed["留言列表 (42)"] == RULE and removed["#1 小鳳 於 2013/12/28 10:28"] == RULE
+    assert "露營兼賞楓，好棒的生活" not in result.body and "留言列表" not in result.body
+    gold_lines = {l.strip() for l in _gold(page_id).split("\n") if l.strip()}
+    assert not [d.text for d in result.removed if d.rule == RULE and d.text.strip() in gold_lines]
+
+
 def test_a_page_that_speaks_of_comments_loses_nothing_to_the_rule(engine):
     """The article mentions 'the comments on my blog posts' but the page has no section."""
     for data, name in ((_text("wcxb-dev-0495"), "p.txt"), (_html("wcxb-dev-0495"), "p.html")):
@@ -104,6 +123,59 @@ def test_dated_teasers_and_live_entries_are_not_comments():
                                        "text": "I liked point 0 of this article a lot."}
 
 
+ARTICLE = ["This is the article's first paragraph, long enough to read as the body of the page, and it ends here.", ""]
+# The layouts of common comment systems as a text dump gives them (no dev page has them).
+LAYOUTS = {
+    "action bar (Disqus)": (["12 Comments", "Sort by Best",
+                             "Jane Doe • 2 years ago", "I think this is a great point about the budget.", "Reply • Share ›",
+                             "John Smith • 2 years ago", "No it isn't, the numbers are wrong.", "Reply • Share ›",
+                             "Mary Major • 3 years ago", "Thanks for writing this up.", "Reply • Share ›"],
+                            3, {"author": "Jane Doe", "date": "2 years ago"}),
+    "dated in the action bar (Facebook's plugin)": (["3 Comments", "Sort by", "Oldest",
+                                                     "Jane Doe", "I think this is a great point about the budget.",
+                                                     "Like · Reply · 3y",
+                                                     "John Smith", "No it isn't, the numbers are wrong.", "Like · Reply · 2y",
+                                                     "Mary Major", "Thanks for writing this up.", "Like · Reply · 1w"],
+                                                    3, {"author": "Jane Doe", "date": "3y"}),
+    "name said... (Blogger)": (["5 comments:",
+                                "Anonymous said...", "I think this is a great point about the budget.",
+                                "March 3, 2020 at 10:28 AM",
+                                "John Smith said...", "No it isn't, the numbers are wrong.", "March 4, 2020 at 11:02 PM",
+                                "Mary said...", "Thanks for writing this up.", "March 5, 2020 at 9:00 AM",
+                                "Post a Comment"],
+                               3, {"author": "Anonymous"}),
+    "hr. ago, no header": (["jane_doe · 5 hr. ago", "I think this is a great point about the budget.", "Reply",
+                            "john_smith · 4 hr. ago", "No it isn't, the numbers are wrong.", "Reply",
+                            "mary · 2 hr. ago", "Thanks for writing this up.", "Reply"],
+                           3, {"author": "jane_doe", "date": "5 hr. ago"}),
+    "initials": (["Comments (3)",
+                  "Jane D.", "03/12/2024 10:15", "I think this is a great point about the budget.", "Report abuse",
+                  "John S.", "03/12/2024 11:15", "No it isn't, the numbers are wrong.", "Report abuse",
+                  "Mary M.", "03/12/2024 12:15", "Thanks for writing this up.", "Report abuse"],
+                 3, {"author": "Jane D.", "date": "03/12/2024 10:15"}),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_layouts_of_common_comment_systems(layout):
+    block, count, first = LAYOUTS[layout]
+    sections = find_sections(ARTICLE + block)
+    assert len(sections) == 1 and len(sections[0].comments) == count
+    assert sections[0].first == len(ARTICLE) + 1 and sections[0].last >= len(ARTICLE) + len(block) - 1
+    assert all(sections[0].comments[0].get(k) == v for k, v in first.items()), sections[0].comments[0]
+    # The same lines without their comment phrases (no header, no action, no stamp) are
+    # no section: the structure decides, not a phrase alone.
+    assert find_sections(ARTICLE + [l for l in block if len(l.split()) >= 4 and not any(c.isdigit() for c in l)]) == []
+
+
+def test_an_article_line_ending_in_said_is_no_comment_head():
+    """'that said...' in an essay (readability-table-style-attributes) reads as a
+    'NAME said...' line, but one such line is no comment section."""
+    lines = (PAGES / "text" / "readability-table-style-attributes.txt").read_text("utf-8").split("\n")
+    assert "that said..." in lines
+    assert find_sections(lines) == []
+
+
 def test_comment_phrases_are_data_in_several_languages():
     from pipeline.comments import load_phrases
 
@@ -111,9 +183,14 @@ def test_comment_phrases_are_data_in_several_languages():
     for header in ("36 Comments", "Kommentare (3)", "12 commentaires", "Comentarios", "Commenti", "Reacties",
                    "Комментарии", "[ 167 comments ]"):
         assert phrases.kind("header", header), header
-    for action in ("Reply", "Antworten", "Répondre", "Responder", "Report abuse"):
+    for header in ("15 Replies to “Open-sourcing CORE One CAD Files”", "6 thoughts on “Budget vote”", "One Reply to “X”"):
+        assert phrases.kind("header", header), header
+    for header in ("留言列表 (42)", "42則留言", "댓글 3", "12 Komentar", "Bình luận (3)", "تعليقات (3)", "Σχόλια (4)"):
+        assert phrases.kind("header", header), header
+    for action in ("Reply", "Antworten", "Répondre", "Responder", "Report abuse", "回覆", "返信", "Balas", "Trả lời", "Vastaa"):
         assert phrases.kind("action", action), action
-    for stamp in ("2 days ago", "vor 3 Tagen", "il y a 2 jours", "hace 5 días"):
+    for stamp in ("2 days ago", "vor 3 Tagen", "il y a 2 jours", "hace 5 días", "5 hr. ago", "2 hari yang lalu",
+                  "3 ngày trước", "5 gün önce", "2 dni temu"):
         assert phrases.kind("relative_time", stamp), stamp
     assert (ROOT / "pipeline" / "data" / "lexicon" / "comments" / "comments.toml").is_file()
 

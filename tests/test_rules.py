@@ -17,6 +17,13 @@ from pipeline.process import Engine, clean_text
     ("Do Follow: The Mainstream LinkedIn Account | The Mainstream Facebook", "lexicon.social_prompt"),
     ("Hunan province will identify all exporters. (Photo: PTI)", "lexicon.caption"),
     ("हिंदी में पढें", "lexicon.other_language_link"),
+    # Widget headers in other languages (dev pages: cnet's Spanish edition, pixnet, Expressen).
+    ("Artículos Relacionados", "lexicon.widget_header"),
+    ("相關文章", "lexicon.widget_header"),
+    ("Mest läst", "lexicon.widget_header"),
+    # A WordPress share bar's labels (readability-wordpress), none in any dev gold body.
+    ("61Click to share on Facebook (Opens in new window)61", "lexicon.social_prompt"),
+    ("Click to email this to a friend (Opens in new window)", "lexicon.social_prompt"),
 ])
 def test_lexicon_names_seed_chrome(line, rule):
     match = Lexicon.load().match(line)
@@ -28,6 +35,8 @@ def test_lexicon_names_seed_chrome(line, rule):
     "Silicon Valley investors are pouring money into rare-earth start-ups.",
     "China’s Mineral Race and Its Expanding Footprint in Africa",
     "Regions step up action against illegal mining in China",
+    "When the user submits the form, the request would look something",
+    "like this:",
 ])
 def test_lexicon_leaves_body_lines_alone(line):
     assert Lexicon.load().match(line) is None

@@ -20,7 +20,10 @@ from conftest import DATA, SEEDS
 
 
 def _real_lines() -> list[str]:
-    files = sorted(SEEDS.glob("*.txt")) + sorted((DATA / "comments" / "text").glob("*.txt"))
+    # Latin-script pages: on a Chinese page every line stays a candidate of the comment
+    # header rules, whose cased Cyrillic words rule out ASCII lines only (lexicon._Literals).
+    files = sorted(SEEDS.glob("*.txt")) + sorted(f for f in (DATA / "comments" / "text").glob("*.txt")
+                                                 if f.stem != "readability-pixnet")
     assert len(files) >= 8
     lines = [line.strip() for f in files for line in f.read_text(encoding="utf-8").split("\n")]
     return list(dict.fromkeys(line for line in lines if line))
