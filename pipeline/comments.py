@@ -171,14 +171,16 @@ def _stamp_rest(text: str, phrases: CommentPhrases, forms: LineForms | None = No
 def _kinds(lines: list[str], phrases: CommentPhrases, memo=None) -> list[_Line]:
     """Each non-blank line's kind. `memo` (a pipeline.memo.LineMemo): a line's kind
     depends on its text alone, and the settle pass reads the kept lines again."""
+    return [_Line(number, stripped, *kind) for number, stripped, kind in _kind_rows(lines, phrases, memo)]
+
+
+def _kind_rows(lines: list[str], phrases: CommentPhrases, memo=None) -> list[tuple[int, str, tuple]]:
+    """(number, stripped text, `_line_kind`'s answer) of each non-blank line: `_kinds`
+    before its `_Line`s are made."""
     kind_of = (memo.table("comments.kind", compute=lambda text: _line_kind(text, phrases)).__getitem__
                if memo is not None else lambda text: _line_kind(text, phrases))
-    found = []
-    for number, text in enumerate(lines, 1):
-        stripped = text.strip()
-        if stripped:
-            found.append(_Line(number, stripped, *kind_of(stripped)))
-    return found
+    return [(number, stripped, kind_of(stripped)) for number, stripped in enumerate(map(str.strip, lines), 1)
+            if stripped]
 
 
 def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str]:
@@ -291,7 +293,12 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
     if phrases is not None:
         memo = None
     phrases = phrases or load_phrases()
-    kinds = _kinds(lines, phrases, memo)
+    rows = _kind_rows(lines, phrases, memo)
+    # A section is a chain of two heads or more, each around its own stamp line: a page
+    # with fewer stamp lines has none (about half the pages), and its `_Line`s are not made.
+    if [kind[0] for _, _, kind in rows].count("stamp") < 2:
+        return []
+    kinds = [_Line(number, stripped, *kind) for number, stripped, kind in rows]
     heads = _heads(kinds)
     sections = []
     chain: list[_Head] = []
