@@ -294,9 +294,10 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
         memo = None
     phrases = phrases or load_phrases()
     rows = _kind_rows(lines, phrases, memo)
-    # A section is a chain of two heads or more, each around its own stamp line: a page
-    # with fewer stamp lines has none (about half the pages), and its `_Line`s are not made.
-    if [kind[0] for _, _, kind in rows].count("stamp") < 2:
+    # A section is a chain of two heads or more, each around its own stamp or "Name says:"
+    # line (see _heads): a page with fewer such lines has none, and its `_Line`s are not made.
+    kinds_only = [kind[0] for _, _, kind in rows]
+    if kinds_only.count("stamp") + kinds_only.count("author") < 2:
         return []
     kinds = [_Line(number, stripped, *kind) for number, stripped, kind in rows]
     heads = _heads(kinds)
