@@ -189,14 +189,16 @@ def _stamp_rest(text: str, phrases: CommentPhrases, forms: LineForms | None = No
 def _kinds(lines: list[str], phrases: CommentPhrases, memo=None) -> list[_Line]:
     """Each non-blank line's kind. `memo` (a pipeline.memo.LineMemo): a line's kind
     depends on its text alone, and the settle pass reads the kept lines again."""
+    return [_Line(number, stripped, *kind) for number, stripped, kind in _kind_rows(lines, phrases, memo)]
+
+
+def _kind_rows(lines: list[str], phrases: CommentPhrases, memo=None) -> list[tuple[int, str, tuple]]:
+    """(number, stripped text, `_line_kind`'s answer) of each non-blank line: `_kinds`
+    before its `_Line`s are made."""
     kind_of = (memo.table("comments.kind", compute=lambda text: _line_kind(text, phrases)).__getitem__
                if memo is not None else lambda text: _line_kind(text, phrases))
-    found = []
-    for number, text in enumerate(lines, 1):
-        stripped = text.strip()
-        if stripped:
-            found.append(_Line(number, stripped, *kind_of(stripped)))
-    return found
+    return [(number, stripped, kind_of(stripped)) for number, stripped in enumerate(map(str.strip, lines), 1)
+            if stripped]
 
 
 def _size(stripped: str) -> int:
@@ -323,7 +325,7 @@ def _heads(lines: list[_Line], phrases: CommentPhrases) -> list[_Head]:
     for i, line in enumerate(lines):
         if line.kind != "action" or i in taken:
             continue
-        when = _BAR_TIME.search(line.text) or phrases.find("relative_time", line.text)
+        when = _bar_date(line.text, phrases)
         if when is None:
             continue
         j = i - 1
@@ -335,6 +337,11 @@ def _heads(lines: list[_Line], phrases: CommentPhrases) -> list[_Head]:
         heads.append(_Head(first, first, first, _author(lines[first]), when.group(0), ("name", "bar"), True))
         taken.add(first)
     return sorted(heads, key=lambda h: h.first)
+
+
+def _bar_date(text: str, phrases: CommentPhrases) -> re.Match | None:
+    """The age in a comment's action bar ("Like · Reply · 3y"), if it gives one."""
+    return _BAR_TIME.search(text) or phrases.find("relative_time", text)
 
 
 def _date_part(text: str, rest: str, phrases: CommentPhrases) -> str:
@@ -362,7 +369,15 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
     if phrases is not None:
         memo = None
     phrases = phrases or load_phrases()
-    kinds = _kinds(lines, phrases, memo)
+    rows = _kind_rows(lines, phrases, memo)
+    # A section is a chain of two heads or more, each around its own stamp, "Name says:"
+    # line or dated action bar (see _heads): a page with fewer such lines has none, and
+    # its `_Line`s are not made.
+    heads_possible = sum(1 for _, text, kind in rows
+                         if kind[0] in ("stamp", "author") or (kind[0] == "action" and _bar_date(text, phrases)))
+    if heads_possible < 2:
+        return []
+    kinds = [_Line(number, stripped, *kind) for number, stripped, kind in rows]
     heads = _heads(kinds, phrases)
     sections = []
     chain: list[_Head] = []

@@ -42,6 +42,13 @@ def _datelines() -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
+@lru_cache(maxsize=None)
+def _dateline_endings() -> tuple[str, ...]:
+    """" " + each dateline city: one `str.endswith` call says whether any of them ends a
+    line, and most lines end with none (the loops over `_datelines()` then find none)."""
+    return tuple(" " + place for place in _datelines())
+
+
 @dataclass
 class PageMetadata:
     title: str | None = None
@@ -86,7 +93,7 @@ def _byline_author(text: str) -> str | None:
     if match:
         return match.group("name").rstrip(".")
     # A line of capitalised words only: a name, maybe followed by a dateline city.
-    for place in _datelines():
+    for place in _datelines() if text.endswith(_dateline_endings()) else ():
         if text.endswith(" " + place):
             text = text[: -len(place) - 1].rstrip(" ,|-")
             break
@@ -131,6 +138,7 @@ def _folded_list(words) -> tuple[str, ...]:
     return tuple(sorted({fold(w) for w in words}, key=len, reverse=True))
 
 
+@lru_cache(maxsize=256)  # static vocabulary; a tuple, read only
 def _byline_prefixes(language: str | None) -> tuple[str, ...]:
     table = vocabulary()["byline"]
     words = set(table["en"]) | set(table.get(language or "", ()))
@@ -219,7 +227,7 @@ def _name_line(text: str) -> list[str]:
 
 
 def _name_line_place(text: str) -> tuple[list[str], bool]:
-    for place in _datelines():
+    for place in _datelines() if text.endswith(_dateline_endings()) else ():
         if text.endswith(" " + place):
             names = _name_line_only(text[: -len(place) - 1].rstrip(" ,|-"))
             if names:
@@ -264,21 +272,24 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         and _byline_author(shapes[n].text) is None
         and _byline(shapes[n].text, prefixes) is None
     ]
-    copies = Counter(folded.values())
-    joined = "\n".join(folded.values()) + "\n"
-    raw = {n: shapes[n].text for n in shapes}
-    by_text = sorted(set(raw.values()))  # for _named_elsewhere
     title_line, title_score = None, 0.0
     scored = []
-    skip = {m for m in header if shapes[m].dates or shapes[m].length_units() <= 3
-            or _is_standfirst(shapes[m].text) or _byline(shapes[m].text, prefixes) or _name_line(shapes[m].text)}
+    # What the candidates are scored against: only made when there is one (about half
+    # the readings, the settle pass's most of all, have none).
+    copies: Counter = Counter()
+    joined, raw, by_text, skip = "", {}, [], set()
     # The body's words: a headline shares its content words with the article it heads,
     # a widget header or menu line mostly does not (a signal that holds on any site).
     # Case-folded a line at a time: casefold maps each character on its own and never
-    # yields a space, and words hold none (as dedup_page._tokens). Only asked when a
-    # title candidate is there to score.
+    # yields a space, and words hold none (as dedup_page._tokens).
     body_words = set()
     if candidates:
+        copies = Counter(folded.values())
+        joined = "\n".join(folded.values()) + "\n"
+        raw = {n: shapes[n].text for n in shapes}
+        by_text = sorted(set(raw.values()))  # for _named_elsewhere
+        skip = {m for m in header if shapes[m].dates or shapes[m].length_units() <= 3
+                or _is_standfirst(shapes[m].text) or _byline(shapes[m].text, prefixes) or _name_line(shapes[m].text)}
         spans = [" ".join(ws) for ws in (words_of(shapes[m].text) for m, decision in result.decisions.items()
                                          if decision.keep and m in shapes) if ws]
         if spans:
@@ -492,7 +503,14 @@ def _trails_a_name(rest: str, language: str | None = None) -> bool:
 
 def _only_a_byline_word(text: str, prefixes: tuple[str, ...]) -> bool:
     low = text.strip().casefold().rstrip(" :：")
-    return bool(low) and any(low == p.casefold().rstrip(" :：/") for p in prefixes)
+    return bool(low) and low in _bare_prefixes(prefixes)
+
+
+@lru_cache(maxsize=256)
+def _bare_prefixes(prefixes: tuple[str, ...]) -> frozenset[str]:
+    """The byline words as `_only_a_byline_word` compares a line with them: equal to any
+    of them is being in the set of them."""
+    return frozenset(p.casefold().rstrip(" :：/") for p in prefixes)
 
 
 @lru_cache(maxsize=None)
@@ -517,6 +535,15 @@ def _names_lenient(text: str) -> list[str]:
 
 
 def _author_byline(text: str, prefixes: tuple[str, ...], language: str | None = None) -> tuple[list[str], str] | None:
+    """`_author_byline_of`, cached: the author search asks it of every line near the
+    headline, on the first reading and again on the settle pass's. The names come back
+    as a new list, so no caller can change the cached one."""
+    found = _author_byline_of(text, prefixes, language)
+    return (list(found[0]), found[1]) if found is not None else None
+
+
+@lru_cache(maxsize=1 << 14)  # a pure function of its arguments (the vocabulary is static)
+def _author_byline_of(text: str, prefixes: tuple[str, ...], language: str | None = None) -> tuple[list[str], str] | None:
     """`_byline` (which the title's scoring also uses, unchanged), then the same byline
     word followed by a name and a date, a place or a job title in one run; then the
     same on the line with its glued words parted (`_unglue`: "ByTrevor Jones",
@@ -609,6 +636,13 @@ _PLAIN_NAME_WORD = re.compile(r"^(?:Mc|Mac|O'|O’)?[^\W\d_][^\W\d_A-ZÀ-Þ]+$|^
 
 
 def _author_name_line(text: str, language: str | None = None) -> tuple[list[str], bool, bool]:
+    """`_author_name_line_of`, cached (as `_author_byline`), the names a new list."""
+    names, placed, trailed = _author_name_line_of(text, language)
+    return list(names), placed, trailed
+
+
+@lru_cache(maxsize=1 << 14)
+def _author_name_line_of(text: str, language: str | None = None) -> tuple[list[str], bool, bool]:
     """(names, a dateline city follows, a date or job title follows) of a line that is
     only a name, or a name and then a date, a time or a job title."""
     names, placed = _name_line_place(text)

@@ -149,6 +149,14 @@ def _ftfy_may_change(text: str) -> bool:
     return _is_bad(text)
 
 
+# A character one of _ftfy_may_change's tests needs in a line (a fixable one, the "&" of
+# an entity, a mojibake hint): a line of an NFC text holding none of them is left as it is.
+_LOOK = (re.compile(_FIXABLE.pattern[:-1] + "&" + _MOJIBAKE_HINT.pattern[1:])
+         if _MOJIBAKE_HINT is not None and _FIXABLE.pattern.endswith("]") and _MOJIBAKE_HINT.pattern.startswith("[")
+         and _BAD_WIDTH is not None else None)
+_NO_UNESCAPE = _FTFY._replace(unescape_html=False)
+
+
 def _fix_text(text: str) -> str:
     """ftfy.fix_text(text, _FTFY), without calling ftfy on the lines it cannot change
     (see above). The loop is fix_text's own (same segments, same switch-off of HTML
@@ -157,6 +165,42 @@ def _fix_text(text: str) -> str:
             text.isascii() or unicodedata.is_normalized("NFC", text)
             and _MOJIBAKE_HINT is not None and not _MOJIBAKE_HINT.search(text)):
         return text
+    if _LOOK is not None and len(text) <= _FTFY.max_decode_length and unicodedata.is_normalized("NFC", text):
+        return _fix_looked_lines(text)
+    return _fix_each_line(text)
+
+
+def _fix_looked_lines(text: str) -> str:
+    """`_fix_each_line` for an NFC text (of at most max_decode_length characters, so its
+    segments are its lines, each with its line break): only the lines holding a `_LOOK`
+    character are asked `_ftfy_may_change`, found by one search over the text; the others
+    would be answered False (they are NFC, as an NFC text's lines are: a line break
+    composes with nothing and ends every run of combining marks) and are copied whole.
+    A line is fixed with the configuration the loop would have reached by it: HTML
+    unescaping off from the line holding the text's first '<' on."""
+    first_lt = text.find("<")
+    search = _LOOK.search
+    out, pos = [], 0
+    found = search(text)
+    while found is not None:
+        at = found.start()
+        start = text.rfind("\n", 0, at) + 1
+        end = text.find("\n", at) + 1 or len(text)
+        found = search(text, end)  # the next line holding one
+        segment = text[start:end]
+        if _ftfy_may_change(segment):
+            config = _NO_UNESCAPE if 0 <= first_lt < end else _FTFY
+            out.append(text[pos:start])
+            out.append(ftfy.fix_and_explain(segment, config)[0])
+            pos = end
+    if not pos:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _fix_each_line(text: str) -> str:
+    """fix_text's loop over the segments (lines), each asked `_ftfy_may_change`."""
     config, out, pos = _FTFY, [], 0
     while pos < len(text):
         textbreak = text.find("\n", pos) + 1
