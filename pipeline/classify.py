@@ -516,19 +516,40 @@ class _MostlyChromeAfter:
 
 _RESUME_LINES = 3
 _RESUME_COHESION = 0.35
+_RESUME_REACH = 12
 
 
 def _article_resumes(marker: int, undecided: list[int], shapes: dict[int, LineShape], says_body, stopwords,
                      has_stoplist: bool) -> bool:
     """The article goes on below a footer marker: a widget inside it ("Related Content:"
     and two teasers), not its end. Told by a run of _RESUME_LINES prose paragraphs the
-    model reads as body below the marker (lines other rules removed, such as captions,
-    and short lines it reads as body, such as subheadings, do not break it) whose content words are on average at least _RESUME_COHESION the
-    article's above it."""
+    model reads as body, starting within _RESUME_REACH lines below the marker (a widget
+    is short; a footer's legal prose comes after its menus), two of them in a row (a list
+    of teasers alternates titles and blurbs), whose content words are on average at least
+    _RESUME_COHESION the article's above it. Lines other rules removed (captions) and short
+    lines the model reads as body (subheadings) do not break the run."""
     prose = [n for n in undecided if says_body(n) and shapes[n].is_body_like(has_stoplist)]
     vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in prose if n < marker))
     if not vocabulary:
         return False
+    open_lines = set(undecided)
+    run: list[float] = []
+    in_a_row = previous_prose = False
+    for k, n in enumerate(n for n in sorted(shapes) if n > marker and n in open_lines):
+        if not says_body(n) or not shapes[n].is_body_like(has_stoplist):
+            if not says_body(n):
+                run, in_a_row = [], False
+            previous_prose = False
+            continue
+        if not run and k >= _RESUME_REACH:
+            return False
+        in_a_row = in_a_row or previous_prose
+        previous_prose = True
+        words = _content_without(shapes[n].text, stopwords)
+        run.append(len(words & vocabulary) / len(words) if words else 0.0)
+        if len(run) >= _RESUME_LINES and in_a_row and sum(run[-_RESUME_LINES:]) >= _RESUME_COHESION * _RESUME_LINES:
+            return True
+    return False
     open_lines = set(undecided)
     run: list[float] = []
     for n in sorted(n for n in shapes if n > marker and n in open_lines):
