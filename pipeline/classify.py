@@ -94,6 +94,7 @@ def _script_of_word(word: str) -> str | None:
 
 def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords: frozenset[str],
              use_model: bool = True, site_rule=None, footer_max_body_ratio: float = 1.0,
+             footer_resume: tuple[int, int, float] = (3, 12, 0.35),
              header_keep_probability: float = 1.0, memo: LineMemo | None = None,
              explain_kept: bool = False, model_threshold: float | None = None,
              model_path: str | None = None, footer_prose_check: bool = False,
@@ -187,8 +188,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     result.footer_start = next(
         (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer
          and mostly_chrome_after(n)
-         and not (scores is not None and _article_resumes(n, undecided, shapes, model_says_body, stopwords,
-                                                         has_stoplist))),
+         and not (scores is not None and footer_resume[0] > 0
+                  and _article_resumes(n, undecided, shapes, model_says_body, stopwords, has_stoplist,
+                                       *footer_resume))),
         None
     )
     header_run: set[int] = set()
@@ -514,19 +516,14 @@ class _MostlyChromeAfter:
         return body_after < self.max_ratio * self.body_before
 
 
-_RESUME_LINES = 3
-_RESUME_COHESION = 0.35
-_RESUME_REACH = 12
-
-
 def _article_resumes(marker: int, undecided: list[int], shapes: dict[int, LineShape], says_body, stopwords,
-                     has_stoplist: bool) -> bool:
+                     has_stoplist: bool, min_lines: int = 3, reach: int = 12, min_cohesion: float = 0.35) -> bool:
     """The article goes on below a footer marker: a widget inside it ("Related Content:"
-    and two teasers), not its end. Told by a run of _RESUME_LINES prose paragraphs the
-    model reads as body, starting within _RESUME_REACH lines below the marker (a widget
+    and two teasers), not its end. Told by a run of min_lines prose paragraphs the
+    model reads as body, starting within reach lines below the marker (a widget
     is short; a footer's legal prose comes after its menus), two of them in a row (a list
     of teasers alternates titles and blurbs), whose content words are on average at least
-    _RESUME_COHESION the article's above it. Lines other rules removed (captions) and short
+    min_cohesion the article's above it. Lines other rules removed (captions) and short
     lines the model reads as body (subheadings) do not break the run."""
     prose = [n for n in undecided if says_body(n) and shapes[n].is_body_like(has_stoplist)]
     vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in prose if n < marker))
@@ -541,13 +538,13 @@ def _article_resumes(marker: int, undecided: list[int], shapes: dict[int, LineSh
                 run, in_a_row = [], False
             previous_prose = False
             continue
-        if not run and k >= _RESUME_REACH:
+        if not run and k >= reach:
             return False
         in_a_row = in_a_row or previous_prose
         previous_prose = True
         words = _content_without(shapes[n].text, stopwords)
         run.append(len(words & vocabulary) / len(words) if words else 0.0)
-        if len(run) >= _RESUME_LINES and in_a_row and sum(run[-_RESUME_LINES:]) >= _RESUME_COHESION * _RESUME_LINES:
+        if len(run) >= min_lines and in_a_row and sum(run[-min_lines:]) >= min_cohesion * min_lines:
             return True
     return False
     open_lines = set(undecided)

@@ -45,6 +45,15 @@ class Options:
     # model reads as body (copies of earlier lines left out) are fewer than this times
     # those before it: a "Contact us" menu item above the article is not its footer.
     footer_max_body_ratio: float = 1.0
+    # Text dumps read by the line model: a footer marker below which the article resumes
+    # opens no footer (a widget inside the article): a run of footer_resume_lines prose
+    # paragraphs the model reads as body (0: off), two in a row, starting within
+    # footer_resume_reach lines below the marker, sharing on average at least
+    # footer_resume_cohesion of their content words with the article above. Grouped CV:
+    # docs/quality.md (eighth round).
+    footer_resume_lines: int = 3
+    footer_resume_reach: int = 12
+    footer_resume_cohesion: float = 0.35
     # A header-zone line the line model scores at least this high is kept (1.0: never).
     # Below 1.0, a text in the clean body's layout (read by the rules alone) keeps its
     # header zone (`keep.clean_header`), so the clean body stays a fixed point. Grouped
@@ -205,6 +214,9 @@ _RULES = {
     "near_duplicate_threshold": (_number(0, 1), "must be a number from 0 to 1"),
     "line_model": (lambda v: v in _LINE_MODELS, f"must be one of {', '.join(_LINE_MODELS)}"),
     "footer_max_body_ratio": (_number(0), "must be a number, 0 or more"),
+    "footer_resume_lines": (_int(0), "must be a whole number, 0 or more (0 turns the check off)"),
+    "footer_resume_reach": (_int(1), "must be a whole number, at least 1"),
+    "footer_resume_cohesion": (_number(0, 1), "must be a number from 0 to 1"),
     "header_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
     "list_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
     "list_page_share": (_number(0, 1), "must be a number from 0 to 1"),

@@ -167,6 +167,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         width = wrap_width(page_lines) if options.wrapped_paragraphs and not is_html else None
         found = classify(page_lines, page, lexicon, words, use_model=use_model, site_rule=site_rule,
                          footer_max_body_ratio=options.footer_max_body_ratio,
+                         footer_resume=(options.footer_resume_lines, options.footer_resume_reach,
+                                        options.footer_resume_cohesion),
                          header_keep_probability=options.header_keep_probability, memo=engine.memo,
                          explain_kept=engine.explain_kept, model_threshold=options.line_model_threshold,
                          model_path=engine.line_model, footer_prose_check=is_html,
