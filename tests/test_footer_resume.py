@@ -20,11 +20,11 @@ def test_the_article_below_a_related_articles_box_is_kept():
     # too here: the line model reads them as body, and no footer takes them now).
     assert removed["Related Articles"].rule == "lexicon.widget_header"
     assert LATER in result.body
-    assert not any("after the footer marker 'Related Articles'" in d.reason for d in result.removed)
+    assert not any("after the footer marker 'Related Articles' on line 223" in d.reason for d in result.removed)
     # Off, the box opens the footer and the rest of the article is lost.
     off, _ = _clean(footer_resume_lines=0)
     assert LATER not in off.body
-    assert any("after the footer marker 'Related Articles'" in d.reason for d in off.removed)
+    assert any("after the footer marker 'Related Articles' on line 223" in d.reason for d in off.removed)
     on_f1 = score_page(PAGE, "", result.body, gold).tok_f1
     off_f1 = score_page(PAGE, "", off.body, gold).tok_f1
     assert on_f1 > off_f1 + 0.05 and on_f1 > 0.9
