@@ -1,6 +1,6 @@
 """The line model's training options of issue 16 (training/train_line_model.py): weights
 balanced by source kind (`source_power`) and bagging over sites (`bags`), on real pages
-(tests/data/pages and comments: sh, wcxb and fundus pages, and the seeds). Needs
+(tests/data/pages and comments: sh, wcxb, fundus and readability pages, and the seeds). Needs
 scikit-learn (the `train` extra); skipped without it."""
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def test_source_power_one_weighs_every_source_alike(docs):
     w = tlm.train_weights(docs, source_power=1.0)
     total = source_totals(docs, w)
     kinds = sorted(s for s in total if s != "seed")
-    assert kinds == ["fundus", "sh", "wcxb"]
+    assert kinds == ["fundus", "readability", "sh", "wcxb"]
     assert max(total[s] for s in kinds) == pytest.approx(min(total[s] for s in kinds))
     assert len(w) == sum(len(d["idx"]) for d in docs)
     assert w.sum() == pytest.approx(len(w))  # rescaled: the regularisation keeps its scale
