@@ -12,6 +12,7 @@ Metadata reading and in-page duplicate detection refine these decisions afterwar
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -185,12 +186,11 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
         footer_reads_body = lambda n: shapes[n].is_body_like(has_stoplist)  # noqa: E731
     mostly_chrome_after = _MostlyChromeAfter(undecided, shapes, footer_reads_body, scores, footer_max_body_ratio,
                                              shingles_of, without_model=footer_prose_check)
+    article_resumes = _ArticleResumes(undecided, shapes, model_says_body, stopwords, has_stoplist, *footer_resume)
     result.footer_start = next(
         (n for n, s in shapes.items() if n > result.body_start and s.lexicon and s.lexicon.starts_footer
          and mostly_chrome_after(n)
-         and not (scores is not None and footer_resume[0] > 0
-                  and _article_resumes(n, undecided, shapes, model_says_body, stopwords, has_stoplist,
-                                       *footer_resume))),
+         and not (scores is not None and footer_resume[0] > 0 and article_resumes(n))),
         None
     )
     header_run: set[int] = set()
@@ -516,50 +516,60 @@ class _MostlyChromeAfter:
         return body_after < self.max_ratio * self.body_before
 
 
-def _article_resumes(marker: int, undecided: list[int], shapes: dict[int, LineShape], says_body, stopwords,
-                     has_stoplist: bool, min_lines: int = 3, reach: int = 12, min_cohesion: float = 0.35) -> bool:
+class _ArticleResumes:
     """The article goes on below a footer marker: a widget inside it ("Related Content:"
-    and two teasers), not its end. Told by a run of min_lines prose paragraphs the
-    model reads as body, starting within reach lines below the marker (a widget
-    is short; a footer's legal prose comes after its menus), two of them in a row (a list
+    and two teasers), not its end. Told by a run of `min_lines` prose paragraphs the
+    model reads as body, starting within `reach` lines below the marker (a widget is
+    short; a footer's legal prose comes after its menus), two of them in a row (a list
     of teasers alternates titles and blurbs), whose content words are on average at least
-    min_cohesion the article's above it. Lines other rules removed (captions) and short
-    lines the model reads as body (subheadings) do not break the run."""
-    prose = [n for n in undecided if says_body(n) and shapes[n].is_body_like(has_stoplist)]
-    vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in prose if n < marker))
-    if not vocabulary:
-        return False
-    open_lines = set(undecided)
-    run: list[float] = []
-    in_a_row = previous_prose = False
-    for k, n in enumerate(n for n in sorted(shapes) if n > marker and n in open_lines):
-        if not says_body(n) or not shapes[n].is_body_like(has_stoplist):
-            if not says_body(n):
-                run, in_a_row = [], False
-            previous_prose = False
-            continue
-        if not run and k >= reach:
+    `min_cohesion` the article's above it. Lines other rules removed (captions) and short
+    lines the model reads as body (subheadings) do not break the run.
+
+    Asked for footer markers in ascending order (as _MostlyChromeAfter): the article's
+    vocabulary above the marker grows with each, not worked out again."""
+
+    def __init__(self, undecided: list[int], shapes: dict[int, LineShape], says_body, stopwords,
+                 has_stoplist: bool, min_lines: int = 3, reach: int = 12, min_cohesion: float = 0.35):
+        self.shapes, self.says_body, self.stopwords, self.has_stoplist = shapes, says_body, stopwords, has_stoplist
+        self.min_lines, self.reach, self.min_cohesion = min_lines, reach, min_cohesion
+        self.undecided = undecided
+        self.prose: list[int] | None = None  # made at the first marker asked: most pages ask none
+        self.vocabulary: set[str] = set()
+        self.in_vocabulary = 0  # prose[:in_vocabulary] are above the last marker asked
+        self.last = 0
+
+    def __call__(self, marker: int) -> bool:
+        if marker < self.last:
+            raise ValueError("footer markers must be asked in ascending order")
+        self.last = marker
+        shapes, says_body, has_stoplist = self.shapes, self.says_body, self.has_stoplist
+        if self.prose is None:
+            self.undecided = sorted(self.undecided)
+            self.prose = [n for n in self.undecided if says_body(n) and shapes[n].is_body_like(has_stoplist)]
+        while self.in_vocabulary < len(self.prose) and self.prose[self.in_vocabulary] < marker:
+            self.vocabulary |= _content_without(shapes[self.prose[self.in_vocabulary]].text, self.stopwords)
+            self.in_vocabulary += 1
+        vocabulary = self.vocabulary
+        if not vocabulary:
             return False
-        in_a_row = in_a_row or previous_prose
-        previous_prose = True
-        words = _content_without(shapes[n].text, stopwords)
-        run.append(len(words & vocabulary) / len(words) if words else 0.0)
-        if len(run) >= min_lines and in_a_row and sum(run[-min_lines:]) >= min_cohesion * min_lines:
-            return True
-    return False
-    open_lines = set(undecided)
-    run: list[float] = []
-    for n in sorted(n for n in shapes if n > marker and n in open_lines):
-        if not says_body(n):
-            run = []
-            continue
-        if not shapes[n].is_body_like(has_stoplist):
-            continue  # a subheading between the paragraphs
-        words = _content_without(shapes[n].text, stopwords)
-        run.append(len(words & vocabulary) / len(words) if words else 0.0)
-        if len(run) >= _RESUME_LINES and sum(run[-_RESUME_LINES:]) >= _RESUME_COHESION * _RESUME_LINES:
-            return True
-    return False
+        run: list[float] = []
+        in_a_row = previous_prose = False
+        for k, n in enumerate(self.undecided[bisect_right(self.undecided, marker):]):
+            if not says_body(n) or not shapes[n].is_body_like(has_stoplist):
+                if not says_body(n):
+                    run, in_a_row = [], False
+                previous_prose = False
+                continue
+            if not run and k >= self.reach:
+                return False
+            in_a_row = in_a_row or previous_prose
+            previous_prose = True
+            words = _content_without(shapes[n].text, self.stopwords)
+            run.append(len(words & vocabulary) / len(words) if words else 0.0)
+            if len(run) >= self.min_lines and in_a_row \
+                    and sum(run[-self.min_lines:]) >= self.min_cohesion * self.min_lines:
+                return True
+        return False
 
 
 def _shingles(text: str) -> set[str]:

@@ -23,6 +23,7 @@ from importlib import resources
 from pipeline.dates import find_dates
 from pipeline.language import SCRIPT_SENTENCE_ENDS, script_letters
 from pipeline.lexicon import Lexicon, LineForms, _Literals, _parse_file
+from pipeline.lineshape import _CJK_SCRIPTS  # scripts whose size is read in letters, as length_units does
 from pipeline.linewords import words_of
 
 RULE = "comments.section"
@@ -49,9 +50,6 @@ _MAX_NAME_WORDS = 5
 # The phrase kinds _line_kind asks of every line (relative_time is asked of stamps only).
 _LINE_KINDS = ("header", "form", "action", "author_suffix", "not_author")
 _HEADER_REACH = 6      # a header opens the section this close (short lines between) before the first head
-# Scripts written without spaces between words: a line's \w+ runs are phrases there, and
-# its size in words is read as its letters / 2 (as lineshape.LineShape.length_units does).
-_UNSPACED = frozenset({"CJK", "HANGUL", "THAI"})
 
 
 @dataclass(frozen=True)
@@ -208,7 +206,7 @@ def _size(stripped: str) -> int:
     if stripped.isascii():
         return words
     scripts = script_letters(stripped)
-    if scripts and max(scripts, key=scripts.get) in _UNSPACED:
+    if scripts and max(scripts, key=scripts.get) in _CJK_SCRIPTS:
         return sum(scripts.values()) // 2
     return words
 
