@@ -182,11 +182,21 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     def shingles_of(n: int) -> set[str]:
         return four_grams[shapes[n].text]
 
-    stream_teaser = None
+    stream_teaser = stream_end = None
     if scores is not None and stream_copy_share <= 1.0:
-        article = _article_below(result.body_start, undecided, shapes, model_says_body, shingles_of, stream_copy_share)
+        article = _article_below(result.body_start, undecided, model_says_body,
+                                 lambda n: shapes[n].is_body_like(has_stoplist), shingles_of, stream_copy_share)
         if article is not None:
             stream_teaser, result.body_start = result.body_start, article
+            # The lines right above the article's opening that the model reads as body
+            # (a photo's caption, a kicker), no more than `gap` chrome lines apart, are the
+            # article's: the model, not the stream, decides them.
+            stream_end, gap = article, 0
+            for n in reversed([m for m in undecided if stream_teaser < m < article]):
+                if model_says_body(n):
+                    stream_end, gap = n, 0
+                elif (gap := gap + 1) > 3:
+                    break
 
     footer_reads_body = model_says_body
     if scores is None and footer_prose_check:
@@ -207,7 +217,12 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     verdicts = []  # (line, rule): the position and the model decide, in this order
     for n in undecided:
         if stream_teaser is not None and stream_teaser <= n < result.body_start:
-            verdicts.append((n, "position.stream"))
+            if n < stream_end:
+                verdicts.append((n, "position.stream"))
+            else:
+                alone = scores.body_prob[n - 1] >= threshold
+                verdicts.append((n, ("keep.body" if alone else "sequence.body") if model_says_body(n)
+                                 else ("sequence.chrome" if alone else "model.chrome")))
             continue
         if n < result.body_start:
             if scores is None and clean_layout and (header_keep_probability < 1.0 or n in header_run):
@@ -585,7 +600,7 @@ class _ArticleResumes:
         return False
 
 
-def _article_below(start: int, undecided: list[int], shapes: dict[int, LineShape], says_body, shingles_of,
+def _article_below(start: int, undecided: list[int], says_body, prose, shingles_of,
                    share: float, span: int = 12, stories: int = 3) -> int | None:
     """The line where the article opens when the page's first paragraph is a news
     stream's teaser of it: the teaser joins the article's first paragraphs into one, so
@@ -593,7 +608,8 @@ def _article_below(start: int, undecided: list[int], shapes: dict[int, LineShape
     within `span` lines of each other, none holding `share` of them alone (one line
     repeating it is a copy of the page's first paragraph, as pages that print their
     article twice have). The first of those lines opens the article; None when the
-    first paragraph is its own, or when fewer than `stories` body lines lie between."""
+    first paragraph is its own, or when fewer than `stories` lines between read as body
+    (`says_body`) or as prose paragraphs (`prose`)."""
     own = shingles_of(start)
     if len(own) < 8:
         return None
@@ -613,9 +629,10 @@ def _article_below(start: int, undecided: list[int], shapes: dict[int, LineShape
                 break
             covered += shared
             if covered >= needed and n > first:
-                # A stream lists other stories between its teaser and the article; a
-                # summary right above the article ("TLDR: ...") is the article's own.
-                between = sum(1 for m in undecided if start < m < first and says_body(m))
+                # A stream lists other stories between its teaser and the article (their
+                # teasers read as prose, whether or not the model keeps them); a summary
+                # right above the article ("TLDR: ...") is the article's own.
+                between = sum(1 for m in undecided if start < m < first and (says_body(m) or prose(m)))
                 return first if between >= stories else None
     return None
 
