@@ -170,6 +170,30 @@ def test_sentence_separator_bullet_and_digit_scans_equal_re():
         assert kernel.mask_digits(line) == sh._DIGITS.sub("0", line), line
 
 
+def _date_lines(n=4000, seed=9):
+    """Strings built of the date-ish regex's pieces, its case twins and near misses."""
+    pieces = ["Jan", "jan", "JANUARY", "ſep", "Sept", "SEPTEMBER", "oct.", "Nov", "dec", "Mai", "ja", "mar_", "İ",
+              "K", "x", "_", "5", "12", "2024", "1999", "2100", "03", "٣", "१२", "-", "/", ".", ":", " ", "  ", "\n",
+              "\u00a0", "min", "mins", "minutes", "hour", "hours", "day", "Days", "ago", "é", "日"]
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randrange(1, 10))) for _ in range(n)]
+
+
+@built
+def test_dateish_count_equals_findall():
+    # re's IGNORECASE twins of the months' letters: both ASCII cases, and ſ for s; nothing else
+    for letter in set("janfebmaraprmayjunjulaugsepoctnovdec"):
+        twins = set(re.findall("(?i)" + letter, ALL))
+        assert twins == {letter, letter.upper()} | ({"ſ"} if letter == "s" else set()), letter
+    lines = LINES + _random_lines() + _date_lines()
+    matched = 0
+    for line in lines:
+        want = len(sh._DATEISH.findall(line))
+        assert kernel.count_dateish(line, sh._DATEISH.match) == want, line
+        matched += want > 0
+    assert matched > 1000
+
+
 @built
 def test_scripts_equal_script_letters():
     for line in LINES + _random_lines():
@@ -184,7 +208,7 @@ def _same(a, b):
 
 @built
 def test_line_shape_and_norm_with_and_without_the_kernel(monkeypatch):
-    texts = [t.strip() for t in LINES + _random_lines() if t.strip()]
+    texts = [t.strip() for t in LINES + _random_lines() + _date_lines() if t.strip()]
     counts = sh._class_counts(texts).tolist()
     assert sh._class_counts_list(texts) == counts
     for stop in STOPLISTS:

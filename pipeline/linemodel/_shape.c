@@ -311,6 +311,62 @@ fail:
     return NULL;
 }
 
+/* One of the twelve months' first three letters, as re matches them under IGNORECASE: each
+ * letter of them in either ASCII case, and 's' also as 'ſ' (U+017F), re's only other twin of
+ * these letters (checked over all of Unicode by tests/test_shape_kernel.py). */
+static int month3(Py_UCS4 a, Py_UCS4 b, Py_UCS4 c)
+{
+    static const char *months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+    Py_UCS4 x[3] = {a, b, c};
+    char low[3];
+    for (int i = 0; i < 3; i++) {
+        if (x[i] == 0x17F) low[i] = 's';
+        else if (x[i] < 128) low[i] = (char)((x[i] >= 'A' && x[i] <= 'Z') ? x[i] + 32 : x[i]);
+        else return 0;
+    }
+    for (int k = 0; k < 12; k++)
+        if (low[0] == months[k][0] && low[1] == months[k][1] && low[2] == months[k][2]) return 1;
+    return 0;
+}
+
+/* count_dateish(s, match) -> len(shape._DATEISH.findall(s)), where match is _DATEISH.match.
+ * findall searches from where its last match ended, and a search is match tried at each
+ * place in turn; match is only tried here where one of the regex's forms can start: a
+ * digit after no digit (the \b\d... forms and (?<!\d)\d+), or at a word boundary a
+ * month's first three letters (the month forms). Every form takes one character or more. */
+static PyObject *count_dateish(PyObject *self, PyObject *args)
+{
+    PyObject *s, *match;
+    if (!PyArg_ParseTuple(args, "UO", &s, &match)) return NULL;
+    if (PyUnicode_READY(s) < 0) return NULL;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), count = 0, p = 0;
+    while (p < n) {
+        Py_UCS4 c = READ(p);
+        int maybe = D(c) ? (p == 0 || !D(READ(p - 1)))
+                         : (p + 2 < n && ((p > 0 && W(READ(p - 1))) ? 1 : 0) != (W(c) ? 1 : 0) &&
+                            month3(c, READ(p + 1), READ(p + 2)));
+        if (!maybe) { p++; continue; }
+        PyObject *m = PyObject_CallFunction(match, "On", s, p);
+        if (!m) return NULL;
+        if (m == Py_None) { Py_DECREF(m); p++; continue; }
+        PyObject *end = PyObject_CallMethod(m, "end", NULL);
+        Py_DECREF(m);
+        if (!end) return NULL;
+        Py_ssize_t e = PyLong_AsSsize_t(end);
+        Py_DECREF(end);
+        if (e == -1 && PyErr_Occurred()) return NULL;
+        if (e <= p) {
+            PyErr_SetString(PyExc_ValueError, "_shape.count_dateish: an empty match");
+            return NULL;
+        }
+        count++;
+        p = e;
+    }
+    return PyLong_FromSsize_t(count);
+}
+
 /* bullet_end(s) -> the end of shape._BULLET.match(s), or -1. */
 static PyObject *py_bullet_end(PyObject *self, PyObject *s)
 {
@@ -446,6 +502,7 @@ static PyMethodDef methods[] = {
     {"char_bits", char_bits, METH_O, "shape._char_bits(chr(code point))"},
     {"predicates", predicates, METH_O, "the regex classes of one code point (tests)"},
     {"line_parts", line_parts, METH_VARARGS, "the integers of shape.line_shape"},
+    {"count_dateish", count_dateish, METH_VARARGS, "len(shape._DATEISH.findall(s)), given _DATEISH.match"},
     {"bullet_end", py_bullet_end, METH_O, "the end of shape._BULLET.match(s), or -1"},
     {"counts", py_counts, METH_O, "(len(_SENT.findall(s)), len(_SEPS.findall(s)))"},
     {"mask_digits", mask_digits, METH_O, "re.sub(r'\\d+', '0', s)"},

@@ -61,6 +61,7 @@ _DATEISH_FORMS = (
 # starting place down at once, where the regex engine tried all seven forms (the same
 # matches, 2.5 times faster on the dev set's lines with digits).
 _DATEISH = re.compile(r"(?=[\djfmasond])(?:" + _DATEISH_FORMS + ")", re.I)
+_DATEISH_MATCH = _DATEISH.match
 _SEPS = re.compile(r"\s[|/•·»>]+\s|>>|\|")
 _BULLET = re.compile(r"^(?:[-*•·▪●◦–—>]+|\d{1,3}[.)])\s+")
 _FIRST = itemgetter(0)
@@ -226,6 +227,14 @@ def _line_parts(s: str, words, stop: frozenset, n_cjk: int, n_sentc: int, n_sepc
     return _line_parts_py(s, words, stop, n_cjk, n_sentc, n_sepc)
 
 
+def _dateish(s: str) -> int:
+    """len(_DATEISH.findall(s)); the kernel tries the regex only where a form can start (a
+    digit after no digit, a month's first letters at a word boundary), findall at every place."""
+    if _kernel is not None:
+        return _kernel.count_dateish(s, _DATEISH_MATCH)
+    return len(_DATEISH.findall(s))
+
+
 def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
     """Shape features of one stripped line (SHAPE_FEATURES); `counts` is its row of
     _class_counts."""
@@ -273,7 +282,7 @@ def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
         n_seps,  # n_separators
         urlish,  # urlish
         1.0 if bullet else 0.0,  # bullet
-        len(_DATEISH.findall(s)) if n_decimal else 0,  # dateish
+        _dateish(s) if n_decimal else 0,  # dateish
         cjk_ratio,  # cjk_ratio
         latin_chars / n_latin if n_latin else NAN,  # avg_word_len
         1.0 if s[:1].islower() else 0.0,  # first_char_lower
