@@ -131,7 +131,12 @@ def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match:
     words = words_of(text)
     # one casefold of the words joined by spaces: casefold maps each character on its own and
     # yields no space (tests/test_speed_paths.py), so the pieces are each word's casefold
-    stops = sum(map(stopwords.__contains__, " ".join(words).casefold().split(" "))) if stopwords and words else 0
+    if not (stopwords and words):
+        stops = 0
+    elif _kernel is not None and (stopwords.__class__ is frozenset or stopwords.__class__ is set):
+        stops = _kernel.count_stops(words, stopwords)  # each word casefolded, in C
+    else:
+        stops = sum(map(stopwords.__contains__, " ".join(words).casefold().split(" ")))
     # Built as `renumbered` builds its copies: the frozen dataclass's __init__ sets each
     # field through object.__setattr__, a third of this function's own time.
     shape = object.__new__(LineShape)

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import DATA, SEEDS
 from pipeline import language, lineshape, linewords
-from pipeline.linemodel import features
+from pipeline.linemodel import blocks, features
 from pipeline.linemodel import shape as sh
 
 try:
@@ -195,6 +195,19 @@ def test_dateish_count_equals_findall():
 
 
 @built
+def test_content_words_and_stopword_count_equal_the_python():
+    stops = STOPLISTS + [frozenset({"i̇stanbul", "strasse", "οδυσσευσ", "fine", "ss"})]  # casefold's forms
+    for line in LINES + _random_lines() + _date_lines():
+        assert kernel.content_set(line) == blocks._content_set_py(line), line
+        words = linewords._words_py(line)
+        if words:
+            for stop in stops:
+                want = sum(map(stop.__contains__, " ".join(words).casefold().split(" ")))
+                assert kernel.count_stops(words, stop) == want, line
+    assert kernel.count_stops(("Straße", "İstanbul", "ΟΔΥΣΣΕΥΣ"), stops[-1]) == 3
+
+
+@built
 def test_scripts_equal_script_letters():
     for line in LINES + _random_lines():
         got = lineshape.scripts_of(line)
@@ -231,7 +244,8 @@ def test_feature_matrix_and_shape_line_with_and_without_the_kernel(monkeypatch):
     pages.append(SPECIAL)
 
     def run():
-        linewords.words_of.cache_clear()
+        for cached in (linewords.words_of, blocks.content_words, blocks._content_without):
+            cached.cache_clear()
         out = []
         for lines in pages:
             for language_code in (None, "en"):
@@ -246,9 +260,11 @@ def test_feature_matrix_and_shape_line_with_and_without_the_kernel(monkeypatch):
     monkeypatch.setattr(sh, "_kernel", None)
     monkeypatch.setattr(lineshape, "_kernel", None)
     monkeypatch.setattr(linewords, "_c_words", None)
+    monkeypatch.setattr(blocks, "_kernel", None)
     plain = run()
     monkeypatch.undo()
-    linewords.words_of.cache_clear()
+    for cached in (linewords.words_of, blocks.content_words, blocks._content_without):
+        cached.cache_clear()
     assert with_c == plain
 
 
@@ -260,4 +276,5 @@ def test_the_shape_kernel_is_built_where_a_compiler_is():
     if not (shutil.which(compiler) and headers.exists()):
         pytest.skip("no C compiler or no Python headers here: the Python runs")
     assert kernel is not None, "the shape kernel is not built: pip install -e . (or setup.py build_ext --inplace)"
-    assert sh._kernel is kernel and lineshape._kernel is kernel and linewords._c_words is kernel.words
+    assert sh._kernel is kernel and lineshape._kernel is kernel and blocks._kernel is kernel
+    assert linewords._c_words is kernel.words

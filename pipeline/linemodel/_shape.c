@@ -232,6 +232,32 @@ static Py_ssize_t bullet_end(int kind, const void *data, Py_ssize_t n)
     return j;
 }
 
+/* An ASCII string lowered (str.lower and str.casefold of ASCII text: A-Z to a-z, nothing
+ * else), a new reference; the string itself when it has no capital. */
+static PyObject *ascii_lower(PyObject *w)
+{
+    const Py_UCS1 *a = PyUnicode_1BYTE_DATA(w);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(w), i;
+    for (i = 0; i < len && !(a[i] >= 'A' && a[i] <= 'Z'); i++);
+    if (i == len) { Py_INCREF(w); return w; }
+    PyObject *low = PyUnicode_New(len, 127);
+    if (!low) return NULL;
+    Py_UCS1 *b = PyUnicode_1BYTE_DATA(low);
+    for (i = 0; i < len; i++) b[i] = (a[i] >= 'A' && a[i] <= 'Z') ? (Py_UCS1)(a[i] + 32) : a[i];
+    return low;
+}
+
+/* w.lower() (or w.casefold()) in stop: an ASCII word is lowered here, any other by str's own
+ * method. */
+static int stop_has_folded(PyObject *stop, PyObject *w, int casefold)
+{
+    PyObject *low = PyUnicode_IS_ASCII(w) ? ascii_lower(w) : PyObject_CallMethod(w, casefold ? "casefold" : "lower", NULL);
+    if (!low) return -1;
+    int r = PySet_Contains(stop, low);
+    Py_DECREF(low);
+    return r;
+}
+
 /* str.lower(w) in stop: an ASCII word without capitals is its own lower case; a word with
  * ASCII capitals only is lowered here; any other word by str.lower itself. */
 static int stop_has(PyObject *stop, PyObject *w)
@@ -365,6 +391,87 @@ static PyObject *count_dateish(PyObject *self, PyObject *args)
         p = e;
     }
     return PyLong_FromSsize_t(count);
+}
+
+/* count_stops(words, stop) -> how many of the words casefolded are in stop: lineshape's
+ * stopword count, sum(map(stop.__contains__, " ".join(words).casefold().split(" "))) for a
+ * non-empty stoplist and words (casefold maps each character on its own and makes no space). */
+static PyObject *count_stops(PyObject *self, PyObject *args)
+{
+    PyObject *wordseq, *stop;
+    if (!PyArg_ParseTuple(args, "OO", &wordseq, &stop)) return NULL;
+    if (!PyFrozenSet_CheckExact(stop) && !PySet_CheckExact(stop)) {
+        PyErr_SetString(PyExc_TypeError, "_shape.count_stops: stop must be a set or frozenset");
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(wordseq, "_shape.count_stops: a sequence of words is needed");
+    if (!seq) return NULL;
+    Py_ssize_t nw = PySequence_Fast_GET_SIZE(seq), count = 0;
+    for (Py_ssize_t k = 0; k < nw; k++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, k);
+        if (check_str(w) < 0) { Py_DECREF(seq); return NULL; }
+        int r = stop_has_folded(stop, w, 1);
+        if (r < 0) { Py_DECREF(seq); return NULL; }
+        count += r;
+    }
+    Py_DECREF(seq);
+    return PyLong_FromSsize_t(count);
+}
+
+/* Adds s[start:end] to the set. */
+static int add_sub(PyObject *set, PyObject *s, Py_ssize_t start, Py_ssize_t end)
+{
+    PyObject *w = PyUnicode_Substring(s, start, end);
+    if (!w) return -1;
+    int r = PySet_Add(set, w);
+    Py_DECREF(w);
+    return r;
+}
+
+/* content_set(text) -> blocks._content_set(text): in the lowered line, the character bigrams
+ * of each run of _CJK_RUN's characters (a run of one: itself), and each run of \w characters
+ * outside them (_CJK_RUN.sub(" ", low), a line without such runs left as it is) of 3 or more
+ * characters that is not all str.isdigit. */
+static PyObject *content_set(PyObject *self, PyObject *text)
+{
+    if (check_str(text) < 0) return NULL;
+    PyObject *low = PyUnicode_IS_ASCII(text) ? ascii_lower(text) : PyObject_CallMethod(text, "lower", NULL);
+    if (!low) return NULL;
+    if (PyUnicode_READY(low) < 0) { Py_DECREF(low); return NULL; }
+    PyObject *out = PySet_New(NULL);
+    if (!out) { Py_DECREF(low); return NULL; }
+    int kind = PyUnicode_KIND(low);
+    const void *data = PyUnicode_DATA(low);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(low), i = 0;
+    while (i < n) {
+        Py_UCS4 c = READ(i);
+        unsigned b = bits_at(c);
+        Py_ssize_t j = i + 1;
+        if (b & 16u) {  /* a CJK run */
+            while (j < n && (bits_at(READ(j)) & 16u)) j++;
+            if (j - i == 1) {
+                if (add_sub(out, low, i, j) < 0) goto fail;
+            } else {
+                for (Py_ssize_t k = i; k + 1 < j; k++)
+                    if (add_sub(out, low, k, k + 2) < 0) goto fail;
+            }
+        } else if (b & SHAPE_WORD) {
+            int digits = (b & 4u) != 0;
+            for (; j < n; j++) {
+                unsigned bj = bits_at(READ(j));
+                if (!(bj & SHAPE_WORD) || (bj & 16u)) break;
+                digits &= (bj & 4u) != 0;
+            }
+            if (j - i >= 3 && !digits && add_sub(out, low, i, j) < 0) goto fail;
+        }
+        i = j;
+    }
+    Py_DECREF(low);
+    return out;
+fail:
+    Py_DECREF(low);
+    Py_DECREF(out);
+    return NULL;
 }
 
 /* bullet_end(s) -> the end of shape._BULLET.match(s), or -1. */
@@ -503,6 +610,8 @@ static PyMethodDef methods[] = {
     {"predicates", predicates, METH_O, "the regex classes of one code point (tests)"},
     {"line_parts", line_parts, METH_VARARGS, "the integers of shape.line_shape"},
     {"count_dateish", count_dateish, METH_VARARGS, "len(shape._DATEISH.findall(s)), given _DATEISH.match"},
+    {"count_stops", count_stops, METH_VARARGS, "the casefolded words in a stoplist (lineshape)"},
+    {"content_set", content_set, METH_O, "blocks._content_set(text)"},
     {"bullet_end", py_bullet_end, METH_O, "the end of shape._BULLET.match(s), or -1"},
     {"counts", py_counts, METH_O, "(len(_SENT.findall(s)), len(_SEPS.findall(s)))"},
     {"mask_digits", mask_digits, METH_O, "re.sub(r'\\d+', '0', s)"},
