@@ -5,6 +5,7 @@ pages and on lines of special cases, and the line model's whole feature matrix w
 without the kernel. Without a C compiler the kernel is not built and the Python runs."""
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import re
@@ -205,6 +206,23 @@ def test_content_words_and_stopword_count_equal_the_python():
                 want = sum(map(stop.__contains__, " ".join(words).casefold().split(" ")))
                 assert kernel.count_stops(words, stop) == want, line
     assert kernel.count_stops(("Straße", "İstanbul", "ΟΔΥΣΣΕΥΣ"), stops[-1]) == 3
+
+
+def _norm_tail_py(t, quotes, spaces, digits):
+    """shape.norm_and_shape's steps after its NFKC test, as its Python runs them."""
+    if quotes:
+        t = t.translate(sh._QUOTES)
+    if spaces or "  " in t:
+        t = sh._WS.sub(" ", t).strip()
+    t = sh._BULLET.sub("", t).casefold()
+    return t, (sh._DIGITS.sub("0", t) if digits else t)
+
+
+@built
+def test_norm_tail_equals_the_python_steps():
+    for line in LINES + _random_lines() + _date_lines():
+        for flags in itertools.product((0, 1), repeat=3):
+            assert kernel.norm_tail(line, *flags) == _norm_tail_py(line, *flags), (line, flags)
 
 
 @built

@@ -525,6 +525,73 @@ static PyObject *mask_digits(PyObject *self, PyObject *s)
     return out;
 }
 
+/* shape._QUOTES: the typographic quotes and dashes as ASCII ones. */
+static Py_UCS4 unquote(Py_UCS4 c)
+{
+    switch (c) {
+    case 0x2018: case 0x2019: return '\'';
+    case 0x201C: case 0x201D: case 0xAB: case 0xBB: return '"';
+    case 0x2013: case 0x2014: return '-';
+    default: return c;
+    }
+}
+
+/* norm_tail(t, quotes, spaces, digits) -> (norm, shape): shape.norm_and_shape's steps after
+ * its NFKC test, on t = s when NFKC leaves s as it is:
+ *   if quotes: t = t.translate(_QUOTES)
+ *   if spaces or "  " in t: t = _WS.sub(" ", t).strip()
+ *   t = _BULLET.sub("", t).casefold()        (_BULLET only matches at the start)
+ *   return t, (_DIGITS.sub("0", t) if digits else t)
+ * An ASCII line is lowered here (casefold of ASCII is lower), any other by str.casefold. */
+static PyObject *norm_tail(PyObject *self, PyObject *args)
+{
+    PyObject *t;
+    int quotes, spaces, digits;
+    if (!PyArg_ParseTuple(args, "Uppp", &t, &quotes, &spaces, &digits)) return NULL;
+    if (PyUnicode_READY(t) < 0) return NULL;
+    int kind = PyUnicode_KIND(t);
+    const void *data = PyUnicode_DATA(t);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(t), m = 0;
+    Py_UCS4 *buf = PyMem_Malloc((n ? n : 1) * sizeof(Py_UCS4));
+    if (!buf) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = READ(i);
+        buf[i] = quotes ? unquote(c) : c;
+    }
+    m = n;
+    if (!spaces)
+        for (Py_ssize_t i = 0; i + 1 < n; i++)
+            if (buf[i] == ' ' && buf[i + 1] == ' ') { spaces = 1; break; }
+    if (spaces) {  /* each run of \s as one space, then str.strip (its whitespace is \s) */
+        Py_ssize_t o = 0;
+        for (Py_ssize_t i = 0; i < n;) {
+            if (S(buf[i])) {
+                while (i < n && S(buf[i])) i++;
+                buf[o++] = ' ';
+            } else buf[o++] = buf[i++];
+        }
+        Py_ssize_t a = 0, b = o;
+        while (a < b && S(buf[a])) a++;
+        while (b > a && S(buf[b - 1])) b--;
+        if (a) memmove(buf, buf + a, (b - a) * sizeof(Py_UCS4));
+        m = b - a;
+    }
+    Py_ssize_t cut = bullet_end(PyUnicode_4BYTE_KIND, buf, m);
+    if (cut < 0) cut = 0;
+    PyObject *u = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf + cut, m - cut);
+    PyMem_Free(buf);
+    if (!u) return NULL;
+    PyObject *norm = PyUnicode_IS_ASCII(u) ? ascii_lower(u) : PyObject_CallMethod(u, "casefold", NULL);
+    Py_DECREF(u);
+    if (!norm) return NULL;
+    PyObject *shape = digits ? mask_digits(NULL, norm) : (Py_INCREF(norm), norm);
+    if (!shape) { Py_DECREF(norm); return NULL; }
+    PyObject *out = PyTuple_Pack(2, norm, shape);
+    Py_DECREF(norm);
+    Py_DECREF(shape);
+    return out;
+}
+
 /* scripts(s, table, resolve) -> {script: letters}, scripts in order of their first letter:
  * language.script_letters(s). table: an array('H') over all code points, 0 = not looked up
  * yet, 1 = no script, k + 2 = resolve's k-th script; resolve(code point) looks a character
@@ -615,6 +682,7 @@ static PyMethodDef methods[] = {
     {"bullet_end", py_bullet_end, METH_O, "the end of shape._BULLET.match(s), or -1"},
     {"counts", py_counts, METH_O, "(len(_SENT.findall(s)), len(_SEPS.findall(s)))"},
     {"mask_digits", mask_digits, METH_O, "re.sub(r'\\d+', '0', s)"},
+    {"norm_tail", norm_tail, METH_VARARGS, "shape.norm_and_shape after its NFKC test"},
     {"scripts", scripts, METH_VARARGS, "language.script_letters(s) over a lazily filled table"},
     {NULL, NULL, 0, NULL},
 };

@@ -297,18 +297,14 @@ def norm_and_shape(s: str, counts: list) -> tuple[str, str]:
     if t != s:
         t = _norm(s)
         return t, _DIGITS.sub("0", t)
+    if _kernel is not None:  # the same steps in C (tests/test_shape_kernel.py)
+        return _kernel.norm_tail(t, counts[6], counts[8], counts[5])
     if counts[6]:  # quote characters
         t = t.translate(_QUOTES)
     if counts[8] or "  " in t:  # whitespace other than single spaces (s is stripped)
         t = _WS.sub(" ", t).strip()
-    if _kernel is None:
-        t = _BULLET.sub("", t).casefold()
-        # casefold makes no digits, so without decimal digits in s there are none to mask
-        return t, (_DIGITS.sub("0", t) if counts[5] else t)
-    # _BULLET only matches at the start, so its sub cuts that match off; mask_digits is
-    # _DIGITS.sub("0", t) (tests/test_shape_kernel.py)
-    end = _kernel.bullet_end(t)
-    t = (t[end:] if end > 0 else t).casefold()
-    return t, (_kernel.mask_digits(t) if counts[5] else t)
+    t = _BULLET.sub("", t).casefold()
+    # casefold makes no digits, so without decimal digits in s there are none to mask
+    return t, (_DIGITS.sub("0", t) if counts[5] else t)
 
 
