@@ -1,9 +1,14 @@
-"""The one compiled part: the line model's tree walk in C (pipeline/linemodel/_walk.c).
+"""The compiled parts, in C: the line model's tree walk (pipeline/linemodel/_walk.c) and
+the per-character loops of a line's shape (pipeline/linemodel/_shape.c).
 
-Everything else is in pyproject.toml. The extension is optional: without a C compiler
-(or Python's headers) the build warns and the install goes on, and the line model runs
-its numpy walk, which gives the same floats (tests/test_linemodel.py)."""
+Everything else is in pyproject.toml. The extensions are optional: without a C compiler
+(or Python's headers) the build warns and the install goes on, and the Python code runs
+instead, which gives the same results (tests/test_linemodel.py, tests/test_shape_kernel.py).
+The shape kernel is the top-level module `pipeline._shape`: linewords.py, which the line
+model's package imports, uses it too, and importing `pipeline.linemodel._shape` would run
+that package's __init__ first (an import cycle)."""
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("pipeline.linemodel._walk", ["pipeline/linemodel/_walk.c"],
-                             extra_compile_args=["-O2"], optional=True)])
+setup(ext_modules=[Extension(name, [source], extra_compile_args=["-O2"], optional=True)
+                   for name, source in (("pipeline.linemodel._walk", "pipeline/linemodel/_walk.c"),
+                                        ("pipeline._shape", "pipeline/linemodel/_shape.c"))])

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+import threading
+from array import array
 from dataclasses import dataclass
 
 from pipeline.dates import FoundDate, find_dates
-from pipeline.language import SCRIPT_SENTENCE_ENDS, script_letters
+from pipeline.language import SCRIPT_SENTENCE_ENDS, script_letters, script_of
 from pipeline.lexicon import LexiconMatch
 from pipeline.linewords import WORD, words_of
 
@@ -18,6 +20,39 @@ _QUOTES = "\"”’»"
 _BREADCRUMB_SEPARATOR = re.compile(r"\s(?:>>|»|›|>|→|/|\\)\s")
 _BREADCRUMB_MARK = re.compile(r"[>»›→/\\]")  # a separator holds one
 _CJK_SCRIPTS = {"CJK", "HANGUL", "THAI"}
+
+try:  # the per-character loops in C (pipeline/linemodel/_shape.c), built at install when a compiler is there
+    import pipeline._shape as _kernel
+except ImportError:  # language.script_letters, which gives the same counts (tests/test_shape_kernel.py)
+    _kernel = None
+
+# The kernel's script table: per code point 0 (not looked up yet), 1 (no script) or the
+# script's number + 2 in _SCRIPT_NAMES, filled by _resolve_script as characters are met
+# (script_of per character: static Unicode data). 2.2 MB.
+_SCRIPT_TABLE = array("H", bytes(2 * 0x110000)) if _kernel is not None else None
+_SCRIPT_NAMES: list[str] = []
+_SCRIPT_LOCK = threading.Lock()
+
+
+def _resolve_script(code: int) -> int:
+    with _SCRIPT_LOCK:  # a new script's number is taken once, whatever thread meets it first
+        script = script_of(chr(code))
+        if not script:
+            entry = 1
+        else:
+            if script not in _SCRIPT_NAMES:
+                _SCRIPT_NAMES.append(script)
+            entry = _SCRIPT_NAMES.index(script) + 2
+        _SCRIPT_TABLE[code] = entry
+        return entry
+
+
+def scripts_of(text: str) -> dict[str, int]:
+    """language.script_letters(text): letters per script, in order of each script's first
+    letter; in C over the table above where the kernel is built."""
+    if _kernel is None:
+        return script_letters(text)
+    return _kernel.scripts(text, _SCRIPT_TABLE, _resolve_script, _SCRIPT_NAMES)
 
 
 @dataclass(frozen=True)
@@ -96,7 +131,12 @@ def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match:
     words = words_of(text)
     # one casefold of the words joined by spaces: casefold maps each character on its own and
     # yields no space (tests/test_speed_paths.py), so the pieces are each word's casefold
-    stops = sum(map(stopwords.__contains__, " ".join(words).casefold().split(" "))) if stopwords and words else 0
+    if not (stopwords and words):
+        stops = 0
+    elif _kernel is not None and (stopwords.__class__ is frozenset or stopwords.__class__ is set):
+        stops = _kernel.count_stops(words, stopwords)  # each word casefolded, in C
+    else:
+        stops = sum(map(stopwords.__contains__, " ".join(words).casefold().split(" ")))
     # Built as `renumbered` builds its copies: the frozen dataclass's __init__ sets each
     # field through object.__setattr__, a third of this function's own time.
     shape = object.__new__(LineShape)
@@ -106,7 +146,7 @@ def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match:
         words=len(words),
         stopword_ratio=stops / len(words) if words else 0.0,
         ends_sentence=_ends_sentence(text),
-        scripts=script_letters(text),
+        scripts=scripts_of(text),
         dates=tuple(find_dates(text)),  # it refuses a line without a year at once
         lexicon=lexicon_match,
     )

@@ -26,6 +26,11 @@ import numpy as np
 
 from pipeline.linewords import words_of
 
+try:  # the per-character loops in C (pipeline/linemodel/_shape.c), built at install when a compiler is there
+    import pipeline._shape as _kernel
+except ImportError:  # the Python below, which gives the same sets (tests/test_shape_kernel.py)
+    _kernel = None
+
 # a word: letters (and "_"), with inner apostrophes, hyphens and dots ("Wise's", "Brain-Fu")
 _LETTERS = re.compile(r"[^\W\d]+(?:['’.-][^\W\d]+)*")
 _SPACE = re.compile(r"\s+")
@@ -193,7 +198,14 @@ _LONG_CONTENT = re.compile(r"\w{%d,}" % MIN_CONTENT_CHARS, re.UNICODE)
 
 
 def _content_set(text: str) -> set[str]:
-    """content_words(text) as a set."""
+    """content_words(text) as a set; in C where the kernel is built (the same runs: a \\w
+    run outside the CJK runs of the lowered line is a \\w{3,} run of _CJK_RUN.sub's line)."""
+    if _kernel is not None:
+        return _kernel.content_set(text)
+    return _content_set_py(text)
+
+
+def _content_set_py(text: str) -> set[str]:
     if text.isascii():
         # lower() changes an ASCII line character by character, leaving \w and length as
         # they are: its \w{3,} runs are the line's \w+ words (words_of, already split for

@@ -23,7 +23,7 @@ import numpy as np
 from pipeline.linemodel import blocks
 from pipeline.linemodel.containment import containment
 from pipeline.linemodel.shape import (
-    NAN, SHAPE_FEATURES, _class_counts, line_shape, norm_and_shape, pick_stoplist)
+    NAN, SHAPE_FEATURES, _class_counts_list, line_shape, norm_and_shape, pick_stoplist)
 from pipeline.linewords import words_of as line_words
 from pipeline.memo import LineMemo
 
@@ -279,7 +279,7 @@ def _per_line(texts: list[str], stop: frozenset, words_of: list | None = None) -
     """Per line: (its shape features, its normalised text, its digit-masked shape)."""
     if words_of is None:
         words_of = list(map(line_words, texts))
-    counts = _class_counts(texts).tolist()
+    counts = _class_counts_list(texts)
     return [(line_shape(s, w, stop, c), *norm_and_shape(s, c)) for s, w, c in zip(texts, words_of, counts)]
 
 

@@ -18,6 +18,11 @@ import numpy as np
 
 from pipeline.language import SCRIPT_SENTENCE_ENDS, cjk_function_chars, guess_codes, stopwords
 
+try:  # the per-character loops in C (pipeline/linemodel/_shape.c), built at install when a compiler is there
+    import pipeline._shape as _kernel
+except ImportError:  # the Python below, which gives the same values (tests/test_shape_kernel.py)
+    _kernel = None
+
 NAN = float("nan")
 
 # Japanese / Chinese have no jusText stoplist and no spaces: grammatical particles and
@@ -56,6 +61,7 @@ _DATEISH_FORMS = (
 # starting place down at once, where the regex engine tried all seven forms (the same
 # matches, 2.5 times faster on the dev set's lines with digits).
 _DATEISH = re.compile(r"(?=[\djfmasond])(?:" + _DATEISH_FORMS + ")", re.I)
+_DATEISH_MATCH = _DATEISH.match
 _SEPS = re.compile(r"\s[|/•·»>]+\s|>>|\|")
 _BULLET = re.compile(r"^(?:[-*•·▪●◦–—>]+|\d{1,3}[.)])\s+")
 _FIRST = itemgetter(0)
@@ -130,6 +136,14 @@ def _bmp_bits() -> np.ndarray:
 _BIT_ROWS = ((np.arange(1 << _N_CLASSES)[:, None] >> np.arange(_N_CLASSES)) & 1).astype(np.int64)  # bits -> 0/1 row
 
 
+def _class_counts_list(texts: list[str]) -> list[list[int]]:
+    """_class_counts(texts).tolist(): in C where the kernel is built (the same predicates,
+    checked over all of Unicode by tests/test_shape_kernel.py)."""
+    if _kernel is not None:
+        return _kernel.class_counts(texts)
+    return _class_counts(texts).tolist()
+
+
 def _class_counts(texts: list[str]) -> np.ndarray:
     """lines x classes: how many characters of each line have each class bit.
 
@@ -193,34 +207,57 @@ def _has_email(s: str) -> bool:
     return False
 
 
+def _line_parts_py(s: str, words, stop: frozenset, n_cjk: int, n_sentc: int, n_sepc: int) -> tuple:
+    """The integers line_shape reads off a line's words and text: (latin words, their
+    characters, their stopwords, those starting with a letter, of which capitals, sentence
+    ends, separators, bullet 0/1). The kernel's line_parts computes the same in C."""
+    # CJK runs count as one "word" per ~2 characters so length features stay comparable.
+    latin_words = [w for w in words if not _CJK.search(w)] if n_cjk else words
+    alpha_first = list(filter(str.isalpha, map(_FIRST, latin_words)))
+    return (len(latin_words), sum(map(len, latin_words)), sum(map(stop.__contains__, map(str.lower, latin_words))),
+            len(alpha_first), sum(map(str.isupper, alpha_first)),
+            len(_SENT.findall(s)) if n_sentc else 0,  # the regexes run only on lines holding
+            len(_SEPS.findall(s)) if n_sepc else 0,   # a character every match needs
+            1 if _BULLET.match(s) else 0)
+
+
+def _line_parts(s: str, words, stop: frozenset, n_cjk: int, n_sentc: int, n_sepc: int) -> tuple:
+    if _kernel is not None and (stop.__class__ is frozenset or stop.__class__ is set):
+        return _kernel.line_parts(s, words, stop, n_cjk, n_sentc, n_sepc)
+    return _line_parts_py(s, words, stop, n_cjk, n_sentc, n_sepc)
+
+
+def _dateish(s: str) -> int:
+    """len(_DATEISH.findall(s)); the kernel tries the regex only where a form can start (a
+    digit after no digit, a month's first letters at a word boundary), findall at every place."""
+    if _kernel is not None:
+        return _kernel.count_dateish(s, _DATEISH_MATCH)
+    return len(_DATEISH.findall(s))
+
+
 def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
     """Shape features of one stripped line (SHAPE_FEATURES); `counts` is its row of
     _class_counts."""
     n_letters, n_upper, digits, n_space, n_cjk, n_decimal, _, n_sepc, _, n_sentc = counts
     cjk_ratio = n_cjk / max(1, len(s))
-    # CJK runs count as one "word" per ~2 characters so length features stay comparable.
-    latin_words = [w for w in words if not _CJK.search(w)] if n_cjk else words
-    n_words = len(latin_words) + n_cjk / 2.0
-    low = list(map(str.lower, latin_words))
-    n_stop = sum(map(stop.__contains__, low))
+    n_latin, latin_chars, n_stop, n_alpha_first, n_title, n_sent, n_seps, bullet = _line_parts(
+        s, words, stop, n_cjk, n_sentc, n_sepc)
+    n_words = n_latin + n_cjk / 2.0
     if n_cjk > len(s) * 0.3:
         # function characters per CJK char, scaled to be on a par with European stop densities
         func = cjk_function_chars()
         n_func = sum(1 for ch in s if ch in func)
         stop_density = min(1.0, 2.5 * n_func / max(1, n_cjk))
         n_stop = n_stop + n_func
-    elif stop and low:
-        stop_density = n_stop / len(low)
+    elif stop and n_latin:
+        stop_density = n_stop / n_latin
     else:
         stop_density = NAN
     t = s.rstrip(_TRAIL)
     end = t[-1:] if t else ""
     nonspace = (len(s) - n_space) or 1
-    alpha_first = list(filter(str.isalpha, map(_FIRST, latin_words)))
-    title = sum(map(str.isupper, alpha_first)) / len(alpha_first) if alpha_first else NAN
+    title = n_title / n_alpha_first if n_alpha_first else NAN
     upper = n_upper / n_letters if n_letters else 0.0
-    # The regexes below run only on lines holding a character every match needs.
-    n_sent = len(_SENT.findall(s)) if n_sentc else 0
     if "@" in s or "://" in s:
         urlish = 1.0 if _URLISH.search(s) or _has_email(s) else 0.0
     else:
@@ -242,12 +279,12 @@ def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
         upper,  # upper_ratio
         digits / nonspace,  # digit_ratio
         n_letters / nonspace,  # alpha_ratio
-        len(_SEPS.findall(s)) if n_sepc else 0,  # n_separators
+        n_seps,  # n_separators
         urlish,  # urlish
-        1.0 if _BULLET.match(s) else 0.0,  # bullet
-        len(_DATEISH.findall(s)) if n_decimal else 0,  # dateish
+        1.0 if bullet else 0.0,  # bullet
+        _dateish(s) if n_decimal else 0,  # dateish
         cjk_ratio,  # cjk_ratio
-        (sum(map(len, latin_words)) / len(latin_words)) if latin_words else NAN,  # avg_word_len
+        latin_chars / n_latin if n_latin else NAN,  # avg_word_len
         1.0 if s[:1].islower() else 0.0,  # first_char_lower
         1.0 if ("©" in s or "(c)" in s or "(C)" in s) else 0.0,  # has_copyright
         good,  # good
@@ -260,6 +297,8 @@ def norm_and_shape(s: str, counts: list) -> tuple[str, str]:
     if t != s:
         t = _norm(s)
         return t, _DIGITS.sub("0", t)
+    if _kernel is not None:  # the same steps in C (tests/test_shape_kernel.py)
+        return _kernel.norm_tail(t, counts[6], counts[8], counts[5])
     if counts[6]:  # quote characters
         t = t.translate(_QUOTES)
     if counts[8] or "  " in t:  # whitespace other than single spaces (s is stripped)

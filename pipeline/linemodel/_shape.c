@@ -1,0 +1,697 @@
+/* The per-character loops of a line's shape in C (optional: linewords.py, linemodel/shape.py
+ * and lineshape.py run their Python code when this module is not built).
+ *
+ * Each function reproduces one piece of Python exactly, with the very predicates Python
+ * uses (CPython 3.11, Objects/unicodeobject.c and Modules/_sre/sre.c):
+ *   re's \w (str pattern)  = Py_UNICODE_ISALNUM(c) || c == '_'   (SRE_UNI_IS_WORD)
+ *   re's \d                = Py_UNICODE_ISDECIMAL(c)             (SRE_UNI_IS_DIGIT)
+ *   re's \s, str.strip()   = Py_UNICODE_ISSPACE(c)               (SRE_UNI_IS_SPACE)
+ *   re's $ (no MULTILINE)  = at the end, or before a final '\n'  (SRE_AT_END)
+ *   one character's str.isalpha / isupper / isdigit / isdecimal / isspace
+ *                          = Py_UNICODE_ISALPHA / ISUPPER / ISDIGIT / ISDECIMAL / ISSPACE.
+ * tests/test_shape_kernel.py checks every predicate over all of Unicode and each function
+ * against the Python it replaces on every line of the seeds and test pages. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#define READ(i) PyUnicode_READ(kind, data, (i))
+#define IS_WORD(c) (Py_UNICODE_ISALNUM(c) || (c) == '_')
+
+/* The character sets of shape.py (_QUOTES' keys, _SEP_CHARS, _SENT_CHARS: ".!?。！？" and
+ * language.SCRIPT_SENTENCE_ENDS), _SENT's closing quotes, _SEPS' and _BULLET's classes. */
+static int is_quote(Py_UCS4 c)
+{
+    return c == 0x2018 || c == 0x2019 || c == 0x201C || c == 0x201D || c == 0xAB || c == 0xBB || c == 0x2013 ||
+           c == 0x2014;
+}
+static int is_sep(Py_UCS4 c) { return c == '|' || c == '/' || c == 0x2022 || c == 0xB7 || c == 0xBB || c == '>'; }
+static int is_sent(Py_UCS4 c)
+{
+    return c == '.' || c == '!' || c == '?' || c == 0x3002 || c == 0xFF01 || c == 0xFF1F || c == 0x0964 ||
+           c == 0x0965 || c == 0x061F || c == 0x06D4 || c == 0x0589 || c == 0x1362 || c == 0x104B || c == 0x17D4 ||
+           c == 0x0F0D;
+}
+static int is_sent_closer(Py_UCS4 c) { return c == '"' || c == '\'' || c == 0x201D || c == 0x2019 || c == ')'; }
+static int is_bullet(Py_UCS4 c)
+{
+    return c == '-' || c == '*' || c == 0x2022 || c == 0xB7 || c == 0x25AA || c == 0x25CF || c == 0x25E6 ||
+           c == 0x2013 || c == 0x2014 || c == '>';
+}
+static int is_cjk(Py_UCS4 c)  /* shape._CJK's ranges */
+{
+    return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+           (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF);
+}
+
+/* shape._char_bits(c): the ten class bits in shape.py's order. */
+static unsigned bits_of(Py_UCS4 c)
+{
+    unsigned b = 0;
+    if (Py_UNICODE_ISALPHA(c)) b |= 1u | (Py_UNICODE_ISUPPER(c) ? 2u : 0u);
+    if (Py_UNICODE_ISDIGIT(c)) b |= 4u;
+    if (Py_UNICODE_ISDECIMAL(c)) b |= 32u;
+    if (Py_UNICODE_ISSPACE(c)) b |= 8u | (c != ' ' ? 256u : 0u);
+    if (is_cjk(c)) b |= 16u;
+    if (is_quote(c)) b |= 64u;
+    if (is_sep(c)) b |= 128u;
+    if (is_sent(c)) b |= 512u;
+    return b;
+}
+
+/* bits_of and the \w bit of every BMP character, made once at import: most characters are
+ * looked up here, the others (astral) computed. */
+#define SHAPE_WORD 1024u
+static uint16_t bmp[0x10000];
+
+static void fill_bmp(void)
+{
+    for (Py_UCS4 c = 0; c < 0x10000; c++) bmp[c] = (uint16_t)(bits_of(c) | (IS_WORD(c) ? SHAPE_WORD : 0u));
+}
+
+static inline unsigned bits_at(Py_UCS4 c)
+{
+    return c < 0x10000 ? bmp[c] : (bits_of(c) | (IS_WORD(c) ? SHAPE_WORD : 0u));
+}
+#define W(c) (bits_at(c) & SHAPE_WORD)
+#define D(c) (bits_at(c) & 32u)
+#define S(c) (bits_at(c) & 8u)
+
+static int check_str(PyObject *s)
+{
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "_shape: a str is needed");
+        return -1;
+    }
+    return PyUnicode_READY(s);
+}
+
+/* words(s): tuple(re.compile(r"\w+").findall(s)). */
+static PyObject *words(PyObject *self, PyObject *s)
+{
+    if (check_str(s) < 0) return NULL;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), count = 0, i = 0;
+    while (i < n) {  /* count the runs first, so the tuple is made at its size */
+        if (W(READ(i))) {
+            count++;
+            while (++i < n && W(READ(i)));
+        } else i++;
+    }
+    PyObject *out = PyTuple_New(count);
+    if (!out) return NULL;
+    Py_ssize_t k = 0;
+    i = 0;
+    while (i < n) {
+        if (W(READ(i))) {
+            Py_ssize_t start = i;
+            while (++i < n && W(READ(i)));
+            PyObject *w = PyUnicode_Substring(s, start, i);
+            if (!w) { Py_DECREF(out); return NULL; }
+            PyTuple_SET_ITEM(out, k++, w);
+        } else i++;
+    }
+    return out;
+}
+
+/* class_counts(texts): [[count of characters with bit b for b in range(10)] per text],
+ * shape._class_counts(texts).tolist(). */
+static PyObject *class_counts(PyObject *self, PyObject *texts)
+{
+    PyObject *seq = PySequence_Fast(texts, "_shape.class_counts: a sequence of str is needed");
+    if (!seq) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject *out = PyList_New(n);
+    if (!out) { Py_DECREF(seq); return NULL; }
+    for (Py_ssize_t t = 0; t < n; t++) {
+        PyObject *s = PySequence_Fast_GET_ITEM(seq, t);
+        if (check_str(s) < 0) goto fail;
+        int kind = PyUnicode_KIND(s);
+        const void *data = PyUnicode_DATA(s);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(s), c[10] = {0};
+        for (Py_ssize_t i = 0; i < len; i++) {
+            unsigned b = bits_at(READ(i)) & 1023u;
+            for (int j = 0; b; j++, b >>= 1) c[j] += b & 1u;
+        }
+        PyObject *row = PyList_New(10);
+        if (!row) goto fail;
+        for (int j = 0; j < 10; j++) {
+            PyObject *v = PyLong_FromSsize_t(c[j]);
+            if (!v) { Py_DECREF(row); goto fail; }
+            PyList_SET_ITEM(row, j, v);
+        }
+        PyList_SET_ITEM(out, t, row);
+    }
+    Py_DECREF(seq);
+    return out;
+fail:
+    Py_DECREF(seq);
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* char_bits(codepoint) -> int: bits_of, for the tests over all of Unicode. */
+static PyObject *char_bits(PyObject *self, PyObject *arg)
+{
+    unsigned long c = PyLong_AsUnsignedLong(arg);
+    if (c == (unsigned long)-1 && PyErr_Occurred()) return NULL;
+    if (c > 0x10FFFF) { PyErr_SetString(PyExc_ValueError, "not a code point"); return NULL; }
+    return PyLong_FromUnsignedLong(bits_at((Py_UCS4)c) & 1023u);
+}
+
+/* predicates(codepoint) -> (is \w, is re's \d, is \s, is _CJK, is _SENT's closer, is a _BULLET
+ * class character): the tests check each against re over all of Unicode. */
+static PyObject *predicates(PyObject *self, PyObject *arg)
+{
+    unsigned long c = PyLong_AsUnsignedLong(arg);
+    if (c == (unsigned long)-1 && PyErr_Occurred()) return NULL;
+    if (c > 0x10FFFF) { PyErr_SetString(PyExc_ValueError, "not a code point"); return NULL; }
+    Py_UCS4 u = (Py_UCS4)c;
+    return Py_BuildValue("(iiiiii)", W(u) ? 1 : 0, D(u) ? 1 : 0, S(u) ? 1 : 0, is_cjk(u), is_sent_closer(u),
+                         is_bullet(u));
+}
+
+/* Where re's `$` matches without MULTILINE. */
+#define AT_END(p) ((p) == n || ((p) == n - 1 && READ(p) == '\n'))
+
+/* len(shape._SENT.findall(s)): [.!?。！？...]["'”’)]?(?:\s|$), left to right, no overlap. A
+ * closer is never \s nor at the end, so "no closer" cannot succeed where one follows. */
+static Py_ssize_t count_sent(int kind, const void *data, Py_ssize_t n)
+{
+    Py_ssize_t count = 0, i = 0;
+    while (i < n) {
+        if (is_sent(READ(i))) {
+            Py_ssize_t j = i + 1, end = -1;
+            if (j < n && is_sent_closer(READ(j))) {
+                Py_ssize_t k = j + 1;
+                if (k < n && S(READ(k))) end = k + 1;
+                else if (AT_END(k)) end = k;
+            } else if (j < n && S(READ(j))) end = j + 1;
+            else if (AT_END(j)) end = j;
+            if (end > 0) { count++; i = end; continue; }
+        }
+        i++;
+    }
+    return count;
+}
+
+/* len(shape._SEPS.findall(s)): \s[|/•·»>]+\s|>>|\|, left to right, no overlap. A separator
+ * character is never \s, so the greedy run gives up nothing that could match. */
+static Py_ssize_t count_seps(int kind, const void *data, Py_ssize_t n)
+{
+    Py_ssize_t count = 0, i = 0;
+    while (i < n) {
+        Py_UCS4 c = READ(i);
+        if (S(c) && i + 1 < n && is_sep(READ(i + 1))) {
+            Py_ssize_t j = i + 2;
+            while (j < n && is_sep(READ(j))) j++;
+            if (j < n && S(READ(j))) { count++; i = j + 1; continue; }
+        }
+        if (c == '>' && i + 1 < n && READ(i + 1) == '>') { count++; i += 2; continue; }
+        if (c == '|') { count++; i++; continue; }
+        i++;
+    }
+    return count;
+}
+
+/* The end of shape._BULLET's match at the start, ^(?:[-*•·▪●◦–—>]+|\d{1,3}[.)])\s+, or -1.
+ * Neither a bullet character nor a digit is \s or [.)], so backtracking finds nothing more. */
+static Py_ssize_t bullet_end(int kind, const void *data, Py_ssize_t n)
+{
+    Py_ssize_t j = 0;
+    if (n > 0 && is_bullet(READ(0))) {
+        while (j < n && is_bullet(READ(j))) j++;
+    } else {
+        while (j < n && j < 3 && D(READ(j))) j++;
+        if (j == 0 || j >= n || (READ(j) != '.' && READ(j) != ')')) return -1;
+        j++;
+    }
+    if (j >= n || !S(READ(j))) return -1;
+    while (j < n && S(READ(j))) j++;
+    return j;
+}
+
+/* An ASCII string lowered (str.lower and str.casefold of ASCII text: A-Z to a-z, nothing
+ * else), a new reference; the string itself when it has no capital. */
+static PyObject *ascii_lower(PyObject *w)
+{
+    const Py_UCS1 *a = PyUnicode_1BYTE_DATA(w);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(w), i;
+    for (i = 0; i < len && !(a[i] >= 'A' && a[i] <= 'Z'); i++);
+    if (i == len) { Py_INCREF(w); return w; }
+    PyObject *low = PyUnicode_New(len, 127);
+    if (!low) return NULL;
+    Py_UCS1 *b = PyUnicode_1BYTE_DATA(low);
+    for (i = 0; i < len; i++) b[i] = (a[i] >= 'A' && a[i] <= 'Z') ? (Py_UCS1)(a[i] + 32) : a[i];
+    return low;
+}
+
+/* w.lower() (or w.casefold()) in stop: an ASCII word is lowered here, any other by str's own
+ * method. */
+static int stop_has_folded(PyObject *stop, PyObject *w, int casefold)
+{
+    PyObject *low = PyUnicode_IS_ASCII(w) ? ascii_lower(w) : PyObject_CallMethod(w, casefold ? "casefold" : "lower", NULL);
+    if (!low) return -1;
+    int r = PySet_Contains(stop, low);
+    Py_DECREF(low);
+    return r;
+}
+
+/* str.lower(w) in stop: an ASCII word without capitals is its own lower case; a word with
+ * ASCII capitals only is lowered here; any other word by str.lower itself. */
+static int stop_has(PyObject *stop, PyObject *w)
+{
+    if (PyUnicode_IS_ASCII(w)) {
+        const Py_UCS1 *a = PyUnicode_1BYTE_DATA(w);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(w), i;
+        for (i = 0; i < len && !(a[i] >= 'A' && a[i] <= 'Z'); i++);
+        if (i == len) return PySet_Contains(stop, w);
+        PyObject *low = PyUnicode_New(len, 127);
+        if (!low) return -1;
+        Py_UCS1 *b = PyUnicode_1BYTE_DATA(low);
+        for (i = 0; i < len; i++) b[i] = (a[i] >= 'A' && a[i] <= 'Z') ? (Py_UCS1)(a[i] + 32) : a[i];
+        int r = PySet_Contains(stop, low);
+        Py_DECREF(low);
+        return r;
+    }
+    PyObject *low = PyObject_CallMethod(w, "lower", NULL);
+    if (!low) return -1;
+    int r = PySet_Contains(stop, low);
+    Py_DECREF(low);
+    return r;
+}
+
+/* line_parts(s, words, stop, with_cjk, n_sentc, n_sepc) ->
+ *   (n_latin, latin_chars, n_stop, n_alpha_first, n_upper_first, n_sent, n_seps, bullet)
+ * the integers shape.line_shape reads off its words and text (see _line_parts_py there). */
+static PyObject *line_parts(PyObject *self, PyObject *args)
+{
+    PyObject *s, *wordseq, *stop;
+    int with_cjk, sentc, sepc;
+    if (!PyArg_ParseTuple(args, "UOOppp", &s, &wordseq, &stop, &with_cjk, &sentc, &sepc)) return NULL;
+    if (!PyFrozenSet_CheckExact(stop) && !PySet_CheckExact(stop)) {  /* a subclass may redefine `in` */
+        PyErr_SetString(PyExc_TypeError, "_shape.line_parts: stop must be a set or frozenset");
+        return NULL;
+    }
+    if (PyUnicode_READY(s) < 0) return NULL;
+    PyObject *seq = PySequence_Fast(wordseq, "_shape.line_parts: a sequence of words is needed");
+    if (!seq) return NULL;
+    Py_ssize_t nw = PySequence_Fast_GET_SIZE(seq), n_latin = 0, chars = 0, n_stop = 0, n_alpha = 0, n_upper = 0;
+    int any_stop = PySet_GET_SIZE(stop) > 0;
+    for (Py_ssize_t k = 0; k < nw; k++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, k);
+        if (check_str(w) < 0) goto fail;
+        Py_ssize_t len = PyUnicode_GET_LENGTH(w);
+        int kind = PyUnicode_KIND(w);
+        const void *data = PyUnicode_DATA(w);
+        if (with_cjk && kind != PyUnicode_1BYTE_KIND) {  /* not _CJK.search(w) */
+            Py_ssize_t i;
+            for (i = 0; i < len && !is_cjk(READ(i)); i++);
+            if (i < len) continue;
+        }
+        n_latin++;
+        chars += len;
+        if (any_stop) {
+            int r = stop_has(stop, w);
+            if (r < 0) goto fail;
+            n_stop += r;
+        }
+        if (len > 0) {  /* a \w+ word is never empty; the check keeps any sequence safe */
+            unsigned b = bits_at(READ(0));  /* str.isalpha, and str.isupper of a letter */
+            if (b & 1u) {
+                n_alpha++;
+                if (b & 2u) n_upper++;
+            }
+        }
+    }
+    Py_DECREF(seq);
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    return Py_BuildValue("(nnnnnnni)", n_latin, chars, n_stop, n_alpha, n_upper,
+                         sentc ? count_sent(kind, data, n) : (Py_ssize_t)0,
+                         sepc ? count_seps(kind, data, n) : (Py_ssize_t)0, bullet_end(kind, data, n) >= 0);
+fail:
+    Py_DECREF(seq);
+    return NULL;
+}
+
+/* One of the twelve months' first three letters, as re matches them under IGNORECASE: each
+ * letter of them in either ASCII case, and 's' also as 'ſ' (U+017F), re's only other twin of
+ * these letters (checked over all of Unicode by tests/test_shape_kernel.py). */
+static int month3(Py_UCS4 a, Py_UCS4 b, Py_UCS4 c)
+{
+    static const char *months[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+    Py_UCS4 x[3] = {a, b, c};
+    char low[3];
+    for (int i = 0; i < 3; i++) {
+        if (x[i] == 0x17F) low[i] = 's';
+        else if (x[i] < 128) low[i] = (char)((x[i] >= 'A' && x[i] <= 'Z') ? x[i] + 32 : x[i]);
+        else return 0;
+    }
+    for (int k = 0; k < 12; k++)
+        if (low[0] == months[k][0] && low[1] == months[k][1] && low[2] == months[k][2]) return 1;
+    return 0;
+}
+
+/* count_dateish(s, match) -> len(shape._DATEISH.findall(s)), where match is _DATEISH.match.
+ * findall searches from where its last match ended, and a search is match tried at each
+ * place in turn; match is only tried here where one of the regex's forms can start: a
+ * digit after no digit (the \b\d... forms and (?<!\d)\d+), or at a word boundary a
+ * month's first three letters (the month forms). Every form takes one character or more. */
+static PyObject *count_dateish(PyObject *self, PyObject *args)
+{
+    PyObject *s, *match;
+    if (!PyArg_ParseTuple(args, "UO", &s, &match)) return NULL;
+    if (PyUnicode_READY(s) < 0) return NULL;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), count = 0, p = 0;
+    while (p < n) {
+        Py_UCS4 c = READ(p);
+        int maybe = D(c) ? (p == 0 || !D(READ(p - 1)))
+                         : (p + 2 < n && ((p > 0 && W(READ(p - 1))) ? 1 : 0) != (W(c) ? 1 : 0) &&
+                            month3(c, READ(p + 1), READ(p + 2)));
+        if (!maybe) { p++; continue; }
+        PyObject *m = PyObject_CallFunction(match, "On", s, p);
+        if (!m) return NULL;
+        if (m == Py_None) { Py_DECREF(m); p++; continue; }
+        PyObject *end = PyObject_CallMethod(m, "end", NULL);
+        Py_DECREF(m);
+        if (!end) return NULL;
+        Py_ssize_t e = PyLong_AsSsize_t(end);
+        Py_DECREF(end);
+        if (e == -1 && PyErr_Occurred()) return NULL;
+        if (e <= p) {
+            PyErr_SetString(PyExc_ValueError, "_shape.count_dateish: an empty match");
+            return NULL;
+        }
+        count++;
+        p = e;
+    }
+    return PyLong_FromSsize_t(count);
+}
+
+/* count_stops(words, stop) -> how many of the words casefolded are in stop: lineshape's
+ * stopword count, sum(map(stop.__contains__, " ".join(words).casefold().split(" "))) for a
+ * non-empty stoplist and words (casefold maps each character on its own and makes no space). */
+static PyObject *count_stops(PyObject *self, PyObject *args)
+{
+    PyObject *wordseq, *stop;
+    if (!PyArg_ParseTuple(args, "OO", &wordseq, &stop)) return NULL;
+    if (!PyFrozenSet_CheckExact(stop) && !PySet_CheckExact(stop)) {
+        PyErr_SetString(PyExc_TypeError, "_shape.count_stops: stop must be a set or frozenset");
+        return NULL;
+    }
+    PyObject *seq = PySequence_Fast(wordseq, "_shape.count_stops: a sequence of words is needed");
+    if (!seq) return NULL;
+    Py_ssize_t nw = PySequence_Fast_GET_SIZE(seq), count = 0;
+    for (Py_ssize_t k = 0; k < nw; k++) {
+        PyObject *w = PySequence_Fast_GET_ITEM(seq, k);
+        if (check_str(w) < 0) { Py_DECREF(seq); return NULL; }
+        int r = stop_has_folded(stop, w, 1);
+        if (r < 0) { Py_DECREF(seq); return NULL; }
+        count += r;
+    }
+    Py_DECREF(seq);
+    return PyLong_FromSsize_t(count);
+}
+
+/* Adds s[start:end] to the set. */
+static int add_sub(PyObject *set, PyObject *s, Py_ssize_t start, Py_ssize_t end)
+{
+    PyObject *w = PyUnicode_Substring(s, start, end);
+    if (!w) return -1;
+    int r = PySet_Add(set, w);
+    Py_DECREF(w);
+    return r;
+}
+
+/* content_set(text) -> blocks._content_set(text): in the lowered line, the character bigrams
+ * of each run of _CJK_RUN's characters (a run of one: itself), and each run of \w characters
+ * outside them (_CJK_RUN.sub(" ", low), a line without such runs left as it is) of 3 or more
+ * characters that is not all str.isdigit. */
+static PyObject *content_set(PyObject *self, PyObject *text)
+{
+    if (check_str(text) < 0) return NULL;
+    PyObject *low = PyUnicode_IS_ASCII(text) ? ascii_lower(text) : PyObject_CallMethod(text, "lower", NULL);
+    if (!low) return NULL;
+    if (PyUnicode_READY(low) < 0) { Py_DECREF(low); return NULL; }
+    PyObject *out = PySet_New(NULL);
+    if (!out) { Py_DECREF(low); return NULL; }
+    int kind = PyUnicode_KIND(low);
+    const void *data = PyUnicode_DATA(low);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(low), i = 0;
+    while (i < n) {
+        Py_UCS4 c = READ(i);
+        unsigned b = bits_at(c);
+        Py_ssize_t j = i + 1;
+        if (b & 16u) {  /* a CJK run */
+            while (j < n && (bits_at(READ(j)) & 16u)) j++;
+            if (j - i == 1) {
+                if (add_sub(out, low, i, j) < 0) goto fail;
+            } else {
+                for (Py_ssize_t k = i; k + 1 < j; k++)
+                    if (add_sub(out, low, k, k + 2) < 0) goto fail;
+            }
+        } else if (b & SHAPE_WORD) {
+            int digits = (b & 4u) != 0;
+            for (; j < n; j++) {
+                unsigned bj = bits_at(READ(j));
+                if (!(bj & SHAPE_WORD) || (bj & 16u)) break;
+                digits &= (bj & 4u) != 0;
+            }
+            if (j - i >= 3 && !digits && add_sub(out, low, i, j) < 0) goto fail;
+        }
+        i = j;
+    }
+    Py_DECREF(low);
+    return out;
+fail:
+    Py_DECREF(low);
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* bullet_end(s) -> the end of shape._BULLET.match(s), or -1. */
+static PyObject *py_bullet_end(PyObject *self, PyObject *s)
+{
+    if (check_str(s) < 0) return NULL;
+    return PyLong_FromSsize_t(bullet_end(PyUnicode_KIND(s), PyUnicode_DATA(s), PyUnicode_GET_LENGTH(s)));
+}
+
+/* counts(s) -> (len(_SENT.findall(s)), len(_SEPS.findall(s))), for the tests. */
+static PyObject *py_counts(PyObject *self, PyObject *s)
+{
+    if (check_str(s) < 0) return NULL;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    return Py_BuildValue("(nn)", count_sent(kind, data, n), count_seps(kind, data, n));
+}
+
+/* mask_digits(s): re.sub(r"\d+", "0", s). */
+static PyObject *mask_digits(PyObject *self, PyObject *s)
+{
+    if (check_str(s) < 0) return NULL;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), m = 0, i = 0;
+    Py_UCS4 maxc = 0;
+    int any = 0;
+    for (i = 0; i < n; i++) {  /* the result's length and widest character */
+        Py_UCS4 c = READ(i);
+        if (D(c)) {
+            any = 1;
+            if (i == 0 || !D(READ(i - 1))) { m++; if (maxc < '0') maxc = '0'; }
+        } else {
+            m++;
+            if (c > maxc) maxc = c;
+        }
+    }
+    if (!any) { Py_INCREF(s); return s; }
+    PyObject *out = PyUnicode_New(m, maxc);
+    if (!out) return NULL;
+    int okind = PyUnicode_KIND(out);
+    void *odata = PyUnicode_DATA(out);
+    Py_ssize_t o = 0;
+    for (i = 0; i < n; i++) {
+        Py_UCS4 c = READ(i);
+        if (D(c)) {
+            if (i == 0 || !D(READ(i - 1))) PyUnicode_WRITE(okind, odata, o++, '0');
+        } else PyUnicode_WRITE(okind, odata, o++, c);
+    }
+    return out;
+}
+
+/* shape._QUOTES: the typographic quotes and dashes as ASCII ones. */
+static Py_UCS4 unquote(Py_UCS4 c)
+{
+    switch (c) {
+    case 0x2018: case 0x2019: return '\'';
+    case 0x201C: case 0x201D: case 0xAB: case 0xBB: return '"';
+    case 0x2013: case 0x2014: return '-';
+    default: return c;
+    }
+}
+
+/* norm_tail(t, quotes, spaces, digits) -> (norm, shape): shape.norm_and_shape's steps after
+ * its NFKC test, on t = s when NFKC leaves s as it is:
+ *   if quotes: t = t.translate(_QUOTES)
+ *   if spaces or "  " in t: t = _WS.sub(" ", t).strip()
+ *   t = _BULLET.sub("", t).casefold()        (_BULLET only matches at the start)
+ *   return t, (_DIGITS.sub("0", t) if digits else t)
+ * An ASCII line is lowered here (casefold of ASCII is lower), any other by str.casefold. */
+static PyObject *norm_tail(PyObject *self, PyObject *args)
+{
+    PyObject *t;
+    int quotes, spaces, digits;
+    if (!PyArg_ParseTuple(args, "Uppp", &t, &quotes, &spaces, &digits)) return NULL;
+    if (PyUnicode_READY(t) < 0) return NULL;
+    int kind = PyUnicode_KIND(t);
+    const void *data = PyUnicode_DATA(t);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(t), m = 0;
+    Py_UCS4 *buf = PyMem_Malloc((n ? n : 1) * sizeof(Py_UCS4));
+    if (!buf) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = READ(i);
+        buf[i] = quotes ? unquote(c) : c;
+    }
+    m = n;
+    if (!spaces)
+        for (Py_ssize_t i = 0; i + 1 < n; i++)
+            if (buf[i] == ' ' && buf[i + 1] == ' ') { spaces = 1; break; }
+    if (spaces) {  /* each run of \s as one space, then str.strip (its whitespace is \s) */
+        Py_ssize_t o = 0;
+        for (Py_ssize_t i = 0; i < n;) {
+            if (S(buf[i])) {
+                while (i < n && S(buf[i])) i++;
+                buf[o++] = ' ';
+            } else buf[o++] = buf[i++];
+        }
+        Py_ssize_t a = 0, b = o;
+        while (a < b && S(buf[a])) a++;
+        while (b > a && S(buf[b - 1])) b--;
+        if (a) memmove(buf, buf + a, (b - a) * sizeof(Py_UCS4));
+        m = b - a;
+    }
+    Py_ssize_t cut = bullet_end(PyUnicode_4BYTE_KIND, buf, m);
+    if (cut < 0) cut = 0;
+    PyObject *u = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf + cut, m - cut);
+    PyMem_Free(buf);
+    if (!u) return NULL;
+    PyObject *norm = PyUnicode_IS_ASCII(u) ? ascii_lower(u) : PyObject_CallMethod(u, "casefold", NULL);
+    Py_DECREF(u);
+    if (!norm) return NULL;
+    PyObject *shape = digits ? mask_digits(NULL, norm) : (Py_INCREF(norm), norm);
+    if (!shape) { Py_DECREF(norm); return NULL; }
+    PyObject *out = PyTuple_Pack(2, norm, shape);
+    Py_DECREF(norm);
+    Py_DECREF(shape);
+    return out;
+}
+
+/* scripts(s, table, resolve) -> {script: letters}, scripts in order of their first letter:
+ * language.script_letters(s). table: an array('H') over all code points, 0 = not looked up
+ * yet, 1 = no script, k + 2 = resolve's k-th script; resolve(code point) looks a character
+ * up once, fills its table entry and returns the entry (pipeline/lineshape.py). */
+static PyObject *scripts(PyObject *self, PyObject *args)
+{
+    PyObject *s, *otable, *resolve, *names;
+    if (!PyArg_ParseTuple(args, "UOOO!", &s, &otable, &resolve, &PyList_Type, &names)) return NULL;
+    if (PyUnicode_READY(s) < 0) return NULL;
+    Py_buffer tb;
+    if (PyObject_GetBuffer(otable, &tb, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    if (tb.len != 2 * 0x110000 || tb.itemsize != 2) {
+        PyBuffer_Release(&tb);
+        PyErr_SetString(PyExc_ValueError, "_shape.scripts: the table is not 0x110000 uint16");
+        return NULL;
+    }
+    const uint16_t *table = (const uint16_t *)tb.buf;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), nseen = 0, cap = 8;
+    uint16_t *ids = PyMem_Malloc(cap * sizeof(uint16_t));
+    Py_ssize_t *counts = PyMem_Malloc(cap * sizeof(Py_ssize_t));
+    PyObject *out = NULL;
+    if (!ids || !counts) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = READ(i);
+        uint16_t id = table[c];
+        if (id == 0) {
+            PyObject *r = PyObject_CallFunction(resolve, "k", (unsigned long)c);
+            if (!r) goto done;
+            long v = PyLong_AsLong(r);
+            Py_DECREF(r);
+            if (v == -1 && PyErr_Occurred()) goto done;
+            if (v < 1 || v > 0xFFFF || table[c] != v) {
+                PyErr_SetString(PyExc_ValueError, "_shape.scripts: resolve did not fill the table");
+                goto done;
+            }
+            id = (uint16_t)v;
+        }
+        if (id == 1) continue;
+        Py_ssize_t k;
+        for (k = 0; k < nseen && ids[k] != id; k++);
+        if (k == nseen) {
+            if (nseen == cap) {
+                cap *= 2;
+                uint16_t *ni = PyMem_Realloc(ids, cap * sizeof(uint16_t));
+                if (!ni) { PyErr_NoMemory(); goto done; }
+                ids = ni;
+                Py_ssize_t *nc = PyMem_Realloc(counts, cap * sizeof(Py_ssize_t));
+                if (!nc) { PyErr_NoMemory(); goto done; }
+                counts = nc;
+            }
+            ids[k] = id;
+            counts[k] = 0;
+            nseen++;
+        }
+        counts[k]++;
+    }
+    out = PyDict_New();
+    if (!out) goto done;
+    for (Py_ssize_t k = 0; k < nseen; k++) {
+        PyObject *name = (ids[k] - 2 < PyList_GET_SIZE(names)) ? PyList_GET_ITEM(names, ids[k] - 2) : NULL;
+        PyObject *v = name ? PyLong_FromSsize_t(counts[k]) : NULL;
+        if (!v || PyDict_SetItem(out, name, v) < 0) {
+            if (!name) PyErr_SetString(PyExc_ValueError, "_shape.scripts: a script id without a name");
+            Py_XDECREF(v);
+            Py_CLEAR(out);
+            goto done;
+        }
+        Py_DECREF(v);
+    }
+done:
+    PyMem_Free(ids);
+    PyMem_Free(counts);
+    PyBuffer_Release(&tb);
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"words", words, METH_O, "tuple(re.findall(r'\\w+', s))"},
+    {"class_counts", class_counts, METH_O, "shape._class_counts(texts).tolist()"},
+    {"char_bits", char_bits, METH_O, "shape._char_bits(chr(code point))"},
+    {"predicates", predicates, METH_O, "the regex classes of one code point (tests)"},
+    {"line_parts", line_parts, METH_VARARGS, "the integers of shape.line_shape"},
+    {"count_dateish", count_dateish, METH_VARARGS, "len(shape._DATEISH.findall(s)), given _DATEISH.match"},
+    {"count_stops", count_stops, METH_VARARGS, "the casefolded words in a stoplist (lineshape)"},
+    {"content_set", content_set, METH_O, "blocks._content_set(text)"},
+    {"bullet_end", py_bullet_end, METH_O, "the end of shape._BULLET.match(s), or -1"},
+    {"counts", py_counts, METH_O, "(len(_SENT.findall(s)), len(_SEPS.findall(s)))"},
+    {"mask_digits", mask_digits, METH_O, "re.sub(r'\\d+', '0', s)"},
+    {"norm_tail", norm_tail, METH_VARARGS, "shape.norm_and_shape after its NFKC test"},
+    {"scripts", scripts, METH_VARARGS, "language.script_letters(s) over a lazily filled table"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_shape", "A line's shape: per-character loops in C.", -1,
+                                    methods};
+
+PyMODINIT_FUNC PyInit__shape(void)
+{
+    fill_bmp();
+    return PyModule_Create(&module);
+}
