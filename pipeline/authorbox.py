@@ -17,7 +17,12 @@ metadata reader has read the byline:
 - the box is that line, the short lines (not prose) right below it with no blank line
   between (a line of links, the writer's title), and the kept paragraphs after it that
   name the writer by a word of the name ("Karina holds an MBA from ..."), up to the first
-  kept line that is neither; all are removed under `position.author_box`.
+  kept line that is neither; all are removed under `position.author_box`;
+- the box's heading goes with it: the kept line right above it, when that line is short
+  (at most `_HEADING_WORDS` words besides the name), ends with the full name and does
+  not end a sentence ("About Jane Doe", "Sobre Jane Doe", "Written by Jane Doe"); such a
+  heading opens the box by itself when the kept line under it names the writer ("Sobre
+  Carlos Nadalim" over "Pai de Francesco e Teresa ..., Carlos Nadalim é ...").
 
 No phrase: the signals are the byline's name, read from the page itself, and the
 position (the end of the kept text), in any language.
@@ -40,6 +45,22 @@ def _names(text: str, name: str) -> bool:
                for word in re.findall(r"\w+", name) if len(word) >= 3)
 
 
+_HEADING_WORDS = 3
+
+
+def _heading_of(text: str, name: str) -> bool:
+    """A box heading: the full name at the end, a few words before it ("About Jane Doe")."""
+    folded, key = text.casefold().strip().rstrip(":"), name.casefold()
+    if not folded.endswith(key) or folded == key:
+        return False
+    before = folded[: -len(key)]
+    return not before[-1:].isalnum() and 1 <= len(before.split()) <= _HEADING_WORDS
+
+
+def _heading(result, n: int, name: str) -> bool:
+    return not result.shapes[n].ends_sentence and _heading_of(result.lines[n - 1], name)
+
+
 def _prose(shape) -> bool:
     return shape.ends_sentence and shape.length_units() >= 8
 
@@ -60,7 +81,9 @@ def mark_author_box(result, authors: list[str], byline_line: int | None, max_aft
         n = kept[k]
         if n in boxed or n == byline_line:
             continue
-        name = next((name for name in names if _opens_with(result.lines[n - 1], name)), None)
+        name = next((name for name in names if _opens_with(result.lines[n - 1], name)
+                     or _heading(result, n, name) and k + 1 < len(kept)
+                     and _names(result.lines[kept[k + 1] - 1], name)), None)
         if name is None:
             continue
         box = [n]
@@ -71,6 +94,9 @@ def mark_author_box(result, authors: list[str], byline_line: int | None, max_aft
             if not (_names(result.lines[m - 1], name) or touching and not _prose(result.shapes[m])):
                 break
             box.append(m)
+        above = kept[k - 1] if k > first_prose + 1 else None
+        if above is not None and above not in boxed and above != byline_line and _heading(result, above, name):
+            box.insert(0, above)
         boxed.update(box)
         for m in box:
             result.decide(m, False, RULE,

@@ -102,7 +102,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              list_keep_probability: float = 1.0, list_page_share: float = 0.6,
              clean_layout: bool = False, between_min_lines: int = 0,
              between_min_cohesion: float = 0.5, header_run_min_lines: int = 0,
-             header_run_cohesion: float = 0.3, wrap_width: int | None = None) -> Classification:
+             header_run_cohesion: float = 0.3, wrap_width: int | None = None,
+             stream_copy_share: float = 0.8) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
@@ -181,6 +182,22 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     def shingles_of(n: int) -> set[str]:
         return four_grams[shapes[n].text]
 
+    stream_teaser = stream_end = None
+    if scores is not None and stream_copy_share <= 1.0:
+        article = _article_below(result.body_start, undecided, model_says_body,
+                                 lambda n: shapes[n].is_body_like(has_stoplist), shingles_of, stream_copy_share)
+        if article is not None:
+            stream_teaser, result.body_start = result.body_start, article
+            # The lines right above the article's opening that the model reads as body
+            # (a photo's caption, a kicker), no more than `gap` chrome lines apart, are the
+            # article's: the model, not the stream, decides them.
+            stream_end, gap = article, 0
+            for n in reversed([m for m in undecided if stream_teaser < m < article]):
+                if model_says_body(n):
+                    stream_end, gap = n, 0
+                elif (gap := gap + 1) > 3:
+                    break
+
     footer_reads_body = model_says_body
     if scores is None and footer_prose_check:
         footer_reads_body = lambda n: shapes[n].is_body_like(has_stoplist)  # noqa: E731
@@ -199,6 +216,14 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
                                        header_run_cohesion)
     verdicts = []  # (line, rule): the position and the model decide, in this order
     for n in undecided:
+        if stream_teaser is not None and stream_teaser <= n < result.body_start:
+            if n < stream_end:
+                verdicts.append((n, "position.stream"))
+            else:
+                alone = scores.body_prob[n - 1] >= threshold
+                verdicts.append((n, ("keep.body" if alone else "sequence.body") if model_says_body(n)
+                                 else ("sequence.chrome" if alone else "model.chrome")))
+            continue
         if n < result.body_start:
             if scores is None and clean_layout and (header_keep_probability < 1.0 or n in header_run):
                 verdicts.append((n, "keep.clean_header"))
@@ -237,6 +262,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
                                          "are kept, so nothing positional is removed")
         elif rule == "position.header":
             result.decide(n, False, rule, "before the article's first paragraph (page header)")
+        elif rule == "position.stream":
+            result.decide(n, False, rule, f"in a news stream above the article: the stream's teaser on line "
+                                          f"{stream_teaser} repeats the article's opening on line {result.body_start}")
         elif rule == "position.footer":
             marker = lines[result.footer_start - 1]
             result.decide(n, False, rule, f"after the footer marker {marker!r} on line {result.footer_start}")
@@ -570,6 +598,43 @@ class _ArticleResumes:
                     and sum(run[-self.min_lines:]) >= self.min_cohesion * self.min_lines:
                 return True
         return False
+
+
+def _article_below(start: int, undecided: list[int], says_body, prose, shingles_of,
+                   share: float, span: int = 12, stories: int = 3) -> int | None:
+    """The line where the article opens when the page's first paragraph is a news
+    stream's teaser of it: the teaser joins the article's first paragraphs into one, so
+    at least `share` of its word 4-grams recur in two or more body lines further down,
+    within `span` lines of each other, none holding `share` of them alone (one line
+    repeating it is a copy of the page's first paragraph, as pages that print their
+    article twice have). The first of those lines opens the article; None when the
+    first paragraph is its own, or when fewer than `stories` lines between read as body
+    (`says_body`) or as prose paragraphs (`prose`)."""
+    own = shingles_of(start)
+    if len(own) < 8:
+        return None
+    needed = share * len(own)
+    holders = []
+    for n in undecided:
+        if n > start and says_body(n):
+            shared = len(own & shingles_of(n))
+            if shared >= needed:
+                return None
+            if shared >= 3:
+                holders.append((n, shared))
+    for i, (first, _) in enumerate(holders):
+        covered = 0
+        for n, shared in holders[i:]:
+            if n - first > span:
+                break
+            covered += shared
+            if covered >= needed and n > first:
+                # A stream lists other stories between its teaser and the article (their
+                # teasers read as prose, whether or not the model keeps them); a summary
+                # right above the article ("TLDR: ...") is the article's own.
+                between = sum(1 for m in undecided if start < m < first and (says_body(m) or prose(m)))
+                return first if between >= stories else None
+    return None
 
 
 def _shingles(text: str) -> set[str]:

@@ -33,7 +33,7 @@ def _shingles(tokens: list[str], size: int) -> set[str]:
 
 
 def mark_duplicates(result: Classification, title: str | None, repeat_min_words: int = 8,
-                    memo: LineMemo | None = None) -> None:
+                    memo: LineMemo | None = None, heading_words: int = 0) -> None:
     """Remove kept lines that repeat other content; relabel positional removals that do.
 
     `memo`: a line's folded form, words and shingles depend on its text alone, and the
@@ -122,7 +122,10 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     # comparing it with every kept line.
     shingles3 = {m: shingles(m, 3) for m in kept}
     holders3 = Counter(chain.from_iterable(shingles3.values()))
+    # A line that ends no sentence, up to `heading_words` words, is a heading, which the
+    # paragraph it heads may well repeat; a caption or pull quote repeats a sentence.
     candidates = [n for n in kept if n != anchor and 5 <= len(tokens[n]) <= 60
+                  and not (len(tokens[n]) <= heading_words and not result.shapes[n].ends_sentence)
                   and sum(map(holders3.__getitem__, shingles3[n])) - len(shingles3[n]) >= 0.8 * len(shingles3[n])]
     if not candidates:
         return

@@ -176,10 +176,19 @@ def _roles() -> frozenset[str]:
 _NAMES_JOINED = re.compile(r"[,;&]|\s(?:and|und|et|y|og|och)\s")
 
 
+@lru_cache(maxsize=None)
+def _section_cut() -> re.Pattern:
+    """A word after a byline's names that opens the page's section or a place ("By Jane
+    Doe In Politics", "By Jane Doe In" with the section's link lost): static vocabulary."""
+    words = "|".join(re.escape(w) for w in sorted(vocabulary()["section"], key=len, reverse=True))
+    return re.compile(r"\s+(?:" + words + r")(?:\s|$)", re.IGNORECASE)
+
+
 def _names(text: str) -> list[str]:
     """The names at the start of a byline's remainder: split on commas, semicolons and the
-    words for "and"; a job title, a place or a date ends them."""
+    words for "and"; a job title, a place, a section or a date ends them."""
     text = _CUT.split(text, maxsplit=1)[0].strip(" ,;:")
+    text = _section_cut().split(text, maxsplit=1)[0]
     parts = [p.strip(" .") for p in _name_separators().split(text) if p and p.strip(" .")]
     roles = _roles()
     names: list[str] = []

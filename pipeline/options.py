@@ -54,6 +54,16 @@ class Options:
     footer_resume_lines: int = 3
     footer_resume_reach: int = 12
     footer_resume_cohesion: float = 0.35
+    # Text dumps read by the line model: when at least stream_copy_share of the first
+    # paragraph's word 4-grams recur in body lines further down, it is a news stream's
+    # teaser of the article, which opens at the first of those lines; the stream between
+    # is removed (`position.stream`; above 1: off).
+    stream_copy_share: float = 0.8
+    # A kept line nearly repeating a sentence of a longer kept line is removed as a
+    # caption or pull quote (dup.near), unless it ends no sentence and has at most
+    # near_dup_heading_words words: a heading its paragraph repeats (0: no exception).
+    # Grouped CV: docs/quality.md (ninth round).
+    near_dup_heading_words: int = 14
     # A header-zone line the line model scores at least this high is kept (1.0: never).
     # Below 1.0, a text in the clean body's layout (read by the rules alone) keeps its
     # header zone (`keep.clean_header`), so the clean body stays a fixed point. Grouped
@@ -217,6 +227,8 @@ _RULES = {
     "footer_resume_lines": (_int(0), "must be a whole number, 0 or more (0 turns the check off)"),
     "footer_resume_reach": (_int(1), "must be a whole number, at least 1"),
     "footer_resume_cohesion": (_number(0, 1), "must be a number from 0 to 1"),
+    "near_dup_heading_words": (_int(0), "must be a whole number, 0 or more (0: no exception)"),
+    "stream_copy_share": (_number(0), "must be a number, 0 or more (above 1 turns the check off)"),
     "header_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
     "list_keep_probability": (_number(0, 1), "must be a number from 0 to 1"),
     "list_page_share": (_number(0, 1), "must be a number from 0 to 1"),

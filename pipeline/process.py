@@ -177,7 +177,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          between_min_cohesion=options.between_min_cohesion,
                          header_run_min_lines=options.header_run_min_lines,
                          header_run_cohesion=options.header_run_cohesion,
-                         clean_layout=clean_layout and not is_html, wrap_width=width)
+                         clean_layout=clean_layout and not is_html, wrap_width=width,
+                         stream_copy_share=options.stream_copy_share)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":
@@ -190,7 +191,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             comments.extend(found_comments)
         if html_comment_lines:
             mark_lines(found, html_comment_lines, "a reader comment: the page shows this line only inside its comment section")
-        mark_duplicates(found, found_meta.read_title, options.repeat_min_words, memo=page_memo)
+        mark_duplicates(found, found_meta.read_title, options.repeat_min_words, memo=page_memo,
+                        heading_words=options.near_dup_heading_words)
         if use_model:  # a page dump's layout, read by the line model (gallery.py, authorbox.py, afterbody.py, consent.py)
             mark_galleries(found, words, found_meta.read_title, options.gallery_min_items,
                            options.gallery_max_cohesion, options.gallery_min_article)

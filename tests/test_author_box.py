@@ -77,3 +77,29 @@ def test_only_a_full_name_near_the_end():
     mark_author_box(result, ["Karina Cohen"], 50, after)
     assert box[0] not in result.kept_numbers()
     assert result.decisions[box[0]].rule == RULE
+
+
+HARBERSON = "wcxb-dev-4617"  # byline "By Sara Harberson In", box heading "About Sara Harberson"
+NADALIM = "sh-23aaecd14171f96c"  # Portuguese: heading "Sobre Carlos Nadalim", bio naming him later
+
+
+def test_a_section_after_the_byline_is_not_part_of_the_name():
+    result = clean_text(_text(HARBERSON), Engine.load())
+    assert result.metadata["author"] == "Sara Harberson"
+
+
+def test_the_boxs_heading_goes_with_it():
+    engine = Engine.load()
+    off = Engine.load(Options(author_box_max_after=0))
+    for page_id, heading in ((HARBERSON, "About Sara Harberson"), (NADALIM, "Sobre Carlos Nadalim")):
+        result = clean_text(_text(page_id), engine)
+        removed = [d for d in result.removed if d.rule == RULE]
+        assert removed[0].text.strip() == heading
+        # The bio under the heading goes too, and nothing of the gold.
+        assert len(removed) >= 2 and heading.split(" ", 1)[1] in removed[1].text
+        gold = _gold(page_id)
+        assert not any(d.text.strip() in gold for d in removed)
+        without = clean_text(_text(page_id), off)
+        assert heading in without.body
+        assert _f1(page_id, result.body) > _f1(page_id, without.body)
+        assert clean_text(result.body, engine).body == result.body  # the clean body is a fixed point
