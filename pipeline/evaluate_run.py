@@ -3,6 +3,7 @@ and optionally score trafilatura alone on the same HTML pages in the same run.""
 from __future__ import annotations
 
 import gzip
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,13 @@ def evaluate(inputs: list[str], gold: Path, out: Path, with_trafilatura: bool = 
     if not gold.is_dir():
         raise FileNotFoundError(f"gold folder not found: {gold}")
     pages = out / "pages"
+    # An output folder is a corpus that grows run by run (a page met again under the same
+    # id is kept apart as a duplicate), so the pages of an earlier evaluation in OUT would
+    # be scored in place of these inputs' (their ids are the gold's). The evaluation's
+    # own folders start empty.
+    for own in (pages, out / "trafilatura"):
+        if own.exists():
+            shutil.rmtree(own)
     run(inputs, pages, options)
     ids = sorted({s.id for s in discover(inputs)})
     scores = score_folder(pages, gold, ids)

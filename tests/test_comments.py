@@ -220,3 +220,18 @@ def test_eval_baseline_is_trafilatura_without_comments(tmp_path):
     assert "Thanks for sharing at To Grandma" not in baseline_text
     rows = [json.loads(l) for l in (tmp_path / "scores-trafilatura.jsonl").read_text().splitlines()]
     assert [r["id"] for r in rows] == ["wcxb-dev-4449"]
+
+
+def test_eval_scores_its_own_inputs_in_a_used_folder(tmp_path):
+    """Evaluating the text dumps into the folder of an earlier evaluation of the same
+    pages' HTML scores the text dumps (the earlier pages, under the same ids, used to be
+    scored instead)."""
+    from pipeline.evaluate_run import evaluate
+
+    page = "fundus-de-NetzpolitikOrg-20240428"
+    html = evaluate([str(PAGES / "html" / f"{page}.html.gz")], PAGES / "gold", tmp_path / "used")
+    text = evaluate([str(PAGES / "text" / f"{page}.txt")], PAGES / "gold", tmp_path / "used")
+    fresh = evaluate([str(PAGES / "text" / f"{page}.txt")], PAGES / "gold", tmp_path / "fresh")
+    assert text.worst == fresh.worst
+    assert text.worst != html.worst
+    assert sorted(p.name for p in (tmp_path / "used" / "pages").glob("*.txt")) == [f"{page}.txt"]
