@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from pipeline.dates import find_dates
-from pipeline.language import SCRIPT_SENTENCE_ENDS, script_letters
+from pipeline.dates import dates_in
+from pipeline.language import SCRIPT_SENTENCE_ENDS
 from pipeline.lexicon import Lexicon, LineForms, _Literals, _parse_file
 from pipeline.lineshape import _CJK_SCRIPTS  # scripts whose size is read in letters, as length_units does
+from pipeline.lineshape import scripts_of  # language.script_letters, in C where the shape kernel is built
 from pipeline.linewords import words_of
 
 RULE = "comments.section"
@@ -157,7 +158,7 @@ class _Head:
 def _stamp_rest(text: str, phrases: CommentPhrases, forms: LineForms | None = None) -> str | None:
     """The words of a date-stamp line besides its date and time, or None if the line
     holds no date stamp. `forms`: LineForms(text), when the caller has it."""
-    spans = [(d.start, d.end) for d in find_dates(text)]
+    spans = [(d.start, d.end) for d in dates_in(text)]
     relative = phrases.find("relative_time", forms or text)
     if relative:
         spans.append(relative.span())
@@ -205,7 +206,7 @@ def _size(stripped: str) -> int:
     words = len(words_of(stripped))
     if stripped.isascii():
         return words
-    scripts = script_letters(stripped)
+    scripts = scripts_of(stripped)
     if scripts and max(scripts, key=scripts.get) in _CJK_SCRIPTS:
         return sum(scripts.values()) // 2
     return words
