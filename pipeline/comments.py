@@ -33,7 +33,9 @@ _WORD = re.compile(r"\w+")
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d)")
 _TIME = re.compile(r"(?<![\d:.])(?:\d{1,2}:\d{2}(?::\d{2})?(?!\d)(?:\s*(?:[ap]\.?m\.?|uhr|h)\b)?"
                    r"|\d{1,2}\.\d{2}\s*(?:[ap]\.?m\.?|uhr|h)\b)", re.I)
-_DIGIT = re.compile(r"\d").search
+# Every match of _NUMERIC_DATE and of _TIME holds a digit, one of - . / :, a digit in a row
+# ("3/4", "2024-", "10:28", "10.28"): a line without that pair searches neither.
+_DATE_OR_TIME = re.compile(r"\d[-./:]\d").search
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _TAGGED = re.compile(r"<(span|a|b|strong|cite)\b[^>]{0,80}>([^<]{1,60})</\1>")
 _WEEKDAY = re.compile(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\b\.?")
@@ -82,6 +84,9 @@ class CommentPhrases:
             kind: [(p.search, literals.bits([p]) if literals is not None else -1)
                    for rule in lexicon.rules for p in rule.patterns]
             for kind, lexicon in self.kinds.items()})
+        # each kind's regexes' bits together: a line with none of them searches none
+        object.__setattr__(self, "_search_bits", {kind: _or_bits(bit for _, bit in searches)
+                                                  for kind, searches in self._searches.items()})
 
     def any_kind(self, line: str | LineForms) -> bool:
         """False when none of _LINE_KINDS matches the line (True: some may): told by the
@@ -100,12 +105,21 @@ class CommentPhrases:
             return None
         forms = line if isinstance(line, LineForms) else LineForms(line)
         candidates = forms.candidates(self._literals) if self._literals is not None else -1
+        if not candidates & self._search_bits[kind]:
+            return None
         for search, bit in searches:
             if candidates & bit:
                 found = search(forms.line)
                 if found:
                     return found
         return None
+
+
+def _or_bits(bits) -> int:
+    out = 0
+    for bit in bits:
+        out |= bit
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -162,7 +176,7 @@ def _stamp_rest(text: str, phrases: CommentPhrases, forms: LineForms | None = No
     relative = phrases.find("relative_time", forms or text)
     if relative:
         spans.append(relative.span())
-    if _DIGIT(text):  # both need a digit
+    if _DATE_OR_TIME(text):  # both need it
         spans += [m.span() for m in _NUMERIC_DATE.finditer(text)]
         spans += [m.span() for m in _TIME.finditer(text)]
     if not spans:

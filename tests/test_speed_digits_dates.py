@@ -166,3 +166,32 @@ def test_comment_line_size_equals_the_size_with_script_letters():
     assert sum(not line.isascii() for line in lines) > 1000
     for line in lines:
         assert comments._size(line) == _plain_size(line), line
+
+
+def test_numeric_dates_and_times_only_on_lines_with_a_digit_pair():
+    """_stamp_rest searches _NUMERIC_DATE and _TIME only on a line holding a digit, one of
+    - . / :, a digit in a row; every match of theirs does (real lines, built stamps)."""
+    rng = random.Random(7)
+    stamps = ["10:28", "10:28 am", "10.28 Uhr", "9.05h", "3/4/2024", "2024-03-04", "03.04.24", "1-2-99",
+              "12:30:15 PM", "٣:٤٥", "１０:２８", "12.30 p.m.", "7:05h", "2024/1/2"]
+    words = " ".join(_lines()[:4000]).split()
+    built = [f"{rng.choice(words)} {s} {rng.choice(words)}" for s in stamps for _ in range(5)] + stamps
+    matched = 0
+    for line in _lines() + built:
+        if comments._NUMERIC_DATE.search(line) or comments._TIME.search(line):
+            matched += 1
+            assert comments._DATE_OR_TIME(line), line
+    assert matched > 100
+    # the separators under _TIME's IGNORECASE match only themselves (over all of Unicode)
+    everything = "".join(map(chr, range(0x110000)))
+    assert set(re.findall(r"(?i)[./:-]", everything)) == set("./:-")
+
+
+def test_comment_find_skips_a_kind_only_without_its_regexes_bits():
+    phrases = comments.load_phrases()
+    for line in _lines() + _built(random.Random(8)):
+        forms = LineForms(line)
+        for kind in ("relative_time", "header", "action", "author_suffix"):
+            if phrases.find(kind, forms) is None:
+                continue
+            assert forms.candidates(phrases._literals) & phrases._search_bits[kind], (kind, line)
