@@ -16,6 +16,11 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+try:  # an ASCII line's folded forms in C (pipeline/linemodel/_shape.c), where it is built
+    from pipeline._shape import ascii_forms as _ascii_forms
+except ImportError:
+    _ascii_forms = None
+
 # The regex prefilter (_required_literals) reads a regex's parse tree from `re`'s private
 # parser, on the Python versions it is tested on (tests/test_lexicon_literals.py compares
 # it with `re` itself on the rule files); elsewhere every regex is simply searched.
@@ -613,8 +618,12 @@ class LineForms:
     def __init__(self, line: str) -> None:
         self.line = line
         # case-folded, white space collapsed, leading punctuation off; folded: fold(line)
-        self.spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
-        self.folded = self.spaced.rstrip(_EDGE_PUNCT)
+        forms = _ascii_forms(line, _EDGE_PUNCT) if _ascii_forms is not None else None
+        if forms is None:  # not ASCII, or the kernel not built
+            self.spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
+            self.folded = self.spaced.rstrip(_EDGE_PUNCT)
+        else:  # the same two strings, in one pass in C (tests/test_speed_digits_dates.py)
+            self.spaced, self.folded = forms
         self._words = self._low = self._literals = self._candidates = None
 
     @property

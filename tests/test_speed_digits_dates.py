@@ -195,3 +195,36 @@ def test_comment_find_skips_a_kind_only_without_its_regexes_bits():
             if phrases.find(kind, forms) is None:
                 continue
             assert forms.candidates(phrases._literals) & phrases._search_bits[kind], (kind, line)
+
+
+def _plain_forms(line: str) -> tuple[str, str]:
+    from pipeline.lexicon import _EDGE_PUNCT
+    spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
+    return spaced, spaced.rstrip(_EDGE_PUNCT)
+
+
+def test_ascii_forms_in_c_equal_casefold_split_join_strip():
+    """LineForms' spaced and folded forms of an ASCII line, made by the shape kernel: every
+    ASCII character alone and between words, random ASCII strings, real lines."""
+    kernel = pytest.importorskip("pipeline._shape")
+    from pipeline.lexicon import _EDGE_PUNCT
+    ascii_chars = "".join(map(chr, range(128)))
+    cases = [c for c in ascii_chars] + [f"Ab{c}Cd" for c in ascii_chars] + [f"{c}x{c}{c}y{c}" for c in ascii_chars]
+    rng = random.Random(9)
+    cases += ["".join(rng.choice(ascii_chars) for _ in range(rng.randint(0, 40))) for _ in range(20000)]
+    cases += ["".join(rng.choice(" \t\x1c-.:A a|>") for _ in range(rng.randint(0, 12))) for _ in range(5000)]
+    cases += ["x" * 300 + " \t " + "Y" * 300, ""] + _lines()
+    ascii_seen = 0
+    for line in cases:
+        got = kernel.ascii_forms(line, _EDGE_PUNCT)
+        if not line.isascii():
+            assert got is None, line
+            continue
+        ascii_seen += 1
+        assert got == _plain_forms(line), repr(line)
+        forms = LineForms(line)
+        assert (forms.spaced, forms.folded) == _plain_forms(line)
+    assert ascii_seen > 25000
+    for line in ("Ünïcödé  Line", "İstanbul — ", "ﬁne ſ", "ΣΑΣ"):
+        assert kernel.ascii_forms(line, _EDGE_PUNCT) is None
+        assert (LineForms(line).spaced, LineForms(line).folded) == _plain_forms(line)
