@@ -622,9 +622,10 @@ class LineForms:
         if forms is None:  # not ASCII, or the kernel not built
             self.spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
             self.folded = self.spaced.rstrip(_EDGE_PUNCT)
-        else:  # the same two strings, in one pass in C (tests/test_speed_digits_dates.py)
-            self.spaced, self.folded = forms
-        self._words = self._low = self._literals = self._candidates = None
+            self._low = None
+        else:  # the same strings, and _casefree(line), in one pass in C (tests/test_speed_digits_dates.py)
+            self.spaced, self.folded, self._low = forms
+        self._words = self._literals = self._candidates = None
 
     @property
     def words(self) -> int:

@@ -17,7 +17,7 @@ from conftest import DATA, SEEDS
 from pipeline import comments
 from pipeline.dates import dates_in, find_dates
 from pipeline.language import script_letters
-from pipeline.lexicon import _PARSER_VERSIONS, Lexicon, LineForms, _digit_required, _Literals, _parse_file, fold
+from pipeline.lexicon import _PARSER_VERSIONS, Lexicon, LineForms, _digit_required, _Literals, _casefree, _parse_file, fold
 from pipeline.linewords import words_of
 
 pytestmark = pytest.mark.skipif(sys.version_info[:2] not in _PARSER_VERSIONS,
@@ -221,10 +221,10 @@ def test_ascii_forms_in_c_equal_casefold_split_join_strip():
             assert got is None, line
             continue
         ascii_seen += 1
-        assert got == _plain_forms(line), repr(line)
+        assert got == (*_plain_forms(line), _casefree(line)), repr(line)
         forms = LineForms(line)
-        assert (forms.spaced, forms.folded) == _plain_forms(line)
+        assert (forms.spaced, forms.folded, forms.low) == (*_plain_forms(line), _casefree(line))
     assert ascii_seen > 25000
     for line in ("Ünïcödé  Line", "İstanbul — ", "ﬁne ſ", "ΣΑΣ"):
         assert kernel.ascii_forms(line, _EDGE_PUNCT) is None
-        assert (LineForms(line).spaced, LineForms(line).folded) == _plain_forms(line)
+        assert (LineForms(line).spaced, LineForms(line).folded, LineForms(line).low) == (*_plain_forms(line), _casefree(line))

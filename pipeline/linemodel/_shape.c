@@ -670,9 +670,9 @@ done:
     return out;
 }
 
-/* ascii_forms(s, edge) -> (spaced, folded) of lexicon.LineForms for an ASCII line, None for
- * any other: spaced = " ".join(s.casefold().split()).lstrip(edge), folded =
- * spaced.rstrip(edge). On ASCII text casefold is A-Z to a-z, and split's white space is
+/* ascii_forms(s, edge) -> (spaced, folded, low) of lexicon.LineForms for an ASCII line, None
+ * for any other: spaced = " ".join(s.casefold().split()).lstrip(edge), folded =
+ * spaced.rstrip(edge), low = s.lower() (lexicon._casefree of ASCII text). On ASCII text casefold is A-Z to a-z, and split's white space is
  * 0x09-0x0D, 0x1C-0x1F and the space (str.isspace); `edge`'s non-ASCII characters cannot
  * occur. */
 static PyObject *ascii_forms(PyObject *self, PyObject *args)
@@ -711,7 +711,11 @@ static PyObject *ascii_forms(PyObject *self, PyObject *args)
         folded = PyUnicode_New(end - start, 127);
         if (folded) {
             memcpy(PyUnicode_1BYTE_DATA(folded), buf + start, end - start);
-            result = PyTuple_Pack(2, spaced, folded);
+            PyObject *low = ascii_lower(s);
+            if (low) {
+                result = PyTuple_Pack(3, spaced, folded, low);
+                Py_DECREF(low);
+            }
         }
     }
     if (buf != small) PyMem_Free(buf);
@@ -721,7 +725,7 @@ static PyObject *ascii_forms(PyObject *self, PyObject *args)
 }
 
 static PyMethodDef methods[] = {
-    {"ascii_forms", ascii_forms, METH_VARARGS, "lexicon.LineForms' spaced and folded forms of an ASCII line"},
+    {"ascii_forms", ascii_forms, METH_VARARGS, "lexicon.LineForms' spaced, folded and low forms of an ASCII line"},
     {"words", words, METH_O, "tuple(re.findall(r'\\w+', s))"},
     {"class_counts", class_counts, METH_O, "shape._class_counts(texts).tolist()"},
     {"char_bits", char_bits, METH_O, "shape._char_bits(chr(code point))"},
