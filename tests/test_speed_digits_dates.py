@@ -1,8 +1,9 @@
-"""The tenth speed round's shortcuts against the plain code: the lexicon's digit
-prefilter (a regex every match of which holds a `\\d` character is not searched on a line
-without one), the memoised dates shared by the line shape, the comment finder and the
-metadata, and the comment finder's line size with the scripts counted by the shape
-kernel."""
+"""The shortcuts of docs/speed.md "Ninth round: dates, lexicon forms, comment kinds"
+against the plain code: the lexicon's digit prefilter (a regex every match of which holds
+a `\\d` character is not searched on a line without one), the memoised dates shared by the
+line shape, the comment finder and the metadata, the comment finder's line size with the
+scripts counted by the shape kernel, its stamp regexes and kind searches skipped where
+they cannot match, and an ASCII line's lexicon forms made in C."""
 from __future__ import annotations
 
 import random
