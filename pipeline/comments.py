@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from pipeline.dates import find_dates
-from pipeline.language import SCRIPT_SENTENCE_ENDS, script_letters
+from pipeline.dates import dates_in
+from pipeline.language import SCRIPT_SENTENCE_ENDS
 from pipeline.lexicon import Lexicon, LineForms, _Literals, _parse_file
 from pipeline.lineshape import _CJK_SCRIPTS  # scripts whose size is read in letters, as length_units does
+from pipeline.lineshape import scripts_of  # language.script_letters, in C where the shape kernel is built
 from pipeline.linewords import words_of
 
 RULE = "comments.section"
@@ -32,7 +33,9 @@ _WORD = re.compile(r"\w+")
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d)")
 _TIME = re.compile(r"(?<![\d:.])(?:\d{1,2}:\d{2}(?::\d{2})?(?!\d)(?:\s*(?:[ap]\.?m\.?|uhr|h)\b)?"
                    r"|\d{1,2}\.\d{2}\s*(?:[ap]\.?m\.?|uhr|h)\b)", re.I)
-_DIGIT = re.compile(r"\d").search
+# Every match of _NUMERIC_DATE and of _TIME holds a digit, one of - . / :, a digit in a row
+# ("3/4", "2024-", "10:28", "10.28"): a line without that pair searches neither.
+_DATE_OR_TIME = re.compile(r"\d[-./:]\d").search
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _TAGGED = re.compile(r"<(span|a|b|strong|cite)\b[^>]{0,80}>([^<]{1,60})</\1>")
 _WEEKDAY = re.compile(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\b\.?")
@@ -81,6 +84,9 @@ class CommentPhrases:
             kind: [(p.search, literals.bits([p]) if literals is not None else -1)
                    for rule in lexicon.rules for p in rule.patterns]
             for kind, lexicon in self.kinds.items()})
+        # each kind's regexes' bits together: a line with none of them searches none
+        object.__setattr__(self, "_search_bits", {kind: _or_bits(bit for _, bit in searches)
+                                                  for kind, searches in self._searches.items()})
 
     def any_kind(self, line: str | LineForms) -> bool:
         """False when none of _LINE_KINDS matches the line (True: some may): told by the
@@ -99,12 +105,21 @@ class CommentPhrases:
             return None
         forms = line if isinstance(line, LineForms) else LineForms(line)
         candidates = forms.candidates(self._literals) if self._literals is not None else -1
+        if not candidates & self._search_bits[kind]:
+            return None
         for search, bit in searches:
             if candidates & bit:
                 found = search(forms.line)
                 if found:
                     return found
         return None
+
+
+def _or_bits(bits) -> int:
+    out = 0
+    for bit in bits:
+        out |= bit
+    return out
 
 
 @lru_cache(maxsize=1)
@@ -157,11 +172,11 @@ class _Head:
 def _stamp_rest(text: str, phrases: CommentPhrases, forms: LineForms | None = None) -> str | None:
     """The words of a date-stamp line besides its date and time, or None if the line
     holds no date stamp. `forms`: LineForms(text), when the caller has it."""
-    spans = [(d.start, d.end) for d in find_dates(text)]
+    spans = [(d.start, d.end) for d in dates_in(text)]
     relative = phrases.find("relative_time", forms or text)
     if relative:
         spans.append(relative.span())
-    if _DIGIT(text):  # both need a digit
+    if _DATE_OR_TIME(text):  # both need it
         spans += [m.span() for m in _NUMERIC_DATE.finditer(text)]
         spans += [m.span() for m in _TIME.finditer(text)]
     if not spans:
@@ -205,7 +220,7 @@ def _size(stripped: str) -> int:
     words = len(words_of(stripped))
     if stripped.isascii():
         return words
-    scripts = script_letters(stripped)
+    scripts = scripts_of(stripped)
     if scripts and max(scripts, key=scripts.get) in _CJK_SCRIPTS:
         return sum(scripts.values()) // 2
     return words

@@ -95,7 +95,16 @@ _MAY_MATCH = [
 ]
 
 
+@lru_cache(maxsize=16384)
+def dates_in(line: str) -> tuple[FoundDate, ...]:
+    """find_dates(line) as a tuple, memoised: a pure function of the line, asked of the
+    same new line by the line shape, the comment finder's stamps and the metadata's
+    dates. Callers share the tuple and only read it (FoundDate is frozen)."""
+    return tuple(find_dates(line)) if _HAS_YEAR(line) else ()
+
+
 def find_dates(line: str) -> list[FoundDate]:
+    """The dates written in the line (not memoised: see dates_in)."""
     found: list[FoundDate] = []  # sorted by start, never overlapping
     if not _HAS_YEAR(line):
         return found

@@ -16,6 +16,11 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+try:  # an ASCII line's folded forms in C (pipeline/linemodel/_shape.c), where it is built
+    from pipeline._shape import ascii_forms as _ascii_forms
+except ImportError:
+    _ascii_forms = None
+
 # The regex prefilter (_required_literals) reads a regex's parse tree from `re`'s private
 # parser, on the Python versions it is tested on (tests/test_lexicon_literals.py compares
 # it with `re` itself on the rule files); elsewhere every regex is simply searched.
@@ -146,6 +151,7 @@ def _pattern_search(rule: "LexiconRule"):
 # gives, so such a literal is only used on pure-ASCII lines, where it becomes the ASCII
 # letters `re` matches to it, or cannot occur at all. tests/test_lexicon_literals.py
 # checks every literal character of the shipped rules against all of Unicode.
+_HAS_DIGIT = re.compile(r"\d").search
 _SELECTIVE = 3  # literals shorter than this (ASCII letters only) let too many lines through
 _MAX_VARIANTS = 16  # literals one run of characters and classes may spell, at most
 
@@ -227,6 +233,46 @@ def _literal_sets(items, ignorecase: bool, choose) -> list[list[tuple[str, bool]
                 found.append([(literal + head, ignorecase) for literal in before for head in heads])
     flush()
     return found
+
+
+def _needs_digit(items) -> bool:
+    """Whether every match of a parsed sequence holds a character `\\d` matches (sure or
+    False). Only what is certain counts: a class of ASCII digits or `\\d` alone, a repeat
+    of at least one such, a group around one, a branch whose every alternative has one;
+    anything else (lookarounds, back references, other classes) adds nothing."""
+    for op, av in items:
+        if op is _c.LITERAL:
+            if 48 <= av <= 57:
+                return True
+        elif op is _c.IN:
+            if av and all((kind is _c.CATEGORY and value is _c.CATEGORY_DIGIT)
+                          or (kind is _c.LITERAL and 48 <= value <= 57)
+                          or (kind is _c.RANGE and 48 <= value[0] <= value[1] <= 57) for kind, value in av):
+                return True
+        elif op is _c.SUBPATTERN:
+            if _needs_digit(av[3].data):
+                return True
+        elif op is _c.ATOMIC_GROUP:
+            if _needs_digit(av.data):
+                return True
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            if av[0] >= 1 and _needs_digit(av[2].data):
+                return True
+        elif op is _c.BRANCH:
+            if all(_needs_digit(alternative.data) for alternative in av[1]):
+                return True
+    return False
+
+
+def _digit_required(pattern: re.Pattern) -> bool:
+    """True when any match of the pattern holds a `\\d` character (a line without one
+    cannot match); False when unsure. Read off the parse tree as _required_literals is."""
+    if not isinstance(pattern.pattern, str) or _parser is None:
+        return False
+    try:
+        return _needs_digit(_parser.parse(pattern.pattern, pattern.flags).data)
+    except Exception:  # a private module's internals: when in doubt, the regex is searched
+        return False
 
 
 def _leading(items) -> str:
@@ -417,6 +463,9 @@ class _Literals:
         everything = (1 << len(self.patterns)) - 1
         if self.ascii_always == everything and self.other_always == everything:
             raise ValueError("no literals")
+        # The regexes that need a digit: not candidates on a line without one, whatever
+        # literals it holds (most of them have no literals a non-ASCII line can use).
+        self.digit_bits = _or(1 << bit for bit, pattern in enumerate(self.patterns) if _digit_required(pattern))
         self.ascii = _Finder(ascii_masks) if ascii_masks else _no_literals
         self.folded = _Finder(folded) if folded else _no_literals
         self.raw = _Finder(raw) if raw else _no_literals
@@ -437,8 +486,12 @@ class _Literals:
     def candidates(self, line: str, low: str) -> int:
         """The mask of the regexes the line may match. `low`: _casefree(line)."""
         if line.isascii():
-            return self.ascii_always | self.ascii(low)
-        return self.other_always | self.folded(low) | self.raw(line)
+            mask = self.ascii_always | self.ascii(low)
+        else:
+            mask = self.other_always | self.folded(low) | self.raw(line)
+        if mask & self.digit_bits and not _HAS_DIGIT(line):
+            mask &= ~self.digit_bits
+        return mask
 
     def maybe(self, line: str, low: str) -> bool:
         return self.candidates(line, low) != 0
@@ -565,9 +618,14 @@ class LineForms:
     def __init__(self, line: str) -> None:
         self.line = line
         # case-folded, white space collapsed, leading punctuation off; folded: fold(line)
-        self.spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
-        self.folded = self.spaced.rstrip(_EDGE_PUNCT)
-        self._words = self._low = self._literals = self._candidates = None
+        forms = _ascii_forms(line, _EDGE_PUNCT) if _ascii_forms is not None else None
+        if forms is None:  # not ASCII, or the kernel not built
+            self.spaced = " ".join(line.casefold().split()).lstrip(_EDGE_PUNCT)
+            self.folded = self.spaced.rstrip(_EDGE_PUNCT)
+            self._low = None
+        else:  # the same strings, and _casefree(line), in one pass in C (tests/test_speed_digits_dates.py)
+            self.spaced, self.folded, self._low = forms
+        self._words = self._literals = self._candidates = None
 
     @property
     def words(self) -> int:

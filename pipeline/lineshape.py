@@ -6,7 +6,7 @@ import threading
 from array import array
 from dataclasses import dataclass
 
-from pipeline.dates import FoundDate, find_dates
+from pipeline.dates import FoundDate, dates_in
 from pipeline.language import SCRIPT_SENTENCE_ENDS, script_letters, script_of
 from pipeline.lexicon import LexiconMatch
 from pipeline.linewords import WORD, words_of
@@ -147,7 +147,7 @@ def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match:
         stopword_ratio=stops / len(words) if words else 0.0,
         ends_sentence=_ends_sentence(text),
         scripts=scripts_of(text),
-        dates=tuple(find_dates(text)),  # it refuses a line without a year at once
+        dates=dates_in(text),  # memoised, shared with the comment finder and the metadata
         lexicon=lexicon_match,
     )
     return shape

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 
-from pipeline.dates import _offset, find_dates
+from pipeline.dates import _offset, dates_in
 
 
 @lru_cache(maxsize=None)
@@ -132,7 +132,7 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 def find_moments(line: str, language: str | None = None) -> list[Moment]:
     """The dates a line holds, in order; the English finder first (the classifier's), then
     the page-language forms where it found none."""
-    found = [m for m in (_from_iso(d.value, d.start, d.end) for d in find_dates(line)) if m]
+    found = [m for m in (_from_iso(d.value, d.start, d.end) for d in dates_in(line)) if m]
     if found or not _YEAR.search(line):
         return found
     taken: list[tuple[int, int]] = []

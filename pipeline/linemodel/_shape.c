@@ -670,7 +670,62 @@ done:
     return out;
 }
 
+/* ascii_forms(s, edge) -> (spaced, folded, low) of lexicon.LineForms for an ASCII line, None
+ * for any other: spaced = " ".join(s.casefold().split()).lstrip(edge), folded =
+ * spaced.rstrip(edge), low = s.lower() (lexicon._casefree of ASCII text). On ASCII text casefold is A-Z to a-z, and split's white space is
+ * 0x09-0x0D, 0x1C-0x1F and the space (str.isspace); `edge`'s non-ASCII characters cannot
+ * occur. */
+static PyObject *ascii_forms(PyObject *self, PyObject *args)
+{
+    PyObject *s, *edge;
+    if (!PyArg_ParseTuple(args, "UU", &s, &edge)) return NULL;
+    if (!PyUnicode_IS_ASCII(s)) Py_RETURN_NONE;
+    char strip[128] = {0};
+    int ek = PyUnicode_KIND(edge);
+    const void *ed = PyUnicode_DATA(edge);
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(edge); i++) {
+        Py_UCS4 c = PyUnicode_READ(ek, ed, i);
+        if (c < 128) strip[c] = 1;
+    }
+    const Py_UCS1 *a = PyUnicode_1BYTE_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), out = 0;
+    Py_UCS1 small[256];
+    Py_UCS1 *buf = n <= 256 ? small : PyMem_Malloc(n);
+    if (!buf) return PyErr_NoMemory();
+    int gap = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS1 c = a[i];
+        if (c == ' ' || (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x1F)) {
+            gap = out > 0;
+            continue;
+        }
+        if (gap) { buf[out++] = ' '; gap = 0; }
+        buf[out++] = (c >= 'A' && c <= 'Z') ? (Py_UCS1)(c + 32) : c;
+    }
+    Py_ssize_t start = 0, end = out;
+    while (start < end && strip[buf[start]]) start++;
+    while (end > start && strip[buf[end - 1]]) end--;
+    PyObject *spaced = PyUnicode_New(out - start, 127), *folded = NULL, *result = NULL;
+    if (spaced) {
+        memcpy(PyUnicode_1BYTE_DATA(spaced), buf + start, out - start);
+        folded = PyUnicode_New(end - start, 127);
+        if (folded) {
+            memcpy(PyUnicode_1BYTE_DATA(folded), buf + start, end - start);
+            PyObject *low = ascii_lower(s);
+            if (low) {
+                result = PyTuple_Pack(3, spaced, folded, low);
+                Py_DECREF(low);
+            }
+        }
+    }
+    if (buf != small) PyMem_Free(buf);
+    Py_XDECREF(spaced);
+    Py_XDECREF(folded);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"ascii_forms", ascii_forms, METH_VARARGS, "lexicon.LineForms' spaced, folded and low forms of an ASCII line"},
     {"words", words, METH_O, "tuple(re.findall(r'\\w+', s))"},
     {"class_counts", class_counts, METH_O, "shape._class_counts(texts).tolist()"},
     {"char_bits", char_bits, METH_O, "shape._char_bits(chr(code point))"},
