@@ -214,15 +214,17 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     if scores is None and clean_layout and header_keep_probability >= 1.0 and header_run_min_lines > 0:
         header_run = _clean_header_run(undecided, result.body_start, shapes, stopwords, header_run_min_lines,
                                        header_run_cohesion)
+    def model_rule(n: int) -> str:
+        """The line model's verdict inside the body: its own, or its labelling's."""
+        alone = scores is None or scores.body_prob[n - 1] >= threshold
+        if model_says_body(n):
+            return "keep.body" if alone else "sequence.body"
+        return "sequence.chrome" if alone else "model.chrome"
+
     verdicts = []  # (line, rule): the position and the model decide, in this order
     for n in undecided:
         if stream_teaser is not None and stream_teaser <= n < result.body_start:
-            if n < stream_end:
-                verdicts.append((n, "position.stream"))
-            else:
-                alone = scores.body_prob[n - 1] >= threshold
-                verdicts.append((n, ("keep.body" if alone else "sequence.body") if model_says_body(n)
-                                 else ("sequence.chrome" if alone else "model.chrome")))
+            verdicts.append((n, "position.stream" if n < stream_end else model_rule(n)))
             continue
         if n < result.body_start:
             if scores is None and clean_layout and (header_keep_probability < 1.0 or n in header_run):
@@ -235,11 +237,7 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
         elif n == result.body_start:
             verdicts.append((n, "keep.body_start"))
         else:
-            alone = scores is None or scores.body_prob[n - 1] >= threshold
-            if model_says_body(n):
-                verdicts.append((n, "keep.body" if alone else "sequence.body"))
-            else:
-                verdicts.append((n, "sequence.chrome" if alone else "model.chrome"))
+            verdicts.append((n, model_rule(n)))
     if scores is not None and list_keep_probability < threshold:
         verdicts = _keep_between_body(verdicts, shapes, scores.body_prob, list_keep_probability, list_page_share,
                                       between_min_lines, between_min_cohesion, stopwords)
