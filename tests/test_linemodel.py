@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import sysconfig
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import PAGES, SEEDS
+from conftest import PAGES, SEEDS, skip_without_c_build
 from pipeline import linemodel as lm
 from pipeline.linemodel import forest as lm_forest
 from pipeline.linemodel.features import feature_matrix
@@ -139,10 +136,7 @@ def test_the_c_walk_equals_the_numpy_walk_bit_for_bit():
 def test_the_c_walk_is_built_where_a_compiler_is():
     """setup.py builds the walk at install when there is a C compiler and Python's
     headers; it is optional, so a failed build would otherwise go unseen."""
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
-    if not (shutil.which(compiler) and headers.exists()):
-        pytest.skip("no C compiler or no Python headers here: the numpy walk runs")
+    skip_without_c_build("the numpy walk")
     assert lm_forest._walk is not None, "the C walk is not built: pip install -e . (or setup.py build_ext --inplace)"
 
 

@@ -9,14 +9,11 @@ import itertools
 import math
 import random
 import re
-import shutil
-import sysconfig
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import DATA, SEEDS
+from conftest import DATA, SEEDS, skip_without_c_build
 from pipeline import language, lineshape, linewords
 from pipeline.linemodel import blocks, features
 from pipeline.linemodel import shape as sh
@@ -289,10 +286,7 @@ def test_feature_matrix_and_shape_line_with_and_without_the_kernel(monkeypatch):
 def test_the_shape_kernel_is_built_where_a_compiler_is():
     """setup.py builds the kernel at install when there is a C compiler and Python's
     headers; it is optional, so a failed build would otherwise go unseen."""
-    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
-    headers = Path(sysconfig.get_paths()["include"]) / "Python.h"
-    if not (shutil.which(compiler) and headers.exists()):
-        pytest.skip("no C compiler or no Python headers here: the Python runs")
+    skip_without_c_build("the Python")
     assert kernel is not None, "the shape kernel is not built: pip install -e . (or setup.py build_ext --inplace)"
     assert sh._kernel is kernel and lineshape._kernel is kernel and blocks._kernel is kernel
     assert linewords._c_words is kernel.words
