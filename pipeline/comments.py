@@ -195,8 +195,14 @@ def _stamp_rest(text: str, phrases: CommentPhrases, forms: LineForms | None = No
     # the date's, and would make the line read as a bare date.
     rest = _ORDINAL.sub("", rest)
     # Digits left over belong to the date ("28. April 2024", a day and a month name in
-    # any language); a commenter's name on the stamp line has none.
-    return "" if any(c.isdigit() for c in rest) else rest
+    # any language; "3rd", "10am"); a commenter's name on the stamp line has none, but for
+    # a user name's ("Innov8iv", "mike2020": three letters or more with the digits).
+    return "" if any(_date_digits(word) for word in _WORD.findall(rest)) else rest
+
+
+def _date_digits(word: str) -> bool:
+    """A leftover word with digits that reads as part of a date, not of a user name."""
+    return any(c.isdigit() for c in word) and sum(c.isalpha() for c in word) < 3
 
 
 def _kinds(lines: list[str], phrases: CommentPhrases, memo=None) -> list[_Line]:
@@ -396,7 +402,7 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
     chain: list[_Head] = []
     for head in heads + [None]:
         if head is not None and chain and head.first - chain[-1].last - 1 <= _MAX_GAP \
-                and not any(kinds[k].kind == "header" for k in range(chain[-1].last + 1, head.first)):
+                and not any(_opens_section(kinds, k) for k in range(chain[-1].last + 1, head.first)):
             chain.append(head)
             continue
         section = _section(chain, kinds, phrases) if chain else None
@@ -445,7 +451,8 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
     end = chain[-1].last
     for n, head in enumerate(chain):
         stop = chain[n + 1].first if n + 1 < len(chain) else _last_block_end(chain, kinds)
-        text = [kinds[k].text for k in range(head.last + 1, stop) if kinds[k].kind not in ("action", "count")]
+        text = [kinds[k].text for k in range(head.last + 1, stop)
+                if kinds[k].kind not in ("action", "count") and not _bar_label(kinds, k)]
         entry = {"author": head.author, "date": head.date or ""}
         if text:
             entry["text"] = "\n".join(text)
@@ -457,6 +464,23 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
     return CommentSection(first_line, kinds[end].number,
                           (kinds[header].number, kinds[header].text) if header is not None else None,
                           tuple(comments))
+
+
+def _bar_label(kinds: list[_Line], k: int) -> bool:
+    """Whether the line at `k` is a header word in a comment's action bar, not a new
+    section: right under an action line, or under a word or two under one (Blogger's
+    "ReplyDelete" / "Replies" / "Reply", Substack's "Reply" / "Share" / "3 replies")."""
+    if kinds[k].kind != "header" or k == 0:
+        return False
+    above = k - 1
+    if kinds[above].kind == "name" and kinds[above].words <= 2 and above > 0:
+        above -= 1
+    return kinds[above].kind == "action"
+
+
+def _opens_section(kinds: list[_Line], k: int) -> bool:
+    """Whether the line at `k` is a header that opens a new comment section."""
+    return kinds[k].kind == "header" and not _bar_label(kinds, k)
 
 
 def _header_above(first: int, kinds: list[_Line]) -> int | None:
@@ -491,9 +515,14 @@ def _last_block_end(chain: list[_Head], kinds: list[_Line]) -> int:
     lines as the longest earlier comment."""
     longest = max([chain[n + 1].first - chain[n].last - 1 for n in range(len(chain) - 1)] + [3])
     k = chain[-1].last + 1
-    # A comment form below (its header or its fields) closes the last comment, however long.
+    # A comment form below (its header or its fields) closes the last comment, however
+    # long; so does its own action line ("Reply", "Expand full comment") under its text.
     for end in range(k, min(len(kinds), k + _MAX_GAP)):
         if kinds[end].kind in ("header", "form"):
+            return end
+        if kinds[end].kind == "action" and end > k:
+            while end < len(kinds) and kinds[end].kind in ("action", "count"):
+                end += 1
             return end
         if kinds[end].kind not in ("text", "name"):
             break

@@ -19,6 +19,8 @@ WITH_COMMENTS = {
     "wcxb-dev-4449": (32, {"author": "Sheri", "date": "July 31, 2018 at 2:41 pm"}),
     "fundus-de-NetzpolitikOrg-20240428": (12, {"author": "Philipp", "date": "28. April 2024 um 12:34 Uhr"}),
     "sh-232a43fb15abde80": (9, {"author": "Woyzeck", "date": "2 days ago at 07:52 am"}),
+    # Blogger: "Replies" between the "ReplyDelete" and "Reply" buttons is no new section
+    "wcxb-dev-4456": (10, {"author": "Innov8iv", "date": "May 27, 2011 at 5:45 PM"}),
 }
 
 
@@ -74,6 +76,31 @@ def test_html_comments_are_in_metadata_and_not_in_body(page_id, engine):
             if len(line.split()) >= 4:
                 assert " ".join(line.split()) not in body_lines
     assert score_page(page_id, "", result.body, _gold(page_id)).tok_f1 > 0.8
+
+
+# Text dumps of blogging platforms' comment layouts: page -> (comments, the first as the page gives it)
+PLATFORMS = {
+    "wcxb-dev-0420": (2, {"author": "Doug Clow", "date": "8d"}),  # Substack, ages
+    "wcxb-dev-0472": (2, {"author": "Deepak VD", "date": "Oct 7"}),  # Substack, a short date
+    "wcxb-dev-0363": (22, {"author": "Hans", "date": "October 17, 2008 at 11:22 am"}),  # WordPress, "124 Reader Comments"
+}
+
+
+@pytest.mark.parametrize("page_id", sorted(PLATFORMS))
+def test_platform_comment_layouts_in_text_dumps(page_id, engine):
+    count, first = PLATFORMS[page_id]
+    result = clean_bytes(_text(page_id), f"{page_id}.txt", engine)
+    assert result.status is Status.CLEANED
+    comments = result.metadata["comments"]
+    assert len(comments) == count and _same(comments[0], first), comments[:2]
+    removed = {d.text.strip() for d in result.removed if d.rule == RULE}
+    kept = {d.text.strip() for d in result.kept}
+    for comment in comments:
+        assert comment.get("author") and comment.get("text")
+        for line in comment["text"].split("\n"):
+            assert line.strip() in removed and line.strip() not in kept
+    gold_lines = {l.strip() for l in _gold(page_id).split("\n") if len(l.split()) >= 3}
+    assert not [d.text for d in result.removed if d.rule == RULE and d.text.strip() in gold_lines]
 
 
 def test_chinese_blog_comments_numbered_with_replies_in_a_text_dump(engine):
