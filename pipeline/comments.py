@@ -373,7 +373,13 @@ def _date_part(text: str, rest: str, phrases: CommentPhrases) -> str:
         text = text[: -len(rest)]
     elif rest and f" {rest} " in f" {text} ":
         text = f" {text} ".replace(f" {rest} ", " ", 1)
-    words = text.strip(" :·•|,-–—").split(" ")
+    text = text.strip(" :·•|,-–—")
+    # Leading joining phrases of more than one word ("Posted by: at DATE" once the name is out)
+    joining = phrases.connectors.match(text)
+    while joining and " " in joining.group(0) and joining.end() < len(text):
+        text = text[joining.end():].strip(" :·•|,-–—")
+        joining = phrases.connectors.match(text)
+    words = text.split(" ")
     # Only a leading joining word: a trailing one may be the date's ("10:28 am").
     while len(words) > 1 and (_ORDINAL.match(words[0] + " ") or phrases.connectors.fullmatch(words[0])):
         words.pop(0)
@@ -430,6 +436,13 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
         return None
     if header is None:
         header = _header_above(chain[0].first, kinds)
+    # Signed below the text (Movable Type's "Posted by: Anna at DATE" under each comment):
+    # the header stands above the first comment's text, not above its stamp.
+    signed_below = header is None and _signed_below(chain, kinds)
+    if signed_below:
+        header = _header_over_text(chain[0].first, kinds)
+        if header is None:
+            return None
     start = header if header is not None else chain[0].first
     # Comments come after the article: a prose paragraph stands above the first head.
     if not any(_prose(kinds[k]) for k in range(chain[0].first)):
@@ -450,8 +463,12 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
     comments = []
     end = chain[-1].last
     for n, head in enumerate(chain):
-        stop = chain[n + 1].first if n + 1 < len(chain) else _last_block_end(chain, kinds)
-        text = [kinds[k].text for k in range(head.last + 1, stop)
+        if signed_below:  # a comment's text is above its stamp
+            begin, stop = (header if n == 0 else chain[n - 1].last) + 1, head.first
+        else:
+            begin = head.last + 1
+            stop = chain[n + 1].first if n + 1 < len(chain) else _last_block_end(chain, kinds)
+        text = [kinds[k].text for k in range(begin, stop)
                 if kinds[k].kind not in ("action", "count") and not _bar_label(kinds, k)]
         entry = {"author": head.author, "date": head.date or ""}
         if text:
@@ -464,6 +481,27 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
     return CommentSection(first_line, kinds[end].number,
                           (kinds[header].number, kinds[header].text) if header is not None else None,
                           tuple(comments))
+
+
+def _signed_below(chain: list[_Head], kinds: list[_Line]) -> bool:
+    """Whether each comment is signed under its text: every head is one stamp line that
+    names the commenter, and nothing of the page's text follows the last one (a comment
+    form, a header, or the end)."""
+    if not all(h.signature == ("stamp",) and h.author for h in chain):
+        return False
+    after = chain[-1].last + 1
+    return after >= len(kinds) or kinds[after].kind in ("form", "header")
+
+
+def _header_over_text(first: int, kinds: list[_Line]) -> int | None:
+    """A comment header above the first comment's text (text lines only between, as many
+    as a comment holds at most)."""
+    for k in range(first - 1, max(-1, first - 1 - _MAX_GAP), -1):
+        if kinds[k].kind == "header":
+            return k
+        if kinds[k].kind not in ("text", "name"):
+            return None
+    return None
 
 
 def _bar_label(kinds: list[_Line], k: int) -> bool:

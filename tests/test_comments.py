@@ -83,6 +83,8 @@ PLATFORMS = {
     "wcxb-dev-0420": (2, {"author": "Doug Clow", "date": "8d"}),  # Substack, ages
     "wcxb-dev-0472": (2, {"author": "Deepak VD", "date": "Oct 7"}),  # Substack, a short date
     "wcxb-dev-0363": (22, {"author": "Hans", "date": "October 17, 2008 at 11:22 am"}),  # WordPress, "124 Reader Comments"
+    # Movable Type: each comment signed under its text, "Posted by: John at December 18, 2025 05:48 PM"
+    "wcxb-dev-0452": (6, {"author": "John", "date": "December 18, 2025 05:48 PM"}),
 }
 
 
