@@ -136,7 +136,7 @@ def _find_sections_plain(lines, phrases):
     sections, chain = [], []
     for head in heads + [None]:
         if head is not None and chain and head.first - chain[-1].last - 1 <= comments._MAX_GAP \
-                and not any(kinds[k].kind == "header" for k in range(chain[-1].last + 1, head.first)):
+                and not any(comments._opens_section(kinds, k) for k in range(chain[-1].last + 1, head.first)):
             chain.append(head)
             continue
         section = comments._section(chain, kinds, phrases) if chain else None
