@@ -24,6 +24,7 @@ import random
 import re
 import threading
 import unicodedata
+from array import array
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -208,32 +209,87 @@ _MATRIX_LOCK = threading.Lock()
 
 def _rows(grams: list[str], known) -> bytes:
     """The n-grams' rows in _MATRIX (added when new), as int32 bytes."""
-    global _MATRIX
     rows = []
     for gram in grams:
         row = _ROW_OF.get(gram)
+        rows.append(_added_row(gram, known) if row is None else row)
+    return array(_INT32, rows).tobytes()
+
+
+def _added_row(gram: str, known) -> int:
+    """A known n-gram's row in _MATRIX, added when new."""
+    global _MATRIX
+    with _MATRIX_LOCK:
+        row = _ROW_OF.get(gram)
         if row is None:
-            with _MATRIX_LOCK:
-                row = _ROW_OF.get(gram)
-                if row is None:
-                    row = len(_ROW_OF)
-                    if row >= len(_MATRIX):
-                        grown = np.empty((max(2048, 2 * row), len(known[gram])))
-                        if row:
-                            grown[:row] = _MATRIX[:row]
-                        _MATRIX = grown
-                    _MATRIX[row] = known[gram]
-                    _ROW_OF[gram] = row
-        rows.append(row)
-    return np.array(rows, dtype=np.int32).tobytes()
+            row = len(_ROW_OF)
+            if row >= len(_MATRIX):
+                grown = np.empty((max(2048, 2 * row), len(known[gram])))
+                if row:
+                    grown[:row] = _MATRIX[:row]
+                _MATRIX = grown
+            _MATRIX[row] = known[gram]
+            _ROW_OF[gram] = row
+    return row
+
+
+# array's C int, 4 bytes here: np.int32's native bytes, which _detect_langs reads back
+_INT32 = next(code for code in "ilh" if array(code).itemsize == 4)
+
+
+def _word_rows(word: str, known) -> bytes:
+    """_rows(_word_ngrams(word + " ", known), known) for a word without a space, without
+    the list of n-grams: a position's 1-, 2- and 3-grams are the slices of " " + word +
+    " " that end there (the window _word_ngrams keeps restarts at a space, and there is
+    only the leading one), in the same order. langdetect skips a position whose letter
+    and the one before are both upper case; where word[1:] holds no upper-case letter
+    (`islower`: no cased letter in it is upper or title case) no position is skipped.
+    Checked against the plain path on real words and special cases
+    (tests/test_speed_language_writes.py)."""
+    if not word:
+        return b""
+    padded = " " + word + " "
+    upper = None if word[1:].islower() else [ch.isupper() for ch in padded]
+    rows = []
+    append = rows.append
+    row_of = _ROW_OF.get
+    end = len(padded) - 1  # the closing space: its 1-gram is never taken
+    for i in range(1, end):
+        if upper is not None and upper[i] and upper[i - 1]:
+            continue
+        gram = padded[i]
+        row = row_of(gram)
+        if row is not None:
+            append(row)
+        elif gram in known:
+            append(_added_row(gram, known))
+        gram = padded[i - 1:i + 1]
+        row = row_of(gram)
+        if row is not None:
+            append(row)
+        elif gram in known:
+            append(_added_row(gram, known))
+        if i >= 2:
+            gram = padded[i - 2:i + 1]
+            row = row_of(gram)
+            if row is not None:
+                append(row)
+            elif gram in known:
+                append(_added_row(gram, known))
+    for gram in (padded[end - 1:], padded[end - 2:]):  # the closing space's 2- and 3-gram
+        row = row_of(gram)
+        if row is not None:
+            append(row)
+        elif gram in known:
+            append(_added_row(gram, known))
+    return array(_INT32, rows).tobytes()
 
 
 class _WordRows(dict):
     """normalised word -> the rows of the n-grams of the word followed by a space."""
 
     def __missing__(self, word: str) -> bytes:
-        known = detector_factory._factory.word_lang_prob_map
-        value = self[word] = _rows(_word_ngrams(word + " ", known), known)
+        value = self[word] = _word_rows(word, detector_factory._factory.word_lang_prob_map)
         return value
 
 

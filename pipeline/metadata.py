@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -264,7 +264,8 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
     meta = PageMetadata()
     shapes = result.shapes
     start = result.body_start
-    header = [n for n in sorted(shapes) if start is not None and n < start]
+    numbers = sorted(shapes)
+    header = [n for n in numbers if start is not None and n < start]
     folds = (memo if memo is not None else LineMemo()).table("fold", compute=fold)
     folded = {n: folds[shape.text] for n, shape in shapes.items()}
     prefixes = _byline_prefixes(language)
@@ -342,7 +343,8 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         if shapes[n].length_units() >= 5:
             score += 1
         # A headline is followed by its byline or date (a widget header or subheading is not).
-        following = [m for m in sorted(shapes) if m > n][:4]
+        at = bisect_right(numbers, n)  # the line numbers are sorted and distinct
+        following = numbers[at:at + 4]
         if any(shapes[m].dates or find_moments(shapes[m].text, language) or _byline(shapes[m].text, prefixes)
                for m in following if shapes[m].words <= _MAX_DATE_LINE_WORDS):
             score += 2

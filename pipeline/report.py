@@ -14,6 +14,7 @@ import gzip
 import hashlib
 import heapq
 import json
+import operator
 import os
 from collections import Counter, defaultdict
 from html import escape
@@ -193,10 +194,23 @@ def document_lines(meta: dict, out: Path) -> tuple[list[dict], str | None]:
     """Every non-blank input line of a document, kept or removed, with a note when the
     kept lines could not be recovered. Removed lines come from the ledger; kept lines
     from the body file (one paragraph per kept line, in order) or the input itself."""
+    rows, note = _line_rows(meta, out)
+    return [{"line": n, "text": t, "keep": True} if keep else
+            {"line": n, "text": t, "keep": False, "rule": rule, "reason": reason, "source": source}
+            for n, t, keep, rule, reason, source in rows], note
+
+
+_BY_NUMBER = operator.itemgetter(0)
+
+
+def _line_rows(meta: dict, out: Path) -> tuple[list[tuple], str | None]:
+    """document_lines as (line, text, keep, rule, reason, source) tuples (a kept line's
+    rule, reason and source None): the report's view reads hundreds of lines a
+    document, and a dict a line cost more than the rest of its markup."""
     removed = [r for r in meta.get("removed") or [] if isinstance(r, dict) and isinstance(r.get("line"), int)]
     kept_numbers = [n for n in meta.get("lines_kept") or [] if isinstance(n, int)]
-    lines = [{"line": r["line"], "text": r.get("text", ""), "keep": False, "rule": r.get("rule", ""),
-              "reason": r.get("reason", ""), "source": r.get("source")} for r in removed]
+    lines = [(r["line"], r.get("text", ""), False, r.get("rule", ""), r.get("reason", ""), r.get("source"))
+             for r in removed]
     note = None
     if kept_numbers:
         texts = None
@@ -212,8 +226,9 @@ def document_lines(meta: dict, out: Path) -> tuple[list[dict], str | None]:
         if texts is None:
             note = f"{len(kept_numbers)} kept line(s) not shown: the body file and the input are not available"
         else:
-            lines += [{"line": n, "text": t, "keep": True} for n, t in zip(kept_numbers, texts)]
-    return sorted(lines, key=lambda l: l["line"]), note
+            lines += [(n, t, True, None, None, None) for n, t in zip(kept_numbers, texts)]
+    lines.sort(key=_BY_NUMBER)  # stable, as sorted() by the number was
+    return lines, note
 
 
 def _bars(title: str, rows: list[tuple[str, int, str]], headers: tuple[str, str, str], note: str = "",
@@ -405,21 +420,24 @@ def report_pieces(out_dir: str | Path):
     yield f"<script>{_JS}</script></body></html>\n"
 
 
-def _folded(rows: list[tuple[dict, str]]) -> list[str]:
+def _folded(rows: list[tuple[tuple, str]]) -> list[str]:
     """The lines' markup, each run of FOLD_MIN_LINES or more lines removed by one rule
-    folded into one row that opens on a click."""
+    folded into one row that opens on a click. `rows`: (a `_line_rows` tuple, markup)."""
     out: list[str] = []
     k = 0
     while k < len(rows):
         line, _ = rows[k]
         end = k
-        if not line["keep"]:
-            while end + 1 < len(rows) and not rows[end + 1][0]["keep"] and rows[end + 1][0]["rule"] == line["rule"]:
+        if not line[2]:
+            rule = line[3]
+            while end + 1 < len(rows) and not rows[end + 1][0][2] and rows[end + 1][0][3] == rule:
                 end += 1
         if end - k + 1 >= FOLD_MIN_LINES:
-            first, last = rows[k][0]["line"], rows[end][0]["line"]
-            out.append(f'<details class="fold"><summary><b>{end - k + 1:,} lines</b>: <code>{_e(line["rule"])}</code> '
+            first, last = rows[k][0][0], rows[end][0][0]
+            out.append(f'<details class="fold"><summary><b>{end - k + 1:,} lines</b>: <code>{_e(line[3])}</code> '
                        f'(lines {first}-{last})</summary>{"".join(markup for _, markup in rows[k:end + 1])}</details>')
+        elif end == k:
+            out.append(rows[k][1])
         else:
             out.extend(markup for _, markup in rows[k:end + 1])
         k = end + 1
@@ -427,8 +445,8 @@ def _folded(rows: list[tuple[dict, str]]) -> list[str]:
 
 
 def _document(d: dict, out: Path, removed: int, labels: dict[str, str] | None = None) -> str:
-    lines, note = document_lines(d, out)
-    rules = sorted({l["rule"] for l in lines if not l["keep"]})
+    lines, note = _line_rows(d, out)
+    rules = sorted({l[3] for l in lines if not l[2]})
     search = " ".join(str(x) for x in (d["id"], d.get("title") or "", d.get("status"), d.get("site") or "", *rules)).lower()
     meta_bits = []
     for key, label in (("source", "input"), ("title", "title"), ("author", "author"), ("published", "published"),
@@ -445,26 +463,26 @@ def _document(d: dict, out: Path, removed: int, labels: dict[str, str] | None = 
     # from data-n by CSS; a removed line is <s>text</s> then <em>rule and reason</em>.
     # The lines' texts escaped in one call (a page holds hundreds); rules and reasons
     # repeat, each escaped once.
-    texts = _escaped([l["text"] for l in lines])
+    texts = _escaped([l[1] for l in lines])
     tails: dict = {}
     rows = []
+    append = rows.append
     for l, text in zip(lines, texts):
-        number = l["line"]
-        if l["keep"]:
-            rows.append((l, f'<p data-n={number}>{text}</p>'))
+        number, _, keep, rule, reason, source = l
+        if keep:
+            append((l, f'<p data-n={number}>{text}</p>'))
         else:
-            source, reason = l.get("source"), l["reason"]
-            key = (l["rule"], reason, source)
+            key = (rule, reason, source)
             try:
                 tail = tails.get(key)
             except TypeError:  # a hand-edited metadata file's list or dict: not cached
                 key, tail = None, None
             if tail is None:
                 origin = f" [{_e(source)}]" if source and f"[{source}]" not in (reason or "") else ""
-                tail = f'<em><code>{_e(l["rule"])}</code> {_e(reason)}{origin}</em></p>'
+                tail = f'<em><code>{_e(rule)}</code> {_e(reason)}{origin}</em></p>'
                 if key is not None:
                     tails[key] = tail
-            rows.append((l, f'<p class=r data-n={number}><s>{text}</s>{tail}'))
+            append((l, f'<p class=r data-n={number}><s>{text}</s>{tail}'))
     status = _e(d.get("status"))
     return (f'<details class="doc" id="doc-{_e(d["id"])}" data-search="{_e(search)}"><summary><b>{_e(d["id"])}</b> '
             f'<span class="st-{status}">{status}</span> · {removed:,} removed · {len(d.get("lines_kept") or []):,} kept'

@@ -55,19 +55,15 @@ def _indented(value, newline: str, out: list[str]) -> None:
         if len(value) >= _FLAT_MIN and _flat(value):  # a site profile's line counts: json's C encoder
             out.append("{" + inner + _flat_encoder(inner)(value)[1:-1] + newline + "}")
             return
-        separator = "{" + inner
-        for key in sorted(value):
-            if type(key) is not str:
-                raise _Unusual
+        for key, head in _heads(tuple(value), inner):
             item = value[key]
             if type(item) is str:  # most values: written here, without a call
-                out.append(f"{separator}{_quote(key)}: {_quote(item)}")
+                out.append(head + _quote(item))
             elif type(item) is int:
-                out.append(f"{separator}{_quote(key)}: {int.__repr__(item)}")
+                out.append(head + int.__repr__(item))
             else:
-                out.append(f"{separator}{_quote(key)}: ")
+                out.append(head)
                 _indented(item, inner, out)
-            separator = "," + inner
         out.append(newline + "}")
     elif kind is list or kind is tuple:
         if not value:
@@ -94,6 +90,28 @@ def _indented(value, newline: str, out: list[str]) -> None:
         out.append("true" if value else "false")
     else:
         raise _Unusual
+
+
+# (keys in the dict's order, the inner indent) -> each key in sorted order with the
+# text before its value: "{" or "," + the line break and indent, the quoted key, ": ".
+# A page's dicts share a few key sets (a removed line's row: line, reason, rule,
+# source, text), so a row is written without sorting or quoting its keys again. Emptied
+# when full: keys can be page data (a page's rule counts).
+_HEADS: dict[tuple, tuple] = {}
+_HEADS_MAX = 4096
+
+
+def _heads(keys: tuple, inner: str) -> tuple:
+    heads = _HEADS.get((keys, inner))
+    if heads is None:
+        if not all(type(key) is str for key in keys):
+            raise _Unusual
+        ordered = sorted(keys)
+        heads = tuple((key, ("{" if k == 0 else ",") + inner + _quote(key) + ": ") for k, key in enumerate(ordered))
+        if len(_HEADS) >= _HEADS_MAX:
+            _HEADS.clear()
+        _HEADS[keys, inner] = heads
+    return heads
 
 
 # A dict of this many items or more whose keys are all str and values all str or int is
