@@ -205,6 +205,21 @@ def test_content_words_and_stopword_count_equal_the_python():
     assert kernel.count_stops(("Straße", "İstanbul", "ΟΔΥΣΣΕΥΣ"), stops[-1]) == 3
 
 
+@built
+def test_record_signatures_equal_the_regexes():
+    """blocks._signatures in C against signature / tail_signature's regexes: on every line,
+    its digit-masked form, and random strings of letters, digits (\\d and other \\w
+    digits), the connectors ' ’ . - , underscores and Unicode white space."""
+    texts = [t.strip() for t in LINES + _random_lines() + _date_lines() if t.strip()]
+    masked = [norm for _, norm in (sh.norm_and_shape(t, c) for t, c in zip(texts, sh._class_counts(texts).tolist()))]
+    rng = random.Random(8)
+    alphabet = list(" \t\u00a0\u2003'’.-_aZ1٣²½ßΣ日|()")
+    built_lines = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 16))) for _ in range(20000)]
+    for line in LINES + masked + built_lines + ["a.b.c d-e'f g’h", "a..b -a a- .a. x'", "one", "", " ", "a  b"]:
+        assert kernel.signatures(line) == blocks._signatures_py(line), line
+        assert blocks._signatures_py(line) == ("h" + blocks.signature(line), "t" + blocks.tail_signature(line))
+
+
 def _norm_tail_py(t, quotes, spaces, digits):
     """shape.norm_and_shape's steps after its NFKC test, as its Python runs them."""
     if quotes:
@@ -259,7 +274,7 @@ def test_feature_matrix_and_shape_line_with_and_without_the_kernel(monkeypatch):
     pages.append(SPECIAL)
 
     def run():
-        for cached in (linewords.words_of, blocks.content_words, blocks._content_without):
+        for cached in (linewords.words_of, blocks.content_words, blocks._content_without, blocks._signatures):
             cached.cache_clear()
         out = []
         for lines in pages:
@@ -278,7 +293,7 @@ def test_feature_matrix_and_shape_line_with_and_without_the_kernel(monkeypatch):
     monkeypatch.setattr(blocks, "_kernel", None)
     plain = run()
     monkeypatch.undo()
-    for cached in (linewords.words_of, blocks.content_words, blocks._content_without):
+    for cached in (linewords.words_of, blocks.content_words, blocks._content_without, blocks._signatures):
         cached.cache_clear()
     assert with_c == plain
 

@@ -724,7 +724,66 @@ static PyObject *ascii_forms(PyObject *self, PyObject *args)
     return result;
 }
 
+/* blocks._signatures(masked): ("h" + signature(masked), "t" + tail_signature(masked)).
+ * A line's skeleton is _SPACE.sub("", _LETTERS.sub("", x)) with _LETTERS =
+ * [^\W\d]+(?:['’.-][^\W\d]+)*: a "letter" is \w and not \d; every letter lies in a match
+ * (a match starts at any letter not taken yet and takes its whole run), and a connector
+ * (' ’ . -) lies in one exactly when a letter is on both sides of it (the run before it goes
+ * on through it only then). So the skeleton keeps the characters that are not letters, not
+ * such connectors and not \s; the neighbours are read inside x only (x is a piece of the line). */
+#define LETTER(c) (W(c) && !D(c))
+#define CONNECTOR(c) ((c) == '\'' || (c) == 0x2019 || (c) == '.' || (c) == '-')
+
+static Py_ssize_t skeleton(int kind, const void *data, Py_ssize_t start, Py_ssize_t end, Py_UCS4 *out)
+{
+    Py_ssize_t o = 0;
+    for (Py_ssize_t i = start; i < end; i++) {
+        Py_UCS4 c = READ(i);
+        if (LETTER(c) || S(c)) continue;
+        if (CONNECTOR(c) && i > start && i + 1 < end && LETTER(READ(i - 1)) && LETTER(READ(i + 1))) continue;
+        out[o++] = c;
+    }
+    return o;
+}
+
+static PyObject *signatures(PyObject *self, PyObject *s)
+{
+    if (check_str(s) < 0) return NULL;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), first = -1, last = -1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (READ(i) == ' ') { if (first < 0) first = i; last = i; }
+    Py_UCS4 small[512];
+    Py_UCS4 *buf = n + 2 <= 512 ? small : PyMem_Malloc((n + 2) * sizeof(Py_UCS4));
+    if (!buf) return PyErr_NoMemory();
+    PyObject *head = NULL, *tail = NULL, *out = NULL;
+    /* head: "h", the part before the first space (all of it if none), "|", the rest's skeleton */
+    Py_ssize_t o = 0, cut = first < 0 ? n : first;
+    buf[o++] = 'h';
+    for (Py_ssize_t i = 0; i < cut; i++) buf[o++] = READ(i);
+    buf[o++] = '|';
+    if (first >= 0) o += skeleton(kind, data, first + 1, n, buf + o);
+    head = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, o);
+    if (!head) goto done;
+    /* tail: "t", the skeleton of the part before the last space (none if none), "|", the last part */
+    o = 0;
+    buf[o++] = 't';
+    if (last >= 0) o += skeleton(kind, data, 0, last, buf + o);
+    buf[o++] = '|';
+    for (Py_ssize_t i = last + 1; i < n; i++) buf[o++] = READ(i);
+    tail = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, o);
+    if (!tail) goto done;
+    out = PyTuple_Pack(2, head, tail);
+done:
+    if (buf != small) PyMem_Free(buf);
+    Py_XDECREF(head);
+    Py_XDECREF(tail);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"signatures", signatures, METH_O, "blocks._signatures(masked): the head and tail record signatures"},
     {"ascii_forms", ascii_forms, METH_VARARGS, "lexicon.LineForms' spaced, folded and low forms of an ASCII line"},
     {"words", words, METH_O, "tuple(re.findall(r'\\w+', s))"},
     {"class_counts", class_counts, METH_O, "shape._class_counts(texts).tolist()"},
