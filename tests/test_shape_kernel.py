@@ -220,6 +220,30 @@ def test_record_signatures_equal_the_regexes():
         assert blocks._signatures_py(line) == ("h" + blocks.signature(line), "t" + blocks.tail_signature(line))
 
 
+@built
+def test_cohesion_counts_equal_the_python():
+    """The lexical cohesion's counts in C (_overlap's hits, the page overlap's run hits)
+    against the Python: on every seed and test page's lines (their content words, the
+    stoplist given and none), members and runs drawn at random, and on pages of random
+    sets over a small vocabulary (many words in several lines and runs)."""
+    rng = random.Random(16)
+    pages = [[t.strip() for t in p.read_text("utf-8", errors="replace").split("\n") if t.strip()]
+             for p in sorted(SEEDS.glob("*.txt")) + sorted(DATA.rglob("*.txt"))]
+    cases = [blocks.page_content_words(texts, stop) for texts in pages if texts
+             for stop in (frozenset(), language.stopwords("en"))]
+    vocab = [f"w{i}" for i in range(12)] + ["日本", "straße", "ß"]
+    cases += [[frozenset(rng.sample(vocab, rng.randrange(0, 6))) for _ in range(rng.randrange(1, 40))]
+              for _ in range(300)]
+    for cw in cases:
+        n = len(cw)
+        for _ in range(3):
+            members = sorted(rng.sample(range(n), rng.randrange(0, n + 1)))
+            assert kernel.overlap_hits(cw, members) == blocks._overlap_hits_py(cw, members).tolist()
+            rid = np.cumsum([0] + [rng.random() < 0.3 for _ in range(n - 1)]).tolist()
+            long_enough = [rng.random() < 0.6 for _ in range(n)]
+            assert kernel.run_hits(cw, rid, long_enough) == blocks._run_hits_py(cw, rid, long_enough).tolist()
+
+
 def _norm_tail_py(t, quotes, spaces, digits):
     """shape.norm_and_shape's steps after its NFKC test, as its Python runs them."""
     if quotes:

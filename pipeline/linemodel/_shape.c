@@ -782,7 +782,143 @@ done:
     return out;
 }
 
+/* The lexical cohesion's counts (blocks._overlap, blocks.cohesion_features): each line's
+ * content words are a set or frozenset of str; a word's count is looked up in a dict. */
+
+/* Adds 1 to counts[w] for each w of the set. */
+static int count_words(PyObject *counts, PyObject *words)
+{
+    PyObject *it = PyObject_GetIter(words), *w;
+    if (!it) return -1;
+    while ((w = PyIter_Next(it))) {
+        PyObject *was = PyDict_GetItemWithError(counts, w);
+        long c = 0;
+        if (was) c = PyLong_AsLong(was);
+        else if (PyErr_Occurred()) { Py_DECREF(w); Py_DECREF(it); return -1; }
+        PyObject *now = PyLong_FromLong(c + 1);
+        int r = now ? PyDict_SetItem(counts, w, now) : -1;
+        Py_XDECREF(now);
+        Py_DECREF(w);
+        if (r < 0) { Py_DECREF(it); return -1; }
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* How many words of the set have a value in `table` that `keep(value, arg)` accepts. */
+static Py_ssize_t count_in(PyObject *table, PyObject *words, long arg, int (*keep)(long, long))
+{
+    PyObject *it = PyObject_GetIter(words), *w;
+    if (!it) return -1;
+    Py_ssize_t got = 0;
+    while ((w = PyIter_Next(it))) {
+        PyObject *v = PyDict_GetItemWithError(table, w);
+        Py_DECREF(w);
+        if (v) {
+            long x = PyLong_AsLong(v);
+            if (x == -1 && PyErr_Occurred()) { Py_DECREF(it); return -1; }
+            got += keep(x, arg);
+        } else if (PyErr_Occurred()) { Py_DECREF(it); return -1; }
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : got;
+}
+static int at_least(long count, long least) { return count >= least; }
+static int other_run(long run, long own) { return run != own; }
+
+/* overlap_hits(cw, members) -> [hits per line] of blocks._overlap: how many of the line's
+ * words occur in the member lines' words, its own left out (for a member: the words of at
+ * least two members; for any other line: of at least one). */
+static PyObject *overlap_hits(PyObject *self, PyObject *args)
+{
+    PyObject *cw, *members;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &cw, &PyList_Type, &members)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(cw), m = PyList_GET_SIZE(members);
+    char *own = PyMem_Calloc(n ? n : 1, 1);
+    PyObject *counts = PyDict_New(), *out = NULL;
+    if (!own || !counts) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t j = 0; j < m; j++) {
+        Py_ssize_t k = PyLong_AsSsize_t(PyList_GET_ITEM(members, j));
+        if (k < 0 || k >= n) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_IndexError, "overlap_hits: a member out of range");
+            goto done;
+        }
+        if (own[k]) continue;  /* a member given twice counts once, as set(members) in Python */
+        own[k] = 1;
+        if (count_words(counts, PyList_GET_ITEM(cw, k)) < 0) goto done;
+    }
+    out = PyList_New(n);
+    if (!out) goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t h = count_in(counts, PyList_GET_ITEM(cw, k), own[k] ? 2 : 1, at_least);
+        PyObject *v = h < 0 ? NULL : PyLong_FromSsize_t(h);
+        if (!v) { Py_CLEAR(out); goto done; }
+        PyList_SET_ITEM(out, k, v);
+    }
+done:
+    PyMem_Free(own);
+    Py_XDECREF(counts);
+    return out;
+}
+
+/* run_hits(cw, runs, long_enough) -> [hits per line] of blocks.cohesion_features' page
+ * overlap: how many of the line's words occur in the long-enough lines of a run other than
+ * its own (a word's run, or -1 for a word of two runs or more). */
+static PyObject *run_hits(PyObject *self, PyObject *args)
+{
+    PyObject *cw, *runs, *long_enough;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &cw, &PyList_Type, &runs, &PyList_Type, &long_enough))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(cw);
+    if (PyList_GET_SIZE(runs) != n || PyList_GET_SIZE(long_enough) != n) {
+        PyErr_SetString(PyExc_ValueError, "run_hits: lists of different lengths");
+        return NULL;
+    }
+    PyObject *run_of = PyDict_New(), *out = NULL, *several = PyLong_FromLong(-1);
+    if (!run_of || !several) goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int yes = PyObject_IsTrue(PyList_GET_ITEM(long_enough, k));
+        if (yes < 0) goto done;
+        if (!yes) continue;
+        PyObject *r = PyList_GET_ITEM(runs, k);
+        long rv = PyLong_AsLong(r);
+        if (rv == -1 && PyErr_Occurred()) goto done;
+        if (rv < 0) { PyErr_SetString(PyExc_ValueError, "run_hits: a negative run id"); goto done; }
+        PyObject *it = PyObject_GetIter(PyList_GET_ITEM(cw, k)), *w;
+        if (!it) goto done;
+        while ((w = PyIter_Next(it))) {
+            PyObject *was = PyDict_GetItemWithError(run_of, w);
+            int bad = 0;
+            if (!was) bad = PyErr_Occurred() ? 1 : PyDict_SetItem(run_of, w, r) < 0;
+            else {
+                long v = PyLong_AsLong(was);
+                if (v == -1 && PyErr_Occurred()) bad = 1;
+                else if (v != rv && v != -1) bad = PyDict_SetItem(run_of, w, several) < 0;
+            }
+            Py_DECREF(w);
+            if (bad) { Py_DECREF(it); goto done; }
+        }
+        Py_DECREF(it);
+        if (PyErr_Occurred()) goto done;
+    }
+    out = PyList_New(n);
+    if (!out) goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        long rv = PyLong_AsLong(PyList_GET_ITEM(runs, k));
+        Py_ssize_t h = (rv == -1 && PyErr_Occurred()) ? -1 : count_in(run_of, PyList_GET_ITEM(cw, k), rv, other_run);
+        PyObject *v = h < 0 ? NULL : PyLong_FromSsize_t(h);
+        if (!v) { Py_CLEAR(out); goto done; }
+        PyList_SET_ITEM(out, k, v);
+    }
+done:
+    Py_XDECREF(run_of);
+    Py_XDECREF(several);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"overlap_hits", overlap_hits, METH_VARARGS, "blocks._overlap's hits per line"},
+    {"run_hits", run_hits, METH_VARARGS, "blocks.cohesion_features' page overlap hits per line"},
     {"signatures", signatures, METH_O, "blocks._signatures(masked): the head and tail record signatures"},
     {"ascii_forms", ascii_forms, METH_VARARGS, "lexicon.LineForms' spaced, folded and low forms of an ASCII line"},
     {"words", words, METH_O, "tuple(re.findall(r'\\w+', s))"},

@@ -245,7 +245,15 @@ def _overlap(cw: list[frozenset[str]], members: list[int]):
 
     A line's words are distinct, so the words found elsewhere are a set intersection:
     with the members' words for a line outside them, with the words of at least two
-    members' for a member (its own occurrence left out)."""
+    members' for a member (its own occurrence left out). The hits counted in C where the
+    kernel is built (a dict of counts, no set made a line; tests/test_shape_kernel.py)."""
+    count = np.array(list(map(len, cw)), dtype=np.float64)
+    if _kernel is not None:
+        return np.array(_kernel.overlap_hits(cw, members), dtype=np.float64), count
+    return _overlap_hits_py(cw, members), count
+
+
+def _overlap_hits_py(cw: list, members: list[int]) -> np.ndarray:
     vocab: dict[str, int] = {}
     for k in members:
         for w in cw[k]:
@@ -254,7 +262,7 @@ def _overlap(cw: list[frozenset[str]], members: list[int]):
     twice = {w for w, c in vocab.items() if c > 1}
     own = set(members)
     hits = [len(ws & (twice if k in own else seen)) if ws else 0 for k, ws in enumerate(cw)]
-    return np.array(hits, dtype=np.float64), np.array(list(map(len, cw)), dtype=np.float64)
+    return np.array(hits, dtype=np.float64)
 
 
 def _share(hits: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -295,16 +303,30 @@ def cohesion_features(cw: list[frozenset[str]], core: np.ndarray, words: np.ndar
     an article's paragraphs share many, even when the dense stretch is not the article.
     win_*: the same pooled over the lines within COHESION_HALF of the line.  NaN where
     no content word is there to count."""
-    n = len(cw)
     # the core vocabulary: the words of the core lines; those of at least two core lines
     # are still there when a core line's own words are left out (a line's words are distinct)
     core_ids = np.flatnonzero(core).tolist()
     core_hits, count = _overlap(cw, core_ids)
+    long_enough = (words >= COHESION_WORDS).tolist()
+    rid = run_id.tolist()
+    if _kernel is not None:  # the same counts in C (tests/test_shape_kernel.py)
+        page_hits = np.array(_kernel.run_hits(cw, rid, long_enough), dtype=np.float64)
+    else:
+        page_hits = _run_hits_py(cw, rid, long_enough)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        core_line = np.where(count > 0, core_hits / np.maximum(count, 1), np.nan)
+        page_line = np.where(count > 0, page_hits / np.maximum(count, 1), np.nan)
+    return (core_line, _pooled(core_hits, count, COHESION_HALF),
+            page_line, _pooled(page_hits, count, COHESION_HALF))
+
+
+def _run_hits_py(cw: list, rid: list[int], long_enough: list[bool]) -> np.ndarray:
+    """Per line: how many of its content words occur in the long-enough lines of a run
+    other than its own."""
+    n = len(cw)
     # the runs each word occurs in (in the runs' long-enough lines): -1 for two runs or
     # more, else the one run's id
     run_of: dict[str, int] = {}
-    long_enough = (words >= COHESION_WORDS).tolist()
-    rid = run_id.tolist()
     for k in range(n):
         if long_enough[k]:
             r = rid[k]
@@ -319,10 +341,5 @@ def cohesion_features(cw: list[frozenset[str]], core: np.ndarray, words: np.ndar
     # a line's words found in a run other than its own: those found in any run, less those
     # found in its own run only
     in_runs, empty = set(run_of), frozenset()
-    page_hits = np.array([len(ws & in_runs) - len(ws & only_in.get(r, empty)) if ws else 0
-                          for ws, r in zip(cw, rid)], dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        core_line = np.where(count > 0, core_hits / np.maximum(count, 1), np.nan)
-        page_line = np.where(count > 0, page_hits / np.maximum(count, 1), np.nan)
-    return (core_line, _pooled(core_hits, count, COHESION_HALF),
-            page_line, _pooled(page_hits, count, COHESION_HALF))
+    return np.array([len(ws & in_runs) - len(ws & only_in.get(r, empty)) if ws else 0
+                     for ws, r in zip(cw, rid)], dtype=np.float64)
