@@ -197,6 +197,9 @@ def test_content_words_and_stopword_count_equal_the_python():
     stops = STOPLISTS + [frozenset({"i̇stanbul", "strasse", "οδυσσευσ", "fine", "ss"})]  # casefold's forms
     for line in LINES + _random_lines() + _date_lines():
         assert kernel.content_set(line) == blocks._content_set_py(line), line
+        for stop in stops:
+            without = kernel.content_without(line, stop)
+            assert type(without) is frozenset and without == frozenset(blocks._content_set_py(line) - stop), line
         words = linewords._words_py(line)
         if words:
             for stop in stops:

@@ -418,28 +418,53 @@ static PyObject *count_stops(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(count);
 }
 
-/* Adds s[start:end] to the set. */
-static int add_sub(PyObject *set, PyObject *s, Py_ssize_t start, Py_ssize_t end)
+/* Adds s[start:end] to the set, unless it is in `stop` (a set or frozenset, or NULL). */
+static int add_sub(PyObject *set, PyObject *s, Py_ssize_t start, Py_ssize_t end, PyObject *stop)
 {
     PyObject *w = PyUnicode_Substring(s, start, end);
     if (!w) return -1;
-    int r = PySet_Add(set, w);
+    int r = stop ? PySet_Contains(stop, w) : 0;
+    if (r == 0) r = PySet_Add(set, w);
     Py_DECREF(w);
-    return r;
+    return r < 0 ? -1 : 0;
 }
 
 /* content_set(text) -> blocks._content_set(text): in the lowered line, the character bigrams
  * of each run of _CJK_RUN's characters (a run of one: itself), and each run of \w characters
  * outside them (_CJK_RUN.sub(" ", low), a line without such runs left as it is) of 3 or more
  * characters that is not all str.isdigit. */
+static PyObject *content_into(PyObject *text, PyObject *out, PyObject *stop);
+
 static PyObject *content_set(PyObject *self, PyObject *text)
 {
-    if (check_str(text) < 0) return NULL;
-    PyObject *low = PyUnicode_IS_ASCII(text) ? ascii_lower(text) : PyObject_CallMethod(text, "lower", NULL);
-    if (!low) return NULL;
-    if (PyUnicode_READY(low) < 0) { Py_DECREF(low); return NULL; }
     PyObject *out = PySet_New(NULL);
-    if (!out) { Py_DECREF(low); return NULL; }
+    return out ? content_into(text, out, NULL) : NULL;
+}
+
+/* content_without(text, stop) -> frozenset(content_set(text).difference(stop)), stop a set
+ * or frozenset of str (blocks._content_without): the words in `stop` are never added. A
+ * frozenset may be filled while no one else holds it (PySet_Add's documented exception). */
+static PyObject *content_without(PyObject *self, PyObject *args)
+{
+    PyObject *text, *stop;
+    if (!PyArg_ParseTuple(args, "OO", &text, &stop)) return NULL;
+    if (!PyAnySet_CheckExact(stop)) {
+        PyErr_SetString(PyExc_TypeError, "content_without: stop must be a set or frozenset");
+        return NULL;
+    }
+    PyObject *out = PyFrozenSet_New(NULL);
+    if (!out) return NULL;
+    return content_into(text, out, stop);
+}
+
+/* Fills `out` (stolen: returned, or released on an error) with text's content words not in
+ * `stop` (NULL: none left out). */
+static PyObject *content_into(PyObject *text, PyObject *out, PyObject *stop)
+{
+    if (check_str(text) < 0) { Py_DECREF(out); return NULL; }
+    PyObject *low = PyUnicode_IS_ASCII(text) ? ascii_lower(text) : PyObject_CallMethod(text, "lower", NULL);
+    if (!low) { Py_DECREF(out); return NULL; }
+    if (PyUnicode_READY(low) < 0) { Py_DECREF(low); Py_DECREF(out); return NULL; }
     int kind = PyUnicode_KIND(low);
     const void *data = PyUnicode_DATA(low);
     Py_ssize_t n = PyUnicode_GET_LENGTH(low), i = 0;
@@ -450,10 +475,10 @@ static PyObject *content_set(PyObject *self, PyObject *text)
         if (b & 16u) {  /* a CJK run */
             while (j < n && (bits_at(READ(j)) & 16u)) j++;
             if (j - i == 1) {
-                if (add_sub(out, low, i, j) < 0) goto fail;
+                if (add_sub(out, low, i, j, stop) < 0) goto fail;
             } else {
                 for (Py_ssize_t k = i; k + 1 < j; k++)
-                    if (add_sub(out, low, k, k + 2) < 0) goto fail;
+                    if (add_sub(out, low, k, k + 2, stop) < 0) goto fail;
             }
         } else if (b & SHAPE_WORD) {
             int digits = (b & 4u) != 0;
@@ -462,7 +487,7 @@ static PyObject *content_set(PyObject *self, PyObject *text)
                 if (!(bj & SHAPE_WORD) || (bj & 16u)) break;
                 digits &= (bj & 4u) != 0;
             }
-            if (j - i >= 3 && !digits && add_sub(out, low, i, j) < 0) goto fail;
+            if (j - i >= 3 && !digits && add_sub(out, low, i, j, stop) < 0) goto fail;
         }
         i = j;
     }
@@ -929,6 +954,7 @@ static PyMethodDef methods[] = {
     {"count_dateish", count_dateish, METH_VARARGS, "len(shape._DATEISH.findall(s)), given _DATEISH.match"},
     {"count_stops", count_stops, METH_VARARGS, "the casefolded words in a stoplist (lineshape)"},
     {"content_set", content_set, METH_O, "blocks._content_set(text)"},
+    {"content_without", content_without, METH_VARARGS, "blocks._content_without(text, stop)"},
     {"bullet_end", py_bullet_end, METH_O, "the end of shape._BULLET.match(s), or -1"},
     {"counts", py_counts, METH_O, "(len(_SENT.findall(s)), len(_SEPS.findall(s)))"},
     {"mask_digits", mask_digits, METH_O, "re.sub(r'\\d+', '0', s)"},

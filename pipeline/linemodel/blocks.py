@@ -279,7 +279,10 @@ def page_content_words(texts: list[str], stop: frozenset) -> list[frozenset[str]
 @lru_cache(maxsize=1 << 16)
 def _content_without(text: str, stop: frozenset) -> frozenset[str]:
     """content_words(text) less the stoplist `stop`, as a set (the features only count
-    them); cached: a page's stoplist is one of a few, and its chrome recurs."""
+    them); cached: a page's stoplist is one of a few, and its chrome recurs. In C where
+    the kernel is built: a stopword is never added, and no set is copied."""
+    if _kernel is not None and (stop.__class__ is frozenset or stop.__class__ is set):
+        return _kernel.content_without(text, stop)
     return frozenset(_content_set(text).difference(stop))
 
 
