@@ -247,6 +247,26 @@ def test_cohesion_counts_equal_the_python():
             assert kernel.run_hits(cw, rid, long_enough) == blocks._run_hits_py(cw, rid, long_enough).tolist()
 
 
+@built
+def test_line_row_equals_line_shape_s_python():
+    """The whole line_shape row in C against its Python, value, type and NaN's bits: on
+    every line, and on random strings over the characters its own tests read (links,
+    e-mail, copyright marks, the trailing characters and sentence ends, commas, colons)."""
+    rng = random.Random(17)
+    alphabet = list(" .,:;/@()©cCoOnNwW1٣aZß日\"'”’»)]}*\u00a0!?…。।:x") + ["://", "www.", ".com", "(c)", "(C)", ".co.uk"]
+    built_lines = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 14))).strip() for _ in range(20000)]
+    texts = [t.strip() for t in LINES + _random_lines() + _date_lines() + built_lines if t.strip()]
+    counts = sh._class_counts(texts).tolist()
+    for stop in STOPLISTS:
+        for t, c in zip(texts, counts):
+            got, want = kernel.line_row(t, linewords._words_py(t), stop, c), sh._line_shape_py(t, linewords._words_py(t), stop, c)
+            if got is None:  # mostly CJK: the Python's
+                assert c[4] > len(t) * 0.3, t
+                continue
+            assert all(map(_same, got, want)), (t, got, want)
+            assert np.array(got).tobytes() == np.array(want).tobytes(), t  # NaN's bits too
+
+
 def _norm_tail_py(t, quotes, spaces, digits):
     """shape.norm_and_shape's steps after its NFKC test, as its Python runs them."""
     if quotes:

@@ -14,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <math.h>
 
 #define READ(i) PyUnicode_READ(kind, data, (i))
 #define IS_WORD(c) (Py_UNICODE_ISALNUM(c) || (c) == '_')
@@ -285,18 +286,30 @@ static int stop_has(PyObject *stop, PyObject *w)
 /* line_parts(s, words, stop, with_cjk, n_sentc, n_sepc) ->
  *   (n_latin, latin_chars, n_stop, n_alpha_first, n_upper_first, n_sent, n_seps, bullet)
  * the integers shape.line_shape reads off its words and text (see _line_parts_py there). */
+static int parts_of(PyObject *s, PyObject *wordseq, PyObject *stop, int with_cjk, int sentc, int sepc,
+                    Py_ssize_t *got);
+
 static PyObject *line_parts(PyObject *self, PyObject *args)
 {
     PyObject *s, *wordseq, *stop;
     int with_cjk, sentc, sepc;
     if (!PyArg_ParseTuple(args, "UOOppp", &s, &wordseq, &stop, &with_cjk, &sentc, &sepc)) return NULL;
+    Py_ssize_t got[8];
+    if (parts_of(s, wordseq, stop, with_cjk, sentc, sepc, got) < 0) return NULL;
+    return Py_BuildValue("(nnnnnnni)", got[0], got[1], got[2], got[3], got[4], got[5], got[6], (int)got[7]);
+}
+
+/* line_parts' eight integers into got[] (0, or -1 with an exception). */
+static int parts_of(PyObject *s, PyObject *wordseq, PyObject *stop, int with_cjk, int sentc, int sepc,
+                    Py_ssize_t *got)
+{
     if (!PyFrozenSet_CheckExact(stop) && !PySet_CheckExact(stop)) {  /* a subclass may redefine `in` */
         PyErr_SetString(PyExc_TypeError, "_shape.line_parts: stop must be a set or frozenset");
-        return NULL;
+        return -1;
     }
-    if (PyUnicode_READY(s) < 0) return NULL;
+    if (PyUnicode_READY(s) < 0) return -1;
     PyObject *seq = PySequence_Fast(wordseq, "_shape.line_parts: a sequence of words is needed");
-    if (!seq) return NULL;
+    if (!seq) return -1;
     Py_ssize_t nw = PySequence_Fast_GET_SIZE(seq), n_latin = 0, chars = 0, n_stop = 0, n_alpha = 0, n_upper = 0;
     int any_stop = PySet_GET_SIZE(stop) > 0;
     for (Py_ssize_t k = 0; k < nw; k++) {
@@ -329,12 +342,14 @@ static PyObject *line_parts(PyObject *self, PyObject *args)
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
     Py_ssize_t n = PyUnicode_GET_LENGTH(s);
-    return Py_BuildValue("(nnnnnnni)", n_latin, chars, n_stop, n_alpha, n_upper,
-                         sentc ? count_sent(kind, data, n) : (Py_ssize_t)0,
-                         sepc ? count_seps(kind, data, n) : (Py_ssize_t)0, bullet_end(kind, data, n) >= 0);
+    got[0] = n_latin; got[1] = chars; got[2] = n_stop; got[3] = n_alpha; got[4] = n_upper;
+    got[5] = sentc ? count_sent(kind, data, n) : 0;
+    got[6] = sepc ? count_seps(kind, data, n) : 0;
+    got[7] = bullet_end(kind, data, n) >= 0;
+    return 0;
 fail:
     Py_DECREF(seq);
-    return NULL;
+    return -1;
 }
 
 /* One of the twelve months' first three letters, as re matches them under IGNORECASE: each
@@ -360,11 +375,20 @@ static int month3(Py_UCS4 a, Py_UCS4 b, Py_UCS4 c)
  * place in turn; match is only tried here where one of the regex's forms can start: a
  * digit after no digit (the \b\d... forms and (?<!\d)\d+), or at a word boundary a
  * month's first three letters (the month forms). Every form takes one character or more. */
+static Py_ssize_t dateish_count(PyObject *s, PyObject *match);
+
 static PyObject *count_dateish(PyObject *self, PyObject *args)
 {
     PyObject *s, *match;
     if (!PyArg_ParseTuple(args, "UO", &s, &match)) return NULL;
-    if (PyUnicode_READY(s) < 0) return NULL;
+    Py_ssize_t count = dateish_count(s, match);
+    return count < 0 ? NULL : PyLong_FromSsize_t(count);
+}
+
+/* count_dateish's count, or -1 with an exception. */
+static Py_ssize_t dateish_count(PyObject *s, PyObject *match)
+{
+    if (PyUnicode_READY(s) < 0) return -1;
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
     Py_ssize_t n = PyUnicode_GET_LENGTH(s), count = 0, p = 0;
@@ -375,22 +399,22 @@ static PyObject *count_dateish(PyObject *self, PyObject *args)
                             month3(c, READ(p + 1), READ(p + 2)));
         if (!maybe) { p++; continue; }
         PyObject *m = PyObject_CallFunction(match, "On", s, p);
-        if (!m) return NULL;
+        if (!m) return -1;
         if (m == Py_None) { Py_DECREF(m); p++; continue; }
         PyObject *end = PyObject_CallMethod(m, "end", NULL);
         Py_DECREF(m);
-        if (!end) return NULL;
+        if (!end) return -1;
         Py_ssize_t e = PyLong_AsSsize_t(end);
         Py_DECREF(end);
-        if (e == -1 && PyErr_Occurred()) return NULL;
+        if (e == -1 && PyErr_Occurred()) return -1;
         if (e <= p) {
             PyErr_SetString(PyExc_ValueError, "_shape.count_dateish: an empty match");
-            return NULL;
+            return -1;
         }
         count++;
         p = e;
     }
-    return PyLong_FromSsize_t(count);
+    return count;
 }
 
 /* count_stops(words, stop) -> how many of the words casefolded are in stop: lineshape's
@@ -941,7 +965,123 @@ done:
     return out;
 }
 
+/* shape.line_shape's row in one call. configure_row(trail, end_punct, dateish_match,
+ * urlish_search, urlish_dot_search, has_email, nan) hands over shape.py's _TRAIL, _END_PUNCT (a
+ * str of one-character ends), _DATEISH.match, _URLISH.search, _URLISH_DOT.search,
+ * _has_email and NAN once; line_row(s, words, stop, counts) then gives line_shape(s, words, stop,
+ * counts): the same values of the same types (Python's true division of two ints is the
+ * correctly rounded quotient, as C's of two exact doubles; math.log1p is libm's log1p), or
+ * None for a line of mostly CJK characters (its function characters: the Python). */
+static PyObject *row_trail, *row_ends, *row_dateish, *row_urlish, *row_urlish_dot, *row_email;
+static double row_nan;  /* shape.NAN's bits (a NaN made in C may carry another sign) */
+
+static PyObject *configure_row(PyObject *self, PyObject *args)
+{
+    PyObject *trail, *ends, *dateish, *urlish, *urlish_dot, *email;
+    double nan;
+    if (!PyArg_ParseTuple(args, "UUOOOOd", &trail, &ends, &dateish, &urlish, &urlish_dot, &email, &nan)) return NULL;
+    row_nan = nan;
+    PyObject **slots[] = {&row_trail, &row_ends, &row_dateish, &row_urlish, &row_urlish_dot, &row_email};
+    PyObject *values[] = {trail, ends, dateish, urlish, urlish_dot, email};
+    for (int i = 0; i < 6; i++) {
+        Py_INCREF(values[i]);
+        Py_XSETREF(*slots[i], values[i]);
+    }
+    Py_RETURN_NONE;
+}
+
+static int str_has(PyObject *set, Py_UCS4 c)  /* c is one of the str's characters */
+{
+    int kind = PyUnicode_KIND(set);
+    const void *data = PyUnicode_DATA(set);
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(set); i++)
+        if (READ(i) == c) return 1;
+    return 0;
+}
+
+/* A call's truth: 1, 0, or -1 with an exception. */
+static int called_true(PyObject *f, PyObject *s)
+{
+    PyObject *r = PyObject_CallOneArg(f, s);
+    if (!r) return -1;
+    int t = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return t;
+}
+
+static PyObject *line_row(PyObject *self, PyObject *args)
+{
+    PyObject *s, *wordseq, *stop, *counts;
+    if (!PyArg_ParseTuple(args, "UOOO!", &s, &wordseq, &stop, &PyList_Type, &counts)) return NULL;
+    if (!row_trail) { PyErr_SetString(PyExc_RuntimeError, "_shape.line_row: configure_row first"); return NULL; }
+    if (PyList_GET_SIZE(counts) != 10) { PyErr_SetString(PyExc_ValueError, "_shape.line_row: 10 counts"); return NULL; }
+    Py_ssize_t c[10];
+    for (int i = 0; i < 10; i++) {
+        c[i] = PyLong_AsSsize_t(PyList_GET_ITEM(counts, i));
+        if (c[i] == -1 && PyErr_Occurred()) return NULL;
+    }
+    Py_ssize_t n_letters = c[0], n_upper = c[1], digits = c[2], n_space = c[3], n_cjk = c[4], n_decimal = c[5],
+               n_sepc = c[7], n_sentc = c[9];
+    if (PyUnicode_READY(s) < 0) return NULL;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if ((double)n_cjk > (double)n * 0.3) Py_RETURN_NONE;
+    Py_ssize_t p[8];
+    if (parts_of(s, wordseq, stop, n_cjk != 0, n_sentc != 0, n_sepc != 0, p) < 0) return NULL;
+    Py_ssize_t n_latin = p[0], latin_chars = p[1], n_stop = p[2], n_alpha_first = p[3], n_title = p[4];
+    double cjk_ratio = (double)n_cjk / (double)(n > 1 ? n : 1);
+    double n_words = (double)n_latin + (double)n_cjk / 2.0;
+    double stop_density = (PySet_GET_SIZE(stop) > 0 && n_latin) ? (double)n_stop / (double)n_latin : row_nan;
+    Py_ssize_t e = n;  /* s.rstrip(_TRAIL) */
+    while (e > 0 && str_has(row_trail, READ(e - 1))) e--;
+    Py_UCS4 end = e > 0 ? READ(e - 1) : 0;
+    Py_ssize_t nonspace = n - n_space ? n - n_space : 1;
+    double title = n_alpha_first ? (double)n_title / (double)n_alpha_first : row_nan;
+    double upper = n_letters ? (double)n_upper / (double)n_letters : 0.0;
+    int at = 0, scheme = 0, dot = 0, dot_word = 0, copyright = 0;
+    Py_ssize_t commas = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = READ(i), next = i + 1 < n ? READ(i + 1) : 0;
+        if (ch == '@') at = 1;
+        else if (ch == ':' && next == '/' && i + 2 < n && READ(i + 2) == '/') scheme = 1;
+        else if (ch == '.') {
+            dot = 1;
+            if (next == 'c' || next == 'o' || next == 'n' || next == 'C' || next == 'O' || next == 'N') dot_word = 1;
+        } else if ((ch == 'w' || ch == 'W') && next == '.') dot_word = 1;
+        else if (ch == ',') commas++;
+        else if (ch == 0xA9 || (ch == '(' && (next == 'c' || next == 'C') && i + 2 < n && READ(i + 2) == ')'))
+            copyright = 1;
+    }
+    int urlish;
+    if (at || scheme) {
+        urlish = called_true(row_urlish, s);
+        if (urlish == 0) urlish = called_true(row_email, s);
+    } else urlish = dot && dot_word ? called_true(row_urlish_dot, s) : 0;
+    if (urlish < 0) return NULL;
+    double end_punct = (e > 0 && str_has(row_ends, end)) ? 1.0 : 0.0;
+    double good = (n_words >= 10 && (stop_density != stop_density || stop_density >= 0.2) &&
+                   (end_punct != 0.0 || n_words >= 25)) ? 1.0 : 0.0;
+    Py_ssize_t dateish = 0;
+    if (n_decimal && (dateish = dateish_count(s, row_dateish)) < 0) return NULL;
+    double first_lower = (n > 0 && Py_UNICODE_ISLOWER(READ(0))) ? 1.0 : 0.0;
+    return Py_BuildValue("[dddd" "n" "dd" "n" "dddd" "d" "n" "dd" "n" "ddddd]",
+        log1p((double)n), n_words, log1p(n_words), stop_density,
+        n_stop,
+        end_punct, (e > 0 && end == ':') ? 1.0 : 0.0,
+        p[5],
+        (double)commas / (n_words > 1.0 ? n_words : 1.0), title, upper, (double)digits / (double)nonspace,
+        (double)n_letters / (double)nonspace,
+        p[6],
+        urlish ? 1.0 : 0.0, p[7] ? 1.0 : 0.0,
+        dateish,
+        cjk_ratio, n_latin ? (double)latin_chars / (double)n_latin : row_nan, first_lower, copyright ? 1.0 : 0.0,
+        good);
+}
+
 static PyMethodDef methods[] = {
+    {"configure_row", configure_row, METH_VARARGS, "shape.py's sets and regexes for line_row"},
+    {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
     {"overlap_hits", overlap_hits, METH_VARARGS, "blocks._overlap's hits per line"},
     {"run_hits", run_hits, METH_VARARGS, "blocks.cohesion_features' page overlap hits per line"},
     {"signatures", signatures, METH_O, "blocks._signatures(masked): the head and tail record signatures"},
