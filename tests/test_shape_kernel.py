@@ -267,6 +267,22 @@ def test_line_row_equals_line_shape_s_python():
             assert np.array(got).tobytes() == np.array(want).tobytes(), t  # NaN's bits too
 
 
+@built
+def test_record_positions_equal_the_python():
+    """record_features' signature -> line numbers in C against the Python (its lru-cached
+    signatures), keys and lists in the same order, on every test page's masked lines with
+    random short flags."""
+    rng = random.Random(18)
+    pages = [[t.strip() for t in p.read_text("utf-8", errors="replace").split("\n") if t.strip()]
+             for p in sorted(SEEDS.glob("*.txt")) + sorted(DATA.rglob("*.txt"))] + [SPECIAL]
+    for texts in pages:
+        masked = [s for _, _, s in features._per_line([t for t in texts if t], frozenset())] if any(texts) else []
+        for _ in range(3):
+            short = [rng.random() < 0.7 for _ in masked]
+            got, want = kernel.record_where(masked, short), blocks._record_where_py(masked, short)
+            assert list(got.items()) == list(want.items())
+
+
 def _norm_tail_py(t, quotes, spaces, digits):
     """shape.norm_and_shape's steps after its NFKC test, as its Python runs them."""
     if quotes:

@@ -831,6 +831,54 @@ done:
     return out;
 }
 
+/* Appends k to where[key] (a new list the first time). */
+static int append_at(PyObject *where, PyObject *key, PyObject *k)
+{
+    PyObject *list = PyDict_GetItemWithError(where, key);
+    if (!list) {
+        if (PyErr_Occurred()) return -1;
+        list = PyList_New(0);
+        if (!list) return -1;
+        int r = PyDict_SetItem(where, key, list);
+        Py_DECREF(list);  /* the dict holds it */
+        if (r < 0) return -1;
+    }
+    return PyList_Append(list, k);
+}
+
+/* record_where(masked, short) -> {signature: [line numbers]} of blocks.record_features:
+ * for each line k whose short[k] is true, k appended under its head signature, then under
+ * its tail signature (signatures(masked[k])). */
+static PyObject *record_where(PyObject *self, PyObject *args)
+{
+    PyObject *masked, *shortl;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &masked, &PyList_Type, &shortl)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(masked);
+    if (PyList_GET_SIZE(shortl) != n) {
+        PyErr_SetString(PyExc_ValueError, "record_where: lists of different lengths");
+        return NULL;
+    }
+    PyObject *where = PyDict_New();
+    if (!where) return NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int yes = PyObject_IsTrue(PyList_GET_ITEM(shortl, k));
+        if (yes < 0) goto fail;
+        if (!yes) continue;
+        PyObject *pair = signatures(NULL, PyList_GET_ITEM(masked, k));
+        if (!pair) goto fail;
+        PyObject *kk = PyLong_FromSsize_t(k);
+        int bad = !kk || append_at(where, PyTuple_GET_ITEM(pair, 0), kk) < 0 ||
+                  append_at(where, PyTuple_GET_ITEM(pair, 1), kk) < 0;
+        Py_XDECREF(kk);
+        Py_DECREF(pair);
+        if (bad) goto fail;
+    }
+    return where;
+fail:
+    Py_DECREF(where);
+    return NULL;
+}
+
 /* The lexical cohesion's counts (blocks._overlap, blocks.cohesion_features): each line's
  * content words are a set or frozenset of str; a word's count is looked up in a dict. */
 
@@ -1084,6 +1132,7 @@ static PyMethodDef methods[] = {
     {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
     {"overlap_hits", overlap_hits, METH_VARARGS, "blocks._overlap's hits per line"},
     {"run_hits", run_hits, METH_VARARGS, "blocks.cohesion_features' page overlap hits per line"},
+    {"record_where", record_where, METH_VARARGS, "blocks.record_features' signature -> line numbers"},
     {"signatures", signatures, METH_O, "blocks._signatures(masked): the head and tail record signatures"},
     {"ascii_forms", ascii_forms, METH_VARARGS, "lexicon.LineForms' spaced, folded and low forms of an ASCII line"},
     {"words", words, METH_O, "tuple(re.findall(r'\\w+', s))"},

@@ -86,12 +86,11 @@ def record_features(masked: list[str], words: np.ndarray) -> tuple[np.ndarray, n
     (a chain of at least MIN_RECORDS anchors of one signature, each at most
     MAX_RECORD_LINES below the one before), 0 outside any."""
     n = len(masked)
-    where = defaultdict(list)
-    for k, (m, short) in enumerate(zip(masked, (words <= SHORT_WORDS).tolist())):
-        if short:
-            head, tail = _signatures(m)
-            where[head].append(k)
-            where[tail].append(k)
+    short_lines = (words <= SHORT_WORDS).tolist()
+    if _kernel is not None:  # the same lists in C, the signatures made there (tests/test_shape_kernel.py)
+        where = _kernel.record_where(masked, short_lines)
+    else:
+        where = _record_where_py(masked, short_lines)
     # sig_repeat: Python floats per line, then one array (the same maxima of the same
     # log1p values as numpy's, without a numpy call per signature)
     sig_repeat = [0.0] * n
@@ -114,6 +113,17 @@ def record_features(masked: list[str], words: np.ndarray) -> tuple[np.ndarray, n
                 np.maximum(seg, math.log1p(j - start), out=seg)
             start = j
     return np.array(sig_repeat), stream
+
+
+def _record_where_py(masked: list[str], short_lines: list[bool]) -> dict[str, list[int]]:
+    """signature -> the short lines' numbers with it (head and tail)."""
+    where = defaultdict(list)
+    for k, (m, short) in enumerate(zip(masked, short_lines)):
+        if short:
+            head, tail = _signatures(m)
+            where[head].append(k)
+            where[tail].append(k)
+    return where
 
 
 def gap_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
