@@ -23,33 +23,3 @@ def test_page_shape_rows_read_as_np_array_reads_them():
             assert page.shape.shape == plain.shape and page.shape.tobytes() == plain.tobytes()
         pages += 1
     assert pages >= 16
-
-
-def test_tree_walk_with_and_without_forward_numbering():
-    """The C walk's two loops (children read from one table when every split's children
-    come after it, the guarded walk otherwise) against the numpy walk: a forest numbered
-    root first, and the same trees with a child numbered before its parent; rows with
-    NaN and infinities, so both missing sides are taken."""
-    from pipeline.linemodel import forest as forest_module
-    from pipeline.linemodel.forest import Forest
-
-    forward = [[0, 0.5, True, 1, 2, 0.1], [1, -1.0, False, 3, 4, 0.2], [-1, 0.7], [-1, -0.3], [-1, 0.05]]
-    # the same tree, its second split numbered after its left leaf (a child before its parent)
-    backward = [[0, 0.5, True, 2, 4, 0.1], [-1, -0.3], [1, -1.0, False, 1, 3, 0.2], [-1, 0.05], [-1, 0.7]]
-    rng = np.random.default_rng(5)
-    x = rng.normal(size=(400, 2))
-    x[rng.random(x.shape) < 0.15] = np.nan
-    x[rng.random(x.shape) < 0.05] = np.inf
-    x[rng.random(x.shape) < 0.05] = -np.inf
-    results = []
-    for trees in ([forward, [[-1, 0.25]], forward], [backward, [[-1, 0.25]], backward]):
-        f = Forest({"baseline": -0.125, "trees": trees})
-        if forest_module._walk is None:  # no C build: the numpy walk alone
-            results.append(f.scores_and_leaves(x))
-            continue
-        c_scores, c_leaves = f.scores_and_leaves(x)
-        f._walk = None
-        np_scores, np_leaves = f.scores_and_leaves(x)
-        assert c_scores == np_scores and np.array_equal(c_leaves, np_leaves)
-        results.append((c_scores, c_leaves))
-    assert results[0][0] == results[1][0] and np.array_equal(results[0][1], results[1][1])  # however numbered

@@ -93,55 +93,23 @@ static PyObject *walk_leaves(PyObject *self, PyObject *args)
         }
         Py_BEGIN_ALLOW_THREADS
         /* Tree by tree over all rows: a tree's nodes stay in the cache while the rows
-         * pass; each row's score still adds its trees' leaf values in the trees' order.
-         * When every split's children come after it (forest.py numbers a tree's nodes
-         * root first), no walk can loop: the children are read from one table where a leaf
-         * child is ~(its leaf number), so a step is one load, one test and one more load,
-         * without the leaf look-up and the step count of the guarded walk. */
+         * pass; each row's score still adds its trees' values in the trees' order. */
         for (Py_ssize_t r = 0; r < n; r++) scores[r] = baseline;
-        int32_t *kid = PyMem_RawMalloc((size_t)(2 * n_nodes + n_trees) * sizeof(int32_t));
-        int forward = kid != NULL;
-        for (Py_ssize_t i = 0; forward && i < n_nodes; i++) {
-            if (leaf[i] >= 0) { kid[2 * i] = kid[2 * i + 1] = ~leaf[i]; continue; }
-            if (left[i] <= i || right[i] <= i) forward = 0;
-            kid[2 * i] = leaf[left[i]] >= 0 ? ~leaf[left[i]] : left[i];
-            kid[2 * i + 1] = leaf[right[i]] >= 0 ? ~leaf[right[i]] : right[i];
-        }
-        if (forward) {
-            int32_t *first = kid + 2 * n_nodes;
-            for (Py_ssize_t t = 0; t < n_trees; t++) first[t] = leaf[root[t]] >= 0 ? ~leaf[root[t]] : root[t];
-            for (Py_ssize_t t = 0; t < n_trees; t++) {
-                for (Py_ssize_t r = 0; r < n; r++) {
-                    const double *row = x + r * nf;
-                    int32_t node = first[t];
-                    while (node >= 0) {
-                        double v = row[feat[node]];
-                        int go_left = isnan(v) ? ml[node] : (v <= thr[node]);
-                        node = kid[2 * node + (go_left ? 0 : 1)];
-                    }
-                    int64_t got = ~node;
-                    leaves[r * n_trees + t] = got;
-                    scores[r] += value[got];
+        for (Py_ssize_t t = 0; t < n_trees; t++) {
+            for (Py_ssize_t r = 0; r < n; r++) {
+                const double *row = x + r * nf;
+                int32_t node = root[t];
+                Py_ssize_t steps = 0;
+                while (leaf[node] < 0 && steps++ < n_nodes) {
+                    double v = row[feat[node]];
+                    int go_left = isnan(v) ? ml[node] : (v <= thr[node]);
+                    node = go_left ? left[node] : right[node];
                 }
-            }
-        } else {
-            for (Py_ssize_t t = 0; t < n_trees; t++) {
-                for (Py_ssize_t r = 0; r < n; r++) {
-                    const double *row = x + r * nf;
-                    int32_t node = root[t];
-                    Py_ssize_t steps = 0;
-                    while (leaf[node] < 0 && steps++ < n_nodes) {
-                        double v = row[feat[node]];
-                        int go_left = isnan(v) ? ml[node] : (v <= thr[node]);
-                        node = go_left ? left[node] : right[node];
-                    }
-                    int64_t got = leaf[node] < 0 ? 0 : leaf[node];
-                    leaves[r * n_trees + t] = got;
-                    scores[r] += value[got];
-                }
+                int64_t got = leaf[node] < 0 ? 0 : leaf[node];
+                leaves[r * n_trees + t] = got;
+                scores[r] += value[got];
             }
         }
-        PyMem_RawFree(kid);
         Py_END_ALLOW_THREADS
         result = Py_None;
         Py_INCREF(result);
