@@ -30,6 +30,9 @@ try:  # the per-character loops in C (pipeline/linemodel/_shape.c), built at ins
     import pipeline._shape as _kernel
 except ImportError:  # the Python below, which gives the same sets (tests/test_shape_kernel.py)
     _kernel = None
+if _kernel is not None and not all(hasattr(_kernel, name) for name in (
+        "signatures", "record_where", "overlap_hits", "run_hits", "content_without")):
+    _kernel = None  # a build older than this source (not built again since): the Python
 
 # a word: letters (and "_"), with inner apostrophes, hyphens and dots ("Wise's", "Brain-Fu")
 _LETTERS = re.compile(r"[^\W\d]+(?:['’.-][^\W\d]+)*")

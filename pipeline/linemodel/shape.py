@@ -22,6 +22,8 @@ try:  # the per-character loops in C (pipeline/linemodel/_shape.c), built at ins
     import pipeline._shape as _kernel
 except ImportError:  # the Python below, which gives the same values (tests/test_shape_kernel.py)
     _kernel = None
+if _kernel is not None and not all(hasattr(_kernel, name) for name in ("configure_row", "line_row")):
+    _kernel = None  # a build older than this source (not built again since): the Python
 
 NAN = float("nan")
 
