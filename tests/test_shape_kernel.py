@@ -197,12 +197,90 @@ def test_content_words_and_stopword_count_equal_the_python():
     stops = STOPLISTS + [frozenset({"i̇stanbul", "strasse", "οδυσσευσ", "fine", "ss"})]  # casefold's forms
     for line in LINES + _random_lines() + _date_lines():
         assert kernel.content_set(line) == blocks._content_set_py(line), line
+        for stop in stops:
+            without = kernel.content_without(line, stop)
+            assert type(without) is frozenset and without == frozenset(blocks._content_set_py(line) - stop), line
         words = linewords._words_py(line)
         if words:
             for stop in stops:
                 want = sum(map(stop.__contains__, " ".join(words).casefold().split(" ")))
                 assert kernel.count_stops(words, stop) == want, line
     assert kernel.count_stops(("Straße", "İstanbul", "ΟΔΥΣΣΕΥΣ"), stops[-1]) == 3
+
+
+@built
+def test_record_signatures_equal_the_regexes():
+    """blocks._signatures in C against signature / tail_signature's regexes: on every line,
+    its digit-masked form, and random strings of letters, digits (\\d and other \\w
+    digits), the connectors ' ’ . - , underscores and Unicode white space."""
+    texts = [t.strip() for t in LINES + _random_lines() + _date_lines() if t.strip()]
+    masked = [norm for _, norm in (sh.norm_and_shape(t, c) for t, c in zip(texts, sh._class_counts(texts).tolist()))]
+    rng = random.Random(8)
+    alphabet = list(" \t\u00a0\u2003'’.-_aZ1٣²½ßΣ日|()")
+    built_lines = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 16))) for _ in range(20000)]
+    for line in LINES + masked + built_lines + ["a.b.c d-e'f g’h", "a..b -a a- .a. x'", "one", "", " ", "a  b"]:
+        assert kernel.signatures(line) == blocks._signatures_py(line), line
+        assert blocks._signatures_py(line) == ("h" + blocks.signature(line), "t" + blocks.tail_signature(line))
+
+
+@built
+def test_cohesion_counts_equal_the_python():
+    """The lexical cohesion's counts in C (_overlap's hits, the page overlap's run hits)
+    against the Python: on every seed and test page's lines (their content words, the
+    stoplist given and none), members and runs drawn at random, and on pages of random
+    sets over a small vocabulary (many words in several lines and runs)."""
+    rng = random.Random(16)
+    pages = [[t.strip() for t in p.read_text("utf-8", errors="replace").split("\n") if t.strip()]
+             for p in sorted(SEEDS.glob("*.txt")) + sorted(DATA.rglob("*.txt"))]
+    cases = [blocks.page_content_words(texts, stop) for texts in pages if texts
+             for stop in (frozenset(), language.stopwords("en"))]
+    vocab = [f"w{i}" for i in range(12)] + ["日本", "straße", "ß"]
+    cases += [[frozenset(rng.sample(vocab, rng.randrange(0, 6))) for _ in range(rng.randrange(1, 40))]
+              for _ in range(300)]
+    for cw in cases:
+        n = len(cw)
+        for _ in range(3):
+            members = sorted(rng.sample(range(n), rng.randrange(0, n + 1)))
+            assert kernel.overlap_hits(cw, members) == blocks._overlap_hits_py(cw, members).tolist()
+            rid = np.cumsum([0] + [rng.random() < 0.3 for _ in range(n - 1)]).tolist()
+            long_enough = [rng.random() < 0.6 for _ in range(n)]
+            assert kernel.run_hits(cw, rid, long_enough) == blocks._run_hits_py(cw, rid, long_enough).tolist()
+
+
+@built
+def test_line_row_equals_line_shape_s_python():
+    """The whole line_shape row in C against its Python, value, type and NaN's bits: on
+    every line, and on random strings over the characters its own tests read (links,
+    e-mail, copyright marks, the trailing characters and sentence ends, commas, colons)."""
+    rng = random.Random(17)
+    alphabet = list(" .,:;/@()©cCoOnNwW1٣aZß日\"'”’»)]}*\u00a0!?…。।:x") + ["://", "www.", ".com", "(c)", "(C)", ".co.uk"]
+    built_lines = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 14))).strip() for _ in range(20000)]
+    texts = [t.strip() for t in LINES + _random_lines() + _date_lines() + built_lines if t.strip()]
+    counts = sh._class_counts(texts).tolist()
+    for stop in STOPLISTS:
+        for t, c in zip(texts, counts):
+            got, want = kernel.line_row(t, linewords._words_py(t), stop, c), sh._line_shape_py(t, linewords._words_py(t), stop, c)
+            if got is None:  # mostly CJK: the Python's
+                assert c[4] > len(t) * 0.3, t
+                continue
+            assert all(map(_same, got, want)), (t, got, want)
+            assert np.array(got).tobytes() == np.array(want).tobytes(), t  # NaN's bits too
+
+
+@built
+def test_record_positions_equal_the_python():
+    """record_features' signature -> line numbers in C against the Python (its lru-cached
+    signatures), keys and lists in the same order, on every test page's masked lines with
+    random short flags."""
+    rng = random.Random(18)
+    pages = [[t.strip() for t in p.read_text("utf-8", errors="replace").split("\n") if t.strip()]
+             for p in sorted(SEEDS.glob("*.txt")) + sorted(DATA.rglob("*.txt"))] + [SPECIAL]
+    for texts in pages:
+        masked = [s for _, _, s in features._per_line([t for t in texts if t], frozenset())] if any(texts) else []
+        for _ in range(3):
+            short = [rng.random() < 0.7 for _ in masked]
+            got, want = kernel.record_where(masked, short), blocks._record_where_py(masked, short)
+            assert list(got.items()) == list(want.items())
 
 
 def _norm_tail_py(t, quotes, spaces, digits):
@@ -259,7 +337,7 @@ def test_feature_matrix_and_shape_line_with_and_without_the_kernel(monkeypatch):
     pages.append(SPECIAL)
 
     def run():
-        for cached in (linewords.words_of, blocks.content_words, blocks._content_without):
+        for cached in (linewords.words_of, blocks.content_words, blocks._content_without, blocks._signatures):
             cached.cache_clear()
         out = []
         for lines in pages:
@@ -278,7 +356,7 @@ def test_feature_matrix_and_shape_line_with_and_without_the_kernel(monkeypatch):
     monkeypatch.setattr(blocks, "_kernel", None)
     plain = run()
     monkeypatch.undo()
-    for cached in (linewords.words_of, blocks.content_words, blocks._content_without):
+    for cached in (linewords.words_of, blocks.content_words, blocks._content_without, blocks._signatures):
         cached.cache_clear()
     assert with_c == plain
 

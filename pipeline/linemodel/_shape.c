@@ -14,6 +14,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <math.h>
 
 #define READ(i) PyUnicode_READ(kind, data, (i))
 #define IS_WORD(c) (Py_UNICODE_ISALNUM(c) || (c) == '_')
@@ -285,18 +286,30 @@ static int stop_has(PyObject *stop, PyObject *w)
 /* line_parts(s, words, stop, with_cjk, n_sentc, n_sepc) ->
  *   (n_latin, latin_chars, n_stop, n_alpha_first, n_upper_first, n_sent, n_seps, bullet)
  * the integers shape.line_shape reads off its words and text (see _line_parts_py there). */
+static int parts_of(PyObject *s, PyObject *wordseq, PyObject *stop, int with_cjk, int sentc, int sepc,
+                    Py_ssize_t *got);
+
 static PyObject *line_parts(PyObject *self, PyObject *args)
 {
     PyObject *s, *wordseq, *stop;
     int with_cjk, sentc, sepc;
     if (!PyArg_ParseTuple(args, "UOOppp", &s, &wordseq, &stop, &with_cjk, &sentc, &sepc)) return NULL;
+    Py_ssize_t got[8];
+    if (parts_of(s, wordseq, stop, with_cjk, sentc, sepc, got) < 0) return NULL;
+    return Py_BuildValue("(nnnnnnni)", got[0], got[1], got[2], got[3], got[4], got[5], got[6], (int)got[7]);
+}
+
+/* line_parts' eight integers into got[] (0, or -1 with an exception). */
+static int parts_of(PyObject *s, PyObject *wordseq, PyObject *stop, int with_cjk, int sentc, int sepc,
+                    Py_ssize_t *got)
+{
     if (!PyFrozenSet_CheckExact(stop) && !PySet_CheckExact(stop)) {  /* a subclass may redefine `in` */
         PyErr_SetString(PyExc_TypeError, "_shape.line_parts: stop must be a set or frozenset");
-        return NULL;
+        return -1;
     }
-    if (PyUnicode_READY(s) < 0) return NULL;
+    if (PyUnicode_READY(s) < 0) return -1;
     PyObject *seq = PySequence_Fast(wordseq, "_shape.line_parts: a sequence of words is needed");
-    if (!seq) return NULL;
+    if (!seq) return -1;
     Py_ssize_t nw = PySequence_Fast_GET_SIZE(seq), n_latin = 0, chars = 0, n_stop = 0, n_alpha = 0, n_upper = 0;
     int any_stop = PySet_GET_SIZE(stop) > 0;
     for (Py_ssize_t k = 0; k < nw; k++) {
@@ -329,12 +342,14 @@ static PyObject *line_parts(PyObject *self, PyObject *args)
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
     Py_ssize_t n = PyUnicode_GET_LENGTH(s);
-    return Py_BuildValue("(nnnnnnni)", n_latin, chars, n_stop, n_alpha, n_upper,
-                         sentc ? count_sent(kind, data, n) : (Py_ssize_t)0,
-                         sepc ? count_seps(kind, data, n) : (Py_ssize_t)0, bullet_end(kind, data, n) >= 0);
+    got[0] = n_latin; got[1] = chars; got[2] = n_stop; got[3] = n_alpha; got[4] = n_upper;
+    got[5] = sentc ? count_sent(kind, data, n) : 0;
+    got[6] = sepc ? count_seps(kind, data, n) : 0;
+    got[7] = bullet_end(kind, data, n) >= 0;
+    return 0;
 fail:
     Py_DECREF(seq);
-    return NULL;
+    return -1;
 }
 
 /* One of the twelve months' first three letters, as re matches them under IGNORECASE: each
@@ -360,11 +375,20 @@ static int month3(Py_UCS4 a, Py_UCS4 b, Py_UCS4 c)
  * place in turn; match is only tried here where one of the regex's forms can start: a
  * digit after no digit (the \b\d... forms and (?<!\d)\d+), or at a word boundary a
  * month's first three letters (the month forms). Every form takes one character or more. */
+static Py_ssize_t dateish_count(PyObject *s, PyObject *match);
+
 static PyObject *count_dateish(PyObject *self, PyObject *args)
 {
     PyObject *s, *match;
     if (!PyArg_ParseTuple(args, "UO", &s, &match)) return NULL;
-    if (PyUnicode_READY(s) < 0) return NULL;
+    Py_ssize_t count = dateish_count(s, match);
+    return count < 0 ? NULL : PyLong_FromSsize_t(count);
+}
+
+/* count_dateish's count, or -1 with an exception. */
+static Py_ssize_t dateish_count(PyObject *s, PyObject *match)
+{
+    if (PyUnicode_READY(s) < 0) return -1;
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
     Py_ssize_t n = PyUnicode_GET_LENGTH(s), count = 0, p = 0;
@@ -375,22 +399,22 @@ static PyObject *count_dateish(PyObject *self, PyObject *args)
                             month3(c, READ(p + 1), READ(p + 2)));
         if (!maybe) { p++; continue; }
         PyObject *m = PyObject_CallFunction(match, "On", s, p);
-        if (!m) return NULL;
+        if (!m) return -1;
         if (m == Py_None) { Py_DECREF(m); p++; continue; }
         PyObject *end = PyObject_CallMethod(m, "end", NULL);
         Py_DECREF(m);
-        if (!end) return NULL;
+        if (!end) return -1;
         Py_ssize_t e = PyLong_AsSsize_t(end);
         Py_DECREF(end);
-        if (e == -1 && PyErr_Occurred()) return NULL;
+        if (e == -1 && PyErr_Occurred()) return -1;
         if (e <= p) {
             PyErr_SetString(PyExc_ValueError, "_shape.count_dateish: an empty match");
-            return NULL;
+            return -1;
         }
         count++;
         p = e;
     }
-    return PyLong_FromSsize_t(count);
+    return count;
 }
 
 /* count_stops(words, stop) -> how many of the words casefolded are in stop: lineshape's
@@ -418,28 +442,53 @@ static PyObject *count_stops(PyObject *self, PyObject *args)
     return PyLong_FromSsize_t(count);
 }
 
-/* Adds s[start:end] to the set. */
-static int add_sub(PyObject *set, PyObject *s, Py_ssize_t start, Py_ssize_t end)
+/* Adds s[start:end] to the set, unless it is in `stop` (a set or frozenset, or NULL). */
+static int add_sub(PyObject *set, PyObject *s, Py_ssize_t start, Py_ssize_t end, PyObject *stop)
 {
     PyObject *w = PyUnicode_Substring(s, start, end);
     if (!w) return -1;
-    int r = PySet_Add(set, w);
+    int r = stop ? PySet_Contains(stop, w) : 0;
+    if (r == 0) r = PySet_Add(set, w);
     Py_DECREF(w);
-    return r;
+    return r < 0 ? -1 : 0;
 }
 
 /* content_set(text) -> blocks._content_set(text): in the lowered line, the character bigrams
  * of each run of _CJK_RUN's characters (a run of one: itself), and each run of \w characters
  * outside them (_CJK_RUN.sub(" ", low), a line without such runs left as it is) of 3 or more
  * characters that is not all str.isdigit. */
+static PyObject *content_into(PyObject *text, PyObject *out, PyObject *stop);
+
 static PyObject *content_set(PyObject *self, PyObject *text)
 {
-    if (check_str(text) < 0) return NULL;
-    PyObject *low = PyUnicode_IS_ASCII(text) ? ascii_lower(text) : PyObject_CallMethod(text, "lower", NULL);
-    if (!low) return NULL;
-    if (PyUnicode_READY(low) < 0) { Py_DECREF(low); return NULL; }
     PyObject *out = PySet_New(NULL);
-    if (!out) { Py_DECREF(low); return NULL; }
+    return out ? content_into(text, out, NULL) : NULL;
+}
+
+/* content_without(text, stop) -> frozenset(content_set(text).difference(stop)), stop a set
+ * or frozenset of str (blocks._content_without): the words in `stop` are never added. A
+ * frozenset may be filled while no one else holds it (PySet_Add's documented exception). */
+static PyObject *content_without(PyObject *self, PyObject *args)
+{
+    PyObject *text, *stop;
+    if (!PyArg_ParseTuple(args, "OO", &text, &stop)) return NULL;
+    if (!PyAnySet_CheckExact(stop)) {
+        PyErr_SetString(PyExc_TypeError, "content_without: stop must be a set or frozenset");
+        return NULL;
+    }
+    PyObject *out = PyFrozenSet_New(NULL);
+    if (!out) return NULL;
+    return content_into(text, out, stop);
+}
+
+/* Fills `out` (stolen: returned, or released on an error) with text's content words not in
+ * `stop` (NULL: none left out). */
+static PyObject *content_into(PyObject *text, PyObject *out, PyObject *stop)
+{
+    if (check_str(text) < 0) { Py_DECREF(out); return NULL; }
+    PyObject *low = PyUnicode_IS_ASCII(text) ? ascii_lower(text) : PyObject_CallMethod(text, "lower", NULL);
+    if (!low) { Py_DECREF(out); return NULL; }
+    if (PyUnicode_READY(low) < 0) { Py_DECREF(low); Py_DECREF(out); return NULL; }
     int kind = PyUnicode_KIND(low);
     const void *data = PyUnicode_DATA(low);
     Py_ssize_t n = PyUnicode_GET_LENGTH(low), i = 0;
@@ -450,10 +499,10 @@ static PyObject *content_set(PyObject *self, PyObject *text)
         if (b & 16u) {  /* a CJK run */
             while (j < n && (bits_at(READ(j)) & 16u)) j++;
             if (j - i == 1) {
-                if (add_sub(out, low, i, j) < 0) goto fail;
+                if (add_sub(out, low, i, j, stop) < 0) goto fail;
             } else {
                 for (Py_ssize_t k = i; k + 1 < j; k++)
-                    if (add_sub(out, low, k, k + 2) < 0) goto fail;
+                    if (add_sub(out, low, k, k + 2, stop) < 0) goto fail;
             }
         } else if (b & SHAPE_WORD) {
             int digits = (b & 4u) != 0;
@@ -462,7 +511,7 @@ static PyObject *content_set(PyObject *self, PyObject *text)
                 if (!(bj & SHAPE_WORD) || (bj & 16u)) break;
                 digits &= (bj & 4u) != 0;
             }
-            if (j - i >= 3 && !digits && add_sub(out, low, i, j) < 0) goto fail;
+            if (j - i >= 3 && !digits && add_sub(out, low, i, j, stop) < 0) goto fail;
         }
         i = j;
     }
@@ -724,7 +773,367 @@ static PyObject *ascii_forms(PyObject *self, PyObject *args)
     return result;
 }
 
+/* blocks._signatures(masked): ("h" + signature(masked), "t" + tail_signature(masked)).
+ * A line's skeleton is _SPACE.sub("", _LETTERS.sub("", x)) with _LETTERS =
+ * [^\W\d]+(?:['’.-][^\W\d]+)*: a "letter" is \w and not \d; every letter lies in a match
+ * (a match starts at any letter not taken yet and takes its whole run), and a connector
+ * (' ’ . -) lies in one exactly when a letter is on both sides of it (the run before it goes
+ * on through it only then). So the skeleton keeps the characters that are not letters, not
+ * such connectors and not \s; the neighbours are read inside x only (x is a piece of the line). */
+#define LETTER(c) (W(c) && !D(c))
+#define CONNECTOR(c) ((c) == '\'' || (c) == 0x2019 || (c) == '.' || (c) == '-')
+
+static Py_ssize_t skeleton(int kind, const void *data, Py_ssize_t start, Py_ssize_t end, Py_UCS4 *out)
+{
+    Py_ssize_t o = 0;
+    for (Py_ssize_t i = start; i < end; i++) {
+        Py_UCS4 c = READ(i);
+        if (LETTER(c) || S(c)) continue;
+        if (CONNECTOR(c) && i > start && i + 1 < end && LETTER(READ(i - 1)) && LETTER(READ(i + 1))) continue;
+        out[o++] = c;
+    }
+    return o;
+}
+
+static PyObject *signatures(PyObject *self, PyObject *s)
+{
+    if (check_str(s) < 0) return NULL;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), first = -1, last = -1;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (READ(i) == ' ') { if (first < 0) first = i; last = i; }
+    Py_UCS4 small[512];
+    Py_UCS4 *buf = n + 2 <= 512 ? small : PyMem_Malloc((n + 2) * sizeof(Py_UCS4));
+    if (!buf) return PyErr_NoMemory();
+    PyObject *head = NULL, *tail = NULL, *out = NULL;
+    /* head: "h", the part before the first space (all of it if none), "|", the rest's skeleton */
+    Py_ssize_t o = 0, cut = first < 0 ? n : first;
+    buf[o++] = 'h';
+    for (Py_ssize_t i = 0; i < cut; i++) buf[o++] = READ(i);
+    buf[o++] = '|';
+    if (first >= 0) o += skeleton(kind, data, first + 1, n, buf + o);
+    head = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, o);
+    if (!head) goto done;
+    /* tail: "t", the skeleton of the part before the last space (none if none), "|", the last part */
+    o = 0;
+    buf[o++] = 't';
+    if (last >= 0) o += skeleton(kind, data, 0, last, buf + o);
+    buf[o++] = '|';
+    for (Py_ssize_t i = last + 1; i < n; i++) buf[o++] = READ(i);
+    tail = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, buf, o);
+    if (!tail) goto done;
+    out = PyTuple_Pack(2, head, tail);
+done:
+    if (buf != small) PyMem_Free(buf);
+    Py_XDECREF(head);
+    Py_XDECREF(tail);
+    return out;
+}
+
+/* Appends k to where[key] (a new list the first time). */
+static int append_at(PyObject *where, PyObject *key, PyObject *k)
+{
+    PyObject *list = PyDict_GetItemWithError(where, key);
+    if (!list) {
+        if (PyErr_Occurred()) return -1;
+        list = PyList_New(0);
+        if (!list) return -1;
+        int r = PyDict_SetItem(where, key, list);
+        Py_DECREF(list);  /* the dict holds it */
+        if (r < 0) return -1;
+    }
+    return PyList_Append(list, k);
+}
+
+/* record_where(masked, short) -> {signature: [line numbers]} of blocks.record_features:
+ * for each line k whose short[k] is true, k appended under its head signature, then under
+ * its tail signature (signatures(masked[k])). */
+static PyObject *record_where(PyObject *self, PyObject *args)
+{
+    PyObject *masked, *shortl;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &masked, &PyList_Type, &shortl)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(masked);
+    if (PyList_GET_SIZE(shortl) != n) {
+        PyErr_SetString(PyExc_ValueError, "record_where: lists of different lengths");
+        return NULL;
+    }
+    PyObject *where = PyDict_New();
+    if (!where) return NULL;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int yes = PyObject_IsTrue(PyList_GET_ITEM(shortl, k));
+        if (yes < 0) goto fail;
+        if (!yes) continue;
+        PyObject *pair = signatures(NULL, PyList_GET_ITEM(masked, k));
+        if (!pair) goto fail;
+        PyObject *kk = PyLong_FromSsize_t(k);
+        int bad = !kk || append_at(where, PyTuple_GET_ITEM(pair, 0), kk) < 0 ||
+                  append_at(where, PyTuple_GET_ITEM(pair, 1), kk) < 0;
+        Py_XDECREF(kk);
+        Py_DECREF(pair);
+        if (bad) goto fail;
+    }
+    return where;
+fail:
+    Py_DECREF(where);
+    return NULL;
+}
+
+/* The lexical cohesion's counts (blocks._overlap, blocks.cohesion_features): each line's
+ * content words are a set or frozenset of str; a word's count is looked up in a dict. */
+
+/* Adds 1 to counts[w] for each w of the set. */
+static int count_words(PyObject *counts, PyObject *words)
+{
+    PyObject *it = PyObject_GetIter(words), *w;
+    if (!it) return -1;
+    while ((w = PyIter_Next(it))) {
+        PyObject *was = PyDict_GetItemWithError(counts, w);
+        long c = 0;
+        if (was) c = PyLong_AsLong(was);
+        else if (PyErr_Occurred()) { Py_DECREF(w); Py_DECREF(it); return -1; }
+        PyObject *now = PyLong_FromLong(c + 1);
+        int r = now ? PyDict_SetItem(counts, w, now) : -1;
+        Py_XDECREF(now);
+        Py_DECREF(w);
+        if (r < 0) { Py_DECREF(it); return -1; }
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+/* How many words of the set have a value in `table` that `keep(value, arg)` accepts. */
+static Py_ssize_t count_in(PyObject *table, PyObject *words, long arg, int (*keep)(long, long))
+{
+    PyObject *it = PyObject_GetIter(words), *w;
+    if (!it) return -1;
+    Py_ssize_t got = 0;
+    while ((w = PyIter_Next(it))) {
+        PyObject *v = PyDict_GetItemWithError(table, w);
+        Py_DECREF(w);
+        if (v) {
+            long x = PyLong_AsLong(v);
+            if (x == -1 && PyErr_Occurred()) { Py_DECREF(it); return -1; }
+            got += keep(x, arg);
+        } else if (PyErr_Occurred()) { Py_DECREF(it); return -1; }
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : got;
+}
+static int at_least(long count, long least) { return count >= least; }
+static int other_run(long run, long own) { return run != own; }
+
+/* overlap_hits(cw, members) -> [hits per line] of blocks._overlap: how many of the line's
+ * words occur in the member lines' words, its own left out (for a member: the words of at
+ * least two members; for any other line: of at least one). */
+static PyObject *overlap_hits(PyObject *self, PyObject *args)
+{
+    PyObject *cw, *members;
+    if (!PyArg_ParseTuple(args, "O!O!", &PyList_Type, &cw, &PyList_Type, &members)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(cw), m = PyList_GET_SIZE(members);
+    char *own = PyMem_Calloc(n ? n : 1, 1);
+    PyObject *counts = PyDict_New(), *out = NULL;
+    if (!own || !counts) { PyErr_NoMemory(); goto done; }
+    for (Py_ssize_t j = 0; j < m; j++) {
+        Py_ssize_t k = PyLong_AsSsize_t(PyList_GET_ITEM(members, j));
+        if (k < 0 || k >= n) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_IndexError, "overlap_hits: a member out of range");
+            goto done;
+        }
+        if (own[k]) continue;  /* a member given twice counts once, as set(members) in Python */
+        own[k] = 1;
+        if (count_words(counts, PyList_GET_ITEM(cw, k)) < 0) goto done;
+    }
+    out = PyList_New(n);
+    if (!out) goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t h = count_in(counts, PyList_GET_ITEM(cw, k), own[k] ? 2 : 1, at_least);
+        PyObject *v = h < 0 ? NULL : PyLong_FromSsize_t(h);
+        if (!v) { Py_CLEAR(out); goto done; }
+        PyList_SET_ITEM(out, k, v);
+    }
+done:
+    PyMem_Free(own);
+    Py_XDECREF(counts);
+    return out;
+}
+
+/* run_hits(cw, runs, long_enough) -> [hits per line] of blocks.cohesion_features' page
+ * overlap: how many of the line's words occur in the long-enough lines of a run other than
+ * its own (a word's run, or -1 for a word of two runs or more). */
+static PyObject *run_hits(PyObject *self, PyObject *args)
+{
+    PyObject *cw, *runs, *long_enough;
+    if (!PyArg_ParseTuple(args, "O!O!O!", &PyList_Type, &cw, &PyList_Type, &runs, &PyList_Type, &long_enough))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(cw);
+    if (PyList_GET_SIZE(runs) != n || PyList_GET_SIZE(long_enough) != n) {
+        PyErr_SetString(PyExc_ValueError, "run_hits: lists of different lengths");
+        return NULL;
+    }
+    PyObject *run_of = PyDict_New(), *out = NULL, *several = PyLong_FromLong(-1);
+    if (!run_of || !several) goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int yes = PyObject_IsTrue(PyList_GET_ITEM(long_enough, k));
+        if (yes < 0) goto done;
+        if (!yes) continue;
+        PyObject *r = PyList_GET_ITEM(runs, k);
+        long rv = PyLong_AsLong(r);
+        if (rv == -1 && PyErr_Occurred()) goto done;
+        if (rv < 0) { PyErr_SetString(PyExc_ValueError, "run_hits: a negative run id"); goto done; }
+        PyObject *it = PyObject_GetIter(PyList_GET_ITEM(cw, k)), *w;
+        if (!it) goto done;
+        while ((w = PyIter_Next(it))) {
+            PyObject *was = PyDict_GetItemWithError(run_of, w);
+            int bad = 0;
+            if (!was) bad = PyErr_Occurred() ? 1 : PyDict_SetItem(run_of, w, r) < 0;
+            else {
+                long v = PyLong_AsLong(was);
+                if (v == -1 && PyErr_Occurred()) bad = 1;
+                else if (v != rv && v != -1) bad = PyDict_SetItem(run_of, w, several) < 0;
+            }
+            Py_DECREF(w);
+            if (bad) { Py_DECREF(it); goto done; }
+        }
+        Py_DECREF(it);
+        if (PyErr_Occurred()) goto done;
+    }
+    out = PyList_New(n);
+    if (!out) goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        long rv = PyLong_AsLong(PyList_GET_ITEM(runs, k));
+        Py_ssize_t h = (rv == -1 && PyErr_Occurred()) ? -1 : count_in(run_of, PyList_GET_ITEM(cw, k), rv, other_run);
+        PyObject *v = h < 0 ? NULL : PyLong_FromSsize_t(h);
+        if (!v) { Py_CLEAR(out); goto done; }
+        PyList_SET_ITEM(out, k, v);
+    }
+done:
+    Py_XDECREF(run_of);
+    Py_XDECREF(several);
+    return out;
+}
+
+/* shape.line_shape's row in one call. configure_row(trail, end_punct, dateish_match,
+ * urlish_search, urlish_dot_search, has_email, nan) hands over shape.py's _TRAIL, _END_PUNCT (a
+ * str of one-character ends), _DATEISH.match, _URLISH.search, _URLISH_DOT.search,
+ * _has_email and NAN once; line_row(s, words, stop, counts) then gives line_shape(s, words, stop,
+ * counts): the same values of the same types (Python's true division of two ints is the
+ * correctly rounded quotient, as C's of two exact doubles; math.log1p is libm's log1p), or
+ * None for a line of mostly CJK characters (its function characters: the Python). */
+static PyObject *row_trail, *row_ends, *row_dateish, *row_urlish, *row_urlish_dot, *row_email;
+static double row_nan;  /* shape.NAN's bits (a NaN made in C may carry another sign) */
+
+static PyObject *configure_row(PyObject *self, PyObject *args)
+{
+    PyObject *trail, *ends, *dateish, *urlish, *urlish_dot, *email;
+    double nan;
+    if (!PyArg_ParseTuple(args, "UUOOOOd", &trail, &ends, &dateish, &urlish, &urlish_dot, &email, &nan)) return NULL;
+    row_nan = nan;
+    PyObject **slots[] = {&row_trail, &row_ends, &row_dateish, &row_urlish, &row_urlish_dot, &row_email};
+    PyObject *values[] = {trail, ends, dateish, urlish, urlish_dot, email};
+    for (int i = 0; i < 6; i++) {
+        Py_INCREF(values[i]);
+        Py_XSETREF(*slots[i], values[i]);
+    }
+    Py_RETURN_NONE;
+}
+
+static int str_has(PyObject *set, Py_UCS4 c)  /* c is one of the str's characters */
+{
+    int kind = PyUnicode_KIND(set);
+    const void *data = PyUnicode_DATA(set);
+    for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(set); i++)
+        if (READ(i) == c) return 1;
+    return 0;
+}
+
+/* A call's truth: 1, 0, or -1 with an exception. */
+static int called_true(PyObject *f, PyObject *s)
+{
+    PyObject *r = PyObject_CallOneArg(f, s);
+    if (!r) return -1;
+    int t = PyObject_IsTrue(r);
+    Py_DECREF(r);
+    return t;
+}
+
+static PyObject *line_row(PyObject *self, PyObject *args)
+{
+    PyObject *s, *wordseq, *stop, *counts;
+    if (!PyArg_ParseTuple(args, "UOOO!", &s, &wordseq, &stop, &PyList_Type, &counts)) return NULL;
+    if (!row_trail) { PyErr_SetString(PyExc_RuntimeError, "_shape.line_row: configure_row first"); return NULL; }
+    if (PyList_GET_SIZE(counts) != 10) { PyErr_SetString(PyExc_ValueError, "_shape.line_row: 10 counts"); return NULL; }
+    Py_ssize_t c[10];
+    for (int i = 0; i < 10; i++) {
+        c[i] = PyLong_AsSsize_t(PyList_GET_ITEM(counts, i));
+        if (c[i] == -1 && PyErr_Occurred()) return NULL;
+    }
+    Py_ssize_t n_letters = c[0], n_upper = c[1], digits = c[2], n_space = c[3], n_cjk = c[4], n_decimal = c[5],
+               n_sepc = c[7], n_sentc = c[9];
+    if (PyUnicode_READY(s) < 0) return NULL;
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if ((double)n_cjk > (double)n * 0.3) Py_RETURN_NONE;
+    Py_ssize_t p[8];
+    if (parts_of(s, wordseq, stop, n_cjk != 0, n_sentc != 0, n_sepc != 0, p) < 0) return NULL;
+    Py_ssize_t n_latin = p[0], latin_chars = p[1], n_stop = p[2], n_alpha_first = p[3], n_title = p[4];
+    double cjk_ratio = (double)n_cjk / (double)(n > 1 ? n : 1);
+    double n_words = (double)n_latin + (double)n_cjk / 2.0;
+    double stop_density = (PySet_GET_SIZE(stop) > 0 && n_latin) ? (double)n_stop / (double)n_latin : row_nan;
+    Py_ssize_t e = n;  /* s.rstrip(_TRAIL) */
+    while (e > 0 && str_has(row_trail, READ(e - 1))) e--;
+    Py_UCS4 end = e > 0 ? READ(e - 1) : 0;
+    Py_ssize_t nonspace = n - n_space ? n - n_space : 1;
+    double title = n_alpha_first ? (double)n_title / (double)n_alpha_first : row_nan;
+    double upper = n_letters ? (double)n_upper / (double)n_letters : 0.0;
+    int at = 0, scheme = 0, dot = 0, dot_word = 0, copyright = 0;
+    Py_ssize_t commas = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = READ(i), next = i + 1 < n ? READ(i + 1) : 0;
+        if (ch == '@') at = 1;
+        else if (ch == ':' && next == '/' && i + 2 < n && READ(i + 2) == '/') scheme = 1;
+        else if (ch == '.') {
+            dot = 1;
+            if (next == 'c' || next == 'o' || next == 'n' || next == 'C' || next == 'O' || next == 'N') dot_word = 1;
+        } else if ((ch == 'w' || ch == 'W') && next == '.') dot_word = 1;
+        else if (ch == ',') commas++;
+        else if (ch == 0xA9 || (ch == '(' && (next == 'c' || next == 'C') && i + 2 < n && READ(i + 2) == ')'))
+            copyright = 1;
+    }
+    int urlish;
+    if (at || scheme) {
+        urlish = called_true(row_urlish, s);
+        if (urlish == 0) urlish = called_true(row_email, s);
+    } else urlish = dot && dot_word ? called_true(row_urlish_dot, s) : 0;
+    if (urlish < 0) return NULL;
+    double end_punct = (e > 0 && str_has(row_ends, end)) ? 1.0 : 0.0;
+    double good = (n_words >= 10 && (stop_density != stop_density || stop_density >= 0.2) &&
+                   (end_punct != 0.0 || n_words >= 25)) ? 1.0 : 0.0;
+    Py_ssize_t dateish = 0;
+    if (n_decimal && (dateish = dateish_count(s, row_dateish)) < 0) return NULL;
+    double first_lower = (n > 0 && Py_UNICODE_ISLOWER(READ(0))) ? 1.0 : 0.0;
+    return Py_BuildValue("[dddd" "n" "dd" "n" "dddd" "d" "n" "dd" "n" "ddddd]",
+        log1p((double)n), n_words, log1p(n_words), stop_density,
+        n_stop,
+        end_punct, (e > 0 && end == ':') ? 1.0 : 0.0,
+        p[5],
+        (double)commas / (n_words > 1.0 ? n_words : 1.0), title, upper, (double)digits / (double)nonspace,
+        (double)n_letters / (double)nonspace,
+        p[6],
+        urlish ? 1.0 : 0.0, p[7] ? 1.0 : 0.0,
+        dateish,
+        cjk_ratio, n_latin ? (double)latin_chars / (double)n_latin : row_nan, first_lower, copyright ? 1.0 : 0.0,
+        good);
+}
+
 static PyMethodDef methods[] = {
+    {"configure_row", configure_row, METH_VARARGS, "shape.py's sets and regexes for line_row"},
+    {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
+    {"overlap_hits", overlap_hits, METH_VARARGS, "blocks._overlap's hits per line"},
+    {"run_hits", run_hits, METH_VARARGS, "blocks.cohesion_features' page overlap hits per line"},
+    {"record_where", record_where, METH_VARARGS, "blocks.record_features' signature -> line numbers"},
+    {"signatures", signatures, METH_O, "blocks._signatures(masked): the head and tail record signatures"},
     {"ascii_forms", ascii_forms, METH_VARARGS, "lexicon.LineForms' spaced, folded and low forms of an ASCII line"},
     {"words", words, METH_O, "tuple(re.findall(r'\\w+', s))"},
     {"class_counts", class_counts, METH_O, "shape._class_counts(texts).tolist()"},
@@ -734,6 +1143,7 @@ static PyMethodDef methods[] = {
     {"count_dateish", count_dateish, METH_VARARGS, "len(shape._DATEISH.findall(s)), given _DATEISH.match"},
     {"count_stops", count_stops, METH_VARARGS, "the casefolded words in a stoplist (lineshape)"},
     {"content_set", content_set, METH_O, "blocks._content_set(text)"},
+    {"content_without", content_without, METH_VARARGS, "blocks._content_without(text, stop)"},
     {"bullet_end", py_bullet_end, METH_O, "the end of shape._BULLET.match(s), or -1"},
     {"counts", py_counts, METH_O, "(len(_SENT.findall(s)), len(_SEPS.findall(s)))"},
     {"mask_digits", mask_digits, METH_O, "re.sub(r'\\d+', '0', s)"},

@@ -92,11 +92,12 @@ static PyObject *walk_leaves(PyObject *self, PyObject *args)
             }
         }
         Py_BEGIN_ALLOW_THREADS
-        for (Py_ssize_t r = 0; r < n; r++) {
-            const double *row = x + r * nf;
-            int64_t *out = leaves + r * n_trees;
-            double acc = baseline;
-            for (Py_ssize_t t = 0; t < n_trees; t++) {
+        /* Tree by tree over all rows: a tree's nodes stay in the cache while the rows
+         * pass; each row's score still adds its trees' values in the trees' order. */
+        for (Py_ssize_t r = 0; r < n; r++) scores[r] = baseline;
+        for (Py_ssize_t t = 0; t < n_trees; t++) {
+            for (Py_ssize_t r = 0; r < n; r++) {
+                const double *row = x + r * nf;
                 int32_t node = root[t];
                 Py_ssize_t steps = 0;
                 while (leaf[node] < 0 && steps++ < n_nodes) {
@@ -104,10 +105,10 @@ static PyObject *walk_leaves(PyObject *self, PyObject *args)
                     int go_left = isnan(v) ? ml[node] : (v <= thr[node]);
                     node = go_left ? left[node] : right[node];
                 }
-                out[t] = leaf[node] < 0 ? 0 : leaf[node];
-                acc += value[out[t]];
+                int64_t got = leaf[node] < 0 ? 0 : leaf[node];
+                leaves[r * n_trees + t] = got;
+                scores[r] += value[got];
             }
-            scores[r] = acc;
         }
         Py_END_ALLOW_THREADS
         result = Py_None;

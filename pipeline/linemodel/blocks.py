@@ -30,6 +30,9 @@ try:  # the per-character loops in C (pipeline/linemodel/_shape.c), built at ins
     import pipeline._shape as _kernel
 except ImportError:  # the Python below, which gives the same sets (tests/test_shape_kernel.py)
     _kernel = None
+if _kernel is not None and not all(hasattr(_kernel, name) for name in (
+        "signatures", "record_where", "overlap_hits", "run_hits", "content_without")):
+    _kernel = None  # a build older than this source (not built again since): the Python
 
 # a word: letters (and "_"), with inner apostrophes, hyphens and dots ("Wise's", "Brain-Fu")
 _LETTERS = re.compile(r"[^\W\d]+(?:['’.-][^\W\d]+)*")
@@ -67,7 +70,14 @@ def tail_signature(masked: str) -> str:
 @lru_cache(maxsize=1 << 16)
 def _signatures(masked: str) -> tuple[str, str]:
     """Both signatures of a line, keyed apart; cached: menus and comment headers recur
-    from page to page of a run."""
+    from page to page of a run. In C where the kernel is built (one pass, where each
+    signature's two regex substitutions took 10 µs a line; tests/test_shape_kernel.py)."""
+    if _kernel is not None:
+        return _kernel.signatures(masked)
+    return _signatures_py(masked)
+
+
+def _signatures_py(masked: str) -> tuple[str, str]:
     return "h" + signature(masked), "t" + tail_signature(masked)
 
 
@@ -79,12 +89,11 @@ def record_features(masked: list[str], words: np.ndarray) -> tuple[np.ndarray, n
     (a chain of at least MIN_RECORDS anchors of one signature, each at most
     MAX_RECORD_LINES below the one before), 0 outside any."""
     n = len(masked)
-    where = defaultdict(list)
-    for k, (m, short) in enumerate(zip(masked, (words <= SHORT_WORDS).tolist())):
-        if short:
-            head, tail = _signatures(m)
-            where[head].append(k)
-            where[tail].append(k)
+    short_lines = (words <= SHORT_WORDS).tolist()
+    if _kernel is not None:  # the same lists in C, the signatures made there (tests/test_shape_kernel.py)
+        where = _kernel.record_where(masked, short_lines)
+    else:
+        where = _record_where_py(masked, short_lines)
     # sig_repeat: Python floats per line, then one array (the same maxima of the same
     # log1p values as numpy's, without a numpy call per signature)
     sig_repeat = [0.0] * n
@@ -107,6 +116,17 @@ def record_features(masked: list[str], words: np.ndarray) -> tuple[np.ndarray, n
                 np.maximum(seg, math.log1p(j - start), out=seg)
             start = j
     return np.array(sig_repeat), stream
+
+
+def _record_where_py(masked: list[str], short_lines: list[bool]) -> dict[str, list[int]]:
+    """signature -> the short lines' numbers with it (head and tail)."""
+    where = defaultdict(list)
+    for k, (m, short) in enumerate(zip(masked, short_lines)):
+        if short:
+            head, tail = _signatures(m)
+            where[head].append(k)
+            where[tail].append(k)
+    return where
 
 
 def gap_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
@@ -238,7 +258,15 @@ def _overlap(cw: list[frozenset[str]], members: list[int]):
 
     A line's words are distinct, so the words found elsewhere are a set intersection:
     with the members' words for a line outside them, with the words of at least two
-    members' for a member (its own occurrence left out)."""
+    members' for a member (its own occurrence left out). The hits counted in C where the
+    kernel is built (a dict of counts, no set made a line; tests/test_shape_kernel.py)."""
+    count = np.array(list(map(len, cw)), dtype=np.float64)
+    if _kernel is not None:
+        return np.array(_kernel.overlap_hits(cw, members), dtype=np.float64), count
+    return _overlap_hits_py(cw, members), count
+
+
+def _overlap_hits_py(cw: list, members: list[int]) -> np.ndarray:
     vocab: dict[str, int] = {}
     for k in members:
         for w in cw[k]:
@@ -247,7 +275,7 @@ def _overlap(cw: list[frozenset[str]], members: list[int]):
     twice = {w for w, c in vocab.items() if c > 1}
     own = set(members)
     hits = [len(ws & (twice if k in own else seen)) if ws else 0 for k, ws in enumerate(cw)]
-    return np.array(hits, dtype=np.float64), np.array(list(map(len, cw)), dtype=np.float64)
+    return np.array(hits, dtype=np.float64)
 
 
 def _share(hits: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -264,7 +292,10 @@ def page_content_words(texts: list[str], stop: frozenset) -> list[frozenset[str]
 @lru_cache(maxsize=1 << 16)
 def _content_without(text: str, stop: frozenset) -> frozenset[str]:
     """content_words(text) less the stoplist `stop`, as a set (the features only count
-    them); cached: a page's stoplist is one of a few, and its chrome recurs."""
+    them); cached: a page's stoplist is one of a few, and its chrome recurs. In C where
+    the kernel is built: a stopword is never added, and no set is copied."""
+    if _kernel is not None and (stop.__class__ is frozenset or stop.__class__ is set):
+        return _kernel.content_without(text, stop)
     return frozenset(_content_set(text).difference(stop))
 
 
@@ -288,16 +319,30 @@ def cohesion_features(cw: list[frozenset[str]], core: np.ndarray, words: np.ndar
     an article's paragraphs share many, even when the dense stretch is not the article.
     win_*: the same pooled over the lines within COHESION_HALF of the line.  NaN where
     no content word is there to count."""
-    n = len(cw)
     # the core vocabulary: the words of the core lines; those of at least two core lines
     # are still there when a core line's own words are left out (a line's words are distinct)
     core_ids = np.flatnonzero(core).tolist()
     core_hits, count = _overlap(cw, core_ids)
+    long_enough = (words >= COHESION_WORDS).tolist()
+    rid = run_id.tolist()
+    if _kernel is not None:  # the same counts in C (tests/test_shape_kernel.py)
+        page_hits = np.array(_kernel.run_hits(cw, rid, long_enough), dtype=np.float64)
+    else:
+        page_hits = _run_hits_py(cw, rid, long_enough)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        core_line = np.where(count > 0, core_hits / np.maximum(count, 1), np.nan)
+        page_line = np.where(count > 0, page_hits / np.maximum(count, 1), np.nan)
+    return (core_line, _pooled(core_hits, count, COHESION_HALF),
+            page_line, _pooled(page_hits, count, COHESION_HALF))
+
+
+def _run_hits_py(cw: list, rid: list[int], long_enough: list[bool]) -> np.ndarray:
+    """Per line: how many of its content words occur in the long-enough lines of a run
+    other than its own."""
+    n = len(cw)
     # the runs each word occurs in (in the runs' long-enough lines): -1 for two runs or
     # more, else the one run's id
     run_of: dict[str, int] = {}
-    long_enough = (words >= COHESION_WORDS).tolist()
-    rid = run_id.tolist()
     for k in range(n):
         if long_enough[k]:
             r = rid[k]
@@ -312,10 +357,5 @@ def cohesion_features(cw: list[frozenset[str]], core: np.ndarray, words: np.ndar
     # a line's words found in a run other than its own: those found in any run, less those
     # found in its own run only
     in_runs, empty = set(run_of), frozenset()
-    page_hits = np.array([len(ws & in_runs) - len(ws & only_in.get(r, empty)) if ws else 0
-                          for ws, r in zip(cw, rid)], dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        core_line = np.where(count > 0, core_hits / np.maximum(count, 1), np.nan)
-        page_line = np.where(count > 0, page_hits / np.maximum(count, 1), np.nan)
-    return (core_line, _pooled(core_hits, count, COHESION_HALF),
-            page_line, _pooled(page_hits, count, COHESION_HALF))
+    return np.array([len(ws & in_runs) - len(ws & only_in.get(r, empty)) if ws else 0
+                     for ws, r in zip(cw, rid)], dtype=np.float64)

@@ -16,6 +16,7 @@ import math
 from functools import cached_property
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 from typing import Callable
 
 import numpy as np
@@ -97,7 +98,11 @@ class Page:
                  stop: frozenset = frozenset()):
         n = self.n = len(idx)
         self.texts, self.stop = texts or [""] * n, stop  # the lines' text (lexical cohesion)
-        self.shape = np.array([row for row, _, _ in per_line], dtype=np.float64).reshape(n, len(SHAPE_FEATURES))
+        # the rows' values read one after the other (each row has len(SHAPE_FEATURES) of
+        # them): the same floats as np.array of the rows, in half the time
+        width = len(SHAPE_FEATURES)
+        self.shape = np.fromiter(chain.from_iterable([row for row, _, _ in per_line]), dtype=np.float64,
+                                 count=n * width).reshape(n, width)
         col = SHAPE_FEATURES.index
         words = self.words = self.shape[:, col("n_words")]
         self.words_l = words_l = words.tolist()

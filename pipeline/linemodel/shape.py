@@ -22,6 +22,8 @@ try:  # the per-character loops in C (pipeline/linemodel/_shape.c), built at ins
     import pipeline._shape as _kernel
 except ImportError:  # the Python below, which gives the same values (tests/test_shape_kernel.py)
     _kernel = None
+if _kernel is not None and not all(hasattr(_kernel, name) for name in ("configure_row", "line_row")):
+    _kernel = None  # a build older than this source (not built again since): the Python
 
 NAN = float("nan")
 
@@ -237,7 +239,16 @@ def _dateish(s: str) -> int:
 
 def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
     """Shape features of one stripped line (SHAPE_FEATURES); `counts` is its row of
-    _class_counts."""
+    _class_counts. In one kernel call where it is built (the same values and types;
+    tests/test_shape_kernel.py), but for a line of mostly CJK characters."""
+    if _kernel is not None and (stop.__class__ is frozenset or stop.__class__ is set):
+        row = _kernel.line_row(s, words, stop, counts)
+        if row is not None:
+            return row
+    return _line_shape_py(s, words, stop, counts)
+
+
+def _line_shape_py(s: str, words: list, stop: frozenset, counts: list) -> list:
     n_letters, n_upper, digits, n_space, n_cjk, n_decimal, _, n_sepc, _, n_sentc = counts
     cjk_ratio = n_cjk / max(1, len(s))
     n_latin, latin_chars, n_stop, n_alpha_first, n_title, n_sent, n_seps, bullet = _line_parts(
@@ -289,6 +300,11 @@ def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
         1.0 if ("©" in s or "(c)" in s or "(C)" in s) else 0.0,  # has_copyright
         good,  # good
     ]
+
+
+if _kernel is not None:  # line_row's sets and regexes: shape.py's own
+    _kernel.configure_row(_TRAIL, "".join(sorted(_END_PUNCT)), _DATEISH_MATCH, _URLISH.search, _URLISH_DOT.search,
+                          _has_email, NAN)
 
 
 def norm_and_shape(s: str, counts: list) -> tuple[str, str]:
