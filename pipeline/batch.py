@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import threading
 from dataclasses import asdict, dataclass, field, fields
-from importlib import resources
 from pathlib import Path
 
 from pipeline.dedup_corpus import packed_fingerprint
 from pipeline.document import CleanResult, Rejected, Status
 from pipeline.gcpolicy import batch_collection
-from pipeline.lexicon import Lexicon
 from pipeline.options import Options
-from pipeline.outdir import STATE_DIR, OutDir, remove_quietly
+from pipeline.outdir import OutDir, remove_quietly
 from pipeline.process import Engine, clean_bytes
-from pipeline.siteprofile import ProfileStore
 from pipeline.sites import folder_of, host_of
 from pipeline.sources import Source, check_supported, printable, read_source
 from pipeline.state import file_stat
@@ -162,33 +158,6 @@ def clean_in_process(sources: list[Source], out: Path, options: Options) -> list
 
 
 def load_engine(options: Options, out: Path | None = None) -> Engine:
-    """Rule data and the run's learned site profiles, loaded per batch: a process-wide
-    cache of the profiles would hand a later run those of an earlier one. The shipped
-    lexicon alone (no rule files of the user's) is kept while its files' bytes stay the
-    same: building its literal automata is most of Engine.load (tens of ms a batch)."""
-    if options.rules:
-        return Engine.load(options, out_dir=out)
-    # As Engine.load builds it, with the kept lexicon (tests/test_speed_language_writes.py).
-    profiles = ProfileStore(Path(out) / STATE_DIR) if out is not None and options.site_learning else None
-    return Engine(options, _shipped_lexicon(), profiles)
-
-
-_LEXICON_LOCK = threading.Lock()
-_SHIPPED: list = []  # [(the shipped rule files' names and bytes, their Lexicon)]
-_MAX_SITES = 4096
-
-
-def _shipped_lexicon() -> Lexicon:
-    """Lexicon.load() of the shipped rule files, built again when one of them changes.
-    Lexicon holds no state a page changes (its per-site lexicons are a pure cache)."""
-    folder = resources.files("pipeline") / "data" / "lexicon"
-    key = tuple((entry.name, entry.read_bytes()) for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-                if entry.name.endswith(".toml"))
-    with _LEXICON_LOCK:
-        # Its per-site lexicons grow by one entry a new (host, folder): built again past
-        # a bound, so a long-lived worker's memory stays as a batch's was.
-        if _SHIPPED and _SHIPPED[0][0] == key and len(_SHIPPED[0][1]._for_site) <= _MAX_SITES:
-            return _SHIPPED[0][1]
-        lexicon = Lexicon.load(())
-        _SHIPPED[:] = [(key, lexicon)]
-        return lexicon
+    """Rule data and the run's learned site profiles, loaded per batch (a few ms): a
+    process-wide cache would hand a later run the profiles of an earlier one."""
+    return Engine.load(options, out_dir=out)

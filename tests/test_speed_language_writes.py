@@ -1,7 +1,6 @@
 """The tenth round's shortcuts outside the line classifier against the plain code they
 replace, on real text: langdetect's n-gram rows of a new word, the JSON writer's cached
-key heads, the report's line rows, the duplicate index's band layout and the engine a
-batch loads with the kept shipped lexicon."""
+key heads, the report's line rows and the duplicate index's band layout."""
 import json
 import random
 import re
@@ -9,10 +8,8 @@ import re
 import numpy as np
 from langdetect import detector_factory
 
-from pipeline import batch, dedup_corpus, language, report, write
-from pipeline.lexicon import Lexicon
+from pipeline import dedup_corpus, language, report, write
 from pipeline.options import Options
-from pipeline.process import Engine
 
 from conftest import PAGES, SEEDS
 
@@ -154,33 +151,3 @@ def test_known_band_layouts_are_datasketchs():
     assert (defaults.near_duplicate_candidates, defaults.minhash_permutations) in dedup_corpus._KNOWN_LAYOUTS
     lsh = MinHashLSH(threshold=0.55, num_perm=64)
     assert dedup_corpus._band_layout(0.55, 64) == (lsh.b, lsh.r)
-
-
-def test_batch_engine_is_engine_load_with_the_kept_lexicon(tmp_path):
-    """load_engine builds what Engine.load builds (every field but the lexicon equal, the
-    profiles' folder too), with one lexicon of the same rules kept between batches; a
-    user's rule file goes through Engine.load."""
-    options = Options()
-    for out in (None, tmp_path):
-        mine, plain = batch.load_engine(options, out), Engine.load(options, out_dir=out)
-        for name in Engine.__dataclass_fields__:
-            if name in ("lexicon", "memo", "profiles"):
-                continue
-            assert getattr(mine, name) == getattr(plain, name), name
-        assert (mine.profiles is None) == (plain.profiles is None)
-        if mine.profiles is not None:
-            assert mine.profiles.folder == plain.profiles.folder
-        assert mine.memo is not plain.memo and not mine.memo._tables
-        assert [vars(r) if hasattr(r, "__dict__") else r for r in mine.lexicon.rules] == \
-               [vars(r) if hasattr(r, "__dict__") else r for r in plain.lexicon.rules]
-        assert batch.load_engine(options, out).lexicon is mine.lexicon
-    assert batch.load_engine(Options(site_learning=False), tmp_path).profiles is None
-    rules = tmp_path / "mine.toml"
-    rules.write_text('[[rules]]\nid = "x"\nreason = "mine"\nexact = ["zzz qqq"]\n', "utf-8")
-    own = batch.load_engine(Options(rules=(str(rules),)), tmp_path)
-    assert own.lexicon is not batch.load_engine(options, tmp_path).lexicon
-    assert isinstance(own.lexicon, Lexicon)
-    # The same lines get the same answers from the kept lexicon and a new one.
-    lines = [line for p in sorted(SEEDS.rglob("*.txt"))[:5] for line in p.read_text("utf-8").split("\n")]
-    kept, fresh = batch.load_engine(options).lexicon, Lexicon.load(())
-    assert [kept.match(line) for line in lines] == [fresh.match(line) for line in lines]
