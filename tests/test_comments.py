@@ -40,16 +40,15 @@ def _same(found: dict, expected: dict) -> bool:
     return all(" ".join(found.get(k, "").split()) == v for k, v in expected.items())
 
 
-@pytest.mark.parametrize("page_id", sorted(WITH_COMMENTS))
-def test_text_dump_comment_section_is_removed_and_kept_in_metadata(page_id, engine):
-    count, example = WITH_COMMENTS[page_id]
+def _text_dump_comments(page_id: str, count: int, engine) -> list[dict]:
+    """The page's text dump cleaned: its `count` comments in the metadata, each with an
+    author and text, every line of them out of the body and in the ledger under the rule,
+    no gold line under it. Returns the comments."""
     result = clean_bytes(_text(page_id), f"{page_id}.txt", engine)
     assert result.status is Status.CLEANED
     comments = result.metadata["comments"]
-    assert len(comments) == count
-    assert any(_same(c, example) for c in comments), comments[:3]
+    assert len(comments) == count, comments[:3]
     assert all(c.get("author") and c.get("text") for c in comments)
-    # Every comment's text is out of the body and in the ledger under the rule.
     removed = {d.text.strip() for d in result.removed if d.rule == RULE}
     kept = {d.text.strip() for d in result.kept}
     for comment in comments:
@@ -57,9 +56,16 @@ def test_text_dump_comment_section_is_removed_and_kept_in_metadata(page_id, engi
             assert line.strip() in removed and line.strip() not in kept
     assert result.metadata["rules"][RULE] == len([d for d in result.removed if d.rule == RULE])
     assert "reader comment section" in next(d.reason for d in result.removed if d.rule == RULE)
-    # No line of the gold body goes under the rule.
     gold_lines = {l.strip() for l in _gold(page_id).split("\n") if len(l.split()) >= 3}
     assert not [d.text for d in result.removed if d.rule == RULE and d.text.strip() in gold_lines]
+    return comments
+
+
+@pytest.mark.parametrize("page_id", sorted(WITH_COMMENTS))
+def test_text_dump_comment_section_is_removed_and_kept_in_metadata(page_id, engine):
+    count, example = WITH_COMMENTS[page_id]
+    comments = _text_dump_comments(page_id, count, engine)
+    assert any(_same(c, example) for c in comments), comments[:3]
 
 
 @pytest.mark.parametrize("page_id", sorted(WITH_COMMENTS))
@@ -91,18 +97,8 @@ PLATFORMS = {
 @pytest.mark.parametrize("page_id", sorted(PLATFORMS))
 def test_platform_comment_layouts_in_text_dumps(page_id, engine):
     count, first = PLATFORMS[page_id]
-    result = clean_bytes(_text(page_id), f"{page_id}.txt", engine)
-    assert result.status is Status.CLEANED
-    comments = result.metadata["comments"]
-    assert len(comments) == count and _same(comments[0], first), comments[:2]
-    removed = {d.text.strip() for d in result.removed if d.rule == RULE}
-    kept = {d.text.strip() for d in result.kept}
-    for comment in comments:
-        assert comment.get("author") and comment.get("text")
-        for line in comment["text"].split("\n"):
-            assert line.strip() in removed and line.strip() not in kept
-    gold_lines = {l.strip() for l in _gold(page_id).split("\n") if len(l.split()) >= 3}
-    assert not [d.text for d in result.removed if d.rule == RULE and d.text.strip() in gold_lines]
+    comments = _text_dump_comments(page_id, count, engine)
+    assert _same(comments[0], first), comments[:2]
 
 
 def test_chinese_blog_comments_numbered_with_replies_in_a_text_dump(engine):
