@@ -250,33 +250,22 @@ def _word_rows(word: str, known) -> bytes:
         return b""
     padded = " " + word + " "
     upper = None if word[1:].islower() else [ch.isupper() for ch in padded]
-    rows = []
-    append = rows.append
-    row_of = _ROW_OF.get
     end = len(padded) - 1  # the closing space: its 1-gram is never taken
+    grams = []
+    add = grams.append
     for i in range(1, end):
         if upper is not None and upper[i] and upper[i - 1]:
             continue
-        gram = padded[i]
-        row = row_of(gram)
-        if row is not None:
-            append(row)
-        elif gram in known:
-            append(_added_row(gram, known))
-        gram = padded[i - 1:i + 1]
-        row = row_of(gram)
-        if row is not None:
-            append(row)
-        elif gram in known:
-            append(_added_row(gram, known))
+        add(padded[i])
+        add(padded[i - 1:i + 1])
         if i >= 2:
-            gram = padded[i - 2:i + 1]
-            row = row_of(gram)
-            if row is not None:
-                append(row)
-            elif gram in known:
-                append(_added_row(gram, known))
-    for gram in (padded[end - 1:], padded[end - 2:]):  # the closing space's 2- and 3-gram
+            add(padded[i - 2:i + 1])
+    add(padded[end - 1:])  # the closing space's 2- and 3-gram
+    add(padded[end - 2:])
+    rows = []
+    append = rows.append
+    row_of = _ROW_OF.get
+    for gram in grams:
         row = row_of(gram)
         if row is not None:
             append(row)
