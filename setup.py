@@ -1,9 +1,10 @@
-"""The compiled parts, in C: the line model's tree walk (pipeline/linemodel/_walk.c) and
-the per-character loops of a line's shape (pipeline/linemodel/_shape.c).
+"""The compiled parts, in C: the line model's tree walk (pipeline/linemodel/_walk.c),
+the per-character loops of a line's shape (pipeline/linemodel/_shape.c) and a body's
+MinHash (pipeline/_minhash.c).
 
 Everything else is in pyproject.toml. The extensions are optional: without a C compiler
 (or Python's headers) the build warns and the install goes on, and the Python code runs
-instead, which gives the same results (tests/test_linemodel.py, tests/test_shape_kernel.py).
+instead, which gives the same results (tests/test_linemodel.py, tests/test_shape_kernel.py, tests/test_minhash_kernel.py).
 The shape kernel is the top-level module `pipeline._shape`: linewords.py, which the line
 model's package imports, uses it too, and importing `pipeline.linemodel._shape` would run
 that package's __init__ first (an import cycle)."""
@@ -11,4 +12,5 @@ from setuptools import Extension, setup
 
 setup(ext_modules=[Extension(name, [source], extra_compile_args=["-O2"], optional=True)
                    for name, source in (("pipeline.linemodel._walk", "pipeline/linemodel/_walk.c"),
-                                        ("pipeline._shape", "pipeline/linemodel/_shape.c"))])
+                                        ("pipeline._shape", "pipeline/linemodel/_shape.c"),
+                                        ("pipeline._minhash", "pipeline/_minhash.c"))])

@@ -12,12 +12,30 @@ import numpy as np
 
 from pipeline.lineshape import WORD
 
+try:  # SHA-1 and the minima in C (pipeline/_minhash.c), built at install when a compiler is there
+    import pipeline._minhash as _kernel
+except ImportError:  # the numpy code below, which gives the same values (tests/test_minhash_kernel.py)
+    _kernel = None
+if _kernel is not None and getattr(_kernel, "VERSION", None) != 1:
+    _kernel = None  # a build older (or newer) than this source: the numpy code
+
+try:  # re's \w+ split in C (the line shape's kernel: the same \w, tests/test_shape_kernel.py)
+    from pipeline._shape import words as _words
+except ImportError:
+    _words = WORD.findall
+
 _SEED = 1  # fixed: signatures must compare across runs and processes
 _SCHEME = "affine32"
 
 
 def body_hash(body: str) -> str:
-    return hashlib.sha256(" ".join(WORD.findall(body.casefold())).encode("utf-8")).hexdigest()
+    return hashlib.sha256(_joined(body)).hexdigest()
+
+
+def _joined(body: str) -> bytes:
+    """The body's case-folded \\w+ words joined by single spaces, UTF-8: what is hashed and
+    shingled."""
+    return " ".join(_words(body.casefold())).encode("utf-8")
 
 
 def fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str, list[int]]:
@@ -31,14 +49,17 @@ def packed_fingerprint(body: str, shingle_words: int, permutations: int) -> tupl
     4 bytes each), then the number of distinct shingles (one more uint32: containment
     needs the sets' sizes, see find_duplicates): what a batch hands back per document,
     without a list of ints to build, copy and encode."""
-    joined = " ".join(WORD.findall(body.casefold())).encode("utf-8")
+    joined = _joined(body)
+    if _kernel is not None:  # the shingles found, counted and hashed where they lie in `joined`
+        values, size = _kernel.sketch_text(joined, shingle_words, *_packed_columns(permutations))
+        return hashlib.sha256(joined).hexdigest(), values + np.uint32(size).tobytes()
     shingles = _shingles(joined.split(b" "), shingle_words)
     values = _sketch(shingles, permutations)
     return hashlib.sha256(joined).hexdigest(), values.astype(np.uint32).tobytes() + np.uint32(len(shingles)).tobytes()
 
 
 def _fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str, np.ndarray]:
-    joined = " ".join(WORD.findall(body.casefold())).encode("utf-8")
+    joined = _joined(body)
     return hashlib.sha256(joined).hexdigest(), _signature(joined.split(b" "), shingle_words, permutations)
 
 
@@ -63,6 +84,13 @@ def _columns(permutations: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
+@functools.lru_cache(maxsize=8)
+def _packed_columns(permutations: int) -> tuple[bytes, bytes]:
+    """The permutation tables' a and b as uint32 bytes (native order), for the C sketch."""
+    a, b = _permutations(permutations)
+    return a.astype(np.uint32).tobytes(), b.astype(np.uint32).tobytes()
+
+
 def _sha1_hash32(shingles: set[bytes]) -> np.ndarray:
     """datasketch's sha1_hash32 (the first 4 bytes of SHA-1, little-endian) of every
     shingle, as uint32: read from the joined digests in one numpy call instead of one
@@ -76,7 +104,7 @@ _digest = operator.methodcaller("digest")
 
 def signature(body: str, shingle_words: int, permutations: int) -> list[int]:
     # Encoded once as a whole (\w+ words hold no space), split back into words.
-    words = " ".join(WORD.findall(body.casefold())).encode("utf-8").split(b" ")
+    words = _joined(body).split(b" ")
     return _signature(words, shingle_words, permutations).tolist()
 
 
@@ -102,11 +130,19 @@ def _sketch(shingles: set[bytes], permutations: int) -> np.ndarray:
     arrays do), and the minimum per permutation (never above the empty sketch's
     2**32 - 1: a body has one shingle at least). The minima do not depend on order.
     Checked against datasketch's MinHash on random and real bodies
-    (tests/test_fast_paths.py)."""
-    from datasketch.minhash import _fmix
-
+    (tests/test_fast_paths.py); the C kernel against this numpy code and hashlib
+    (tests/test_minhash_kernel.py)."""
     if not shingles:  # the empty sketch (not met: a body has its one empty shingle)
         return np.full(permutations, np.iinfo(np.uint32).max, dtype=np.uint32)
+    if _kernel is not None:  # the same arithmetic per shingle in C, no permutations x shingles matrix
+        return np.frombuffer(_kernel.sketch(shingles, *_packed_columns(permutations)), dtype=np.uint32).copy()
+    return _sketch_numpy(shingles, permutations)
+
+
+def _sketch_numpy(shingles: set[bytes], permutations: int) -> np.ndarray:
+    """_sketch's numpy arithmetic (without the C kernel), for a non-empty set."""
+    from datasketch.minhash import _fmix
+
     a, b = _columns(permutations)
     values = a * _fmix(_sha1_hash32(shingles), 32)  # one row a permutation, one column a shingle
     values += b
