@@ -126,11 +126,20 @@ def _escaped(values: list) -> list[str]:
 
 
 def _read_json(path: Path) -> dict | None:
+    return _read_json_sized(path)[0]
+
+
+def _read_json_sized(path: Path) -> tuple[dict | None, int]:
+    """The file's JSON object (None if it holds none) and the length of its text."""
     try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+        text = path.read_text("utf-8")
+    except (OSError, ValueError):  # ValueError: not UTF-8
+        return None, 0
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None, len(text)
+    return (data if isinstance(data, dict) else None), len(text)
 
 
 def _index_rows(out: Path):
@@ -246,15 +255,25 @@ def _bars(title: str, rows: list[tuple[str, int, str]], headers: tuple[str, str,
 
 
 MAX_DOCUMENT_VIEWS = 1000
+# The views' metadata read on the first pass is kept for their turn while the kept files'
+# text stays under this many characters (about 3x as much memory decoded); past it, a
+# view's metadata is read again when its turn comes. Either way the same dict: the
+# report is written after the run's files.
+KEEP_VIEW_CHARS = 8_000_000
 
 
 def _document_meta(out: Path, row: dict) -> dict:
-    meta = _read_json(OutDir(out).meta(row["id"])) or {}
+    return _document_meta_sized(out, row)[0]
+
+
+def _document_meta_sized(out: Path, row: dict) -> tuple[dict, int]:
+    meta, size = _read_json_sized(OutDir(out).meta(row["id"]))
+    meta = meta or {}
     meta = {**meta, "id": row["id"], "status": row.get("status", meta.get("status")),
             "reason": row.get("reason", meta.get("reason"))}
     # A page rejected before cleaning has no site yet: its folder is its site.
     meta["site"] = meta.get("site") or folder_of(meta.get("source") or row.get("source"))
-    return meta
+    return meta, size
 
 
 def little_kept(d: dict, kept: int, removed: int) -> bool:
@@ -307,8 +326,9 @@ def report_pieces(out_dir: str | Path):
     total_kept = total_removed = documents = little = 0
     # Min-heap on (removed, reversed id): its root is the first view to give up.
     viewed: list[tuple[int, _Reversed, dict]] = []
+    kept_chars = 0  # the text length of the metadata the views in `viewed` hold
     for row in _index_rows(out):
-        d = _document_meta(out, row)
+        d, size = _document_meta_sized(out, row)
         removed = [r for r in d.get("removed") or [] if isinstance(r, dict)]
         documents += 1
         total_removed += len(removed)
@@ -332,11 +352,16 @@ def report_pieces(out_dir: str | Path):
         entry = (len(removed), _Reversed(d["id"]),
                  {"id": d["id"], "status": d.get("status"), "site": site, "title": d.get("title"),
                   "kept": kept, "removed": len(removed), "words": d.get("words") or 0, "little": flagged,
-                  "row": row})
+                  "row": row, "meta": None, "size": 0})
         if len(viewed) < MAX_DOCUMENT_VIEWS:
             heapq.heappush(viewed, entry)
         elif entry[:2] > viewed[0][:2]:
-            heapq.heapreplace(viewed, entry)
+            kept_chars -= heapq.heapreplace(viewed, entry)[2]["size"]
+        else:
+            continue
+        if kept_chars + size <= KEEP_VIEW_CHARS:
+            entry[2]["meta"], entry[2]["size"] = d, size
+            kept_chars += size
     # Most lines removed first, then by id.
     docs = [e[2] for e in sorted(viewed, key=lambda e: (-e[0], e[1].value))]
     labels = site_labels(by_site)
@@ -416,7 +441,8 @@ def report_pieces(out_dir: str | Path):
                  f'{len(shown)}</span> of {len(shown)} shown</span></p>')
     yield "".join(parts)
     for d in shown:
-        yield _document(_document_meta(out, d["row"]), out, d["removed"], labels)
+        meta, d["meta"] = d["meta"], None  # handed over: held no longer than its view
+        yield _document(meta if meta is not None else _document_meta(out, d["row"]), out, d["removed"], labels)
     yield f"<script>{_JS}</script></body></html>\n"
 
 
