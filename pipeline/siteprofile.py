@@ -98,7 +98,10 @@ class SiteProfile:
         return self.lines.get(key, 0) - own, len(self.pages) - own
 
     def to_dict(self) -> dict:
-        common = dict(sorted(self.lines.most_common(_MAX_LINES_KEPT)))
+        # most_common ranks every line by its count, then the kept ones are sorted by
+        # text: when all are kept the ranking changes nothing (the texts are distinct).
+        items = self.lines.items() if len(self.lines) <= _MAX_LINES_KEPT else self.lines.most_common(_MAX_LINES_KEPT)
+        common = dict(sorted(items))
         return {"site": self.site, "pages": sorted(self.pages), "copies": sorted(self.copies), "lines": common}
 
     @classmethod

@@ -50,3 +50,30 @@ def test_report_reads_a_meta_file_that_is_not_utf8_as_none(tmp_path):
     listed = tmp_path / "z.json"
     listed.write_text("[1]", "utf-8")
     assert report._read_json_sized(listed) == (None, 3)
+
+
+def test_site_profile_to_dict_equals_the_ranked_lines(real_run, monkeypatch):
+    """to_dict's lines without the count ranking (all kept) equal the ranked and cut ones,
+    item for item and in order, on the run's profiles; over the limit the ranking still
+    cuts (ties included)."""
+    import json
+    from collections import Counter
+
+    from pipeline import siteprofile
+    from pipeline.write import to_json
+
+    def ranked(profile):
+        return list(dict(sorted(profile.lines.most_common(siteprofile._MAX_LINES_KEPT))).items())
+
+    files = sorted((real_run / ".pipeline" / "sites").glob("*.json"))
+    assert files
+    for path in files:
+        profile = siteprofile.SiteProfile.from_dict(json.loads(path.read_text("utf-8")))
+        assert len(profile.lines) > 10
+        assert list(profile.to_dict()["lines"].items()) == ranked(profile)
+        assert path.read_text("utf-8") == to_json(profile.to_dict())  # the file as the run saved it
+    profile = siteprofile.SiteProfile("s", set(), Counter({f"line {k}": k % 4 for k in range(50)}), set())
+    for limit in (10, 49, 50, 51):
+        monkeypatch.setattr(siteprofile, "_MAX_LINES_KEPT", limit)
+        assert list(profile.to_dict()["lines"].items()) == ranked(profile)
+        assert len(profile.to_dict()["lines"]) == min(limit, 50)
