@@ -65,12 +65,18 @@ def _fingerprint(body: str, shingle_words: int, permutations: int) -> tuple[str,
 
 @functools.lru_cache(maxsize=8)
 def _permutations(permutations: int) -> np.ndarray:
-    """datasketch's permutation tables for the fixed seed: the same for every document,
-    and drawing them again costs more than the rest of a signature."""
-    from datasketch import MinHash  # imported when first needed: datasketch loads scipy (~1 s)
-
-    tables = MinHash(num_perm=permutations, seed=_SEED, scheme=_SCHEME).permutations
-    tables.setflags(write=False)  # shared by every sketch (datasketch shares it too)
+    """datasketch's permutation tables for the fixed seed (MinHash(num_perm=permutations,
+    seed=1, scheme="affine32").permutations): the same for every document, and drawing
+    them again costs more than the rest of a signature. Drawn here as datasketch's
+    `_init_permutations` draws them (an odd a and a b per permutation, uint32, from
+    numpy's RandomState(seed)), without importing datasketch: it loads scipy, about 0.9
+    CPU s a process, which only the numpy sketch (no C kernel) and an unlisted band
+    layout still need. Checked against datasketch by tests/test_minhash_kernel.py."""
+    generator = np.random.RandomState(_SEED)
+    a = generator.randint(0, 1 << 31, permutations, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, permutations, dtype=np.uint32)
+    tables = np.array([a, b])
+    tables.setflags(write=False)  # shared by every sketch
     return tables
 
 

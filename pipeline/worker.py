@@ -19,10 +19,16 @@ def preload() -> None:
     from langdetect import detector_factory
 
     detector_factory.init_factory()  # langdetect's profiles
-    # Each page's duplicate fingerprint (MinHash, pipeline/dedup_corpus.py): datasketch
-    # loads scipy, about 0.5 CPU s; on the first page's clock, a seed page ran over a
-    # 2 s limit on a loaded machine.
-    import datasketch  # noqa: F401
+    # Each page's duplicate fingerprint (MinHash, pipeline/dedup_corpus.py): its
+    # permutation tables; without the C kernel, datasketch too (its `_fmix`), which loads
+    # scipy, about 0.9 CPU s: on the first page's clock, a seed page ran over a 2 s limit
+    # on a loaded machine.
+    from pipeline import dedup_corpus
+    from pipeline.options import Options
+
+    dedup_corpus._packed_columns(Options().minhash_permutations)
+    if dedup_corpus._kernel is None:
+        import datasketch  # noqa: F401
 
 
 def work(fd: int) -> None:

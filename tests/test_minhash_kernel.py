@@ -122,3 +122,23 @@ def test_bad_arguments_raise():
         kernel.sketch(["x"], b"\0" * 4, b"\0" * 4)
     with pytest.raises(ValueError):
         kernel.sketch_text(b"x y", 0, b"\0" * 4, b"\0" * 4)
+
+
+def test_permutation_tables_are_datasketchs_without_importing_it():
+    """The tables drawn here are datasketch's (value, dtype, shape), and a process that
+    fingerprints a page and preloads a worker's needs does not import datasketch (nor
+    scipy, which it loads: about 0.9 CPU s a process)."""
+    import subprocess
+    import sys
+
+    for p in (1, 2, 16, 128, 256, 1000):
+        reference = MinHash(num_perm=p, seed=1, scheme="affine32").permutations
+        dedup_corpus._permutations.cache_clear()
+        ours = dedup_corpus._permutations(p)
+        assert ours.dtype == reference.dtype and ours.shape == reference.shape and (ours == reference).all()
+    code = ("import sys\nfrom pipeline.worker import preload\npreload()\nfrom pipeline import dedup_corpus\n"
+            "dedup_corpus.packed_fingerprint('A body of a few words for the sketch to read', 5, 128)\n"
+            "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=SEEDS.parent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
