@@ -4,7 +4,8 @@ MinHash (pipeline/_minhash.c).
 
 Everything else is in pyproject.toml. The extensions are optional: without a C compiler
 (or Python's headers) the build warns and the install goes on, and the Python code runs
-instead, which gives the same results (tests/test_linemodel.py, tests/test_shape_kernel.py, tests/test_minhash_kernel.py).
+instead, which gives the same results (tests/test_linemodel.py, tests/test_shape_kernel.py,
+tests/test_minhash_kernel.py).
 The shape kernel is the top-level module `pipeline._shape`: linewords.py, which the line
 model's package imports, uses it too, and importing `pipeline.linemodel._shape` would run
 that package's __init__ first (an import cycle)."""
