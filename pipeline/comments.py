@@ -41,6 +41,7 @@ _TAGGED = re.compile(r"<(span|a|b|strong|cite)\b[^>]{0,80}>([^<]{1,60})</\1>")
 _WEEKDAY = re.compile(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\b\.?")
 _COUNT = re.compile(r"^\W*\d{1,6}\W*$")
 _ORDINAL = re.compile(r"^#\d{1,6}\s+")
+_ID_NUMBER = re.compile(r"\(\s*#?\d{3,12}\s*\)")
 # A compact age in a comment's action bar: "3y", "2 w", "5h", "10 min"
 _BAR_TIME = re.compile(r"(?<![\w.])\d{1,3}\s?(?:[smhdwy]|min|mins|hr|hrs|wk|wks|mo|yr|yrs)(?!\w)")
 _INITIAL = re.compile(r"\s\w\.$").search  # a name ending in an initial ("Jane D."), not a sentence
@@ -182,8 +183,13 @@ def _stamp_rest(text: str, phrases: CommentPhrases, forms: LineForms | None = No
     if not spans:
         return None
     rest = text
+    # From the last span to the first; a span that overlaps the one after it (a date
+    # with its time, and the time alone) ends where that one was cut.
+    cut = len(text)
     for start, end in sorted(spans, reverse=True):
-        rest = rest[:start] + " " + rest[end:]
+        if start < cut:
+            rest = rest[:start] + " " + rest[min(end, cut):]
+            cut = start
     tagged = _TAGGED.search(text)
     if tagged:  # "<span>Anna</span> 12/03/2025": the markup says where the name is
         return " ".join(tagged.group(2).split())
@@ -194,10 +200,22 @@ def _stamp_rest(text: str, phrases: CommentPhrases, forms: LineForms | None = No
     # A comment's number before its name ("#12 Anna 於 2013/12/28"): its digits are not
     # the date's, and would make the line read as a bare date.
     rest = _ORDINAL.sub("", rest)
+    # A number in parentheses is the commenter's or the comment's id ("by Anna ( 1311177 )
+    # on ... (#65870295)", Slashcode), not the date's.
+    rest = " ".join(_ID_NUMBER.sub(" ", rest).split()).strip(" @:.;")
+    rest = _without_profile_links(rest, phrases)
     # Digits left over belong to the date ("28. April 2024", a day and a month name in
     # any language; "3rd", "10am"); a commenter's name on the stamp line has none, but for
     # a user name's ("Innov8iv", "mike2020": three letters or more with the digits).
     return "" if any(_date_digits(word) for word in _WORD.findall(rest)) else rest
+
+
+def _without_profile_links(text: str, phrases: CommentPhrases) -> str:
+    """The text less the links to the commenter's pages at its end ("... Homepage Journal")."""
+    words = text.split(" ")
+    while len(words) > 1 and phrases.kind("profile_link", words[-1]):
+        words.pop()
+    return " ".join(words)
 
 
 def _date_digits(word: str) -> bool:
@@ -373,7 +391,7 @@ def _date_part(text: str, rest: str, phrases: CommentPhrases) -> str:
         text = text[: -len(rest)]
     elif rest and f" {rest} " in f" {text} ":
         text = f" {text} ".replace(f" {rest} ", " ", 1)
-    text = text.strip(" :·•|,-–—")
+    text = _without_profile_links(" ".join(_ID_NUMBER.sub(" ", text).split()), phrases).strip(" :·•|,-–—")
     # Leading joining phrases of more than one word ("Posted by: at DATE" once the name is out)
     joining = phrases.connectors.match(text)
     while joining and " " in joining.group(0) and joining.end() < len(text):

@@ -91,6 +91,8 @@ PLATFORMS = {
     "wcxb-dev-0363": (22, {"author": "Hans", "date": "October 17, 2008 at 11:22 am"}),  # WordPress, "124 Reader Comments"
     # Movable Type: each comment signed under its text, "Posted by: John at December 18, 2025 05:48 PM"
     "wcxb-dev-0452": (6, {"author": "John", "date": "December 18, 2025 05:48 PM"}),
+    # Slashcode: "by NAME ( USER ID ) on DATE (#COMMENT ID) Homepage"; three dated threads
+    "wcxb-dev-0396": (9, {"author": "ozmartian", "date": "Friday December 19, 2025 @08:08PM"}),
 }
 
 
