@@ -49,10 +49,12 @@ class Classification:
 
 def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
     """The other script a line is mostly written in, or None."""
-    if not page_script or shape.letters < 3:
+    if not page_script:
         return None
     scripts = shape.scripts
-    if len(scripts) == 1 and page_script in scripts:  # no other script (most lines)
+    if len(scripts) == 1 and page_script in scripts:  # no other script (most lines): None either way
+        return None
+    if shape.letters < 3:
         return None
     other = {s: n for s, n in shape.scripts.items() if s != page_script}
     if sum(other.values()) * 2 <= shape.letters:
@@ -80,7 +82,7 @@ def _local_rule(shape: LineShape, page: LanguageGuess) -> tuple[str, str] | None
             return "shape.date", f"a date on a line of its own{extra}"
     if shape.is_breadcrumb():
         return "shape.breadcrumb", "breadcrumb trail (section links)"
-    if shape.is_repetitive():
+    if shape.words >= 20 and shape.is_repetitive():  # is_repetitive says no below 20 words
         return "shape.repetitive", "one word repeated over and over (not prose)"
     foreign = _foreign_script(shape, page.script)
     if foreign:
