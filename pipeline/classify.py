@@ -346,8 +346,8 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
     vocabulary: set[str] = set()
     if not list_page:
         vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in body if _prose(shapes[n])))
-    key = {n: " ".join(shapes[n].text.split()).casefold() for n in shapes}
-    counts = Counter(key.values())
+    key: dict[int, str] = {}  # each line's text, spaces collapsed, case-folded; made at the first run kept
+    counts: Counter = Counter()  # how often each is on the page
     # The page's non-blank lines, less the captions the lexicon removed: a picture's
     # caption standing between two parts of a list does not end the list.
     order = [n for n in sorted(shapes) if n in rule_of or not shapes[n].lexicon
@@ -365,6 +365,9 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
                 and rule_of.get(order[end + 1]) in _MODEL_KEEPS_BODY
                 and (list_page or _cohesive(order[k:end + 1], shapes, vocabulary, stopwords,
                                             run_min_lines, run_min_cohesion))):
+            if not key:
+                key = {n: " ".join(shapes[n].text.split()).casefold() for n in shapes}
+                counts = Counter(key.values())
             keep.update(n for n in order[k:end + 1] if body_prob[n - 1] >= bar
                         and counts[key[n]] == 1)
         k = end + 1
