@@ -49,10 +49,12 @@ class Classification:
 
 def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
     """The other script a line is mostly written in, or None."""
-    if not page_script or shape.letters < 3:
+    if not page_script:
         return None
     scripts = shape.scripts
-    if len(scripts) == 1 and page_script in scripts:  # no other script (most lines)
+    if len(scripts) == 1 and page_script in scripts:  # no other script (most lines): None either way
+        return None
+    if shape.letters < 3:
         return None
     other = {s: n for s, n in shape.scripts.items() if s != page_script}
     if sum(other.values()) * 2 <= shape.letters:
@@ -80,7 +82,7 @@ def _local_rule(shape: LineShape, page: LanguageGuess) -> tuple[str, str] | None
             return "shape.date", f"a date on a line of its own{extra}"
     if shape.is_breadcrumb():
         return "shape.breadcrumb", "breadcrumb trail (section links)"
-    if shape.is_repetitive():
+    if shape.words >= 20 and shape.is_repetitive():  # is_repetitive says no below 20 words
         return "shape.repetitive", "one word repeated over and over (not prose)"
     foreign = _foreign_script(shape, page.script)
     if foreign:
@@ -344,8 +346,8 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
     vocabulary: set[str] = set()
     if not list_page:
         vocabulary = set().union(*(_content_without(shapes[n].text, stopwords) for n in body if _prose(shapes[n])))
-    key = {n: " ".join(shapes[n].text.split()).casefold() for n in shapes}
-    counts = Counter(key.values())
+    key: dict[int, str] = {}  # each line's text, spaces collapsed, case-folded; made at the first run kept
+    counts: Counter = Counter()  # how often each is on the page
     # The page's non-blank lines, less the captions the lexicon removed: a picture's
     # caption standing between two parts of a list does not end the list.
     order = [n for n in sorted(shapes) if n in rule_of or not shapes[n].lexicon
@@ -363,6 +365,9 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
                 and rule_of.get(order[end + 1]) in _MODEL_KEEPS_BODY
                 and (list_page or _cohesive(order[k:end + 1], shapes, vocabulary, stopwords,
                                             run_min_lines, run_min_cohesion))):
+            if not key:
+                key = {n: " ".join(shapes[n].text.split()).casefold() for n in shapes}
+                counts = Counter(key.values())
             keep.update(n for n in order[k:end + 1] if body_prob[n - 1] >= bar
                         and counts[key[n]] == 1)
         k = end + 1

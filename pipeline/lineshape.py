@@ -79,11 +79,21 @@ class LineShape:
         return sum(self.scripts.values())
 
     def is_cjk(self) -> bool:
-        return bool(self.scripts) and max(self.scripts, key=self.scripts.get) in _CJK_SCRIPTS
+        # Asked several hundred times a page (length_units, is_body_like): worked out once a
+        # shape and kept in its __dict__ beside the fields (not one: eq, repr and replace
+        # ignore it; `renumbered` copies it with the text it depends on).
+        cjk = self.__dict__.get("_cjk")
+        if cjk is None:
+            scripts = self.scripts
+            cjk = self.__dict__["_cjk"] = bool(scripts) and max(scripts, key=scripts.get) in _CJK_SCRIPTS
+        return cjk
 
     def length_units(self) -> int:
         """Words for spaced scripts; for CJK, characters / 2 (a rough word count)."""
-        return self.letters // 2 if self.is_cjk() else self.words
+        units = self.__dict__.get("_units")
+        if units is None:
+            units = self.__dict__["_units"] = self.letters // 2 if self.is_cjk() else self.words
+        return units
 
     def is_body_like(self, has_stoplist: bool) -> bool:
         """A full paragraph: long, ends like a sentence, reads like prose."""
@@ -129,6 +139,29 @@ def _ends_sentence(text: str) -> bool:
 
 def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match: LexiconMatch | None) -> LineShape:
     words = words_of(text)
+    if _line_basics is not None and (stopwords.__class__ is frozenset or stopwords.__class__ is set):
+        # the stopword count, the sentence end and the scripts below in one C call
+        # (tests/test_shape_kernel.py compares it with the Python on real and random lines)
+        stops, ends, scripts = _line_basics(text, words, stopwords, _SCRIPT_TABLE, _resolve_script,
+                                                   _SCRIPT_NAMES)
+        shape = object.__new__(LineShape)
+        shape.__dict__.update(
+            number=number,
+            text=text,
+            words=len(words),
+            stopword_ratio=stops / len(words) if words else 0.0,
+            ends_sentence=ends,
+            scripts=scripts,
+            dates=dates_in(text),
+            lexicon=lexicon_match,
+        )
+        return shape
+    return _shape_line_py(number, text, stopwords, words, lexicon_match)
+
+
+def _shape_line_py(number: int, text: str, stopwords: frozenset[str], words: tuple,
+                   lexicon_match: LexiconMatch | None) -> LineShape:
+    """shape_line in Python: the fallback, and what the kernel's line_basics is tested against."""
     # one casefold of the words joined by spaces: casefold maps each character on its own and
     # yields no space (tests/test_speed_paths.py), so the pieces are each word's casefold
     if not (stopwords and words):
@@ -151,6 +184,12 @@ def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match:
         lexicon=lexicon_match,
     )
     return shape
+
+
+# A kernel built before line_basics (an older build found first) lacks it: the Python runs.
+_line_basics = getattr(_kernel, "line_basics", None)
+if _line_basics is not None:  # _ends_sentence's sets
+    _kernel.configure_basics(_QUOTES, _CLOSERS, _SENTENCE_ENDS)
 
 
 def date_remainder(shape: LineShape) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import resources
+from itertools import islice
 
 from pipeline.classify import Classification
 from pipeline.lexicon import fold
@@ -329,7 +330,9 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
             score += 3
             how.append("with the site's name on another line")
         # Other headline-shaped lines between it and the body (a standfirst does not count).
-        between = [m for m in candidates if m > n and folded[m] != f and not _is_standfirst(shapes[m].text)]
+        # (how many there are matters up to three: the first three found)
+        between = list(islice((m for m in candidates if m > n and folded[m] != f and not _is_standfirst(shapes[m].text)),
+                              3))
         if not between:
             score += 1
             how.append("last headline before the body")
@@ -337,7 +340,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
             score += 1
             how.append("near the body")
         # Only dates, bylines, short lines and a standfirst between it and the body.
-        if not [m for m in header if m > n and m not in skip and folded[m] != f]:
+        if not any(m > n and m not in skip and folded[m] != f for m in header):
             score += 1
             how.append("right above the body")
         if shapes[n].length_units() >= 5:
@@ -437,8 +440,10 @@ def _author_candidates(result: Classification, language: str | None, title_line:
         return []
     low, high = anchor - _AUTHOR_ABOVE, (start or 0) + _AUTHOR_BELOW
     found = []
-    for n in sorted(shapes):
-        if not low <= n <= high or n in claimed or shapes[n].words > 25:
+    # the window's lines in ascending order, as the sorted lines filtered by the window give them
+    window = range(low, high + 1) if high - low < len(shapes) else sorted(shapes)
+    for n in window:
+        if n not in shapes or not low <= n <= high or n in claimed or shapes[n].words > 25:
             continue
         text = shapes[n].text
         dated = any(shapes[m].dates or find_moments(shapes[m].text, language)

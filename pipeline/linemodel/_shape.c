@@ -645,10 +645,94 @@ static PyObject *norm_tail(PyObject *self, PyObject *args)
  * language.script_letters(s). table: an array('H') over all code points, 0 = not looked up
  * yet, 1 = no script, k + 2 = resolve's k-th script; resolve(code point) looks a character
  * up once, fills its table entry and returns the entry (pipeline/lineshape.py). */
+static PyObject *scripts_dict(PyObject *s, PyObject *otable, PyObject *resolve, PyObject *names);
+
 static PyObject *scripts(PyObject *self, PyObject *args)
 {
     PyObject *s, *otable, *resolve, *names;
     if (!PyArg_ParseTuple(args, "UOOO!", &s, &otable, &resolve, &PyList_Type, &names)) return NULL;
+    return scripts_dict(s, otable, resolve, names);
+}
+
+/* lineshape._ends_sentence's sets, handed over once by configure_basics. */
+static Py_UCS4 ends_quotes[16], ends_closers[16], ends_marks[64];
+static Py_ssize_t n_quotes = -1, n_closers = -1, n_marks = -1;
+
+static int in_set(Py_UCS4 c, const Py_UCS4 *set, Py_ssize_t n)
+{
+    for (Py_ssize_t k = 0; k < n; k++) if (set[k] == c) return 1;
+    return 0;
+}
+
+static Py_ssize_t take_set(PyObject *u, Py_UCS4 *out, Py_ssize_t cap)
+{
+    if (!PyUnicode_Check(u) || PyUnicode_READY(u) < 0 || PyUnicode_GET_LENGTH(u) > cap) {
+        PyErr_SetString(PyExc_ValueError, "_shape.configure_basics: a str of at most a few characters is needed");
+        return -1;
+    }
+    for (Py_ssize_t k = 0; k < PyUnicode_GET_LENGTH(u); k++) out[k] = PyUnicode_READ_CHAR(u, k);
+    return PyUnicode_GET_LENGTH(u);
+}
+
+static PyObject *configure_basics(PyObject *self, PyObject *args)
+{
+    PyObject *q, *c, *m;
+    if (!PyArg_ParseTuple(args, "UUU", &q, &c, &m)) return NULL;
+    Py_ssize_t a = take_set(q, ends_quotes, 16), b = a < 0 ? -1 : take_set(c, ends_closers, 16),
+               d = b < 0 ? -1 : take_set(m, ends_marks, 64);
+    if (d < 0) { n_quotes = n_closers = n_marks = -1; return NULL; }
+    n_quotes = a; n_closers = b; n_marks = d;
+    Py_RETURN_NONE;
+}
+
+/* lineshape._ends_sentence(s): `$` also matches before a final newline; a closing quote
+ * last ends a sentence; else the closers stripped, a sentence mark is last. */
+static int ends_sentence(PyObject *s)
+{
+    int kind = PyUnicode_KIND(s);
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    if (n > 0 && READ(n - 1) == '\n') n--;
+    if (n == 0) return 0;
+    if (in_set(READ(n - 1), ends_quotes, n_quotes)) return 1;
+    while (n > 0 && in_set(READ(n - 1), ends_closers, n_closers)) n--;
+    return n > 0 && in_set(READ(n - 1), ends_marks, n_marks);
+}
+
+/* line_basics(s, words, stop, table, resolve, names) -> (stopwords, ends_sentence, scripts):
+ * lineshape.shape_line's count_stops(words, stop), _ends_sentence(s) and scripts_of(s) in
+ * one call. */
+static PyObject *line_basics(PyObject *self, PyObject *args)
+{
+    PyObject *s, *wordseq, *stop, *otable, *resolve, *names;
+    if (!PyArg_ParseTuple(args, "UO!OOOO!", &s, &PyTuple_Type, &wordseq, &stop, &otable, &resolve,
+                          &PyList_Type, &names)) return NULL;
+    if (n_marks < 0) {
+        PyErr_SetString(PyExc_RuntimeError, "_shape.line_basics: configure_basics was not called");
+        return NULL;
+    }
+    if (!PyFrozenSet_CheckExact(stop) && !PySet_CheckExact(stop)) {
+        PyErr_SetString(PyExc_TypeError, "_shape.line_basics: stop must be a set or frozenset");
+        return NULL;
+    }
+    if (PyUnicode_READY(s) < 0) return NULL;
+    Py_ssize_t nw = PyTuple_GET_SIZE(wordseq), count = 0;
+    if (PySet_GET_SIZE(stop) > 0) {
+        for (Py_ssize_t k = 0; k < nw; k++) {
+            PyObject *w = PyTuple_GET_ITEM(wordseq, k);
+            if (check_str(w) < 0) return NULL;
+            int r = stop_has_folded(stop, w, 1);
+            if (r < 0) return NULL;
+            count += r;
+        }
+    }
+    PyObject *found = scripts_dict(s, otable, resolve, names);
+    if (!found) return NULL;
+    return Py_BuildValue("(nON)", count, ends_sentence(s) ? Py_True : Py_False, found);
+}
+
+static PyObject *scripts_dict(PyObject *s, PyObject *otable, PyObject *resolve, PyObject *names)
+{
     if (PyUnicode_READY(s) < 0) return NULL;
     Py_buffer tb;
     if (PyObject_GetBuffer(otable, &tb, PyBUF_C_CONTIGUOUS) < 0) return NULL;
@@ -1148,6 +1232,8 @@ static PyMethodDef methods[] = {
     {"counts", py_counts, METH_O, "(len(_SENT.findall(s)), len(_SEPS.findall(s)))"},
     {"mask_digits", mask_digits, METH_O, "re.sub(r'\\d+', '0', s)"},
     {"norm_tail", norm_tail, METH_VARARGS, "shape.norm_and_shape after its NFKC test"},
+    {"configure_basics", configure_basics, METH_VARARGS, "lineshape._ends_sentence's sets for line_basics"},
+    {"line_basics", line_basics, METH_VARARGS, "lineshape.shape_line's stopword count, sentence end and scripts"},
     {"scripts", scripts, METH_VARARGS, "language.script_letters(s) over a lazily filled table"},
     {NULL, NULL, 0, NULL},
 };
