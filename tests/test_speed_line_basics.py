@@ -15,6 +15,7 @@ from pipeline import language, lineshape
 from pipeline.classify import _foreign_script
 from pipeline.lineshape import _CJK_SCRIPTS, LineShape, _shape_line_py, shape_line
 from pipeline.linewords import words_of
+from test_speed_paths import foreign_script_plain  # the count _foreign_script shortcuts
 
 SPECIAL = [
     "", "\n", "x.\n", "x\n\n", "Ende.”", "so (da).", "Ja?’ ", "Nein.” (so)]", "»Quote«", "«Quote»", "a]", "…",
@@ -74,20 +75,11 @@ def test_cjk_and_length_units_once_a_shape_equal_the_plain_expressions():
         assert plain == shape and repr(plain) == repr(shape)  # the kept values are no fields
 
 
-def _foreign_script_plain(shape, page_script):
-    if not page_script or shape.letters < 3:
-        return None
-    other = {s: n for s, n in shape.scripts.items() if s != page_script}
-    if sum(other.values()) * 2 <= shape.letters:
-        return None
-    return max(other, key=other.get)
-
-
 def test_foreign_script_and_repetitive_prefilters():
     stop = language.stopwords("en")
     for line in LINES:
         shape = shape_line(1, line, stop, None)
         for script in (None, "LATIN", "CJK", "CYRILLIC", "GREEK", "HANGUL"):
-            assert _foreign_script(shape, script) == _foreign_script_plain(shape, script), (line, script)
+            assert _foreign_script(shape, script) == foreign_script_plain(shape, script), (line, script)
         if shape.words < 20:
             assert not shape.is_repetitive(), line

@@ -339,6 +339,16 @@ def test_content_words_of_ascii_lines_from_the_shared_split():
     assert asciis >= 100
 
 
+def foreign_script_plain(shape, page_script):
+    """classify._foreign_script without its shortcuts: the count over the other scripts."""
+    if not page_script or shape.letters < 3:
+        return None
+    other = {s: n for s, n in shape.scripts.items() if s != page_script}
+    if sum(other.values()) * 2 <= shape.letters:
+        return None
+    return max(other, key=other.get)
+
+
 def test_foreign_script_shortcut_equals_the_count():
     """classify._foreign_script returns at once on a line of the page's script only: the
     same answer as the count over the other scripts, on real lines and every page script
@@ -346,21 +356,13 @@ def test_foreign_script_shortcut_equals_the_count():
     from pipeline.classify import _foreign_script
     from pipeline.lineshape import shape_line
 
-    def plain(shape, page_script):
-        if not page_script or shape.letters < 3:
-            return None
-        other = {s: n for s, n in shape.scripts.items() if s != page_script}
-        if sum(other.values()) * 2 <= shape.letters:
-            return None
-        return max(other, key=other.get)
-
     lines = _real_lines() + [line for _, _, page in _real_pages() for line in page if line.strip()]
     shapes = [shape_line(1, line, frozenset(), None) for line in lines]
     scripts = {s for shape in shapes for s in shape.scripts} | {None, "LATIN", "CYRILLIC", "CJK"}
     assert len(scripts) >= 5
     for script in scripts:
         for shape in shapes:
-            assert _foreign_script(shape, script) == plain(shape, script), (shape.text, script)
+            assert _foreign_script(shape, script) == foreign_script_plain(shape, script), (shape.text, script)
 
 
 def test_page_log_table_word_logs_and_main_stretch_equal_the_per_line_code():
