@@ -144,18 +144,7 @@ def shape_line(number: int, text: str, stopwords: frozenset[str], lexicon_match:
         # (tests/test_shape_kernel.py compares it with the Python on real and random lines)
         stops, ends, scripts = _line_basics(text, words, stopwords, _SCRIPT_TABLE, _resolve_script,
                                                    _SCRIPT_NAMES)
-        shape = object.__new__(LineShape)
-        shape.__dict__.update(
-            number=number,
-            text=text,
-            words=len(words),
-            stopword_ratio=stops / len(words) if words else 0.0,
-            ends_sentence=ends,
-            scripts=scripts,
-            dates=dates_in(text),
-            lexicon=lexicon_match,
-        )
-        return shape
+        return _new_shape(number, text, words, stops, ends, scripts, lexicon_match)
     return _shape_line_py(number, text, stopwords, words, lexicon_match)
 
 
@@ -170,16 +159,21 @@ def _shape_line_py(number: int, text: str, stopwords: frozenset[str], words: tup
         stops = _kernel.count_stops(words, stopwords)  # each word casefolded, in C
     else:
         stops = sum(map(stopwords.__contains__, " ".join(words).casefold().split(" ")))
+    return _new_shape(number, text, words, stops, _ends_sentence(text), scripts_of(text), lexicon_match)
+
+
+def _new_shape(number: int, text: str, words: tuple, stops: int, ends: bool, scripts: dict,
+               lexicon_match: LexiconMatch | None) -> LineShape:
     # Built as `renumbered` builds its copies: the frozen dataclass's __init__ sets each
-    # field through object.__setattr__, a third of this function's own time.
+    # field through object.__setattr__, a third of shape_line's own time.
     shape = object.__new__(LineShape)
     shape.__dict__.update(
         number=number,
         text=text,
         words=len(words),
         stopword_ratio=stops / len(words) if words else 0.0,
-        ends_sentence=_ends_sentence(text),
-        scripts=scripts_of(text),
+        ends_sentence=ends,
+        scripts=scripts,
         dates=dates_in(text),  # memoised, shared with the comment finder and the metadata
         lexicon=lexicon_match,
     )
