@@ -440,6 +440,43 @@ def keep_header_run(result: Classification, stopwords: frozenset[str], min_lines
                       f"mostly (>= {min_cohesion:.2f}) the article's")
 
 
+def keep_prose_above(result: Classification, stopwords: frozenset[str], min_paragraphs: int) -> None:
+    """Keep the article's opening paragraphs that the page-header rule cut
+    (`keep.prose_above`): the lines right above the first kept line (blank lines between
+    allowed) that only their position removed (`position.header`), each ending a sentence
+    and reading as prose (the stoplist's share of stopwords, where the language has one),
+    the topmost a full paragraph (is_body_like), at least `min_paragraphs` of them full
+    paragraphs. The line model read the article's start lower (a chapter's dialogue, a
+    story's first paragraphs under a menu); a page header does not run into the article
+    as unbroken prose: a menu, a title, a byline, a kicker end no sentence, a standfirst
+    is one paragraph. Layout only, any language. Called on pages the line model read,
+    after keep_header_run; the clean body's second reading opens at the topmost line,
+    a full paragraph, so the body stays a fixed point."""
+    if min_paragraphs <= 0 or result.body_prob is None:
+        return
+    kept = result.kept_numbers()
+    if not kept:
+        return
+    has_stoplist = bool(stopwords)
+    run = []
+    for n in sorted((n for n in result.shapes if n < kept[0]), reverse=True):
+        decision, shape = result.decisions.get(n), result.shapes[n]
+        if decision is None or decision.rule != "position.header" or not shape.ends_sentence:
+            break
+        if has_stoplist and shape.stopword_ratio < 0.15:
+            break
+        run.append(n)
+    while run and not result.shapes[run[-1]].is_body_like(has_stoplist):
+        run.pop()  # the run opens with a full paragraph, not a line ending one
+    paragraphs = sum(result.shapes[n].is_body_like(has_stoplist) for n in run)
+    if paragraphs < min_paragraphs:
+        return
+    for n in run:
+        result.decide(n, True, "keep.prose_above",
+                      f"above the first kept line, in an unbroken run of {len(run)} prose lines ({paragraphs} full "
+                      f"paragraphs, >= {min_paragraphs}) that runs into the article: its opening, not a page header")
+
+
 def keep_header_zone(result: Classification) -> None:
     """Keep the header-zone lines that nothing but their position removed (HTML: the
     text trafilatura extracted starts at the article, its page header already cut, and
