@@ -1,6 +1,7 @@
-"""keep.prose_above (pipeline/classify.py): the article's opening paragraphs that the
-page-header rule cut because the line model read the article's start lower. Real page
-with gold (tests/data/body_runs), the shipped model."""
+"""The article's opening that the page-header rule cut (pipeline/classify.py):
+keep.prose_above, paragraphs above the first kept line when the line model read the
+article's start lower; keep.split_opening, the first paragraph split over two lines. Real
+pages with gold (tests/data/body_runs), the shipped model."""
 from __future__ import annotations
 
 from conftest import engine_with, page_with_gold
@@ -52,3 +53,31 @@ def test_the_body_with_its_opening_kept_is_a_fixed_point():
     first = clean_text(text, engine)
     assert _rules(first, "keep.prose_above")
     assert clean_text(first.body, engine).metadata["removed"] == []
+
+
+MATHJAX = "readability-mathjax"
+
+
+def test_the_first_paragraph_split_over_two_lines_is_kept_whole():
+    # MathJax's sample page: an inline formula cut "... This expression" from "is an
+    # example of an inline equation. ..."; only the second half reads as a full paragraph
+    text, gold = page_with_gold("body_runs", MATHJAX)
+    on = clean_text(text, engine_with())
+    off = clean_text(text, engine_with(split_opening_min_words=0))
+    kept = _rules(on, "keep.split_opening")
+    assert [d.text.split()[:2] for d in kept] == [["Finally,", "while"]]
+    assert kept[0].line in {d.line for d in _rules(off, "position.header")}
+    assert norm_line(kept[0].text) in {norm_line(line) for line in gold.split("\n")}
+    assert not _rules(off, "keep.split_opening")
+    # the headings above it end no sentence and are not followed by a line mid-sentence
+    assert "In-line Mathematics" in [d.text for d in _rules(on, "position.header")]
+    assert score_page(MATHJAX, "readability", on.body, gold).tok_f1 > \
+        score_page(MATHJAX, "readability", off.body, gold).tok_f1 + 0.2
+    # the clean body's second reading (rules alone) opens at the same line
+    assert clean_text(on.body, engine_with()).metadata["removed"] == []
+
+
+def test_an_opening_in_upper_case_takes_no_line_from_the_header():
+    for page in ("readability-royal-road", "readability-dropbox-blog", "wcxb-dev-1781"):
+        result = clean_text(page_with_gold("body_runs", page)[0], engine_with())
+        assert not _rules(result, "keep.split_opening"), page
