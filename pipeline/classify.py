@@ -105,7 +105,7 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              clean_layout: bool = False, between_min_lines: int = 0,
              between_min_cohesion: float = 0.5, header_run_min_lines: int = 0,
              header_run_cohesion: float = 0.3, wrap_width: int | None = None,
-             stream_copy_share: float = 0.8) -> Classification:
+             stream_copy_share: float = 0.8, split_opening_min_words: int = 8) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
@@ -128,7 +128,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     brings in that layout (a menu) speaks other words and is removed as before.
     `wrap_width`: the page is hard-wrapped at this column (bodyunits.wrap_width): a line
     of a wrapped paragraph that reads as prose as a whole can open the article, though
-    the line alone is too short for a paragraph."""
+    the line alone is too short for a paragraph. `split_opening_min_words`: the line right
+    above the article's first paragraph that runs on into it (_split_opening; 0: off)."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -200,6 +201,11 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
                 elif (gap := gap + 1) > 3:
                     break
 
+    # The article's first paragraph split over two lines (an inline formula, link or code
+    # cut out of it): the line above runs on into it. Read the same way without the model,
+    # so the clean body's second reading opens there too.
+    split_opening = _split_opening(result.body_start, shapes, has_stoplist, split_opening_min_words)
+
     footer_reads_body = model_says_body
     if scores is None and footer_prose_check:
         footer_reads_body = lambda n: shapes[n].is_body_like(has_stoplist)  # noqa: E731
@@ -225,6 +231,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
 
     verdicts = []  # (line, rule): the position and the model decide, in this order
     for n in undecided:
+        if n == split_opening:
+            verdicts.append((n, "keep.split_opening"))
+            continue
         if stream_teaser is not None and stream_teaser <= n < result.body_start:
             verdicts.append((n, "position.stream" if n < stream_end else model_rule(n)))
             continue
@@ -256,6 +265,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     for n, rule in verdicts:
         if rule == "keep.header_body":
             result.decide(n, True, rule, "before the first paragraph, but reads as body" + model_note(n))
+        elif rule == "keep.split_opening":
+            result.decide(n, True, rule, f"runs on into the article's first paragraph (line {result.body_start}, which "
+                                         "opens in lower case): one paragraph split over two lines")
         elif rule == "keep.clean_header":
             result.decide(n, True, rule, "before the first paragraph of a text in the clean body's layout (one paragraph "
                                          "a line, read without the line model): header lines the model read as body "
@@ -295,6 +307,28 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     if site_rule is not None:
         _apply_site_rule(result, site_rule, has_stoplist)
     return result
+
+
+def _split_opening(body_start: int, shapes: dict[int, LineShape], has_stoplist: bool, min_words: int) -> int | None:
+    """The line right above the article's first paragraph (no other line between, blank
+    lines aside) when the two are one paragraph: it ends no sentence, it is prose (at
+    least `min_words` words, the stoplist's share of stopwords where the language has
+    one), and the first paragraph opens in lower case, the sentence going on ("... This
+    expression" / "is an example of an inline equation."). A headline, a menu or a byline
+    above an article is not followed by a line opening mid-sentence. None: no such line,
+    or `min_words` 0 (off)."""
+    if min_words <= 0:
+        return None
+    above = next((n for n in range(body_start - 1, 0, -1) if n in shapes), None)
+    if above is None:
+        return None
+    first = next((c for c in shapes[body_start].text if not c.isspace()), "")
+    if not (first.isalpha() and first.islower()):
+        return None
+    shape = shapes[above]
+    if shape.ends_sentence or shape.length_units() < min_words or (has_stoplist and shape.stopword_ratio < 0.15):
+        return None
+    return above
 
 
 def _wrapped_prose(lines: list[str], width: int, stopwords: frozenset[str], has_stoplist: bool) -> frozenset[int]:
@@ -438,6 +472,43 @@ def keep_header_run(result: Classification, stopwords: frozenset[str], min_lines
                       f"above the first paragraph, in a run of {len(run)} header lines read as body (line model: "
                       f"body probability {result.body_prob[n - 1]:.2f} >= {bar:.2f}) whose content words are "
                       f"mostly (>= {min_cohesion:.2f}) the article's")
+
+
+def keep_prose_above(result: Classification, stopwords: frozenset[str], min_paragraphs: int) -> None:
+    """Keep the article's opening paragraphs that the page-header rule cut
+    (`keep.prose_above`): the lines right above the first kept line (blank lines between
+    allowed) that only their position removed (`position.header`), each ending a sentence
+    and reading as prose (the stoplist's share of stopwords, where the language has one),
+    the topmost a full paragraph (is_body_like), at least `min_paragraphs` of them full
+    paragraphs. The line model read the article's start lower (a chapter's dialogue, a
+    story's first paragraphs under a menu); a page header does not run into the article
+    as unbroken prose: a menu, a title, a byline, a kicker end no sentence, a standfirst
+    is one paragraph. Layout only, any language. Called on pages the line model read,
+    after keep_header_run; the clean body's second reading opens at the topmost line,
+    a full paragraph, so the body stays a fixed point."""
+    if min_paragraphs <= 0 or result.body_prob is None:
+        return
+    kept = result.kept_numbers()
+    if not kept:
+        return
+    has_stoplist = bool(stopwords)
+    run = []
+    for n in sorted((n for n in result.shapes if n < kept[0]), reverse=True):
+        decision, shape = result.decisions.get(n), result.shapes[n]
+        if decision is None or decision.rule != "position.header" or not shape.ends_sentence:
+            break
+        if has_stoplist and shape.stopword_ratio < 0.15:
+            break
+        run.append(n)
+    while run and not result.shapes[run[-1]].is_body_like(has_stoplist):
+        run.pop()  # the run opens with a full paragraph, not a line ending one
+    paragraphs = sum(result.shapes[n].is_body_like(has_stoplist) for n in run)
+    if paragraphs < min_paragraphs:
+        return
+    for n in run:
+        result.decide(n, True, "keep.prose_above",
+                      f"above the first kept line, in an unbroken run of {len(run)} prose lines ({paragraphs} full "
+                      f"paragraphs, >= {min_paragraphs}) that runs into the article: its opening, not a page header")
 
 
 def keep_header_zone(result: Classification) -> None:

@@ -91,6 +91,15 @@ class Options:
     header_run_min_lines: int = 2
     header_run_probability: float = 0.8
     header_run_cohesion: float = 0.3
+    # Text dumps read by the line model: the unbroken run of prose lines right above the
+    # first kept line that only the page-header rule removed, holding at least this many
+    # full paragraphs, is the article's opening and is kept (`keep.prose_above`; 0: off).
+    # docs/quality.md.
+    prose_above_min_paragraphs: int = 3
+    # The line right above the article's first paragraph, of at least this many words,
+    # ending no sentence, reading as prose, when the paragraph opens in lower case (one
+    # paragraph split over two lines), is kept (`keep.split_opening`; 0: off). docs/quality.md.
+    split_opening_min_words: int = 8
     # Text dumps (pipeline/bodyunits.py): on a page hard-wrapped at a fixed column, the
     # removed lines of a paragraph more than half of whose lines are kept are kept
     # (`keep.wrapped_paragraph`); and a run of 3+ lines opening with the same bullet
@@ -237,6 +246,8 @@ _RULES = {
     "header_run_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "header_run_probability": (_number(0, 1), "must be a number from 0 to 1"),
     "header_run_cohesion": (_number(0, 1), "must be a number from 0 to 1"),
+    "prose_above_min_paragraphs": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
+    "split_opening_min_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "wrapped_paragraphs": (_is_bool, "must be true or false"),
     "bullet_run_share": (_number(0, 1), "must be a number from 0 to 1 (0 turns the rule off)"),
     "stray_max_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),

@@ -10,7 +10,7 @@ from pathlib import Path
 from pipeline.afterbody import mark_strays
 from pipeline.authorbox import mark_author_box
 from pipeline.bodyunits import keep_bullet_runs, keep_wrapped_paragraphs, wrap_width
-from pipeline.classify import classify, keep_header_run, keep_header_zone
+from pipeline.classify import classify, keep_header_run, keep_header_zone, keep_prose_above
 from pipeline.comments import html_comments, html_lines, mark_lines, mark_sections
 from pipeline.consent import mark_consent
 from pipeline.decode import decode_bytes, looks_binary
@@ -178,7 +178,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          header_run_min_lines=options.header_run_min_lines,
                          header_run_cohesion=options.header_run_cohesion,
                          clean_layout=clean_layout and not is_html, wrap_width=width,
-                         stream_copy_share=options.stream_copy_share)
+                         stream_copy_share=options.stream_copy_share,
+                         split_opening_min_words=options.split_opening_min_words)
         found_meta = read_metadata(found, memo=page_memo, language=page.code)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":
@@ -204,6 +205,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             # last: its test reads the body the other rules left
             keep_header_run(found, words, options.header_run_min_lines, options.header_run_probability,
                             options.header_run_cohesion)
+            keep_prose_above(found, words, options.prose_above_min_paragraphs)
         if not is_html and (use_model or clean_layout):
             # Units larger than a line, after every line's own decision; also on the clean
             # body's reading, where a list's items stand a blank line apart (fixed point).
