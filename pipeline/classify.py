@@ -326,7 +326,7 @@ def _split_opening(body_start: int, shapes: dict[int, LineShape], has_stoplist: 
     if not (first.isalpha() and first.islower()):
         return None
     shape = shapes[above]
-    if shape.ends_sentence or shape.length_units() < min_words or (has_stoplist and shape.stopword_ratio < 0.15):
+    if shape.ends_sentence or shape.length_units() < min_words or not shape.reads_as_prose(has_stoplist):
         return None
     return above
 
@@ -497,7 +497,7 @@ def keep_prose_above(result: Classification, stopwords: frozenset[str], min_para
         decision, shape = result.decisions.get(n), result.shapes[n]
         if decision is None or decision.rule != "position.header" or not shape.ends_sentence:
             break
-        if has_stoplist and shape.stopword_ratio < 0.15:
+        if not shape.reads_as_prose(has_stoplist):
             break
         run.append(n)
     while run and not result.shapes[run[-1]].is_body_like(has_stoplist):

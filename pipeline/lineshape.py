@@ -95,11 +95,15 @@ class LineShape:
             units = self.__dict__["_units"] = self.letters // 2 if self.is_cjk() else self.words
         return units
 
+    def reads_as_prose(self, has_stoplist: bool) -> bool:
+        """The stoplist's share of stopwords (any share where the language has no stoplist)."""
+        return not has_stoplist or self.stopword_ratio >= 0.15
+
     def is_body_like(self, has_stoplist: bool) -> bool:
         """A full paragraph: long, ends like a sentence, reads like prose."""
         if not self.ends_sentence or self.length_units() < 12:
             return False
-        return not has_stoplist or self.stopword_ratio >= 0.15
+        return self.reads_as_prose(has_stoplist)
 
     def is_repetitive(self) -> bool:
         """A long line of few distinct words: junk, spam or a broken page, not prose."""
