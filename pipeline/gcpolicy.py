@@ -3,13 +3,13 @@
 Cleaning a page allocates many short-lived containers (lists, tuples, dicts of a line's
 words, shapes, features) and keeps some for the batch (the line memo, the bounded line
 caches). Cleaning makes almost no cyclic garbage: after the 1,086 dev dumps cleaned with
-the collector off, `gc.collect()` found 32 unreachable objects. So the collector's passes
+the collector off, `gc.collect()` found a few dozen unreachable objects. So the collector's passes
 during a batch are nearly all waste: each young collection walks the containers that
 survive since the last one (the page's lines, the memo's new entries; a few ms each, as
 lists and dicts are walked entry by entry), each middle one the survivors of ten young
 ones. Counted with `gc.callbacks` over the 1,086 dev dumps cleaned as a worker cleans
 them (one Engine per 200 pages), young collections every 7,000 containers (the twelfth
-round's setting) cost 2.2 CPU s of about 46; the default (700) far more.
+round's setting) cost 2.2-2.5 CPU s of 46-52; the default (700) far more.
 
 During a batch, `batch_collection()`:
 - freezes what exists when the batch starts (`gc.freeze`: those objects are left out of
