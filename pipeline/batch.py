@@ -153,7 +153,7 @@ def give_up(source: Source, out: Path, options: Options, reason: str) -> DocSumm
 def clean_in_process(sources: list[Source], out: Path, options: Options) -> list[DocSummary]:
     """Clean and write a batch's pages here, in this process, one after the other."""
     engine = load_engine(options, out)
-    with batch_collection():  # the collector skips what the batch starts with (pipeline/gcpolicy.py)
+    with batch_collection():  # the collector idle during the batch, up to a valve (pipeline/gcpolicy.py)
         return [process_document(source, out, engine) for source in sources]
 
 

@@ -71,7 +71,7 @@ def work(fd: int) -> None:
             # Loaded per batch: it holds this run's learned site profiles (a few ms).
             engine = load_engine(options, out)
             send("start")
-            with batch_collection():  # the collector skips what the batch starts with (pipeline/gcpolicy.py)
+            with batch_collection():  # the collector idle during the batch, up to a valve (pipeline/gcpolicy.py)
                 for source in sources_from_wire(job["sources"]):
                     try:
                         summary = process_document(source, out, engine)
