@@ -607,6 +607,40 @@ def mark_sections(classification, phrases: CommentPhrases | None = None, memo=No
     return comments
 
 
+AFTER_RULE = "position.after_comments"
+
+
+def mark_below_sections(classification, min_share: float = 1.0) -> int:
+    """Remove the kept lines below the page's last comment section (`AFTER_RULE`).
+
+    Readers comment on an article they have read: the article ends above its comment
+    section, and what a page prints below its comments is the site's (more stories,
+    a guide box, a sidebar's teasers, the footer). Decided on structure alone: the
+    sections `mark_sections` removed, their lines marked with `RULE`. Only when the kept
+    words above the page's first comment section are at least `min_share` times the
+    kept words below its last one (the article is above, not below: a section found in
+    a sidebar above the article is no end of it; 0: off). Returns the lines removed."""
+    if min_share <= 0:
+        return 0
+    decisions = classification.decisions
+    in_section = [n for n, d in decisions.items() if not d.keep and d.rule == RULE]
+    if not in_section:
+        return 0
+    first, last = min(in_section), max(in_section)
+    shapes = classification.shapes
+    below = [n for n in classification.kept_numbers() if n > last]
+    if not below:
+        return 0
+    words_above = sum(shapes[n].length_units() for n in classification.kept_numbers() if n < first)
+    words_below = sum(shapes[n].length_units() for n in below)
+    if words_above < min_share * words_below:
+        return 0
+    reason = f"below the page's reader comment section (ends at line {last}): the article ends above its comments"
+    for number in below:
+        classification.decide(number, False, AFTER_RULE, reason)
+    return len(below)
+
+
 # HTML: the page's visible text, one block a line, as a browser's page text has it (the
 # layout the text-dump finder reads). Hand-written over lxml because trafilatura and
 # jusText give the main text only, and html2text-like libraries render markdown.

@@ -100,6 +100,11 @@ class Options:
     # ending no sentence, reading as prose, when the paragraph opens in lower case (one
     # paragraph split over two lines), is kept (`keep.split_opening`; 0: off). docs/quality.md.
     split_opening_min_words: int = 8
+    # Text dumps read by the line model: the kept lines below the page's last reader
+    # comment section are removed (`position.after_comments`) when the kept words above
+    # its first section are at least this many times the words below (0: off).
+    # docs/quality.md.
+    after_comments_share: float = 1.0
     # Text dumps (pipeline/bodyunits.py): on a page hard-wrapped at a fixed column, the
     # removed lines of a paragraph more than half of whose lines are kept are kept
     # (`keep.wrapped_paragraph`); and a run of 3+ lines opening with the same bullet
@@ -248,6 +253,7 @@ _RULES = {
     "header_run_cohesion": (_number(0, 1), "must be a number from 0 to 1"),
     "prose_above_min_paragraphs": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "split_opening_min_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
+    "after_comments_share": (_number(0), "must be a number, 0 or more (0 turns the rule off)"),
     "wrapped_paragraphs": (_is_bool, "must be true or false"),
     "bullet_run_share": (_number(0, 1), "must be a number from 0 to 1 (0 turns the rule off)"),
     "stray_max_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),

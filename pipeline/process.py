@@ -11,7 +11,7 @@ from pipeline.afterbody import mark_strays
 from pipeline.authorbox import mark_author_box
 from pipeline.bodyunits import keep_bullet_runs, keep_wrapped_paragraphs, wrap_width
 from pipeline.classify import classify, keep_header_run, keep_header_zone, keep_prose_above
-from pipeline.comments import html_comments, html_lines, mark_lines, mark_sections
+from pipeline.comments import html_comments, html_lines, mark_below_sections, mark_lines, mark_sections
 from pipeline.consent import mark_consent
 from pipeline.decode import decode_bytes, looks_binary
 from pipeline.dedup_page import mark_duplicates
@@ -211,6 +211,9 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             # body's reading, where a list's items stand a blank line apart (fixed point).
             keep_wrapped_paragraphs(found, width)
             keep_bullet_runs(found, options.bullet_run_share, width)
+        if not is_html and use_model:
+            # last: what the page prints below its comments is no article, whatever kept it
+            mark_below_sections(found, options.after_comments_share)
         if is_html:
             keep_html_lines(found, code_keys, bool(words))
         return found, found_meta
