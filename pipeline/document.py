@@ -11,7 +11,7 @@ class Status(str, Enum):
     REJECTED = "rejected"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class LineDecision:
     """Why one line of the normalised text was kept or removed (1-based line number)."""
 
@@ -21,6 +21,12 @@ class LineDecision:
     rule: str
     reason: str
     source: str | None = None  # the rule file a lexicon or site rule came from
+
+    def __init__(self, line: int, text: str, keep: bool, rule: str, reason: str, source: str | None = None) -> None:
+        # The fields set as the frozen dataclass's own __init__ sets them (in the
+        # instance's __dict__, past the frozen __setattr__), in one call instead of six
+        # object.__setattr__: a page makes hundreds (fourteenth round, docs/speed.md).
+        self.__dict__.update(line=line, text=text, keep=keep, rule=rule, reason=reason, source=source)
 
     def to_dict(self) -> dict:
         entry = {"line": self.line, "text": self.text, "rule": self.rule, "reason": self.reason}

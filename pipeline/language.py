@@ -249,6 +249,8 @@ def _word_rows(word: str, known) -> bytes:
     if not word:
         return b""
     padded = " " + word + " "
+    if _kernel_word_rows is not None and word[1:].islower():  # the loops below, in C
+        return _kernel_word_rows(padded, _ROW_OF, known, _added_row)
     upper = None if word[1:].islower() else [ch.isupper() for ch in padded]
     end = len(padded) - 1  # the closing space: its 1-gram is never taken
     grams = []
@@ -272,6 +274,17 @@ def _word_rows(word: str, known) -> bytes:
         elif gram in known:
             append(_added_row(gram, known))
     return array(_INT32, rows).tobytes()
+
+
+# pipeline._shape.word_rows: _word_rows where no position is skipped, the same rows (the
+# loops run in C; tests/test_speed_round14.py). Python's when the kernel is not built, or
+# when `known` is not a dict or the rows are not 4-byte ints (the kernel's assumptions).
+try:
+    from pipeline._shape import word_rows as _kernel_word_rows
+except ImportError:
+    _kernel_word_rows = None
+if _INT32 != "i":
+    _kernel_word_rows = None
 
 
 class _WordRows(dict):

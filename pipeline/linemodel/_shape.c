@@ -1211,6 +1211,86 @@ static PyObject *line_row(PyObject *self, PyObject *args)
         good);
 }
 
+/* language._word_rows for a word with no position skipped (no upper-case letter after
+ * its first): the rows of the 1-, 2- and 3-grams of `padded` (" " + word + " ") that end
+ * at each position from 1 to the closing space's, then the closing space's 2- and 3-gram,
+ * each looked up in `row_of` (language._ROW_OF); a gram not there but in `known`
+ * (langdetect's profile map) gets its row from `added(gram, known)`; one in neither is
+ * left out. The rows as native int32 bytes: array("i", rows).tobytes(). */
+static PyObject *word_rows(PyObject *self, PyObject *args)
+{
+    PyObject *padded, *row_of, *known, *added;
+    if (!PyArg_ParseTuple(args, "UO!O!O", &padded, &PyDict_Type, &row_of, &PyDict_Type, &known, &added))
+        return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(padded), end = n - 1, count = 0;
+    if (n < 3)
+        return PyBytes_FromStringAndSize("", 0);
+    int32_t *rows = PyMem_Malloc(sizeof(int32_t) * (3 * n + 2));
+    if (rows == NULL)
+        return PyErr_NoMemory();
+    for (Py_ssize_t g = 0;; g++) {
+        /* the g-th gram in _word_rows' order: (start, stop) */
+        Py_ssize_t start, stop;
+        Py_ssize_t position_grams = 3 * (end - 1) - 1; /* position 1 has two, the others three */
+        if (g < 2) {
+            start = g == 0 ? 1 : 0;
+            stop = 2;
+        } else if (g < position_grams) {
+            Py_ssize_t i = 2 + (g - 2) / 3, k = (g - 2) % 3;
+            start = i - k;
+            stop = i + 1;
+        } else if (g == position_grams) {
+            start = end - 1;
+            stop = n;
+        } else if (g == position_grams + 1) {
+            start = end - 2;
+            stop = n;
+        } else {
+            break;
+        }
+        PyObject *gram = PyUnicode_Substring(padded, start, stop);
+        if (gram == NULL)
+            goto fail;
+        PyObject *row = PyDict_GetItemWithError(row_of, gram); /* borrowed */
+        if (row == NULL) {
+            if (PyErr_Occurred()) {
+                Py_DECREF(gram);
+                goto fail;
+            }
+            int in_known = PyDict_Contains(known, gram);
+            if (in_known < 0) {
+                Py_DECREF(gram);
+                goto fail;
+            }
+            if (in_known) {
+                PyObject *made = PyObject_CallFunctionObjArgs(added, gram, known, NULL);
+                Py_DECREF(gram);
+                if (made == NULL)
+                    goto fail;
+                long value = PyLong_AsLong(made);
+                Py_DECREF(made);
+                if (value == -1 && PyErr_Occurred())
+                    goto fail;
+                rows[count++] = (int32_t)value;
+            } else {
+                Py_DECREF(gram);
+            }
+            continue;
+        }
+        Py_DECREF(gram);
+        long value = PyLong_AsLong(row);
+        if (value == -1 && PyErr_Occurred())
+            goto fail;
+        rows[count++] = (int32_t)value;
+    }
+    PyObject *out = PyBytes_FromStringAndSize((const char *)rows, count * (Py_ssize_t)sizeof(int32_t));
+    PyMem_Free(rows);
+    return out;
+fail:
+    PyMem_Free(rows);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"configure_row", configure_row, METH_VARARGS, "shape.py's sets and regexes for line_row"},
     {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
@@ -1235,6 +1315,7 @@ static PyMethodDef methods[] = {
     {"configure_basics", configure_basics, METH_VARARGS, "lineshape._ends_sentence's sets for line_basics"},
     {"line_basics", line_basics, METH_VARARGS, "lineshape.shape_line's stopword count, sentence end and scripts"},
     {"scripts", scripts, METH_VARARGS, "language.script_letters(s) over a lazily filled table"},
+    {"word_rows", word_rows, METH_VARARGS, "language._word_rows' rows for a word with no position skipped"},
     {NULL, NULL, 0, NULL},
 };
 
