@@ -628,10 +628,11 @@ def mark_below_sections(classification, min_share: float = 1.0) -> int:
         return 0
     first, last = min(in_section), max(in_section)
     shapes = classification.shapes
-    below = [n for n in classification.kept_numbers() if n > last]
+    kept = classification.kept_numbers()
+    below = [n for n in kept if n > last]
     if not below:
         return 0
-    words_above = sum(shapes[n].length_units() for n in classification.kept_numbers() if n < first)
+    words_above = sum(shapes[n].length_units() for n in kept if n < first)
     words_below = sum(shapes[n].length_units() for n in below)
     if words_above < min_share * words_below:
         return 0
