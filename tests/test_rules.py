@@ -24,6 +24,30 @@ from pipeline.process import Engine, clean_text
     # A WordPress share bar's labels (readability-wordpress), none in any dev gold body.
     ("61Click to share on Facebook (Opens in new window)61", "lexicon.social_prompt"),
     ("Click to email this to a friend (Opens in new window)", "lexicon.social_prompt"),
+    # Button, menu and advertisement labels in other languages, whole lines only (dev pages:
+    # Haberturk, Publico, T-Online, Ukrainska Pravda, pixnet; none in any dev gold body but
+    # one "Buscar").
+    ("REKLAM", "lexicon.audio_icon_label"),
+    ("Реклама:", "lexicon.audio_icon_label"),
+    ("Mehr anzeigen", "lexicon.audio_icon_label"),
+    ("首頁", "lexicon.audio_icon_label"),
+    ("Aviso legal", "lexicon.footer_marker"),
+    ("您可能會有興趣的文章", "lexicon.widget_header"),
+    ("上一篇： 愛上喜翁露營_歡慶聖誕夜市趴", "lexicon.teaser"),
+    ("Les også En far for de store anledninger", "lexicon.teaser"),
+    ("teilen17", "lexicon.social_prompt"),
+    ("Permalink: http://heise.de/-2596987", "lexicon.permalink"),
+    # A newsletter form's notes, a video player's dialog, a screen reader's caption label,
+    # an excerpt of another story (readability-mozilla-1, bug-1255978, bbc-1, lifehacker).
+    ("Thanks! Please check your inbox to confirm your subscription.", "lexicon.cookie_newsletter"),
+    ("We will never sell your information. Modify your preferences or unsubscribe at any time.",
+     "lexicon.cookie_newsletter"),
+    ("This is a modal window. This modal can be closed by pressing the Escape key or activating the close button.",
+     "lexicon.video_player"),
+    ("captions off, selected", "lexicon.video_player"),
+    ("Media caption Barack Obama: \"Great Britain has always been our best partner\"", "lexicon.caption"),
+    ("Ever come home from a day of shopping and wondered why on earth you purchased certain items? As it\u2026 "
+     "Read more Read more", "lexicon.teaser"),
 ])
 def test_lexicon_names_seed_chrome(line, rule):
     match = Lexicon.load().match(line)
@@ -37,6 +61,12 @@ def test_lexicon_names_seed_chrome(line, rule):
     "Regions step up action against illegal mining in China",
     "When the user submits the form, the request would look something",
     "like this:",
+    # Words of those labels inside sentences or as a heading are left alone.
+    "Background",
+    "上一篇文章中我们介绍了如何安装这个工具。",
+    "Teilen Sie uns Ihre Meinung mit, schreibt die Redaktion.",
+    "Die Anzeige wurde am Montag bei der Polizei erstattet.",
+    "She said she would read more about it... and then she did.",
 ])
 def test_lexicon_leaves_body_lines_alone(line):
     assert Lexicon.load().match(line) is None
