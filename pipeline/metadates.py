@@ -129,10 +129,28 @@ def _from_iso(value: str, start: int, end: int) -> Moment | None:
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
+_DOTTED = re.compile(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(?:19|20)\d{2}")
+
+
+def _month_first(moment: Moment, line: str) -> Moment:
+    """pipeline/dates.py reads a dotted "09.10.2024" day first; on an English page, where
+    both numbers could be the month, it is read month first (as the US writes it)."""
+    dotted = _DOTTED.match(line, moment.start)
+    if not dotted or int(dotted.group(1)) > 12 or dotted.group(1) == dotted.group(2):
+        return moment
+    try:
+        day = date(moment.day.year, moment.day.day, moment.day.month)
+    except ValueError:
+        return moment
+    return Moment(day, moment.time, moment.offset, moment.start, moment.end)
+
+
 def find_moments(line: str, language: str | None = None) -> list[Moment]:
     """The dates a line holds, in order; the English finder first (the classifier's), then
     the page-language forms where it found none."""
     found = [m for m in (_from_iso(d.value, d.start, d.end) for d in dates_in(line)) if m]
+    if language == "en":
+        found = [_month_first(m, line) for m in found]
     if found or not _YEAR.search(line):
         return found
     taken: list[tuple[int, int]] = []

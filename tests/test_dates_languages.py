@@ -9,6 +9,7 @@ import pytest
 
 from conftest import DATA, SEEDS
 from pipeline.dates import _PATTERNS, _month_numbers, dates_in, find_dates
+from pipeline.metadates import find_moments
 
 
 def _line_of(page: str, text: str) -> str:
@@ -121,3 +122,14 @@ def test_seed_lines_read_no_new_dates():
                 assert (found.start, found.end) in english, (seed.name, line)
                 checked += 1
     assert checked >= 8  # the seeds hold 8 dates
+
+
+@pytest.mark.parametrize("line, language, day", [
+    # wcxb-dev-0366 (English) writes its published date "09.10.2024" for 10 September.
+    ("09.10.2024", "en", "2024-09-10"),
+    ("09.10.2024", "de", "2024-10-09"),
+    ("25.06.2019", "en", "2019-06-25"),  # 25 is no month: day first on any page
+    ("05.05.2024", "en", "2024-05-05"),
+])
+def test_dotted_dates_on_english_pages_read_month_first_where_ambiguous(line, language, day):
+    assert find_moments(line, language)[0].day.isoformat() == day
