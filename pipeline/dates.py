@@ -1,8 +1,15 @@
 """Find and read dates written in a line of text ("2025-11-24 01:16",
-"Monday, November 24, 2025", "Jun 04 2025 | 12:42 PM IST", "13 Jan, 2026").
+"Monday, November 24, 2025", "Jun 04 2025 | 12:42 PM IST", "13 Jan, 2026"), and in other
+languages ("23. April 2024", "1 de diciembre de 2017 3:00", "12 mars 2024 à 14h05",
+"3 марта 2024", "2024年12月1日 10:05", "2024년 12월 1일", "01.12.2024 um 10:05").
 
 The finder is hand-written regular expressions (dateparser is too slow to run on every
-line and reads too much as a date); the offsets come from a data file.
+line and reads too much as a date); the offsets and the other languages' month names
+come from data files (pipeline/data/tz_abbreviations.json, months.json). The English
+patterns run first, so what they read is read as before; the others only add dates
+where no English one is. Every form needs a day, a month and a four-digit year: a month
+word alone ("Mai", "mars") is never a date, and slashed day/month numbers (12/01/2024)
+are never read (the US order is month first).
 """
 from __future__ import annotations
 
@@ -29,6 +36,70 @@ _PATTERNS = [
     re.compile(_WEEKDAY + _MONTH + r"\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d{2})\b" + _TIME, re.I),
     re.compile(_WEEKDAY + r"\b(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<year>(?:19|20)\d{2})\b" + _TIME, re.I),
 ]
+
+
+@lru_cache(maxsize=None)
+def _vocabulary() -> dict:
+    data = json.loads((resources.files("pipeline") / "data" / "months.json").read_text("utf-8"))
+    data.pop("_comment", None)
+    return data
+
+
+@lru_cache(maxsize=None)
+def _month_numbers(order: str = "DMY") -> dict[str, int]:
+    """The month names of the languages that write dates in this order ("DMY", "YMD"),
+    lower-cased (and their upper case lower-cased, which re's IGNORECASE also matches:
+    "ARALIK" for "aralık"), to their number."""
+    numbers: dict[str, int] = {}
+    for table in _vocabulary()["languages"].values():
+        if table["date_order"] != order:
+            continue
+        for number, names in enumerate(table["months"], 1):
+            for name in names:
+                for key in (name.lower(), name.upper().lower()):
+                    numbers.setdefault(key, number)
+    return numbers
+
+
+def _alternation(words) -> str:
+    # Longest first, so that "tháng 12" is tried before "tháng 1" (the regex would back off anyway).
+    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+def _month_word(group: str, order: str) -> str:
+    """A month in the patterns: any word of three letters or more, looked up in
+    _month_numbers after the match (an alternation of the 380 names costs `re` a try of
+    each at every day number), or a name of several words ("tháng 12")."""
+    spaced = [name for name in _month_numbers(order) if not name.isalpha()]
+    assert all(len(name) >= 3 for name in _month_numbers(order) if name.isalpha())
+    return (r"(?P<" + group + r">" + (_alternation(spaced) + "|" if spaced else "")
+            + r"[^\W\d_]{3,})(?![^\W\d_])")
+
+
+@lru_cache(maxsize=None)
+def _foreign_patterns() -> tuple[re.Pattern, ...]:
+    data = _vocabulary()
+    joins = r"(?:(?:" + _alternation(data["connectors"]) + r")\s+)?"
+    time = (r"(?:(?:\s*[|,@–—-])?(?:\s*\b(?:" + _alternation(data["time_words"]) + r")\b\.?)?\s*"
+            r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2})|h(?P<hminute>\d{2})|時(?P<jminute>\d{1,2})分)"
+            r"(?::(?P<second>\d{2}))?(?!\d)\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*(?i:uhr)\b)?(?:\s*(?P<tz>[A-Z]{2,5}(?![A-Za-z])|[+-]\d{2}:?\d{2}\b))?)?")
+    year = r"(?P<year>(?:19|20)\d{2})"
+    return (
+        # 3. Mai 2024 / 1 de diciembre de 2017 / 3 марта 2024 / 21.dez.2018 / 3 tháng 12 năm 2024
+        re.compile(r"(?<![\d.])(?P<day>\d{1,2})(?:\.|º|er)?\s*" + joins + _month_word("fmonth", "DMY")
+                   + r"\.?,?\s*" + joins + year + r"(?!\d)" + time, re.I),
+        # 2024. május 3. (Hungarian: year, month, day)
+        re.compile(r"(?<!\d)" + year + r"\.\s*" + _month_word("ymonth", "YMD") + r"\.?\s*"
+                   r"(?P<day>\d{1,2})(?!\d)\.?" + time, re.I),
+        # 2024年12月1日 / 2024년 12월 1일 (the day's sign is needed)
+        re.compile(year + r"\s*[年년]\s*(?P<mon>\d{1,2})\s*[月월]\s*(?P<day>\d{1,2})\s*[日일]"
+                   r"(?:\s*[(（][^)）]{1,3}[)）])?" + time),
+        # 2024.12.01 / 2024. 12. 1. / 2024/12/01 (year first; not inside a path or a number)
+        re.compile(r"(?<![\w/.])" + year + r"(?P<sep>[./])\s?(?P<mon>\d{1,2})(?P=sep)\s?(?P<day>\d{1,2})(?![\w/]|\.\d)\.?"
+                   + time),
+        # 01.12.2024 (day first: a dotted date is not the US order)
+        re.compile(r"(?<![\w.])(?P<day>\d{1,2})\.\s?(?P<mon>\d{1,2})\.\s?" + year + r"(?![\w]|\.\d)" + time),
+    )
 
 
 @lru_cache(maxsize=None)
@@ -60,14 +131,23 @@ class FoundDate:
 
 def _iso(groups: dict) -> str | None:
     month = groups.get("mon")
-    month = int(month) if month else _MONTHS[groups["month"].lower()[:3]]
+    if month:
+        month = int(month)
+    elif groups.get("fmonth") or groups.get("ymonth"):
+        word, order = (groups["fmonth"], "DMY") if groups.get("fmonth") else (groups["ymonth"], "YMD")
+        month = _month_numbers(order).get(" ".join(word.lower().split()))
+        if month is None:  # a word, not a month: "3 Tore 2024"
+            return None
+    else:
+        month = _MONTHS[groups["month"].lower()[:3]]
     try:
         day = date(int(groups["year"]), month, int(groups["day"]))
     except ValueError:
         return None
     if groups.get("hour") is None:
         return day.isoformat()
-    hour, minute = int(groups["hour"]), int(groups["minute"])
+    hour = int(groups["hour"])
+    minute = int(groups.get("minute") or groups.get("hminute") or groups.get("jminute") or 0)
     ampm = (groups.get("ampm") or "").replace(".", "").lower()
     if ampm == "pm" and hour < 12:
         hour += 12
@@ -95,6 +175,40 @@ _MAY_MATCH = [
 ]
 
 
+_YEARS = re.compile(r"(?:19|20)\d{2}(?!\d)").finditer
+_DIGIT = re.compile(r"\d").search
+
+
+def _foreign_forms(line: str) -> int:
+    """Which of the other languages' patterns (bit i: _foreign_patterns()[i]) may match,
+    from the few characters round each year of the line, so that a line runs only the
+    patterns its years allow (a regex scan of the whole line a pattern cost more): a
+    month name runs into the year, with a day number at most 30 characters before it
+    ("3 mars 2024", "21.dez.2018", "1 de diciembre de 2017"); "YYYY." and a letter open
+    the Hungarian order; 年/년 follow the CJK and Korean year; "YYYY." or "YYYY/" and a
+    digit the numeric year-first forms; a digit and "." or ". " come before the year of
+    a dotted day-first date."""
+    forms = 0
+    for year in _YEARS(line):
+        start, end = year.span()
+        if start and line[start - 1] != "/":
+            before = line[max(0, start - 6):start].rstrip().rstrip(",.").rstrip()
+            if before[-1:].isalpha() and _DIGIT(line, max(0, start - 30), start):
+                forms |= 1
+            if before[-1:].isdigit() and line[start - 1] in ". ":
+                forms |= 16
+        after = line[end:end + 4]
+        if after[:1] in (".", "/"):
+            rest = after[1:].lstrip()
+            if rest[:1].isdigit():
+                forms |= 8
+            elif after[:1] == "." and rest[:1].isalpha():
+                forms |= 2
+        elif after.lstrip()[:1] in ("年", "년"):  # 2024年 / 2024년 / 2024 년
+            forms |= 4
+    return forms
+
+
 @lru_cache(maxsize=16384)
 def dates_in(line: str) -> tuple[FoundDate, ...]:
     """find_dates(line) as a tuple, memoised: a pure function of the line, asked of the
@@ -108,16 +222,30 @@ def find_dates(line: str) -> list[FoundDate]:
     found: list[FoundDate] = []  # sorted by start, never overlapping
     if not _HAS_YEAR(line):
         return found
+    forms = _foreign_forms(line)
+    patterns = _foreign_patterns()
     for pattern, may_match in zip(_PATTERNS, _MAY_MATCH):
         if may_match is not None and not may_match(line):
             continue
-        for match in pattern.finditer(line):
-            # Overlap with an earlier pattern's date: only the neighbours in start order
-            # can overlap (a bisect keeps a line full of dates linear, not quadratic).
-            at = bisect.bisect_left(found, match.start(), key=lambda f: f.start)
-            if (at > 0 and found[at - 1].end > match.start()) or (at < len(found) and found[at].start < match.end()):
-                continue
-            value = _iso(match.groupdict())
-            if value:
-                found.insert(at, FoundDate(value, match.start(), match.end()))
+        _add(found, line, pattern)
+    index = 0
+    while forms:
+        if forms & 1:
+            _add(found, line, patterns[index])
+        forms >>= 1
+        index += 1
     return found
+
+
+def _add(found: list[FoundDate], line: str, pattern: re.Pattern) -> None:
+    """The pattern's dates in the line, into `found` (sorted by start), where they do not
+    overlap a date found before."""
+    for match in pattern.finditer(line):
+        # Overlap with an earlier pattern's date: only the neighbours in start order
+        # can overlap (a bisect keeps a line full of dates linear, not quadratic).
+        at = bisect.bisect_left(found, match.start(), key=lambda f: f.start)
+        if (at > 0 and found[at - 1].end > match.start()) or (at < len(found) and found[at].start < match.end()):
+            continue
+        value = _iso(match.groupdict())
+        if value:
+            found.insert(at, FoundDate(value, match.start(), match.end()))

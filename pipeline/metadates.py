@@ -1,7 +1,8 @@
 """Dates as metadata reads them, in the page's language: "3. Mai 2024, 17:47",
-"5 de junio de 2025", "2025年6月5日 10:00", "03.07.2024 - 18:24", besides the English
-forms of pipeline/dates.py (which the line classifier uses, and which stay as they are so
-that what counts as a date line does not move).
+"5 de junio de 2025", "2025年6月5日 10:00", "03.07.2024 - 18:24", where pipeline/dates.py
+(which the line classifier uses, and which reads English and, since 2026-12-04, the other
+languages' forms of pipeline/data/months.json) finds none on the line: slashed day/month
+numbers ("03/07/2024", day first outside English) are read only here.
 
 Month names and weekdays come from pipeline/data/metadata.json. Hand-written rather than
 dateparser: dateparser reads far too much as a date ("May", "2 min") and is slow; here a
@@ -129,10 +130,28 @@ def _from_iso(value: str, start: int, end: int) -> Moment | None:
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 
 
+_DOTTED = re.compile(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(?:19|20)\d{2}")
+
+
+def _month_first(moment: Moment, line: str) -> Moment:
+    """pipeline/dates.py reads a dotted "09.10.2024" day first; on an English page, where
+    both numbers could be the month, it is read month first (as the US writes it)."""
+    dotted = _DOTTED.match(line, moment.start)
+    if not dotted or int(dotted.group(1)) > 12 or dotted.group(1) == dotted.group(2):
+        return moment
+    try:
+        day = date(moment.day.year, moment.day.day, moment.day.month)
+    except ValueError:
+        return moment
+    return Moment(day, moment.time, moment.offset, moment.start, moment.end)
+
+
 def find_moments(line: str, language: str | None = None) -> list[Moment]:
-    """The dates a line holds, in order; the English finder first (the classifier's), then
-    the page-language forms where it found none."""
+    """The dates a line holds, in order; pipeline/dates.py's finder first (the
+    classifier's), then the page-language forms where it found none."""
     found = [m for m in (_from_iso(d.value, d.start, d.end) for d in dates_in(line)) if m]
+    if language == "en":
+        found = [_month_first(m, line) for m in found]
     if found or not _YEAR.search(line):
         return found
     taken: list[tuple[int, int]] = []
