@@ -132,6 +132,8 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 def find_moments(line: str, language: str | None = None) -> list[Moment]:
     """The dates a line holds, in order; the English finder first (the classifier's), then
     the page-language forms where it found none."""
+    if not _YEAR.search(line):  # most lines: dates_in needs a year too (dates._HAS_YEAR is this regex)
+        return []
     found = [m for m in (_from_iso(d.value, d.start, d.end) for d in dates_in(line)) if m]
     if found or not _YEAR.search(line):
         return found
