@@ -263,11 +263,34 @@ def _gate(pattern: re.Pattern) -> tuple[str, ...] | None:
 _GATES = {pattern: _gate(pattern) for pattern in (_LINE_BREAKS, _INVISIBLE, _CONTROL, _ODD_SPACE, _SPACES)}
 
 
+def _one_class(pattern: re.Pattern) -> bool:
+    """Whether the pattern is one class of characters and nothing else (each match is
+    one character of the class), as far as the parse tells."""
+    try:
+        items = list(_parser.parse(pattern.pattern, pattern.flags).data)
+    except Exception:
+        return False
+    return not pattern.flags & re.IGNORECASE and len(items) == 1 and items[0][0] is _sre.IN
+
+
+# A class's matches are its characters, one at a time, wherever they stand: `sub` with
+# a replacement holding none of them is `str.replace` of each one the text holds.
+_SINGLE = {pattern for pattern, chars in _GATES.items()
+           if chars is not None and all(len(c) == 1 for c in chars) and _one_class(pattern)}
+
+
 def _sub(pattern: re.Pattern, replacement: str, text: str) -> str:
     """pattern.sub(replacement, text), without the search when the text holds none of
-    the strings a match starts with."""
+    the strings a match starts with, and by str.replace for a class of characters."""
     chars = _GATES[pattern]
-    if chars is not None and not any(map(text.__contains__, chars)):
+    if chars is None:
+        return pattern.sub(replacement, text)
+    present = [c for c in chars if c in text]
+    if not present:
+        return text
+    if pattern in _SINGLE and not any(c in replacement for c in chars):
+        for c in present:
+            text = text.replace(c, replacement)
         return text
     return pattern.sub(replacement, text)
 

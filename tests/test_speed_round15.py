@@ -242,3 +242,19 @@ def test_read_metadata_the_same_whether_or_not_the_lines_were_folded_before():
         assert lazy == read_metadata(result, language=page.code)
         titled += lazy.title is not None
     assert titled >= 5  # pages with a title read, and so with candidates
+
+
+def test_class_substitutions_by_replace_equal_sub():
+    """The one-class patterns (_SINGLE) are replaced character by character with
+    str.replace: the same text as `sub`, for each of their characters, mixed and
+    repeated, with the replacements normalise uses and others."""
+    from pipeline import normalise as n
+
+    assert n._SINGLE == {n._INVISIBLE, n._CONTROL, n._ODD_SPACE}
+    for pattern in n._SINGLE:
+        chars = n._GATES[pattern]
+        mixed = "x".join(chars)
+        texts = [f"a{c}b{c}{c} {c}" for c in chars] + [mixed, mixed[::-1] + " end", "none here"]
+        for text in texts + _ODD_TEXTS:
+            for replacement in ("", " ", "<>", chars[0]):  # the last one: sub itself
+                assert n._sub(pattern, replacement, text) == pattern.sub(replacement, text)
