@@ -80,6 +80,11 @@ class CommentPhrases:
         # most lines are no kind's (one check for them, where _line_kind tried five).
         object.__setattr__(self, "_any", Lexicon([r for k in _LINE_KINDS if k in self.kinds for r in self.kinds[k].rules],
                                                  literals=literals))
+        # The kind of each rule of `_any`, by the identity of the match it returns for it
+        # (match_line returns one of its `_found`, the one of the rule that matched).
+        object.__setattr__(self, "_kind_of", dict(zip(map(id, self._any._found),
+                                                      [k for k in _LINE_KINDS if k in self.kinds
+                                                       for _ in self.kinds[k].rules])))
         # find's regexes in order, each with its bit in `literals` (-1 without them).
         object.__setattr__(self, "_searches", {
             kind: [(p.search, literals.bits([p]) if literals is not None else -1)
@@ -88,6 +93,14 @@ class CommentPhrases:
         # each kind's regexes' bits together: a line with none of them searches none
         object.__setattr__(self, "_search_bits", {kind: _or_bits(bit for _, bit in searches)
                                                   for kind, searches in self._searches.items()})
+
+    def first_kind(self, line: LineForms) -> str | None:
+        """The first of _LINE_KINDS (in that order) one of whose phrases matches the line,
+        or None: `kind` of each in turn until one is True, in one reading of the line.
+        `_any` holds the kinds' rules in that order and matches the first rule that
+        matches, so the first kind whose rule matches is the kind of the rule it returns."""
+        found = self._any.match_line(line)
+        return None if found is None else self._kind_of[id(found)]
 
     def any_kind(self, line: str | LineForms) -> bool:
         """False when none of _LINE_KINDS matches the line (True: some may): told by the
@@ -266,16 +279,18 @@ def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str, b
     words = _size(stripped)
     kind, stamp_rest, acted = "text", "", False
     line = LineForms(stripped)  # its folded forms made once for every kind asked
-    some = phrases.any_kind(line)  # False: every phrases.kind below is False
-    if some and phrases.kind("header", line):
+    # phrases.kind of header, form, action, author_suffix and not_author in turn, read
+    # at once: the first of them that is True (None: all are False).
+    first = phrases.first_kind(line)
+    if first == "header":
         kind = "header"
-    elif some and phrases.kind("form", line):
+    elif first == "form":
         kind = "form"
-    elif some and phrases.kind("action", line):
+    elif first == "action":
         kind = "action"
     elif _COUNT.match(stripped):
         kind = "count"
-    elif some and phrases.kind("author_suffix", line):
+    elif first == "author_suffix":
         kind = "author"
     elif words <= _MAX_STAMP_WORDS and not stripped.endswith(_SENTENCE_END[1:]):
         rest = _stamp_rest(stripped, phrases, line)
@@ -287,7 +302,7 @@ def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str, b
             acted = False
     if kind == "text" and 1 <= words <= _MAX_NAME_WORDS and len(stripped) <= 60 \
             and (not stripped.endswith(_SENTENCE_END) or _INITIAL(stripped)) and not stripped.endswith(":") \
-            and not (some and phrases.kind("not_author", line)):
+            and first != "not_author":  # header to author_suffix are False here
         kind = "name"
     return kind, words, stamp_rest, acted
 

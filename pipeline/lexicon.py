@@ -275,6 +275,37 @@ def _digit_required(pattern: re.Pattern) -> bool:
         return False
 
 
+def _first_chars(items) -> frozenset[str] | None:
+    """The characters a match of a parsed sequence can start with (each of its
+    alternatives opening with a literal character, or a class of literal characters),
+    or None when unsure: an empty alternative, a flag, any other item first."""
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _c.LITERAL:
+        return frozenset(chr(av))
+    if op is _c.IN:
+        return frozenset(chr(value) for _, value in av) if av and all(kind is _c.LITERAL for kind, _ in av) else None
+    if op is _c.SUBPATTERN and not av[1] and not av[2]:  # a group without flags
+        return _first_chars(av[3].data)
+    if op is _c.BRANCH:
+        heads = [_first_chars(alternative.data) for alternative in av[1]]
+        return None if None in heads else frozenset().union(*heads)
+    return None
+
+
+def _match_heads(pattern: re.Pattern) -> frozenset[str] | None:
+    """The first characters a `pattern.match` can match at (a text starting with none of
+    them is not matched), or None when unsure: then no text is ruled out. Read off the
+    parse tree as _required_literals is, for a case-sensitive pattern only."""
+    if not isinstance(pattern.pattern, str) or _parser is None or pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        return _first_chars(_parser.parse(pattern.pattern, pattern.flags).data)
+    except Exception:  # a private module's internals: when in doubt, every text is matched
+        return None
+
+
 def _leading(items) -> str:
     """The literal characters a parsed sequence starts with."""
     head = []
@@ -665,6 +696,9 @@ class Lexicon:
         self._prefixes = [(index, rule.prefixes.match) for index, rule in enumerate(rules) if rule.prefixes is not None]
         prefixes = [rule.prefixes.pattern for rule in rules if rule.prefixes is not None]
         self._any_prefix = re.compile("|".join(f"(?:{p})" for p in prefixes)).match if prefixes else None
+        # The characters a prefix can open with: a line starting with none of them is no
+        # rule's prefix, told without the alternation (None: always asked).
+        self._prefix_heads = _match_heads(self._any_prefix.__self__) if prefixes else None
         # Then the regexes, only of the rules before the first whose phrase the line is
         # (the first rule that matches wins), and only those one of whose literals the
         # line holds: one pass over the line finds them all (`literals`: one shared by
@@ -724,7 +758,8 @@ class Lexicon:
         phrase or prefix the line is or whose regex is found in it, within its word limit."""
         said = None  # the first rule whose exact phrase or prefix the line is
         hits = self._exact.get(line.folded)
-        if self._any_prefix is not None and self._any_prefix(line.spaced):
+        if self._any_prefix is not None and (self._prefix_heads is None or line.spaced[:1] in self._prefix_heads) \
+                and self._any_prefix(line.spaced):
             hits = sorted((*(hits or ()), *(index for index, match in self._prefixes if match(line.spaced))))
         if hits:
             for index in hits:
@@ -753,7 +788,8 @@ class Lexicon:
 
     def could_match(self, line: LineForms) -> bool:
         """False when no rule can match the line, told without searching a regex."""
-        if line.folded in self._exact or (self._any_prefix is not None and self._any_prefix(line.spaced)):
+        if line.folded in self._exact or (self._any_prefix is not None and (
+                self._prefix_heads is None or line.spaced[:1] in self._prefix_heads) and self._any_prefix(line.spaced)):
             return True
         if not self._checks:
             return False

@@ -268,7 +268,6 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
     numbers = sorted(shapes)
     header = [n for n in numbers if start is not None and n < start]
     folds = (memo if memo is not None else LineMemo()).table("fold", compute=fold)
-    folded = {n: folds[shape.text] for n, shape in shapes.items()}
     prefixes = _byline_prefixes(language)
 
     # Title: a headline-shaped header line that is not a date, byline or lexicon chrome.
@@ -294,7 +293,9 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
     # Case-folded a line at a time: casefold maps each character on its own and never
     # yields a space, and words hold none (as dedup_page._tokens).
     body_words = set()
+    folded: dict[int, str] = {}  # each line's fold: read for the candidates only
     if candidates:
+        folded = {n: folds[shape.text] for n, shape in shapes.items()}
         copies = Counter(folded.values())
         joined = "\n".join(folded.values()) + "\n"
         raw = {n: shapes[n].text for n in shapes}

@@ -149,6 +149,8 @@ def _month_first(moment: Moment, line: str) -> Moment:
 def find_moments(line: str, language: str | None = None) -> list[Moment]:
     """The dates a line holds, in order; pipeline/dates.py's finder first (the
     classifier's), then the page-language forms where it found none."""
+    if not _YEAR.search(line):  # most lines: every form dates_in reads has a year too
+        return []
     found = [m for m in (_from_iso(d.value, d.start, d.end) for d in dates_in(line)) if m]
     if language == "en":
         found = [_month_first(m, line) for m in found]

@@ -161,7 +161,7 @@ def _fix_text(text: str) -> str:
     """ftfy.fix_text(text, _FTFY), without calling ftfy on the lines it cannot change
     (see above). The loop is fix_text's own (same segments, same switch-off of HTML
     unescaping after a '<'); a test checks the result equals ftfy's on real pages."""
-    if not _FIXABLE.search(text) and "&" not in text and (
+    if "&" not in text and not _FIXABLE.search(text) and (  # "&" first: most pages hold one
             text.isascii() or unicodedata.is_normalized("NFC", text)
             and _MOJIBAKE_HINT is not None and not _MOJIBAKE_HINT.search(text)):
         return text
@@ -218,12 +218,89 @@ def _fix_each_line(text: str) -> str:
     return "".join(out)
 
 
+def _needles(items) -> set[str] | None:
+    """Strings one of which every match of a parsed sequence starts with (its first
+    character, or a repeated one's run), None when unsure (an item that may match
+    nothing or anything first, a group with flags)."""
+    if not items:
+        return None
+    op, arg = items[0]
+    if op is _sre.LITERAL:
+        return {chr(arg)}
+    if op is _sre.IN:
+        return _class_of(arg) if arg else None
+    if op is _sre.MAX_REPEAT and arg[0] >= 1:
+        body = list(arg[2])
+        if len(body) == 1 and body[0][0] is _sre.LITERAL:  # " {2,}": two spaces
+            return {chr(body[0][1]) * min(arg[0], 8)}
+        return _needles(body)
+    if op is _sre.SUBPATTERN and not arg[1] and not arg[2]:
+        return _needles(arg[3].data)
+    if op is _sre.BRANCH:
+        heads = [_needles(alternative.data) for alternative in arg[1]]
+        return None if None in heads else set().union(*heads)
+    return None
+
+
+def _gate(pattern: re.Pattern) -> tuple[str, ...] | None:
+    """Strings one of which every match of `pattern` starts with, when they are few: a
+    text holding none of them has no match, so `sub` would return it unchanged. None
+    when the parse does not tell (then the text is always searched)."""
+    try:
+        if pattern.flags & re.IGNORECASE:
+            return None
+        needles = _needles(_parser.parse(pattern.pattern, pattern.flags).data)
+    except Exception:  # the private parser changed: search every text, as before
+        return None
+    return tuple(sorted(needles)) if needles and len(needles) <= 128 and "" not in needles else None
+
+
+# Speed: each of normalise's substitutions scans the page's text (sre tests every
+# character against a class: tens of instructions a character, about a tenth of a
+# page's cleaning together). Most pages hold none of the strings a pattern's matches
+# start with; `str`'s own search (memchr) tells that for a few of them in a small part
+# of the cost. They are read off each pattern, so they cannot drift from it.
+_GATES = {pattern: _gate(pattern) for pattern in (_LINE_BREAKS, _INVISIBLE, _CONTROL, _ODD_SPACE, _SPACES)}
+
+
+def _one_class(pattern: re.Pattern) -> bool:
+    """Whether the pattern is one class of characters and nothing else (each match is
+    one character of the class), as far as the parse tells."""
+    try:
+        items = list(_parser.parse(pattern.pattern, pattern.flags).data)
+    except Exception:
+        return False
+    return not pattern.flags & re.IGNORECASE and len(items) == 1 and items[0][0] is _sre.IN
+
+
+# A class's matches are its characters, one at a time, wherever they stand: `sub` with
+# a replacement holding none of them is `str.replace` of each one the text holds.
+_SINGLE = {pattern for pattern, chars in _GATES.items()
+           if chars is not None and all(len(c) == 1 for c in chars) and _one_class(pattern)}
+
+
+def _sub(pattern: re.Pattern, replacement: str, text: str) -> str:
+    """pattern.sub(replacement, text), without the search when the text holds none of
+    the strings a match starts with, and by str.replace for a class of characters."""
+    chars = _GATES[pattern]
+    if chars is None:
+        return pattern.sub(replacement, text)
+    present = [c for c in chars if c in text]
+    if not present:
+        return text
+    if pattern in _SINGLE and not any(c in replacement for c in chars):
+        for c in present:
+            text = text.replace(c, replacement)
+        return text
+    return pattern.sub(replacement, text)
+
+
 def normalise(text: str) -> str:
-    text = _LINE_BREAKS.sub("\n", text)
+    text = _sub(_LINE_BREAKS, "\n", text)
     text = _fix_text(text)
     text = unicodedata.normalize("NFC", text)
-    text = _INVISIBLE.sub("", text)
-    text = _CONTROL.sub("", text)
-    text = _ODD_SPACE.sub(" ", text)
+    text = _sub(_INVISIBLE, "", text)
+    text = _sub(_CONTROL, "", text)
+    text = _sub(_ODD_SPACE, " ", text)
     # Runs of spaces never span a line break: one pass over the text, then each line.
-    return "\n".join([line.strip() for line in _SPACES.sub(" ", text).split("\n")])
+    return "\n".join([line.strip() for line in _sub(_SPACES, " ", text).split("\n")])
