@@ -100,8 +100,12 @@ class SiteProfile:
     def to_dict(self) -> dict:
         # most_common ranks every line by its count, then the kept ones are sorted by
         # text: when all are kept the ranking changes nothing (the texts are distinct).
-        items = self.lines.items() if len(self.lines) <= _MAX_LINES_KEPT else self.lines.most_common(_MAX_LINES_KEPT)
-        common = dict(sorted(items))
+        # The keys are sorted, not the (key, count) pairs: the same order (the keys are
+        # distinct), and a list of strings sorts at several times the speed of a list of
+        # tuples (a run's site can hold 150,000 lines; fifteenth round, part B).
+        lines = self.lines
+        kept = lines if len(lines) <= _MAX_LINES_KEPT else [key for key, _ in lines.most_common(_MAX_LINES_KEPT)]
+        common = {key: lines[key] for key in sorted(kept)}
         return {"site": self.site, "pages": sorted(self.pages), "copies": sorted(self.copies), "lines": common}
 
     @classmethod
