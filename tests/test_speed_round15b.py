@@ -98,3 +98,51 @@ def test_site_profile_to_dict_equals_the_sorted_pairs(tmp_path, monkeypatch):
             new, plain = profile.to_dict(), _plain_to_dict(profile)
             assert list(new["lines"].items()) == list(plain["lines"].items())
             assert new == plain and to_json(new) == to_json(plain)
+
+
+def test_profile_store_reads_a_kept_parse_as_the_file_says(tmp_path, monkeypatch):
+    """ProfileStore.get parses a profile file once for all the stores that read the same
+    text (each batch's Engine has one): the profile equals the one parsed from the file,
+    lines in the same order; changing what a store got, or the file, never shows in
+    what the next store gets; the kept parses stay under their bounds."""
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs / "seeds")
+    shutil.copytree(PAGES / "text", inputs / "pages")
+    out = tmp_path / "out"
+    run([str(inputs)], out, Options(doc_time_limit=0))
+    state = out / ".pipeline"
+    files = sorted((state / "sites").glob("*.json"))
+    sites = [json.loads(path.read_text("utf-8"))["site"] for path in files]
+    assert len(sites) >= 2
+
+    def fresh(site):
+        path = siteprofile.ProfileStore(state)._path(site)
+        return siteprofile.SiteProfile.from_dict(json.loads(path.read_text("utf-8")))
+
+    def same(a, b):
+        return (a.site, a.pages, a.copies, list(a.lines.items())) == (b.site, b.pages, b.copies, list(b.lines.items()))
+
+    for site in sites:
+        first = siteprofile.ProfileStore(state).get(site)
+        assert same(first, fresh(site))
+        first.add_page("a page of its own", {"k1", "k2"}, {"k1"})  # what one store does to its copy
+        first.lines["k3"] += 5
+        again = siteprofile.ProfileStore(state).get(site)
+        assert again is not first and same(again, fresh(site)) and "k3" not in again.lines
+    # The file changed (the next run's profile): the new text is read, not the kept one.
+    changed = fresh(sites[0])
+    changed.lines["a new line key"] = 7
+    siteprofile.ProfileStore(state).save(changed)
+    now = siteprofile.ProfileStore(state).get(sites[0])
+    assert same(now, fresh(sites[0])) and now.lines["a new line key"] == 7
+    assert siteprofile.ProfileStore(state).get("no such site") is None
+    monkeypatch.setattr(siteprofile, "_PARSED", {})
+    monkeypatch.setattr(siteprofile, "_PARSED_FILES", 2)
+    for site in sites:
+        siteprofile.ProfileStore(state).get(site)
+    assert len(siteprofile._PARSED) <= 2
+    monkeypatch.setattr(siteprofile, "_PARSED", {})
+    monkeypatch.setattr(siteprofile, "_PARSED_LINES", 5)  # every profile here is larger: none kept
+    for site in sites:
+        assert same(siteprofile.ProfileStore(state).get(site), fresh(site))
+    assert siteprofile._PARSED == {}
