@@ -85,9 +85,11 @@ def test_line_kind_equals_the_plain_kind_tests():
 def _plain_find_moments(line: str, language: str | None = None) -> list:
     """metadates.find_moments before its year test up front."""
     from pipeline.dates import dates_in
-    from pipeline.metadates import _YEAR, _from_iso, find_moments
+    from pipeline.metadates import _YEAR, _from_iso, _month_first, find_moments
 
     found = [m for m in (_from_iso(d.value, d.start, d.end) for d in dates_in(line)) if m]
+    if language == "en":  # an English page's dotted date read month first (h-d15)
+        found = [_month_first(m, line) for m in found]
     if found or not _YEAR.search(line):
         return found
     return find_moments(line, language)  # a year in the line: the same code as before from here
