@@ -39,6 +39,22 @@ def skip_without_c_build(runs_instead: str) -> None:
         pytest.skip(f"no C compiler or no Python headers here: {runs_instead} runs")
 
 
+def plain_normalise(text: str) -> str:
+    """pipeline.normalise as it was before its speed gates: every substitution run on
+    every text (the reference the gated normalise must equal)."""
+    import unicodedata
+
+    from pipeline import normalise as n
+
+    text = n._LINE_BREAKS.sub("\n", text)
+    text = n._fix_text(text)
+    text = unicodedata.normalize("NFC", text)
+    text = n._INVISIBLE.sub("", text)
+    text = n._CONTROL.sub("", text)
+    text = n._ODD_SPACE.sub(" ", text)
+    return "\n".join([line.strip() for line in n._SPACES.sub(" ", text).split("\n")])
+
+
 def page_with_gold(folder: str, page: str) -> tuple[str, str]:
     """A real page's text dump and its gold body, from tests/data/<folder>/{text,gold}."""
     return ((DATA / folder / "text" / f"{page}.txt").read_text("utf-8"),

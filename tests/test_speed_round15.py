@@ -1,14 +1,13 @@
 """The fifteenth round's shortcuts against what they replace, on real lines: the same
 answers, line by line (issue 15)."""
 import random
-import unicodedata
 
 from pipeline import comments
 from pipeline.comments import (_COUNT, _INITIAL, _LINE_KINDS, _MAX_NAME_WORDS, _MAX_STAMP_WORDS, _SENTENCE_END,
                                _WORD, _size, _stamp_rest, _without_action)
 from pipeline.lexicon import LineForms
 
-from conftest import DATA
+from conftest import DATA, plain_normalise
 from test_speed_paths import _lines_with_phrases, _real_lines
 
 
@@ -144,20 +143,11 @@ def test_normalise_equals_every_substitution_made():
     every test page and on texts holding each pattern's characters."""
     from pipeline import normalise as n
 
-    def plain(text: str) -> str:
-        text = n._LINE_BREAKS.sub("\n", text)
-        text = n._fix_text(text)
-        text = unicodedata.normalize("NFC", text)
-        text = n._INVISIBLE.sub("", text)
-        text = n._CONTROL.sub("", text)
-        text = n._ODD_SPACE.sub(" ", text)
-        return "\n".join([line.strip() for line in n._SPACES.sub(" ", text).split("\n")])
-
     texts = _normalise_texts()
     assert len(texts) > 100
     changed = 0
     for text in texts:
-        assert n.normalise(text) == plain(text), text[:80]
+        assert n.normalise(text) == plain_normalise(text), text[:80]
         for pattern in n._GATES:
             assert n._sub(pattern, "<>", text) == pattern.sub("<>", text)
             changed += pattern.search(text) is not None

@@ -4,7 +4,6 @@ profile's lines put in order by their keys, not by (key, count) pairs."""
 import json
 import random
 import shutil
-import unicodedata
 from collections import Counter
 
 from pipeline import normalise as norm
@@ -14,18 +13,7 @@ from pipeline.options import Options
 from pipeline.runner import run
 from pipeline.write import to_json
 
-from conftest import PAGES, SEEDS
-
-
-def _plain_normalise(text: str) -> str:
-    """normalise as it was: every substitution run on every text."""
-    text = norm._LINE_BREAKS.sub("\n", text)
-    text = norm._fix_text(text)
-    text = unicodedata.normalize("NFC", text)
-    text = norm._INVISIBLE.sub("", text)
-    text = norm._CONTROL.sub("", text)
-    text = norm._ODD_SPACE.sub(" ", text)
-    return "\n".join([line.strip() for line in norm._SPACES.sub(" ", text).split("\n")])
+from conftest import PAGES, SEEDS, plain_normalise
 
 
 def _texts() -> list[str]:
@@ -54,7 +42,7 @@ def test_normalise_equals_every_substitution_run():
         mixed.append("".join(cut))
     changed = 0
     for text in texts + mixed + pieces + ["", "a", "a  b", "a\r\nb", "a\u00a0\u00a0b"]:
-        assert norm.normalise(text) == _plain_normalise(text), repr(text[:200])
+        assert norm.normalise(text) == plain_normalise(text), repr(text[:200])
         changed += norm.normalise(text) != text
     assert changed > 60  # the substitutions did change texts: both branches were taken
 
