@@ -152,6 +152,8 @@ def _name_like(part: str) -> bool:
         return False
     if all(_CJK.match(w) for w in words):
         return len(part.replace(" ", "")) <= 12
+    if not words[0][:1].isupper():
+        return False  # "von der Geiselhaft", "le Monde": a particle opens no byline's name
     capital = [w for w in words if w[:1].isupper()]
     return bool(capital) and all(w[:1].isupper() or w.casefold() in _NAME_PARTICLES for w in words) \
         and not any(ch.isdigit() for ch in part)

@@ -39,6 +39,21 @@ def test_a_byline_word_inside_a_sentence_is_not_a_byline():
     assert _byline("Die Polizei wurde von Anwohnern gerufen", _byline_prefixes("de")) is None
 
 
+@pytest.mark.parametrize("line, language", [
+    # fundus-de-HamburgerAbendblatt-20251106's lede, read as the author "der Geiselhaft"
+    ("Berlin. Rom Braslavski wurde von der Hamas vom Nova-Musikfestival entführt. In einem "
+     "emotionalen Interview erzählt er von der Geiselhaft in Gaza.", "de"),
+    ("Un article paru par le Monde samedi", "fr"),
+])
+def test_a_name_opened_by_a_lower_case_particle_is_no_byline(line, language):
+    assert _byline(line, _byline_prefixes(language)) is None
+
+
+def test_a_particle_inside_a_name_still_reads():
+    found = _byline("Von Ursula von der Leyen", _byline_prefixes("de"))
+    assert found is not None and found[0] == ["Ursula von der Leyen"]
+
+
 @pytest.mark.parametrize("line, language, day, time", [
     ("3. Mai 2024, 17:47", "de", "2024-05-03", "17:47"),
     ("5 de junio de 2025", "es", "2025-06-05", None),
