@@ -71,7 +71,9 @@ def _month_word(group: str, order: str) -> str:
     _month_numbers after the match (an alternation of the 380 names costs `re` a try of
     each at every day number), or a name of several words ("tháng 12")."""
     spaced = [name for name in _month_numbers(order) if not name.isalpha()]
-    assert all(len(name) >= 3 for name in _month_numbers(order) if name.isalpha())
+    short = sorted(name for name in _month_numbers(order) if name.isalpha() and len(name) < 3)
+    if short:  # the pattern's [^\W\d_]{3,} would never read them: a fault of months.json
+        raise ValueError(f"pipeline/data/months.json: month names under three letters: {short}")
     return (r"(?P<" + group + r">" + (_alternation(spaced) + "|" if spaced else "")
             + r"[^\W\d_]{3,})(?![^\W\d_])")
 

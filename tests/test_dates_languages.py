@@ -133,3 +133,10 @@ def test_seed_lines_read_no_new_dates():
 ])
 def test_dotted_dates_on_english_pages_read_month_first_where_ambiguous(line, language, day):
     assert find_moments(line, language)[0].day.isoformat() == day
+
+
+@pytest.mark.parametrize("order", ["DMY", "YMD"])
+def test_every_one_word_month_name_has_three_letters_the_pattern_can_read(order):
+    # the patterns read any word of 3+ letters and look it up; a shorter name in
+    # months.json would never be read (dates._month_word raises ValueError on one)
+    assert not [name for name in _month_numbers(order) if name.isalpha() and len(name) < 3]
