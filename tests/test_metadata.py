@@ -9,7 +9,7 @@ import pytest
 
 from conftest import DATA, SEEDS
 from pipeline.evaluate_meta import evaluate_metadata, field_right, score_page
-from pipeline.metadata import _byline, _byline_prefixes
+from pipeline.metadata import _byline, _byline_prefixes, names_host
 from pipeline.metadates import find_moments, split_moment
 from pipeline.process import clean_bytes
 
@@ -147,8 +147,8 @@ def test_shown_fields_reach_the_learned_threshold_and_withheld_ones_do_not(engin
     for path in pages:
         meta = clean_bytes(path.read_bytes(), path.name, engine).metadata
         for field, ev in meta["metadata_evidence"].items():
-            if ev["line"] is None:
-                continue  # HTML metadata
+            if ev["line"] is None or field == "site_name":
+                continue  # HTML metadata; the site's name is checked against the URL, not learned
             assert ev["confidence"] == round(confidence_of(field, ev["signals"]), 2) or {"weak reading", "updated date"} & set(ev["signals"])
             if meta[field]:
                 seen.add("shown")
@@ -317,3 +317,41 @@ def test_title_threshold_keeps_every_seed_title_shown(engine):
             continue
         evidence = clean_bytes(seed.read_bytes(), seed.name, engine).metadata["metadata_evidence"]["title"]
         assert evidence["confidence"] >= threshold("title") and "withheld" not in evidence, seed.name
+
+
+def _meta_page(stem: str, with_url: bool, engine) -> dict:
+    url = json.loads((META_PAGES / "gold" / f"{stem}.json").read_text("utf-8"))["url"] if with_url else None
+    return clean_bytes((META_PAGES / "text" / f"{stem}.txt").read_bytes(), f"{stem}.txt", engine, url=url).metadata
+
+
+@pytest.mark.parametrize("stem, masthead", [
+    ("fundus-de-Bild-20230515", "TV-Stream"),  # a menu's first item
+    ("fundus-de-Correctiv-20260524", "Themen"),  # "Topics"
+])
+def test_a_masthead_that_names_no_part_of_the_url_host_is_withheld(stem, masthead, engine):
+    assert _meta_page(stem, False, engine)["site_name"] == masthead  # no URL: nothing to check it against
+    meta = _meta_page(stem, True, engine)
+    assert meta["site_name"] is None
+    assert meta["metadata_evidence"]["site_name"]["withheld"] == masthead
+    assert all(d["rule"] != "meta.site_name" for d in meta["removed"])
+
+
+def test_a_site_name_that_names_the_host_is_shown(engine):
+    meta = _meta_page("wcxb-dev-4146", True, engine)
+    assert meta["site_name"] == "AstroBackyard"
+    assert "naming the page's host astrobackyard.com" in meta["metadata_evidence"]["site_name"]["how"]
+
+
+@pytest.mark.parametrize("name, host, names", [
+    ("CNET", "www.cnet.com", True),
+    ("Hamburger Abendblatt", "www.abendblatt.de", True),
+    ("The New York Times", "www.nytimes.com", True),
+    ("Süddeutsche Zeitung", "www.sueddeutsche.de", True),
+    ("BBC News", "www.bbc.co.uk", True),
+    ("Driving-Tests.org", "driving-tests.org", True),
+    ("Skip Navigation", "edition.cnn.com", False),
+    ("Mein Konto", "www.abendblatt.de", False),
+    ("Blogger", "siliconexposed.blogspot.com", False),  # a platform's label is not the blog's
+])
+def test_names_host(name, host, names):
+    assert names_host(name, host) is names
