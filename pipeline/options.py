@@ -105,6 +105,10 @@ class Options:
     # its first section are at least this many times the words below (0: off).
     # docs/quality.md.
     after_comments_share: float = 1.0
+    # Text dumps read by the line model: a run of this many consecutive lines found again
+    # further down the page, both copies kept, loses its later copy (`dup.repeated_run`;
+    # 0: off). docs/quality.md.
+    repeated_run_min_lines: int = 6
     # Text dumps (pipeline/bodyunits.py): on a page hard-wrapped at a fixed column, the
     # removed lines of a paragraph more than half of whose lines are kept are kept
     # (`keep.wrapped_paragraph`); and a run of 3+ lines opening with the same bullet
@@ -254,6 +258,7 @@ _RULES = {
     "prose_above_min_paragraphs": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "split_opening_min_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "after_comments_share": (_number(0), "must be a number, 0 or more (0 turns the rule off)"),
+    "repeated_run_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "wrapped_paragraphs": (_is_bool, "must be true or false"),
     "bullet_run_share": (_number(0, 1), "must be a number from 0 to 1 (0 turns the rule off)"),
     "stray_max_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),

@@ -25,6 +25,7 @@ from pipeline.memo import LineMemo
 from pipeline.html_headline import headline_dates, page_headline
 from pipeline.metadata import merge_html_metadata, read_metadata
 from pipeline.normalise import normalise
+from pipeline.repeats import mark_repeated_runs
 from pipeline.options import Options
 from pipeline.siteprofile import ProfileStore, SiteRule, line_key
 from pipeline.sites import folder_of, host_of, page_site
@@ -214,6 +215,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         if not is_html and use_model:
             # last: what the page prints below its comments is no article, whatever kept it
             mark_below_sections(found, options.after_comments_share)
+            # a block printed twice and kept twice: its later copy goes (pipeline/repeats.py)
+            mark_repeated_runs(found, options.repeated_run_min_lines)
         if is_html:
             keep_html_lines(found, code_keys, bool(words))
         return found, found_meta

@@ -1,0 +1,57 @@
+"""A block the page prints twice, both copies kept (issue 16, sixteenth round).
+
+A page dump holds some blocks twice over: the mobile and the desktop version of a chart
+(its axis and bar labels), of a table or an info box. When the line model keeps both
+copies, the body says the block twice; a page's article does not repeat six lines in a
+row verbatim. The rule, on the decisions of a page the line model read (text dumps):
+
+- a *run* is `min_lines` consecutive non-blank lines of the page (blank lines between
+  them do not break it), compared in `lexicon.fold`'s form;
+- a run found again further down the page, not overlapping the first, with every line of
+  both copies kept: the later copy is removed under `dup.repeated_run`; the first copy,
+  the one the reader meets first, stays.
+
+No phrase and no language: the signal is a verbatim repeat of the page's own lines.
+Shorter runs repeat in articles the gold keeps whole (a product review lists each
+product's features, "Gluten free / Recycled materials / Vegan / ...", under every
+product): with 4 lines, 5 dev pages lost a little; with 6, none (docs/quality.md,
+sixteenth round). The clean body is not read again by this rule (its layout is one
+paragraph a line, where the model and this rule are off), so the body stays a fixed point.
+"""
+from __future__ import annotations
+
+from pipeline.lexicon import fold
+
+RULE = "dup.repeated_run"
+
+
+def mark_repeated_runs(result, min_lines: int) -> int:
+    """Remove the later copies of runs of `min_lines`+ lines kept twice; how many lines."""
+    if min_lines <= 0:
+        return 0
+    numbers = [n for n, line in enumerate(result.lines, 1) if line.strip()]
+    if len(numbers) < 2 * min_lines:
+        return 0
+    keys = [fold(result.lines[n - 1]) for n in numbers]
+    decisions = result.decisions
+    kept = [decisions[n].keep if n in decisions else False for n in numbers]
+    first_at: dict[tuple[str, ...], int] = {}
+    removed = 0
+    for i in range(len(numbers) - min_lines + 1):
+        window = tuple(keys[i:i + min_lines])
+        first = first_at.get(window)
+        if first is None or not all(kept[first:first + min_lines]):
+            first_at[window] = i  # the first copy kept whole is the one compared with
+            continue
+        if i - first < min_lines:  # overlapping copies: a run of one line repeated, not a block
+            continue
+        if not (all(kept[first:first + min_lines]) and all(kept[i:i + min_lines])):
+            continue
+        span = f"{numbers[first]}-{numbers[first + min_lines - 1]}"
+        for j in range(i, i + min_lines):
+            n = numbers[j]
+            if decisions[n].keep:
+                result.decide(n, False, RULE, f"with the lines around it, repeats lines {span} verbatim "
+                                              "(a block the page prints twice: a chart, table or form in two layouts)")
+                removed += 1
+    return removed

@@ -1,0 +1,63 @@
+"""A block the page prints twice, both copies kept: the later copy goes
+(pipeline/repeats.py, `dup.repeated_run`). Real pages of tests/data/repeats with their
+gold, the shipped model and options."""
+from __future__ import annotations
+
+from conftest import engine_with, page_with_gold
+from pipeline.evaluate import norm_line, score_page
+from pipeline.lexicon import fold
+from pipeline.process import clean_text
+from pipeline.repeats import RULE
+
+
+def _decided(result, rule: str) -> list:
+    return [d for d in result.decisions if d.rule == rule]
+
+
+def test_the_later_copy_of_a_block_printed_twice_is_removed():
+    # wcxb-dev-4245: the contact form at the top and again at the bottom
+    text, gold = page_with_gold("repeats", "wcxb-dev-4245")
+    on = clean_text(text, engine_with())
+    off = clean_text(text, engine_with(repeated_run_min_lines=0))
+    removed = _decided(on, RULE)
+    assert len(removed) >= 6 and not _decided(off, RULE)
+    # consecutive lines, each the copy of a line higher up the page, all kept without the rule
+    lines = text.split("\n")
+    numbers = [d.line for d in removed]
+    assert [n for n in range(numbers[0], numbers[-1] + 1) if lines[n - 1].strip()] == numbers
+    for d in removed:
+        assert any(fold(lines[n - 1]) == fold(d.text) for n in range(1, numbers[0]))
+    kept_off = {d.line for d in off.decisions if d.keep}
+    # (without the rule, the copy's last line, "How Can We Help?(Required)", goes too, as a
+    # repeat of the title the metadata reader took from the first copy)
+    assert {d.rule for d in off.decisions if d.line in set(numbers) - kept_off} == {"dup.title"}
+    assert len(set(numbers) & kept_off) >= 6
+    # none is in the gold; every other decision is the same; the page's F1 rises
+    gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
+    assert not any(norm_line(d.text) in gold_lines for d in removed)
+    assert {d.line for d in on.decisions if d.keep} == kept_off - set(numbers)
+    assert score_page("wcxb-dev-4245", "wcxb", on.body, gold).tok_f1 > \
+        score_page("wcxb-dev-4245", "wcxb", off.body, gold).tok_f1 + 0.02
+
+
+def test_the_body_is_a_fixed_point():
+    text, _ = page_with_gold("repeats", "wcxb-dev-4245")
+    engine = engine_with()
+    first = clean_text(text, engine)
+    assert _decided(first, RULE)
+    assert clean_text(first.body, engine).metadata["removed"] == []
+
+
+def test_lists_repeated_under_each_product_stay():
+    # wcxb-dev-4883: four-line feature lists repeat under several products and the gold
+    # keeps every copy; runs of six lines (the shipped length) do not repeat, runs of four
+    # would cost gold lines
+    text, gold = page_with_gold("repeats", "wcxb-dev-4883")
+    shipped = clean_text(text, engine_with())
+    off = clean_text(text, engine_with(repeated_run_min_lines=0))
+    assert not _decided(shipped, RULE) and shipped.body == off.body
+    short = clean_text(text, engine_with(repeated_run_min_lines=4))
+    gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
+    assert any(norm_line(d.text) in gold_lines for d in _decided(short, RULE))
+    assert score_page("wcxb-dev-4883", "wcxb", short.body, gold).tok_f1 < \
+        score_page("wcxb-dev-4883", "wcxb", off.body, gold).tok_f1
