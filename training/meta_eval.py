@@ -14,6 +14,7 @@ counts the pages whose gold title / author / date appear in the text dump at all
     python training/meta_eval.py score --dev ../shared/eval/dev --cache /tmp/meta-cache.pkl --traf /tmp/meta-traf.json
     python training/meta_eval.py ceiling --dev ../shared/eval/dev
     python training/meta_eval.py html-titles --dev ../shared/eval/dev --traf /tmp/meta-traf.json
+    python training/meta_eval.py site-names --dev ../shared/eval/dev
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import math
 import pickle
 import re
 import sys
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
@@ -389,9 +391,45 @@ def ceiling(dev: Path) -> None:
         print(f"{f:<10} {source:<12} n={n:<4} in the dump: {found / n:.3f}  on one line: {strict / n:.3f}")
 
 
+def site_names(dev: Path) -> None:
+    """The text reader's site name on every dev dump, cleaned with and without its URL:
+    how many pages show one, and how many of those are plausible. No gold names the site,
+    so "plausible" is a proxy: the name's letters hold the URL host's longest label
+    (www, com, co, ... left out) or the label holds them, or both start with the same four
+    letters. It is strict ("The New York Times" for nytimes.com counts as not)."""
+    from urllib.parse import urlparse
+
+    from pipeline.process import Engine, clean_bytes
+
+    generic = {"www", "com", "org", "net", "co", "uk", "de", "au", "in", "es", "it", "fr", "edu", "gov", "io",
+               "ca", "br", "jp", "blogspot", "wordpress", "news"}
+
+    def letters(text: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if c.isalnum())
+
+    def plausible(name: str, host: str) -> bool:
+        parts = [p for p in host.split(".") if p not in generic]
+        label, got = (letters(max(parts, key=len)) if parts else ""), letters(name)
+        return bool(label) and bool(got) and (label in got or got in label or (len(got) >= 4 and got[:4] == label[:4]))
+
+    engine = Engine.load()
+    gold = _gold(dev)
+    for with_url in (False, True):
+        shown = right = 0
+        paths = sorted((dev / "text").glob("*.txt"))
+        for path in paths:
+            url = gold.get(path.stem, {}).get("url")
+            name = clean_bytes(path.read_bytes(), path.name, engine, url=url if with_url else None).metadata["site_name"]
+            if name:
+                shown += 1
+                right += plausible(name, urlparse(url or "").hostname or "")
+        print(f"{'with' if with_url else 'without'} the URL: {len(paths)} pages, site name shown on {shown}, "
+              f"plausible on {right}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("capture", "trafilatura", "score", "fit", "ceiling", "html-titles"))
+    parser.add_argument("command", choices=("capture", "trafilatura", "score", "fit", "ceiling", "html-titles", "site-names"))
     parser.add_argument("--write", type=Path, help="fit: write the weights and thresholds to this JSON file")
     parser.add_argument("--cap", action="append", default=[], metavar="FIELD=VALUE",
                         help="fit: write at most this threshold (the seeds' readings must stay shown)")
@@ -419,6 +457,8 @@ def main() -> None:
         fit(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.write, caps, args.seeds, args.sweep)
     elif args.command == "html-titles":
         html_titles(args.dev, args.traf, args.folds)
+    elif args.command == "site-names":
+        site_names(args.dev)
     else:
         ceiling(args.dev)
 
