@@ -216,7 +216,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             # last: what the page prints below its comments is no article, whatever kept it
             mark_below_sections(found, options.after_comments_share)
             # a block printed twice and kept twice: its later copy goes (pipeline/repeats.py)
-            mark_repeated_runs(found, options.repeated_run_min_lines)
+            mark_repeated_runs(found, options.repeated_run_min_lines, memo=page_memo)
         if is_html:
             keep_html_lines(found, code_keys, bool(words))
         return found, found_meta

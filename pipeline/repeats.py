@@ -20,32 +20,39 @@ paragraph a line, where the model and this rule are off), so the body stays a fi
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from pipeline.lexicon import fold
+from pipeline.memo import LineMemo
 
 RULE = "dup.repeated_run"
 
 
-def mark_repeated_runs(result, min_lines: int) -> int:
-    """Remove the later copies of runs of `min_lines`+ lines kept twice; how many lines."""
+def mark_repeated_runs(result, min_lines: int, memo: LineMemo | None = None) -> int:
+    """Remove the later copies of runs of `min_lines`+ lines kept twice; how many lines.
+    `memo`: the page's folded lines (dedup_page and the metadata folded most already)."""
     if min_lines <= 0:
         return 0
     numbers = [n for n, line in enumerate(result.lines, 1) if line.strip()]
     if len(numbers) < 2 * min_lines:
         return 0
-    keys = [fold(result.lines[n - 1]) for n in numbers]
     decisions = result.decisions
     kept = [decisions[n].keep if n in decisions else False for n in numbers]
+    # Only a run kept whole in both copies counts, so only kept lines are compared; and
+    # each of the 2 * min_lines lines of a pair of copies has its key twice among them.
+    folds = (memo if memo is not None else LineMemo()).table("fold", compute=fold)
+    keys = [folds[result.lines[n - 1]] if keep else None for n, keep in zip(numbers, kept)]
+    counts = Counter(key for key in keys if key is not None)
+    if sum(c for c in counts.values() if c > 1) < 2 * min_lines:
+        return 0
     first_at: dict[tuple[str, ...], int] = {}
     removed = 0
     for i in range(len(numbers) - min_lines + 1):
+        if not all(kept[i:i + min_lines]):
+            continue  # neither the first copy compared with nor a later copy
         window = tuple(keys[i:i + min_lines])
-        first = first_at.get(window)
-        if first is None or not all(kept[first:first + min_lines]):
-            first_at[window] = i  # the first copy kept whole is the one compared with
-            continue
-        if i - first < min_lines:  # overlapping copies: a run of one line repeated, not a block
-            continue
-        if not (all(kept[first:first + min_lines]) and all(kept[i:i + min_lines])):
+        first = first_at.setdefault(window, i)  # the first copy kept whole
+        if i - first < min_lines:  # itself, or overlapping copies: a run of one line repeated, not a block
             continue
         span = f"{numbers[first]}-{numbers[first + min_lines - 1]}"
         for j in range(i, i + min_lines):

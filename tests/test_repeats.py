@@ -61,3 +61,50 @@ def test_lists_repeated_under_each_product_stay():
     assert any(norm_line(d.text) in gold_lines for d in _decided(short, RULE))
     assert score_page("wcxb-dev-4883", "wcxb", short.body, gold).tok_f1 < \
         score_page("wcxb-dev-4883", "wcxb", off.body, gold).tok_f1
+
+
+def _plain_repeated_runs(numbers, keys, kept, min_lines):
+    """The first version's loop (every line folded, every window looked at): the lines
+    it removes, the reference the gated version must equal."""
+    first_at, removed = {}, []
+    for i in range(len(numbers) - min_lines + 1):
+        window = tuple(keys[i:i + min_lines])
+        first = first_at.get(window)
+        if first is None or not all(kept[first:first + min_lines]):
+            first_at[window] = i
+            continue
+        if i - first < min_lines or not all(kept[i:i + min_lines]):
+            continue
+        removed += [numbers[j] for j in range(i, i + min_lines)]
+    return sorted(set(removed))
+
+
+def test_the_kept_lines_gate_removes_what_every_window_looked_at_removes():
+    # Speed: only kept lines are folded (through the page's memo) and a page whose kept
+    # lines hold fewer than 2 * min_lines repeated keys is left at once. The real pages
+    # of the test data, with their decisions before the rule, at several run lengths.
+    from conftest import DATA
+    from pipeline.repeats import mark_repeated_runs
+    import pipeline.process as process
+
+    pages = sorted(p for p in DATA.rglob("*.txt") if p.parent.name == "text")
+    before, found = {}, 0
+    original = process.mark_repeated_runs
+    for min_lines in (2, 3, 6):
+        for path in pages:
+            text = path.read_text("utf-8")
+            process.mark_repeated_runs = lambda result, n, memo=None: before.__setitem__(path.name, result)
+            try:
+                clean_text(text, engine_with())
+            finally:
+                process.mark_repeated_runs = original
+            result = before[path.name]
+            numbers = [n for n, line in enumerate(result.lines, 1) if line.strip()]
+            keys = [fold(result.lines[n - 1]) for n in numbers]
+            kept = [result.decisions[n].keep for n in numbers]
+            expected = _plain_repeated_runs(numbers, keys, kept, min_lines)
+            mark_repeated_runs(result, min_lines)
+            got = sorted(n for n, d in result.decisions.items() if d.rule == RULE)
+            assert got == expected, (path.name, min_lines)
+            found += bool(got)
+    assert found >= 3, found  # some pages do hold blocks kept twice at these lengths
