@@ -48,6 +48,12 @@ from pipeline.process import Engine, clean_text
     ("Media caption Barack Obama: \"Great Britain has always been our best partner\"", "lexicon.caption"),
     ("Ever come home from a day of shopping and wondered why on earth you purchased certain items? As it\u2026 "
      "Read more Read more", "lexicon.teaser"),
+    # Account and sign-out labels a masthead reader took for the site's name (Hamburger
+    # Abendblatt's "Mein Konto", wcxb's "Skip Navigation", "My Bookmarks", "Cancel").
+    ("Mein Konto", "lexicon.audio_icon_label"),
+    ("Se déconnecter", "lexicon.audio_icon_label"),
+    ("Skip Navigation", "lexicon.audio_icon_label"),
+    ("My Bookmarks", "lexicon.audio_icon_label"),
 ])
 def test_lexicon_names_seed_chrome(line, rule):
     match = Lexicon.load().match(line)
@@ -67,6 +73,8 @@ def test_lexicon_names_seed_chrome(line, rule):
     "Teilen Sie uns Ihre Meinung mit, schreibt die Redaktion.",
     "Die Anzeige wurde am Montag bei der Polizei erstattet.",
     "She said she would read more about it... and then she did.",
+    "Cancel culture has changed how companies respond to criticism.",
+    "Mein Konto wurde gesperrt, sagte die Kundin.",
 ])
 def test_lexicon_leaves_body_lines_alone(line):
     assert Lexicon.load().match(line) is None
