@@ -403,8 +403,14 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
     meta.site_name, site_line, site_evidence = _site_name(result, header, title_line, host)
     if site_evidence is not None:
         meta.evidence["site_name"] = site_evidence
-    if site_line is not None and meta.site_name is not None:
-        meta.claims.setdefault(site_line, ("meta.site_name", "the site's name in its masthead (kept in metadata)"))
+    # The masthead line is claimed whether or not its text is the name shown: which lines
+    # the body keeps does not depend on the URL (HTML keeps its header zone but for the
+    # lines the metadata claims).
+    masthead = _masthead_line(result, header, title_line)
+    if masthead is not None:
+        meta.claims.setdefault(masthead, ("meta.site_name", "the site's name in its masthead (kept in metadata)")
+                               if masthead == site_line else
+                               ("meta.masthead", "the masthead line above the title (not the site's name shown)"))
     return meta
 
 
@@ -900,20 +906,25 @@ def _names_each_other(one: str, other: str) -> bool:
 _NOT_A_NAME = re.compile(r"^[\W\d_]*$|\d.*\d.*\d")  # no letter at all, or a phone number's digits
 
 
-def _site_candidates(result: Classification, header: list[int], title_line: int | None) -> list[tuple[str, int | None, str]]:
+def _masthead_line(result: Classification, header: list[int], title_line: int | None) -> int | None:
+    """The masthead: the first short capitalised line above the title that no rule named."""
     shapes = result.shapes
-    found: list[tuple[str, int | None, str]] = []
-    # A short capitalised line above the title that no rule named: the masthead.
     for n in header:
         if title_line is not None and n >= title_line:
             break
-        text = shapes[n].text
-        words = text.split()
+        words = shapes[n].text.split()
         if (result.decisions[n].rule == "position.header" and 1 <= len(words) <= 4
-                and all(w[:1].isupper() or not w[:1].isalpha() for w in words) and not shapes[n].dates
-                and not _NOT_A_NAME.search(text)):
-            found.append((text, n, "the masthead: a short capitalised header line above the title"))
-            break
+                and all(w[:1].isupper() or not w[:1].isalpha() for w in words) and not shapes[n].dates):
+            return n
+    return None
+
+
+def _site_candidates(result: Classification, header: list[int], title_line: int | None) -> list[tuple[str, int | None, str]]:
+    shapes = result.shapes
+    found: list[tuple[str, int | None, str]] = []
+    masthead = _masthead_line(result, header, title_line)
+    if masthead is not None and not _NOT_A_NAME.search(shapes[masthead].text):
+        found.append((shapes[masthead].text, masthead, "the masthead: a short capitalised header line above the title"))
     # "X is a premier platform..." after an "About us" marker, or a copyright line.
     after_footer = [n for n in sorted(shapes) if result.footer_start is not None and n > result.footer_start]
     for n in after_footer:

@@ -334,6 +334,11 @@ def test_a_masthead_that_names_no_part_of_the_url_host_is_withheld(stem, masthea
     assert meta["site_name"] is None
     assert meta["metadata_evidence"]["site_name"]["withheld"] == masthead
     assert all(d["rule"] != "meta.site_name" for d in meta["removed"])
+    # the line is still the masthead, removed as before: which lines the body keeps does
+    # not depend on the URL
+    plain = _meta_page(stem, False, engine)
+    assert [d["rule"] for d in meta["removed"] if d["text"] == masthead][:1] == ["meta.masthead"]
+    assert meta["lines_kept"] == plain["lines_kept"]
 
 
 def test_a_site_name_that_names_the_host_is_shown(engine):
