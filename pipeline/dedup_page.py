@@ -32,6 +32,14 @@ def _shingles(tokens: list[str], size: int) -> set[str]:
     return set(map(" ".join, zip(*[tokens[i:] for i in range(size)])))
 
 
+def _may_have_30_words(text: str) -> bool:
+    """False when `_tokens(text)` has fewer than 30 words, told by the length alone: its
+    words are \\w+ runs of the text (ASCII lowered, the same length), or as many as
+    the text's \\w+ runs (each run's casefold a word), and k runs need k characters
+    and k - 1 between them, so 30 words need 59 characters."""
+    return len(text) >= 59
+
+
 def mark_duplicates(result: Classification, title: str | None, repeat_min_words: int = 8,
                     memo: LineMemo | None = None, heading_words: int = 0) -> None:
     """Remove kept lines that repeat other content; relabel positional removals that do.
@@ -61,7 +69,12 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
                 result.decide(n, False, "dup.title", "repeats the article's title")
 
     kept = result.kept_numbers()
-    tokens = {n: words_of[result.lines[n - 1]] for n in kept + relabel}
+    tokens = {n: words_of[result.lines[n - 1]] for n in kept}
+    # A removed line's words are read only to ask whether it has 30 or more (below): a
+    # line of fewer than 59 characters cannot (_may_have_30_words), and is not split.
+    for n in relabel:
+        if n not in tokens and _may_have_30_words(result.lines[n - 1]):
+            tokens[n] = words_of[result.lines[n - 1]]
     # The first paragraph anchors the header zone: removing it would leave a body whose
     # first line reads as header when cleaned again (the clean body must be a fixed point).
     anchor = result.body_start
@@ -76,12 +89,16 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     # each of its 4-grams (`lines_holding4`, `fewest_words`), not by intersecting it with
     # every shorter line: that was quadratic on long pages, where many lines qualify
     # (issue 12, item 16). The same counts, so the same decisions.
-    shingles4 = {m: shingles(m, 4) for m in kept}
+    # The lines of 30 words or more, longest first (the loop passed over the others);
+    # without one, no 4-gram is read.
+    longest_first = sorted((n for n in kept + relabel if n in tokens and len(tokens[n]) >= 30),
+                           key=lambda n: -len(tokens[n]))
+    shingles4 = {m: shingles(m, 4) for m in kept} if longest_first else {}
     holders4 = Counter(chain.from_iterable(shingles4.values()))
     lines_holding4: dict[str, list[int]] | None = None
     fewest_words: dict[str, int] = {}  # 4-gram -> fewest words of a kept line holding it
-    for n in sorted(kept + relabel, key=lambda n: -len(tokens[n])):
-        if n == anchor or len(tokens[n]) < 30 or not result.decisions[n].keep and not result.decisions[n].rule.startswith("position."):
+    for n in longest_first:
+        if n == anchor or not result.decisions[n].keep and not result.decisions[n].rule.startswith("position."):
             continue
         own = shingles4[n] if n in shingles4 else shingles(n, 4)
         held_elsewhere = sum(map(holders4.get, own, [0] * len(own))) - (len(own) if n in shingles4 else 0)

@@ -20,7 +20,7 @@ from pipeline.lexicon import fold
 from pipeline.lineshape import WORD
 from pipeline.linewords import words_of
 from pipeline.memo import LineMemo
-from pipeline.metadates import find_moments, has_label as _has_label, labels as _labels, split_moment, vocabulary
+from pipeline.metadates import _YEAR, find_moments, has_label as _has_label, labels as _labels, split_moment, vocabulary
 
 # Speed: a page's short lines are read for dates on each pass (the settle pass reads the
 # kept ones again) and a site's header lines on every page; a pure function whose list
@@ -94,7 +94,12 @@ def _byline_author(text: str) -> str | None:
     match = _BY.search(text)
     if match:
         return match.group("name").rstrip(".")
-    # A line of capitalised words only: a name, maybe followed by a dateline city.
+    return _capitalised_name(text)
+
+
+def _capitalised_name(text: str) -> str | None:
+    """`_byline_author` of a line `_BY` does not match: a line of capitalised words only,
+    a name, maybe followed by a dateline city."""
     for place in _datelines() if text.endswith(_dateline_endings()) else ():
         if text.endswith(" " + place):
             text = text[: -len(place) - 1].rstrip(" ,|-")
@@ -251,7 +256,7 @@ def _name_line_place(text: str) -> tuple[list[str], bool]:
 
 def _name_line_only(text: str) -> list[str]:
     """Names alone on a line: 2-4 capitalised words, or several joined by commas or "and"."""
-    if any(ch.isdigit() for ch in text) or len(text) > 60:
+    if len(text) > 60 or any(map(str.isdigit, text)):
         return []
     if _NAMES_JOINED.search(text):
         names = _names(text)
@@ -260,6 +265,16 @@ def _name_line_only(text: str) -> list[str]:
     if 2 <= len(words) <= 4 and all(_NAME_WORD.match(w) or w.casefold() in _NAME_PARTICLES for w in words):
         return [text]
     return []
+
+
+def _not_skipped(shapes: dict, header: list[int], first: int, prefixes: tuple[str, ...]) -> list[int]:
+    """The header lines below `first` (the first title candidate) that are not a date, a
+    short line, a standfirst, a byline or a name: what may stand between a candidate and
+    the body without the candidate being "right above the body". Only lines below a
+    candidate are ever asked about, so the lines above the first are not tested."""
+    return [m for m in header[bisect_right(header, first):]
+            if not (shapes[m].dates or shapes[m].length_units() <= 3 or _is_standfirst(shapes[m].text)
+                    or _byline(shapes[m].text, prefixes) or _name_line(shapes[m].text))]
 
 
 def read_metadata(result: Classification, memo: LineMemo | None = None, language: str | None = None,
@@ -271,7 +286,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
     shapes = result.shapes
     start = result.body_start
     numbers = sorted(shapes)
-    header = [n for n in numbers if start is not None and n < start]
+    header = numbers[:bisect_left(numbers, start)] if start is not None else []  # the lines above the body
     folds = (memo if memo is not None else LineMemo()).table("fold", compute=fold)
     prefixes = _byline_prefixes(language)
 
@@ -284,15 +299,16 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         if result.decisions[n].rule == "position.header"
         and _title_like(shapes[n].text, shapes[n].length_units())
         and not shapes[n].dates and not _BY.search(shapes[n].text)
-        and _byline_author(shapes[n].text) is None
+        and _capitalised_name(shapes[n].text) is None  # _byline_author, _BY's search made just above
         and _byline(shapes[n].text, prefixes) is None
     ]
     title_line, title_score = None, 0.0
     scored = []
+    repeated: set[int] = set()  # the candidates repeated or ending a longer line
     # What the candidates are scored against: only made when there is one (about half
     # the readings, the settle pass's most of all, have none).
     copies: Counter = Counter()
-    joined, raw, by_text, skip = "", {}, [], set()
+    joined, raw, by_text, unskipped = "", {}, [], []
     # The body's words: a headline shares its content words with the article it heads,
     # a widget header or menu line mostly does not (a signal that holds on any site).
     # Case-folded a line at a time: casefold maps each character on its own and never
@@ -305,8 +321,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         joined = "\n".join(folded.values()) + "\n"
         raw = {n: shapes[n].text for n in shapes}
         by_text = sorted(set(raw.values()))  # for _named_elsewhere
-        skip = {m for m in header if shapes[m].dates or shapes[m].length_units() <= 3
-                or _is_standfirst(shapes[m].text) or _byline(shapes[m].text, prefixes) or _name_line(shapes[m].text)}
+        unskipped = _not_skipped(shapes, header, candidates[0], prefixes)
         spans = [" ".join(ws) for ws in (words_of(shapes[m].text) for m, decision in result.decisions.items()
                                          if decision.keep and m in shapes) if ws]
         if spans:
@@ -325,12 +340,15 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
                 score += 1
             elif share < 0.2:
                 score -= 2
-        if copies[f] > 1:
+        copied, ends_longer = copies[f] > 1, f" {f}\n" in joined
+        if copied:
             score += 1
             how.append("repeated")
-        if f" {f}\n" in joined:
+        if ends_longer:
             score += 1
             how.append("ends a longer line")
+        if copied or ends_longer:
+            repeated.add(n)  # a repeat confirms it (read below; the two tests not made again)
         text = raw[n]
         if _named_elsewhere(text, by_text):
             score += 3
@@ -346,7 +364,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
             score += 1
             how.append("near the body")
         # Only dates, bylines, short lines and a standfirst between it and the body.
-        if not any(m > n and m not in skip and folded[m] != f for m in header):
+        if not any(folded[m] != f for m in unskipped[bisect_right(unskipped, n):]):
             score += 1
             how.append("right above the body")
         if shapes[n].length_units() >= 5:
@@ -360,7 +378,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
             how.append("a byline or date under it")
         scored.append((score, n, how, content))
     # The best score; among equals the one a repeat confirms, then the first.
-    repeated = [n for n in candidates if copies[folded[n]] > 1 or f" {folded[n]}\n" in joined]
+    # (`repeated`, filled in the loop: the candidates a copy of their line confirms)
     if scored:
         best = max(s for s, _, _, _ in scored)
         top = [(n, how, content) for s, n, how, content in scored if s == best]
@@ -370,7 +388,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         title_line, title_score = pick[0], best
         title_how = ", ".join(pick[1]) or "headline-shaped header line"
         runner_up = max((s for s, n, _, _ in scored if n != pick[0] and folded[n] != folded[pick[0]]), default=None)
-        signals = list(pick[1]) + _title_signals(result, pick[0], pick[2], len(rivals), language)
+        signals = list(pick[1]) + _title_signals(result, pick[0], pick[2], len(rivals), language, folded)
         signals += ["ahead of every other line by 3"] if runner_up is None or best - runner_up >= 3 else []
         signals += [f"score {min(int(best), 10)}+"] if best >= 6 else []
     if title_line is not None and title_score / 8 < READ_SCORE:
@@ -456,12 +474,20 @@ def _author_candidates(result: Classification, language: str | None, title_line:
     found = []
     # the window's lines in ascending order, as the sorted lines filtered by the window give them
     window = range(low, high + 1) if high - low < len(shapes) else sorted(shapes)
+    dates_at: dict[int, bool] = {}  # line -> a short line with a date: asked of each line up to five times
+
+    def has_date(m: int) -> bool:
+        known = dates_at.get(m)
+        if known is None:
+            known = dates_at[m] = m in shapes and shapes[m].words <= 25 \
+                and bool(shapes[m].dates or find_moments(shapes[m].text, language))
+        return known
+
     for n in window:
         if n not in shapes or not low <= n <= high or n in claimed or shapes[n].words > 25:
             continue
         text = shapes[n].text
-        dated = any(shapes[m].dates or find_moments(shapes[m].text, language)
-                    for m in (n - 2, n - 1, n, n + 1, n + 2) if m in shapes and shapes[m].words <= 25)
+        dated = has_date(n - 2) or has_date(n - 1) or has_date(n) or has_date(n + 1) or has_date(n + 2)
         near = -3 <= n - anchor <= 10
         under = title_line is not None and 0 < n - title_line <= 4
         byline = _author_byline(text, prefixes, language)
@@ -607,10 +633,21 @@ def _label_words(kind: str, language: str | None) -> set[str]:
     return {w for lang in ("en", language or "") for label in table.get(lang, ()) for w in label.split()}
 
 
+@lru_cache(maxsize=256)
+def _folded_prefixes(prefixes: tuple[str, ...]) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], tuple[str, ...]]:
+    """((prefix, its casefold) in order, the casefolds, each casefold and a space): what
+    `_byline_lenient` and `_byline_handle` compared a line with, prefix by prefix, made
+    once for the static vocabulary; a line starting with none of them is answered at once."""
+    pairs = tuple((prefix, prefix.casefold()) for prefix in prefixes)
+    return pairs, tuple(p for _, p in pairs), tuple(p + " " for _, p in pairs)
+
+
 def _byline_lenient(text: str, prefixes: tuple[str, ...]) -> tuple[list[str], str] | None:
     low = text.casefold()
-    for prefix in prefixes:
-        p = prefix.casefold()
+    pairs, starts, _ = _folded_prefixes(prefixes)
+    if not low.startswith(starts):  # the loop below reads only a prefix the line starts with
+        return None
+    for prefix, p in pairs:
         if low.startswith(p) and (len(low) == len(p) or not low[len(p)].isalnum() or p.endswith((":", "/", " "))):
             names = _names_lenient(text[len(p):].lstrip(" :："))
             if names:
@@ -625,8 +662,10 @@ def _byline_handle(text: str, prefixes: tuple[str, ...], language: str | None) -
     """A byline word, then one lowercase word (a user name: blogs sign so) and a date
     right after it; without the date "by hand", "by far" would read as names."""
     low = text.casefold()
-    for prefix in prefixes:
-        p = prefix.casefold()
+    pairs, _, spaced = _folded_prefixes(prefixes)
+    if not low.startswith(spaced):  # the loop below reads only a prefix and a space the line starts with
+        return None
+    for prefix, p in pairs:
         if not low.startswith(p + " ") or not p[-1:].isalpha():
             continue
         rest = text[len(p):].lstrip()
@@ -698,14 +737,13 @@ def _read_dates(meta: PageMetadata, result: Classification, language: str | None
     published_labels, updated_labels = _labels("published", language), _labels("updated", language)
     stamps, updates, after_title, before_title = [], [], [], []
     near_end = (start or 0) + 8
-    for n, shape in sorted(shapes.items()):
-        # A stamp or dateline is a short line; a date inside a paragraph is the story's.
-        if shape.words > _MAX_DATE_LINE_WORDS:
-            continue
-        moments = find_moments(shape.text, language)
+    # A stamp or dateline is a short line; a date inside a paragraph is the story's.
+    short = [(n, shapes[n].text) for n in sorted(shapes) if shapes[n].words <= _MAX_DATE_LINE_WORDS]
+    for n, text in _with_a_year(short):
+        moments = find_moments(text, language)
         previous_end = 0
         for moment in moments:
-            lead = shape.text[previous_end:moment.start]
+            lead = text[previous_end:moment.start]
             previous_end = moment.end
             if _has_label(lead, updated_labels):
                 updates.append((n, moment))
@@ -749,6 +787,29 @@ def _read_dates(meta: PageMetadata, result: Classification, language: str | None
         break
 
 
+# A year, then the rest of its line: one match a line that holds a year (`.` stops at "\n").
+_YEAR_LINE = re.compile(_YEAR.pattern + ".*")
+
+
+def _with_a_year(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """The (number, text) pairs whose text holds a 19xx/20xx year (`_YEAR`), in order:
+    find_moments gives [] for every other line, without a date to read. One search over
+    the lines joined by "\n" instead of a call a line: a year is digits alone, so a match
+    never spans two lines, and `_YEAR_LINE` takes the rest of its line, so each line that
+    holds a year gives one match."""
+    if not lines:
+        return []
+    joined = "\n".join(text for _, text in lines)
+    if joined.count("\n") != len(lines) - 1:  # a text holding a line break (none does: lines are split on it)
+        return [(n, text) for n, text in lines if _YEAR.search(text)]
+    found, index, at = [], 0, 0
+    for match in _YEAR_LINE.finditer(joined):
+        index += joined.count("\n", at, match.start())
+        at = match.start()
+        found.append(lines[index])
+    return found
+
+
 def _date_position(meta: PageMetadata, n: int, title_line: int | None) -> list[str]:
     """Where the date stands from the headline and the byline: the article's own date is
     on or beside its byline, or a few lines under its headline; a date far from both is a
@@ -765,10 +826,12 @@ def _date_position(meta: PageMetadata, n: int, title_line: int | None) -> list[s
     return signals
 
 
-def _title_signals(result: Classification, n: int, content: list[str], ties: int, language: str | None) -> list[str]:
+def _title_signals(result: Classification, n: int, content: list[str], ties: int, language: str | None,
+                   folded: dict[int, str]) -> list[str]:
     """What else tells a headline from a widget header or a teaser, beside its score:
     its words in the article's first paragraphs (a headline sums up the lead), the body
-    or a standfirst right under it, no date in it, and no other line scoring as high."""
+    or a standfirst right under it, no date in it, and no other line scoring as high.
+    `folded`: each line's fold (`fold` of its text), by line number."""
     shapes, start = result.shapes, result.body_start
     order = sorted(shapes)
     signals = []
@@ -785,7 +848,7 @@ def _title_signals(result: Classification, n: int, content: list[str], ties: int
         signals.append("directly above the body")
     elif below is not None and _is_standfirst(shapes[below].text):
         signals.append("a standfirst under it")
-    signals += _title_agreement(result, n, content)
+    signals += _title_agreement(result, n, content, folded)
     if find_moments(shapes[n].text, language):
         signals.append("a date in it")
     signals += _title_shape(shapes[n].text)
@@ -818,7 +881,7 @@ def _title_shape(text: str) -> list[str]:
     return signals
 
 
-def _title_agreement(result: Classification, n: int, content: list[str]) -> list[str]:
+def _title_agreement(result: Classification, n: int, content: list[str], folded: dict[int, str]) -> list[str]:
     """How far the body's opening agrees with the headline, and where the headline stands
     from it: a headline shares words with the first paragraph (and with the standfirst
     under it), stands a few lines above the body, and the page's "Headline | Site" line
@@ -841,8 +904,9 @@ def _title_agreement(result: Classification, n: int, content: list[str]) -> list
     if start is not None:
         gap = sum(1 for m in shapes if n < m < start)
         signals += ["more than 8 lines above the body"] if gap > 8 else []
-    text = fold(shapes[n].text)
-    if any(m < n and fold(shapes[m].text).startswith(text + " ") for m in shapes):
+    # the folds read_metadata made for the candidates, not each line above folded again
+    head = folded[n] + " "
+    if any(folded[m].startswith(head) for m in shapes if m < n):
         signals.append("the page's title line above starts with it")
     return signals
 

@@ -114,6 +114,9 @@ def _time(groups: dict) -> str | None:
     return f"{hour:02d}:{minute:02d}"
 
 
+_ZONE = re.compile(r"[+-]\d{2}:\d{2}$")  # compiled once (re's cache was asked for it a date)
+
+
 def _from_iso(value: str, start: int, end: int) -> Moment | None:
     """A pipeline/dates.py value: "2025-06-04", "2025-11-24T01:16", "2025-06-04T12:42:00+05:30"."""
     try:
@@ -123,7 +126,7 @@ def _from_iso(value: str, start: int, end: int) -> Moment | None:
     rest = value[11:]
     if not rest:
         return Moment(day, None, None, start, end)
-    zone = re.search(r"[+-]\d{2}:\d{2}$", rest)
+    zone = _ZONE.search(rest)
     return Moment(day, rest[: zone.start()] if zone else rest, zone.group() if zone else None, start, end)
 
 
