@@ -13,6 +13,10 @@ duplicates and the settle pass. The bodies are scored with pipeline/evaluate.py 
 metrics of shared/eval/score.py) and the script prints token F1/P/R per source, the
 line model alone on the same folds, and the worst pages.
 
+`--group source`: one fold a source instead (leave one source out: trained on the other
+sources' pages only, a site found in two sources kept out of training), a collection of
+other years, languages and gold conventions than the model learned from.
+
 Deterministic: sorted inputs, md5 folds, `random_state=0`, one thread per training.
 Writes OUT/pred/<id>.txt (the held-out bodies), OUT/models/fold-K.json,
 OUT/scores.jsonl and OUT/removed.jsonl (every removed line with its rule). Page features and labels are cached under OUT/cache (keyed by the
@@ -79,13 +83,29 @@ def model_spec(clf, threshold):
 _UNSAFE = re.compile(r"[^\w.-]+")
 
 
+def _sources() -> list[str]:
+    return sorted({d["source"] for d in _DOCS})
+
+
+def _fold_by(group: str, k: int):
+    """A page's fold: md5 of its site (`site`), or its source (`source`: leave one source
+    out, a collection of other years, languages and gold conventions than the training's)."""
+    if group == "source":
+        index = {s: n for n, s in enumerate(_sources())}
+        return lambda d: index[d["source"]]
+    return lambda d: tlm.fold_of(d["host"], k)
+
+
 def run_fold(job):
     """Train without fold `f`, clean fold `f`'s dumps with the pipeline: {id: (body, status, reason)}
     and the model's own held-out probabilities {id: [p per non-blank line]}."""
-    f, k, dev, out, threshold, params, per_site, fixed_model, extra, page_power, only, overrides = job
+    f, k, dev, out, threshold, params, per_site, fixed_model, extra, page_power, only, overrides, group = job
     docs = _DOCS
-    train = [d for d in docs if tlm.fold_of(d["host"], k) != f] + extra
-    test = [d for d in docs if tlm.fold_of(d["host"], k) == f and (not only or d["source"] in only)]
+    fold = _fold_by(group, k)
+    test = [d for d in docs if fold(d) == f and (not only or d["source"] in only)]
+    # No site in both (with folds by source, a site in two sources stays out of training).
+    held_sites = {d["host"] for d in docs if fold(d) == f}
+    train = [d for d in docs if fold(d) != f and d["host"] not in held_sites] + extra
     if fixed_model:  # no training: the given model on every fold (in-sample if it saw them),
         # or, given a folder, the model an earlier run trained for this fold (still grouped)
         model_path = Path(fixed_model) / f"fold-{f}.json" if Path(fixed_model).is_dir() else Path(fixed_model)
@@ -125,6 +145,9 @@ def main():
     ap.add_argument("dev", nargs="?", default=str(ROOT.parent / "shared" / "eval" / "dev"))
     ap.add_argument("--folds", type=int, default=tlm.N_FOLDS)
     ap.add_argument("--workers", type=int, default=1, help="folds trained and cleaned at once (default 1)")
+    ap.add_argument("--group", choices=("site", "source"), default="site",
+                    help="folds by site (default; --folds of them) or one a source: leave one source out, "
+                         "trained on the other sources' pages only")
     ap.add_argument("--out", default=str(ROOT / "cv-out"))
     ap.add_argument("--worst", type=int, default=10)
     ap.add_argument("--threshold", type=float, default=None,
@@ -168,7 +191,8 @@ def main():
     t0 = time.time()
     global _DOCS
     _DOCS = load_docs(dev, out / "cache")
-    print(f"{len(_DOCS)} pages, {len({d['host'] for d in _DOCS})} sites, {args.folds} folds; "
+    print(f"{len(_DOCS)} pages, {len({d['host'] for d in _DOCS})} sites, "
+          f"{'one fold a source (' + ', '.join(_sources()) + ')' if args.group == 'source' else f'{args.folds} folds by site'}; "
           f"threshold {threshold}; params {params or 'as shipped'}; per-site weights "
           f"{tlm.PER_SITE if per_site is None else per_site}; sequence {sequence.params()}; options {overrides or 'default'}; loaded in {time.time() - t0:.0f}s", flush=True)
     extra = tlm.seed_docs(args.seeds, args.seeds_gold, args.train_seeds) if args.train_seeds else []
@@ -178,8 +202,9 @@ def main():
             d["rows"] = [[0.0 if j in cols else v for j, v in enumerate(r)] for r in d["rows"]]
         print(f"left out of training: {args.drop}", flush=True)
     only = frozenset(s for s in args.sources.split(",") if s)
-    jobs = [(f, args.folds, dev, out, threshold, params, per_site, args.model, extra, args.page_power, only, overrides)
-            for f in range(args.folds)]
+    folds = len(_sources()) if args.group == "source" else args.folds
+    jobs = [(f, folds, dev, out, threshold, params, per_site, args.model, extra, args.page_power, only, overrides,
+             args.group) for f in range(folds)]
     if args.workers > 1:
         import multiprocessing
 
