@@ -967,7 +967,9 @@ def _names_each_other(one: str, other: str) -> bool:
     return len(a) >= 3 and len(b) >= 3 and (a in b or b in a)
 
 
-_NOT_A_NAME = re.compile(r"^[\W\d_]*$|\d.*\d.*\d")  # no letter at all, or a phone number's digits
+# No letter at all; a phone number's digits; a menu's items glued into one word (four
+# lower-case letters each followed by a capital: "StartSportPlusHejNöje", not "iPhoneInCanada").
+_NOT_A_NAME = re.compile(r"^[\W\d_]*$|\d.*\d.*\d|(?:\S*[^\W\d_A-Z\u00C0-\u00DE][A-Z\u00C0-\u00DE]){4}")
 
 
 def _masthead_line(result: Classification, header: list[int], title_line: int | None) -> int | None:

@@ -360,3 +360,11 @@ def test_a_site_name_that_names_the_host_is_shown(engine):
 ])
 def test_names_host(name, host, names):
     assert names_host(name, host) is names
+
+
+def test_a_menu_glued_into_one_word_is_no_site_name(engine):
+    # fundus-se-Aftonbladet: "StartSportPlusHejNöjeTipsaKulturLedareTV" above the title,
+    # the menu's items with their spaces lost; still removed as the masthead line
+    meta = _meta_page("fundus-se-Aftonbladet-20260108", False, engine)
+    assert meta["site_name"] is None
+    assert [d["rule"] for d in meta["removed"] if d["text"].startswith("StartSportPlus")] == ["meta.masthead"]
