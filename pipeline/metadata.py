@@ -418,13 +418,13 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
 
     _read_dates(meta, result, language, title_line)
 
-    meta.site_name, site_line, site_evidence = _site_name(result, header, title_line, host)
+    masthead = _masthead_line(result, header, title_line)
+    meta.site_name, site_line, site_evidence = _site_name(result, masthead, host)
     if site_evidence is not None:
         meta.evidence["site_name"] = site_evidence
     # The masthead line is claimed whether or not its text is the name shown: which lines
     # the body keeps does not depend on the URL (HTML keeps its header zone but for the
     # lines the metadata claims).
-    masthead = _masthead_line(result, header, title_line)
     if masthead is not None:
         meta.claims.setdefault(masthead, ("meta.site_name", "the site's name in its masthead (kept in metadata)")
                                if masthead == site_line else
@@ -933,7 +933,7 @@ def _is_standfirst(text: str) -> bool:
     return len(words) >= 8 and lower * 2 >= len(words)
 
 
-def _site_name(result: Classification, header: list[int], title_line: int | None,
+def _site_name(result: Classification, masthead: int | None,
                host: str | None = None) -> tuple[str | None, int | None, dict | None]:
     """(name, masthead line, evidence). The candidates, in order: a short capitalised
     header line above the title that no rule named (the masthead), "X is a ..." after an
@@ -942,7 +942,7 @@ def _site_name(result: Classification, header: list[int], title_line: int | None
     dev dumps a masthead line is the site's name on only about one page in six (menu
     words, "Skip Navigation", a section), and the host tells them apart. Without a host
     the first candidate that looks like a name is taken, as the seeds' gold expects."""
-    candidates = _site_candidates(result, header, title_line)
+    candidates = _site_candidates(result, masthead)
     if not candidates:
         return None, None, None
     if host:
@@ -985,10 +985,11 @@ def _masthead_line(result: Classification, header: list[int], title_line: int | 
     return None
 
 
-def _site_candidates(result: Classification, header: list[int], title_line: int | None) -> list[tuple[str, int | None, str]]:
+def _site_candidates(result: Classification, masthead: int | None) -> list[tuple[str, int | None, str]]:
+    """(name, line, how) of the masthead line (`_masthead_line`), the "About" name and the
+    copyright line's holder, in that order."""
     shapes = result.shapes
     found: list[tuple[str, int | None, str]] = []
-    masthead = _masthead_line(result, header, title_line)
     if masthead is not None and not _NOT_A_NAME.search(shapes[masthead].text):
         found.append((shapes[masthead].text, masthead, "the masthead: a short capitalised header line above the title"))
     # "X is a premier platform..." after an "About us" marker, or a copyright line.
