@@ -438,29 +438,30 @@ def _keep_introduced(verdicts: list[tuple[int, str]], shapes: dict[int, LineShap
     the block (a box or another story may follow). A short line ending in a colon
     ("Photo:", "Sources:") is a label, not a sentence, and does not count. Structure
     only: no phrase, any language (the full-width colon too)."""
+    # The body lines ending in a colon are few: the runs are looked for right under them.
+    intros = [n for n, rule in verdicts if rule in _MODEL_KEEPS_BODY and shapes[n].text.rstrip().endswith(_COLONS)
+              and shapes[n].length_units() >= min_words]
+    if not intros:
+        return verdicts
     rule_of = dict(verdicts)
-    order = sorted(shapes)
+    order = list(shapes)  # the non-blank lines, in order (made so, in classify)
+    at = {n: i for i, n in enumerate(order)}
     keep: set[int] = set()
-    k = 0
-    while k < len(order):
-        if rule_of.get(order[k]) != "model.chrome":
-            k += 1
-            continue
+    for intro in intros:
+        k = at[intro] + 1
         end = k
-        while end + 1 < len(order) and rule_of.get(order[end + 1]) == "model.chrome":
+        while end < len(order) and rule_of.get(order[end]) == "model.chrome":
             end += 1
-        if k > 0 and end + 1 < len(order) and rule_of.get(order[k - 1]) in _MODEL_KEEPS_BODY \
-                and rule_of.get(order[end + 1]) in _KEPT_BELOW:
-            above = shapes[order[k - 1]]
-            if above.text.rstrip().endswith(_COLONS) and above.length_units() >= min_words:
-                block = [order[k]]  # the block it announces: up to the first blank line
-                for n in order[k + 1:end + 1]:
-                    if n != block[-1] + 1:
-                        break
-                    block.append(n)
-                if not any(_prose(shapes[n]) for n in block):
-                    keep.update(block)
-        k = end + 1
+        # order[k:end]: the run of removed lines right under it; order[end]: the line below
+        if end == k or end == len(order) or rule_of.get(order[end]) not in _KEPT_BELOW:
+            continue
+        block = [order[k]]  # the block it announces: up to the first blank line
+        for n in order[k + 1:end]:
+            if n != block[-1] + 1:
+                break
+            block.append(n)
+        if not any(_prose(shapes[n]) for n in block):
+            keep.update(block)
     if not keep:
         return verdicts
     return [(n, "keep.introduced" if n in keep else rule) for n, rule in verdicts]
