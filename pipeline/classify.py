@@ -65,7 +65,7 @@ def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
 _UNSET = object()
 _MODEL_REMOVES = {"model.chrome", "sequence.chrome"}
 _MODEL_EXPLAINS = {"keep.header_body", "keep.body_start", "keep.body", "sequence.body", "keep.between_body",
-                   "keep.between_cohesive", *_MODEL_REMOVES}
+                   "keep.between_cohesive", "keep.introduced", *_MODEL_REMOVES}
 _MODEL_KEEPS_BODY = {"keep.body_start", "keep.body", "sequence.body"}
 _CAPTION_RULES = {"lexicon.caption", "lexicon.photo_credit"}  # pipeline/data/lexicon
 
@@ -105,7 +105,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              clean_layout: bool = False, between_min_lines: int = 0,
              between_min_cohesion: float = 0.5, header_run_min_lines: int = 0,
              header_run_cohesion: float = 0.3, wrap_width: int | None = None,
-             stream_copy_share: float = 0.8, split_opening_min_words: int = 8) -> Classification:
+             stream_copy_share: float = 0.8, split_opening_min_words: int = 8,
+             introduced_min_words: int = 0) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
@@ -129,7 +130,9 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     `wrap_width`: the page is hard-wrapped at this column (bodyunits.wrap_width): a line
     of a wrapped paragraph that reads as prose as a whole can open the article, though
     the line alone is too short for a paragraph. `split_opening_min_words`: the line right
-    above the article's first paragraph that runs on into it (_split_opening; 0: off)."""
+    above the article's first paragraph that runs on into it (_split_opening; 0: off).
+    `introduced_min_words`: the run a body line of this many words ending in a colon
+    introduces (_keep_introduced; 0: off)."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
 
     def shape_of(number: int, text: str) -> LineShape:
@@ -252,6 +255,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     if scores is not None and list_keep_probability < threshold:
         verdicts = _keep_between_body(verdicts, shapes, scores.body_prob, list_keep_probability, list_page_share,
                                       between_min_lines, between_min_cohesion, stopwords)
+    if scores is not None and introduced_min_words > 0:
+        verdicts = _keep_introduced(verdicts, shapes, introduced_min_words)
     # The model's reasons (its top signals) cost about as much as its scores: worked out
     # only for the lines whose decision it made, and of those it keeps only when asked.
     explained = _MODEL_EXPLAINS if explain_kept else _MODEL_REMOVES
@@ -293,6 +298,10 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
                                          f"but >= {list_keep_probability:.2f}, once on the page, in a run of "
                                          f"{between_min_lines}+ removed lines between body lines whose content words are "
                                          f"mostly (>= {between_min_cohesion:.2f}) the body paragraphs'" + model_note(n))
+        elif rule == "keep.introduced":
+            result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
+                                         f"but in a run of removed lines between body lines that a body line of "
+                                         f"{introduced_min_words}+ words ending in a colon introduces" + model_note(n))
         elif rule == "sequence.body":
             result.decide(n, True, rule, f"line model: body probability {scores.body_prob[n - 1]:.2f} < {threshold:.2f}, "
                                          "but the page's body/chrome labelling keeps it with the body lines around it"
@@ -407,6 +416,55 @@ def _keep_between_body(verdicts: list[tuple[int, str]], shapes: dict[int, LineSh
         k = end + 1
     kept_rule = "keep.between_body" if list_page else "keep.between_cohesive"
     return [(n, kept_rule if n in keep else rule) for n, rule in verdicts]
+
+
+_KEPT_BELOW = _MODEL_KEEPS_BODY | {"keep.between_body", "keep.between_cohesive"}
+_COLONS = (":", "\uff1a")  # ":" and the full-width "："
+
+
+def _keep_introduced(verdicts: list[tuple[int, str]], shapes: dict[int, LineShape],
+                     min_words: int) -> list[tuple[int, str]]:
+    """Lines the model removed right below a body line that ends in a colon, kept
+    (`keep.introduced`): in a run of removed lines between two body lines, when the body
+    line right above the run ends in a colon and has at least `min_words` words, the
+    run's first block (its lines up to the first blank line) is kept, unless a line of
+    it is a prose paragraph (_prose).
+
+    A sentence that ends in a colon announces what follows it: a list, a table, code,
+    steps. When the model keeps that sentence and a body line below, the block right
+    under it is the thing announced, whatever its lines look like alone (short items,
+    numbers, code), which is what the model misses when it reads them one by one. A
+    prose paragraph the model removed it read with all its words, and a blank line ends
+    the block (a box or another story may follow). A short line ending in a colon
+    ("Photo:", "Sources:") is a label, not a sentence, and does not count. Structure
+    only: no phrase, any language (the full-width colon too)."""
+    # The body lines ending in a colon are few: the runs are looked for right under them.
+    intros = [n for n, rule in verdicts if rule in _MODEL_KEEPS_BODY and shapes[n].text.rstrip().endswith(_COLONS)
+              and shapes[n].length_units() >= min_words]
+    if not intros:
+        return verdicts
+    rule_of = dict(verdicts)
+    order = list(shapes)  # the non-blank lines, in order (made so, in classify)
+    at = {n: i for i, n in enumerate(order)}
+    keep: set[int] = set()
+    for intro in intros:
+        k = at[intro] + 1
+        end = k
+        while end < len(order) and rule_of.get(order[end]) == "model.chrome":
+            end += 1
+        # order[k:end]: the run of removed lines right under it; order[end]: the line below
+        if end == k or end == len(order) or rule_of.get(order[end]) not in _KEPT_BELOW:
+            continue
+        block = [order[k]]  # the block it announces: up to the first blank line
+        for n in order[k + 1:end]:
+            if n != block[-1] + 1:
+                break
+            block.append(n)
+        if not any(_prose(shapes[n]) for n in block):
+            keep.update(block)
+    if not keep:
+        return verdicts
+    return [(n, "keep.introduced" if n in keep else rule) for n, rule in verdicts]
 
 
 def _cohesive(run: list[int], shapes: dict[int, LineShape], vocabulary: set[str], stopwords: frozenset[str],

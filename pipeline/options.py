@@ -100,6 +100,11 @@ class Options:
     # ending no sentence, reading as prose, when the paragraph opens in lower case (one
     # paragraph split over two lines), is kept (`keep.split_opening`; 0: off). docs/quality.md.
     split_opening_min_words: int = 8
+    # Text dumps read by the line model: a run of lines the model removed between two body
+    # lines is kept whole when the body line above it ends in a colon and has at least
+    # this many words: the list, table or code it introduces (`keep.introduced`; 0: off).
+    # docs/quality.md.
+    introduced_min_words: int = 4
     # Text dumps read by the line model: the kept lines below the page's last reader
     # comment section are removed (`position.after_comments`) when the kept words above
     # its first section are at least this many times the words below (0: off).
@@ -257,6 +262,7 @@ _RULES = {
     "header_run_cohesion": (_number(0, 1), "must be a number from 0 to 1"),
     "prose_above_min_paragraphs": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "split_opening_min_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
+    "introduced_min_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "after_comments_share": (_number(0), "must be a number, 0 or more (0 turns the rule off)"),
     "repeated_run_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "wrapped_paragraphs": (_is_bool, "must be true or false"),

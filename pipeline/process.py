@@ -180,7 +180,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          header_run_cohesion=options.header_run_cohesion,
                          clean_layout=clean_layout and not is_html, wrap_width=width,
                          stream_copy_share=options.stream_copy_share,
-                         split_opening_min_words=options.split_opening_min_words)
+                         split_opening_min_words=options.split_opening_min_words,
+                         introduced_min_words=options.introduced_min_words)
         found_meta = read_metadata(found, memo=page_memo, language=page.code, host=host)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":

@@ -17,7 +17,9 @@ PROJECTS = ["Industrial Pipe Bookshelf", "Reclaimed Wood Arrows", "DIY Lanterns"
             "Cornhole Boards", "DIY Murphy Bed"]
 
 ON = Engine.load(Options(doc_time_limit=0))
-OFF = Engine.load(Options(doc_time_limit=0, list_keep_probability=1.0))
+# keep.introduced (tests/test_introduced.py) off too: it would keep the first item, under
+# "... my friends' favorite projects are:", by itself.
+OFF = Engine.load(Options(doc_time_limit=0, list_keep_probability=1.0, introduced_min_words=0))
 
 
 def _clean(path: Path, engine: Engine):
@@ -49,6 +51,10 @@ def test_the_items_of_a_list_page_are_kept_between_its_body_lines():
     before, after = score_page("off", "wcxb", off.body, gold), score_page("on", "wcxb", on.body, gold)
     assert after.tok_r > before.tok_r and after.tok_f1 > before.tok_f1
     assert after.tok_p == before.tok_p == 1.0
+    # keep.between_body decides first; without it the sentence ending in a colon still
+    # takes back the block right under it (the first project's name), and only that.
+    intro = _clean(LIST_PAGE, Engine.load(Options(doc_time_limit=0, list_keep_probability=1.0)))
+    assert [d.text for d in intro.decisions if d.rule == "keep.introduced"] == PROJECTS[:1]
 
 
 def test_the_clean_list_page_is_a_fixed_point():
