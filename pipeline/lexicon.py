@@ -20,6 +20,10 @@ try:  # an ASCII line's folded forms in C (pipeline/linemodel/_shape.c), where i
     from pipeline._shape import ascii_forms as _ascii_forms
 except ImportError:
     _ascii_forms = None
+try:  # _Finder's answer in C (pipeline/linemodel/_shape.c), where it is built
+    from pipeline._shape import LiteralFinder as _KernelFinder
+except ImportError:
+    _KernelFinder = None
 
 # The regex prefilter (_required_literals) reads a regex's parse tree from `re`'s private
 # parser, on the Python versions it is tested on (tests/test_lexicon_literals.py compares
@@ -438,6 +442,7 @@ class _Finder:
     same matches, fewer regexes searched; tests/test_lexicon_literals.py)."""
 
     def __init__(self, masks: dict[str, int]) -> None:
+        self.masks = masks  # as given (read only)
         self.always = masks.get("", 0)  # an empty literal is in every text
         self.automaton = ahocorasick.Automaton()
         for literal, mask in masks.items():
@@ -450,6 +455,19 @@ class _Finder:
         for _, mask in self.automaton.iter(text):
             out |= mask
         return out
+
+
+def _finder(masks: dict[str, int]):
+    """A _Finder of `masks`, or the same answer in C (`_shape.LiteralFinder`: one pass of
+    a deterministic automaton over the text's code points, no Python a text) where the
+    kernel is built and takes them: masks of at most 64 bits (a lexicon of at most 64
+    regexes), a table of at most 4 M cells; else pyahocorasick (tests/test_speed_round17.py)."""
+    if _KernelFinder is not None:
+        try:
+            return _KernelFinder(masks)
+        except (ValueError, OverflowError):
+            pass
+    return _Finder(masks)
 
 
 def _or(masks) -> int:
@@ -497,9 +515,9 @@ class _Literals:
         # The regexes that need a digit: not candidates on a line without one, whatever
         # literals it holds (most of them have no literals a non-ASCII line can use).
         self.digit_bits = _or(1 << bit for bit, pattern in enumerate(self.patterns) if _digit_required(pattern))
-        self.ascii = _Finder(ascii_masks) if ascii_masks else _no_literals
-        self.folded = _Finder(folded) if folded else _no_literals
-        self.raw = _Finder(raw) if raw else _no_literals
+        self.ascii = _finder(ascii_masks) if ascii_masks else _no_literals
+        self.folded = _finder(folded) if folded else _no_literals
+        self.raw = _finder(raw) if raw else _no_literals
 
     @classmethod
     def of(cls, patterns) -> "_Literals | None":

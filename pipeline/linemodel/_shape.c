@@ -13,6 +13,7 @@
  * against the Python it replaces on every line of the seeds and test pages. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <stdint.h>
 #include <math.h>
 
@@ -1291,6 +1292,198 @@ fail:
     return NULL;
 }
 
+/* LiteralFinder(masks): a callable telling, for a text, the OR of the masks of the literals
+ * it holds: lexicon._Finder's answer (pyahocorasick's every occurrence, overlapping ones
+ * too, the masks of the literals found or-ed, with the mask of "" always in), from one
+ * pass of a deterministic Aho-Corasick automaton over the text's code points.
+ * `masks`: {literal: mask}, each mask an int of 0 to 2**64 - 1 (else OverflowError or
+ * ValueError, and the caller keeps pyahocorasick). The automaton's states are the
+ * literals' prefixes; its table has a column for each code point some literal holds and
+ * one for all others (no literal holds them: from any state they lead back to the start).
+ * A state's mask is the OR of the masks of the literals that end its prefix (its own and
+ * those of its longest proper suffix that is a state), so the answer is the OR of the
+ * masks of the states the text passes through. Bounded: a table of more than
+ * LITERAL_CELLS cells is refused (ValueError), as is a literal that is not a str. */
+#define LITERAL_CELLS (1 << 22)
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *masks;     /* the dict it was made from (read only: `masks`) */
+    Py_ssize_t width;    /* columns: the literals' distinct code points, and 0 for all others */
+    int32_t *delta;      /* state * width + column -> state */
+    uint64_t *out;       /* state -> mask */
+    uint64_t always;     /* the mask of "" */
+    Py_UCS4 *alpha;      /* the literals' code points, sorted: column = index + 1 */
+    Py_ssize_t nalpha;
+    int32_t low[256];    /* the column of each code point under 256 */
+} LiteralFinder;
+
+static int32_t literal_column(LiteralFinder *f, Py_UCS4 c)
+{
+    if (c < 256) return f->low[c];
+    Py_ssize_t lo = 0, hi = f->nalpha;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (f->alpha[mid] < c) lo = mid + 1; else hi = mid;
+    }
+    return (lo < f->nalpha && f->alpha[lo] == c) ? (int32_t)(lo + 1) : 0;
+}
+
+static int cmp_ucs4(const void *a, const void *b)
+{
+    Py_UCS4 x = *(const Py_UCS4 *)a, y = *(const Py_UCS4 *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void literal_finder_dealloc(LiteralFinder *f)
+{
+    PyMem_Free(f->delta);
+    PyMem_Free(f->out);
+    PyMem_Free(f->alpha);
+    Py_XDECREF(f->masks);
+    Py_TYPE(f)->tp_free((PyObject *)f);
+}
+
+static PyObject *literal_finder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *masks;
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "LiteralFinder takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!", &PyDict_Type, &masks)) return NULL;
+    LiteralFinder *f = (LiteralFinder *)type->tp_alloc(type, 0);
+    if (!f) return NULL;
+    Py_INCREF(masks);
+    f->masks = masks;
+    int32_t *fail = NULL, *queue = NULL;
+    Py_ssize_t total = 0, pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(masks, &pos, &key, &value)) {  /* the literals' length, for the tables' size */
+        if (!PyUnicode_Check(key) || PyUnicode_READY(key) < 0) {
+            PyErr_SetString(PyExc_ValueError, "LiteralFinder: a literal must be a str");
+            goto fail;
+        }
+        total += PyUnicode_GET_LENGTH(key);
+    }
+    f->alpha = PyMem_Malloc((total + 1) * sizeof(Py_UCS4));
+    if (!f->alpha) { PyErr_NoMemory(); goto fail; }
+    pos = 0;
+    while (PyDict_Next(masks, &pos, &key, &value)) {
+        int kind = PyUnicode_KIND(key);
+        const void *data = PyUnicode_DATA(key);
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(key); i++) f->alpha[f->nalpha++] = READ(i);
+    }
+    qsort(f->alpha, f->nalpha, sizeof(Py_UCS4), cmp_ucs4);
+    Py_ssize_t unique = 0;
+    for (Py_ssize_t i = 0; i < f->nalpha; i++)
+        if (unique == 0 || f->alpha[unique - 1] != f->alpha[i]) f->alpha[unique++] = f->alpha[i];
+    f->nalpha = unique;
+    f->width = unique + 1;
+    for (int c = 0; c < 256; c++) f->low[c] = 0;
+    for (Py_ssize_t i = 0; i < unique && f->alpha[i] < 256; i++) f->low[f->alpha[i]] = (int32_t)(i + 1);
+    Py_ssize_t states = total + 1;
+    if (states > LITERAL_CELLS / f->width) {
+        PyErr_SetString(PyExc_ValueError, "LiteralFinder: too many literals for its table");
+        goto fail;
+    }
+    f->delta = PyMem_Malloc(states * f->width * sizeof(int32_t));
+    f->out = PyMem_Calloc(states, sizeof(uint64_t));
+    fail = PyMem_Malloc(states * sizeof(int32_t));
+    queue = PyMem_Malloc(states * sizeof(int32_t));
+    if (!f->delta || !f->out || !fail || !queue) { PyErr_NoMemory(); goto fail; }
+    for (Py_ssize_t i = 0; i < states * f->width; i++) f->delta[i] = -1;
+    int32_t used = 1;  /* the trie of the literals: state 0 is the empty prefix */
+    pos = 0;
+    while (PyDict_Next(masks, &pos, &key, &value)) {
+        unsigned long long mask = PyLong_AsUnsignedLongLong(value);
+        if (mask == (unsigned long long)-1 && PyErr_Occurred()) goto fail;
+        int kind = PyUnicode_KIND(key);
+        const void *data = PyUnicode_DATA(key);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+        if (n == 0) { f->always |= mask; continue; }
+        int32_t s = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int32_t *next = &f->delta[s * f->width + literal_column(f, READ(i))];
+            if (*next < 0) *next = used++;
+            s = *next;
+        }
+        f->out[s] |= mask;
+    }
+    /* breadth first: each state's missing moves are its fallback's (a shorter prefix, done
+     * before it), and its mask takes its fallback's */
+    Py_ssize_t head = 0, tail = 0;
+    for (Py_ssize_t c = 0; c < f->width; c++) {
+        int32_t u = f->delta[c];
+        if (u < 0) f->delta[c] = 0;
+        else { fail[u] = 0; queue[tail++] = u; }
+    }
+    while (head < tail) {
+        int32_t v = queue[head++];
+        f->out[v] |= f->out[fail[v]];
+        for (Py_ssize_t c = 0; c < f->width; c++) {
+            int32_t u = f->delta[v * f->width + c], w = f->delta[fail[v] * f->width + c];
+            if (u < 0) f->delta[v * f->width + c] = w;
+            else { fail[u] = w; queue[tail++] = u; }
+        }
+    }
+    PyMem_Free(fail);
+    PyMem_Free(queue);
+    return (PyObject *)f;
+fail:
+    PyMem_Free(fail);
+    PyMem_Free(queue);
+    Py_DECREF(f);
+    return NULL;
+}
+
+static PyObject *literal_finder_call(LiteralFinder *f, PyObject *args, PyObject *kwds)
+{
+    PyObject *text;
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "LiteralFinder takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), width = f->width;
+    const int32_t *delta = f->delta;
+    const uint64_t *out = f->out;
+    uint64_t acc = f->always;
+    int32_t s = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *a = data;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            s = delta[s * width + f->low[a[i]]];
+            acc |= out[s];
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            s = delta[s * width + literal_column(f, READ(i))];
+            acc |= out[s];
+        }
+    }
+    return PyLong_FromUnsignedLongLong(acc);
+}
+
+static PyMemberDef literal_finder_members[] = {
+    {"masks", T_OBJECT, offsetof(LiteralFinder, masks), READONLY, "{literal: mask}, as given"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject LiteralFinderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pipeline._shape.LiteralFinder",
+    .tp_basicsize = sizeof(LiteralFinder),
+    .tp_dealloc = (destructor)literal_finder_dealloc,
+    .tp_call = (ternaryfunc)literal_finder_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "LiteralFinder({literal: mask})(text): the OR of the masks of the literals the text holds",
+    .tp_new = literal_finder_new,
+    .tp_members = literal_finder_members,
+};
+
 static PyMethodDef methods[] = {
     {"configure_row", configure_row, METH_VARARGS, "shape.py's sets and regexes for line_row"},
     {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
@@ -1325,5 +1518,14 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_shape", "A line's s
 PyMODINIT_FUNC PyInit__shape(void)
 {
     fill_bmp();
-    return PyModule_Create(&module);
+    if (PyType_Ready(&LiteralFinderType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&LiteralFinderType);
+    if (PyModule_AddObject(m, "LiteralFinder", (PyObject *)&LiteralFinderType) < 0) {
+        Py_DECREF(&LiteralFinderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }
