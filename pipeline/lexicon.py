@@ -20,10 +20,10 @@ try:  # an ASCII line's folded forms in C (pipeline/linemodel/_shape.c), where i
     from pipeline._shape import ascii_forms as _ascii_forms
 except ImportError:
     _ascii_forms = None
-try:  # _Finder's answer in C (pipeline/linemodel/_shape.c), where it is built
-    from pipeline._shape import LiteralFinder as _KernelFinder
+try:  # _Finder's and _Literals.candidates' answers in C (pipeline/linemodel/_shape.c), where it is built
+    from pipeline._shape import LiteralCandidates as _KernelCandidates, LiteralFinder as _KernelFinder
 except ImportError:
-    _KernelFinder = None
+    _KernelCandidates = _KernelFinder = None
 
 # The regex prefilter (_required_literals) reads a regex's parse tree from `re`'s private
 # parser, on the Python versions it is tested on (tests/test_lexicon_literals.py compares
@@ -518,6 +518,15 @@ class _Literals:
         self.ascii = _finder(ascii_masks) if ascii_masks else _no_literals
         self.folded = _finder(folded) if folded else _no_literals
         self.raw = _finder(raw) if raw else _no_literals
+        # candidates() in C, where every finder is the kernel's (or there are no literals)
+        # and the masks fit in 64 bits: an instance attribute in place of the method, so
+        # LineForms.candidates calls C with no Python frame between (tests/test_speed_round17.py).
+        if _KernelCandidates is not None:
+            try:  # TypeError: a finder is pyahocorasick's; OverflowError: a mask of more than 64 bits
+                self.candidates = _KernelCandidates(*[None if f is _no_literals else f for f in (
+                    self.ascii, self.folded, self.raw)], self.ascii_always, self.other_always, self.digit_bits)
+            except (TypeError, OverflowError):
+                pass
 
     @classmethod
     def of(cls, patterns) -> "_Literals | None":

@@ -1,14 +1,15 @@
 """The seventeenth speed round's C kernels (pipeline/linemodel/_shape.c) against the
-Python they stand in for: the lexicon's literal finder (pyahocorasick), on every real
-line and on random strings of every width (issue 15)."""
+Python they stand in for: the lexicon's literal finder (pyahocorasick) and a line's word
+n-grams, on every real line and on random strings of every width (issue 15)."""
 import functools
 import operator
 import random
 
 import pytest
 
-from pipeline import lexicon
+from pipeline import classify, dedup_page, lexicon
 from pipeline.lexicon import Lexicon, LineForms, _casefree, _Finder, _finder
+from pipeline.linewords import words_of
 
 from conftest import DATA, SEEDS
 
@@ -116,3 +117,108 @@ def test_the_lexicons_match_as_with_pyahocorasick(lines, monkeypatch):
         assert (found and found.span()) == (old and old.span()), line
     assert matched > 500
 
+
+def _py_ngrams(words, size):
+    return set(map(" ".join, zip(*[words[i:] for i in range(size)])))
+
+
+def test_ngrams_equal_the_joined_zip(lines):
+    """The kernel's n-grams are the Python expression's strings (equal, so of the same
+    canonical width: a string made wider than its characters would equal none), for the
+    words dedup_page and classify read and every size the code uses and around it."""
+    checked = 0
+    for line in lines:
+        for words in (dedup_page._tokens(line), [w.casefold() for w in words_of(line)], list(words_of(line))):
+            for size in (0, 1, 2, 3, 4, 5):
+                got = kernel.ngrams(words, size)
+                assert got == _py_ngrams(words, size), (line, size)
+                assert kernel.ngrams(tuple(words), size) == got
+                checked += bool(got)
+    assert checked > 20_000
+
+
+def test_ngrams_of_random_words_of_every_width():
+    rng = random.Random(23)
+    pieces = ["a", "Z", "é", "ÿ", "ő", "中", "\uffff", "\U0001F600", "\U00020000", "_", "7", ""]
+    for _ in range(3000):
+        words = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(0, 9))]
+        for size in (1, 2, 3, 4, 6):
+            got = kernel.ngrams(words, size)
+            expected = _py_ngrams(words, size)
+            assert got == expected, (words, size)
+            assert sorted(map(ascii, got)) == sorted(map(ascii, expected))
+    with pytest.raises(TypeError):
+        kernel.ngrams(["a", b"b"], 2)
+    with pytest.raises(TypeError):
+        kernel.ngrams("ab", 1)
+
+
+def test_the_shingles_equal_the_python_ones(lines, monkeypatch):
+    """dedup_page._shingles and classify._shingles with the kernel and without."""
+    tokens = [dedup_page._tokens(line) for line in lines]
+    fast = [(dedup_page._shingles(t, 3), dedup_page._shingles(t, 4)) for t in tokens]
+    fast_classify = [classify._shingles(line) for line in lines]
+    monkeypatch.setattr(dedup_page, "_kernel_ngrams", None)
+    monkeypatch.setattr(classify, "_kernel_ngrams", None)
+    assert fast == [(dedup_page._shingles(t, 3), dedup_page._shingles(t, 4)) for t in tokens]
+    assert fast_classify == [classify._shingles(line) for line in lines]
+    assert sum(len(s) > 1 for s in fast_classify) > 1000
+
+
+def _shipped_literals():
+    from pipeline.comments import load_phrases
+
+    return [Lexicon.load()._literals, load_phrases()._literals]
+
+
+def test_the_candidates_in_c_equal_the_python_method(lines):
+    """_Literals.candidates in C (the shipped lexicon's and the comment kinds') equals the
+    Python method on every real line and on lines with and without digits of several
+    scripts (\\d: ASCII, Arabic-Indic, Devanagari, fullwidth; not superscripts)."""
+    rng = random.Random(29)
+    extra = []
+    for line in lines[::7]:
+        for digit in ("7", "٣", "५", "７", "²", "Ⅻ"):
+            k = rng.randint(0, len(line))
+            extra.append(line[:k] + digit + line[k:])
+    checked = 0
+    for literals in _shipped_literals():
+        assert isinstance(literals.candidates, kernel.LiteralCandidates)
+        assert literals.digit_bits
+        for line in lines + extra:
+            low = _casefree(line)
+            assert literals.candidates(line, low) == lexicon._Literals.candidates(literals, line, low), line
+            checked += 1
+    assert checked > 40_000
+
+
+def test_candidates_stay_in_python_without_the_kernels_finders(monkeypatch):
+    from pipeline.lexicon import _Literals
+
+    monkeypatch.setattr(lexicon, "_KernelFinder", None)
+    plain = _Literals([p for rule in Lexicon.load().rules for p in rule.patterns])
+    assert "candidates" not in vars(plain)  # the method
+    monkeypatch.undo()
+    fast = _Literals(plain.patterns)
+    assert isinstance(vars(fast)["candidates"], kernel.LiteralCandidates)
+    for line in ("Share this article", "Фото: 12 марта", "Read more 2024", "x"):
+        assert fast.candidates(line, _casefree(line)) == plain.candidates(line, _casefree(line))
+    with pytest.raises(OverflowError):
+        kernel.LiteralCandidates(None, None, None, 1 << 64, 0, 0)
+    with pytest.raises(TypeError):
+        kernel.LiteralCandidates(_Finder({"ab": 1}), None, None, 0, 0, 0)
+    empty = kernel.LiteralCandidates(None, None, None, 3, 5, 1)
+    assert (empty("ab", "ab"), empty("a1", "a1"), empty("é", "é"), empty("é٣", "é٣")) == (2, 3, 4, 5)
+
+
+def test_the_kernels_objects_pickle_as_the_lexicon_did(lines):
+    """A Lexicon pickled before this round (pyahocorasick pickles): its C finders and
+    candidates are made again from what they were made of, and match as before."""
+    import pickle
+
+    shipped = Lexicon.load()
+    again = pickle.loads(pickle.dumps(shipped))
+    assert isinstance(again._literals.candidates, kernel.LiteralCandidates)
+    assert again._literals.ascii.masks == shipped._literals.ascii.masks
+    for line in lines[::5]:
+        assert again.match(line) == shipped.match(line), line

@@ -1292,6 +1292,61 @@ fail:
     return NULL;
 }
 
+/* ngrams(words, size): set(map(" ".join, zip(*[words[i:] for i in range(size)]))) for a
+ * list or tuple of str: each run of `size` words in a row joined by single spaces (none
+ * when fewer words, or size < 1), as one set. Each string is made at its length and in
+ * its canonical kind (the widest of its words': a str's kind is that of its widest
+ * character, so the joined string's is its widest word's), as str.join makes it. */
+static PyObject *ngrams(PyObject *self, PyObject *args)
+{
+    PyObject *seq;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "On", &seq, &size)) return NULL;
+    if (!PyList_Check(seq) && !PyTuple_Check(seq)) {
+        PyErr_SetString(PyExc_TypeError, "ngrams: a list or tuple of str is needed");
+        return NULL;
+    }
+    PyObject *out = PySet_New(NULL);
+    if (!out) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (check_str(items[i]) < 0) { Py_DECREF(out); return NULL; }
+    for (Py_ssize_t i = 0; size >= 1 && i + size <= n; i++) {
+        Py_ssize_t length = size - 1;
+        Py_UCS4 widest = 127;
+        for (Py_ssize_t j = i; j < i + size; j++) {
+            PyObject *w = items[j];
+            length += PyUnicode_GET_LENGTH(w);
+            if (!PyUnicode_IS_ASCII(w)) {
+                Py_UCS4 top = PyUnicode_KIND(w) == PyUnicode_1BYTE_KIND ? 255 :
+                              PyUnicode_KIND(w) == PyUnicode_2BYTE_KIND ? 65535 : 0x10FFFF;
+                if (top > widest) widest = top;
+            }
+        }
+        PyObject *gram = PyUnicode_New(length, widest);
+        if (!gram) { Py_DECREF(out); return NULL; }
+        Py_ssize_t at = 0;
+        for (Py_ssize_t j = i; j < i + size; j++) {
+            PyObject *w = items[j];
+            Py_ssize_t len = PyUnicode_GET_LENGTH(w);
+            if (j > i) PyUnicode_WRITE(PyUnicode_KIND(gram), PyUnicode_DATA(gram), at++, ' ');
+            if (widest == 127)
+                memcpy(PyUnicode_1BYTE_DATA(gram) + at, PyUnicode_1BYTE_DATA(w), len);
+            else if (PyUnicode_CopyCharacters(gram, at, w, 0, len) < 0) {
+                Py_DECREF(gram);
+                Py_DECREF(out);
+                return NULL;
+            }
+            at += len;
+        }
+        int added = PySet_Add(out, gram);
+        Py_DECREF(gram);
+        if (added < 0) { Py_DECREF(out); return NULL; }
+    }
+    return out;
+}
+
 /* LiteralFinder(masks): a callable telling, for a text, the OR of the masks of the literals
  * it holds: lexicon._Finder's answer (pyahocorasick's every occurrence, overlapping ones
  * too, the masks of the literals found or-ed, with the mask of "" always in), from one
@@ -1437,14 +1492,8 @@ fail:
     return NULL;
 }
 
-static PyObject *literal_finder_call(LiteralFinder *f, PyObject *args, PyObject *kwds)
+static uint64_t literal_scan(LiteralFinder *f, PyObject *text)
 {
-    PyObject *text;
-    if (kwds && PyDict_GET_SIZE(kwds)) {
-        PyErr_SetString(PyExc_TypeError, "LiteralFinder takes no keyword arguments");
-        return NULL;
-    }
-    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
     int kind = PyUnicode_KIND(text);
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text), width = f->width;
@@ -1464,8 +1513,29 @@ static PyObject *literal_finder_call(LiteralFinder *f, PyObject *args, PyObject 
             acc |= out[s];
         }
     }
-    return PyLong_FromUnsignedLongLong(acc);
+    return acc;
 }
+
+static PyObject *literal_finder_call(LiteralFinder *f, PyObject *args, PyObject *kwds)
+{
+    PyObject *text;
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "LiteralFinder takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
+    return PyLong_FromUnsignedLongLong(literal_scan(f, text));
+}
+
+static PyObject *literal_finder_reduce(LiteralFinder *f, PyObject *unused)
+{
+    return Py_BuildValue("(O(O))", (PyObject *)Py_TYPE(f), f->masks);  /* pickled as made */
+}
+
+static PyMethodDef literal_finder_methods[] = {
+    {"__reduce__", (PyCFunction)literal_finder_reduce, METH_NOARGS, "made again from its masks"},
+    {NULL, NULL, 0, NULL},
+};
 
 static PyMemberDef literal_finder_members[] = {
     {"masks", T_OBJECT, offsetof(LiteralFinder, masks), READONLY, "{literal: mask}, as given"},
@@ -1482,6 +1552,114 @@ static PyTypeObject LiteralFinderType = {
     .tp_doc = "LiteralFinder({literal: mask})(text): the OR of the masks of the literals the text holds",
     .tp_new = literal_finder_new,
     .tp_members = literal_finder_members,
+    .tp_methods = literal_finder_methods,
+};
+
+/* LiteralCandidates(ascii, folded, raw, ascii_always, other_always, digit_bits)(line, low):
+ * lexicon._Literals.candidates(line, low) for a _Literals whose finders are LiteralFinders
+ * (None for one without literals, _no_literals: 0): for an ASCII line (str.isascii)
+ * ascii_always | ascii(low), for any other other_always | folded(low) | raw(line); then the
+ * digit_bits dropped when the line holds no character re's \d matches (_HAS_DIGIT: \d is
+ * Py_UNICODE_ISDECIMAL, the D bit of the table above). Each of the three masks 0 to 2**64 - 1. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *finders[3];  /* ascii, folded, raw: a LiteralFinder or NULL */
+    uint64_t ascii_always, other_always, digit_bits;
+} LiteralCandidates;
+
+
+static void literal_candidates_dealloc(LiteralCandidates *c)
+{
+    for (int k = 0; k < 3; k++) Py_XDECREF(c->finders[k]);
+    Py_TYPE(c)->tp_free((PyObject *)c);
+}
+
+static PyObject *literal_candidates_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *finders[3], *masks[3];
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "LiteralCandidates takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OOOOOO", &finders[0], &finders[1], &finders[2], &masks[0], &masks[1], &masks[2]))
+        return NULL;
+    uint64_t values[3];
+    for (int k = 0; k < 3; k++) {
+        if (finders[k] != Py_None && !PyObject_TypeCheck(finders[k], &LiteralFinderType)) {
+            PyErr_SetString(PyExc_TypeError, "LiteralCandidates: a LiteralFinder or None is needed");
+            return NULL;
+        }
+        if (!PyLong_Check(masks[k])) {
+            PyErr_SetString(PyExc_TypeError, "LiteralCandidates: a mask is an int");
+            return NULL;
+        }
+        unsigned long long v = PyLong_AsUnsignedLongLong(masks[k]);
+        if (v == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
+        values[k] = v;
+    }
+    LiteralCandidates *c = (LiteralCandidates *)type->tp_alloc(type, 0);
+    if (!c) return NULL;
+    for (int k = 0; k < 3; k++) {
+        c->finders[k] = finders[k] == Py_None ? NULL : finders[k];
+        Py_XINCREF(c->finders[k]);
+    }
+    c->ascii_always = values[0];
+    c->other_always = values[1];
+    c->digit_bits = values[2];
+    return (PyObject *)c;
+}
+
+static PyObject *literal_candidates_call(LiteralCandidates *c, PyObject *args, PyObject *kwds)
+{
+    PyObject *line, *low;
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "LiteralCandidates takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "UU", &line, &low)) return NULL;
+    uint64_t mask;
+    if (PyUnicode_IS_ASCII(line)) {
+        mask = c->ascii_always;
+        if (c->finders[0]) mask |= literal_scan((LiteralFinder *)c->finders[0], low);
+    } else {
+        mask = c->other_always;
+        if (c->finders[1]) mask |= literal_scan((LiteralFinder *)c->finders[1], low);
+        if (c->finders[2]) mask |= literal_scan((LiteralFinder *)c->finders[2], line);
+    }
+    if (mask & c->digit_bits) {
+        int kind = PyUnicode_KIND(line);
+        const void *data = PyUnicode_DATA(line);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(line), i = 0;
+        while (i < n && !D(READ(i))) i++;
+        if (i == n) mask &= ~c->digit_bits;
+    }
+    return PyLong_FromUnsignedLongLong(mask);
+}
+
+static PyObject *literal_candidates_reduce(LiteralCandidates *c, PyObject *unused)
+{
+    PyObject *f[3];
+    for (int k = 0; k < 3; k++) f[k] = c->finders[k] ? c->finders[k] : Py_None;
+    return Py_BuildValue("(O(OOOKKK))", (PyObject *)Py_TYPE(c), f[0], f[1], f[2], (unsigned long long)c->ascii_always,
+                         (unsigned long long)c->other_always, (unsigned long long)c->digit_bits);
+}
+
+static PyMethodDef literal_candidates_methods[] = {
+    {"__reduce__", (PyCFunction)literal_candidates_reduce, METH_NOARGS, "made again from its finders and masks"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject LiteralCandidatesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pipeline._shape.LiteralCandidates",
+    .tp_basicsize = sizeof(LiteralCandidates),
+    .tp_dealloc = (destructor)literal_candidates_dealloc,
+    .tp_call = (ternaryfunc)literal_candidates_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "LiteralCandidates(ascii, folded, raw, ascii_always, other_always, digit_bits)(line, low): "
+              "lexicon._Literals.candidates",
+    .tp_new = literal_candidates_new,
+    .tp_methods = literal_candidates_methods,
 };
 
 static PyMethodDef methods[] = {
@@ -1508,6 +1686,7 @@ static PyMethodDef methods[] = {
     {"configure_basics", configure_basics, METH_VARARGS, "lineshape._ends_sentence's sets for line_basics"},
     {"line_basics", line_basics, METH_VARARGS, "lineshape.shape_line's stopword count, sentence end and scripts"},
     {"scripts", scripts, METH_VARARGS, "language.script_letters(s) over a lazily filled table"},
+    {"ngrams", ngrams, METH_VARARGS, "set(map(' '.join, zip(*[words[i:] for i in range(size)])))"},
     {"word_rows", word_rows, METH_VARARGS, "language._word_rows' rows for a word with no position skipped"},
     {NULL, NULL, 0, NULL},
 };
@@ -1524,6 +1703,13 @@ PyMODINIT_FUNC PyInit__shape(void)
     Py_INCREF(&LiteralFinderType);
     if (PyModule_AddObject(m, "LiteralFinder", (PyObject *)&LiteralFinderType) < 0) {
         Py_DECREF(&LiteralFinderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&LiteralCandidatesType);
+    if (PyType_Ready(&LiteralCandidatesType) < 0 ||
+        PyModule_AddObject(m, "LiteralCandidates", (PyObject *)&LiteralCandidatesType) < 0) {
+        Py_DECREF(&LiteralCandidatesType);
         Py_DECREF(m);
         return NULL;
     }
