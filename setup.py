@@ -1,6 +1,6 @@
 """The compiled parts, in C: the line model's tree walk (pipeline/linemodel/_walk.c),
-the per-character loops of a line's shape (pipeline/linemodel/_shape.c) and a body's
-MinHash (pipeline/_minhash.c).
+the per-character loops of a line's shape, the lexicon's literal scan and a line's word
+n-grams (pipeline/linemodel/_shape.c) and a body's MinHash (pipeline/_minhash.c).
 
 Everything else is in pyproject.toml. The extensions are optional: without a C compiler
 (or Python's headers) the build warns and the install goes on, and the Python code runs

@@ -27,6 +27,11 @@ from pipeline.memo import LineMemo, Remembered
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
 from pipeline.linewords import words_of
 
+try:  # a line's word n-grams in C (pipeline/linemodel/_shape.c), where it is built
+    from pipeline._shape import ngrams as _kernel_ngrams
+except ImportError:
+    _kernel_ngrams = None
+
 
 @dataclass
 class Classification:
@@ -773,4 +778,6 @@ def _shingles(text: str) -> set[str]:
     """The line's word 4-grams, each as its case-folded words joined by spaces (words hold
     no space; a string keeps its hash through the many set operations)."""
     words = [w.casefold() for w in words_of(text)]
+    if _kernel_ngrams is not None:  # the same strings, made in C (tests/test_speed_round17.py)
+        return _kernel_ngrams(words, 4)
     return set(map(" ".join, zip(words, words[1:], words[2:], words[3:])))

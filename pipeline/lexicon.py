@@ -20,6 +20,10 @@ try:  # an ASCII line's folded forms in C (pipeline/linemodel/_shape.c), where i
     from pipeline._shape import ascii_forms as _ascii_forms
 except ImportError:
     _ascii_forms = None
+try:  # _Finder's and _Literals.candidates' answers in C (pipeline/linemodel/_shape.c), where it is built
+    from pipeline._shape import LiteralCandidates as _KernelCandidates, LiteralFinder as _KernelFinder
+except ImportError:
+    _KernelCandidates = _KernelFinder = None
 
 # The regex prefilter (_required_literals) reads a regex's parse tree from `re`'s private
 # parser, on the Python versions it is tested on (tests/test_lexicon_literals.py compares
@@ -438,6 +442,7 @@ class _Finder:
     same matches, fewer regexes searched; tests/test_lexicon_literals.py)."""
 
     def __init__(self, masks: dict[str, int]) -> None:
+        self.masks = masks  # as given (read only)
         self.always = masks.get("", 0)  # an empty literal is in every text
         self.automaton = ahocorasick.Automaton()
         for literal, mask in masks.items():
@@ -450,6 +455,19 @@ class _Finder:
         for _, mask in self.automaton.iter(text):
             out |= mask
         return out
+
+
+def _finder(masks: dict[str, int]):
+    """A _Finder of `masks`, or the same answer in C (`_shape.LiteralFinder`: one pass of
+    a deterministic automaton over the text's code points, no Python a text) where the
+    kernel is built and takes them: masks of at most 64 bits (a lexicon of at most 64
+    regexes), a table of at most 4 M cells; else pyahocorasick (tests/test_speed_round17.py)."""
+    if _KernelFinder is not None:
+        try:
+            return _KernelFinder(masks)
+        except (ValueError, OverflowError):
+            pass
+    return _Finder(masks)
 
 
 def _or(masks) -> int:
@@ -497,9 +515,18 @@ class _Literals:
         # The regexes that need a digit: not candidates on a line without one, whatever
         # literals it holds (most of them have no literals a non-ASCII line can use).
         self.digit_bits = _or(1 << bit for bit, pattern in enumerate(self.patterns) if _digit_required(pattern))
-        self.ascii = _Finder(ascii_masks) if ascii_masks else _no_literals
-        self.folded = _Finder(folded) if folded else _no_literals
-        self.raw = _Finder(raw) if raw else _no_literals
+        self.ascii = _finder(ascii_masks) if ascii_masks else _no_literals
+        self.folded = _finder(folded) if folded else _no_literals
+        self.raw = _finder(raw) if raw else _no_literals
+        # candidates() in C, where every finder is the kernel's (or there are no literals)
+        # and the masks fit in 64 bits: an instance attribute in place of the method, so
+        # LineForms.candidates calls C with no Python frame between (tests/test_speed_round17.py).
+        if _KernelCandidates is not None:
+            try:  # TypeError: a finder is pyahocorasick's; OverflowError: a mask of more than 64 bits
+                self.candidates = _KernelCandidates(*[None if f is _no_literals else f for f in (
+                    self.ascii, self.folded, self.raw)], self.ascii_always, self.other_always, self.digit_bits)
+            except (TypeError, OverflowError):
+                pass
 
     @classmethod
     def of(cls, patterns) -> "_Literals | None":

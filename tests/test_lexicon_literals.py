@@ -262,13 +262,13 @@ def test_the_automaton_finds_exactly_the_literals_present_within_the_tries_masks
     for literals in literal_sets:
         for name in ("ascii", "folded", "raw"):
             got = getattr(literals, name)
-            if not isinstance(got, _Finder):
+            if not hasattr(got, "masks"):  # _no_literals
                 continue
-            plain = _TrieFinder(dict(got.automaton.items()))
+            plain = _TrieFinder(dict(got.masks))
             for line in lines:
                 for text in (line, _casefree(line)):
                     new, old = got(text), plain(text)
-                    present = functools.reduce(operator.or_, (m for lit, m in got.automaton.items() if lit in text), 0)
+                    present = functools.reduce(operator.or_, (m for lit, m in got.masks.items() if lit in text), 0)
                     assert new == present and new & old == new, (name, text)
                     checked += 1
     assert checked > 1000

@@ -1,5 +1,7 @@
 /* The per-character loops of a line's shape in C (optional: linewords.py, linemodel/shape.py
- * and lineshape.py run their Python code when this module is not built).
+ * and lineshape.py run their Python code when this module is not built), and since the
+ * seventeenth round the lexicon's literal scan (LiteralFinder, LiteralCandidates) and a line's
+ * word n-grams (ngrams): lexicon.py, dedup_page.py and classify.py keep their Python too.
  *
  * Each function reproduces one piece of Python exactly, with the very predicates Python
  * uses (CPython 3.11, Objects/unicodeobject.c and Modules/_sre/sre.c):
@@ -13,6 +15,7 @@
  * against the Python it replaces on every line of the seeds and test pages. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <stdint.h>
 #include <math.h>
 
@@ -1291,6 +1294,376 @@ fail:
     return NULL;
 }
 
+/* ngrams(words, size): set(map(" ".join, zip(*[words[i:] for i in range(size)]))) for a
+ * list or tuple of str: each run of `size` words in a row joined by single spaces (none
+ * when fewer words, or size < 1), as one set. Each string is made at its length and in
+ * its canonical kind (the widest of its words': a str's kind is that of its widest
+ * character, so the joined string's is its widest word's), as str.join makes it. */
+static PyObject *ngrams(PyObject *self, PyObject *args)
+{
+    PyObject *seq;
+    Py_ssize_t size;
+    if (!PyArg_ParseTuple(args, "On", &seq, &size)) return NULL;
+    if (!PyList_Check(seq) && !PyTuple_Check(seq)) {
+        PyErr_SetString(PyExc_TypeError, "ngrams: a list or tuple of str is needed");
+        return NULL;
+    }
+    PyObject *out = PySet_New(NULL);
+    if (!out) return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (check_str(items[i]) < 0) { Py_DECREF(out); return NULL; }
+    for (Py_ssize_t i = 0; size >= 1 && i + size <= n; i++) {
+        Py_ssize_t length = size - 1;
+        Py_UCS4 widest = 127;
+        for (Py_ssize_t j = i; j < i + size; j++) {
+            PyObject *w = items[j];
+            length += PyUnicode_GET_LENGTH(w);
+            if (!PyUnicode_IS_ASCII(w)) {
+                Py_UCS4 top = PyUnicode_KIND(w) == PyUnicode_1BYTE_KIND ? 255 :
+                              PyUnicode_KIND(w) == PyUnicode_2BYTE_KIND ? 65535 : 0x10FFFF;
+                if (top > widest) widest = top;
+            }
+        }
+        PyObject *gram = PyUnicode_New(length, widest);
+        if (!gram) { Py_DECREF(out); return NULL; }
+        Py_ssize_t at = 0;
+        for (Py_ssize_t j = i; j < i + size; j++) {
+            PyObject *w = items[j];
+            Py_ssize_t len = PyUnicode_GET_LENGTH(w);
+            if (j > i) PyUnicode_WRITE(PyUnicode_KIND(gram), PyUnicode_DATA(gram), at++, ' ');
+            if (widest == 127)
+                memcpy(PyUnicode_1BYTE_DATA(gram) + at, PyUnicode_1BYTE_DATA(w), len);
+            else if (PyUnicode_CopyCharacters(gram, at, w, 0, len) < 0) {
+                Py_DECREF(gram);
+                Py_DECREF(out);
+                return NULL;
+            }
+            at += len;
+        }
+        int added = PySet_Add(out, gram);
+        Py_DECREF(gram);
+        if (added < 0) { Py_DECREF(out); return NULL; }
+    }
+    return out;
+}
+
+/* LiteralFinder(masks): a callable telling, for a text, the OR of the masks of the literals
+ * it holds: lexicon._Finder's answer (pyahocorasick's every occurrence, overlapping ones
+ * too, the masks of the literals found or-ed, with the mask of "" always in), from one
+ * pass of a deterministic Aho-Corasick automaton over the text's code points.
+ * `masks`: {literal: mask}, each mask an int of 0 to 2**64 - 1 (else OverflowError or
+ * ValueError, and the caller keeps pyahocorasick). The automaton's states are the
+ * literals' prefixes; its table has a column for each code point some literal holds and
+ * one for all others (no literal holds them: from any state they lead back to the start).
+ * A state's mask is the OR of the masks of the literals that end its prefix (its own and
+ * those of its longest proper suffix that is a state), so the answer is the OR of the
+ * masks of the states the text passes through. Bounded: a table of more than
+ * LITERAL_CELLS cells is refused (ValueError), as is a literal that is not a str. */
+#define LITERAL_CELLS (1 << 22)
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *masks;     /* the dict it was made from (read only: `masks`) */
+    Py_ssize_t width;    /* columns: the literals' distinct code points, and 0 for all others */
+    int32_t *delta;      /* state * width + column -> state */
+    uint64_t *out;       /* state -> mask */
+    uint64_t always;     /* the mask of "" */
+    Py_UCS4 *alpha;      /* the literals' code points, sorted: column = index + 1 */
+    Py_ssize_t nalpha;
+    int32_t low[256];    /* the column of each code point under 256 */
+} LiteralFinder;
+
+static int32_t literal_column(LiteralFinder *f, Py_UCS4 c)
+{
+    if (c < 256) return f->low[c];
+    Py_ssize_t lo = 0, hi = f->nalpha;
+    while (lo < hi) {
+        Py_ssize_t mid = (lo + hi) / 2;
+        if (f->alpha[mid] < c) lo = mid + 1; else hi = mid;
+    }
+    return (lo < f->nalpha && f->alpha[lo] == c) ? (int32_t)(lo + 1) : 0;
+}
+
+static int cmp_ucs4(const void *a, const void *b)
+{
+    Py_UCS4 x = *(const Py_UCS4 *)a, y = *(const Py_UCS4 *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void literal_finder_dealloc(LiteralFinder *f)
+{
+    PyMem_Free(f->delta);
+    PyMem_Free(f->out);
+    PyMem_Free(f->alpha);
+    Py_XDECREF(f->masks);
+    Py_TYPE(f)->tp_free((PyObject *)f);
+}
+
+static PyObject *literal_finder_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *masks;
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "LiteralFinder takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!", &PyDict_Type, &masks)) return NULL;
+    LiteralFinder *f = (LiteralFinder *)type->tp_alloc(type, 0);
+    if (!f) return NULL;
+    Py_INCREF(masks);
+    f->masks = masks;
+    int32_t *fail = NULL, *queue = NULL;
+    Py_ssize_t total = 0, pos = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(masks, &pos, &key, &value)) {  /* the literals' length, for the tables' size */
+        if (!PyUnicode_Check(key) || PyUnicode_READY(key) < 0) {
+            PyErr_SetString(PyExc_ValueError, "LiteralFinder: a literal must be a str");
+            goto fail;
+        }
+        total += PyUnicode_GET_LENGTH(key);
+    }
+    f->alpha = PyMem_Malloc((total + 1) * sizeof(Py_UCS4));
+    if (!f->alpha) { PyErr_NoMemory(); goto fail; }
+    pos = 0;
+    while (PyDict_Next(masks, &pos, &key, &value)) {
+        int kind = PyUnicode_KIND(key);
+        const void *data = PyUnicode_DATA(key);
+        for (Py_ssize_t i = 0; i < PyUnicode_GET_LENGTH(key); i++) f->alpha[f->nalpha++] = READ(i);
+    }
+    qsort(f->alpha, f->nalpha, sizeof(Py_UCS4), cmp_ucs4);
+    Py_ssize_t unique = 0;
+    for (Py_ssize_t i = 0; i < f->nalpha; i++)
+        if (unique == 0 || f->alpha[unique - 1] != f->alpha[i]) f->alpha[unique++] = f->alpha[i];
+    f->nalpha = unique;
+    f->width = unique + 1;
+    for (int c = 0; c < 256; c++) f->low[c] = 0;
+    for (Py_ssize_t i = 0; i < unique && f->alpha[i] < 256; i++) f->low[f->alpha[i]] = (int32_t)(i + 1);
+    Py_ssize_t states = total + 1;
+    if (states > LITERAL_CELLS / f->width) {
+        PyErr_SetString(PyExc_ValueError, "LiteralFinder: too many literals for its table");
+        goto fail;
+    }
+    f->delta = PyMem_Malloc(states * f->width * sizeof(int32_t));
+    f->out = PyMem_Calloc(states, sizeof(uint64_t));
+    fail = PyMem_Malloc(states * sizeof(int32_t));
+    queue = PyMem_Malloc(states * sizeof(int32_t));
+    if (!f->delta || !f->out || !fail || !queue) { PyErr_NoMemory(); goto fail; }
+    for (Py_ssize_t i = 0; i < states * f->width; i++) f->delta[i] = -1;
+    int32_t used = 1;  /* the trie of the literals: state 0 is the empty prefix */
+    pos = 0;
+    while (PyDict_Next(masks, &pos, &key, &value)) {
+        unsigned long long mask = PyLong_AsUnsignedLongLong(value);
+        if (mask == (unsigned long long)-1 && PyErr_Occurred()) goto fail;
+        int kind = PyUnicode_KIND(key);
+        const void *data = PyUnicode_DATA(key);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(key);
+        if (n == 0) { f->always |= mask; continue; }
+        int32_t s = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            int32_t *next = &f->delta[s * f->width + literal_column(f, READ(i))];
+            if (*next < 0) *next = used++;
+            s = *next;
+        }
+        f->out[s] |= mask;
+    }
+    /* breadth first: each state's missing moves are its fallback's (a shorter prefix, done
+     * before it), and its mask takes its fallback's */
+    Py_ssize_t head = 0, tail = 0;
+    for (Py_ssize_t c = 0; c < f->width; c++) {
+        int32_t u = f->delta[c];
+        if (u < 0) f->delta[c] = 0;
+        else { fail[u] = 0; queue[tail++] = u; }
+    }
+    while (head < tail) {
+        int32_t v = queue[head++];
+        f->out[v] |= f->out[fail[v]];
+        for (Py_ssize_t c = 0; c < f->width; c++) {
+            int32_t u = f->delta[v * f->width + c], w = f->delta[fail[v] * f->width + c];
+            if (u < 0) f->delta[v * f->width + c] = w;
+            else { fail[u] = w; queue[tail++] = u; }
+        }
+    }
+    PyMem_Free(fail);
+    PyMem_Free(queue);
+    return (PyObject *)f;
+fail:
+    PyMem_Free(fail);
+    PyMem_Free(queue);
+    Py_DECREF(f);
+    return NULL;
+}
+
+static uint64_t literal_scan(LiteralFinder *f, PyObject *text)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text), width = f->width;
+    const int32_t *delta = f->delta;
+    const uint64_t *out = f->out;
+    uint64_t acc = f->always;
+    int32_t s = 0;
+    if (kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *a = data;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            s = delta[s * width + f->low[a[i]]];
+            acc |= out[s];
+        }
+    } else {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            s = delta[s * width + literal_column(f, READ(i))];
+            acc |= out[s];
+        }
+    }
+    return acc;
+}
+
+static PyObject *literal_finder_call(LiteralFinder *f, PyObject *args, PyObject *kwds)
+{
+    PyObject *text;
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "LiteralFinder takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "U", &text)) return NULL;
+    return PyLong_FromUnsignedLongLong(literal_scan(f, text));
+}
+
+static PyObject *literal_finder_reduce(LiteralFinder *f, PyObject *unused)
+{
+    return Py_BuildValue("(O(O))", (PyObject *)Py_TYPE(f), f->masks);  /* pickled as made */
+}
+
+static PyMethodDef literal_finder_methods[] = {
+    {"__reduce__", (PyCFunction)literal_finder_reduce, METH_NOARGS, "made again from its masks"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMemberDef literal_finder_members[] = {
+    {"masks", T_OBJECT, offsetof(LiteralFinder, masks), READONLY, "{literal: mask}, as given"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyTypeObject LiteralFinderType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pipeline._shape.LiteralFinder",
+    .tp_basicsize = sizeof(LiteralFinder),
+    .tp_dealloc = (destructor)literal_finder_dealloc,
+    .tp_call = (ternaryfunc)literal_finder_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "LiteralFinder({literal: mask})(text): the OR of the masks of the literals the text holds",
+    .tp_new = literal_finder_new,
+    .tp_members = literal_finder_members,
+    .tp_methods = literal_finder_methods,
+};
+
+/* LiteralCandidates(ascii, folded, raw, ascii_always, other_always, digit_bits)(line, low):
+ * lexicon._Literals.candidates(line, low) for a _Literals whose finders are LiteralFinders
+ * (None for one without literals, _no_literals: 0): for an ASCII line (str.isascii)
+ * ascii_always | ascii(low), for any other other_always | folded(low) | raw(line); then the
+ * digit_bits dropped when the line holds no character re's \d matches (_HAS_DIGIT: \d is
+ * Py_UNICODE_ISDECIMAL, the D bit of the table above). Each of the three masks 0 to 2**64 - 1. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *finders[3];  /* ascii, folded, raw: a LiteralFinder or NULL */
+    uint64_t ascii_always, other_always, digit_bits;
+} LiteralCandidates;
+
+
+static void literal_candidates_dealloc(LiteralCandidates *c)
+{
+    for (int k = 0; k < 3; k++) Py_XDECREF(c->finders[k]);
+    Py_TYPE(c)->tp_free((PyObject *)c);
+}
+
+static PyObject *literal_candidates_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *finders[3], *masks[3];
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "LiteralCandidates takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "OOOOOO", &finders[0], &finders[1], &finders[2], &masks[0], &masks[1], &masks[2]))
+        return NULL;
+    uint64_t values[3];
+    for (int k = 0; k < 3; k++) {
+        if (finders[k] != Py_None && !PyObject_TypeCheck(finders[k], &LiteralFinderType)) {
+            PyErr_SetString(PyExc_TypeError, "LiteralCandidates: a LiteralFinder or None is needed");
+            return NULL;
+        }
+        if (!PyLong_Check(masks[k])) {
+            PyErr_SetString(PyExc_TypeError, "LiteralCandidates: a mask is an int");
+            return NULL;
+        }
+        unsigned long long v = PyLong_AsUnsignedLongLong(masks[k]);
+        if (v == (unsigned long long)-1 && PyErr_Occurred()) return NULL;
+        values[k] = v;
+    }
+    LiteralCandidates *c = (LiteralCandidates *)type->tp_alloc(type, 0);
+    if (!c) return NULL;
+    for (int k = 0; k < 3; k++) {
+        c->finders[k] = finders[k] == Py_None ? NULL : finders[k];
+        Py_XINCREF(c->finders[k]);
+    }
+    c->ascii_always = values[0];
+    c->other_always = values[1];
+    c->digit_bits = values[2];
+    return (PyObject *)c;
+}
+
+static PyObject *literal_candidates_call(LiteralCandidates *c, PyObject *args, PyObject *kwds)
+{
+    PyObject *line, *low;
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "LiteralCandidates takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "UU", &line, &low)) return NULL;
+    uint64_t mask;
+    if (PyUnicode_IS_ASCII(line)) {
+        mask = c->ascii_always;
+        if (c->finders[0]) mask |= literal_scan((LiteralFinder *)c->finders[0], low);
+    } else {
+        mask = c->other_always;
+        if (c->finders[1]) mask |= literal_scan((LiteralFinder *)c->finders[1], low);
+        if (c->finders[2]) mask |= literal_scan((LiteralFinder *)c->finders[2], line);
+    }
+    if (mask & c->digit_bits) {
+        int kind = PyUnicode_KIND(line);
+        const void *data = PyUnicode_DATA(line);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(line), i = 0;
+        while (i < n && !D(READ(i))) i++;
+        if (i == n) mask &= ~c->digit_bits;
+    }
+    return PyLong_FromUnsignedLongLong(mask);
+}
+
+static PyObject *literal_candidates_reduce(LiteralCandidates *c, PyObject *unused)
+{
+    PyObject *f[3];
+    for (int k = 0; k < 3; k++) f[k] = c->finders[k] ? c->finders[k] : Py_None;
+    return Py_BuildValue("(O(OOOKKK))", (PyObject *)Py_TYPE(c), f[0], f[1], f[2], (unsigned long long)c->ascii_always,
+                         (unsigned long long)c->other_always, (unsigned long long)c->digit_bits);
+}
+
+static PyMethodDef literal_candidates_methods[] = {
+    {"__reduce__", (PyCFunction)literal_candidates_reduce, METH_NOARGS, "made again from its finders and masks"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject LiteralCandidatesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pipeline._shape.LiteralCandidates",
+    .tp_basicsize = sizeof(LiteralCandidates),
+    .tp_dealloc = (destructor)literal_candidates_dealloc,
+    .tp_call = (ternaryfunc)literal_candidates_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "LiteralCandidates(ascii, folded, raw, ascii_always, other_always, digit_bits)(line, low): "
+              "lexicon._Literals.candidates",
+    .tp_new = literal_candidates_new,
+    .tp_methods = literal_candidates_methods,
+};
+
 static PyMethodDef methods[] = {
     {"configure_row", configure_row, METH_VARARGS, "shape.py's sets and regexes for line_row"},
     {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
@@ -1315,6 +1688,7 @@ static PyMethodDef methods[] = {
     {"configure_basics", configure_basics, METH_VARARGS, "lineshape._ends_sentence's sets for line_basics"},
     {"line_basics", line_basics, METH_VARARGS, "lineshape.shape_line's stopword count, sentence end and scripts"},
     {"scripts", scripts, METH_VARARGS, "language.script_letters(s) over a lazily filled table"},
+    {"ngrams", ngrams, METH_VARARGS, "set(map(' '.join, zip(*[words[i:] for i in range(size)])))"},
     {"word_rows", word_rows, METH_VARARGS, "language._word_rows' rows for a word with no position skipped"},
     {NULL, NULL, 0, NULL},
 };
@@ -1325,5 +1699,21 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_shape", "A line's s
 PyMODINIT_FUNC PyInit__shape(void)
 {
     fill_bmp();
-    return PyModule_Create(&module);
+    if (PyType_Ready(&LiteralFinderType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module);
+    if (!m) return NULL;
+    Py_INCREF(&LiteralFinderType);
+    if (PyModule_AddObject(m, "LiteralFinder", (PyObject *)&LiteralFinderType) < 0) {
+        Py_DECREF(&LiteralFinderType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&LiteralCandidatesType);
+    if (PyType_Ready(&LiteralCandidatesType) < 0 ||
+        PyModule_AddObject(m, "LiteralCandidates", (PyObject *)&LiteralCandidatesType) < 0) {
+        Py_DECREF(&LiteralCandidatesType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }
