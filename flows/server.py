@@ -29,6 +29,23 @@ import time
 from pathlib import Path
 
 
+# Prefect's settings for the run's own server, defaults a variable the user set overrides.
+# Automations (Prefect's triggers and actions) live in a server's database; a run's
+# temporary server has none, yet its services read every event and re-evaluate
+# proactive triggers every 5 s: off, they take a sixth of the idle server's wake-ups
+# (docs/speed.md, seventeenth round). Prefect's ephemeral server runs no other service
+# that can be turned off without losing what a run records (its task runs, their states
+# and events).
+QUIET_SERVER = {"PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false"}
+
+# How often the server's docket worker (Prefect's background tasks) looks for work when
+# there is none, and moves tasks that fall due: 250 ms in docket, a cost per second of
+# the run's wall time. A task added for now still starts at once (the worker's blocking
+# read returns when one arrives); one scheduled for later starts up to this much late.
+# The run's temporary server schedules only the hourly event vacuum.
+DOCKET_IDLE_SECONDS = 2.0
+
+
 class TemporaryServer:
     def __init__(self) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -55,13 +72,10 @@ class TemporaryServer:
 
     def _start(self, timeout: float | None) -> None:
         import httpx
-        from prefect.settings import PREFECT_HOME, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, get_current_settings
+        from prefect.settings import PREFECT_HOME, PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 
         fd = self._socket.fileno()
-        env = {**os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
-               # What Prefect sets for its own ephemeral server (no UI; this is not a full server).
-               "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
-        env.pop("PREFECT_API_URL", None)
+        env = self.environment()
         # The server's own logs go to a file in Prefect's home, not to the run's stderr:
         # its services log tracebacks when a stopped run takes the server down with it.
         self.log_path = Path(PREFECT_HOME.value()) / "server.log"
@@ -86,6 +100,18 @@ class TemporaryServer:
                     raise RuntimeError(f"Prefect's temporary server did not answer within {limit:g} s; "
                                        f"its log: {self.log_path}\n{self._log_tail()}")
                 time.sleep(0.1)
+
+    @staticmethod
+    def environment() -> dict[str, str]:
+        """The server process's environment: this one's, Prefect's settings in force, and
+        what Prefect sets for its own ephemeral server (no UI; this is not a full server);
+        QUIET_SERVER's settings where the user set none."""
+        from prefect.settings import get_current_settings
+
+        env = {**QUIET_SERVER, **os.environ, **get_current_settings().to_environment_variables(exclude_unset=True),
+               "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        env.pop("PREFECT_API_URL", None)
+        return env
 
     def _log_tail(self, chars: int = 2000) -> str:
         try:
@@ -116,9 +142,34 @@ def _serve(fd: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)  # uvicorn's own graceful shutdown
 
     threading.Thread(target=exit_when_the_run_goes, daemon=True).start()
+    _poll_docket_less_often(DOCKET_IDLE_SECONDS)
     import uvicorn
 
     uvicorn.run("prefect.server.api.server:create_app", factory=True, fd=fd, log_level="error", lifespan="on")
+
+
+def _poll_docket_less_often(seconds: float) -> bool:
+    """In the server's own process only: docket's Worker, which Prefect's server makes
+    with docket's defaults (no setting reaches them), polls every `seconds` when idle
+    instead of every 250 ms. Left alone (False) when docket's Worker no longer takes
+    these two arguments with a default."""
+    import inspect
+    from datetime import timedelta
+
+    from docket import Worker
+
+    function = Worker.__init__
+    parameters = [p for p in inspect.signature(function).parameters.values()
+                  if p.default is not inspect.Parameter.empty and p.kind == p.POSITIONAL_OR_KEYWORD]
+    names = [p.name for p in parameters]
+    if (function.__defaults__ is None or len(function.__defaults__) != len(parameters)
+            or not {"minimum_check_interval", "scheduling_resolution"} <= set(names)):
+        return False
+    defaults = list(function.__defaults__)
+    for name in ("minimum_check_interval", "scheduling_resolution"):
+        defaults[names.index(name)] = timedelta(seconds=seconds)
+    function.__defaults__ = tuple(defaults)
+    return True
 
 
 if __name__ == "__main__":
