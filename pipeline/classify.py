@@ -25,12 +25,7 @@ from pipeline import sequence
 from pipeline.bodyunits import wrapped_paragraphs
 from pipeline.memo import LineMemo, Remembered
 from pipeline.lineshape import WORD, LineShape, date_remainder, shape_line
-from pipeline.linewords import words_of
-
-try:  # a line's word n-grams in C (pipeline/linemodel/_shape.c), where it is built
-    from pipeline._shape import ngrams as _kernel_ngrams
-except ImportError:
-    _kernel_ngrams = None
+from pipeline.linewords import word_ngrams, words_of
 
 
 @dataclass
@@ -778,6 +773,4 @@ def _shingles(text: str) -> set[str]:
     """The line's word 4-grams, each as its case-folded words joined by spaces (words hold
     no space; a string keeps its hash through the many set operations)."""
     words = [w.casefold() for w in words_of(text)]
-    if _kernel_ngrams is not None:  # the same strings, made in C (tests/test_speed_round17.py)
-        return _kernel_ngrams(words, 4)
-    return set(map(" ".join, zip(words, words[1:], words[2:], words[3:])))
+    return word_ngrams(words, 4)

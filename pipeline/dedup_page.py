@@ -8,13 +8,8 @@ from itertools import chain
 from pipeline.classify import Classification
 from pipeline.lexicon import fold
 from pipeline.lineshape import WORD
-from pipeline.linewords import words_of
+from pipeline.linewords import word_ngrams, words_of
 from pipeline.memo import LineMemo
-
-try:  # the n-grams in C (pipeline/linemodel/_shape.c), where it is built
-    from pipeline._shape import ngrams as _kernel_ngrams
-except ImportError:
-    _kernel_ngrams = None
 
 
 def _tokens(text: str) -> list[str]:
@@ -34,9 +29,7 @@ def _shingles(tokens: list[str], size: int) -> set[str]:
     intersected many times over, which tuples would hash anew every time."""
     if len(tokens) <= size:
         return {" ".join(tokens)} if tokens else set()
-    if _kernel_ngrams is not None:  # the same strings, made in C (tests/test_speed_round17.py)
-        return _kernel_ngrams(tokens, size)
-    return set(map(" ".join, zip(*[tokens[i:] for i in range(size)])))
+    return word_ngrams(tokens, size)
 
 
 def _may_have_30_words(text: str) -> bool:

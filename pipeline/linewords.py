@@ -15,9 +15,9 @@ import re
 from functools import lru_cache
 
 try:
-    from pipeline._shape import words as _c_words
+    from pipeline._shape import words as _c_words, ngrams as _c_ngrams
 except ImportError:  # not built (no C compiler at install): re's split
-    _c_words = None
+    _c_words = _c_ngrams = None
 
 WORD = re.compile(r"\w+")
 
@@ -30,3 +30,12 @@ def _words_py(text: str) -> tuple[str, ...]:
 def words_of(text: str) -> tuple[str, ...]:
     """WORD.findall(text), as a tuple (memoised: a pure function of the text)."""
     return _c_words(text) if _c_words is not None else _words_py(text)
+
+
+def word_ngrams(words, size: int) -> set[str]:
+    """The words' `size`-grams, each its words joined by a space (none when there are
+    fewer than `size` words); made in C where the kernel is built (the same strings:
+    tests/test_speed_round17.py)."""
+    if _c_ngrams is not None:
+        return _c_ngrams(words, size)
+    return set(map(" ".join, zip(*[words[i:] for i in range(size)])))

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from pipeline import classify, dedup_page, lexicon
+from pipeline import classify, dedup_page, lexicon, linewords
 from pipeline.lexicon import Lexicon, LineForms, _casefree, _Finder, _finder
 from pipeline.linewords import words_of
 
@@ -158,8 +158,7 @@ def test_the_shingles_equal_the_python_ones(lines, monkeypatch):
     tokens = [dedup_page._tokens(line) for line in lines]
     fast = [(dedup_page._shingles(t, 3), dedup_page._shingles(t, 4)) for t in tokens]
     fast_classify = [classify._shingles(line) for line in lines]
-    monkeypatch.setattr(dedup_page, "_kernel_ngrams", None)
-    monkeypatch.setattr(classify, "_kernel_ngrams", None)
+    monkeypatch.setattr(linewords, "_c_ngrams", None)
     assert fast == [(dedup_page._shingles(t, 3), dedup_page._shingles(t, 4)) for t in tokens]
     assert fast_classify == [classify._shingles(line) for line in lines]
     assert sum(len(s) > 1 for s in fast_classify) > 1000
