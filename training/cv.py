@@ -19,7 +19,8 @@ other years, languages and gold conventions than the model learned from.
 
 Deterministic: sorted inputs, md5 folds, `random_state=0`, one thread per training.
 Writes OUT/pred/<id>.txt (the held-out bodies), OUT/models/fold-K.json,
-OUT/scores.jsonl and OUT/removed.jsonl (every removed line with its rule). Page features and labels are cached under OUT/cache (keyed by the
+OUT/scores.jsonl and OUT/removed.jsonl (every removed line with its rule; with `--kept`, OUT/kept.jsonl:
+every kept line with the rule that kept it, for training/kept_chrome.py). Page features and labels are cached under OUT/cache (keyed by the
 code that makes them). `--workers 2` trains and cleans two folds at once.
 """
 import os
@@ -135,7 +136,8 @@ def run_fold(job):
     for source in sources:
         _, result = clean_source(source, engine)
         cleaned[Path(source.path).stem] = (result.body or "", result.status.value, result.reason,
-                                           [(d.line, d.rule, d.text) for d in result.removed])
+                                           [(d.line, d.rule, d.text) for d in result.removed],
+                                           [(d.line, d.rule, d.text) for d in result.kept])
     shutil.rmtree(pages, ignore_errors=True)
     return f, cleaned, probs
 
@@ -175,6 +177,8 @@ def main():
     ap.add_argument("--sequence", default=None,
                     help='JSON overrides of the sequence labelling (pipeline/data/sequence.json), e.g. '
                          '\'{"switch": 0}\' for the plain threshold')
+    ap.add_argument("--kept", action="store_true",
+                    help="also write OUT/kept.jsonl: every kept line with the rule that kept it")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                     help="an Options field for the pipeline's cleaning, e.g. header_keep_probability=0.9 "
                          "(repeatable; with --model, rules and settings are tried in minutes)")
@@ -223,12 +227,15 @@ def main():
     pred = out / "pred"
     shutil.rmtree(pred, ignore_errors=True)
     pred.mkdir(parents=True)
-    scores, model_scores, failed, ledger = [], [], [], []
+    scores, model_scores, failed, ledger, kept_ledger = [], [], [], [], []
     scored = [d for d in _DOCS if d["id"] in cleaned]
     for d in scored:
-        body, status, reason, removed = cleaned[d["id"]]
+        body, status, reason, removed, kept_lines = cleaned[d["id"]]
         ledger.extend(json.dumps({"id": d["id"], "line": n, "rule": r, "text": t}, ensure_ascii=False) + "\n"
                       for n, r, t in removed)
+        if args.kept:
+            kept_ledger.extend(json.dumps({"id": d["id"], "line": n, "rule": r, "text": t}, ensure_ascii=False) + "\n"
+                               for n, r, t in kept_lines)
         if status == "rejected" and reason and reason.startswith("internal error"):
             failed.append((d["id"], reason))
         (pred / f"{d['id']}.txt").write_text(body, encoding="utf-8")
@@ -250,6 +257,8 @@ def main():
     rows = sorted(({**s.to_dict(), "fold": fold_of[s.id], "site": site[s.id]} for s in scores),
                   key=lambda r: (r["tok_f1"], r["id"]))
     (out / "removed.jsonl").write_text("".join(ledger), encoding="utf-8")  # every removed line, its rule
+    if args.kept:
+        (out / "kept.jsonl").write_text("".join(kept_ledger), encoding="utf-8")  # every kept line, its rule
     (out / "scores.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
     print(f"\n{time.time() - t0:.0f}s; bodies in {pred}, per-page scores in {out / 'scores.jsonl'}")
     return 1 if failed else 0
