@@ -30,6 +30,7 @@ from pipeline.options import Options
 from pipeline.siteprofile import ProfileStore, SiteRule, line_key
 from pipeline.sites import folder_of, host_of, page_site
 from pipeline.tables import keep_table_rows
+from pipeline.lastprose import keep_last_prose
 from pipeline.outdir import STATE_DIR
 from pipeline.version import VERSION
 
@@ -209,6 +210,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          edge_prompt=options.consent_edge_prompt)
             if rows and not again:  # the page's own rows (the clean body's reading has no tabs)
                 keep_table_rows(found, rows, same_shape=options.table_rows == "page")
+            if not again:
+                keep_last_prose(found, words, options.last_prose_probability, options.last_prose_share)
             # last: its test reads the body the other rules left
             keep_header_run(found, words, options.header_run_min_lines, options.header_run_probability,
                             options.header_run_cohesion)
