@@ -25,7 +25,7 @@ def keep_last_prose(result, stop: frozenset[str], bar: float, min_share: float) 
     kept = [n for n in numbers if decisions[n].keep]
     if not kept or decisions[kept[-1]].rule not in _KEPT_BY_MODEL:
         return
-    vocabulary = set().union(*(_content_without(result.lines[n - 1], stop) for n in kept if _prose(shapes[n])))
+    vocabulary = None  # the article's prose's content words, made when a paragraph below is a candidate
     at = numbers.index(kept[-1]) + 1
     while at < len(numbers):
         n = numbers[at]
@@ -33,6 +33,8 @@ def keep_last_prose(result, stop: frozenset[str], bar: float, min_share: float) 
         p = result.body_prob[n - 1]
         if d.rule != "model.chrome" or p < bar or not _prose(shapes[n]):
             return
+        if vocabulary is None:
+            vocabulary = set().union(*(_content_without(result.lines[k - 1], stop) for k in kept if _prose(shapes[k])))
         words = _content_without(result.lines[n - 1], stop)
         if not words or len(words & vocabulary) < min_share * len(words):
             return
