@@ -304,3 +304,20 @@ def normalise(text: str) -> str:
     text = _sub(_ODD_SPACE, " ", text)
     # Runs of spaces never span a line break: one pass over the text, then each line.
     return "\n".join([line.strip() for line in _sub(_SPACES, " ", text).split("\n")])
+
+
+def table_rows(text: str) -> dict[int, int]:
+    """{line number: cells} of the lines of a page's text (numbered as normalise's
+    lines) that are a table's row: two or more non-empty cells set apart by tabs, as a
+    browser's page text prints a table's row. normalise turns the tabs into spaces; the
+    rows are read here before it (pipeline/tables.py)."""
+    if "\t" not in text:
+        return {}
+    lines = _sub(_LINE_BREAKS, "\n", text).split("\n")
+    rows = {}
+    for number, line in enumerate(lines, 1):
+        if "\t" in line:
+            cells = sum(1 for cell in line.split("\t") if cell.strip())
+            if cells >= 2:
+                rows[number] = cells
+    return rows

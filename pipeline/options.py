@@ -105,6 +105,17 @@ class Options:
     # this many words: the list, table or code it introduces (`keep.introduced`; 0: off).
     # docs/quality.md.
     introduced_min_words: int = 4
+    # Text dumps read by the line model: the rows (lines of tab-separated cells) the model
+    # removed of a table the article keeps a row of are kept (`keep.table_row`); "page":
+    # also the rows of as many cells as a kept row anywhere on the page; "table": the
+    # table's own rows only; "off". docs/quality.md.
+    table_rows: str = "page"
+    # Text dumps read by the line model: the paragraphs of prose right below the article's
+    # last kept line that the model removed at a body probability of at least this much
+    # and whose content words are at least `last_prose_share` the article's prose's are
+    # kept (`keep.last_prose`; 0: off). docs/quality.md.
+    last_prose_probability: float = 0.3
+    last_prose_share: float = 0.2
     # Text dumps read by the line model: the kept lines below the page's last reader
     # comment section are removed (`position.after_comments`) when the kept words above
     # its first section are at least this many times the words below (0: off).
@@ -233,6 +244,7 @@ def _is_bool(v) -> bool:
 
 
 _LINE_MODELS = ("text", "all", "off")
+_TABLE_ROWS = ("page", "table", "off")
 # option: (check, rule as the error message says it)
 _RULES = {
     "max_input_bytes": (_int(1), "must be a whole number of bytes, at least 1"),
@@ -263,6 +275,9 @@ _RULES = {
     "prose_above_min_paragraphs": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "split_opening_min_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "introduced_min_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
+    "last_prose_probability": (_number(0, 1), "must be a number from 0 to 1 (0 turns the rule off)"),
+    "last_prose_share": (_number(0, 1), "must be a number from 0 to 1"),
+    "table_rows": (lambda v: v in _TABLE_ROWS, f"must be one of {', '.join(_TABLE_ROWS)}"),
     "after_comments_share": (_number(0), "must be a number, 0 or more (0 turns the rule off)"),
     "repeated_run_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "wrapped_paragraphs": (_is_bool, "must be true or false"),

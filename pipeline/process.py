@@ -24,11 +24,13 @@ from pipeline.lexicon import Lexicon
 from pipeline.memo import LineMemo
 from pipeline.html_headline import headline_dates, page_headline
 from pipeline.metadata import merge_html_metadata, read_metadata
-from pipeline.normalise import normalise
+from pipeline.normalise import normalise, table_rows
 from pipeline.repeats import mark_repeated_runs
 from pipeline.options import Options
 from pipeline.siteprofile import ProfileStore, SiteRule, line_key
 from pipeline.sites import folder_of, host_of, page_site
+from pipeline.tables import keep_table_rows
+from pipeline.lastprose import keep_last_prose
 from pipeline.outdir import STATE_DIR
 from pipeline.version import VERSION
 
@@ -114,6 +116,8 @@ def _drop_overlong(lines: list[str], limit: int) -> tuple[list[str], dict[int, L
 def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, page_hash: str | None = None,
            url: str | None = None) -> CleanResult:
     options = engine.options
+    # Text dumps: the rows of tables, read before normalise turns their tabs into spaces.
+    rows = table_rows(text) if not is_html and options.table_rows != "off" else {}
     text = normalise(text)
     html_meta = None
     html_headline = None
@@ -204,6 +208,10 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             mark_strays(found, words, options.stray_max_words, options.stray_max_overlap)
             mark_consent(found, options.consent_min_lines, options.consent_max_gap,
                          edge_prompt=options.consent_edge_prompt)
+            if rows and not again:  # the page's own rows (the clean body's reading has no tabs)
+                keep_table_rows(found, rows, same_shape=options.table_rows == "page")
+            if not again:
+                keep_last_prose(found, words, options.last_prose_probability, options.last_prose_share)
             # last: its test reads the body the other rules left
             keep_header_run(found, words, options.header_run_min_lines, options.header_run_probability,
                             options.header_run_cohesion)
