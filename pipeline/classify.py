@@ -2,7 +2,8 @@
 and a reason. Rules run in layers, the first that decides a line wins:
 
 1. line-local: the chrome lexicon (data files), the shape of the line (a lone date, a
-   breadcrumb trail) and its script (a line mostly in another script than the page);
+   breadcrumb trail) and its script (a line mostly in another script than the page; in
+   words, not letters, for a sentence of a script without word spaces, language.foreign_script_units);
 2. position: the header zone before the article's first paragraph and the footer that
    opens at an unambiguous footer marker once the body has begun;
 3. inside the body, the line model (pipeline/linemodel/, trained on the dev set):
