@@ -2,7 +2,8 @@
 and a reason. Rules run in layers, the first that decides a line wins:
 
 1. line-local: the chrome lexicon (data files), the shape of the line (a lone date, a
-   breadcrumb trail) and its script (a line mostly in another script than the page);
+   breadcrumb trail) and its script (a line mostly in another script than the page; in
+   words, not letters, for a sentence of a script without word spaces, language.foreign_script_units);
 2. position: the header zone before the article's first paragraph and the footer that
    opens at an unambiguous footer marker once the body has begun;
 3. inside the body, the line model (pipeline/linemodel/, trained on the dev set):
@@ -17,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.document import LineDecision
-from pipeline.language import LanguageGuess, script_counts
+from pipeline.language import LanguageGuess, foreign_script_units, script_counts
 from pipeline.lexicon import Lexicon
 from pipeline.linemodel import load_model, score_page
 from pipeline.linemodel.blocks import _content_without
@@ -56,8 +57,9 @@ def _foreign_script(shape: LineShape, page_script: str | None) -> str | None:
         return None
     if shape.letters < 3:
         return None
-    other = {s: n for s, n in shape.scripts.items() if s != page_script}
-    if sum(other.values()) * 2 <= shape.letters:
+    counts = foreign_script_units(shape.text, shape.scripts, page_script)
+    other = {s: n for s, n in counts.items() if s != page_script}
+    if sum(other.values()) * 2 <= sum(counts.values()):
         return None
     return max(other, key=other.get)
 

@@ -61,9 +61,17 @@ def script_of(ch: str) -> str | None:
     name = unicodedata.name(ch, "")
     if not name:
         return None
-    first = name.split(" ", 1)[0]
-    # Japanese mixes kana with Han; count them as one writing system.
-    return "CJK" if first in ("HIRAGANA", "KATAKANA", "CJK") else first
+    words = name.split(" ", 2)
+    first = words[0]
+    if first in ("FULLWIDTH", "HALFWIDTH") and len(words) > 1:
+        first = words[1]  # "FULLWIDTH LATIN CAPITAL LETTER A", "HALFWIDTH KATAKANA LETTER A": the script
+    # Japanese mixes kana with Han; count them as one writing system, with the long-vowel
+    # mark "ー" (KATAKANA-HIRAGANA PROLONGED SOUND MARK) and the repetition mark "々"
+    # (IDEOGRAPHIC ITERATION MARK), which were scripts of their own.
+    return "CJK" if first in _JAPANESE_NAMES else first
+
+
+_JAPANESE_NAMES = frozenset({"HIRAGANA", "KATAKANA", "CJK", "KATAKANA-HIRAGANA", "IDEOGRAPHIC"})
 
 
 class _Scripts(dict):
@@ -512,6 +520,39 @@ def _word_ngrams(text: str, known) -> list[str]:
 
 
 _BACKENDS = {"fast": _detect_langs, "langdetect": _detect_langs_library}
+
+
+# Scripts written without spaces between words: a word is about two of their characters.
+UNSPACED_SCRIPTS = frozenset({"CJK", "THAI"})
+
+
+def foreign_script_units(text: str, scripts: dict[str, int], page_script: str | None) -> dict[str, int | float]:
+    """How much of a line each script writes, for the foreign-script rule (rule
+    script.foreign): its letters per script (`scripts`, script_letters(text)), except on
+    a line that mixes a script written without word spaces (Japanese, Chinese, Thai) with
+    another and holds one of that script's function characters (particles such as の, は,
+    が, 的, 了: pipeline/data/stoplists.json, "_cjk_function_chars"), which make it a
+    sentence of that language with foreign names in it. There the scripts are weighed in
+    words, as length_units does: a run of a spaced script's letters is one word, two
+    characters of an unspaced script one word ("Kindle for PCの起動ホットキーがKeePassと被る":
+    4 Latin words to 6 Japanese ones, where by letters 18 Latin to 12 made it foreign).
+    A line without such a character (a menu's "Action!伝統文化") keeps its letters."""
+    if len(scripts) < 2 or not (page_script in UNSPACED_SCRIPTS or UNSPACED_SCRIPTS.intersection(scripts)):
+        return scripts
+    function_chars = cjk_function_chars()
+    if not any(ch in function_chars for ch in text):
+        return scripts
+    units: dict[str, int | float] = {}
+    run_script, run_length = None, 0
+    for ch in text + " ":
+        script = _SCRIPT[ch]
+        if script is not None and script == run_script:
+            run_length += 1
+            continue
+        if run_script is not None:
+            units[run_script] = units.get(run_script, 0) + (run_length / 2 if run_script in UNSPACED_SCRIPTS else 1)
+        run_script, run_length = script, 1
+    return units
 
 
 @lru_cache(maxsize=None)

@@ -341,10 +341,13 @@ def test_content_words_of_ascii_lines_from_the_shared_split():
 
 def foreign_script_plain(shape, page_script):
     """classify._foreign_script without its shortcuts: the count over the other scripts."""
+    from pipeline.language import foreign_script_units
+
     if not page_script or shape.letters < 3:
         return None
-    other = {s: n for s, n in shape.scripts.items() if s != page_script}
-    if sum(other.values()) * 2 <= shape.letters:
+    counts = foreign_script_units(shape.text, shape.scripts, page_script)
+    other = {s: n for s, n in counts.items() if s != page_script}
+    if sum(other.values()) * 2 <= sum(counts.values()):
         return None
     return max(other, key=other.get)
 
