@@ -24,6 +24,10 @@ try:  # _Finder's and _Literals.candidates' answers in C (pipeline/linemodel/_sh
     from pipeline._shape import LiteralCandidates as _KernelCandidates, LiteralFinder as _KernelFinder
 except ImportError:
     _KernelCandidates = _KernelFinder = None
+try:  # LineForms in C (pipeline/linemodel/_shape.c), where it is built
+    from pipeline._shape import LineForms as _KernelLineForms, configure_forms as _configure_forms
+except ImportError:
+    _KernelLineForms = _configure_forms = None
 
 # The regex prefilter (_required_literals) reads a regex's parse tree from `re`'s private
 # parser, on the Python versions it is tested on (tests/test_lexicon_literals.py compares
@@ -667,9 +671,10 @@ def rule_running(frame) -> LexiconMatch | None:
     return None
 
 
-class LineForms:
+class _PyLineForms:
     """A line in the forms the rules compare, each made once (a line asked of several
-    lexicons, as the comment finder's kinds, shares them)."""
+    lexicons, as the comment finder's kinds, shares them). `LineForms` below: this class,
+    or the same in C where the shape kernel is built."""
 
     __slots__ = ("line", "spaced", "folded", "_words", "_low", "_literals", "_candidates")
 
@@ -702,6 +707,16 @@ class LineForms:
         if self._literals is not literals:
             self._literals, self._candidates = literals, literals.candidates(self.line, self.low)
         return self._candidates
+
+
+# The kernel's LineForms (pipeline/linemodel/_shape.c): the same attributes, the same
+# answers (its ASCII forms are ascii_forms', the others the same str methods; `words`,
+# `low` and `candidates` call the functions given here), without a Python frame a line
+# (84,000 lines a 300-page run; tests/test_speed_round18.py compares the two).
+LineForms = _PyLineForms
+if _ascii_forms is not None and _KernelLineForms is not None:
+    _configure_forms(_EDGE_PUNCT, words_of, _casefree)
+    LineForms = _KernelLineForms
 
 
 class Lexicon:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.afterbody import mark_strays
@@ -320,6 +320,8 @@ def _with_sources(classification) -> list:
     for decision in classification.ordered():
         match = classification.shapes[decision.line].lexicon if decision.line in classification.shapes else None
         if match is not None and decision.rule == match.rule:
-            decision = replace(decision, source=match.source)
+            # dataclasses.replace's call, made directly (it reads the fields' list first)
+            decision = type(decision)(decision.line, decision.text, decision.keep, decision.rule, decision.reason,
+                                      match.source)
         decisions.append(decision)
     return decisions

@@ -18,6 +18,7 @@
 #include <structmember.h>
 #include <stdint.h>
 #include <math.h>
+#include <string.h>
 
 #define READ(i) PyUnicode_READ(kind, data, (i))
 #define IS_WORD(c) (Py_UNICODE_ISALNUM(c) || (c) == '_')
@@ -1664,6 +1665,205 @@ static PyTypeObject LiteralCandidatesType = {
     .tp_methods = literal_candidates_methods,
 };
 
+/* lexicon.LineForms in C: a line's forms the lexicons compare, each made once. The same
+ * attributes and answers as the Python class it stands in for (lexicon._PyLineForms):
+ * `spaced` and `folded` from ascii_forms for an ASCII line (with `low`), else from the very
+ * str methods the Python calls (" ".join(line.casefold().split()).lstrip(edge), then
+ * .rstrip(edge)); `words` (len(words_of(line))) and `low` (_casefree(line)) computed on first
+ * use by the Python functions configure_forms gives; candidates(literals) calls
+ * literals.candidates(line, low) once for the last `literals` asked. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *line, *spaced, *folded, *words, *low, *literals, *candidates;
+} LineFormsObject;
+
+static PyObject *forms_edge, *forms_words_of, *forms_casefree, *str_candidates, *str_space;
+
+static PyObject *configure_forms(PyObject *self, PyObject *args)
+{
+    PyObject *edge, *words_of, *casefree;
+    if (!PyArg_ParseTuple(args, "UOO", &edge, &words_of, &casefree)) return NULL;
+    Py_INCREF(edge); Py_INCREF(words_of); Py_INCREF(casefree);
+    Py_XSETREF(forms_edge, edge);
+    Py_XSETREF(forms_words_of, words_of);
+    Py_XSETREF(forms_casefree, casefree);
+    if (!str_candidates && !(str_candidates = PyUnicode_InternFromString("candidates"))) return NULL;
+    if (!str_space && !(str_space = PyUnicode_FromString(" "))) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *line_forms_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *line;
+    if (kwds && PyDict_GET_SIZE(kwds)) { PyErr_SetString(PyExc_TypeError, "LineForms(line)"); return NULL; }
+    if (!PyArg_ParseTuple(args, "U:LineForms", &line)) return NULL;
+    if (!forms_edge) { PyErr_SetString(PyExc_RuntimeError, "_shape.LineForms: configure_forms first"); return NULL; }
+    LineFormsObject *self = (LineFormsObject *)type->tp_alloc(type, 0);
+    if (!self) return NULL;
+    Py_INCREF(line);
+    self->line = line;
+    if (PyUnicode_IS_ASCII(line)) {
+        PyObject *pair = PyTuple_Pack(2, line, forms_edge);
+        PyObject *forms = pair ? ascii_forms(NULL, pair) : NULL;
+        Py_XDECREF(pair);
+        if (!forms) { Py_DECREF(self); return NULL; }
+        self->spaced = PyTuple_GET_ITEM(forms, 0); Py_INCREF(self->spaced);
+        self->folded = PyTuple_GET_ITEM(forms, 1); Py_INCREF(self->folded);
+        self->low = PyTuple_GET_ITEM(forms, 2); Py_INCREF(self->low);
+        Py_DECREF(forms);
+        return (PyObject *)self;
+    }
+    PyObject *cf = PyObject_CallMethod(line, "casefold", NULL);
+    PyObject *parts = cf ? PyUnicode_Split(cf, NULL, -1) : NULL;
+    PyObject *joined = parts ? PyUnicode_Join(str_space, parts) : NULL;
+    self->spaced = joined ? PyObject_CallMethod(joined, "lstrip", "O", forms_edge) : NULL;
+    self->folded = self->spaced ? PyObject_CallMethod(self->spaced, "rstrip", "O", forms_edge) : NULL;
+    Py_XDECREF(cf); Py_XDECREF(parts); Py_XDECREF(joined);
+    if (!self->folded) { Py_DECREF(self); return NULL; }
+    return (PyObject *)self;
+}
+
+static void line_forms_dealloc(LineFormsObject *self)
+{
+    Py_XDECREF(self->line); Py_XDECREF(self->spaced); Py_XDECREF(self->folded); Py_XDECREF(self->words);
+    Py_XDECREF(self->low); Py_XDECREF(self->literals); Py_XDECREF(self->candidates);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *line_forms_low(LineFormsObject *self, void *closure)
+{
+    if (!self->low && !(self->low = PyObject_CallOneArg(forms_casefree, self->line))) return NULL;
+    Py_INCREF(self->low);
+    return self->low;
+}
+
+static PyObject *line_forms_words(LineFormsObject *self, void *closure)
+{
+    if (!self->words) {
+        PyObject *words = PyObject_CallOneArg(forms_words_of, self->line);
+        if (!words) return NULL;
+        Py_ssize_t n = PyObject_Length(words);
+        Py_DECREF(words);
+        if (n < 0 || !(self->words = PyLong_FromSsize_t(n))) return NULL;
+    }
+    Py_INCREF(self->words);
+    return self->words;
+}
+
+static PyObject *line_forms_candidates(LineFormsObject *self, PyObject *literals)
+{
+    if (self->literals != literals) {
+        PyObject *low = line_forms_low(self, NULL);
+        if (!low) return NULL;
+        PyObject *found = PyObject_CallMethodObjArgs(literals, str_candidates, self->line, low, NULL);
+        Py_DECREF(low);
+        if (!found) return NULL;
+        Py_INCREF(literals);
+        Py_XSETREF(self->literals, literals);
+        Py_XSETREF(self->candidates, found);
+    }
+    Py_INCREF(self->candidates);
+    return self->candidates;
+}
+
+static PyMemberDef line_forms_members[] = {
+    {"line", T_OBJECT, offsetof(LineFormsObject, line), READONLY, "the line"},
+    {"spaced", T_OBJECT, offsetof(LineFormsObject, spaced), READONLY,
+     "case-folded, white space collapsed, leading punctuation off"},
+    {"folded", T_OBJECT, offsetof(LineFormsObject, folded), READONLY, "fold(line)"},
+    {NULL, 0, 0, 0, NULL},
+};
+
+static PyGetSetDef line_forms_getset[] = {
+    {"words", (getter)line_forms_words, NULL, "len(words_of(line)), made once", NULL},
+    {"low", (getter)line_forms_low, NULL, "_casefree(line), made once", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMethodDef line_forms_methods[] = {
+    {"candidates", (PyCFunction)line_forms_candidates, METH_O,
+     "literals.candidates(line, low), found once for lexicons sharing `literals`"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject LineFormsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pipeline._shape.LineForms",
+    .tp_basicsize = sizeof(LineFormsObject),
+    .tp_dealloc = (destructor)line_forms_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "LineForms(line): lexicon.LineForms in C (configure_forms first)",
+    .tp_new = line_forms_new,
+    .tp_members = line_forms_members,
+    .tp_getset = line_forms_getset,
+    .tp_methods = line_forms_methods,
+};
+
+/* features.Page's shape matrix: np.fromiter(chain.from_iterable(row for row, _, _ in per_line),
+ * np.float64, n * width) written into `out` (a writable C-contiguous float64 buffer of n * width
+ * doubles, np.empty's). Each value is a float (its double) or an int (PyLong_AsDouble, the
+ * correctly rounded double, as numpy's float64 of an int is). False, with `out` partly written,
+ * for anything else (a row of another length, another type, an int too large for a double): the
+ * caller then runs the Python. */
+static PyObject *fill_rows(PyObject *self, PyObject *args)
+{
+    PyObject *out, *per_line;
+    Py_ssize_t width;
+    if (!PyArg_ParseTuple(args, "OO!n", &out, &PyList_Type, &per_line, &width)) return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(out, &view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT) < 0) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(per_line);
+    int ok = width >= 0 && view.itemsize == (Py_ssize_t)sizeof(double) && view.format && strcmp(view.format, "d") == 0
+             && view.len == n * width * (Py_ssize_t)sizeof(double);
+    double *dst = (double *)view.buf;
+    for (Py_ssize_t i = 0; ok && i < n; i++) {
+        PyObject *item = PyList_GET_ITEM(per_line, i);
+        if (!PyTuple_CheckExact(item) || PyTuple_GET_SIZE(item) < 1) { ok = 0; break; }
+        PyObject *row = PyTuple_GET_ITEM(item, 0);
+        PyObject **values;
+        if (PyList_CheckExact(row) && PyList_GET_SIZE(row) == width) values = ((PyListObject *)row)->ob_item;
+        else if (PyTuple_CheckExact(row) && PyTuple_GET_SIZE(row) == width) values = ((PyTupleObject *)row)->ob_item;
+        else { ok = 0; break; }
+        for (Py_ssize_t j = 0; j < width; j++) {
+            PyObject *v = values[j];
+            if (PyFloat_CheckExact(v)) *dst++ = PyFloat_AS_DOUBLE(v);
+            else if (PyLong_CheckExact(v)) {
+                double d = PyLong_AsDouble(v);
+                if (d == -1.0 && PyErr_Occurred()) { PyErr_Clear(); ok = 0; break; }
+                *dst++ = d;
+            }
+            else { ok = 0; break; }
+        }
+    }
+    PyBuffer_Release(&view);
+    return PyBool_FromLong(ok);
+}
+
+/* features._max_subarray(values) over a C-contiguous float64 buffer: Kadane's loop with the
+ * same double arithmetic and comparisons as the Python's floats, so the same span: (start, end)
+ * inclusive, or None. */
+static PyObject *max_subarray(PyObject *self, PyObject *arg)
+{
+    Py_buffer view;
+    if (PyObject_GetBuffer(arg, &view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    if (view.itemsize != (Py_ssize_t)sizeof(double) || !view.format || strcmp(view.format, "d") != 0) {
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_TypeError, "_shape.max_subarray: a float64 buffer");
+        return NULL;
+    }
+    const double *v = (const double *)view.buf;
+    Py_ssize_t n = view.len / (Py_ssize_t)sizeof(double), cur_start = 0, best_start = -1, best_end = -1;
+    double best = 0.0, cur = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (cur <= 0) { cur = v[k]; cur_start = k; }
+        else cur += v[k];
+        if (cur > best) { best = cur; best_start = cur_start; best_end = k; }
+    }
+    PyBuffer_Release(&view);
+    if (best_start < 0) Py_RETURN_NONE;
+    return Py_BuildValue("(nn)", best_start, best_end);
+}
+
 static PyMethodDef methods[] = {
     {"configure_row", configure_row, METH_VARARGS, "shape.py's sets and regexes for line_row"},
     {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
@@ -1689,6 +1889,9 @@ static PyMethodDef methods[] = {
     {"line_basics", line_basics, METH_VARARGS, "lineshape.shape_line's stopword count, sentence end and scripts"},
     {"scripts", scripts, METH_VARARGS, "language.script_letters(s) over a lazily filled table"},
     {"ngrams", ngrams, METH_VARARGS, "set(map(' '.join, zip(*[words[i:] for i in range(size)])))"},
+    {"max_subarray", max_subarray, METH_O, "features._max_subarray over a float64 buffer"},
+    {"configure_forms", configure_forms, METH_VARARGS, "LineForms' edge punctuation, words_of and _casefree"},
+    {"fill_rows", fill_rows, METH_VARARGS, "features.Page's shape matrix from its lines' rows (False: not done)"},
     {"word_rows", word_rows, METH_VARARGS, "language._word_rows' rows for a word with no position skipped"},
     {NULL, NULL, 0, NULL},
 };
@@ -1712,6 +1915,12 @@ PyMODINIT_FUNC PyInit__shape(void)
     if (PyType_Ready(&LiteralCandidatesType) < 0 ||
         PyModule_AddObject(m, "LiteralCandidates", (PyObject *)&LiteralCandidatesType) < 0) {
         Py_DECREF(&LiteralCandidatesType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&LineFormsType);
+    if (PyType_Ready(&LineFormsType) < 0 || PyModule_AddObject(m, "LineForms", (PyObject *)&LineFormsType) < 0) {
+        Py_DECREF(&LineFormsType);
         Py_DECREF(m);
         return NULL;
     }

@@ -24,9 +24,15 @@ import numpy as np
 from pipeline.linemodel import blocks
 from pipeline.linemodel.containment import containment
 from pipeline.linemodel.shape import (
-    NAN, SHAPE_FEATURES, _class_counts_list, line_shape, norm_and_shape, pick_stoplist)
+    NAN, SHAPE_FEATURES, _class_counts_list, _kernel, line_shape, norm_and_shape, pick_stoplist)
 from pipeline.linewords import words_of as line_words
 from pipeline.memo import LineMemo
+
+
+# Page's shape matrix from the rows in one C loop (pipeline/linemodel/_shape.c), where built:
+# np.fromiter's floats without its iterator of Python objects.
+_fill_rows = getattr(_kernel, "fill_rows", None)
+_max_subarray_c = getattr(_kernel, "max_subarray", None)  # _max_subarray's loop over the array's doubles
 
 
 @dataclass(frozen=True)
@@ -101,8 +107,10 @@ class Page:
         # the rows' values read one after the other (each row has len(SHAPE_FEATURES) of
         # them): the same floats as np.array of the rows, in half the time
         width = len(SHAPE_FEATURES)
-        self.shape = np.fromiter(chain.from_iterable([row for row, _, _ in per_line]), dtype=np.float64,
-                                 count=n * width).reshape(n, width)
+        self.shape = np.empty((n, width))
+        if _fill_rows is None or not _fill_rows(self.shape, per_line, width):  # the kernel: the same floats
+            self.shape = np.fromiter(chain.from_iterable([row for row, _, _ in per_line]), dtype=np.float64,
+                                     count=n * width).reshape(n, width)
         col = SHAPE_FEATURES.index
         words = self.words = self.shape[:, col("n_words")]
         self.words_l = words_l = words.tolist()
@@ -116,7 +124,8 @@ class Page:
         # repeats and containment (teasers that repeat the lead, duplicated article copies)
         norms = [norm for _, norm, _ in per_line]
         norm_counts = Counter(norms)
-        self.repeat_count = np.array([norm_counts[s] - 1 for s in norms], dtype=np.float64)
+        # counts less one: small integers, exact as floats either way round
+        self.repeat_count = np.fromiter(map(norm_counts.__getitem__, norms), np.float64, n) - 1.0
         inside, container = containment(norms, norm_counts)
         self.contained = np.zeros(n)
         self.contained[list(inside)] = 1.0
@@ -125,7 +134,7 @@ class Page:
         # digit-masked repeats catch templated chrome: "Rating: 17 Votes", "2 days ago at 07:51 am"
         shapes = self.masked = [s for _, _, s in per_line]
         shape_counts = Counter(shapes)
-        self.shape_rep = np.array([shape_counts[s] - 1 for s in shapes], dtype=np.float64)
+        self.shape_rep = np.fromiter(map(shape_counts.__getitem__, shapes), np.float64, n) - 1.0
         datey = (self.shape[:, col("dateish")] > 0) & (words <= 8)
 
         # runs of consecutive non-blank raw lines (menus, teaser lists, ...)
@@ -145,7 +154,8 @@ class Page:
         # the page's main stretch of prose: good lines score their length, others a penalty
         # (words are multiples of 0.5 and good is 0/1: numpy's min, product and sum are exact,
         # the same floats as Python's per line)
-        span = _max_subarray(np.where(good > 0, words, -(2.0 + 0.5 * np.minimum(words, 20.0))).tolist())
+        scored = np.where(good > 0, words, -(2.0 + 0.5 * np.minimum(words, 20.0)))
+        span = _max_subarray_c(scored) if _max_subarray_c is not None else _max_subarray(scored.tolist())
         self.main_words = sum(words_l[span[0]:span[1] + 1]) if span else 0.0
         good_ids = np.flatnonzero(good)
         self.first_good = good_ids[0] if len(good_ids) else n
