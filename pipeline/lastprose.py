@@ -2,8 +2,8 @@
 
 Right below the last line the article keeps, a paragraph of prose (8+ words ending a
 sentence) that the model removed at a body probability near its threshold and whose
-content words are the article's is the article going on (a closing paragraph, the
-organisation's "About" paragraph). Each such paragraph kept reaches the next one.
+content words are the article's is the article going on (its closing paragraphs, which
+the model reads alone, away from the rest). Each such paragraph kept reaches the next one.
 Structure only: no phrase, any language; text dumps the line model read.
 """
 from __future__ import annotations
