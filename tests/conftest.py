@@ -61,6 +61,11 @@ def page_with_gold(folder: str, page: str) -> tuple[str, str]:
             (DATA / folder / "gold" / f"{page}.txt").read_text("utf-8"))
 
 
+def decided_by(result, rule: str) -> list:
+    """The decisions of a cleaned page that carry this rule id."""
+    return [d for d in result.decisions if d.rule == rule]
+
+
 def engine_with(**changes):
     """An engine with the shipped options but these, pages cleaned in this process."""
     import dataclasses

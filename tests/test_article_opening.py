@@ -4,7 +4,7 @@ article's start lower; keep.split_opening, the first paragraph split over two li
 pages with gold (tests/data/body_runs), the shipped model."""
 from __future__ import annotations
 
-from conftest import engine_with, page_with_gold
+from conftest import decided_by, engine_with, page_with_gold
 from pipeline.evaluate import norm_line, score_page
 from pipeline.process import clean_text
 
@@ -16,23 +16,19 @@ PAGE = "readability-royal-road"
 SETTINGS = {"line_model_threshold": 0.97, "header_run_min_lines": 0}
 
 
-def _rules(result, rule: str) -> list:
-    return [d for d in result.decisions if d.rule == rule]
-
-
 def test_the_opening_paragraphs_above_the_first_kept_line_are_kept():
     text, gold = page_with_gold("body_runs", PAGE)
     on = clean_text(text, engine_with(**SETTINGS))
     off = clean_text(text, engine_with(**SETTINGS, prose_above_min_paragraphs=0))
-    kept = _rules(on, "keep.prose_above")
+    kept = decided_by(on, "keep.prose_above")
     # the chapter's first eight paragraphs, "“Were you expecting ..." to "Alden raised an eyebrow at him."
     assert [d.line for d in kept] == list(range(43, 51))
     gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
     assert all(norm_line(d.text) in gold_lines for d in kept)
-    assert {d.line for d in kept} <= {d.line for d in _rules(off, "position.header")}
-    assert not _rules(off, "keep.prose_above")
+    assert {d.line for d in kept} <= {d.line for d in decided_by(off, "position.header")}
+    assert not decided_by(off, "keep.prose_above")
     # the chapter number and the menu above it end no sentence: still the page header
-    assert {41, 42} <= {d.line for d in _rules(on, "position.header")}
+    assert {41, 42} <= {d.line for d in decided_by(on, "position.header")}
     f1_on = score_page(PAGE, "readability", on.body, gold).tok_f1
     f1_off = score_page(PAGE, "readability", off.body, gold).tok_f1
     assert f1_on > f1_off + 0.02
@@ -43,15 +39,15 @@ def test_a_header_without_three_prose_paragraphs_stays_removed():
     # full paragraphs there, so the rule keeps nothing and the byline stays removed
     text, _ = page_with_gold("body_runs", "wcxb-dev-1781")
     result = clean_text(text, engine_with())
-    assert not _rules(result, "keep.prose_above")
-    assert "Dr. Allen" in [d.text for d in _rules(result, "position.header")]
+    assert not decided_by(result, "keep.prose_above")
+    assert "Dr. Allen" in [d.text for d in decided_by(result, "position.header")]
 
 
 def test_the_body_with_its_opening_kept_is_a_fixed_point():
     text, _ = page_with_gold("body_runs", PAGE)
     engine = engine_with(**SETTINGS)
     first = clean_text(text, engine)
-    assert _rules(first, "keep.prose_above")
+    assert decided_by(first, "keep.prose_above")
     assert clean_text(first.body, engine).metadata["removed"] == []
 
 
@@ -64,13 +60,13 @@ def test_the_first_paragraph_split_over_two_lines_is_kept_whole():
     text, gold = page_with_gold("body_runs", MATHJAX)
     on = clean_text(text, engine_with())
     off = clean_text(text, engine_with(split_opening_min_words=0))
-    kept = _rules(on, "keep.split_opening")
+    kept = decided_by(on, "keep.split_opening")
     assert [d.text.split()[:2] for d in kept] == [["Finally,", "while"]]
-    assert kept[0].line in {d.line for d in _rules(off, "position.header")}
+    assert kept[0].line in {d.line for d in decided_by(off, "position.header")}
     assert norm_line(kept[0].text) in {norm_line(line) for line in gold.split("\n")}
-    assert not _rules(off, "keep.split_opening")
+    assert not decided_by(off, "keep.split_opening")
     # the headings above it end no sentence and are not followed by a line mid-sentence
-    assert "In-line Mathematics" in [d.text for d in _rules(on, "position.header")]
+    assert "In-line Mathematics" in [d.text for d in decided_by(on, "position.header")]
     assert score_page(MATHJAX, "readability", on.body, gold).tok_f1 > \
         score_page(MATHJAX, "readability", off.body, gold).tok_f1 + 0.2
     # the clean body's second reading (rules alone) opens at the same line
@@ -80,4 +76,4 @@ def test_the_first_paragraph_split_over_two_lines_is_kept_whole():
 def test_an_opening_in_upper_case_takes_no_line_from_the_header():
     for page in ("readability-royal-road", "readability-dropbox-blog", "wcxb-dev-1781"):
         result = clean_text(page_with_gold("body_runs", page)[0], engine_with())
-        assert not _rules(result, "keep.split_opening"), page
+        assert not decided_by(result, "keep.split_opening"), page

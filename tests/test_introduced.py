@@ -4,28 +4,24 @@ is kept. A real page with its gold (tests/data/body_runs/wcxb-dev-2862: the Go b
 "Defer, Panic, and Recover"), the shipped model."""
 from __future__ import annotations
 
-from conftest import engine_with, page_with_gold
+from conftest import decided_by, engine_with, page_with_gold
 from pipeline.evaluate import norm_line, score_page
 from pipeline.process import clean_text
 
 PAGE = "wcxb-dev-2862"
 
 
-def _rules(result, rule: str) -> list:
-    return [d for d in result.decisions if d.rule == rule]
-
-
 def test_the_code_and_output_a_sentence_announces_are_kept():
     text, gold = page_with_gold("body_runs", PAGE)
     on, off = clean_text(text, engine_with()), clean_text(text, engine_with(introduced_min_words=0))
-    kept = _rules(on, "keep.introduced")
+    kept = decided_by(on, "keep.introduced")
     gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
     assert len(kept) >= 10
     assert all(norm_line(d.text) in gold_lines for d in kept)  # every line taken back is the article's
     assert {"func CopyFile(dstName, srcName string) (written int64, err error) {", "Calling g.",
             "Panicking!"} <= {d.text for d in kept}
-    assert not _rules(off, "keep.introduced")
-    assert {d.line for d in kept} <= {d.line for d in _rules(off, "model.chrome")}  # only what the model removed
+    assert not decided_by(off, "keep.introduced")
+    assert {d.line for d in kept} <= {d.line for d in decided_by(off, "model.chrome")}  # only what the model removed
     # each kept block stands right under a body line ending in a colon, or under another kept line
     by_line = {d.line: d for d in on.decisions}
     for d in kept:
@@ -43,12 +39,12 @@ def test_a_label_ending_in_a_colon_introduces_nothing():
     assert "The program will output:\n" in text
     result = clean_text(text.replace("The program will output:\n", "Output:\n"), engine_with())
     label = next(d.line for d in result.decisions if d.text == "Output:")
-    assert not [d for d in _rules(result, "keep.introduced") if label < d.line <= label + 3]
+    assert not [d for d in decided_by(result, "keep.introduced") if label < d.line <= label + 3]
 
 
 def test_the_body_with_introduced_blocks_is_a_fixed_point():
     first = clean_text(page_with_gold("body_runs", PAGE)[0], engine_with())
-    assert _rules(first, "keep.introduced")
+    assert decided_by(first, "keep.introduced")
     second = clean_text(first.body, engine_with())
     assert second.metadata["removed"] == []
     assert second.body == first.body

@@ -4,26 +4,22 @@ article's words, is kept. A real page with its gold (tests/data/last_prose/wcxb-
 a security office's ten tips), the shipped model."""
 from __future__ import annotations
 
-from conftest import engine_with, page_with_gold
+from conftest import decided_by, engine_with, page_with_gold
 from pipeline.evaluate import norm_line, score_page
 from pipeline.process import clean_text
 
 PAGE = "wcxb-dev-0177"
 
 
-def _rules(result, rule: str) -> list:
-    return [d for d in result.decisions if d.rule == rule]
-
-
 def test_the_last_tip_s_paragraph_is_kept():
     text, gold = page_with_gold("last_prose", PAGE)
     on, off = clean_text(text, engine_with()), clean_text(text, engine_with(last_prose_probability=0.0))
-    kept = _rules(on, "keep.last_prose")
+    kept = decided_by(on, "keep.last_prose")
     gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
     assert len(kept) == 1 and kept[0].text.startswith("Back up regularly")
     assert norm_line(kept[0].text) in gold_lines
-    assert kept[0].line in {d.line for d in _rules(off, "model.chrome")}  # only what the model removed
-    assert not _rules(off, "keep.last_prose")
+    assert kept[0].line in {d.line for d in decided_by(off, "model.chrome")}  # only what the model removed
+    assert not decided_by(off, "keep.last_prose")
     # right below the article's last kept line (the tip's heading), and the last kept line
     by_line = {d.line: d for d in on.decisions}
     above = max(n for n in by_line if n < kept[0].line)
@@ -36,18 +32,18 @@ def test_the_last_tip_s_paragraph_is_kept():
 
 def test_a_paragraph_the_model_scores_lower_stays_removed():
     text, _ = page_with_gold("last_prose", PAGE)
-    assert not _rules(clean_text(text, engine_with(last_prose_probability=0.5)), "keep.last_prose")
+    assert not decided_by(clean_text(text, engine_with(last_prose_probability=0.5)), "keep.last_prose")
 
 
 def test_a_paragraph_in_other_words_stays_removed():
     # all of its content words the article's prose must not have (a share of 1.0)
     text, _ = page_with_gold("last_prose", PAGE)
-    assert not _rules(clean_text(text, engine_with(last_prose_share=1.0)), "keep.last_prose")
+    assert not decided_by(clean_text(text, engine_with(last_prose_share=1.0)), "keep.last_prose")
 
 
 def test_the_body_with_the_last_paragraph_is_a_fixed_point():
     first = clean_text(page_with_gold("last_prose", PAGE)[0], engine_with())
-    assert _rules(first, "keep.last_prose")
+    assert decided_by(first, "keep.last_prose")
     second = clean_text(first.body, engine_with())
     assert second.metadata["removed"] == []
     assert second.body == first.body

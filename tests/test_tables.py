@@ -4,17 +4,13 @@ kept. A real page with its gold (tests/data/tables/wcxb-dev-4117: a marathon sch
 weekly tables), the shipped model."""
 from __future__ import annotations
 
-from conftest import engine_with, page_with_gold
+from conftest import decided_by, engine_with, page_with_gold
 from pipeline.evaluate import norm_line, score_page, tokens
 from pipeline.normalise import normalise, table_rows
 from pipeline.process import clean_text
 from pipeline.tables import tables_of
 
 PAGE = "wcxb-dev-4117"
-
-
-def _rules(result, rule: str) -> list:
-    return [d for d in result.decisions if d.rule == rule]
 
 
 def test_table_rows_are_read_before_normalise_turns_tabs_into_spaces():
@@ -32,15 +28,15 @@ def test_table_rows_are_read_before_normalise_turns_tabs_into_spaces():
 def test_the_rows_the_model_removed_are_kept_with_the_rows_it_kept():
     text, gold = page_with_gold("tables", PAGE)
     on, off = clean_text(text, engine_with()), clean_text(text, engine_with(table_rows="off"))
-    kept = _rules(on, "keep.table_row")
+    kept = decided_by(on, "keep.table_row")
     gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
     assert len(kept) >= 8
     # every row taken back is the article's: the day names as the gold has them, the
     # weeks' cells all in the gold (its rows open with the week's number, "Week 1 | ...")
     assert sum(norm_line(d.text) in gold_lines for d in kept) >= 3
     assert all(set(tokens(d.text)) <= set(tokens(gold)) for d in kept)
-    assert {d.line for d in kept} <= {d.line for d in _rules(off, "model.chrome")}  # only what the model removed
-    assert not _rules(off, "keep.table_row")
+    assert {d.line for d in kept} <= {d.line for d in decided_by(off, "model.chrome")}  # only what the model removed
+    assert not decided_by(off, "keep.table_row")
     rows = table_rows(text)
     model_kept = {rows[d.line] for d in on.decisions if d.line in rows and d.keep and d.rule != "keep.table_row"}
     assert all(rows[d.line] in model_kept for d in kept)  # of the shape of a row the article keeps
@@ -54,19 +50,19 @@ def test_without_tabs_there_is_no_table():
     # and the model's verdicts stand.
     text, _ = page_with_gold("tables", PAGE)
     flat = clean_text(text.replace("\t", " "), engine_with())
-    assert not _rules(flat, "keep.table_row")
+    assert not decided_by(flat, "keep.table_row")
 
 
 def test_the_table_mode_keeps_only_a_table_s_own_rows():
     # "table": only the rows of a run of consecutive row lines holding a kept row; this
     # page's rows stand a blank line apart, so no table of 2+ rows is found.
     text, _ = page_with_gold("tables", PAGE)
-    assert not _rules(clean_text(text, engine_with(table_rows="table")), "keep.table_row")
+    assert not decided_by(clean_text(text, engine_with(table_rows="table")), "keep.table_row")
 
 
 def test_the_body_with_table_rows_is_a_fixed_point():
     first = clean_text(page_with_gold("tables", PAGE)[0], engine_with())
-    assert _rules(first, "keep.table_row")
+    assert decided_by(first, "keep.table_row")
     second = clean_text(first.body, engine_with())
     assert second.metadata["removed"] == []
     assert second.body == first.body
