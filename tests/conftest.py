@@ -61,6 +61,13 @@ def page_with_gold(folder: str, page: str) -> tuple[str, str]:
             (DATA / folder / "gold" / f"{page}.txt").read_text("utf-8"))
 
 
+def gold_line_set(gold: str) -> set[str]:
+    """A gold body's lines as the scorer compares them (pipeline.evaluate.norm_line)."""
+    from pipeline.evaluate import norm_line
+
+    return {norm_line(line) for line in gold.split("\n") if line.strip()}
+
+
 def decided_by(result, rule: str) -> list:
     """The decisions of a cleaned page that carry this rule id."""
     return [d for d in result.decisions if d.rule == rule]

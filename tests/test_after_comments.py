@@ -4,7 +4,7 @@ shipped model and options."""
 from __future__ import annotations
 
 import pytest
-from conftest import engine_with, page_with_gold
+from conftest import engine_with, gold_line_set, page_with_gold
 from pipeline.comments import AFTER_RULE, RULE
 from pipeline.evaluate import norm_line, score_page
 from pipeline.process import clean_text
@@ -32,7 +32,7 @@ def test_the_lines_kept_below_the_comment_section_are_removed(page):
     # they were kept without the rule, and none is in the gold body
     kept_off = {d.line for d in off.decisions if d.keep}
     assert {d.line for d in removed} <= kept_off
-    gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
+    gold_lines = gold_line_set(gold)
     assert not any(norm_line(d.text) in gold_lines for d in removed)
     # nothing below the comments is left; above them, the body is as it was
     assert not [d for d in on.decisions if d.keep and d.line > last_comment]

@@ -4,7 +4,7 @@ article's start lower; keep.split_opening, the first paragraph split over two li
 pages with gold (tests/data/body_runs), the shipped model."""
 from __future__ import annotations
 
-from conftest import decided_by, engine_with, page_with_gold
+from conftest import decided_by, engine_with, gold_line_set, page_with_gold
 from pipeline.evaluate import norm_line, score_page
 from pipeline.process import clean_text
 
@@ -23,7 +23,7 @@ def test_the_opening_paragraphs_above_the_first_kept_line_are_kept():
     kept = decided_by(on, "keep.prose_above")
     # the chapter's first eight paragraphs, "“Were you expecting ..." to "Alden raised an eyebrow at him."
     assert [d.line for d in kept] == list(range(43, 51))
-    gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
+    gold_lines = gold_line_set(gold)
     assert all(norm_line(d.text) in gold_lines for d in kept)
     assert {d.line for d in kept} <= {d.line for d in decided_by(off, "position.header")}
     assert not decided_by(off, "keep.prose_above")

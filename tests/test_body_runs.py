@@ -3,13 +3,9 @@ drops, taken back when it sits in a run of lines that speak the article's vocabu
 Real pages with gold (tests/data/body_runs, tests/data/header_body), the shipped model."""
 from __future__ import annotations
 
-from conftest import engine_with, page_with_gold
+from conftest import engine_with, gold_line_set, page_with_gold
 from pipeline.evaluate import norm_line, score_page
 from pipeline.process import clean_text
-
-
-def _gold_lines(gold: str) -> set[str]:
-    return {norm_line(line) for line in gold.split("\n") if line.strip()}
 
 
 def _rules(result, rule: str) -> list[str]:
@@ -28,7 +24,7 @@ def test_runs_between_body_lines_that_speak_the_article_are_kept():
         with_rule, without = clean_text(text, on), clean_text(text, off)
         kept = _rules(with_rule, "keep.between_cohesive")
         assert len(kept) >= 8, page
-        assert all(norm_line(line) in _gold_lines(gold) for line in kept), page
+        assert all(norm_line(line) in gold_line_set(gold) for line in kept), page
         assert not _rules(without, "keep.between_cohesive")
         f1_on = score_page(page, "readability", with_rule.body, gold).tok_f1
         f1_off = score_page(page, "readability", without.body, gold).tok_f1
@@ -41,7 +37,7 @@ def test_the_header_run_that_continues_the_article_is_kept():
         on, off = clean_text(text, engine_with()), clean_text(text, engine_with(header_run_min_lines=0))
         kept = _rules(on, "keep.header_run")
         assert len(kept) >= least, page
-        assert all(norm_line(line) in _gold_lines(gold) for line in kept), page
+        assert all(norm_line(line) in gold_line_set(gold) for line in kept), page
         assert not _rules(off, "keep.header_run")
         assert set(kept) <= set(_rules(off, "position.header"))
         assert score_page(page, "x", on.body, gold).tok_f1 > score_page(page, "x", off.body, gold).tok_f1 + 0.05

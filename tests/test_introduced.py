@@ -4,7 +4,7 @@ is kept. A real page with its gold (tests/data/body_runs/wcxb-dev-2862: the Go b
 "Defer, Panic, and Recover"), the shipped model."""
 from __future__ import annotations
 
-from conftest import decided_by, engine_with, page_with_gold
+from conftest import decided_by, engine_with, gold_line_set, page_with_gold
 from pipeline.evaluate import norm_line, score_page
 from pipeline.process import clean_text
 
@@ -15,7 +15,7 @@ def test_the_code_and_output_a_sentence_announces_are_kept():
     text, gold = page_with_gold("body_runs", PAGE)
     on, off = clean_text(text, engine_with()), clean_text(text, engine_with(introduced_min_words=0))
     kept = decided_by(on, "keep.introduced")
-    gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
+    gold_lines = gold_line_set(gold)
     assert len(kept) >= 10
     assert all(norm_line(d.text) in gold_lines for d in kept)  # every line taken back is the article's
     assert {"func CopyFile(dstName, srcName string) (written int64, err error) {", "Calling g.",

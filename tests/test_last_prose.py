@@ -4,7 +4,7 @@ article's words, is kept. A real page with its gold (tests/data/last_prose/wcxb-
 a security office's ten tips), the shipped model."""
 from __future__ import annotations
 
-from conftest import decided_by, engine_with, page_with_gold
+from conftest import decided_by, engine_with, gold_line_set, page_with_gold
 from pipeline.evaluate import norm_line, score_page
 from pipeline.process import clean_text
 
@@ -15,7 +15,7 @@ def test_the_last_tip_s_paragraph_is_kept():
     text, gold = page_with_gold("last_prose", PAGE)
     on, off = clean_text(text, engine_with()), clean_text(text, engine_with(last_prose_probability=0.0))
     kept = decided_by(on, "keep.last_prose")
-    gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
+    gold_lines = gold_line_set(gold)
     assert len(kept) == 1 and kept[0].text.startswith("Back up regularly")
     assert norm_line(kept[0].text) in gold_lines
     assert kept[0].line in {d.line for d in decided_by(off, "model.chrome")}  # only what the model removed

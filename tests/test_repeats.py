@@ -3,7 +3,7 @@
 gold, the shipped model and options."""
 from __future__ import annotations
 
-from conftest import engine_with, page_with_gold
+from conftest import engine_with, gold_line_set, page_with_gold
 from pipeline.evaluate import norm_line, score_page
 from pipeline.lexicon import fold
 from pipeline.process import clean_text
@@ -33,7 +33,7 @@ def test_the_later_copy_of_a_block_printed_twice_is_removed():
     assert {d.rule for d in off.decisions if d.line in set(numbers) - kept_off} == {"dup.title"}
     assert len(set(numbers) & kept_off) >= 6
     # none is in the gold; every other decision is the same; the page's F1 rises
-    gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
+    gold_lines = gold_line_set(gold)
     assert not any(norm_line(d.text) in gold_lines for d in removed)
     assert {d.line for d in on.decisions if d.keep} == kept_off - set(numbers)
     assert score_page("wcxb-dev-4245", "wcxb", on.body, gold).tok_f1 > \
@@ -57,7 +57,7 @@ def test_lists_repeated_under_each_product_stay():
     off = clean_text(text, engine_with(repeated_run_min_lines=0))
     assert not _decided(shipped, RULE) and shipped.body == off.body
     short = clean_text(text, engine_with(repeated_run_min_lines=4))
-    gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
+    gold_lines = gold_line_set(gold)
     assert any(norm_line(d.text) in gold_lines for d in _decided(short, RULE))
     assert score_page("wcxb-dev-4883", "wcxb", short.body, gold).tok_f1 < \
         score_page("wcxb-dev-4883", "wcxb", off.body, gold).tok_f1

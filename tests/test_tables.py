@@ -4,7 +4,7 @@ kept. A real page with its gold (tests/data/tables/wcxb-dev-4117: a marathon sch
 weekly tables), the shipped model."""
 from __future__ import annotations
 
-from conftest import decided_by, engine_with, page_with_gold
+from conftest import decided_by, engine_with, gold_line_set, page_with_gold
 from pipeline.evaluate import norm_line, score_page, tokens
 from pipeline.normalise import normalise, table_rows
 from pipeline.process import clean_text
@@ -29,7 +29,7 @@ def test_the_rows_the_model_removed_are_kept_with_the_rows_it_kept():
     text, gold = page_with_gold("tables", PAGE)
     on, off = clean_text(text, engine_with()), clean_text(text, engine_with(table_rows="off"))
     kept = decided_by(on, "keep.table_row")
-    gold_lines = {norm_line(line) for line in gold.split("\n") if line.strip()}
+    gold_lines = gold_line_set(gold)
     assert len(kept) >= 8
     # every row taken back is the article's: the day names as the gold has them, the
     # weeks' cells all in the gold (its rows open with the week's number, "Week 1 | ...")
