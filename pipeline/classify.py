@@ -108,9 +108,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              between_min_cohesion: float = 0.5, header_run_min_lines: int = 0,
              header_run_cohesion: float = 0.3, wrap_width: int | None = None,
              stream_copy_share: float = 0.8, split_opening_min_words: int = 8,
-             introduced_min_words: int = 0, url: str | None = None) -> Classification:
-    """`url`: where the page was fetched, if known (the line model reads its slug,
-    linemodel/slug.py). `site_rule(text, words)`: the learned site profile's verdict on a line, if any.
+             introduced_min_words: int = 0) -> Classification:
+    """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
     keeps also gets the model's probability and signals in its reason (`explain` shows
@@ -157,7 +156,7 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
 
     undecided = [n for n in shapes if n not in result.decisions]
     threshold = load_model(model_path)["threshold"] if model_threshold is None else model_threshold
-    scores = score_page(lines, page.code, model_path, memo, threshold=threshold, url=url) if use_model and undecided else None
+    scores = score_page(lines, page.code, model_path, memo, threshold=threshold) if use_model and undecided else None
     if scores is not None:
         result.body_prob = scores.body_prob
 

@@ -148,7 +148,6 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     words = stopwords(page.code)
     # The URL the page was fetched from names its site; else the one its markup states.
     host = host_of(url) or (host_of(html_meta.url) if html_meta else None)
-    page_url = url or (html_meta.url if html_meta else None)  # its slug: the line model's topic words
     # The line model reads page dumps (menus as runs of lines, paragraphs in blocks). A
     # text already in the clean body's layout (each line its own paragraph) is outside
     # what it learned, and rules alone clean it; this also makes a clean body's second
@@ -186,7 +185,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          clean_layout=clean_layout and not is_html, wrap_width=width,
                          stream_copy_share=options.stream_copy_share,
                          split_opening_min_words=options.split_opening_min_words,
-                         introduced_min_words=options.introduced_min_words, url=page_url)
+                         introduced_min_words=options.introduced_min_words)
         found_meta = read_metadata(found, memo=page_memo, language=page.code, host=host)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":

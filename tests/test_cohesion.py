@@ -30,10 +30,8 @@ def col(X, name):
     return X[:, FEATURES.index(name)]
 
 
-def test_cohesion_columns_come_before_the_url_ones_last():
-    url = ("url_overlap", "win_url_overlap", "url_cover", "dist_url_title",  # slug.py, 2026-12-04
-           "title_overlap", "win_title_overlap", "title_cover", "dist_title")
-    assert FEATURES[-len(COHESION) - len(url):] == list(COHESION) + list(url)
+def test_cohesion_columns_come_last():
+    assert FEATURES[-len(COHESION):] == list(COHESION)
 
 
 def test_content_words_of_real_lines():

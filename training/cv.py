@@ -46,7 +46,6 @@ import train_line_model as tlm  # noqa: E402
 from pipeline import linemodel as lm  # noqa: E402
 from pipeline import sequence  # noqa: E402
 from pipeline.linemodel.forest import sigmoid  # noqa: E402
-from pipeline.corpus import SIDECAR  # noqa: E402
 from pipeline.evaluate import by_source, score_page, table  # noqa: E402
 from pipeline.options import Options  # noqa: E402
 from pipeline.process import Engine  # noqa: E402
@@ -101,12 +100,10 @@ def _fold_by(group: str, k: int):
 def run_fold(job):
     """Train without fold `f`, clean fold `f`'s dumps with the pipeline: {id: (body, status, reason)}
     and the model's own held-out probabilities {id: [p per non-blank line]}."""
-    f, k, dev, out, threshold, params, per_site, fixed_model, extra, page_power, only, overrides, group, urls = job
+    f, k, dev, out, threshold, params, per_site, fixed_model, extra, page_power, only, overrides, group = job
     docs = _DOCS
     fold = _fold_by(group, k)
     test = [d for d in docs if fold(d) == f and (not only or d["source"] in only)]
-    if not urls:  # the held-out pages read with no URL, as a plain folder without urls.tsv
-        test = [{**d, "rows": tlm.without_url(d["rows"])} for d in test]
     # No site in both (with folds by source, a site in two sources stays out of training).
     held_sites = {d["host"] for d in docs if fold(d) == f}
     train = [d for d in docs if fold(d) != f and d["host"] not in held_sites] + extra
@@ -125,15 +122,10 @@ def run_fold(job):
     # The fold's dumps, one folder a site (site learning reads a page's site from its folder).
     pages = out / "work" / f"fold-{f}"
     shutil.rmtree(pages, ignore_errors=True)
-    sidecars = {}
     for d in test:
         folder = pages / "in" / (_UNSAFE.sub("_", d["host"]) or "site")
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(dev / "text" / f"{d['id']}.txt", folder / f"{d['id']}.txt")
-        if urls and d.get("url"):  # the page's URL beside it, as a user's urls.tsv gives it
-            sidecars.setdefault(folder, []).append(f"{d['id']}.txt\t{d['url']}\n")
-    for folder, rows in sidecars.items():
-        (folder / SIDECAR).write_text("".join(rows), encoding="utf-8")
     # The threshold the fold is cleaned at: the trained model carries it; a given model
     # (`--model`) is cleaned at `--threshold` when one is given.
     options = Options(**{"doc_time_limit": 0, "line_model_threshold": threshold, **overrides})
@@ -185,10 +177,6 @@ def main():
     ap.add_argument("--sequence", default=None,
                     help='JSON overrides of the sequence labelling (pipeline/data/sequence.json), e.g. '
                          '\'{"switch": 0}\' for the plain threshold')
-    ap.add_argument("--no-urls", action="store_true",
-                    help="clean the held-out pages with no URL (no urls.tsv; the line model's URL "
-                         "features missing), as a plain folder is; default: each page's manifest URL "
-                         "in a urls.tsv beside it")
     ap.add_argument("--kept", action="store_true",
                     help="also write OUT/kept.jsonl: every kept line with the rule that kept it")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
@@ -220,7 +208,7 @@ def main():
     only = frozenset(s for s in args.sources.split(",") if s)
     folds = len(_sources()) if args.group == "source" else args.folds
     jobs = [(f, folds, dev, out, threshold, params, per_site, args.model, extra, args.page_power, only, overrides,
-             args.group, not args.no_urls) for f in range(folds)]
+             args.group) for f in range(folds)]
     if args.workers > 1:
         import multiprocessing
 

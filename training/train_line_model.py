@@ -48,27 +48,6 @@ SOURCE_POWER = 0.0
 BAGS = 1
 
 
-# The URL (linemodel/slug.py) is withheld, in training, on the pages of this share (by a
-# hash of the page's id: the same pages every run), so the trees learn the page with no
-# URL (a plain folder without urls.tsv): its URL features are NaN, as the runtime makes them.
-URL_FEATURES = ("url_overlap", "win_url_overlap", "url_cover", "dist_url_title")
-URL_WITHHELD = 0.5
-
-
-def url_withheld(doc_id, share=URL_WITHHELD):
-    return int(hashlib.md5(("url:" + doc_id).encode()).hexdigest(), 16) % 1000 < share * 1000
-
-
-def without_url(rows):
-    """The rows as the page with no URL gives them: the URL features NaN."""
-    cols = [lm.FEATURES.index(name) for name in URL_FEATURES]
-    out = [list(r) for r in rows]
-    for r in out:
-        for j in cols:
-            r[j] = float("nan")
-    return out
-
-
 def host_of(url):
     h = (urlparse(url or "").hostname or "").lower()
     return h[4:] if h.startswith("www.") else h
@@ -98,8 +77,8 @@ def load(dev):
         lines = (dev / "text" / f"{doc_id}.txt").read_text(encoding="utf-8").split("\n")
         gold = (dev / "gold" / f"{doc_id}.txt").read_text(encoding="utf-8")
         labels, _ = label_lines(lines, gold)
-        idx, rows = lm.line_features(lines, row.get("language"), row.get("url"))
-        docs.append(dict(id=doc_id, source=row["source"], host=site_of(row), url=row.get("url"), lines=lines,
+        idx, rows = lm.line_features(lines, row.get("language"))
+        docs.append(dict(id=doc_id, source=row["source"], host=site_of(row), lines=lines,
                          gold=gold, idx=idx, rows=rows, y=[labels[i] for i in idx],
                          ntok=[len(toks(lines[i])) for i in idx], ngold=len(toks(gold))))
     return docs
@@ -172,9 +151,6 @@ def fit(docs, feats_key, params=None, per_site=None, page_power=None):
     source_power = params.pop("source_power", SOURCE_POWER)
     bags = int(params.pop("bags", BAGS))
     X = np.array([r for d in docs for r in d[feats_key]], dtype=np.float64)
-    withheld = np.array([url_withheld(d["id"]) for d in docs for _ in d[feats_key]], dtype=bool)
-    if withheld.any():  # a share of the pages trained without their URL (URL_WITHHELD)
-        X[np.ix_(withheld, [lm.FEATURES.index(name) for name in URL_FEATURES])] = np.nan
     y = np.array([v for d in docs for v in d["y"]])
     w = train_weights(docs, per_site, page_power, source_power)
     if bags <= 1:

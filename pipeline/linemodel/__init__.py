@@ -95,11 +95,10 @@ class PageScores:
 
 
 def score_page(lines: list[str], language: str | None, model_path: str | None = None,
-               memo: LineMemo | None = None, threshold: float | None = None, url: str | None = None) -> PageScores:
+               memo: LineMemo | None = None, threshold: float | None = None) -> PageScores:
     """The page's lines scored; reasons on demand (PageScores.reasons), towards the side
-    of `threshold` (None: the model's own) each line falls on. `url`: where the page was
-    fetched, if known (slug.py)."""
-    idx, X = feature_matrix(lines, language, memo, url)
+    of `threshold` (None: the model's own) each line falls on."""
+    idx, X = feature_matrix(lines, language, memo)
     if not idx:
         return PageScores(len(lines))
     m = load_model(model_path)
@@ -110,9 +109,9 @@ def score_page(lines: list[str], language: str | None, model_path: str | None = 
 
 
 def score_lines(lines: list[str], language: str | None, model_path: str | None = None,
-                memo: LineMemo | None = None, url: str | None = None) -> list[LineScore]:
+                memo: LineMemo | None = None) -> list[LineScore]:
     """One LineScore per input line, with its reasons (blank lines: probability 0, reason
     "blank")."""
-    page = score_page(lines, language, model_path, memo, url=url)
+    page = score_page(lines, language, model_path, memo)
     reasons = page.reasons(range(len(lines)))
     return [LineScore(p, reasons[i]) for i, p in enumerate(page.body_prob)]

@@ -21,7 +21,7 @@ from typing import Callable
 
 import numpy as np
 
-from pipeline.linemodel import blocks, slug
+from pipeline.linemodel import blocks
 from pipeline.linemodel.containment import containment
 from pipeline.linemodel.shape import (
     NAN, SHAPE_FEATURES, _class_counts_list, _kernel, line_shape, norm_and_shape, pick_stoplist)
@@ -101,10 +101,9 @@ class Page:
     positions, and the quantities several features share."""
 
     def __init__(self, idx: list[int], per_line: list[tuple], texts: list[str] | None = None,
-                 stop: frozenset = frozenset(), url: str | None = None):
+                 stop: frozenset = frozenset()):
         n = self.n = len(idx)
         self.texts, self.stop = texts or [""] * n, stop  # the lines' text (lexical cohesion)
-        self.url = url  # where the page was fetched: its slug's words are its topic (slug.py)
         # the rows' values read one after the other (each row has len(SHAPE_FEATURES) of
         # them): the same floats as np.array of the rows, in half the time
         width = len(SHAPE_FEATURES)
@@ -209,10 +208,6 @@ class Page:
         (got["core_overlap"], got["win_core_overlap"], got["page_overlap"],
          got["win_page_overlap"]) = blocks.cohesion_features(cw, core, self.words, self.run_id)
         got["lead_overlap"], got["win_lead_overlap"] = blocks.lead_features(cw, self.good)
-        (got["url_overlap"], got["win_url_overlap"], got["url_cover"],
-         got["dist_url_title"]) = slug.url_features(cw, slug.slug_words(self.url, self.stop))
-        (got["title_overlap"], got["win_title_overlap"], got["title_cover"],
-         got["dist_title"]) = slug.title_features(cw, self.good, self.words)
         return got
 
     def window_share(self, column: int, half: int) -> np.ndarray:
@@ -291,11 +286,6 @@ REGISTRY: tuple[Feature, ...] = (
     *(Feature(name, _block(name)) for name in (
         "core_overlap", "win_core_overlap", "page_overlap", "win_page_overlap", "lead_overlap",
         "win_lead_overlap")),
-    # the page's URL (slug.py, 2026-12-04, nineteenth round): the share of the line's content
-    # words (and its +-3 lines') among the words of the URL's slug, the share of the slug's
-    # words the line holds, the distance from the line that holds most; NaN with no URL
-    *(Feature(name, _block(name)) for name in ("url_overlap", "win_url_overlap", "url_cover", "dist_url_title")),
-    *(Feature(name, _block(name)) for name in ("title_overlap", "win_title_overlap", "title_cover", "dist_title")),
 )
 FEATURES = [f.name for f in REGISTRY]
 
@@ -308,12 +298,9 @@ def _per_line(texts: list[str], stop: frozenset, words_of: list | None = None) -
     return [(line_shape(s, w, stop, c), *norm_and_shape(s, c)) for s, w, c in zip(texts, words_of, counts)]
 
 
-def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None = None,
-                   url: str | None = None):
+def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None = None):
     """(indices of the non-blank lines, their feature rows as a float array, columns in
     FEATURES order).
-
-    `url`: where the page was fetched, if known (its slug's words: slug.py).
 
     `memo`: per-line results of earlier pages (they depend on the line and the stoplist
     only), computed here only for lines not in it."""
@@ -341,14 +328,14 @@ def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None
         if new:
             known.update(zip(new, _per_line(new, stop)))
         per_line = [known[t] for t in texts]
-    page = Page(idx, per_line, texts, stop, url)
+    page = Page(idx, per_line, texts, stop)
     X = np.empty((len(texts), len(REGISTRY)))
     for j, feature in enumerate(REGISTRY):
         X[:, j] = feature.value(page)
     return idx, X
 
 
-def line_features(lines: list[str], language: str | None, url: str | None = None):
+def line_features(lines: list[str], language: str | None):
     """Feature rows for the non-blank lines: returns (indices, rows)."""
-    idx, X = feature_matrix(lines, language, url=url)
+    idx, X = feature_matrix(lines, language)
     return idx, X.tolist()

@@ -82,14 +82,6 @@ _REASON = {
     "win_page_overlap": ("its lines' words recur elsewhere on the page", "its lines' words recur nowhere else"),
     "lead_overlap": ("shares the lead's words", "shares few of the lead's words"),
     "win_lead_overlap": ("its lines share the lead's words", "its lines share few of the lead's words"),
-    "url_overlap": ("shares the URL's topic words", "shares few of the URL's topic words"),
-    "win_url_overlap": ("its lines share the URL's topic words", "its lines share few of the URL's topic words"),
-    "url_cover": ("names the URL's topic", "names little of the URL's topic"),
-    "dist_url_title": ("placed as the article below its title", "far from the line the URL names"),
-    "title_overlap": ("shares the title's words", "shares few of the title's words"),
-    "win_title_overlap": ("its lines share the title's words", "its lines share few of the title's words"),
-    "title_cover": ("names the title's words", "names few of the title's words"),
-    "dist_title": ("placed as the article below its title", "far from the title"),
 }
 
 
