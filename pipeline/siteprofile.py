@@ -23,7 +23,7 @@ from pipeline.memo import Remembered
 from pipeline.write import write_json
 
 try:  # C (pipeline/_sitekeys.c): the same keys and sets, without a Python step a line
-    from pipeline import _sitekeys
+    import pipeline._sitekeys as _sitekeys
 except ImportError:  # not built: the Python below
     _sitekeys = None
 
