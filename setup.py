@@ -1,6 +1,7 @@
 """The compiled parts, in C: the line model's tree walk (pipeline/linemodel/_walk.c),
 the per-character loops of a line's shape, the lexicon's literal scan and a line's word
-n-grams (pipeline/linemodel/_shape.c) and a body's MinHash (pipeline/_minhash.c).
+n-grams (pipeline/linemodel/_shape.c), a body's MinHash (pipeline/_minhash.c) and site
+learning's line keys (pipeline/_sitekeys.c).
 
 Everything else is in pyproject.toml. The extensions are optional: without a C compiler
 (or Python's headers) the build warns and the install goes on, and the Python code runs
@@ -14,4 +15,5 @@ from setuptools import Extension, setup
 setup(ext_modules=[Extension(name, [source], extra_compile_args=["-O2"], optional=True)
                    for name, source in (("pipeline.linemodel._walk", "pipeline/linemodel/_walk.c"),
                                         ("pipeline._shape", "pipeline/linemodel/_shape.c"),
-                                        ("pipeline._minhash", "pipeline/_minhash.c"))])
+                                        ("pipeline._minhash", "pipeline/_minhash.c"),
+                                        ("pipeline._sitekeys", "pipeline/_sitekeys.c"))])

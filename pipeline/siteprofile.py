@@ -22,6 +22,11 @@ from pipeline.lexicon import _EDGE_PUNCT, fold
 from pipeline.memo import Remembered
 from pipeline.write import write_json
 
+try:  # C (pipeline/_sitekeys.c): the same keys and sets, without a Python step a line
+    import pipeline._sitekeys as _sitekeys
+except ImportError:  # not built: the Python below
+    _sitekeys = None
+
 _SAFE = re.compile(r"[^\w.-]+")
 # Long prose lines recur across pages only as boilerplate disclaimers; still ask more.
 _PROSE_WORDS = 40
@@ -39,10 +44,17 @@ def line_key(line: str) -> str | None:
 
 
 def _line_keys(lines: list[str]) -> list[str | None]:
-    """[line_key(line) for line in lines], the lines case-folded in one call: casefold
-    maps each character on its own and no character folds to or from a line break, so
-    the joined lines folded and split at the breaks are the lines folded (lines with a
-    break of their own take the line-by-line path)."""
+    """[line_key(line) for line in lines]: by the C kernel where it is built (an ASCII
+    line lowered as it is read, another case-folded by its casefold), else with the
+    lines case-folded in one call: casefold maps each character on its own and no
+    character folds to or from a line break, so the joined lines folded and split at the
+    breaks are the lines folded (lines with a break of their own take the line-by-line
+    path)."""
+    if _sitekeys is not None:
+        try:
+            return _sitekeys.line_keys(lines, _EDGE_PUNCT)
+        except ValueError:  # a surrogate: the Python's encode says what is wrong
+            pass
     folded = "\n".join(lines).casefold().split("\n")
     if len(folded) != len(lines):
         return [line_key(line) for line in lines]
@@ -65,6 +77,8 @@ def _page_key_sets(lines: list[str], min_words: int, known: dict | None = None) 
     new = [line for line in distinct if line not in known]
     if new:
         known.update(zip(new, _line_keys(new)))
+    if _sitekeys is not None and type(known) in (dict, Remembered):
+        return _sitekeys.key_sets(distinct, known, min_words)
     for line in distinct:
         key = known[line]
         if key:
