@@ -125,3 +125,60 @@ def test_a_page_s_output_with_the_forms_shared_equals_each_step_making_its_own(p
         plain = clean_text(text, alone)
         assert (got.status, got.body, got.metadata, got.decisions) == \
                (plain.status, plain.body, plain.metadata, plain.decisions)
+
+
+def _is_repetitive_before(shape) -> bool:
+    """LineShape.is_repetitive as it was: WORD.findall on the line's start, then on all of it."""
+    from pipeline.linewords import WORD
+
+    if shape.words < 20:
+        return False
+    limit = min(shape.words, 2_000)
+    text = shape.text[:20_000]
+    end = 2 * limit + 40
+    if end < len(text):
+        distinct = set(map(str.casefold, WORD.findall(text, 0, end)))
+        if (len(distinct) - 1) * 10 >= limit:
+            return False
+    distinct = set(map(str.casefold, WORD.findall(text)))
+    return len(distinct) * 10 < limit
+
+
+def _repetitive_lines(seed: int) -> list[str]:
+    """Lines of 20 to 3,000 words from few distinct words (some case-folding together:
+    "Straße" / "STRASSE", "İ"), prose among them, some past 20,000 characters."""
+    rng = random.Random(seed)
+    vocab = ["spam", "Spam", "SPAM", "Straße", "STRASSE", "ﬃ", "İx", "ix", "a", "b_c", "中文", "x1", "ΣΑΣ", "σας"]
+    out = []
+    for _ in range(400):
+        n = rng.choice([20, 21, 25, 40, 99, 200, 800, 2_000, 2_500, 3_000])
+        few = rng.sample(vocab, rng.randint(1, len(vocab)))
+        sep = rng.choice([" ", ", ", " - ", "  ", "\u00a0"])
+        words = [rng.choice(few) if rng.random() < rng.random() else f"w{rng.randint(0, n)}" for _ in range(n)]
+        out.append(sep.join(words))
+    out.append(" ".join(["spam"] * 5_000))
+    out.append(" ".join(f"word{k}" for k in range(2_500)))
+    out.append(("x" * 40 + " ") * 600)  # past 20,000 characters, a word cut there
+    return out
+
+
+def test_is_repetitive_equals_the_regex_reading(lines):
+    from pipeline.lineshape import shape_line
+
+    said = set()
+    for line in lines + _random_lines(2000, 192) + _repetitive_lines(193):
+        shape = shape_line(1, line, frozenset(), None)
+        said.add(shape.is_repetitive())
+        assert shape.is_repetitive() == _is_repetitive_before(shape), line[:200]
+    assert said == {True, False}
+
+
+def test_dedup_tokens_equal_the_regex_reading(lines):
+    """dedup_page._tokens from words_of: WORD.findall of the lowered line where it is ASCII,
+    the words casefolded one by one elsewhere."""
+    from pipeline.dedup_page import _tokens
+    from pipeline.linewords import WORD
+
+    for line in lines + _random_lines(3000, 194) + _repetitive_lines(195)[:50]:
+        expected = WORD.findall(line.lower()) if line.isascii() else [w.casefold() for w in WORD.findall(line)]
+        assert _tokens(line) == expected, repr(line[:200])
