@@ -171,8 +171,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     path = dict(zip(undecided, sequence.label([scores.body_prob[n - 1] for n in undecided],
                                               [shapes[n].text for n in undecided], threshold))) if scores else {}
 
-    def model_says_body(n: int) -> bool:
-        return scores is None or path[n]
+    # scores is None or path[n], asked many times a line: the dict's own lookup where there are scores
+    model_says_body = path.__getitem__ if scores is not None else lambda n: True  # noqa: E731
 
     has_stoplist = bool(stopwords)
     wrapped_prose = _wrapped_prose(lines, wrap_width, stopwords, has_stoplist) if wrap_width else frozenset()

@@ -182,3 +182,161 @@ def test_dedup_tokens_equal_the_regex_reading(lines):
     for line in lines + _random_lines(3000, 194) + _repetitive_lines(195)[:50]:
         expected = WORD.findall(line.lower()) if line.isascii() else [w.casefold() for w in WORD.findall(line)]
         assert _tokens(line) == expected, repr(line[:200])
+
+
+def test_packed_walk_equals_the_table_walk_and_the_numpy_walk(pages):
+    """The forest's walk over its packed tables (_walk.Walk) gives the very leaves and
+    score floats of the C walk over the plain tables and of the numpy walk, on every seed
+    and test page's feature rows and on random rows with NaN, +-inf, -0.0, subnormals and
+    values equal to the thresholds."""
+    import numpy as np
+
+    from pipeline.linemodel import load_model
+    from pipeline.linemodel import forest as forest_module
+    from pipeline.linemodel.features import feature_matrix
+
+    walk = pytest.importorskip("pipeline.linemodel._walk")
+    forest = load_model()["stage1"]
+    assert isinstance(forest._packed, walk.Walk)
+    n_features = int(forest._qs["node_feature"].max()) + 1
+    matrices = [feature_matrix(page_lines, "en")[1] for page_lines in pages]
+    rng = np.random.default_rng(19)
+    thresholds = forest._qs["node_threshold"]
+    for _ in range(20):
+        x = rng.normal(size=(300, n_features)) * 4
+        at = rng.random(x.shape) < 0.3
+        x[at] = rng.choice(thresholds, size=int(at.sum()))
+        for value, share in ((np.nan, 0.1), (np.inf, 0.02), (-np.inf, 0.02), (-0.0, 0.02), (5e-324, 0.01)):
+            x[rng.random(x.shape) < share] = value
+        matrices.append(x)
+    matrices.append(np.zeros((0, n_features)))
+    packed = forest._packed
+    try:
+        for x in matrices:
+            forest._packed = packed
+            got = forest.scores_and_leaves(x)
+            forest._packed = None
+            plain = forest.scores_and_leaves(x)
+            forest._walk = None
+            by_numpy = forest.scores_and_leaves(x)
+            forest._walk = forest_module._walk
+            assert got[0] == plain[0] == by_numpy[0]
+            assert np.array_equal(got[1], plain[1]) and np.array_equal(got[1], by_numpy[1])
+            assert got[1].dtype == plain[1].dtype
+            rows = np.arange(len(x))[::2]
+            forest._packed = packed
+            explained = forest.contributions(x, got[1], rows)
+            forest._packed = None
+            plain_explained = forest.contributions(x, got[1], rows)
+            forest._walk = None
+            numpy_explained = forest.contributions(x, got[1], rows)
+            forest._walk = forest_module._walk
+            assert explained.tobytes() == plain_explained.tobytes() == numpy_explained.tobytes()
+    finally:
+        forest._packed, forest._walk = packed, forest_module._walk
+
+
+def test_packed_walk_refuses_tables_it_cannot_walk_safely():
+    """A split child before its parent (a walk could loop), an index out of range or too
+    few features are refused; the Walk pickles as the tables it was made from."""
+    import pickle
+
+    import numpy as np
+
+    walk = pytest.importorskip("pipeline.linemodel._walk")
+
+    def tables(left=1, right=2, leaf=(-1, 0, 1), root=0, feature=0):
+        return (np.array([feature, 0, 0], dtype=np.int32), np.array([0.5, 0.0, 0.0]),
+                np.array([1, 0, 0], dtype=np.uint8), np.array([left, 0, 0], dtype=np.int32),
+                np.array([right, 0, 0], dtype=np.int32), np.array(leaf, dtype=np.int32),
+                np.array([root], dtype=np.int32), np.array([-1.0, 2.0]))
+
+    good = walk.Walk(*tables())
+    x = np.array([[0.25], [0.75], [np.nan], [0.5]])
+    leaves, scores = np.empty((4, 1), dtype=np.int64), np.empty(4)
+    good.leaves(x, 4, 1, 0.5, leaves, scores)
+    assert leaves[:, 0].tolist() == [0, 1, 0, 0] and scores.tolist() == [-0.5, 2.5, -0.5, -0.5]
+    again = pickle.loads(pickle.dumps(good))
+    leaves2, scores2 = np.empty((4, 1), dtype=np.int64), np.empty(4)
+    again.leaves(x, 4, 1, 0.5, leaves2, scores2)
+    assert np.array_equal(leaves, leaves2) and scores.tolist() == scores2.tolist()
+    for bad in (tables(left=0), tables(right=0), tables(left=3), tables(leaf=(-1, 0, 2)), tables(root=3),
+                tables(feature=-1)):
+        with pytest.raises(ValueError):
+            walk.Walk(*bad)
+    with pytest.raises(ValueError):
+        walk.Walk(*tables(feature=1)).leaves(x, 4, 1, 0.5, leaves, scores)
+    # the path tables: leaf 0's one step on feature 0, leaf 1's none
+    paths = (np.array([0, 2], dtype=np.int64), np.array([2, 0], dtype=np.int64), np.array([0, 0], dtype=np.int64),
+             np.array([1.5, -0.25]))
+    with_paths = walk.Walk(*tables(), *paths)
+    out = np.zeros((4, 1))
+    with_paths.contributions(leaves, 4, out, 1)
+    assert out[:, 0].tolist() == [1.25, 0.0, 1.25, 1.25]
+    with pytest.raises(ValueError):  # made without them
+        good.contributions(leaves, 4, out, 1)
+    with pytest.raises(ValueError):  # a leaf out of range
+        with_paths.contributions(np.array([[2]] * 4, dtype=np.int64), 4, out, 1)
+    with pytest.raises(ValueError):  # too few features
+        with_paths.contributions(leaves, 4, np.zeros((4, 0)), 0)
+    for bad in ((np.array([0, 3], dtype=np.int64),) + paths[1:], (paths[0], np.array([3, 0], dtype=np.int64)) + paths[2:],
+                paths[:2] + (np.array([0, -1], dtype=np.int64), paths[3])):
+        with pytest.raises(ValueError):
+            walk.Walk(*tables(), *bad)
+
+
+def _bullet_runs_before(lines, width=None, min_items=3):
+    """bodyunits.bullet_runs as it was: _marker asked of every non-blank line."""
+    from pipeline.bodyunits import _continues, _marker
+
+    runs = []
+    marker, items, members = None, 0, []
+    gap = 0
+
+    def close():
+        if marker is not None and items >= min_items:
+            runs.append((marker, members))
+
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            gap += 1
+            if gap > 1:
+                close()
+                marker, items, members = None, 0, []
+            continue
+        this = _marker(line)
+        if this is not None and this == marker:
+            items += 1
+            members.append(number)
+        elif (this is None and marker is not None and gap == 0 and width is not None
+              and _continues(lines[number - 2], line, width)):
+            members.append(number)
+        else:
+            close()
+            marker, items, members = (this, 1, [number]) if this is not None else (None, 0, [])
+        gap = 0
+    close()
+    return runs
+
+
+def test_bullet_runs_ask_the_regex_only_of_lines_opening_with_a_bullet_or_digit(pages):
+    """re's \\s and \\d are str.isspace and str.isdecimal over all of Unicode, so a line
+    whose first non-space character is neither a bullet nor a decimal digit has no marker;
+    bullet_runs equals the reading that asks every line, on every real page (plain and
+    wrapped) and on random lists."""
+    import re
+    import sys
+
+    from pipeline.bodyunits import bullet_runs
+
+    space, digit = re.compile(r"\s"), re.compile(r"\d")
+    for code in range(sys.maxunicode + 1):
+        c = chr(code)
+        assert bool(space.match(c)) == c.isspace() and bool(digit.match(c)) == c.isdecimal(), hex(code)
+    rng = random.Random(196)
+    heads = ["- ", "* ", "• ", "1. ", "12) ", "٣. ", "１. ", "² ", "a ", " \u2003- ", "\t3. ", "-", "x", "–  "]
+    lists = [[rng.choice(heads) + rng.choice(["item", "", "x y", "Ж"]) if rng.random() < 0.8 else ""
+              for _ in range(rng.randint(0, 40))] for _ in range(400)]
+    for page_lines in pages + lists:
+        for width in (None, 40, 72):
+            assert bullet_runs(page_lines, width) == _bullet_runs_before(page_lines, width)
