@@ -34,29 +34,25 @@ from real_pages import DEV, MISSING, pages_of  # noqa: E402
 
 
 def record(dev: Path, n: int) -> tuple[list[str], list[str]]:
+    import pipeline.classify as classify
     import pipeline.comments as comments
-    import pipeline.lexicon as lexicon
     from pipeline.options import Options
     from pipeline.runner import run
 
     matched, kinds = [], []
-    match, line_kind = lexicon.Lexicon.match, comments._line_kind
-    inside = []
+    # classify makes a new line's LineForms and asks the lexicon's match_line of them
+    # (what Lexicon.match does): the lines it makes them for are the lines it matches
+    forms, line_kind = classify.LineForms, comments._line_kind
 
-    def recorded_match(self, line):
-        if not inside:  # the classifier's calls, not the comment finder's own
-            matched.append(line)
-        return match(self, line)
+    def recorded_forms(line):
+        matched.append(line)
+        return forms(line)
 
-    def recorded_kind(stripped, phrases):
+    def recorded_kind(stripped, phrases, made=None):
         kinds.append(stripped)
-        inside.append(1)
-        try:
-            return line_kind(stripped, phrases)
-        finally:
-            inside.pop()
+        return line_kind(stripped, phrases, made)
 
-    lexicon.Lexicon.match, comments._line_kind = recorded_match, recorded_kind
+    classify.LineForms, comments._line_kind = recorded_forms, recorded_kind
     work = Path(tempfile.mkdtemp(prefix="bench-lexicon-"))
     try:
         (work / "in").mkdir()
@@ -64,7 +60,7 @@ def record(dev: Path, n: int) -> tuple[list[str], list[str]]:
             shutil.copy(path, work / "in" / f"{k:06d}.txt")
         run([str(work / "in")], work / "out", Options(doc_time_limit=0))
     finally:
-        lexicon.Lexicon.match, comments._line_kind = match, line_kind
+        classify.LineForms, comments._line_kind = forms, line_kind
         shutil.rmtree(work, ignore_errors=True)
     return matched, kinds
 

@@ -44,6 +44,7 @@ _SLACK = 2             # characters the measured width may fall short of the rea
 _LONGEST_WORD = 20     # a wrapped line ends at most this far before the width
 
 _BULLET = re.compile(r"\s*(?:([-*+•·▪►‣–])|(\d{1,3})([.)]))\s+\S")
+_BULLET_HEADS = frozenset("-*+•·▪►‣–")  # _BULLET's bullets
 _FIRST_WORD = re.compile(r"\S+")
 
 
@@ -154,13 +155,17 @@ def bullet_runs(lines: list[str], width: int | None = None, min_items: int = 3) 
             runs.append((marker, members))
 
     for number, line in enumerate(lines, 1):
-        if not line.strip():
+        stripped = line.strip()
+        if not stripped:
             gap += 1
             if gap > 1:
                 close()
                 marker, items, members = None, 0, []
             continue
-        this = _marker(line)
+        # _BULLET opens with \s* (str.strip's white space) and then a bullet or a \d
+        # (str.isdecimal): a line whose first other character is neither has no marker
+        head = stripped[0]
+        this = _marker(line) if head in _BULLET_HEADS or head.isdecimal() else None
         if this is not None and this == marker:
             items += 1
             members.append(number)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from pipeline.document import LineDecision
 from pipeline.language import LanguageGuess, foreign_script_units, script_counts
-from pipeline.lexicon import Lexicon
+from pipeline.lexicon import Lexicon, LineForms
 from pipeline.linemodel import load_model, score_page
 from pipeline.linemodel.blocks import _content_without
 from pipeline import sequence
@@ -42,7 +42,9 @@ class Classification:
         self.decisions[number] = LineDecision(number, self.lines[number - 1], keep, rule, reason)
 
     def kept_numbers(self) -> list[int]:
-        return sorted(n for n, d in self.decisions.items() if d.keep)
+        kept = [n for n, d in self.decisions.items() if d.keep]  # a list, then sorted: no generator a line
+        kept.sort()
+        return kept
 
     def ordered(self) -> list[LineDecision]:
         return [self.decisions[n] for n in sorted(self.decisions)]
@@ -136,11 +138,15 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     `introduced_min_words`: the run a body line of this many words ending in a colon
     introduces (_keep_introduced; 0: off)."""
     cache = memo.table("shape", lexicon, stopwords) if memo is not None else {}
+    made = {}  # the LineForms made here, left on the memo for the page's later steps
+    if memo is not None:
+        memo.forms = made
 
     def shape_of(number: int, text: str) -> LineShape:
         shape = cache.get(text)
         if shape is None:
-            shape = cache[text] = shape_line(number, text, stopwords, lexicon.match(text))
+            forms = made[text] = LineForms(text)  # lexicon.match(text), its forms kept
+            shape = cache[text] = shape_line(number, text, stopwords, lexicon.match_line(forms))
         return shape if shape.number == number else shape.renumbered(number)
 
     shapes = {number: shape_of(number, text) for number, text in enumerate(lines, 1) if text}
@@ -165,8 +171,8 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
     path = dict(zip(undecided, sequence.label([scores.body_prob[n - 1] for n in undecided],
                                               [shapes[n].text for n in undecided], threshold))) if scores else {}
 
-    def model_says_body(n: int) -> bool:
-        return scores is None or path[n]
+    # scores is None or path[n], asked many times a line: the dict's own lookup where there are scores
+    model_says_body = path.__getitem__ if scores is not None else lambda n: True  # noqa: E731
 
     has_stoplist = bool(stopwords)
     wrapped_prose = _wrapped_prose(lines, wrap_width, stopwords, has_stoplist) if wrap_width else frozenset()
@@ -664,9 +670,12 @@ class _MostlyChromeAfter:
         while self.n_before < len(body) and body[self.n_before] < marker:
             k = self.n_before
             self.body_before += units[k]
-            for gram in self.shingles_of(body[k]) - self.seen:
-                self.seen.add(gram)
-                for later in self.index.get(gram, ()):
+            new = self.shingles_of(body[k]) - self.seen
+            self.seen |= new
+            # Only the 4-grams a line below holds change a count (few: most are the line's
+            # own); within a line the order they are counted in changes no final count or flag.
+            for gram in new & self.index.keys():
+                for later in self.index[gram]:
                     self.overlap[later] += 1
                     own = self.own[later]
                     if not self.copy[later] and self.overlap[later] >= 0.8 * len(own):
@@ -774,5 +783,7 @@ def _article_below(start: int, undecided: list[int], says_body, prose, shingles_
 def _shingles(text: str) -> set[str]:
     """The line's word 4-grams, each as its case-folded words joined by spaces (words hold
     no space; a string keeps its hash through the many set operations)."""
-    words = [w.casefold() for w in words_of(text)]
-    return word_ngrams(words, 4)
+    # One casefold for the line, not one a word: casefold maps each character on its own
+    # and never yields a space, and words hold none (as dedup_page._tokens).
+    words = words_of(text)
+    return word_ngrams(" ".join(words).casefold().split(" ") if words else [], 4)

@@ -245,8 +245,9 @@ def _kinds(lines: list[str], phrases: CommentPhrases, memo=None) -> list[_Line]:
 def _kind_rows(lines: list[str], phrases: CommentPhrases, memo=None) -> list[tuple[int, str, tuple]]:
     """(number, stripped text, `_line_kind`'s answer) of each non-blank line: `_kinds`
     before its `_Line`s are made."""
-    kind_of = (memo.table("comments.kind", compute=lambda text: _line_kind(text, phrases)).__getitem__
-               if memo is not None else lambda text: _line_kind(text, phrases))
+    # A new line's forms are the ones `classify` made for it, where it made them (memo.forms).
+    kind_of = (memo.table("comments.kind", compute=lambda text: _line_kind(text, phrases, memo.forms.get(text)))
+               .__getitem__ if memo is not None else lambda text: _line_kind(text, phrases))
     return [(number, stripped, kind_of(stripped)) for number, stripped in enumerate(map(str.strip, lines), 1)
             if stripped]
 
@@ -273,12 +274,12 @@ def _without_action(rest: str, phrases: CommentPhrases) -> tuple[str, bool]:
     return rest, False
 
 
-def _line_kind(stripped: str, phrases: CommentPhrases) -> tuple[str, int, str, bool]:
+def _line_kind(stripped: str, phrases: CommentPhrases, forms: LineForms | None = None) -> tuple[str, int, str, bool]:
     """A stripped non-blank line's kind, its size in words (_size), for a stamp its rest
-    and whether it ends in an action."""
+    and whether it ends in an action. `forms`: LineForms(stripped), when the caller has it."""
     words = _size(stripped)
     kind, stamp_rest, acted = "text", "", False
-    line = LineForms(stripped)  # its folded forms made once for every kind asked
+    line = forms if forms is not None else LineForms(stripped)  # its folded forms made once for every kind asked
     # phrases.kind of header, form, action, author_suffix and not_author in turn, read
     # at once: the first of them that is True (None: all are False).
     first = phrases.first_kind(line)

@@ -7,17 +7,15 @@ from itertools import chain
 
 from pipeline.classify import Classification
 from pipeline.lexicon import fold
-from pipeline.lineshape import WORD
 from pipeline.linewords import word_ngrams, words_of
 from pipeline.memo import LineMemo
 
 
 def _tokens(text: str) -> list[str]:
-    """The line's words, case-folded."""
-    if text.isascii():  # ASCII: folding first finds the same words
-        return WORD.findall(text.lower())
+    """The line's words, case-folded (words_of: memoised, the line shape made them)."""
     # One casefold for the line instead of one a word: casefold maps each character on
-    # its own (no context) and never yields a space, and \w+ words hold none.
+    # its own (no context) and never yields a space, and \w+ words hold none. (An ASCII
+    # line's casefold is its lower(), which leaves every \w+ word where it was.)
     words = words_of(text)
     return " ".join(words).casefold().split(" ") if words else []
 

@@ -110,6 +110,17 @@ class LineShape:
         if self.words < 20:
             return False
         limit = min(self.words, 2_000)
+        if len(self.text) <= 20_000:
+            # The answer is the last test's (the early one only says no sooner: a word cut
+            # at its end is the one word it may count too many). Here the line's words are
+            # words_of(text), made already: its first words, whole words of it, say no when
+            # they alone are distinct enough; else all of them, each folded by one casefold
+            # of the words joined (casefold maps each character on its own, never to a space).
+            words = words_of(self.text)
+            head = words[:limit // 4 + 8]
+            if len(set(" ".join(head).casefold().split(" "))) * 10 >= limit:
+                return False
+            return len(set(" ".join(words).casefold().split(" "))) * 10 < limit
         text = self.text[:20_000]
         # Prose shows enough distinct words early: look at the start of the line first.
         # A word cut where the start ends may count once too many, hence the - 1.

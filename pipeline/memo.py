@@ -20,6 +20,11 @@ class LineMemo:
     def __init__(self, max_lines: int = 50_000):
         self.max_lines = max_lines
         self._tables: dict[tuple, dict] = {}
+        # text -> lexicon.LineForms(text) of the lines the last `classify` call made them
+        # for (its new lines), for the page's later steps that read the same forms (the
+        # comment kinds, the folds): a new dict each call, so it holds one page's lines
+        # at most. A LineForms depends on its text alone: any entry is the right one.
+        self.forms: dict = {}
 
     def table(self, kind: str, *context, compute=None) -> dict:
         """`compute(text)`: the table fills itself (a Remembered) where the result depends

@@ -20,7 +20,7 @@ from pipeline.extract import extract_html, looks_like_html
 from pipeline.gallery import mark_galleries
 from pipeline.html_lines import code_line_keys, keep_html_lines
 from pipeline.language import detect, stopwords
-from pipeline.lexicon import Lexicon
+from pipeline.lexicon import Lexicon, fold
 from pipeline.memo import LineMemo
 from pipeline.html_headline import headline_dates, page_headline
 from pipeline.metadata import merge_html_metadata, read_metadata
@@ -160,6 +160,15 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     # are kept for it, for this page only (body lines recur on no other page, and they
     # weigh most).
     page_memo = LineMemo()
+    # A line's fold (lexicon.fold) is the `folded` of its LineForms (the same string),
+    # which classify made for the page's new lines (engine.memo.forms): read, not made again.
+    forms_made = engine.memo
+
+    def fold_line(text: str) -> str:
+        forms = forms_made.forms.get(text)
+        return forms.folded if forms is not None else fold(text)
+
+    page_memo.table("fold", compute=fold_line)  # read_metadata's and mark_duplicates' folds
 
     # HTML: the header zone of trafilatura's text is kept (keep_header_zone), once the
     # metadata reader has claimed its title, byline and site name on the first reading.

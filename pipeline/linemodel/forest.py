@@ -45,6 +45,18 @@ class Forest:
         self._qs = self._build_tables()
         # _walk: the C walk, or None for the numpy one (tests set it to compare the two)
         self._walk = _walk
+        # The C walk's tables packed once, one record a node (_walk.Walk); None: `_walk.leaves`
+        # reads the tables as they are (a build without Walk, or tables it refuses)
+        self._packed = None
+        if _walk is not None and hasattr(_walk, "Walk"):
+            qs = self._qs
+            try:
+                self._packed = _walk.Walk(qs["node_feature"], qs["node_threshold"], qs["node_missing_left"],
+                                          qs["node_left"], qs["node_right"], qs["node_leaf"], qs["tree_root"],
+                                          qs["leaf_value"], qs["path_start"], qs["path_len"], qs["path_feature"],
+                                          qs["path_amount"])
+            except ValueError:
+                self._packed = None
 
     def scores(self, x: np.ndarray) -> list[float]:
         """The raw score (log-odds) of each row of x."""
@@ -72,6 +84,9 @@ class Forest:
             x = np.ascontiguousarray(x, dtype=np.float64)
             leaves = np.empty((len(x), qs["n_trees"]), dtype=np.int64)
             scores = np.empty(len(x))
+            if self._packed is not None and self._walk is _walk:
+                self._packed.leaves(x, len(x), x.shape[1], self.baseline, leaves, scores)
+                return scores.tolist(), leaves
             self._walk.leaves(x, len(x), x.shape[1], qs["node_feature"], qs["node_threshold"],
                               qs["node_missing_left"], qs["node_left"], qs["node_right"], qs["node_leaf"],
                               qs["tree_root"], qs["leaf_value"], self.baseline, leaves, scores)
@@ -207,7 +222,9 @@ class Forest:
         qs = self._qs
         if self._walk is not None:
             out = np.zeros((n, n_features))
-            if n:
+            if n and self._packed is not None and self._walk is _walk:
+                self._packed.contributions(np.ascontiguousarray(leaves[rows], dtype=np.int64), n, out, n_features)
+            elif n:
                 self._walk.contributions(np.ascontiguousarray(leaves[rows], dtype=np.int64), n, qs["n_trees"],
                                          qs["path_start"], qs["path_len"], qs["path_feature"], qs["path_amount"],
                                          n_features, out)
