@@ -142,11 +142,27 @@ def _sample(lines: list[str], limit: int) -> str:
     return "\n".join(picked)
 
 
+def _sample_scripts(sample: str) -> Counter:
+    """script_counts(sample), counted by lineshape.scripts_of: the shape kernel's script
+    table in C where it is built (the same counts in the same order,
+    tests/test_shape_kernel.py), instead of a Counter of the non-ASCII characters.
+    (lineshape imports this module, so it is looked up when first needed.)"""
+    global _scripts_of
+    if _scripts_of is None:
+        from pipeline.lineshape import scripts_of as _scripts_of
+    counts = _new_counter(Counter)
+    dict.update(counts, _scripts_of(sample))
+    return counts
+
+
+_scripts_of = None
+
+
 def detect(lines: list[str], sample_chars: int, seed: int, backend: str = "fast") -> LanguageGuess:
     """The page's language from its longest lines (`sample_chars` of them), seeded.
     `backend`: "fast" (default) or "langdetect" (the library itself; same result)."""
     sample = _sample(lines, sample_chars)
-    scripts = script_counts(sample)
+    scripts = _sample_scripts(sample)
     script = scripts.most_common(1)[0][0] if scripts else None
     try:
         guesses = _BACKENDS[backend](sample, seed)
@@ -187,7 +203,11 @@ def _prepare(text: str) -> str:
         text = Detector.MAIL_RE.sub(" ", text)
     if any(mark in text for mark in NGram.DMARK_CLASS):  # normalize_vi needs a mark
         text = NGram.normalize_vi(text)
-    text = _SPACES_RE.sub(" ", text[:10000])  # max_text_length; runs of spaces kept once
+    # max_text_length; runs of spaces kept once (as _SPACES_RE.sub(" ", ...): each pass
+    # halves a run; a sample rarely has one, and `in` finds none faster than the regex)
+    text = text[:10000]
+    while "  " in text:
+        text = text.replace("  ", " ")
     # Latin letters go when the other scripts' letters (>= U+0300, not Latin Extended
     # Additional) are more than twice as many; counted on the UTF-8 bytes.
     data = text.encode("utf-8", "surrogatepass")

@@ -32,3 +32,33 @@ def test_unglue_equals_the_glue_pattern_everywhere():
             assert metadata._unglue(line, language) == pattern.sub(" ", line), (language, line)
             hinted += metadata._glue_hint(language).search(line) is not None
     assert 0 < hinted < len(lines) * len(languages) // 2  # the shortcut is taken, and not always
+
+
+def test_prepare_space_runs_equal_the_regex():
+    """_prepare's runs of spaces, collapsed by str.replace passes, as the regex did: every
+    real line and runs of one to nine spaces anywhere."""
+    import re
+
+    from pipeline import language
+
+    spaces = re.compile(" {2,}")
+    texts = _real_lines() + [" " * k + "a" + " " * j + "b" + " " * i for k in range(5) for j in range(10) for i in range(5)]
+    for text in texts:
+        collapsed = text[:10000]
+        while "  " in collapsed:
+            collapsed = collapsed.replace("  ", " ")
+        assert collapsed == spaces.sub(" ", text[:10000]), repr(text)
+
+
+def test_sample_scripts_equal_script_counts():
+    """The sample's scripts through the shape kernel's table equal script_counts (the
+    same Counter, order and dominant script) on every page's sample and every line."""
+    from pipeline import language
+
+    texts = [p.read_text("utf-8", errors="replace") for p in sorted(SEEDS.rglob("*.txt"))]
+    texts += [p.read_text("utf-8", errors="replace") for p in sorted(PAGES.parent.rglob("*.txt"))]
+    samples = [language._sample(text.split("\n"), 3000) for text in texts] + _real_lines() + ["", "ǅemal 日本語 abc"]
+    for sample in samples:
+        plain, fast = language.script_counts(sample), language._sample_scripts(sample)
+        assert type(fast) is type(plain) and list(fast.items()) == list(plain.items()), sample[:80]
+        assert fast.most_common(1) == plain.most_common(1)
