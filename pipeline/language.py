@@ -142,27 +142,11 @@ def _sample(lines: list[str], limit: int) -> str:
     return "\n".join(picked)
 
 
-def _sample_scripts(sample: str) -> Counter:
-    """script_counts(sample), counted by lineshape.scripts_of: the shape kernel's script
-    table in C where it is built (the same counts in the same order,
-    tests/test_shape_kernel.py), instead of a Counter of the non-ASCII characters.
-    (lineshape imports this module, so it is looked up when first needed.)"""
-    global _scripts_of
-    if _scripts_of is None:
-        from pipeline.lineshape import scripts_of as _scripts_of
-    counts = _new_counter(Counter)
-    dict.update(counts, _scripts_of(sample))
-    return counts
-
-
-_scripts_of = None
-
-
 def detect(lines: list[str], sample_chars: int, seed: int, backend: str = "fast") -> LanguageGuess:
     """The page's language from its longest lines (`sample_chars` of them), seeded.
     `backend`: "fast" (default) or "langdetect" (the library itself; same result)."""
     sample = _sample(lines, sample_chars)
-    scripts = _sample_scripts(sample)
+    scripts = script_counts(sample)
     script = scripts.most_common(1)[0][0] if scripts else None
     try:
         guesses = _BACKENDS[backend](sample, seed)

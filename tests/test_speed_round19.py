@@ -49,16 +49,3 @@ def test_prepare_space_runs_equal_the_regex():
             collapsed = collapsed.replace("  ", " ")
         assert collapsed == spaces.sub(" ", text[:10000]), repr(text)
 
-
-def test_sample_scripts_equal_script_counts():
-    """The sample's scripts through the shape kernel's table equal script_counts (the
-    same Counter, order and dominant script) on every page's sample and every line."""
-    from pipeline import language
-
-    texts = [p.read_text("utf-8", errors="replace") for p in sorted(SEEDS.rglob("*.txt"))]
-    texts += [p.read_text("utf-8", errors="replace") for p in sorted(PAGES.parent.rglob("*.txt"))]
-    samples = [language._sample(text.split("\n"), 3000) for text in texts] + _real_lines() + ["", "ǅemal 日本語 abc"]
-    for sample in samples:
-        plain, fast = language.script_counts(sample), language._sample_scripts(sample)
-        assert type(fast) is type(plain) and list(fast.items()) == list(plain.items()), sample[:80]
-        assert fast.most_common(1) == plain.most_common(1)
