@@ -692,10 +692,31 @@ def _glue_pattern(language: str | None) -> re.Pattern:
     return re.compile(r"(?<=^By)(?=[A-Z][a-z])|(?<=^by)(?=[A-Z][a-z])|(?<=[a-z])(?=(?:" + alternatives + r")\b)|(?<=\d)(?=[A-Z][a-z])")
 
 
+@lru_cache(maxsize=None)
+def _glue_hint(language: str | None) -> re.Pattern:
+    """What every match of `_glue_pattern(language)` needs around it, as one character
+    class search: "By"/"by" then a capital, a digit then a capital, or a lowercase a-z
+    then the first character of one of the month and label alternatives. A line without
+    it has no glued words, and the slow pattern (its long alternation tried after every
+    lowercase letter) is not run on it."""
+    table = vocabulary()
+    words = set(table["months"].get("en", {})) | set(table["months"].get(language or "", {}))
+    for kind in ("published", "updated"):
+        for lang in ("en", language or ""):
+            words.update(w for label in table[kind].get(lang, ()) for w in label.split() if w.isalpha())
+    firsts = sorted({w.capitalize()[0] for w in words if len(w) >= 3})
+    if not firsts:  # no alternative: the pattern's empty alternation matches after any a-z
+        return re.compile("")
+    return re.compile(r"^[Bb]y[A-Z]|\d[A-Z]|[a-z][" + "".join(re.escape(c) for c in firsts) + "]")
+
+
 def _unglue(text: str, language: str | None) -> str:
     """The line with a space where the page glued words together (a byline's parts set
     in separate elements, their text joined without one). Only the English "By" is
-    parted from a name: "Di", "De" glued to a capital are Italian and Dutch surnames."""
+    parted from a name: "Di", "De" glued to a capital are Italian and Dutch surnames.
+    Most lines have no place where a glue could be (`_glue_hint`): returned as they are."""
+    if _glue_hint(language).search(text) is None:
+        return text
     return _glue_pattern(language).sub(" ", text)
 
 
