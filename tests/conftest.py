@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import sqlite3
 import sysconfig
@@ -66,6 +67,25 @@ def gold_line_set(gold: str) -> set[str]:
     from pipeline.evaluate import norm_line
 
     return {norm_line(line) for line in gold.split("\n") if line.strip()}
+
+
+def text_pages() -> list[list[str]]:
+    """Every seed and tests/data text page as its lines (undecodable bytes replaced): the
+    real lines the speed tests compare a kernel with its Python on."""
+    paths = sorted(SEEDS.glob("*.txt")) + sorted(DATA.rglob("*.txt"))
+    return [p.read_text("utf-8", errors="replace").split("\n") for p in paths]
+
+
+def distinct_lines(pages: list[list[str]]) -> list[str]:
+    """The pages' distinct lines, each also stripped, sorted."""
+    found = {line for page in pages for line in page}
+    return sorted(found | {line.strip() for line in found})
+
+
+def random_strings(alphabet: list[str], count: int, seed: int, longest: int = 24) -> list[str]:
+    """`count` strings of 0 to `longest` pieces drawn from `alphabet`, the same for a seed."""
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, longest))) for _ in range(count)]
 
 
 def decided_by(result, rule: str) -> list:

@@ -15,33 +15,28 @@ from pipeline.lexicon import Lexicon, LineForms, _PyLineForms
 from pipeline.linemodel import features
 from pipeline.linemodel.shape import pick_stoplist
 
-from conftest import DATA, SEEDS
+from conftest import SEEDS, distinct_lines, random_strings, text_pages
 
 kernel = pytest.importorskip("pipeline._shape")
 
 
-def _pages() -> list[list[str]]:
-    paths = sorted(SEEDS.glob("*.txt")) + sorted(DATA.rglob("*.txt"))
-    return [p.read_text("utf-8", errors="replace").split("\n") for p in paths]
-
-
 @pytest.fixture(scope="module")
 def pages():
-    return _pages()
+    return text_pages()
 
 
 @pytest.fixture(scope="module")
 def lines(pages):
-    found = {line for page in pages for line in page}
-    return sorted(found | {line.strip() for line in found})
+    return distinct_lines(pages)
+
+
+_ALPHABET = ["a", "B", " ", "  ", "\t", "\x1c", "\x1f", "\x0b", ".", ":", "-", "–", "»", "•", "'", "“", "(", "#",
+             "1", "٣", "é", "É", "ß", "İ", "ı", "ſ", "K", "\u0307", "ь", "Ж", "中", "文", "\U0001F600",
+             "\U00020000", "\u00a0", "\u2003", "_", "x"]
 
 
 def _random_lines(count: int, seed: int) -> list[str]:
-    rng = random.Random(seed)
-    alphabet = ["a", "B", " ", "  ", "\t", "\x1c", "\x1f", "\x0b", ".", ":", "-", "–", "»", "•", "'", "“", "(", "#",
-                "1", "٣", "é", "É", "ß", "İ", "ı", "ſ", "K", "\u0307", "ь", "Ж", "中", "文", "\U0001F600",
-                "\U00020000", "\u00a0", "\u2003", "_", "x"]
-    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(count)]
+    return random_strings(_ALPHABET, count, seed)
 
 
 def _forms(f) -> tuple:

@@ -14,31 +14,26 @@ from pipeline.linewords import words_of
 from pipeline.memo import LineMemo
 from pipeline.process import Engine, clean_text
 
-from conftest import DATA, SEEDS
-
-
-def _pages() -> list[list[str]]:
-    paths = sorted(SEEDS.glob("*.txt")) + sorted(DATA.rglob("*.txt"))
-    return [p.read_text("utf-8", errors="replace").split("\n") for p in paths]
+from conftest import distinct_lines, random_strings, text_pages
 
 
 @pytest.fixture(scope="module")
 def pages():
-    return _pages()
+    return text_pages()
 
 
 @pytest.fixture(scope="module")
 def lines(pages):
-    found = {line for page in pages for line in page}
-    return sorted(found | {line.strip() for line in found})
+    return distinct_lines(pages)
+
+
+_ALPHABET = ["a", "B", " ", "  ", "\t", "\x1c", "\x1f", ".", ":", "-", "–", "»", "•", "'", "“", "(", "#", "1",
+             "٣", "é", "É", "ß", "İ", "ı", "ſ", "K", "\u0307", "ς", "Σ", "ﬃ", "ŉ", "ь", "Ж", "中", "文",
+             "\U0001F600", "\U00020000", "\u00a0", "\u2003", "_", "x"]
 
 
 def _random_lines(count: int, seed: int) -> list[str]:
-    rng = random.Random(seed)
-    alphabet = ["a", "B", " ", "  ", "\t", "\x1c", "\x1f", ".", ":", "-", "–", "»", "•", "'", "“", "(", "#", "1",
-                "٣", "é", "É", "ß", "İ", "ı", "ſ", "K", "\u0307", "ς", "Σ", "ﬃ", "ŉ", "ь", "Ж", "中", "文",
-                "\U0001F600", "\U00020000", "\u00a0", "\u2003", "_", "x"]
-    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(count)]
+    return random_strings(_ALPHABET, count, seed)
 
 
 def test_a_line_s_folded_form_is_its_fold(lines):
