@@ -179,11 +179,11 @@ def test_dedup_tokens_equal_the_regex_reading(lines):
         assert _tokens(line) == expected, repr(line[:200])
 
 
-def test_packed_walk_equals_the_table_walk_and_the_numpy_walk(pages):
+def test_packed_walk_equals_the_numpy_walk(pages):
     """The forest's walk over its packed tables (_walk.Walk) gives the very leaves and
-    score floats of the C walk over the plain tables and of the numpy walk, on every seed
-    and test page's feature rows and on random rows with NaN, +-inf, -0.0, subnormals and
-    values equal to the thresholds."""
+    score floats of the numpy walk (which the forest takes where Walk refuses a model's
+    tables), on every seed and test page's feature rows and on random rows with NaN,
+    +-inf, -0.0, subnormals and values equal to the thresholds."""
     import numpy as np
 
     from pipeline.linemodel import load_model
@@ -210,23 +210,24 @@ def test_packed_walk_equals_the_table_walk_and_the_numpy_walk(pages):
         for x in matrices:
             forest._packed = packed
             got = forest.scores_and_leaves(x)
-            forest._packed = None
-            plain = forest.scores_and_leaves(x)
+            forest._packed = None  # as when Walk refuses the tables
+            refused = forest.scores_and_leaves(x)
+            forest._packed = packed
             forest._walk = None
             by_numpy = forest.scores_and_leaves(x)
             forest._walk = forest_module._walk
-            assert got[0] == plain[0] == by_numpy[0]
-            assert np.array_equal(got[1], plain[1]) and np.array_equal(got[1], by_numpy[1])
-            assert got[1].dtype == plain[1].dtype
+            assert got[0] == refused[0] == by_numpy[0]
+            assert np.array_equal(got[1], refused[1]) and np.array_equal(got[1], by_numpy[1])
+            assert got[1].dtype == by_numpy[1].dtype
             rows = np.arange(len(x))[::2]
-            forest._packed = packed
             explained = forest.contributions(x, got[1], rows)
             forest._packed = None
-            plain_explained = forest.contributions(x, got[1], rows)
+            refused_explained = forest.contributions(x, got[1], rows)
+            forest._packed = packed
             forest._walk = None
             numpy_explained = forest.contributions(x, got[1], rows)
             forest._walk = forest_module._walk
-            assert explained.tobytes() == plain_explained.tobytes() == numpy_explained.tobytes()
+            assert explained.tobytes() == refused_explained.tobytes() == numpy_explained.tobytes()
     finally:
         forest._packed, forest._walk = packed, forest_module._walk
 

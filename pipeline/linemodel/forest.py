@@ -45,8 +45,9 @@ class Forest:
         self._qs = self._build_tables()
         # _walk: the C walk, or None for the numpy one (tests set it to compare the two)
         self._walk = _walk
-        # The C walk's tables packed once, one record a node (_walk.Walk); None: `_walk.leaves`
-        # reads the tables as they are (a build without Walk, or tables it refuses)
+        # The node and path tables packed once for the C walk (_walk.Walk); None where it
+        # refuses them (a child before its parent, tables too large) or an extension built
+        # before Walk lacks it: the numpy walk then
         self._packed = None
         if _walk is not None and hasattr(_walk, "Walk"):
             qs = self._qs
@@ -79,17 +80,11 @@ class Forest:
         explain some rows later."""
         if not len(x):
             return [], np.zeros((0, self._qs["n_trees"]), dtype=np.int64)
-        if self._walk is not None:
-            qs = self._qs
+        if self._walk is not None and self._packed is not None:
             x = np.ascontiguousarray(x, dtype=np.float64)
-            leaves = np.empty((len(x), qs["n_trees"]), dtype=np.int64)
+            leaves = np.empty((len(x), self._qs["n_trees"]), dtype=np.int64)
             scores = np.empty(len(x))
-            if self._packed is not None and self._walk is _walk:
-                self._packed.leaves(x, len(x), x.shape[1], self.baseline, leaves, scores)
-                return scores.tolist(), leaves
-            self._walk.leaves(x, len(x), x.shape[1], qs["node_feature"], qs["node_threshold"],
-                              qs["node_missing_left"], qs["node_left"], qs["node_right"], qs["node_leaf"],
-                              qs["tree_root"], qs["leaf_value"], self.baseline, leaves, scores)
+            self._packed.leaves(x, len(x), x.shape[1], self.baseline, leaves, scores)
             return scores.tolist(), leaves
         leaves = self._leaves(x)
         acc = np.empty((len(x), leaves.shape[1] + 1))
@@ -220,14 +215,10 @@ class Forest:
         the others), as a len(rows) x features array; `leaves` from scores_and_leaves(x)."""
         n, n_features = len(rows), x.shape[1]
         qs = self._qs
-        if self._walk is not None:
+        if self._walk is not None and self._packed is not None:
             out = np.zeros((n, n_features))
-            if n and self._packed is not None and self._walk is _walk:
+            if n:
                 self._packed.contributions(np.ascontiguousarray(leaves[rows], dtype=np.int64), n, out, n_features)
-            elif n:
-                self._walk.contributions(np.ascontiguousarray(leaves[rows], dtype=np.int64), n, qs["n_trees"],
-                                         qs["path_start"], qs["path_len"], qs["path_feature"], qs["path_amount"],
-                                         n_features, out)
             return out
         # A plain walk does contrib[f] = (contrib[f] + next) - this, row by row, tree by
         # tree, root to leaf: the leaves' path steps in (row, tree, depth) order through one
