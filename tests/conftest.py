@@ -103,6 +103,16 @@ def engine_with(**changes):
     return Engine.load(dataclasses.replace(Options(doc_time_limit=0), **changes))
 
 
+def assert_fixed_point(first, label: str = "") -> None:
+    """Cleaning a cleaned body again with the shipped options removes nothing and gives
+    the same body: a rule that took lines back must not make output the next pass cuts."""
+    from pipeline.process import clean_text
+
+    second = clean_text(first.body, engine_with())
+    assert second.metadata["removed"] == [], label
+    assert second.body == first.body, label
+
+
 @pytest.fixture(scope="session")
 def engine():
     from pipeline.process import Engine
