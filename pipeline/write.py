@@ -10,20 +10,38 @@ from pathlib import Path
 
 from pipeline.outdir import OutputError, remove_quietly, remove_stale_temporaries, write_atomic
 
-__all__ = ["OutputError", "remove_quietly", "remove_stale_temporaries", "to_json", "write_atomic", "write_json",
-           "write_jsonl"]
+try:  # optional (setup.py): without it, to_json_python writes the same text
+    from pipeline._jsonout import encode as _encode
+except ImportError:  # pragma: no cover - a build without a C compiler
+    _encode = None
+
+__all__ = ["OutputError", "remove_quietly", "remove_stale_temporaries", "to_json", "to_json_python", "write_atomic",
+           "write_json", "write_jsonl"]
 
 
 def to_json(data) -> str:
     """Stable JSON: sorted keys, UTF-8 text, a final newline.
 
-    The very text of json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1):
+    The very text of json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n":
     with an indent, the standard library encodes in Python, a generator per container,
     and a page's metadata (every removed line with its reason) took longer to encode
-    than to write. `_indented` writes the same text with one call a container; a value
-    it does not know (a non-str key, a subclass) hands the whole document back to json.
-    Kept (not json.dumps) for speed, measured in docs/architecture.md; the one copy of
-    json's rules, checked against json.dumps on the shipped outputs and random values
+    than to write. Written by the C encoder (pipeline/_jsonout.c) where it is built,
+    else by `to_json_python`; a value either does not know (a non-str key, a subclass)
+    is written by json.dumps itself. Checked against json.dumps on the shipped outputs
+    and random and adversarial values (tests/test_fast_paths.py, tests/test_jsonout_kernel.py)."""
+    if _encode is not None:
+        raw = _encode(data, False)  # a lone surrogate as "surrogatepass" writes it: decoded back below
+        if raw is not None:
+            return raw.decode("utf-8", "surrogatepass")
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    return to_json_python(data)
+
+
+def to_json_python(data) -> str:
+    """`to_json` in Python, without the C encoder: `_indented` writes json.dumps' text
+    with one call a container; a value it does not know (a non-str key, a subclass)
+    hands the whole document back to json. Kept (not json.dumps) for speed, measured in
+    docs/architecture.md; the reference the C encoder is tested against, with json.dumps
     (tests/test_fast_paths.py::test_to_json_writes_what_json_dumps_writes)."""
     pieces: list[str] = []
     try:
@@ -139,6 +157,13 @@ def _flat_encoder(inner: str):
 
 
 def write_json(path: Path, data) -> None:
+    """`to_json(data)` written atomically as UTF-8: the C encoder's bytes as they come, or
+    the text encoded (a lone surrogate then raises UnicodeEncodeError, as it always did)."""
+    if _encode is not None:
+        raw = _encode(data, True)  # None for a surrogate, too
+        if raw is not None:
+            write_atomic(path, raw)
+            return
     write_atomic(path, to_json(data))
 
 

@@ -72,9 +72,9 @@ def test_to_json_with_key_heads_equals_json_dumps():
     odd_keys = {"\u2028": 1, "\"": "q", "é": [row], "": {}}
     for value in ({"removed": [row, shuffled, row]}, [row, [shuffled, [row]]], odd_keys, {"a": odd_keys, "b": [odd_keys]},
                   {1: "a"}, {"a": {1: "a"}}, {"x": True, "y": None, "z": 1.5, "w": float("nan")}):
-        assert write.to_json(value) == reference(value), repr(value)
+        assert write.to_json(value) == reference(value) == write.to_json_python(value), repr(value)
     for value in ({"b": 1, 2: 3}, {"a": [{"b": 1, 2: 3}]}):  # json cannot sort them either
-        for encode in (write.to_json, reference):
+        for encode in (write.to_json, write.to_json_python, reference):
             try:
                 encode(value)
             except TypeError:
@@ -87,7 +87,7 @@ def test_to_json_with_key_heads_equals_json_dumps():
         for _ in range(200):
             value = {f"k{rng.randint(0, 9)}": {f"j{rng.randint(0, 5)}": rng.randint(0, 3) for _ in range(3)}
                      for _ in range(4)}
-            assert write.to_json(value) == reference(value)
+            assert write.to_json_python(value) == reference(value) == write.to_json(value)
             assert len(write._HEADS) <= 3
     finally:
         write._HEADS_MAX = saved
