@@ -18,8 +18,8 @@ killed run's, and is removed (`OutDir.sweep`).
 from __future__ import annotations
 
 import errno
+import itertools
 import os
-import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable
@@ -109,22 +109,37 @@ def remove_quietly(path: Path) -> None:
         pass
 
 
-def _umask() -> int:
-    """The process's umask. Linux shows it in /proc (read without changing it); elsewhere
-    it is set and put back, once, when this module is imported."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+# A temporary file's name: `.{name}.` + this process's random token and a count + `.tmp`.
+# Created with O_EXCL (and O_NOFOLLOW), so a name taken (a killed run's leftover, a
+# planted link) is never opened: the next count is tried. The token is drawn again in
+# a forked child, so parent and child do not race for the same names.
+_TMP_FLAGS = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+              | getattr(os, "O_BINARY", 0))
+_TMP_TRIES = 100
 
 
-_FILE_MODE = 0o666 & ~_umask()
+def _new_token() -> None:
+    global _token, _counts
+    _token, _counts = os.urandom(5).hex(), itertools.count()
+
+
+_new_token()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_token)
+
+
+def _create_temporary(path: str) -> tuple[int, str]:
+    """A new temporary file beside `path`, open for writing: (its descriptor, its name).
+    Opened with mode 0o666, which the umask narrows: the mode a file opened for writing
+    gets (no chmod needed; mkstemp's 0600 needed one)."""
+    folder, name = os.path.split(path)
+    for _ in range(_TMP_TRIES):
+        tmp = os.path.join(folder, f".{name}.{_token}{next(_counts):x}{_TMP_SUFFIX}")
+        try:
+            return os.open(tmp, _TMP_FLAGS, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, f"no free temporary name for {path}")
 
 
 @contextmanager
@@ -133,8 +148,7 @@ def atomic_path(path: Path):
     name in `path`'s folder, renamed over `path` when the block ends without error,
     removed when it does not."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TMP_SUFFIX)
-    os.fchmod(fd, _FILE_MODE)
+    fd, tmp = _create_temporary(os.fspath(path))
     os.close(fd)
     try:
         yield Path(tmp)
@@ -144,21 +158,32 @@ def atomic_path(path: Path):
         raise
 
 
-def write_atomic(path: Path, data: str | bytes | Iterable[str]) -> None:
+def _write_all(fd: int, data: bytes) -> None:
+    """os.write until all of `data` is written (a write may take part of it)."""
+    written = os.write(fd, data)
+    if written < len(data):
+        view = memoryview(data)
+        while written < len(data):
+            written += os.write(fd, view[written:])
+
+
+def write_atomic(path: Path | str, data: str | bytes | Iterable[str]) -> None:
     """`data`: the whole content, or pieces of text written as they come (an index of
     any size is never held whole in memory). The file gets the mode the umask gives, as
-    a file opened for writing would (mkstemp makes it 0600, unreadable to others)."""
-    path = Path(path)
+    a file opened for writing would. A whole content is written with os.write (no file
+    object: four system calls a file, open, write, close, rename)."""
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=_TMP_SUFFIX)
-        os.fchmod(fd, _FILE_MODE)
-        with os.fdopen(fd, "wb") as handle:
+        fd, tmp = _create_temporary(os.fspath(path))
+        try:
             if isinstance(data, (str, bytes)):
-                handle.write(data.encode("utf-8") if isinstance(data, str) else data)
+                _write_all(fd, data.encode("utf-8") if isinstance(data, str) else data)
             else:
-                for piece in data:
-                    handle.write(piece.encode("utf-8"))
+                with open(fd, "wb", closefd=False) as handle:
+                    for piece in data:
+                        handle.write(piece.encode("utf-8"))
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
     except BaseException as exc:
         if tmp is not None:
