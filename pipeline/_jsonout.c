@@ -103,6 +103,9 @@ static inline char *escape_ascii(char *p, Py_UCS4 c) {
 #define NEEDS_ESCAPE(c) ((c) < 0x20 || (c) == '"' || (c) == '\\')
 
 static int put_str(Out *o, PyObject *s) {
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(s) < 0) return FAIL; /* a legacy str made by the old Py_UNICODE calls */
+#endif
     Py_ssize_t n = PyUnicode_GET_LENGTH(s);
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
