@@ -29,12 +29,17 @@ def keep_between_prose(result, bar: float) -> None:
     kept."""
     if bar <= 0 or result.body_prob is None:
         return
-    decisions, shapes = result.decisions, result.shapes
+    decisions, shapes, prob = result.decisions, result.shapes, result.body_prob
+    # the model's near misses first (few a page): the page's order only where there is one
+    near = [n for n, d in decisions.items() if d.rule == "model.chrome" and prob[n - 1] >= bar
+            and _prose(shapes[n]) and _stops(shapes[n].text)]
+    if not near:
+        return
     numbers = sorted(n for n in shapes if n in decisions)
-    candidates = [k for k in range(1, len(numbers) - 1)
-                  if decisions[numbers[k]].rule == "model.chrome" and result.body_prob[numbers[k] - 1] >= bar
-                  and decisions[numbers[k - 1]].keep and decisions[numbers[k + 1]].keep
-                  and _prose(shapes[numbers[k]]) and _stops(shapes[numbers[k]].text)]
+    at = {n: k for k, n in enumerate(numbers)}
+    candidates = [at[n] for n in sorted(near)
+                  if 0 < at[n] < len(numbers) - 1 and decisions[numbers[at[n] - 1]].keep
+                  and decisions[numbers[at[n] + 1]].keep]
     if not candidates:
         return
     seen: dict[str, int] = {}
@@ -45,7 +50,7 @@ def keep_between_prose(result, bar: float) -> None:
         n = numbers[k]
         if seen[shapes[n].text] > 1:
             continue
-        p = result.body_prob[n - 1]
+        p = prob[n - 1]
         result.decide(n, True, "keep.between_prose",
                       f"line model: body probability {p:.2f}, near its threshold, but a paragraph of prose, once on "
                       f"the page, between two kept lines (lines {numbers[k - 1]} and {numbers[k + 1]})")
