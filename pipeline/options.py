@@ -116,6 +116,10 @@ class Options:
     # kept (`keep.last_prose`; 0: off). docs/quality.md.
     last_prose_probability: float = 0.3
     last_prose_share: float = 0.2
+    # Text dumps read by the line model: a paragraph of prose, once on the page, that the
+    # model removed at a body probability of at least this much between two kept lines
+    # is kept (`keep.between_prose`; 0: off). docs/quality.md.
+    between_prose_probability: float = 0.3
     # Text dumps read by the line model: the kept lines below the page's last reader
     # comment section are removed (`position.after_comments`) when the kept words above
     # its first section are at least this many times the words below (0: off).
@@ -277,6 +281,7 @@ _RULES = {
     "introduced_min_words": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),
     "last_prose_probability": (_number(0, 1), "must be a number from 0 to 1 (0 turns the rule off)"),
     "last_prose_share": (_number(0, 1), "must be a number from 0 to 1"),
+    "between_prose_probability": (_number(0, 1), "must be a number from 0 to 1 (0 turns the rule off)"),
     "table_rows": (lambda v: v in _TABLE_ROWS, f"must be one of {', '.join(_TABLE_ROWS)}"),
     "after_comments_share": (_number(0), "must be a number, 0 or more (0 turns the rule off)"),
     "repeated_run_min_lines": (_int(0), "must be a whole number, 0 or more (0 turns the rule off)"),

@@ -31,6 +31,7 @@ from pipeline.siteprofile import ProfileStore, SiteRule, line_key
 from pipeline.sites import folder_of, host_of, page_site
 from pipeline.tables import keep_table_rows
 from pipeline.lastprose import keep_last_prose
+from pipeline.midprose import keep_between_prose
 from pipeline.outdir import STATE_DIR
 from pipeline.version import VERSION
 
@@ -221,6 +222,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                 keep_table_rows(found, rows, same_shape=options.table_rows == "page")
             if not again:
                 keep_last_prose(found, words, options.last_prose_probability, options.last_prose_share)
+                keep_between_prose(found, options.between_prose_probability)
             # last: its test reads the body the other rules left
             keep_header_run(found, words, options.header_run_min_lines, options.header_run_probability,
                             options.header_run_cohesion)

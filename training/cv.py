@@ -20,7 +20,8 @@ other years, languages and gold conventions than the model learned from.
 Deterministic: sorted inputs, md5 folds, `random_state=0`, one thread per training.
 Writes OUT/pred/<id>.txt (the held-out bodies), OUT/models/fold-K.json,
 OUT/scores.jsonl and OUT/removed.jsonl (every removed line with its rule; with `--kept`, OUT/kept.jsonl:
-every kept line with the rule that kept it, for training/kept_chrome.py). Page features and labels are cached under OUT/cache (keyed by the
+every kept line with the rule that kept it, for training/kept_chrome.py; with `--probs`, OUT/probs.jsonl: the line
+model's held-out probability of each line). Page features and labels are cached under OUT/cache (keyed by the
 code that makes them). `--workers 2` trains and cleans two folds at once.
 """
 import os
@@ -179,6 +180,9 @@ def main():
                          '\'{"switch": 0}\' for the plain threshold')
     ap.add_argument("--kept", action="store_true",
                     help="also write OUT/kept.jsonl: every kept line with the rule that kept it")
+    ap.add_argument("--probs", action="store_true",
+                    help="also write OUT/probs.jsonl: the line model's held-out body probability of each "
+                         "non-blank line of each page ({id, idx: 0-based line numbers of the dump, p})")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                     help="an Options field for the pipeline's cleaning, e.g. header_keep_probability=0.9 "
                          "(repeatable; with --model, rules and settings are tried in minutes)")
@@ -259,6 +263,10 @@ def main():
     (out / "removed.jsonl").write_text("".join(ledger), encoding="utf-8")  # every removed line, its rule
     if args.kept:
         (out / "kept.jsonl").write_text("".join(kept_ledger), encoding="utf-8")  # every kept line, its rule
+    if args.probs:  # the model alone, before any rule: the near misses a rule may take back
+        (out / "probs.jsonl").write_text("".join(
+            json.dumps({"id": d["id"], "idx": d["idx"], "p": [round(q, 4) for q in probs[d["id"]]]}) + "\n"
+            for d in scored), encoding="utf-8")
     (out / "scores.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
     print(f"\n{time.time() - t0:.0f}s; bodies in {pred}, per-page scores in {out / 'scores.jsonl'}")
     return 1 if failed else 0
