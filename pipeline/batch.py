@@ -154,7 +154,10 @@ def clean_in_process(sources: list[Source], out: Path, options: Options) -> list
     """Clean and write a batch's pages here, in this process, one after the other."""
     engine = load_engine(options, out)
     with batch_collection():  # the collector idle during the batch, up to a valve (pipeline/gcpolicy.py)
-        return [process_document(source, out, engine) for source in sources]
+        try:
+            return [process_document(source, out, engine) for source in sources]
+        finally:
+            engine.memo.clear()  # freed now, not at the next full collection (memo.LineMemo.clear)
 
 
 def load_engine(options: Options, out: Path | None = None) -> Engine:

@@ -79,6 +79,9 @@ def work(fd: int) -> None:
                         send("output-error", str(exc))
                         break
                     send("done", summary.to_wire())
+                # The batch's memo freed now, not at the next full collection (memo.LineMemo.clear):
+                # the worker's memory stays at one batch's, not one more each batch.
+                engine.memo.clear()
 
 
 if __name__ == "__main__":
