@@ -1,7 +1,8 @@
 /* The per-character loops of a line's shape in C (optional: linewords.py, linemodel/shape.py
  * and lineshape.py run their Python code when this module is not built), and since the
  * seventeenth round the lexicon's literal scan (LiteralFinder, LiteralCandidates) and a line's
- * word n-grams (ngrams): lexicon.py, dedup_page.py and classify.py keep their Python too.
+ * word n-grams (ngrams), since the twentieth Lexicon.match_line (LexiconMatcher): lexicon.py,
+ * dedup_page.py and classify.py keep their Python too.
  *
  * Each function reproduces one piece of Python exactly, with the very predicates Python
  * uses (CPython 3.11, Objects/unicodeobject.c and Modules/_sre/sre.c):
