@@ -1,7 +1,7 @@
 """The compiled parts, in C: the line model's tree walk (pipeline/linemodel/_walk.c),
-the per-character loops of a line's shape, the lexicon's literal scan and a line's word
-n-grams (pipeline/linemodel/_shape.c), a body's MinHash (pipeline/_minhash.c) and site
-learning's line keys (pipeline/_sitekeys.c), and the output's JSON text (pipeline/_jsonout.c).
+the per-character loops of a line's shape, the lexicon's literal scan and matcher and a
+line's word n-grams (pipeline/linemodel/_shape.c), a body's MinHash (pipeline/_minhash.c), site
+learning's line keys (pipeline/_sitekeys.c) and the output's JSON text (pipeline/_jsonout.c).
 
 Everything else is in pyproject.toml. The extensions are optional: without a C compiler
 (or Python's headers) the build warns and the install goes on, and the Python code runs

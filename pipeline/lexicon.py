@@ -28,6 +28,10 @@ try:  # LineForms in C (pipeline/linemodel/_shape.c), where it is built
     from pipeline._shape import LineForms as _KernelLineForms, configure_forms as _configure_forms
 except ImportError:
     _KernelLineForms = _configure_forms = None
+try:  # Lexicon.match_line in C (pipeline/linemodel/_shape.c), where it is built
+    from pipeline._shape import LexiconMatcher as _KernelMatcher, running_rule as _kernel_running_rule
+except ImportError:
+    _KernelMatcher = _kernel_running_rule = None
 
 # The regex prefilter (_required_literals) reads a regex's parse tree from `re`'s private
 # parser, on the Python versions it is tested on (tests/test_lexicon_literals.py compares
@@ -146,6 +150,15 @@ def _pattern_search(rule: "LexiconRule"):
     if len(rule.patterns) == 1:
         return rule.patterns[0].search
     return lambda line: any(p.search(line) for p in rule.patterns)
+
+
+def _pattern_parts(rule: "LexiconRule", literals: "_Literals | None") -> tuple | None:
+    """(bit, search) of each of a rule's regexes, when it has several and `literals` holds
+    them all (their bits in it); else None (the rule's one search)."""
+    if literals is None or len(rule.patterns) < 2:
+        return None
+    parts = tuple((literals.bits([pattern]), pattern.search) for pattern in rule.patterns)
+    return None if any(bit is None for bit, _ in parts) else parts
 
 
 # A regex search is the costliest check of a line, and most lines match none of them.
@@ -661,6 +674,11 @@ def _read_rule_file(path: Path) -> str:
 def rule_running(frame) -> LexiconMatch | None:
     """The rule whose check was running in `frame` or one of its callers, if any: what a
     time limit's signal handler reads to say that a rule's regex, not the page, ran long."""
+    # The C matcher (a Lexicon's match_line, _shape.LexiconMatcher) has no frame: it says which rule's regex it is
+    # searching while the search runs (the handler runs inside the search).
+    running = _kernel_running_rule() if _kernel_running_rule is not None else None
+    if running is not None:
+        return running
     while frame is not None:
         if frame.f_code is Lexicon.match_line.__code__:
             return frame.f_locals.get("found")  # the rule being tried (bound per rule in the loop)
@@ -752,12 +770,28 @@ class Lexicon:
                 for index in with_regex]
         if None in bits:  # a shared one without this lexicon's regexes, or no literals
             self._literals, bits = None, [-1] * len(with_regex)  # -1: every regex searched
-        self._checks = [(index, rules[index].max_words, _pattern_search(rules[index]), bit, self._found[index])
+        # A rule of several regexes searches only those whose literals the line holds
+        # (`parts`: each regex's bit and search), not their alternation: a regex without its
+        # literals in the line cannot match, so the answer is the same, and the other
+        # regexes' tries at every position are not made (tests/test_speed_round20.py).
+        self._checks = [(index, rules[index].max_words, _pattern_search(rules[index]), bit, self._found[index],
+                         _pattern_parts(rules[index], self._literals))
                         for index, bit in zip(with_regex, bits)]
-        self._regex_bits = _or(bits for *_, bits, _ in self._checks)
+        self._regex_bits = _or(check[3] for check in self._checks)
         self._first_regex = with_regex[0] if with_regex else len(rules)
         self._regex_max_words = (None if any(rules[index].max_words is None for index in with_regex)
                                  else max((rules[index].max_words for index in with_regex), default=None))
+        # match_line in C where the kernel is built and takes the tables (masks of at most
+        # 64 bits, -1 for every bit): the instance's attribute in place of the method, so the
+        # callers reach C with no Python frame a line (tests/test_speed_round20.py).
+        if _KernelMatcher is not None:
+            try:
+                self.match_line = _KernelMatcher(self._exact, self._any_prefix, self._prefix_heads,
+                                                 tuple(self._prefixes), tuple(self._max_words), tuple(self._found),
+                                                 self._first_regex, self._regex_max_words, self._literals,
+                                                 tuple(self._checks))
+            except (TypeError, ValueError, OverflowError, IndexError):
+                pass
 
     def for_site(self, host: str | None, folder: str | None) -> "Lexicon":
         """The rules for one page: its site's rules first (more specific), then the rest."""
@@ -819,12 +853,15 @@ class Lexicon:
         candidates = line.candidates(self._literals) if self._literals is not None else -1
         if not candidates & self._regex_bits:
             return None if said is None else self._found[said]
-        for index, max_words, search, bits, found in self._checks:  # `found`: read by rule_running
+        for index, max_words, search, bits, found, parts in self._checks:  # `found`: read by rule_running
             if said is not None and index >= said:
                 break
             if not candidates & bits or (max_words is not None and line.words > max_words):
                 continue
-            if search(line.line):
+            if parts is None:
+                if search(line.line):
+                    return found
+            elif any(part(line.line) for bit, part in parts if candidates & bit):
                 return found
         return None if said is None else self._found[said]
 

@@ -1,7 +1,8 @@
 /* The per-character loops of a line's shape in C (optional: linewords.py, linemodel/shape.py
  * and lineshape.py run their Python code when this module is not built), and since the
  * seventeenth round the lexicon's literal scan (LiteralFinder, LiteralCandidates) and a line's
- * word n-grams (ngrams): lexicon.py, dedup_page.py and classify.py keep their Python too.
+ * word n-grams (ngrams), since the twentieth Lexicon.match_line (LexiconMatcher): lexicon.py,
+ * dedup_page.py and classify.py keep their Python too.
  *
  * Each function reproduces one piece of Python exactly, with the very predicates Python
  * uses (CPython 3.11, Objects/unicodeobject.c and Modules/_sre/sre.c):
@@ -1799,6 +1800,372 @@ static PyTypeObject LineFormsType = {
     .tp_methods = line_forms_methods,
 };
 
+/* LexiconMatcher(exact, any_prefix, prefix_heads, prefixes, max_words, found, first_regex,
+ * regex_max_words, literals, checks)(forms): lexicon.Lexicon.match_line(forms) in C, from the
+ * tables the Lexicon made (its _exact, _any_prefix, _prefix_heads, _prefixes, _max_words,
+ * _found, _first_regex, _regex_max_words, _literals, _checks), with no Python frame a line.
+ * The same steps in the same order: the exact phrase (a dict lookup of `folded`), the prefix
+ * alternation when `spaced[:1]` is a head, each rule's prefix; the first of those rules (the
+ * lowest index) within its word limit is `said`; then the regex rules before it whose bit the
+ * line's candidates hold and whose word limit it keeps, each search called in turn (for a
+ * rule with `parts`, the search of each of its regexes whose bits the candidates hold). Bits and
+ * candidates are 64-bit masks (-1: every bit; the Lexicon makes none wider for the C matcher).
+ * A word limit or index is an int or None (-1 here). `forms`: a LineForms of this module, or
+ * any object with the same attributes (read by name). While a regex search runs, the rule it
+ * belongs to is `running_rule()` (lexicon.rule_running reads it: a time limit's signal handler
+ * runs inside the search, with no Python frame of match_line to read). */
+typedef struct {
+    Py_ssize_t index, max_words, n_parts;
+    PyObject *search, *found;
+    uint64_t bits;
+    uint64_t *part_bits;      /* n_parts: a rule of several regexes, each searched alone */
+    PyObject **part_search;   /* when the line holds its literals (else `search`) */
+} MatcherCheck;
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *exact, *any_prefix, *prefix_heads, *found, *literals;
+    Py_ssize_t n_rules, first_regex, regex_max_words, n_prefixes, n_checks;
+    Py_ssize_t *max_words;          /* n_rules */
+    Py_ssize_t *prefix_index;       /* n_prefixes */
+    PyObject **prefix_match;        /* n_prefixes */
+    MatcherCheck *checks;           /* n_checks */
+    uint64_t regex_bits;
+    PyObject *args;                 /* the constructor's arguments, for pickling */
+} LexiconMatcher;
+
+static PyObject *running_found;  /* the rule whose regex a LexiconMatcher is searching, or NULL */
+static PyObject *str_folded, *str_spaced, *str_line, *str_words;
+
+static PyTypeObject LexiconMatcherType;
+
+static void lexicon_matcher_dealloc(LexiconMatcher *m)
+{
+    Py_XDECREF(m->exact); Py_XDECREF(m->any_prefix); Py_XDECREF(m->prefix_heads); Py_XDECREF(m->found);
+    Py_XDECREF(m->literals); Py_XDECREF(m->args);
+    for (Py_ssize_t k = 0; m->prefix_match && k < m->n_prefixes; k++) Py_XDECREF(m->prefix_match[k]);
+    for (Py_ssize_t k = 0; m->checks && k < m->n_checks; k++) {
+        MatcherCheck *c = &m->checks[k];
+        Py_XDECREF(c->search);
+        Py_XDECREF(c->found);
+        for (Py_ssize_t j = 0; c->part_search && j < c->n_parts; j++) Py_XDECREF(c->part_search[j]);
+        PyMem_Free(c->part_bits);
+        PyMem_Free(c->part_search);
+    }
+    PyMem_Free(m->max_words); PyMem_Free(m->prefix_index); PyMem_Free(m->prefix_match); PyMem_Free(m->checks);
+    Py_TYPE(m)->tp_free((PyObject *)m);
+}
+
+/* An int >= 0 or None (-1); -2 with an error set for anything else. */
+static Py_ssize_t limit_of(PyObject *v)
+{
+    if (v == Py_None) return -1;
+    if (!PyLong_Check(v)) { PyErr_SetString(PyExc_TypeError, "LexiconMatcher: a limit is an int or None"); return -2; }
+    Py_ssize_t n = PyLong_AsSsize_t(v);
+    if (n == -1 && PyErr_Occurred()) return -2;
+    if (n < 0) { PyErr_SetString(PyExc_ValueError, "LexiconMatcher: a negative limit"); return -2; }
+    return n;
+}
+
+/* A mask: -1 (every bit) or 0 <= v < 2**64; else an error (OverflowError). */
+static int mask_of(PyObject *v, uint64_t *out)
+{
+    if (!PyLong_Check(v)) { PyErr_SetString(PyExc_TypeError, "LexiconMatcher: a mask is an int"); return -1; }
+    int overflow = 0;
+    long long s = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (!overflow && s == -1) {
+        if (PyErr_Occurred()) return -1;
+        *out = ~(uint64_t)0;
+        return 0;
+    }
+    if (!overflow && s < 0) { PyErr_SetString(PyExc_OverflowError, "LexiconMatcher: a negative mask"); return -1; }
+    unsigned long long u = PyLong_AsUnsignedLongLong(v);
+    if (u == (unsigned long long)-1 && PyErr_Occurred()) return -1;
+    *out = u;
+    return 0;
+}
+
+static PyObject *lexicon_matcher_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    PyObject *exact, *any_prefix, *heads, *prefixes, *max_words, *found, *regex_max_words, *literals, *checks;
+    Py_ssize_t first_regex;
+    if (kwds && PyDict_GET_SIZE(kwds)) {
+        PyErr_SetString(PyExc_TypeError, "LexiconMatcher takes no keyword arguments");
+        return NULL;
+    }
+    if (!PyArg_ParseTuple(args, "O!OOO!O!O!nOOO!:LexiconMatcher", &PyDict_Type, &exact, &any_prefix, &heads,
+                          &PyTuple_Type, &prefixes, &PyTuple_Type, &max_words, &PyTuple_Type, &found, &first_regex,
+                          &regex_max_words, &literals, &PyTuple_Type, &checks))
+        return NULL;
+    if (heads != Py_None && !PyAnySet_Check(heads)) {
+        PyErr_SetString(PyExc_TypeError, "LexiconMatcher: prefix_heads is a set or None");
+        return NULL;
+    }
+    if (PyTuple_GET_SIZE(max_words) != PyTuple_GET_SIZE(found)) {
+        PyErr_SetString(PyExc_ValueError, "LexiconMatcher: one word limit and one match a rule");
+        return NULL;
+    }
+    if (!str_folded && !(str_folded = PyUnicode_InternFromString("folded"))) return NULL;
+    if (!str_spaced && !(str_spaced = PyUnicode_InternFromString("spaced"))) return NULL;
+    if (!str_line && !(str_line = PyUnicode_InternFromString("line"))) return NULL;
+    if (!str_words && !(str_words = PyUnicode_InternFromString("words"))) return NULL;
+    if (!str_candidates && !(str_candidates = PyUnicode_InternFromString("candidates"))) return NULL;
+    LexiconMatcher *m = (LexiconMatcher *)type->tp_alloc(type, 0);
+    if (!m) return NULL;
+    m->n_rules = PyTuple_GET_SIZE(found);
+    m->n_prefixes = PyTuple_GET_SIZE(prefixes);
+    m->n_checks = PyTuple_GET_SIZE(checks);
+    m->max_words = PyMem_Calloc(m->n_rules + 1, sizeof(Py_ssize_t));
+    m->prefix_index = PyMem_Calloc(m->n_prefixes + 1, sizeof(Py_ssize_t));
+    m->prefix_match = PyMem_Calloc(m->n_prefixes + 1, sizeof(PyObject *));
+    m->checks = PyMem_Calloc(m->n_checks + 1, sizeof(MatcherCheck));
+    if (!m->max_words || !m->prefix_index || !m->prefix_match || !m->checks) {
+        Py_DECREF(m);
+        return PyErr_NoMemory();
+    }
+    m->exact = exact; Py_INCREF(exact);
+    m->any_prefix = any_prefix == Py_None ? NULL : any_prefix; Py_XINCREF(m->any_prefix);
+    m->prefix_heads = heads == Py_None ? NULL : heads; Py_XINCREF(m->prefix_heads);
+    m->found = found; Py_INCREF(found);
+    m->literals = literals == Py_None ? NULL : literals; Py_XINCREF(m->literals);
+    m->args = args; Py_INCREF(args);
+    m->first_regex = first_regex;
+    if ((m->regex_max_words = limit_of(regex_max_words)) == -2) goto fail;
+    for (Py_ssize_t k = 0; k < m->n_rules; k++)
+        if ((m->max_words[k] = limit_of(PyTuple_GET_ITEM(max_words, k))) == -2) goto fail;
+    for (Py_ssize_t k = 0; k < m->n_prefixes; k++) {
+        PyObject *pair = PyTuple_GET_ITEM(prefixes, k);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            PyErr_SetString(PyExc_TypeError, "LexiconMatcher: a prefix is (index, match)");
+            goto fail;
+        }
+        Py_ssize_t index = PyLong_AsSsize_t(PyTuple_GET_ITEM(pair, 0));
+        if (index == -1 && PyErr_Occurred()) goto fail;
+        if (index < 0 || index >= m->n_rules) { PyErr_SetString(PyExc_IndexError, "LexiconMatcher: a rule index"); goto fail; }
+        m->prefix_index[k] = index;
+        m->prefix_match[k] = PyTuple_GET_ITEM(pair, 1);
+        Py_INCREF(m->prefix_match[k]);
+    }
+    m->regex_bits = 0;
+    for (Py_ssize_t k = 0; k < m->n_checks; k++) {
+        PyObject *check = PyTuple_GET_ITEM(checks, k);
+        if (!PyTuple_Check(check) || PyTuple_GET_SIZE(check) != 6) {
+            PyErr_SetString(PyExc_TypeError, "LexiconMatcher: a check is (index, max_words, search, bits, found, parts)");
+            goto fail;
+        }
+        MatcherCheck *c = &m->checks[k];
+        c->index = PyLong_AsSsize_t(PyTuple_GET_ITEM(check, 0));
+        if (c->index == -1 && PyErr_Occurred()) goto fail;
+        if (c->index < 0) { PyErr_SetString(PyExc_IndexError, "LexiconMatcher: a rule index"); goto fail; }
+        if ((c->max_words = limit_of(PyTuple_GET_ITEM(check, 1))) == -2) goto fail;
+        if (mask_of(PyTuple_GET_ITEM(check, 3), &c->bits) < 0) goto fail;
+        c->search = PyTuple_GET_ITEM(check, 2); Py_INCREF(c->search);
+        c->found = PyTuple_GET_ITEM(check, 4); Py_INCREF(c->found);
+        m->regex_bits |= c->bits;
+        PyObject *parts = PyTuple_GET_ITEM(check, 5);
+        if (parts != Py_None) {
+            if (!PyTuple_Check(parts)) { PyErr_SetString(PyExc_TypeError, "LexiconMatcher: parts are a tuple or None"); goto fail; }
+            Py_ssize_t n = PyTuple_GET_SIZE(parts);
+            c->part_bits = PyMem_Calloc(n + 1, sizeof(uint64_t));
+            c->part_search = PyMem_Calloc(n + 1, sizeof(PyObject *));
+            if (!c->part_bits || !c->part_search) { PyErr_NoMemory(); goto fail; }
+            for (Py_ssize_t j = 0; j < n; j++) {
+                PyObject *part = PyTuple_GET_ITEM(parts, j);
+                if (!PyTuple_Check(part) || PyTuple_GET_SIZE(part) != 2) {
+                    PyErr_SetString(PyExc_TypeError, "LexiconMatcher: a part is (bits, search)");
+                    goto fail;
+                }
+                if (mask_of(PyTuple_GET_ITEM(part, 0), &c->part_bits[j]) < 0) goto fail;
+                c->part_search[j] = PyTuple_GET_ITEM(part, 1);
+                Py_INCREF(c->part_search[j]);
+                c->n_parts = j + 1;
+            }
+            c->n_parts = n;
+            if (n == 0) { PyErr_SetString(PyExc_ValueError, "LexiconMatcher: parts are not empty"); goto fail; }
+        }
+    }
+    return (PyObject *)m;
+fail:
+    Py_DECREF(m);
+    return NULL;
+}
+
+/* forms.words as a Py_ssize_t (-1 with an error set) */
+static Py_ssize_t forms_word_count(PyObject *forms)
+{
+    PyObject *w = Py_IS_TYPE(forms, &LineFormsType) ? line_forms_words((LineFormsObject *)forms, NULL)
+                                                    : PyObject_GetAttr(forms, str_words);
+    if (!w) return -1;
+    Py_ssize_t n = PyLong_AsSsize_t(w);
+    Py_DECREF(w);
+    return n;
+}
+
+#define MATCHER_RETURN(said) do { \
+        Py_XDECREF(own_folded); Py_XDECREF(own_spaced); Py_XDECREF(own_line); \
+        if ((said) < 0) Py_RETURN_NONE; \
+        PyObject *r_ = PyTuple_GET_ITEM(m->found, (said)); Py_INCREF(r_); return r_; \
+    } while (0)
+#define MATCHER_FAIL() do { Py_XDECREF(own_folded); Py_XDECREF(own_spaced); Py_XDECREF(own_line); return NULL; } while (0)
+
+static PyObject *lexicon_matcher_call(LexiconMatcher *m, PyObject *args, PyObject *kwds)
+{
+    PyObject *forms;
+    if ((kwds && PyDict_GET_SIZE(kwds)) || PyTuple_GET_SIZE(args) != 1) {
+        PyErr_SetString(PyExc_TypeError, "LexiconMatcher(forms): one argument");
+        return NULL;
+    }
+    forms = PyTuple_GET_ITEM(args, 0);
+    PyObject *folded, *spaced, *line;  /* borrowed from a LineForms, else own_* */
+    PyObject *own_folded = NULL, *own_spaced = NULL, *own_line = NULL;
+    int kernel = Py_IS_TYPE(forms, &LineFormsType);
+    if (kernel) {
+        folded = ((LineFormsObject *)forms)->folded;
+        spaced = ((LineFormsObject *)forms)->spaced;
+        line = ((LineFormsObject *)forms)->line;
+    } else {
+        if (!(folded = own_folded = PyObject_GetAttr(forms, str_folded))) MATCHER_FAIL();
+        if (!(spaced = own_spaced = PyObject_GetAttr(forms, str_spaced))) MATCHER_FAIL();
+        if (!(line = own_line = PyObject_GetAttr(forms, str_line))) MATCHER_FAIL();
+    }
+    Py_ssize_t words = -1;  /* forms.words, read when first needed */
+#define WORDS() (words >= 0 ? words : (words = forms_word_count(forms)))
+    Py_ssize_t said = -1;  /* the first rule whose exact phrase or prefix the line is, within its limit */
+    PyObject *hits = PyDict_GetItemWithError(m->exact, folded);  /* borrowed: a tuple of indexes, or NULL */
+    if (!hits && PyErr_Occurred()) MATCHER_FAIL();
+    if (hits) {
+        if (!PyTuple_Check(hits)) { PyErr_SetString(PyExc_TypeError, "LexiconMatcher: exact hits are a tuple"); MATCHER_FAIL(); }
+        for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(hits); k++) {
+            Py_ssize_t index = PyLong_AsSsize_t(PyTuple_GET_ITEM(hits, k));
+            if (index == -1 && PyErr_Occurred()) MATCHER_FAIL();
+            if (index < 0 || index >= m->n_rules) { PyErr_SetString(PyExc_IndexError, "LexiconMatcher: a rule index"); MATCHER_FAIL(); }
+            if (said >= 0 && index >= said) continue;
+            Py_ssize_t limit = m->max_words[index];
+            if (limit >= 0) {
+                if (WORDS() < 0 && PyErr_Occurred()) MATCHER_FAIL();
+                if (words > limit) continue;
+            }
+            said = index;
+        }
+    }
+    if (m->any_prefix) {
+        int head = 1;
+        if (m->prefix_heads) {
+            PyObject *first = PyUnicode_Substring(spaced, 0, 1);
+            if (!first) MATCHER_FAIL();
+            head = PySet_Contains(m->prefix_heads, first);
+            Py_DECREF(first);
+            if (head < 0) MATCHER_FAIL();
+        }
+        if (head) {
+            PyObject *any = PyObject_CallOneArg(m->any_prefix, spaced);
+            if (!any) MATCHER_FAIL();
+            int truth = PyObject_IsTrue(any);
+            Py_DECREF(any);
+            if (truth < 0) MATCHER_FAIL();
+            if (truth) {
+                for (Py_ssize_t k = 0; k < m->n_prefixes; k++) {
+                    Py_ssize_t index = m->prefix_index[k];
+                    if (said >= 0 && index >= said) continue;  /* a later rule: not the first */
+                    PyObject *hit = PyObject_CallOneArg(m->prefix_match[k], spaced);
+                    if (!hit) MATCHER_FAIL();
+                    int matched = PyObject_IsTrue(hit);
+                    Py_DECREF(hit);
+                    if (matched < 0) MATCHER_FAIL();
+                    if (!matched) continue;
+                    Py_ssize_t limit = m->max_words[index];
+                    if (limit >= 0) {
+                        if (WORDS() < 0 && PyErr_Occurred()) MATCHER_FAIL();
+                        if (words > limit) continue;
+                    }
+                    said = index;
+                }
+            }
+        }
+    }
+    if (m->first_regex >= (said < 0 ? m->n_rules : said)) MATCHER_RETURN(said);
+    /* A regex can only match on a line within some regex rule's word limit (a line of n
+     * characters has at most (n + 1) // 2 words) that holds one of their literals. */
+    Py_ssize_t limit = m->regex_max_words;
+    if (said < 0 && limit >= 0 && (PyUnicode_GET_LENGTH(line) + 1) / 2 > limit) {
+        if (WORDS() < 0 && PyErr_Occurred()) MATCHER_FAIL();
+        if (words > limit) MATCHER_RETURN(-1);
+    }
+    uint64_t candidates = ~(uint64_t)0;
+    if (m->literals) {
+        PyObject *found = kernel ? line_forms_candidates((LineFormsObject *)forms, m->literals)
+                                 : PyObject_CallMethodOneArg(forms, str_candidates, m->literals);
+        if (!found) MATCHER_FAIL();
+        if (!PyLong_Check(found)) {
+            Py_DECREF(found);
+            PyErr_SetString(PyExc_TypeError, "LexiconMatcher: candidates are an int");
+            MATCHER_FAIL();
+        }
+        candidates = PyLong_AsUnsignedLongLongMask(found);  /* the low 64 bits: every bit a check has */
+        Py_DECREF(found);
+        if (candidates == (uint64_t)-1 && PyErr_Occurred()) MATCHER_FAIL();
+    }
+    if (!(candidates & m->regex_bits)) MATCHER_RETURN(said);
+    for (Py_ssize_t k = 0; k < m->n_checks; k++) {
+        MatcherCheck *c = &m->checks[k];
+        if (said >= 0 && c->index >= said) break;
+        if (!(candidates & c->bits)) continue;
+        if (c->max_words >= 0) {
+            if (WORDS() < 0 && PyErr_Occurred()) MATCHER_FAIL();
+            if (words > c->max_words) continue;
+        }
+        PyObject *outer = running_found;  /* NULL unless a search calls back into a matcher */
+        running_found = c->found;
+        int matched = 0;
+        for (Py_ssize_t j = 0; j < (c->part_search ? c->n_parts : 1) && !matched; j++) {
+            if (c->part_search && !(candidates & c->part_bits[j])) continue;
+            PyObject *hit = PyObject_CallOneArg(c->part_search ? c->part_search[j] : c->search, line);
+            matched = hit ? PyObject_IsTrue(hit) : -1;
+            Py_XDECREF(hit);
+            if (matched < 0) break;
+        }
+        running_found = outer;
+        if (matched < 0) MATCHER_FAIL();
+        if (matched) {
+            Py_XDECREF(own_folded); Py_XDECREF(own_spaced); Py_XDECREF(own_line);
+            Py_INCREF(c->found);
+            return c->found;
+        }
+    }
+    MATCHER_RETURN(said);
+#undef WORDS
+}
+
+static PyObject *lexicon_matcher_reduce(LexiconMatcher *m, PyObject *unused)
+{
+    return Py_BuildValue("(OO)", (PyObject *)Py_TYPE(m), m->args);
+}
+
+static PyObject *running_rule(PyObject *self, PyObject *unused)
+{
+    PyObject *r = running_found ? running_found : Py_None;
+    Py_INCREF(r);
+    return r;
+}
+
+static PyMethodDef lexicon_matcher_methods[] = {
+    {"__reduce__", (PyCFunction)lexicon_matcher_reduce, METH_NOARGS, "made again from its tables"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject LexiconMatcherType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "pipeline._shape.LexiconMatcher",
+    .tp_basicsize = sizeof(LexiconMatcher),
+    .tp_dealloc = (destructor)lexicon_matcher_dealloc,
+    .tp_call = (ternaryfunc)lexicon_matcher_call,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "LexiconMatcher(exact, any_prefix, prefix_heads, prefixes, max_words, found, first_regex, "
+              "regex_max_words, literals, checks)(forms): lexicon.Lexicon.match_line",
+    .tp_new = lexicon_matcher_new,
+    .tp_methods = lexicon_matcher_methods,
+};
+
 /* features.Page's shape matrix: np.fromiter(chain.from_iterable(row for row, _, _ in per_line),
  * np.float64, n * width) written into `out` (a writable C-contiguous float64 buffer of n * width
  * doubles, np.empty's). Each value is a float (its double) or an int (PyLong_AsDouble, the
@@ -1893,6 +2260,7 @@ static PyMethodDef methods[] = {
     {"configure_forms", configure_forms, METH_VARARGS, "LineForms' edge punctuation, words_of and _casefree"},
     {"fill_rows", fill_rows, METH_VARARGS, "features.Page's shape matrix from its lines' rows (False: not done)"},
     {"word_rows", word_rows, METH_VARARGS, "language._word_rows' rows for a word with no position skipped"},
+    {"running_rule", running_rule, METH_NOARGS, "the match of the rule whose regex a LexiconMatcher is searching, or None"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1921,6 +2289,13 @@ PyMODINIT_FUNC PyInit__shape(void)
     Py_INCREF(&LineFormsType);
     if (PyType_Ready(&LineFormsType) < 0 || PyModule_AddObject(m, "LineForms", (PyObject *)&LineFormsType) < 0) {
         Py_DECREF(&LineFormsType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&LexiconMatcherType);
+    if (PyType_Ready(&LexiconMatcherType) < 0 ||
+        PyModule_AddObject(m, "LexiconMatcher", (PyObject *)&LexiconMatcherType) < 0) {
+        Py_DECREF(&LexiconMatcherType);
         Py_DECREF(m);
         return NULL;
     }
