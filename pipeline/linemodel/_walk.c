@@ -50,11 +50,12 @@ static Py_ssize_t items_of(PyObject *o, Py_ssize_t itemsize)
  * iff v <= threshold, a NaN where missing_left says), so the same leaf and the same floats.
  * Tables with a split child not after its parent (a path could loop) or an index out of
  * range are refused (ValueError): forest.py then walks with numpy. */
+#define LANES 16  /* rows walked side by side (Walk.leaves) */
+
 typedef struct {
     double thr;
     int32_t feat;
-    int32_t kid[2];   /* [0]: v <= thr, [1]: not */
-    int32_t kid_nan;  /* v is NaN */
+    int32_t kid[3];   /* [0]: v <= thr, [1]: not (v > thr), [2]: v is NaN */
 } PNode;
 
 typedef struct {
@@ -138,7 +139,7 @@ static PyObject *walk_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
         const uint8_t *ml = bml.buf;
         w = (Walk *)type->tp_alloc(type, 0);
         if (w == NULL) goto done;
-        w->nodes = PyMem_Malloc(sizeof(PNode) * (n_nodes ? n_nodes : 1));
+        w->nodes = PyMem_Malloc(sizeof(PNode) * (n_nodes + 1));  /* + the parked lanes' node (leaves) */
         w->root = PyMem_Malloc(sizeof(int32_t) * (n_trees ? n_trees : 1));
         w->value = PyMem_Malloc(sizeof(double) * (n_leaves ? n_leaves : 1));
         if (w->nodes == NULL || w->root == NULL || w->value == NULL) {
@@ -164,13 +165,16 @@ static PyObject *walk_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             if (feat[i] > w->max_feat) w->max_feat = feat[i];
             p->kid[0] = CODE(left[i]);
             p->kid[1] = CODE(right[i]);
-            p->kid_nan = ml[i] ? p->kid[0] : p->kid[1];
+            p->kid[2] = ml[i] ? p->kid[0] : p->kid[1];
         }
         for (Py_ssize_t t = 0; t < n_trees; t++) {
             if (root[t] < 0 || root[t] >= n_nodes) goto refuse;
             w->root[t] = CODE(root[t]);
         }
 #undef CODE
+        /* Node n_nodes: where `leaves` parks a lane that has reached its leaf (it reads
+         * feature 0, and its step's result is dropped). */
+        memset(&w->nodes[n_nodes], 0, sizeof(PNode));
         w->n_steps = n_steps;
         w->max_path_feat = -1;
         if (ostart != NULL) {
@@ -237,15 +241,49 @@ static PyObject *walk_walk_leaves(Walk *w, PyObject *args)
         double *scores = bscores.buf;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t r = 0; r < n; r++) scores[r] = baseline;
+        const int32_t park = (int32_t)w->n_nodes;
+        /* LANES rows walk a tree side by side, a step each in turn: one row's walk is a chain
+         * of dependent loads (node, then its feature's value, then the next node), so the
+         * processor overlaps the lanes' chains. A lane at its leaf steps on the parked node
+         * and keeps its code (no branch a lane). Each row still meets the same nodes and
+         * leaf, and adds its leaf values tree by tree: the same floats. Needs feature 0 to
+         * be there (a model without a split walks below). */
+        const Py_ssize_t laned = w->max_feat >= 0 ? n - n % LANES : 0;
         for (Py_ssize_t t = 0; t < n_trees; t++) {
             const int32_t start = root[t];
-            for (Py_ssize_t r = 0; r < n; r++) {
+            for (Py_ssize_t r = 0; r < laned; r += LANES) {
+                int32_t code[LANES];
+                const double *row[LANES];
+                for (int j = 0; j < LANES; j++) {
+                    code[j] = start;
+                    row[j] = x + (r + j) * nf;
+                }
+                int more = start >= 0;
+                while (more) {
+                    more = 0;
+                    for (int j = 0; j < LANES; j++) {
+                        const int32_t c = code[j];
+                        const PNode *p = nodes + (c >= 0 ? c : park);
+                        const double v = row[j][p->feat];
+                        /* 0: v <= thr; 1: v > thr; 2: NaN (not <=, and not equal to itself) */
+                        const int32_t next = p->kid[!(v <= p->thr) + (v != v)];
+                        code[j] = c >= 0 ? next : c;
+                        more |= code[j] >= 0;
+                    }
+                }
+                for (int j = 0; j < LANES; j++) {
+                    int32_t found = ~code[j];
+                    leaves[(r + j) * n_trees + t] = found;
+                    scores[r + j] += value[found];
+                }
+            }
+            for (Py_ssize_t r = laned; r < n; r++) {
                 const double *row = x + r * nf;
                 int32_t code = start;
                 while (code >= 0) {
                     const PNode *p = nodes + code;
                     double v = row[p->feat];
-                    code = isnan(v) ? p->kid_nan : p->kid[!(v <= p->thr)];
+                    code = p->kid[!(v <= p->thr) + (v != v)];
                 }
                 int32_t found = ~code;
                 leaves[r * n_trees + t] = found;
