@@ -72,3 +72,100 @@ def test_the_laned_walk_with_leaf_roots_and_without_splits():
         leaves, scores = np.empty((n, 2), dtype=np.int64), np.empty(n)
         only_leaves.leaves(np.zeros((n, 0)), n, 0, -0.5, leaves, scores)
         assert leaves.tolist() == [[0, 0]] * n and scores.tolist() == [2.5] * n
+
+
+def _block_pages():
+    """(content words, core flags, good flags, words, run ids) of every seed and test page."""
+    from conftest import DATA
+    from pipeline.language import detect
+    from pipeline.linemodel import blocks
+    from pipeline.linemodel.features import Page, _per_line
+    from pipeline.linemodel.shape import pick_stoplist
+    from pipeline.normalise import normalise
+
+    files = sorted(DATA.parent.parent.joinpath("seeds").glob("*.txt")) + sorted(DATA.glob("*/*.txt")) \
+        + sorted(DATA.glob("*/text/*.txt"))
+    assert len(files) >= 20
+    for path in files:
+        lines = normalise(path.read_text("utf-8", errors="replace")).split("\n")
+        texts = [line.strip() for line in lines if line.strip()]
+        if not texts:
+            continue
+        stop = pick_stoplist(detect(lines, 3000, 0).code, None)
+        idx = [i for i, line in enumerate(lines) if line.strip()]
+        page = Page(idx, _per_line(texts, stop), texts, stop)
+        got = page.block_features
+        core = (got["in_dense"] > 0) & ((page.good > 0) | (page.endp > 0))
+        yield blocks.page_content_words(texts, stop), core, page.good, page.words, page.run_id
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+def test_cohesion_and_lead_equal_the_two_functions_bit_for_bit(monkeypatch):
+    """The six cohesion and lead columns from the one kernel call are the very floats of
+    cohesion_features + lead_features (with their kernels, and with the Python they
+    replace), on every seed and test page."""
+    from pipeline.linemodel import blocks
+
+    if blocks._cohesion_hits is None:
+        pytest.skip("the shape kernel is not built")
+    pages = 0
+    for cw, core, good, words, run_id in _block_pages():
+        got = blocks.cohesion_and_lead(cw, core, good, words, run_id)
+        apart = (*blocks.cohesion_features(cw, core, words, run_id), *blocks.lead_features(cw, good))
+        with monkeypatch.context() as m:
+            m.setattr(blocks, "_kernel", None)
+            m.setattr(blocks, "_cohesion_hits", None)
+            python = blocks.cohesion_and_lead(cw, core, good, words, run_id)
+        assert len(got) == len(apart) == len(python) == 6
+        for a, b, c in zip(got, apart, python):
+            assert _same(a, b) and _same(a, c)
+        pages += 1
+    assert pages >= 20
+
+
+def test_cohesion_hits_equal_the_three_counts_on_random_pages():
+    """cohesion_hits(cw, core, lead, runs, long_enough) against overlap_hits of the core and
+    the lead and run_hits, and the Python counts: random pages of a small vocabulary (many
+    shared words), members given twice and out of order, empty lines, sets, frozensets and
+    tuples of words, runs of one line and of many."""
+    import random
+
+    from pipeline.linemodel import blocks
+
+    kernel = pytest.importorskip("pipeline._shape")
+    if not hasattr(kernel, "cohesion_hits"):
+        pytest.skip("the shape kernel is older than this source")
+    rng = random.Random(2112)
+    vocab = [f"w{k}" for k in range(40)] + ["", "ß", "σ", "日本"]
+    for trial in range(400):
+        n = rng.randint(0, 30)
+        kind = rng.choice([set, frozenset, tuple])
+        cw = [kind(rng.sample(vocab, rng.randint(0, 8))) for _ in range(n)]
+        runs, run = [], 0
+        for _ in range(n):
+            run += rng.random() < 0.4
+            runs.append(run)
+        long_enough = [rng.random() < 0.6 for _ in range(n)]
+        if trial % 2:  # members given twice and out of order
+            core = [rng.randrange(n) for _ in range(rng.randint(0, n))] if n else []
+            lead = [rng.randrange(n) for _ in range(rng.randint(0, 4))] if n else []
+        else:
+            core = rng.sample(range(n), rng.randint(0, n))
+            lead = sorted(rng.sample(range(n), min(n, rng.randint(0, 3))))
+        got = kernel.cohesion_hits(cw, core, lead, runs, long_enough)
+        assert got == (kernel.overlap_hits(cw, core), kernel.overlap_hits(cw, lead), kernel.run_hits(cw, runs, long_enough))
+        sets = [frozenset(ws) for ws in cw]  # the Python counts take sets
+        if len(set(core)) < len(core) or len(set(lead)) < len(lead):
+            continue  # the Python counts a member given twice twice (the kernels once; a page's members are distinct)
+        assert got[0] == blocks._overlap_hits_py(sets, core).tolist()
+        assert got[1] == blocks._overlap_hits_py(sets, lead).tolist()
+        assert got[2] == blocks._run_hits_py(sets, runs, long_enough).tolist()
+    with pytest.raises(IndexError):
+        kernel.cohesion_hits([{"a"}], [1], [], [0], [True])
+    with pytest.raises(ValueError):
+        kernel.cohesion_hits([{"a"}], [], [], [-1], [True])
+    with pytest.raises(ValueError):
+        kernel.cohesion_hits([{"a"}], [], [], [0, 1], [True])
