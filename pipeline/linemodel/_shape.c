@@ -1102,6 +1102,175 @@ done:
     return out;
 }
 
+/* cohesion_hits(cw, core, lead, runs, long_enough) -> (core hits, lead hits, page hits):
+ * overlap_hits(cw, core), overlap_hits(cw, lead) and run_hits(cw, runs, long_enough) in one
+ * pass. The three read the same sets of words: here each word of the page gets one record
+ * (its count in the core lines, in the lead lines, and its run: -2 none, -1 several), found
+ * through one dict, so a line's words are read and looked up once, not three times. The
+ * same integer counts (tests/test_speed_round21_classifier.py). */
+typedef struct {
+    Py_ssize_t core, lead;
+    long run;
+} WordRec;
+
+typedef struct {
+    PyObject *vocab;   /* word -> its record's index */
+    WordRec *recs;
+    Py_ssize_t n_recs, cap;
+    int which;         /* adding: 0 core, 1 lead, 2 run */
+    long run;          /* adding a run's line: its run; counting: the line's own run */
+    Py_ssize_t need_core, need_lead, hits[3];
+} Cohesion;
+
+/* Calls f(w, c) for each word of a line's words (a set or frozenset, or any iterable). */
+static int each_word(PyObject *words, int (*f)(PyObject *, Cohesion *), Cohesion *c)
+{
+    if (PyAnySet_Check(words)) {
+        Py_ssize_t pos = 0;
+        PyObject *w;
+        Py_hash_t h;
+        while (_PySet_NextEntry(words, &pos, &w, &h)) {
+            Py_INCREF(w);  /* borrowed from the set: held while the dict compares it */
+            int r = f(w, c);
+            Py_DECREF(w);
+            if (r < 0) return -1;
+        }
+        return 0;
+    }
+    PyObject *it = PyObject_GetIter(words), *w;
+    if (!it) return -1;
+    while ((w = PyIter_Next(it))) {
+        int r = f(w, c);
+        Py_DECREF(w);
+        if (r < 0) { Py_DECREF(it); return -1; }
+    }
+    Py_DECREF(it);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static int add_word(PyObject *w, Cohesion *c)
+{
+    PyObject *at = PyDict_GetItemWithError(c->vocab, w);
+    Py_ssize_t k;
+    if (at) {
+        k = PyLong_AsSsize_t(at);
+        if (k < 0 || k >= c->n_recs) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "cohesion_hits: a bad word index");
+            return -1;
+        }
+    } else {
+        if (PyErr_Occurred()) return -1;
+        if (c->n_recs == c->cap) {
+            Py_ssize_t cap = c->cap ? 2 * c->cap : 256;
+            WordRec *more = PyMem_Realloc(c->recs, sizeof(WordRec) * cap);
+            if (!more) { PyErr_NoMemory(); return -1; }
+            c->recs = more;
+            c->cap = cap;
+        }
+        k = c->n_recs;
+        PyObject *index = PyLong_FromSsize_t(k);
+        int bad = !index || PyDict_SetItem(c->vocab, w, index) < 0;
+        Py_XDECREF(index);
+        if (bad) return -1;
+        c->recs[k].core = c->recs[k].lead = 0;
+        c->recs[k].run = -2;
+        c->n_recs++;
+    }
+    WordRec *rec = &c->recs[k];
+    if (c->which == 0) rec->core++;
+    else if (c->which == 1) rec->lead++;
+    else if (rec->run == -2) rec->run = c->run;
+    else if (rec->run != c->run && rec->run != -1) rec->run = -1;
+    return 0;
+}
+
+static int count_word(PyObject *w, Cohesion *c)
+{
+    PyObject *at = PyDict_GetItemWithError(c->vocab, w);
+    if (!at) return PyErr_Occurred() ? -1 : 0;
+    Py_ssize_t k = PyLong_AsSsize_t(at);
+    if (k < 0 || k >= c->n_recs) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_SystemError, "cohesion_hits: a bad word index");
+        return -1;
+    }
+    const WordRec *rec = &c->recs[k];
+    c->hits[0] += rec->core >= c->need_core;
+    c->hits[1] += rec->lead >= c->need_lead;
+    c->hits[2] += rec->run != -2 && rec->run != c->run;
+    return 0;
+}
+
+/* The members' words added once a member (a member given twice counts once, as
+ * overlap_hits' set(members)); own[k] marks the members. */
+static int add_members(Cohesion *c, PyObject *cw, PyObject *members, char *own, int which)
+{
+    Py_ssize_t n = PyList_GET_SIZE(cw);
+    c->which = which;
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(members); j++) {
+        Py_ssize_t k = PyLong_AsSsize_t(PyList_GET_ITEM(members, j));
+        if (k < 0 || k >= n) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_IndexError, "cohesion_hits: a member out of range");
+            return -1;
+        }
+        if (own[k]) continue;
+        own[k] = 1;
+        if (each_word(PyList_GET_ITEM(cw, k), add_word, c) < 0) return -1;
+    }
+    return 0;
+}
+
+static PyObject *cohesion_hits(PyObject *self, PyObject *args)
+{
+    PyObject *cw, *core, *lead, *runs, *long_enough;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!", &PyList_Type, &cw, &PyList_Type, &core, &PyList_Type, &lead,
+                          &PyList_Type, &runs, &PyList_Type, &long_enough))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(cw);
+    if (PyList_GET_SIZE(runs) != n || PyList_GET_SIZE(long_enough) != n) {
+        PyErr_SetString(PyExc_ValueError, "cohesion_hits: lists of different lengths");
+        return NULL;
+    }
+    Cohesion c = {0};
+    PyObject *out[3] = {NULL, NULL, NULL}, *result = NULL;
+    char *own = PyMem_Calloc(2 * (n ? n : 1), 1);  /* [0, n): core members, [n, 2n): lead members */
+    c.vocab = PyDict_New();
+    if (!own || !c.vocab) { if (!own) PyErr_NoMemory(); goto done; }
+    char *own_core = own, *own_lead = own + n;
+    if (add_members(&c, cw, core, own_core, 0) < 0 || add_members(&c, cw, lead, own_lead, 1) < 0) goto done;
+    c.which = 2;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int yes = PyObject_IsTrue(PyList_GET_ITEM(long_enough, k));
+        if (yes < 0) goto done;
+        if (!yes) continue;
+        c.run = PyLong_AsLong(PyList_GET_ITEM(runs, k));
+        if (c.run == -1 && PyErr_Occurred()) goto done;
+        if (c.run < 0) { PyErr_SetString(PyExc_ValueError, "cohesion_hits: a negative run id"); goto done; }
+        if (each_word(PyList_GET_ITEM(cw, k), add_word, &c) < 0) goto done;
+    }
+    for (int i = 0; i < 3; i++)
+        if (!(out[i] = PyList_New(n))) goto done;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        c.run = PyLong_AsLong(PyList_GET_ITEM(runs, k));
+        if (c.run == -1 && PyErr_Occurred()) goto done;
+        c.need_core = own_core[k] ? 2 : 1;
+        c.need_lead = own_lead[k] ? 2 : 1;
+        c.hits[0] = c.hits[1] = c.hits[2] = 0;
+        if (each_word(PyList_GET_ITEM(cw, k), count_word, &c) < 0) goto done;
+        for (int i = 0; i < 3; i++) {
+            PyObject *v = PyLong_FromSsize_t(c.hits[i]);
+            if (!v) goto done;
+            PyList_SET_ITEM(out[i], k, v);
+        }
+    }
+    result = PyTuple_Pack(3, out[0], out[1], out[2]);
+done:
+    for (int i = 0; i < 3; i++) Py_XDECREF(out[i]);
+    Py_XDECREF(c.vocab);
+    PyMem_Free(c.recs);
+    PyMem_Free(own);
+    return result;
+}
+
 /* shape.line_shape's row in one call. configure_row(trail, end_punct, dateish_match,
  * urlish_search, urlish_dot_search, has_email, nan) hands over shape.py's _TRAIL, _END_PUNCT (a
  * str of one-character ends), _DATEISH.match, _URLISH.search, _URLISH_DOT.search,
@@ -2236,6 +2405,7 @@ static PyMethodDef methods[] = {
     {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
     {"overlap_hits", overlap_hits, METH_VARARGS, "blocks._overlap's hits per line"},
     {"run_hits", run_hits, METH_VARARGS, "blocks.cohesion_features' page overlap hits per line"},
+    {"cohesion_hits", cohesion_hits, METH_VARARGS, "overlap_hits of the core and the lead lines and run_hits, at once"},
     {"record_where", record_where, METH_VARARGS, "blocks.record_features' signature -> line numbers"},
     {"signatures", signatures, METH_O, "blocks._signatures(masked): the head and tail record signatures"},
     {"ascii_forms", ascii_forms, METH_VARARGS, "lexicon.LineForms' spaced, folded and low forms of an ASCII line"},

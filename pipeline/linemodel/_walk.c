@@ -50,11 +50,12 @@ static Py_ssize_t items_of(PyObject *o, Py_ssize_t itemsize)
  * iff v <= threshold, a NaN where missing_left says), so the same leaf and the same floats.
  * Tables with a split child not after its parent (a path could loop) or an index out of
  * range are refused (ValueError): forest.py then walks with numpy. */
+#define LANES 16  /* rows walked side by side (Walk.leaves) */
+
 typedef struct {
     double thr;
     int32_t feat;
-    int32_t kid[2];   /* [0]: v <= thr, [1]: not */
-    int32_t kid_nan;  /* v is NaN */
+    int32_t kid[3];   /* [0]: v <= thr, [1]: not (v > thr), [2]: v is NaN */
 } PNode;
 
 typedef struct {
@@ -164,7 +165,7 @@ static PyObject *walk_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
             if (feat[i] > w->max_feat) w->max_feat = feat[i];
             p->kid[0] = CODE(left[i]);
             p->kid[1] = CODE(right[i]);
-            p->kid_nan = ml[i] ? p->kid[0] : p->kid[1];
+            p->kid[2] = ml[i] ? p->kid[0] : p->kid[1];
         }
         for (Py_ssize_t t = 0; t < n_trees; t++) {
             if (root[t] < 0 || root[t] >= n_nodes) goto refuse;
@@ -237,15 +238,50 @@ static PyObject *walk_walk_leaves(Walk *w, PyObject *args)
         double *scores = bscores.buf;
         Py_BEGIN_ALLOW_THREADS
         for (Py_ssize_t r = 0; r < n; r++) scores[r] = baseline;
+        /* LANES rows walk a tree side by side, a step each in turn until all are at their
+         * leaves: one row's walk is a chain of dependent loads (node, then its feature's
+         * value, then the next node), so the processor overlaps the lanes' chains (about
+         * twice the instructions of one row at a time, 30 % less time: docs/speed.md,
+         * twenty-first round). Each row meets the same nodes and leaf as alone, and adds its
+         * leaf values tree by tree: the same floats. The rows past the last whole group
+         * walk one at a time. */
+        const Py_ssize_t laned = n - n % LANES;
         for (Py_ssize_t t = 0; t < n_trees; t++) {
             const int32_t start = root[t];
-            for (Py_ssize_t r = 0; r < n; r++) {
+            for (Py_ssize_t r = 0; r < laned; r += LANES) {
+                int32_t code[LANES];
+                const double *row[LANES];
+                for (int j = 0; j < LANES; j++) {
+                    code[j] = start;
+                    row[j] = x + (r + j) * nf;
+                }
+                int more = start >= 0;
+                while (more) {
+                    more = 0;
+                    for (int j = 0; j < LANES; j++) {
+                        const int32_t c = code[j];
+                        if (c < 0) continue;  /* at its leaf */
+                        const PNode *p = nodes + c;
+                        const double v = row[j][p->feat];
+                        /* 0: v <= thr; 1: v > thr; 2: NaN (not <=, and not equal to itself) */
+                        const int32_t next = p->kid[!(v <= p->thr) + (v != v)];
+                        code[j] = next;
+                        more |= next >= 0;
+                    }
+                }
+                for (int j = 0; j < LANES; j++) {
+                    int32_t found = ~code[j];
+                    leaves[(r + j) * n_trees + t] = found;
+                    scores[r + j] += value[found];
+                }
+            }
+            for (Py_ssize_t r = laned; r < n; r++) {
                 const double *row = x + r * nf;
                 int32_t code = start;
                 while (code >= 0) {
                     const PNode *p = nodes + code;
                     double v = row[p->feat];
-                    code = isnan(v) ? p->kid_nan : p->kid[!(v <= p->thr)];
+                    code = p->kid[!(v <= p->thr) + (v != v)];
                 }
                 int32_t found = ~code;
                 leaves[r * n_trees + t] = found;

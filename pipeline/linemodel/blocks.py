@@ -299,12 +299,21 @@ def _content_without(text: str, stop: frozenset) -> frozenset[str]:
     return frozenset(_content_set(text).difference(stop))
 
 
+def _lead_ids(good: np.ndarray) -> list[int]:
+    """The lead's lines: the page's first LEAD_LINES prose lines."""
+    return np.flatnonzero(good)[:LEAD_LINES].tolist()
+
+
 def lead_features(cw: list[frozenset[str]], good: np.ndarray):
     """Per line: (lead_overlap, win_lead_overlap): the share of the line's content words
     (`cw`: page_content_words) found in the page's first LEAD_LINES prose lines (the
     article's lead, usually: a text dump starts with the header, then the headline and the
     lead), the line's own left out; and the same pooled over the lines within COHESION_HALF."""
-    hits, count = _overlap(cw, np.flatnonzero(good)[:LEAD_LINES].tolist())
+    hits, count = _overlap(cw, _lead_ids(good))
+    return _lead_from_hits(hits, count)
+
+
+def _lead_from_hits(hits: np.ndarray, count: np.ndarray):
     return _share(hits, count), _pooled(hits, count, COHESION_HALF)
 
 
@@ -329,11 +338,35 @@ def cohesion_features(cw: list[frozenset[str]], core: np.ndarray, words: np.ndar
         page_hits = np.array(_kernel.run_hits(cw, rid, long_enough), dtype=np.float64)
     else:
         page_hits = _run_hits_py(cw, rid, long_enough)
+    return _cohesion_from_hits(core_hits, page_hits, count)
+
+
+def _cohesion_from_hits(core_hits: np.ndarray, page_hits: np.ndarray, count: np.ndarray):
     with np.errstate(invalid="ignore", divide="ignore"):
         core_line = np.where(count > 0, core_hits / np.maximum(count, 1), np.nan)
         page_line = np.where(count > 0, page_hits / np.maximum(count, 1), np.nan)
     return (core_line, _pooled(core_hits, count, COHESION_HALF),
             page_line, _pooled(page_hits, count, COHESION_HALF))
+
+
+# The three counts of cohesion_features and lead_features in one pass over the lines' words
+# (pipeline/linemodel/_shape.c), where the kernel is built and has it.
+_cohesion_hits = getattr(_kernel, "cohesion_hits", None)
+
+
+def cohesion_and_lead(cw: list[frozenset[str]], core: np.ndarray, good: np.ndarray, words: np.ndarray,
+                      run_id: np.ndarray):
+    """cohesion_features(cw, core, words, run_id) + lead_features(cw, good), the six
+    arrays: with the kernel, their three hit counts (overlap with the core lines, with the
+    lead, with the other runs) come from one call that reads each line's words once
+    (tests/test_speed_round21_classifier.py), the arrays from them as those functions make them."""
+    if _cohesion_hits is None:
+        return (*cohesion_features(cw, core, words, run_id), *lead_features(cw, good))
+    core_hits, lead_hits, page_hits = _cohesion_hits(cw, np.flatnonzero(core).tolist(), _lead_ids(good),
+                                                     run_id.tolist(), (words >= COHESION_WORDS).tolist())
+    count = np.array(list(map(len, cw)), dtype=np.float64)
+    return (*_cohesion_from_hits(np.array(core_hits, dtype=np.float64), np.array(page_hits, dtype=np.float64), count),
+            *_lead_from_hits(np.array(lead_hits, dtype=np.float64), count))
 
 
 def _run_hits_py(cw: list, rid: list[int], long_enough: list[bool]) -> np.ndarray:

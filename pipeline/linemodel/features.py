@@ -205,9 +205,9 @@ class Page:
         got["run_stop"] = blocks.run_stop(self.run_id, self.shape[:, col("stop_count")], self.words, self.stopd)
         core = (got["in_dense"] > 0) & ((self.good > 0) | (self.endp > 0))
         cw = blocks.page_content_words(self.texts, self.stop)
-        (got["core_overlap"], got["win_core_overlap"], got["page_overlap"],
-         got["win_page_overlap"]) = blocks.cohesion_features(cw, core, self.words, self.run_id)
-        got["lead_overlap"], got["win_lead_overlap"] = blocks.lead_features(cw, self.good)
+        (got["core_overlap"], got["win_core_overlap"], got["page_overlap"], got["win_page_overlap"],
+         got["lead_overlap"], got["win_lead_overlap"]) = blocks.cohesion_and_lead(cw, core, self.good, self.words,
+                                                                                  self.run_id)
         return got
 
     def window_share(self, column: int, half: int) -> np.ndarray:
