@@ -216,10 +216,10 @@ def _line_rows(meta: dict, out: Path) -> tuple[list[tuple], str | None]:
     """document_lines as (line, text, keep, rule, reason, source) tuples (a kept line's
     rule, reason and source None): the report's view reads hundreds of lines a
     document, and a dict a line cost more than the rest of its markup."""
-    removed = [r for r in meta.get("removed") or [] if isinstance(r, dict) and isinstance(r.get("line"), int)]
+    # One pass over the removed lines: each row's number looked up once (json's dicts).
+    lines = [(n, r.get("text", ""), False, r.get("rule", ""), r.get("reason", ""), r.get("source"))
+             for r in meta.get("removed") or [] if isinstance(r, dict) and isinstance(n := r.get("line"), int)]
     kept_numbers = [n for n in meta.get("lines_kept") or [] if isinstance(n, int)]
-    lines = [(r["line"], r.get("text", ""), False, r.get("rule", ""), r.get("reason", ""), r.get("source"))
-             for r in removed]
     note = None
     if kept_numbers:
         texts = None
@@ -446,28 +446,43 @@ def report_pieces(out_dir: str | Path):
     yield f"<script>{_JS}</script></body></html>\n"
 
 
-def _folded(rows: list[tuple[tuple, str]]) -> list[str]:
+def _folded(lines: list[tuple], markups: list[str]) -> list[str]:
     """The lines' markup, each run of FOLD_MIN_LINES or more lines removed by one rule
-    folded into one row that opens on a click. `rows`: (a `_line_rows` tuple, markup)."""
+    folded into one row that opens on a click. `lines`: `_line_rows` tuples; `markups`:
+    each one's markup. A kept line is never part of a run: it is passed on at once."""
     out: list[str] = []
+    append = out.append
+    n = len(lines)
     k = 0
-    while k < len(rows):
-        line, _ = rows[k]
-        end = k
-        if not line[2]:
-            rule = line[3]
-            while end + 1 < len(rows) and not rows[end + 1][0][2] and rows[end + 1][0][3] == rule:
-                end += 1
-        if end - k + 1 >= FOLD_MIN_LINES:
-            first, last = rows[k][0][0], rows[end][0][0]
-            out.append(f'<details class="fold"><summary><b>{end - k + 1:,} lines</b>: <code>{_e(line[3])}</code> '
-                       f'(lines {first}-{last})</summary>{"".join(markup for _, markup in rows[k:end + 1])}</details>')
-        elif end == k:
-            out.append(rows[k][1])
+    while k < n:
+        line = lines[k]
+        if line[2]:
+            append(markups[k])
+            k += 1
+            continue
+        rule = line[3]
+        end = k + 1
+        while end < n and not lines[end][2] and lines[end][3] == rule:
+            end += 1
+        count = end - k
+        if count >= FOLD_MIN_LINES:
+            append(f'<details class="fold"><summary><b>{count:,} lines</b>: <code>{_e(rule)}</code> '
+                   f'(lines {line[0]}-{lines[end - 1][0]})</summary>{"".join(markups[k:end])}</details>')
+        elif count == 1:
+            append(markups[k])
         else:
-            out.extend(markup for _, markup in rows[k:end + 1])
-        k = end + 1
+            out += markups[k:end]
+        k = end
     return out
+
+
+def _tails(keys: list[tuple]) -> list[str]:
+    """A removed line's markup after its text, for each (rule, reason, source): the rule
+    and reason, and the rule file when the reason does not name it."""
+    escaped = _escaped([part for key in keys for part in key])
+    return [f'<em><code>{escaped[i]}</code> {escaped[i + 1]}'
+            f'{f" [{escaped[i + 2]}]" if source and f"[{source}]" not in (reason or "") else ""}</em></p>'
+            for i, (_, reason, source) in zip(range(0, 3 * len(keys), 3), keys)]
 
 
 def _document(d: dict, out: Path, removed: int, labels: dict[str, str] | None = None) -> str:
@@ -487,35 +502,26 @@ def _document(d: dict, out: Path, removed: int, labels: dict[str, str] | None = 
             f'<a href="#doc-{_e(x.get("id"))}">{_e(x.get("id"))}</a> ({_e(x.get("similarity"))})' for x in dups))
     # Compact markup (a run's report holds every input line): the line number is shown
     # from data-n by CSS; a removed line is <s>text</s> then <em>rule and reason</em>.
-    # The lines' texts escaped in one call (a page holds hundreds); rules and reasons
-    # repeat, each escaped once.
+    # The lines' texts escaped in one call (a page holds hundreds); rules, reasons and
+    # sources repeat: each distinct (rule, reason, source) made once, all escaped in one call.
     texts = _escaped([l[1] for l in lines])
-    tails: dict = {}
-    rows = []
-    append = rows.append
-    for l, text in zip(lines, texts):
-        number, _, keep, rule, reason, source = l
-        if keep:
-            append((l, f'<p data-n={number}>{text}</p>'))
-        else:
-            key = (rule, reason, source)
-            try:
-                tail = tails.get(key)
-            except TypeError:  # a hand-edited metadata file's list or dict: not cached
-                key, tail = None, None
-            if tail is None:
-                origin = f" [{_e(source)}]" if source and f"[{source}]" not in (reason or "") else ""
-                tail = f'<em><code>{_e(rule)}</code> {_e(reason)}{origin}</em></p>'
-                if key is not None:
-                    tails[key] = tail
-            append((l, f'<p class=r data-n={number}><s>{text}</s>{tail}'))
+    keys = [l[3:] for l in lines if not l[2]]
+    try:
+        distinct = list(dict.fromkeys(keys))
+    except TypeError:  # a hand-edited metadata file's list or dict: a tail for each line
+        tails = _tails(keys)
+    else:
+        tails = list(map(dict(zip(distinct, _tails(distinct))).__getitem__, keys))
+    tail = iter(tails).__next__
+    markups = [f'<p data-n={number}>{text}</p>' if keep else f'<p class=r data-n={number}><s>{text}</s>{tail()}'
+               for (number, _, keep, _, _, _), text in zip(lines, texts)]
     status = _e(d.get("status"))
     return (f'<details class="doc" id="doc-{_e(d["id"])}" data-search="{_e(search)}"><summary><b>{_e(d["id"])}</b> '
             f'<span class="st-{status}">{status}</span> · {removed:,} removed · {len(d.get("lines_kept") or []):,} kept'
             f'{" · " + _e(d.get("title")) if d.get("title") else ""}</summary>'
             f'<div class="meta">{" · ".join(meta_bits)}</div>'
             f'{f"<p class=note>{_e(note)}</p>" if note else ""}'
-            f'<div class="lines">{"".join(_folded(rows)) or "<p class=note>no lines</p>"}</div></details>')
+            f'<div class="lines">{"".join(_folded(lines, markups)) or "<p class=note>no lines</p>"}</div></details>')
 
 
 def write_report(out_dir: str | Path) -> Path:
