@@ -22,6 +22,7 @@ import json
 import math
 import random
 import re
+import sys
 import threading
 import unicodedata
 from array import array
@@ -133,8 +134,34 @@ def script_letters(text: str) -> dict[str, int]:
 
 def _sample(lines: list[str], limit: int) -> str:
     """The longest lines first: body text, not menus, decides the language."""
+    return _sample_of(_longest_first(lines, limit), limit)
+
+
+def _longest_first(lines: list[str], limit: int) -> list[str]:
+    """The lines _sample_of takes from sorted(non-empty lines, key=(-len, line)): the
+    first m, m the fewest whose lengths reach `limit` (or all), sorted only among those
+    as long as the m-th (a page's ~200 lines are sorted by length in C, the key's tuples
+    were a Python call a line). sorted(key=len, reverse=True) is stable, so lines of one
+    length keep the order of the sort by text before it."""
+    by_length = sorted(filter(None, lines), key=len, reverse=True)
+    size = m = 0
+    for line in by_length:
+        if size >= limit:
+            break
+        size += len(line)
+        m += 1
+    if not m:
+        return []
+    shortest, k = len(by_length[m - 1]), m
+    while k < len(by_length) and len(by_length[k]) == shortest:
+        k += 1
+    return sorted(sorted(by_length[:k]), key=len, reverse=True)[:m]
+
+
+def _sample_of(ordered, limit: int) -> str:
+    """The `ordered` lines joined until they reach `limit` characters, the last one cut."""
     picked, size = [], 0
-    for line in sorted((l for l in lines if l), key=lambda l: (-len(l), l)):
+    for line in ordered:
         if size >= limit:
             break
         picked.append(line[: limit - size])
@@ -298,6 +325,15 @@ except ImportError:
 if _INT32 != "i":
     _kernel_word_rows = None
 
+# pipeline._langtrials.trial: one trial of the detector in C (_trials_in_c). Not used when
+# the module is not built or is older than this code, or where the stream's little-endian
+# words are not the machine's own.
+try:
+    from pipeline import _langtrials
+except ImportError:
+    _langtrials = None
+_kernel_trial = _langtrials.trial if _langtrials is not None and _langtrials.VERSION == 1 and sys.byteorder == "little" and _INT32 == "i" else None
+
 
 class _WordRows(dict):
     """normalised word -> the rows of the n-grams of the word followed by a space."""
@@ -357,6 +393,55 @@ def _detect_langs(text: str, seed: int):
     if not n:
         raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
     n_lang = len(langlist)
+    if _kernel_trial is not None and n_lang <= 256:
+        langprob = _trials_in_c(data, seed, n_lang)
+    else:
+        langprob = _trials_numpy(ids, seed, n_lang)
+    result = [Language(lang, p) for lang, p in zip(langlist, langprob) if p > Detector.PROB_THRESHOLD]
+    result.sort(reverse=True)
+    return result
+
+
+def _gauss(words, position: int) -> tuple[float, float]:
+    """random.gauss(0.0, 1.0)'s z and gauss_next, as random.py computes them, from the
+    four stream words at `position`."""
+    a, b, c, d = words[position:position + 4].tolist()
+    x2pi = _uniform(a, b) * math.tau
+    g2rad = math.sqrt(-2.0 * math.log(1.0 - _uniform(c, d)))
+    return math.cos(x2pi) * g2rad, math.sin(x2pi) * g2rad
+
+
+def _trials_in_c(data: bytes, seed: int, n_lang: int) -> array:
+    """langdetect's seven trials, each run by pipeline._langtrials.trial (its n-gram
+    choices, updates and normalisations in C), the gauss draws here: the same draws and
+    arithmetic as _trials_numpy (tests compare both with the library)."""
+    words = _stream(seed, 1024)
+    langprob = array("d", bytes(8 * n_lang))
+    position = 0  # words of the stream used so far
+    gauss_next = None
+    n_trial = 7
+    threshold, limit = Detector.CONV_THRESHOLD, Detector.ITERATION_LIMIT
+    for _ in range(n_trial):
+        if gauss_next is None:
+            if position + 4 > len(words):
+                words = _stream(seed, position + 4)
+            z, gauss_next = _gauss(words, position)
+            position += 4
+        else:
+            z, gauss_next = gauss_next, None
+        alpha = Detector.ALPHA_DEFAULT + (0.0 + z * 1.0) * Detector.ALPHA_WIDTH
+        weight = alpha / Detector.BASE_FREQ
+        while True:
+            end = _kernel_trial(data, _MATRIX, words, position, weight, threshold, limit, langprob, n_trial)
+            if end >= 0:
+                break
+            words = _stream(seed, 2 * len(words))  # the trial ran out of words: again with more
+        position = end
+    return langprob
+
+
+def _trials_numpy(ids: np.ndarray, seed: int, n_lang: int) -> list[float]:
+    """langdetect's seven trials with numpy (the fallback without the C module)."""
     draws = _Draws(seed, ids)
     position = 0  # words of the stream used so far
     gauss_next = None
@@ -416,9 +501,7 @@ def _detect_langs(text: str, seed: int):
             position = draws.ends[start + count - 1]
             previous = prob
         langprob += prob / n_trial
-    result = [Language(lang, p) for lang, p in zip(langlist, langprob.tolist()) if p > Detector.PROB_THRESHOLD]
-    result.sort(reverse=True)
-    return result
+    return langprob.tolist()
 
 
 _LIBRARY_LOCK = threading.Lock()
