@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from itertools import chain, islice
+from itertools import islice
 
 from pipeline.classify import Classification
 from pipeline.lexicon import fold
@@ -322,11 +322,10 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         raw = {n: shapes[n].text for n in shapes}
         by_text = sorted(set(raw.values()))  # for _named_elsewhere
         unskipped = _not_skipped(shapes, header, candidates[0], prefixes)
-        # (the kept lines' words joined at once: the text the lines' joined words joined gave)
-        spans = " ".join(chain.from_iterable(words_of(shapes[m].text) for m, decision in result.decisions.items()
-                                             if decision.keep and m in shapes))
+        spans = [" ".join(ws) for ws in (words_of(shapes[m].text) for m, decision in result.decisions.items()
+                                         if decision.keep and m in shapes) if ws]
         if spans:
-            body_words = set(spans.casefold().split(" "))
+            body_words = set(" ".join(spans).casefold().split(" "))
     for n in candidates:
         f = folded[n]
         score = 0.0
@@ -389,7 +388,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         title_line, title_score = pick[0], best
         title_how = ", ".join(pick[1]) or "headline-shaped header line"
         runner_up = max((s for s, n, _, _ in scored if n != pick[0] and folded[n] != folded[pick[0]]), default=None)
-        signals = list(pick[1]) + _title_signals(result, pick[0], pick[2], len(rivals), language, folded, numbers)
+        signals = list(pick[1]) + _title_signals(result, pick[0], pick[2], len(rivals), language, folded)
         signals += ["ahead of every other line by 3"] if runner_up is None or best - runner_up >= 3 else []
         signals += [f"score {min(int(best), 10)}+"] if best >= 6 else []
     if title_line is not None and title_score / 8 < READ_SCORE:
@@ -417,7 +416,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
 
     _read_author(meta, result, language, title_line, prefixes)
 
-    _read_dates(meta, result, language, title_line, numbers)
+    _read_dates(meta, result, language, title_line)
 
     masthead = _masthead_line(result, header, title_line)
     meta.site_name, site_line, site_evidence = _site_name(result, masthead, host)
@@ -752,20 +751,15 @@ def _author_name_line_of(text: str, language: str | None = None) -> tuple[list[s
     return [], False, False
 
 
-def _read_dates(meta: PageMetadata, result: Classification, language: str | None, title_line: int | None,
-                order: list[int] | None = None) -> None:
+def _read_dates(meta: PageMetadata, result: Classification, language: str | None, title_line: int | None) -> None:
     """Published (a stamp naming itself, else the date under the title or in the byline),
-    updated, and the page's own header date (above the title: last resort, low confidence).
-    `order`: the line numbers sorted (read_metadata's), made here when not given."""
+    updated, and the page's own header date (above the title: last resort, low confidence)."""
     shapes, start = result.shapes, result.body_start
     published_labels, updated_labels = _labels("published", language), _labels("updated", language)
     stamps, updates, after_title, before_title = [], [], [], []
     near_end = (start or 0) + 8
     # A stamp or dateline is a short line; a date inside a paragraph is the story's.
-    if order is None:
-        order = sorted(shapes)
-    short = [(n, shape.text) for n, shape in zip(order, map(shapes.__getitem__, order))
-             if shape.words <= _MAX_DATE_LINE_WORDS]
+    short = [(n, shapes[n].text) for n in sorted(shapes) if shapes[n].words <= _MAX_DATE_LINE_WORDS]
     for n, text in _with_a_year(short):
         moments = find_moments(text, language)
         previous_end = 0
@@ -826,7 +820,7 @@ def _with_a_year(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
     holds a year gives one match."""
     if not lines:
         return []
-    joined = "\n".join([text for _, text in lines])  # a list: join makes one of a generator first
+    joined = "\n".join(text for _, text in lines)
     if joined.count("\n") != len(lines) - 1:  # a text holding a line break (none does: lines are split on it)
         return [(n, text) for n, text in lines if _YEAR.search(text)]
     found, index, at = [], 0, 0
@@ -854,15 +848,13 @@ def _date_position(meta: PageMetadata, n: int, title_line: int | None) -> list[s
 
 
 def _title_signals(result: Classification, n: int, content: list[str], ties: int, language: str | None,
-                   folded: dict[int, str], order: list[int] | None = None) -> list[str]:
+                   folded: dict[int, str]) -> list[str]:
     """What else tells a headline from a widget header or a teaser, beside its score:
     its words in the article's first paragraphs (a headline sums up the lead), the body
     or a standfirst right under it, no date in it, and no other line scoring as high.
-    `folded`: each line's fold (`fold` of its text), by line number; `order`: the line
-    numbers sorted (read_metadata's), made here when not given."""
+    `folded`: each line's fold (`fold` of its text), by line number."""
     shapes, start = result.shapes, result.body_start
-    if order is None:
-        order = sorted(shapes)
+    order = sorted(shapes)
     signals = []
     lead: set[str] = set()
     for m in order:
@@ -872,13 +864,12 @@ def _title_signals(result: Classification, n: int, content: list[str], ties: int
                 break
     if content and sum(1 for w in content if w in lead) * 2 >= len(content):
         signals.append("its words in the lead")
-    at = bisect_right(order, n)  # the line numbers are sorted and distinct
-    below = order[at] if at < len(order) else None
+    below = next((m for m in order if m > n), None)
     if below is not None and below == start:
         signals.append("directly above the body")
     elif below is not None and _is_standfirst(shapes[below].text):
         signals.append("a standfirst under it")
-    signals += _title_agreement(result, n, content, folded, order)
+    signals += _title_agreement(result, n, content, folded)
     if find_moments(shapes[n].text, language):
         signals.append("a date in it")
     signals += _title_shape(shapes[n].text)
@@ -911,38 +902,32 @@ def _title_shape(text: str) -> list[str]:
     return signals
 
 
-def _title_agreement(result: Classification, n: int, content: list[str], folded: dict[int, str],
-                     order: list[int] | None = None) -> list[str]:
+def _title_agreement(result: Classification, n: int, content: list[str], folded: dict[int, str]) -> list[str]:
     """How far the body's opening agrees with the headline, and where the headline stands
     from it: a headline shares words with the first paragraph (and with the standfirst
     under it), stands a few lines above the body, and the page's "Headline | Site" line
-    at the top starts with it; a widget header or a teaser title does none of these.
-    `order`: the line numbers sorted, made here when not given; the lines below, above
-    and between are found in it by bisection (the numbers are distinct)."""
+    at the top starts with it; a widget header or a teaser title does none of these."""
     shapes, start = result.shapes, result.body_start
-    if order is None:
-        order = sorted(shapes)
     signals = []
-    first = None if start is None else next(
-        (m for m in order[bisect_left(order, start):] if result.decisions[m].keep and shapes[m].words >= 12), None)
+    first = next((m for m in sorted(shapes) if start is not None and m >= start and result.decisions[m].keep
+                  and shapes[m].words >= 12), None)
     if first is not None and content:
         words = {w.casefold() for w in WORD.findall(shapes[first].text)}
         share = sum(1 for w in content if w in words) / len(content)
         signals += ["half its words in the first paragraph"] if share >= 0.5 else \
             ["a third of its words in the first paragraph"] if share >= 0.3 else \
             ["none of its words in the first paragraph"] if share == 0 else []
-    at = bisect_right(order, n)
-    below = order[at] if at < len(order) else None
+    below = next((m for m in sorted(shapes) if m > n), None)
     if below is not None and content and _is_standfirst(shapes[below].text):
         words = {w.casefold() for w in WORD.findall(shapes[below].text)}
         if any(w in words for w in content):
             signals.append("shares words with the standfirst")
     if start is not None:
-        gap = max(0, bisect_left(order, start) - at)  # the lines with n < m < start
+        gap = sum(1 for m in shapes if n < m < start)
         signals += ["more than 8 lines above the body"] if gap > 8 else []
     # the folds read_metadata made for the candidates, not each line above folded again
     head = folded[n] + " "
-    if any(folded[m].startswith(head) for m in order[:bisect_left(order, n)]):
+    if any(folded[m].startswith(head) for m in shapes if m < n):
         signals.append("the page's title line above starts with it")
     return signals
 
@@ -1035,15 +1020,14 @@ def _site_candidates(result: Classification, masthead: int | None) -> list[tuple
         if match and _previous_is_about(result, n):
             found.append((match.group("name"), None, "'X is a ...' under an 'About' heading"))
             break
-    # the copyright lines, last first (only they are sorted, not every line)
-    for n in sorted((m for m, shape in shapes.items() if shape.lexicon and shape.lexicon.rule == "lexicon.copyright"),
-                    reverse=True):
-        match = _COPYRIGHT.search(shapes[n].text)
-        if match:
-            name = _RESERVED.split(match.group("name"))[0].strip(" .,")
-            if name and fold(name) not in {"copyright", "all", "the"}:
-                found.append((name, None, "the copyright line's holder"))
-            break
+    for n in sorted(shapes, reverse=True):
+        if shapes[n].lexicon and shapes[n].lexicon.rule == "lexicon.copyright":
+            match = _COPYRIGHT.search(shapes[n].text)
+            if match:
+                name = _RESERVED.split(match.group("name"))[0].strip(" .,")
+                if name and fold(name) not in {"copyright", "all", "the"}:
+                    found.append((name, None, "the copyright line's holder"))
+                break
     return found
 
 
