@@ -3,7 +3,7 @@
     python bench/replay_step.py --step language|metadata [--n 300] [--dev DIR] [--cold] [--cprofile K]
 
 Runs the library loop (`pipeline.run`, `doc_time_limit=0`, in this process, one core) over
-the first N dev text dumps with the step's function (`process.detect` or
+the first N dev text dumps (after one page to load the code and data) with the step's function (`process.detect` or
 `process.read_metadata`) recording each call's arguments, and the CPU time it took in the
 run ("in the run": the language step's word caches filling as the pages come). Then the
 recorded calls are made again, five times, and the best pass is given ("replayed"): the
@@ -65,6 +65,7 @@ def main() -> None:
     try:
         pages = pages_of(args.dev / "text")[: args.n]
         folder = subset(pages, len(pages), work / "in")
+        run([str(subset(pages, 1, work / "warm"))], work / "warm-out", Options(doc_time_limit=0))  # imports, profiles
         setattr(process, name, recorded)
         try:
             run([str(folder)], work / "out", Options(doc_time_limit=0))
