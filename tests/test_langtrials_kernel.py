@@ -142,3 +142,24 @@ def test_sample_equals_the_plain_sort():
     for lines in cases:
         for limit in (-1, 0, 1, 4, 5, 6, 10, 11, 300, 3000, 10**6):
             assert language._sample(lines, limit) == plain(lines, limit)
+
+
+def test_a_short_stream_is_made_longer_mid_trial():
+    """The seed's stream cached at 1,024 words (its true first words): where the trials
+    run out of words they ask again with a longer stream and still give langdetect's
+    result."""
+    skip_without_c_build("the numpy trials")
+    seed = 12345
+    paths = sorted(SEEDS.glob("*.txt")) + sorted((PAGES / "text").glob("*.txt"))
+    first = np.frombuffer(random.Random(seed).getrandbits(32 * 1024).to_bytes(4 * 1024, "little"), dtype="<u4")
+    longer = 0
+    try:
+        # short, ambiguous texts converge slowly ("e" runs to thousands of choices a trial)
+        for text in list(_samples(paths[:4], chars=(3000,))) + ["casa", "de la de la de la", "a e i o u", "e",
+                                                               "Bom dia, buenos días, bon dia", "x"]:
+            language._STREAMS[seed] = first
+            assert _guesses(language._detect_langs, text, seed) == _guesses(language._detect_langs_library, text, seed)
+            longer += len(language._STREAMS[seed]) > 1024  # it ran out, and was made longer
+    finally:
+        language._STREAMS.pop(seed, None)
+    assert longer >= 4
