@@ -329,10 +329,11 @@ if _INT32 != "i":
 # the module is not built or is older than this code, or where the stream's little-endian
 # words are not the machine's own.
 try:
-    from pipeline import _langtrials
+    from pipeline._langtrials import VERSION as _TRIALS_VERSION, trial as _kernel_trial
 except ImportError:
-    _langtrials = None
-_kernel_trial = _langtrials.trial if _langtrials is not None and _langtrials.VERSION == 1 and sys.byteorder == "little" and _INT32 == "i" else None
+    _TRIALS_VERSION, _kernel_trial = None, None
+if _TRIALS_VERSION != 1 or sys.byteorder != "little" or _INT32 != "i":
+    _kernel_trial = None
 
 
 class _WordRows(dict):
