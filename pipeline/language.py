@@ -6,7 +6,8 @@ One interface, two implementations of langdetect's detector (`detect(..., backen
 - "fast" (the default): `_detect_langs` below, langdetect's Detector re-done with the same
   arithmetic and the same seeded random draws, so its languages and probabilities are
   exactly langdetect's (tests compare the two on the seeds, the test pages and, with the
-  development set present, every fifth of its 1,086 real pages);
+  development set present, all 1,086 real pages); its seven trials run in C
+  (pipeline/_langtrials.c) where that is built, in numpy otherwise;
 - "langdetect": the library's own `DetectorFactory`/`Detector`, kept as the reference.
 
 Why the hand-written one is kept: langdetect walks each n-gram of the sample in Python
@@ -195,7 +196,9 @@ def detect(lines: list[str], sample_chars: int, seed: int, backend: str = "fast"
 #   len(seq).bit_length(), tried again while >= len(seq)); gauss() takes four words every
 #   other call. So the stream is made once per seed, in C, and a trial's draws are read
 #   from it with numpy;
-# - probability update: the five products between two normalisations are one numpy
+# - the trials: in C where pipeline._langtrials is built (_trials_in_c: langdetect's loop
+#   as it stands, one call a trial), else in numpy (_trials_numpy, below);
+# - probability update (numpy): the five products between two normalisations are one numpy
 #   multiply.reduce, which multiplies in langdetect's order (float64 products round like
 #   Python's). The normalising sum stays Python's own sequential sum, and the largest
 #   quotient is the quotient of the largest value (dividing by a positive number keeps
