@@ -6,7 +6,8 @@ One interface, two implementations of langdetect's detector (`detect(..., backen
 - "fast" (the default): `_detect_langs` below, langdetect's Detector re-done with the same
   arithmetic and the same seeded random draws, so its languages and probabilities are
   exactly langdetect's (tests compare the two on the seeds, the test pages and, with the
-  development set present, every fifth of its 1,086 real pages);
+  development set present, all 1,086 real pages); its seven trials run in C
+  (pipeline/_langtrials.c) where that is built, in numpy otherwise;
 - "langdetect": the library's own `DetectorFactory`/`Detector`, kept as the reference.
 
 Why the hand-written one is kept: langdetect walks each n-gram of the sample in Python
@@ -22,6 +23,7 @@ import json
 import math
 import random
 import re
+import sys
 import threading
 import unicodedata
 from array import array
@@ -133,8 +135,34 @@ def script_letters(text: str) -> dict[str, int]:
 
 def _sample(lines: list[str], limit: int) -> str:
     """The longest lines first: body text, not menus, decides the language."""
+    return _sample_of(_longest_first(lines, limit), limit)
+
+
+def _longest_first(lines: list[str], limit: int) -> list[str]:
+    """The lines _sample_of takes from sorted(non-empty lines, key=(-len, line)): the
+    first m, m the fewest whose lengths reach `limit` (or all), sorted only among those
+    as long as the m-th (a page's ~200 lines are sorted by length in C, the key's tuples
+    were a Python call a line). sorted(key=len, reverse=True) is stable, so lines of one
+    length keep the order of the sort by text before it."""
+    by_length = sorted(filter(None, lines), key=len, reverse=True)
+    size = m = 0
+    for line in by_length:
+        if size >= limit:
+            break
+        size += len(line)
+        m += 1
+    if not m:
+        return []
+    shortest, k = len(by_length[m - 1]), m
+    while k < len(by_length) and len(by_length[k]) == shortest:
+        k += 1
+    return sorted(sorted(by_length[:k]), key=len, reverse=True)[:m]
+
+
+def _sample_of(ordered, limit: int) -> str:
+    """The `ordered` lines joined until they reach `limit` characters, the last one cut."""
     picked, size = [], 0
-    for line in sorted((l for l in lines if l), key=lambda l: (-len(l), l)):
+    for line in ordered:
         if size >= limit:
             break
         picked.append(line[: limit - size])
@@ -168,7 +196,9 @@ def detect(lines: list[str], sample_chars: int, seed: int, backend: str = "fast"
 #   len(seq).bit_length(), tried again while >= len(seq)); gauss() takes four words every
 #   other call. So the stream is made once per seed, in C, and a trial's draws are read
 #   from it with numpy;
-# - probability update: the five products between two normalisations are one numpy
+# - the trials: in C where pipeline._langtrials is built (_trials_in_c: langdetect's loop
+#   as it stands, one call a trial), else in numpy (_trials_numpy, below);
+# - probability update (numpy): the five products between two normalisations are one numpy
 #   multiply.reduce, which multiplies in langdetect's order (float64 products round like
 #   Python's). The normalising sum stays Python's own sequential sum, and the largest
 #   quotient is the quotient of the largest value (dividing by a positive number keeps
@@ -298,6 +328,16 @@ except ImportError:
 if _INT32 != "i":
     _kernel_word_rows = None
 
+# pipeline._langtrials.trial: one trial of the detector in C (_trials_in_c). Not used when
+# the module is not built or is older than this code, or where the stream's little-endian
+# words are not the machine's own.
+try:
+    from pipeline._langtrials import VERSION as _TRIALS_VERSION, trial as _kernel_trial
+except ImportError:
+    _TRIALS_VERSION, _kernel_trial = None, None
+if _TRIALS_VERSION != 1 or sys.byteorder != "little" or _INT32 != "i":
+    _kernel_trial = None
+
 
 class _WordRows(dict):
     """normalised word -> the rows of the n-grams of the word followed by a space."""
@@ -357,6 +397,55 @@ def _detect_langs(text: str, seed: int):
     if not n:
         raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
     n_lang = len(langlist)
+    if _kernel_trial is not None and n_lang <= 256:
+        langprob = _trials_in_c(data, seed, n_lang)
+    else:
+        langprob = _trials_numpy(ids, seed, n_lang)
+    result = [Language(lang, p) for lang, p in zip(langlist, langprob) if p > Detector.PROB_THRESHOLD]
+    result.sort(reverse=True)
+    return result
+
+
+def _gauss(words, position: int) -> tuple[float, float]:
+    """random.gauss(0.0, 1.0)'s z and gauss_next, as random.py computes them, from the
+    four stream words at `position`."""
+    a, b, c, d = words[position:position + 4].tolist()
+    x2pi = _uniform(a, b) * math.tau
+    g2rad = math.sqrt(-2.0 * math.log(1.0 - _uniform(c, d)))
+    return math.cos(x2pi) * g2rad, math.sin(x2pi) * g2rad
+
+
+def _trials_in_c(data: bytes, seed: int, n_lang: int) -> array:
+    """langdetect's seven trials, each run by pipeline._langtrials.trial (its n-gram
+    choices, updates and normalisations in C), the gauss draws here: the same draws and
+    arithmetic as _trials_numpy (tests compare both with the library)."""
+    words = _stream(seed, 1024)
+    langprob = array("d", bytes(8 * n_lang))
+    position = 0  # words of the stream used so far
+    gauss_next = None
+    n_trial = 7
+    threshold, limit = Detector.CONV_THRESHOLD, Detector.ITERATION_LIMIT
+    for _ in range(n_trial):
+        if gauss_next is None:
+            if position + 4 > len(words):
+                words = _stream(seed, position + 4)
+            z, gauss_next = _gauss(words, position)
+            position += 4
+        else:
+            z, gauss_next = gauss_next, None
+        alpha = Detector.ALPHA_DEFAULT + (0.0 + z * 1.0) * Detector.ALPHA_WIDTH
+        weight = alpha / Detector.BASE_FREQ
+        while True:
+            end = _kernel_trial(data, _MATRIX, words, position, weight, threshold, limit, langprob, n_trial)
+            if end >= 0:
+                break
+            words = _stream(seed, 2 * len(words))  # the trial ran out of words: again with more
+        position = end
+    return langprob
+
+
+def _trials_numpy(ids: np.ndarray, seed: int, n_lang: int) -> list[float]:
+    """langdetect's seven trials with numpy (the fallback without the C module)."""
     draws = _Draws(seed, ids)
     position = 0  # words of the stream used so far
     gauss_next = None
@@ -416,9 +505,7 @@ def _detect_langs(text: str, seed: int):
             position = draws.ends[start + count - 1]
             previous = prob
         langprob += prob / n_trial
-    result = [Language(lang, p) for lang, p in zip(langlist, langprob.tolist()) if p > Detector.PROB_THRESHOLD]
-    result.sort(reverse=True)
-    return result
+    return langprob.tolist()
 
 
 _LIBRARY_LOCK = threading.Lock()
