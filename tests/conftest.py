@@ -22,6 +22,18 @@ _SHARED_SERVER: dict = {}
 _MIGRATED_DB = "NEWS_PIPELINE_TEST_MIGRATED_PREFECT_DB"
 
 
+def run_seeds_and_pages(tmp: Path) -> Path:
+    """A real library run over the seeds and tests/data's text pages (one folder each, so
+    each is a site to learn), into tmp/out; the output folder."""
+    from pipeline import run
+
+    inputs = tmp / "in"
+    shutil.copytree(SEEDS, inputs / "seeds")
+    shutil.copytree(PAGES / "text", inputs / "pages")
+    run([str(inputs)], tmp / "out")
+    return tmp / "out"
+
+
 def seed_ids() -> list[str]:
     return sorted(p.stem for p in SEEDS.glob("*.txt"))
 

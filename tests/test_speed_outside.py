@@ -1,25 +1,17 @@
 """The eleventh round's shortcuts outside the line classifier, each against the plain
 code it stands in for, on real pages (the seeds and the test pages)."""
-import shutil
 
 import pytest
 
-from pipeline import report, run
+from pipeline import report
 
-from conftest import SEEDS
+from conftest import run_seeds_and_pages
 
-_PAGES = SEEDS.parent / "tests" / "data" / "pages" / "text"
 
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("outside")
-    inputs = tmp / "in"
-    shutil.copytree(SEEDS, inputs / "seeds")
-    shutil.copytree(_PAGES, inputs / "pages")
-    out = tmp / "out"
-    run([str(inputs)], out)
-    return out
+    return run_seeds_and_pages(tmp_path_factory.mktemp("outside"))
 
 
 def test_report_keeps_the_views_metadata_and_writes_the_same_page(real_run, monkeypatch):

@@ -3,17 +3,15 @@ lines' tails built once per distinct (rule, reason, source) and escaped in one c
 and the folds found over the lines and their markups, against the plain code they
 stand in for (as it was written before), on a real run's metadata and on odd ledgers."""
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from pipeline import report, run
+from pipeline import report
 from pipeline.report import FOLD_MIN_LINES, _e, _escaped, _line_rows
 
-from conftest import SEEDS
+from conftest import run_seeds_and_pages
 
-_PAGES = SEEDS.parent / "tests" / "data" / "pages" / "text"
 
 
 def _plain_folded(rows):
@@ -94,13 +92,7 @@ def _plain_document(d, out, removed, labels=None):
 
 @pytest.fixture(scope="module")
 def real_run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("round21")
-    inputs = tmp / "in"
-    shutil.copytree(SEEDS, inputs / "seeds")
-    shutil.copytree(_PAGES, inputs / "pages")
-    out = tmp / "out"
-    run([str(inputs)], out)
-    return out
+    return run_seeds_and_pages(tmp_path_factory.mktemp("round21"))
 
 
 def _metas(out: Path) -> list[dict]:
