@@ -110,7 +110,7 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
              between_min_cohesion: float = 0.5, header_run_min_lines: int = 0,
              header_run_cohesion: float = 0.3, wrap_width: int | None = None,
              stream_copy_share: float = 0.8, split_opening_min_words: int = 8,
-             introduced_min_words: int = 0) -> Classification:
+             introduced_min_words: int = 0, four_grams: dict | None = None) -> Classification:
     """`site_rule(text, words)`: the learned site profile's verdict on a line, if any.
     `memo`: per-line results (shapes, line-model features) kept across the pages of a
     batch and the settle pass (see pipeline/memo.py). `explain_kept`: a line the model
@@ -190,8 +190,11 @@ def classify(lines: list[str], page: LanguageGuess, lexicon: Lexicon, stopwords:
         return result
 
     # A line's word 4-grams (read, never changed), kept for this page: each footer marker
-    # looks again, and a body line's 4-grams recur on no other page.
-    four_grams = Remembered(_shingles)
+    # looks again, and a body line's 4-grams recur on no other page. `four_grams`: the
+    # caller's table of them (text -> _shingles(text)), which the page's settle pass and
+    # in-page duplicates (dedup_page.four_grams_table) read too.
+    if four_grams is None:
+        four_grams = Remembered(_shingles)
 
     def shingles_of(n: int) -> set[str]:
         return four_grams[shapes[n].text]

@@ -30,12 +30,40 @@ def _shingles(tokens: list[str], size: int) -> set[str]:
     return word_ngrams(tokens, size)
 
 
+def four_grams_table(memo: LineMemo) -> dict:
+    """The memo's table of a line's word 4-grams, text -> word_ngrams(_tokens(text), 4):
+    classify's `_shingles(text)` (the same words, case-folded the same way), which
+    process hands to classify, so that the page's two readings and the duplicates here
+    make each line's 4-grams once. Read, never changed."""
+    tokens = memo.table("dup.tokens", compute=_tokens)
+    return memo.table("line.4grams", compute=lambda text: word_ngrams(tokens[text], 4))
+
+
 def _may_have_30_words(text: str) -> bool:
     """False when `_tokens(text)` has fewer than 30 words, told by the length alone: its
     words are \\w+ runs of the text (ASCII lowered, the same length), or as many as
     the text's \\w+ runs (each run's casefold a word), and k runs need k characters
     and k - 1 between them, so 30 words need 59 characters."""
     return len(text) >= 59
+
+
+def _holders(memo: LineMemo, size: int, texts: tuple[str, ...], shingles_of: dict) -> tuple[Counter, dict]:
+    """How many of the lines `texts` hold each `size`-gram (a Counter, only read), and a
+    dict for the answers read from it: a kept line's text -> whether the other lines
+    hold its n-grams often enough (`_often`). The settle pass reads the clean body,
+    whose kept lines are most often the ones the first reading counted, the same texts
+    in the same order: counted once a page, each line's answer found once."""
+    table = memo.table("dup.holders", size)
+    found = table.get(texts)
+    if found is None:
+        found = table[texts] = (Counter(chain.from_iterable(map(shingles_of.__getitem__, texts))), {})
+    return found
+
+
+def _often(holders: Counter, own: set[str]) -> bool:
+    """Whether the other kept lines hold a kept line's n-grams `own` often enough that
+    one of them could hold 80 % of them (each n-gram's holders, less the line itself)."""
+    return sum(map(holders.__getitem__, own)) - len(own) >= 0.8 * len(own)
 
 
 def mark_duplicates(result: Classification, title: str | None, repeat_min_words: int = 8,
@@ -45,34 +73,42 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     `memo`: a line's folded form, words and shingles depend on its text alone, and the
     settle pass reads the kept lines again."""
     title_folded = fold(title) if title else None
+    decisions = result.decisions
+    lines = result.lines
     kept = result.kept_numbers()
-    relabel = [n for n, d in sorted(result.decisions.items()) if d.rule.startswith("position.")]
+    relabel = [n for n, d in decisions.items() if d.rule.startswith("position.")]
+    relabel.sort()  # line numbers are distinct: the order of sorted(decisions.items())
     memo = memo if memo is not None else LineMemo()
     folds = memo.table("fold", compute=fold)
     words_of = memo.table("dup.tokens", compute=_tokens)
-    # Shared between lines of the same text: read, never changed.
-    shingles_of = {size: memo.table("dup.shingles", size,
-                                    compute=lambda text, size=size: _shingles(words_of[text], size))
-                   for size in (3, 4)}
+    # Shared between lines of the same text: read, never changed. A line of more than
+    # four words has its 4-grams in four_grams_table (word_ngrams of the same words),
+    # where classify may have made them.
+    four_grams = four_grams_table(memo)
+
+    def shingles4(text: str) -> set[str]:
+        tokens = words_of[text]
+        return four_grams[text] if len(tokens) > 4 else _shingles(tokens, 4)
+
+    shingles3_of = memo.table("dup.shingles", 3, compute=lambda text: _shingles(words_of[text], 3))
+    shingles4_of = memo.table("dup.shingles", 4, compute=shingles4)
 
     def fold_line(n: int) -> str:
-        return folds[result.lines[n - 1]]
-
-    def shingles(n: int, size: int) -> set[str]:
-        return shingles_of[size][result.lines[n - 1]]
+        return folds[lines[n - 1]]
 
     if title_folded is not None:
         for n in kept + relabel:
-            if fold_line(n) == title_folded and result.decisions[n].rule != "meta.title":
+            if fold_line(n) == title_folded and decisions[n].rule != "meta.title":
                 result.decide(n, False, "dup.title", "repeats the article's title")
 
     kept = result.kept_numbers()
-    tokens = {n: words_of[result.lines[n - 1]] for n in kept}
+    kept_texts = tuple([lines[n - 1] for n in kept])
+    tokens = dict(zip(kept, map(words_of.__getitem__, kept_texts)))
     # A removed line's words are read only to ask whether it has 30 or more (below): a
     # line of fewer than 59 characters cannot (_may_have_30_words), and is not split.
     for n in relabel:
-        if n not in tokens and _may_have_30_words(result.lines[n - 1]):
-            tokens[n] = words_of[result.lines[n - 1]]
+        if n not in tokens and _may_have_30_words(lines[n - 1]):
+            tokens[n] = words_of[lines[n - 1]]
     # The first paragraph anchors the header zone: removing it would leave a body whose
     # first line reads as header when cleaned again (the clean body must be a fixed point).
     anchor = result.body_start
@@ -91,22 +127,28 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     # without one, no 4-gram is read.
     longest_first = sorted((n for n in kept + relabel if n in tokens and len(tokens[n]) >= 30),
                            key=lambda n: -len(tokens[n]))
-    shingles4 = {m: shingles(m, 4) for m in kept} if longest_first else {}
-    holders4 = Counter(chain.from_iterable(shingles4.values()))
+    kept_now = set(kept) if longest_first else ()  # the kept lines the 4-grams were counted over
+    holders4, often4 = _holders(memo, 4, kept_texts, shingles4_of) if longest_first else (Counter(), {})
     lines_holding4: dict[str, list[int]] | None = None
     fewest_words: dict[str, int] = {}  # 4-gram -> fewest words of a kept line holding it
     for n in longest_first:
-        if n == anchor or not result.decisions[n].keep and not result.decisions[n].rule.startswith("position."):
+        if n == anchor or not decisions[n].keep and not decisions[n].rule.startswith("position."):
             continue
-        own = shingles4[n] if n in shingles4 else shingles(n, 4)
-        held_elsewhere = sum(map(holders4.get, own, [0] * len(own))) - (len(own) if n in shingles4 else 0)
-        if not own or held_elsewhere < 0.8 * len(own):
+        text = lines[n - 1]
+        own = shingles4_of[text]
+        if n in kept_now:  # its own 4-grams are counted once in holders4
+            often = often4.get(text)
+            if often is None:
+                often = often4[text] = bool(own) and _often(holders4, own)
+        else:
+            often = bool(own) and sum(map(holders4.get, own, [0] * len(own))) >= 0.8 * len(own)
+        if not often:
             continue
         if lines_holding4 is None:
             lines_holding4 = {}
             for m in kept:
                 words = len(tokens[m])
-                for gram in shingles4[m]:
+                for gram in shingles4_of[lines[m - 1]]:
                     lines_holding4.setdefault(gram, []).append(m)
                     if words < fewest_words.get(gram, words + 1):
                         fewest_words[gram] = words
@@ -135,15 +177,25 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     # first such line (in line order) that still qualifies wins. What a line shares with
     # each other line is counted from the lines holding each of its 3-grams, not by
     # comparing it with every kept line.
-    shingles3 = {m: shingles(m, 3) for m in kept}
-    holders3 = Counter(chain.from_iterable(shingles3.values()))
+    kept_texts = tuple([lines[n - 1] for n in kept])
+    holders3, often3 = _holders(memo, 3, kept_texts, shingles3_of)
+
+    def held_often(text: str) -> bool:
+        often = often3.get(text)
+        if often is None:
+            often = often3[text] = _often(holders3, shingles3_of[text])
+        return often
+
     # A line that ends no sentence, up to `heading_words` words, is a heading, which the
     # paragraph it heads may well repeat; a caption or pull quote repeats a sentence.
-    candidates = [n for n in kept if n != anchor and 5 <= len(tokens[n]) <= 60
-                  and not (len(tokens[n]) <= heading_words and not result.shapes[n].ends_sentence)
-                  and sum(map(holders3.__getitem__, shingles3[n])) - len(shingles3[n]) >= 0.8 * len(shingles3[n])]
+    shapes = result.shapes
+    candidates = [n for n, text in zip(kept, kept_texts)
+                  if n != anchor and 5 <= len(tokens[n]) <= 60
+                  and not (len(tokens[n]) <= heading_words and not shapes[n].ends_sentence)
+                  and held_often(text)]
     if not candidates:
         return
+    shingles3 = dict(zip(kept, map(shingles3_of.__getitem__, kept_texts)))
     wanted = set().union(*(shingles3[n] for n in candidates))
     lines_holding: dict[str, list[int]] = {}
     for m in kept:

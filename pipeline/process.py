@@ -14,7 +14,7 @@ from pipeline.classify import classify, keep_header_run, keep_header_zone, keep_
 from pipeline.comments import html_comments, html_lines, mark_below_sections, mark_lines, mark_sections
 from pipeline.consent import mark_consent
 from pipeline.decode import decode_bytes, looks_binary
-from pipeline.dedup_page import mark_duplicates
+from pipeline.dedup_page import four_grams_table, mark_duplicates
 from pipeline.document import CleanResult, LineDecision, Rejected, Status
 from pipeline.extract import extract_html, looks_like_html
 from pipeline.gallery import mark_galleries
@@ -170,6 +170,9 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         return forms.folded if forms is not None else fold(text)
 
     page_memo.table("fold", compute=fold_line)  # read_metadata's and mark_duplicates' folds
+    # A line's word 4-grams: classify reads some lines' in each reading, mark_duplicates
+    # every kept line's; made once a page.
+    four_grams = four_grams_table(page_memo)
 
     # HTML: the header zone of trafilatura's text is kept (keep_header_zone), once the
     # metadata reader has claimed its title, byline and site name on the first reading.
@@ -195,7 +198,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          clean_layout=clean_layout and not is_html, wrap_width=width,
                          stream_copy_share=options.stream_copy_share,
                          split_opening_min_words=options.split_opening_min_words,
-                         introduced_min_words=options.introduced_min_words)
+                         introduced_min_words=options.introduced_min_words, four_grams=four_grams)
         found_meta = read_metadata(found, memo=page_memo, language=page.code, host=host)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":
