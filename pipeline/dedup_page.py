@@ -96,12 +96,16 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
     def fold_line(n: int) -> str:
         return folds[lines[n - 1]]
 
+    # `kept` is read again from the decisions only after a stage has decided a line.
+    decided = False
     if title_folded is not None:
         for n in kept + relabel:
             if fold_line(n) == title_folded and decisions[n].rule != "meta.title":
                 result.decide(n, False, "dup.title", "repeats the article's title")
+                decided = True
 
-    kept = result.kept_numbers()
+    if decided:
+        kept = result.kept_numbers()
     kept_texts = tuple([lines[n - 1] for n in kept])
     tokens = dict(zip(kept, map(words_of.__getitem__, kept_texts)))
     # A removed line's words are read only to ask whether it has 30 or more (below): a
@@ -129,8 +133,11 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
                            key=lambda n: -len(tokens[n]))
     kept_now = set(kept) if longest_first else ()  # the kept lines the 4-grams were counted over
     holders4, often4 = _holders(memo, 4, kept_texts, shingles4_of) if longest_first else (Counter(), {})
-    lines_holding4: dict[str, list[int]] | None = None
-    fewest_words: dict[str, int] = {}  # 4-gram -> fewest words of a kept line holding it
+    # The lines whose 4-grams the others hold often enough (`often`): only their 4-grams
+    # are indexed below. The loop decides no line but the one it reads, so the lines
+    # it reads are among these (a line given twice, kept and positional, is read again
+    # with its decision then).
+    passing = []
     for n in longest_first:
         if n == anchor or not decisions[n].keep and not decisions[n].rule.startswith("position."):
             continue
@@ -142,16 +149,22 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
                 often = often4[text] = bool(own) and _often(holders4, own)
         else:
             often = bool(own) and sum(map(holders4.get, own, [0] * len(own))) >= 0.8 * len(own)
-        if not often:
+        if often:
+            passing.append((n, own))
+    lines_holding4: dict[str, list[int]] = {}
+    fewest_words: dict[str, int] = {}  # 4-gram -> fewest words of a kept line holding it
+    if passing:
+        wanted4 = set().union(*(own for _, own in passing))
+        for m in kept:
+            words = len(tokens[m])
+            for gram in shingles4_of[lines[m - 1]] & wanted4:
+                lines_holding4.setdefault(gram, []).append(m)
+                if words < fewest_words.get(gram, words + 1):
+                    fewest_words[gram] = words
+    decided = False
+    for n, own in passing:
+        if not decisions[n].keep and not decisions[n].rule.startswith("position."):
             continue
-        if lines_holding4 is None:
-            lines_holding4 = {}
-            for m in kept:
-                words = len(tokens[m])
-                for gram in shingles4_of[lines[m - 1]]:
-                    lines_holding4.setdefault(gram, []).append(m)
-                    if words < fewest_words.get(gram, words + 1):
-                        fewest_words[gram] = words
         size = len(tokens[n])
         # own's 4-grams held by a kept line shorter than n, and the most held by one.
         repeated = sum(1 for gram in own if fewest_words.get(gram, size) < size)
@@ -161,23 +174,29 @@ def mark_duplicates(result: Classification, title: str | None, repeat_min_words:
         # article (a page may repeat an offer's terms under each product, as its gold does).
         if repeated >= 0.8 * len(own) and best_single < 0.8 * len(own):
             result.decide(n, False, "dup.body_repeat", "repeats the article's paragraphs (news-stream copy)")
+            decided = True
 
     # Exact repeats and short lines nearly contained in a longer kept line.
     seen: dict[str, int] = {}
-    kept = result.kept_numbers()
+    if decided:
+        kept = result.kept_numbers()
+        kept_texts = tuple([lines[n - 1] for n in kept])
+    decided = False
     for n in kept:
         key = fold_line(n)
         if key in seen and len(tokens[n]) >= repeat_min_words:
             result.decide(n, False, "dup.exact", f"repeats line {seen[key]}")
+            decided = True
             continue
         seen.setdefault(key, n)
-    kept = result.kept_numbers()
+    if decided:
+        kept = result.kept_numbers()
+        kept_texts = tuple([lines[n - 1] for n in kept])
     # A line is compared only with the longer kept lines, and only when its 3-grams are
     # held by other lines often enough that one of them could hold 80% of them; the
     # first such line (in line order) that still qualifies wins. What a line shares with
     # each other line is counted from the lines holding each of its 3-grams, not by
     # comparing it with every kept line.
-    kept_texts = tuple([lines[n - 1] for n in kept])
     holders3, often3 = _holders(memo, 3, kept_texts, shingles3_of)
 
     def held_often(text: str) -> bool:
