@@ -1,0 +1,81 @@
+"""Twenty-second round, the worker's glue and writes (docs/speed.md): each shortcut
+against the code it stands in for, on real pages and random text."""
+from __future__ import annotations
+
+import random
+import sys
+
+import pytest
+
+from pipeline import dedup_corpus
+
+from conftest import PAGES, SEEDS
+
+
+def _texts() -> list[str]:
+    texts = [p.read_text("utf-8", errors="replace") for p in sorted(SEEDS.rglob("*.txt"))]
+    texts += [p.read_text("utf-8", errors="replace") for p in sorted((PAGES / "text").rglob("*.txt"))]
+    assert len(texts) > 10
+    return texts
+
+
+# Characters from every range that matters to \w and to UTF-8's lengths: ASCII letters,
+# digits, "_" and punctuation, Latin-1 letters and signs (ª º µ are \w, « × ÷ are not),
+# Greek, Cyrillic, combining marks (not \w), Arabic-Indic and fullwidth digits, CJK,
+# the last BMP characters, astral letters and digits, lone surrogates, controls.
+_ALPHABET = ("aZ09_ -.,\t\n\r\x00\x7f\x80\x9f\xa0ª«µº×ßé÷ÿ" "ĀſΣςЖ\u0300\u0307\u0301"
+             "٣۴０９Ａｚ北京\u3000\ufeff\uffff\U0001d400\U0001d7ce\U00010000\U0010ffff\ud800\udfff")
+
+
+def _random_texts(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        length = rng.choice([0, 1, 2, 5, 40, 300])
+        texts.append("".join(rng.choice(_ALPHABET) for _ in range(length)))
+    # one of each kind of str (1, 2 and 4 bytes a character), and every Latin-1 character
+    texts += ["plain ascii words", "latin-1 straße café", "two bytes Σ ж", "four bytes 𝐀𝐁 x",
+              "".join(map(chr, range(256))), " ".join(map(chr, range(256)))]
+    return texts
+
+
+kernel = pytest.importorskip("pipeline._minhash")
+
+
+def test_joined_words_equals_the_python_join_on_real_bodies():
+    """The kernel's words joined, UTF-8, are the Python's bytes on every seed and test
+    page, whole, cut and case-folded as _joined folds them."""
+    for text in _texts():
+        for body in (text, text[:200], text.casefold(), ""):
+            assert kernel.joined_words(body) == " ".join(dedup_corpus.WORD.findall(body)).encode("utf-8")
+            assert dedup_corpus._joined(body) == dedup_corpus._joined_python(body)
+
+
+def test_joined_words_equals_the_python_join_on_random_text():
+    for text in _random_texts(4_000, 23):
+        expected = " ".join(dedup_corpus.WORD.findall(text)).encode("utf-8")
+        assert kernel.joined_words(text) == expected, ascii(text)
+
+
+def test_joined_words_over_every_code_point():
+    """Every character, one at a time between two words: \\w as re reads it, and its
+    UTF-8 bytes (surrogates are never \\w, so never encoded)."""
+    for start in range(0, sys.maxunicode + 1, 4096):
+        text = " ".join(f"a{chr(c)}b" for c in range(start, min(start + 4096, sys.maxunicode + 1)))
+        assert kernel.joined_words(text) == " ".join(dedup_corpus.WORD.findall(text)).encode("utf-8")
+
+
+def test_joined_words_refuses_what_is_not_a_str():
+    with pytest.raises(TypeError):
+        kernel.joined_words(b"bytes")
+    with pytest.raises(TypeError):
+        kernel.joined_words(None)
+
+
+def test_fingerprints_use_the_kernel_join_and_equal_the_python(monkeypatch):
+    """packed_fingerprint with the kernel's join equals it with the Python join (the
+    kernel's sketch on both), on every test body."""
+    bodies = [body for text in _texts() for body in (text, text[:300], "")]
+    with_join = [dedup_corpus.packed_fingerprint(body, 5, 128) for body in bodies]
+    monkeypatch.setattr(dedup_corpus, "_joined", dedup_corpus._joined_python)
+    assert [dedup_corpus.packed_fingerprint(body, 5, 128) for body in bodies] == with_join
