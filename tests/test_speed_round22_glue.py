@@ -79,3 +79,64 @@ def test_fingerprints_use_the_kernel_join_and_equal_the_python(monkeypatch):
     with_join = [dedup_corpus.packed_fingerprint(body, 5, 128) for body in bodies]
     monkeypatch.setattr(dedup_corpus, "_joined", dedup_corpus._joined_python)
     assert [dedup_corpus.packed_fingerprint(body, 5, 128) for body in bodies] == with_join
+
+
+# normalise: the three character classes in one scan, NFC not redone on a known NFC text
+
+_NORMALISE_ALPHABET = ("ab Z.\n\t\r\x0b\x0c\x00\x1b\x7f\x85\x9f\xa0\xad&<>;ée\u0301\u0300A\u030a\u2000\u2001\u2002"
+                       "\u200a\u200b\u200d\u200e\u202a\u202f\u2028\u2029\u205f\u2060\u2066\u3000\ufeff\ufb01"
+                       "\uf900\u1100\u1161\uac00Ã©â€™Â\u201c\u201d\u2502«»©ВСİ\U0001d400\ud800")
+
+
+def _normalise_texts() -> list[str]:
+    rng = random.Random(2212)
+    texts = _texts()
+    for _ in range(3_000):
+        texts.append("".join(rng.choice(_NORMALISE_ALPHABET) for _ in range(rng.choice([1, 3, 10, 60, 400]))))
+    words = ["caf\u00e9", "cafe\u0301", "&amp;", "&eacute;", "Ã©tÃ©", "donâ€™t", "Â\xa0", "a\u2000b", "x\u200by",
+             "\t", "  ", "<b>", "\x1b[31m", "\u2028", "\ufb01", "\uf900", "\u1100\u1161"]
+    for _ in range(1_000):
+        texts.append(" ".join(rng.choice(words) for _ in range(rng.randint(1, 30))).replace(" ", rng.choice([" ", "\n"])))
+    return texts
+
+
+def test_normalise_equals_every_substitution_run():
+    """normalise (the three classes found in one scan, NFC skipped on a text known NFC)
+    equals the plain normalise that runs every step on every text: every seed and test
+    page, and random texts full of each class's characters, decomposed letters,
+    entities, mojibake and characters NFC changes (U+2000, U+F900, jamo)."""
+    from conftest import plain_normalise
+    from pipeline.normalise import normalise
+
+    for text in _normalise_texts():
+        assert normalise(text) == plain_normalise(text), ascii(text[:200])
+
+
+def test_the_fixed_text_said_nfc_is_nfc():
+    import unicodedata
+
+    from pipeline import normalise as n
+
+    said = 0
+    for text in _normalise_texts():
+        text = n._sub(n._LINE_BREAKS, "\n", text)
+        fixed, nfc = n._fix_text_nfc(text)
+        assert fixed == n._fix_text(text)
+        if nfc:
+            said += 1
+            assert unicodedata.is_normalized("NFC", fixed), ascii(text[:200])
+    assert said > 100
+
+
+def test_the_three_classes_are_one_scan():
+    """The shortcut is on (each class read off its pattern, no character shared), and
+    its characters are exactly the three classes' (checked over every code point)."""
+    import re
+    import sys as _sys
+
+    from pipeline import normalise as n
+
+    assert n._ANY_CHAR is not None
+    union = re.compile("|".join(p.pattern for p in n._CHAR_CLASSES))
+    for c in map(chr, range(_sys.maxunicode + 1)):
+        assert bool(n._ANY_CHAR.match(c)) == bool(union.match(c)), hex(ord(c))
