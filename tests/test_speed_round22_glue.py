@@ -140,3 +140,27 @@ def test_the_three_classes_are_one_scan():
     union = re.compile("|".join(p.pattern for p in n._CHAR_CLASSES))
     for c in map(chr, range(_sys.maxunicode + 1)):
         assert bool(n._ANY_CHAR.match(c)) == bool(union.match(c)), hex(ord(c))
+
+
+def test_is_bad_by_hint_equals_ftfy_on_every_line():
+    """_is_bad trying around each hint character only the alternatives that chose it
+    equals ftfy's is_bad (the whole BADNESS_RE) on every line of every seed and test
+    page and of random texts, and on windows that start at the text's start."""
+    import ftfy.badness
+
+    from pipeline import normalise as n
+
+    assert n._BAD_BY_HINT is not None
+    assert set(n._BAD_BY_HINT) == {c for c in map(chr, range(0x110000)) if n._MOJIBAKE_HINT.match(c)}
+    rng = random.Random(22)
+    hints = sorted(n._BAD_BY_HINT)
+    samples = [line for text in _normalise_texts() for line in text.split("\n")]
+    # lines made of hint characters and their usual neighbours, where the alternatives meet
+    neighbours = hints + list("aZ09 .,;:!?-'\"()\u00a0ÃÂâ€™“”˜ï»¿")
+    samples += ["".join(rng.choice(neighbours) for _ in range(rng.randint(1, 12))) for _ in range(20_000)]
+    bad = 0
+    for line in samples:
+        expected = ftfy.badness.is_bad(line)
+        assert n._is_bad(line) == expected, ascii(line)
+        bad += expected
+    assert bad > 1_000
