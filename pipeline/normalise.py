@@ -371,6 +371,12 @@ def _replace_chars(text: str) -> str:
 
 
 def normalise(text: str) -> str:
+    return "\n".join(normalise_lines(text))
+
+
+def normalise_lines(text: str) -> list[str]:
+    """normalise(text).split("\n"), without the join and the split again (no line holds
+    a line break: each is a piece of a split at them, stripped)."""
     text = _sub(_LINE_BREAKS, "\n", text)
     text, nfc = _fix_text_nfc(text)
     if not nfc:
@@ -382,7 +388,7 @@ def normalise(text: str) -> str:
         text = _sub(_CONTROL, "", text)
         text = _sub(_ODD_SPACE, " ", text)
     # Runs of spaces never span a line break: one pass over the text, then each line.
-    return "\n".join([line.strip() for line in _sub(_SPACES, " ", text).split("\n")])
+    return [line.strip() for line in _sub(_SPACES, " ", text).split("\n")]
 
 
 def table_rows(text: str) -> dict[int, int]:

@@ -164,3 +164,10 @@ def test_is_bad_by_hint_equals_ftfy_on_every_line():
         assert n._is_bad(line) == expected, ascii(line)
         bad += expected
     assert bad > 1_000
+
+
+def test_normalise_lines_are_normalise_split():
+    from pipeline.normalise import normalise, normalise_lines
+
+    for text in _normalise_texts() + ["", "\n", "a\r\nb\u2028c"]:
+        assert normalise_lines(text) == normalise(text).split("\n"), ascii(text[:200])
