@@ -171,3 +171,16 @@ def test_normalise_lines_are_normalise_split():
 
     for text in _normalise_texts() + ["", "\n", "a\r\nb\u2028c"]:
         assert normalise_lines(text) == normalise(text).split("\n"), ascii(text[:200])
+
+
+def test_normalise_without_the_shortcuts_is_the_same(monkeypatch):
+    """Where the parse gives no shortcut (another Python or ftfy): the gated
+    substitutions and every alternative around each hint, as before, the same text."""
+    from conftest import plain_normalise
+    from pipeline import normalise as n
+
+    texts = _normalise_texts()[::7]
+    monkeypatch.setattr(n, "_ANY_CHAR", None)
+    monkeypatch.setattr(n, "_BAD_BY_HINT", None)
+    for text in texts:
+        assert n.normalise(text) == plain_normalise(text), ascii(text[:200])
