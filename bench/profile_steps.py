@@ -68,6 +68,7 @@ def instrument() -> None:
         (process, "decode_bytes", "decode"),
         (process, "looks_binary", "decode"),
         (process, "normalise", "normalise"),
+        (process, "normalise_lines", "normalise"),
         (process, "detect", "language"),
         (process, "classify", "line classifier"),
         (process, "read_metadata", "metadata"),

@@ -28,7 +28,7 @@
 #include <immintrin.h>
 #endif
 
-#define VERSION 1 /* dedup_corpus.py uses the module only when this is the version it knows */
+#define VERSION 2 /* dedup_corpus.py uses the module only when this is the version it knows */
 
 #define ROL(x, n) (((x) << (n)) | ((x) >> (32 - (n))))
 
@@ -362,7 +362,100 @@ done:
     return pair;
 }
 
+/* re's \w in a str pattern (SRE_UNI_IS_WORD), as pipeline/linemodel/_shape.c reads it */
+#define IS_WORD(c) (Py_UNICODE_ISALNUM(c) || (c) == '_')
+static unsigned char latin1_word[256]; /* IS_WORD of U+0000-U+00FF, filled at import */
+#define WORD_CHAR(c) ((c) < 256 ? latin1_word[c] : IS_WORD(c))
+#define UTF8_SIZE(c) ((c) < 0x80 ? 1 : (c) < 0x800 ? 2 : (c) < 0x10000 ? 3 : 4)
+
+/* The two passes over one kind's code units (Py_UCS1, Py_UCS2 or Py_UCS4) */
+#define JOINED_SIZE(T)                                                                                  \
+    do {                                                                                                \
+        const T *u = (const T *)data;                                                                   \
+        for (i = 0; i < n; i++) {                                                                       \
+            Py_UCS4 c = u[i];                                                                           \
+            if (WORD_CHAR(c)) {                                                                         \
+                words += !in_word;                                                                      \
+                in_word = 1;                                                                            \
+                size += UTF8_SIZE(c);                                                                   \
+            } else                                                                                      \
+                in_word = 0;                                                                            \
+        }                                                                                               \
+    } while (0)
+#define JOINED_WRITE(T)                                                                                 \
+    do {                                                                                                \
+        const T *u = (const T *)data;                                                                   \
+        for (i = 0; i < n; i++) {                                                                       \
+            Py_UCS4 c = u[i];                                                                           \
+            if (!WORD_CHAR(c)) {                                                                        \
+                in_word = 0;                                                                            \
+                continue;                                                                               \
+            }                                                                                           \
+            if (!in_word) {                                                                             \
+                if (words++)                                                                            \
+                    *o++ = ' ';                                                                         \
+                in_word = 1;                                                                            \
+            }                                                                                           \
+            if (c < 0x80)                                                                               \
+                *o++ = (unsigned char)c;                                                                \
+            else if (c < 0x800) {                                                                       \
+                *o++ = (unsigned char)(0xC0 | (c >> 6));                                                \
+                *o++ = (unsigned char)(0x80 | (c & 0x3F));                                              \
+            } else if (c < 0x10000) {                                                                   \
+                *o++ = (unsigned char)(0xE0 | (c >> 12));                                               \
+                *o++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));                                       \
+                *o++ = (unsigned char)(0x80 | (c & 0x3F));                                              \
+            } else {                                                                                    \
+                *o++ = (unsigned char)(0xF0 | (c >> 18));                                               \
+                *o++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));                                      \
+                *o++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));                                       \
+                *o++ = (unsigned char)(0x80 | (c & 0x3F));                                              \
+            }                                                                                           \
+        }                                                                                               \
+    } while (0)
+
+/* joined_words(text) -> bytes: " ".join(re.findall(r"\w+", text)).encode("utf-8"), the
+ * bytes dedup_corpus hashes and shingles, written in two passes over the text (its size,
+ * then its bytes) without a str made a word. A \w character is never a surrogate (Cs is
+ * not alphanumeric), so every word encodes; U+0080-U+07FF take 2 bytes, U+0800-U+FFFF 3,
+ * beyond 4, as UTF-8 does. */
+static PyObject *joined_words(PyObject *self, PyObject *s)
+{
+    if (!PyUnicode_Check(s)) {
+        PyErr_SetString(PyExc_TypeError, "joined_words: a str is needed");
+        return NULL;
+    }
+    if (PyUnicode_READY(s) < 0)
+        return NULL;
+    int kind = PyUnicode_KIND(s), in_word = 0;
+    const void *data = PyUnicode_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i, size = 0, words = 0;
+    if (kind == PyUnicode_1BYTE_KIND)
+        JOINED_SIZE(Py_UCS1);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        JOINED_SIZE(Py_UCS2);
+    else
+        JOINED_SIZE(Py_UCS4);
+    if (words > 1)
+        size += words - 1; /* the spaces between */
+    PyObject *out = PyBytes_FromStringAndSize(NULL, size);
+    if (out == NULL)
+        return NULL;
+    unsigned char *o = (unsigned char *)PyBytes_AS_STRING(out);
+    in_word = 0;
+    words = 0;
+    if (kind == PyUnicode_1BYTE_KIND)
+        JOINED_WRITE(Py_UCS1);
+    else if (kind == PyUnicode_2BYTE_KIND)
+        JOINED_WRITE(Py_UCS2);
+    else
+        JOINED_WRITE(Py_UCS4);
+    return out;
+}
+
 static PyMethodDef methods[] = {
+    {"joined_words", joined_words, METH_O,
+     "joined_words(text) -> bytes: \" \".join(re.findall(r\"\\w+\", text)).encode(\"utf-8\")."},
     {"sha1", sha1, METH_VARARGS,
      "sha1(data, portable=False) -> the 20-byte SHA-1 digest (hashlib.sha1(data).digest())."},
     {"sketch", sketch, METH_VARARGS,
@@ -382,6 +475,9 @@ PyMODINIT_FUNC PyInit__minhash(void)
 #ifdef HAVE_SHA_NI
     use_ni = sha_ni_usable();
 #endif
+    Py_UCS4 c;
+    for (c = 0; c < 256; c++)
+        latin1_word[c] = IS_WORD(c) ? 1 : 0;
     m = PyModule_Create(&module);
     if (m != NULL && (PyModule_AddIntConstant(m, "VERSION", VERSION) < 0 ||
                       PyModule_AddIntConstant(m, "SHA_EXTENSIONS", use_ni) < 0))

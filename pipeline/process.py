@@ -24,7 +24,7 @@ from pipeline.lexicon import Lexicon, fold
 from pipeline.memo import LineMemo
 from pipeline.html_headline import headline_dates, page_headline
 from pipeline.metadata import merge_html_metadata, read_metadata
-from pipeline.normalise import normalise, table_rows
+from pipeline.normalise import normalise, normalise_lines, table_rows
 from pipeline.repeats import mark_repeated_runs
 from pipeline.options import Options
 from pipeline.siteprofile import ProfileStore, SiteRule, line_key
@@ -119,7 +119,10 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     options = engine.options
     # Text dumps: the rows of tables, read before normalise turns their tabs into spaces.
     rows = table_rows(text) if not is_html and options.table_rows != "off" else {}
-    text = normalise(text)
+    # A text dump's lines straight from normalise (its whole text is not read again);
+    # HTML's whole text is read below, and its lines are the extraction's.
+    lines = None if is_html else normalise_lines(text)
+    text = normalise(text) if is_html else None
     html_meta = None
     html_headline = None
     html_comment_lines: frozenset[str] = frozenset()
@@ -137,8 +140,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
         html_meta = extraction
         html_headline = page_headline(text)
         code_keys = code_line_keys(extraction.code_blocks)
-        text = normalise(extraction.text)
-    lines = text.split("\n")
+        lines = normalise_lines(extraction.text)
     if not any(lines):
         raise Rejected("no text: the file holds only white space")
     lines, overlong = _drop_overlong(lines, options.max_line_chars)

@@ -34,7 +34,7 @@ def _paths() -> list[bool]:
 
 
 def test_the_kernel_is_this_sources_version():
-    assert kernel.VERSION == 1 and dedup_corpus._kernel is kernel
+    assert kernel.VERSION == 2 and dedup_corpus._kernel is kernel
 
 
 def test_sha1_equals_hashlib_on_random_bytes_and_padding_edges():
