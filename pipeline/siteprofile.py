@@ -123,6 +123,15 @@ class SiteProfile:
         common = {key: lines[key] for key in sorted(kept)}
         return {"site": self.site, "pages": sorted(self.pages), "copies": sorted(self.copies), "lines": common}
 
+    def to_file(self) -> dict:
+        """to_dict's content for write_json, which sorts every object's keys itself: the
+        lines as a plain copy of the counts (when all are kept), not a dict built key by
+        key in sorted order, so the saved file is the same bytes."""
+        lines = self.lines
+        if len(lines) > _MAX_LINES_KEPT:
+            return self.to_dict()
+        return {"site": self.site, "pages": sorted(self.pages), "copies": sorted(self.copies), "lines": dict(lines)}
+
     @classmethod
     def from_dict(cls, data: dict) -> "SiteProfile":
         return cls(data["site"], set(data.get("pages", [])), Counter(data.get("lines", {})), set(data.get("copies", [])))
@@ -215,7 +224,7 @@ class ProfileStore:
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_json(self._path(profile.site), profile.to_dict())
+        write_json(self._path(profile.site), profile.to_file())
 
 
 _KEY_MEMO_LIMIT = 20_000  # lines whose keys one reading keeps (a few MB); emptied when full
