@@ -88,6 +88,22 @@ def _page_key_sets(lines: list[str], min_words: int, known: dict | None = None) 
     return keys, long_keys
 
 
+def _text_key_sets(text: str, min_words: int, known: dict) -> tuple[set[str], set[str]]:
+    """_page_key_sets(text.split("\n"), min_words, known): by the C kernel in one pass
+    over the text where it is built, else (or on a surrogate, which the Python then
+    refuses as before) by _page_key_sets."""
+    if _text_kernel is not None and type(known) in (dict, Remembered):
+        try:
+            return _text_kernel(text, known, min_words, _EDGE_PUNCT)
+        except ValueError:
+            pass
+    return _page_key_sets(text.split("\n"), min_words, known)
+
+
+# A build of _sitekeys older than text_key_sets: the two calls above.
+_text_kernel = getattr(_sitekeys, "text_key_sets", None)
+
+
 @dataclass
 class SiteProfile:
     site: str
@@ -367,5 +383,5 @@ def read_pages(sources, max_bytes: int):
         if len(known) > _KEY_MEMO_LIMIT:
             known.clear()
         site = page_site(source.url, folder_of(source.display))
-        keys, long_keys = _page_key_sets(text.split("\n"), SiteRule.min_words, known)
+        keys, long_keys = _text_key_sets(text, SiteRule.min_words, known)
         yield site, hashlib.sha256(data).hexdigest(), keys, long_keys
