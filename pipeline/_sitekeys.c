@@ -15,6 +15,9 @@
    the order `distinct` gives its lines, as the Python adds them (so the sets are
    built alike).
 
+   text_key_sets(text, known, min_words, edge): both in one pass over a page's text
+   (below).
+
    blake2b is RFC 7693's, unkeyed, an 8-byte digest (the parameter block's digest
    length 8, fanout and depth 1): the digest hashlib.blake2b(data, digest_size=8)
    gives, checked against hashlib by tests/test_speed_round19.py. White space is
@@ -148,6 +151,80 @@ static inline int put_utf8(unsigned char **p, Py_UCS4 c) {
     return 1;
 }
 
+/* line_key(line): a new reference to its key (a str) or None; NULL with an exception
+   (ValueError for a surrogate). `buffer`/`capacity`: scratch space kept between calls. */
+static PyObject *key_of(PyObject *line, const Py_UCS4 *edge, Py_ssize_t n_edge, unsigned char **buffer,
+                        size_t *capacity) {
+    PyObject *folded = NULL;
+    if (!PyUnicode_Check(line)) {
+        PyErr_SetString(PyExc_TypeError, "line_keys: a line that is not a str");
+        return NULL;
+    }
+    /* ASCII: lowered as read. Otherwise (or a subclass): its casefold(). */
+    int lower = PyUnicode_CheckExact(line) && PyUnicode_IS_ASCII(line);
+    if (!lower) {
+        folded = PyObject_CallMethod(line, "casefold", NULL);
+        if (folded == NULL) return NULL;
+        if (!PyUnicode_Check(folded)) {
+            PyErr_SetString(PyExc_TypeError, "line_keys: casefold gave something other than a str");
+            Py_DECREF(folded);
+            return NULL;
+        }
+        line = folded;
+    }
+    Py_ssize_t length = PyUnicode_GET_LENGTH(line);
+    int kind = PyUnicode_KIND(line);
+    const void *data = PyUnicode_DATA(line);
+    Py_ssize_t start = 0, end = length;
+    /* The edge characters and white space hold no A-Z: lowering does not change them. */
+    while (start < end) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, start);
+        if (!(Py_UNICODE_ISSPACE(c) || in_edge(c, edge, n_edge))) break;
+        start++;
+    }
+    while (end > start) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, end - 1);
+        if (!(Py_UNICODE_ISSPACE(c) || in_edge(c, edge, n_edge))) break;
+        end--;
+    }
+    if (start == end) {
+        Py_XDECREF(folded);
+        Py_RETURN_NONE;
+    }
+    size_t need = (size_t)(end - start) * 4;
+    if (need > *capacity) {
+        unsigned char *grown = PyMem_Realloc(*buffer, need);
+        if (grown == NULL) {
+            Py_XDECREF(folded);
+            return PyErr_NoMemory();
+        }
+        *buffer = grown;
+        *capacity = need;
+    }
+    unsigned char *o = *buffer;
+    int space = 0;  /* a white space run is pending: one " " before the next word */
+    for (Py_ssize_t i = start; i < end; i++) {
+        Py_UCS4 c = PyUnicode_READ(kind, data, i);
+        if (Py_UNICODE_ISSPACE(c)) {
+            space = 1;
+            continue;
+        }
+        if (space) {
+            *o++ = ' ';
+            space = 0;
+        }
+        if (lower) {
+            *o++ = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        } else if (!put_utf8(&o, c)) {
+            PyErr_SetString(PyExc_ValueError, "line_keys: a surrogate");
+            Py_XDECREF(folded);
+            return NULL;
+        }
+    }
+    Py_XDECREF(folded);
+    return hex_key(blake2b8(*buffer, (size_t)(o - *buffer)));
+}
+
 static PyObject *line_keys(PyObject *self, PyObject *args) {
     PyObject *lines, *edge_text;
     if (!PyArg_ParseTuple(args, "O!U", &PyList_Type, &lines, &edge_text)) return NULL;
@@ -155,79 +232,12 @@ static PyObject *line_keys(PyObject *self, PyObject *args) {
     if (edge == NULL) return NULL;
     Py_ssize_t n_edge = PyUnicode_GET_LENGTH(edge_text);
     Py_ssize_t n = PyList_GET_SIZE(lines);
-    PyObject *result = PyList_New(n), *folded = NULL;
+    PyObject *result = PyList_New(n);
     unsigned char *buffer = NULL;
     size_t capacity = 0;
     if (result == NULL) goto fail;
     for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *line = PyList_GET_ITEM(lines, k);
-        if (!PyUnicode_Check(line)) {
-            PyErr_SetString(PyExc_TypeError, "line_keys: a line that is not a str");
-            goto fail;
-        }
-        /* ASCII: lowered as read. Otherwise (or a subclass): its casefold(). */
-        int lower = PyUnicode_CheckExact(line) && PyUnicode_IS_ASCII(line);
-        if (!lower) {
-            folded = PyObject_CallMethod(line, "casefold", NULL);
-            if (folded == NULL) goto fail;
-            if (!PyUnicode_Check(folded)) {
-                PyErr_SetString(PyExc_TypeError, "line_keys: casefold gave something other than a str");
-                goto fail;
-            }
-            line = folded;
-        }
-        Py_ssize_t length = PyUnicode_GET_LENGTH(line);
-        int kind = PyUnicode_KIND(line);
-        const void *data = PyUnicode_DATA(line);
-        Py_ssize_t start = 0, end = length;
-        /* The edge characters and white space hold no A-Z: lowering does not change them. */
-        while (start < end) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, start);
-            if (!(Py_UNICODE_ISSPACE(c) || in_edge(c, edge, n_edge))) break;
-            start++;
-        }
-        while (end > start) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, end - 1);
-            if (!(Py_UNICODE_ISSPACE(c) || in_edge(c, edge, n_edge))) break;
-            end--;
-        }
-        if (start == end) {
-            Py_CLEAR(folded);
-            Py_INCREF(Py_None);
-            PyList_SET_ITEM(result, k, Py_None);
-            continue;
-        }
-        size_t need = (size_t)(end - start) * 4;
-        if (need > capacity) {
-            unsigned char *grown = PyMem_Realloc(buffer, need);
-            if (grown == NULL) {
-                PyErr_NoMemory();
-                goto fail;
-            }
-            buffer = grown;
-            capacity = need;
-        }
-        unsigned char *o = buffer;
-        int space = 0;  /* a white space run is pending: one " " before the next word */
-        for (Py_ssize_t i = start; i < end; i++) {
-            Py_UCS4 c = PyUnicode_READ(kind, data, i);
-            if (Py_UNICODE_ISSPACE(c)) {
-                space = 1;
-                continue;
-            }
-            if (space) {
-                *o++ = ' ';
-                space = 0;
-            }
-            if (lower) {
-                *o++ = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-            } else if (!put_utf8(&o, c)) {
-                PyErr_SetString(PyExc_ValueError, "line_keys: a surrogate");
-                goto fail;
-            }
-        }
-        Py_CLEAR(folded);
-        PyObject *key = hex_key(blake2b8(buffer, (size_t)(o - buffer)));
+        PyObject *key = key_of(PyList_GET_ITEM(lines, k), edge, n_edge, &buffer, &capacity);
         if (key == NULL) goto fail;
         PyList_SET_ITEM(result, k, key);
     }
@@ -235,7 +245,6 @@ static PyObject *line_keys(PyObject *self, PyObject *args) {
     PyMem_Free(edge);
     return result;
 fail:
-    Py_XDECREF(folded);
     PyMem_Free(buffer);
     PyMem_Free(edge);
     Py_XDECREF(result);
@@ -302,9 +311,81 @@ fail:
     return NULL;
 }
 
+/* text_key_sets(text, known, min_words, edge): _page_key_sets(text.split("\n"),
+   min_words, known) with no list of lines: the pieces between line breaks (as
+   str.split("\n") gives them) go straight into the set of the page's distinct lines,
+   added in the text's order as set(lines) adds them, so the set is laid out alike and
+   iterates alike. Then, in that set's order as the Python's two loops, each line is
+   looked up in the dict `known` (a Remembered: its own lookup, not its __missing__),
+   its key made as line_keys makes it and put in `known` when missing, and added to
+   `keys`, and to `long_keys` when the line has min_words words: `known` gets its new
+   lines, and the sets their keys, in the Python's order (a profile's Counter takes its
+   keys in the order the set gives them; most_common breaks ties by it). ValueError (a
+   surrogate) with `known` holding the keys made so far, each right: the caller then
+   runs the Python. */
+static PyObject *text_key_sets(PyObject *self, PyObject *args) {
+    PyObject *text, *known, *edge_text;
+    Py_ssize_t min_words;
+    if (!PyArg_ParseTuple(args, "UO!nU", &text, &PyDict_Type, &known, &min_words, &edge_text)) return NULL;
+    Py_UCS4 *edge = PyUnicode_AsUCS4Copy(edge_text);
+    if (edge == NULL) return NULL;
+    Py_ssize_t n_edge = PyUnicode_GET_LENGTH(edge_text);
+    Py_ssize_t length = PyUnicode_GET_LENGTH(text);
+    PyObject *keys = PySet_New(NULL), *long_keys = PySet_New(NULL), *distinct = PySet_New(NULL);
+    PyObject *line = NULL, *key = NULL, *iterator = NULL;
+    unsigned char *buffer = NULL;
+    size_t capacity = 0;
+    if (keys == NULL || long_keys == NULL || distinct == NULL) goto fail;
+    Py_ssize_t start = 0;
+    while (start <= length) {
+        Py_ssize_t end = PyUnicode_FindChar(text, '\n', start, length, 1);
+        if (end == -2) goto fail;
+        if (end == -1) end = length;
+        line = PyUnicode_Substring(text, start, end);
+        if (line == NULL || PySet_Add(distinct, line) < 0) goto fail;
+        Py_CLEAR(line);
+        start = end + 1;
+    }
+    iterator = PyObject_GetIter(distinct);
+    if (iterator == NULL) goto fail;
+    while ((line = PyIter_Next(iterator)) != NULL) {
+        key = PyDict_GetItemWithError(known, line);
+        if (key != NULL) {
+            Py_INCREF(key);
+        } else {
+            if (PyErr_Occurred()) goto fail;
+            key = key_of(line, edge, n_edge, &buffer, &capacity);
+            if (key == NULL || PyDict_SetItem(known, line, key) < 0) goto fail;
+        }
+        int truth = PyObject_IsTrue(key);
+        if (truth < 0 || (truth && PySet_Add(keys, key) < 0) ||
+            (truth && has_words(line, min_words) && PySet_Add(long_keys, key) < 0))
+            goto fail;
+        Py_CLEAR(key);
+        Py_CLEAR(line);
+    }
+    if (PyErr_Occurred()) goto fail;
+    Py_DECREF(iterator);
+    Py_DECREF(distinct);
+    PyMem_Free(buffer);
+    PyMem_Free(edge);
+    return Py_BuildValue("(NN)", keys, long_keys);
+fail:
+    Py_XDECREF(key);
+    Py_XDECREF(line);
+    Py_XDECREF(iterator);
+    Py_XDECREF(distinct);
+    PyMem_Free(buffer);
+    PyMem_Free(edge);
+    Py_XDECREF(keys);
+    Py_XDECREF(long_keys);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"line_keys", line_keys, METH_VARARGS, "siteprofile.line_key of each line (None: no text)."},
     {"key_sets", key_sets, METH_VARARGS, "(keys, keys of the lines of min_words or more) of a page's distinct lines."},
+    {"text_key_sets", text_key_sets, METH_VARARGS, "key_sets of a page's text, its line keys made and remembered."},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_sitekeys", NULL, -1, methods};

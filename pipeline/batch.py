@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from pipeline.dedup_corpus import packed_fingerprint
@@ -17,6 +17,7 @@ from pipeline.gcpolicy import batch_collection
 from pipeline.options import Options
 from pipeline.outdir import OutDir, remove_quietly
 from pipeline.process import Engine, clean_bytes
+from pipeline.report import document_counts
 from pipeline.sites import folder_of, host_of
 from pipeline.sources import Source, check_supported, printable, read_source
 from pipeline.state import file_stat
@@ -44,6 +45,9 @@ class DocSummary:
     mtime_ns: int | None = None
     sha256: str | None = None
     url: str | None = None
+    # What the report's first pass takes of the metadata (report.document_counts), kept
+    # in the state so the report does not read every document's file for its counts.
+    report: str | None = None
 
     def to_wire(self) -> dict:
         """A JSON-ready dict, as a worker or a Prefect task hands it back: the signature in
@@ -63,11 +67,14 @@ class DocSummary:
 
 
 _SUMMARY_FIELDS = tuple(f.name for f in fields(DocSummary))
+_SOURCE_FIELDS = tuple(f.name for f in fields(Source))
 
 
 def sources_to_wire(sources: list[Source]) -> list[dict]:
-    """A batch's sources as JSON-ready dicts (what a worker or a Prefect task is handed)."""
-    return [asdict(s) for s in sources]
+    """A batch's sources as JSON-ready dicts (what a worker or a Prefect task is handed):
+    asdict's dicts, made without its deep copy (a Source's fields are str, int or None,
+    which asdict hands over as they are; its copy walked every value of every page)."""
+    return [{name: getattr(s, name) for name in _SOURCE_FIELDS} for s in sources]
 
 
 def sources_from_wire(wire: list[dict]) -> list[Source]:
@@ -130,7 +137,7 @@ def write_result(source: Source, result, out: Path, options: Options) -> DocSumm
         id=source.id, source=source.display, status=result.status.value, reason=result.reason,
         title=meta.get("title"), published=meta.get("published"), language=meta.get("language"),
         words=meta.get("words", 0), rules=meta.get("rules", {}), sha256=meta.get("sha256") or source.sha256,
-        url=source.url,
+        url=source.url, report=document_counts(meta),
     )
     if result.status is Status.CLEANED:
         summary.body_sha256, summary.signature = packed_fingerprint(result.body, options.shingle_words,

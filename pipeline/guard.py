@@ -51,6 +51,8 @@ from pipeline.options import Options
 from pipeline.outdir import OutputError
 from pipeline.sources import Source
 
+# How a worker's "done" message begins (pipeline/worker.py: json.dumps([kind, payload])).
+_DONE = b'["done", '
 # Loading Python and the rule data in a fresh worker; generous, it is not a page's time.
 _START_TIMEOUT = 300.0
 
@@ -130,8 +132,9 @@ class _Worker:
         except (BrokenPipeError, OSError):
             return False  # it died: receive() reports that
 
-    def receive(self, timeout: float | None):
-        """The next message, ("timeout", None) or ("died", None); None waits for ever."""
+    def receive(self, timeout: float | None, done_as_line: bool = False):
+        """The next message, ("timeout", None) or ("died", None); None waits for ever.
+        `done_as_line`: a "done" message's payload is its line as read, parsed later."""
         while b"\n" not in self.buffer:
             ready, _, _ = select.select([self.fd], [], [], timeout)
             if not ready:
@@ -141,6 +144,8 @@ class _Worker:
                 return "died", None
             self.buffer += chunk
         line, self.buffer = self.buffer.split(b"\n", 1)
+        if done_as_line and line.startswith(_DONE):
+            return "done", line
         kind, payload = json.loads(line)
         return kind, payload
 
@@ -287,9 +292,9 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
             if kind != "start":
                 raise _failure(f"the cleaning worker failed to take a batch ({worker.how_it_ended()})")
             while position < len(sources):
-                kind, payload = worker.receive(options.doc_time_limit or None)
+                kind, payload = worker.receive(options.doc_time_limit or None, done_as_line=True)
                 if kind == "done":
-                    summaries.append(DocSummary.from_wire(payload))
+                    summaries.append(payload)
                     position += 1
                     continue
                 if kind == "output-error":
@@ -312,7 +317,9 @@ def process_guarded(sources: list[Source], out: Path, options: Options) -> list[
                 _give_back(worker)
             else:
                 _drop_worker(worker)
-    return summaries
+    # The pages' summaries parsed now, together, not one at each wake-up between pages
+    # (the worker's page has just pushed this process's data out of the caches).
+    return [DocSummary.from_wire(json.loads(s)[1]) if type(s) is bytes else s for s in summaries]
 
 
 # Pages a worker reads for site learning at a time. Learning reads every page before the

@@ -278,10 +278,61 @@ def _document_meta_sized(out: Path, row: dict) -> tuple[dict, int]:
 
 def little_kept(d: dict, kept: int, removed: int) -> bool:
     """A cleaned page that kept almost nothing: few words, or a tiny share of its lines."""
-    if d.get("status") != "cleaned":
+    return _little_kept(d.get("status"), d.get("words"), kept, removed)
+
+
+def _little_kept(status, words, kept: int, removed: int) -> bool:
+    if status != "cleaned":
         return False
-    words = d.get("words") if isinstance(d.get("words"), int) else 0
+    words = words if isinstance(words, int) else 0
     return words < LITTLE_KEPT_WORDS or kept < LITTLE_KEPT_SHARE * (kept + removed)
+
+
+def _counts(meta: dict) -> list:
+    """What the report's first pass takes of a document's metadata: [kept lines, removed
+    lines, {rule: lines removed}, [[rule, rule file], ...] (distinct, sorted), site (None
+    when the metadata names neither site nor source: the index row's source decides),
+    language, title, words]. The same values whether `meta` is the dict a worker writes
+    or that file parsed again: its removed rows' rule, reason and source are str (or a
+    source None), which JSON gives back as they were."""
+    removed = [r for r in meta.get("removed") or [] if isinstance(r, dict)]
+    rules = Counter(str(r.get("rule")) for r in removed)
+    pairs = sorted({(str(r.get("rule")), str(r["source"])) for r in removed if r.get("source")})
+    site = meta.get("site") or (folder_of(meta["source"]) if meta.get("source") else None)
+    return [len(meta.get("lines_kept") or []), len(removed), dict(rules), [list(p) for p in pairs], site,
+            meta.get("language"), meta.get("title"), meta.get("words")]
+
+
+def document_counts(meta: dict) -> str:
+    """_counts(meta) as JSON text, as the state keeps it (its `report` column): the
+    worker takes it of the metadata it has just written, and the report's first pass
+    reads it instead of the file."""
+    return json.dumps(_counts(meta), separators=(",", ":"))
+
+
+class _StoredCounts:
+    """The state's counts (document_counts) by id, read alongside the index: `rows` are
+    (id, JSON text or None) in id order, as the index is written, so one row is held at
+    a time. get(id): the counts, or None (none stored: an older state's row, a state
+    that does not hold the id, a text that does not parse as counts); the caller then
+    reads the document's file."""
+
+    def __init__(self, rows):
+        self.rows = iter(rows if rows is not None else ())
+        self.current = next(self.rows, None)
+
+    def get(self, ident: str) -> list | None:
+        while self.current is not None and self.current[0] < ident:
+            self.current = next(self.rows, None)
+        if self.current is None or self.current[0] != ident or not self.current[1]:
+            return None
+        try:
+            counts = json.loads(self.current[1])
+        except ValueError:
+            return None
+        if type(counts) is not list or len(counts) != 8:
+            return None
+        return counts
 
 
 def site_labels(sites) -> dict[str, str]:
@@ -302,18 +353,21 @@ def site_labels(sites) -> dict[str, str]:
     return labels
 
 
-def build_report(out_dir: str | Path) -> str:
+def build_report(out_dir: str | Path, counts=None) -> str:
     """The report page for an output folder, as a string."""
-    return "".join(report_pieces(out_dir))
+    return "".join(report_pieces(out_dir, counts))
 
 
-def report_pieces(out_dir: str | Path):
+def report_pieces(out_dir: str | Path, counts=None):
     """The report page in pieces, to write as they come.
 
     One pass over the documents keeps only counters and the index rows of the documents
     that get a view (at most MAX_DOCUMENT_VIEWS); each view's metadata is read again when
     its turn comes. The report's memory does not grow with the number of documents, and
-    with views no more than the largest one."""
+    with views no more than the largest one.
+
+    `counts`: the state's (id, document_counts text) rows in id order (the run's last
+    step passes them): a document with counts there is not read on the first pass."""
     out = Path(out_dir)
     statuses: Counter = Counter()
     by_rule: Counter = Counter()
@@ -327,31 +381,41 @@ def report_pieces(out_dir: str | Path):
     # Min-heap on (removed, reversed id): its root is the first view to give up.
     viewed: list[tuple[int, _Reversed, dict]] = []
     kept_chars = 0  # the text length of the metadata the views in `viewed` hold
+    stored = _StoredCounts(counts)
     for row in _index_rows(out):
-        d, size = _document_meta_sized(out, row)
-        removed = [r for r in d.get("removed") or [] if isinstance(r, dict)]
+        blob = stored.get(row["id"]) if "status" in row and "reason" in row else None
+        if blob is not None:
+            # The counts the worker took of the metadata it wrote (document_counts),
+            # kept in the state: no file read on this pass; the view reads it at its turn.
+            kept, removed_count, rules, pairs, site, language, title, words = blob
+            d, size = None, 0
+            status = row["status"]
+            if site is None:  # the metadata named no site and no source: as _document_meta_sized
+                site = folder_of(row.get("source"))
+        else:
+            d, size = _document_meta_sized(out, row)
+            kept, removed_count, rules, pairs, site, language, title, words = _counts(d)
+            status = d.get("status")
         documents += 1
-        total_removed += len(removed)
-        statuses[d.get("status") or "unknown"] += 1
-        if d.get("status") == "rejected":
-            rejected_reasons[d.get("reason") or ""] += 1
-        kept = len(d.get("lines_kept") or [])
+        total_removed += removed_count
+        statuses[status or "unknown"] += 1
+        if status == "rejected":
+            rejected_reasons[(row["reason"] if d is None else d.get("reason")) or ""] += 1
         total_kept += kept
-        for r in removed:
-            by_rule[str(r.get("rule"))] += 1
-            if r.get("source"):
-                rule_sources[str(r.get("rule"))].add(str(r["source"]))
-        site = d.get("site") or "(unknown)"
-        language = d.get("language") or "(none)"
-        by_site[site] += len(removed)
+        by_rule.update(rules)
+        for rule, source in pairs:
+            rule_sources[rule].add(source)
+        site = site or "(unknown)"
+        language = language or "(none)"
+        by_site[site] += removed_count
         docs_by_site[site] += 1
-        by_language[language] += len(removed)
+        by_language[language] += removed_count
         docs_by_language[language] += 1
-        flagged = little_kept(d, kept, len(removed))
+        flagged = _little_kept(status, words, kept, removed_count)
         little += flagged
-        entry = (len(removed), _Reversed(d["id"]),
-                 {"id": d["id"], "status": d.get("status"), "site": site, "title": d.get("title"),
-                  "kept": kept, "removed": len(removed), "words": d.get("words") or 0, "little": flagged,
+        entry = (removed_count, _Reversed(row["id"]),
+                 {"id": row["id"], "status": status, "site": site, "title": title,
+                  "kept": kept, "removed": removed_count, "words": words or 0, "little": flagged,
                   "row": row, "meta": None, "size": 0})
         if len(viewed) < MAX_DOCUMENT_VIEWS:
             heapq.heappush(viewed, entry)
@@ -359,7 +423,7 @@ def report_pieces(out_dir: str | Path):
             kept_chars -= heapq.heapreplace(viewed, entry)[2]["size"]
         else:
             continue
-        if kept_chars + size <= KEEP_VIEW_CHARS:
+        if d is not None and kept_chars + size <= KEEP_VIEW_CHARS:
             entry[2]["meta"], entry[2]["size"] = d, size
             kept_chars += size
     # Most lines removed first, then by id.
@@ -524,7 +588,7 @@ def _document(d: dict, out: Path, removed: int, labels: dict[str, str] | None = 
             f'<div class="lines">{"".join(_folded(lines, markups)) or "<p class=note>no lines</p>"}</div></details>')
 
 
-def write_report(out_dir: str | Path) -> Path:
+def write_report(out_dir: str | Path, counts=None) -> Path:
     path = OutDir(out_dir).report
-    write_atomic(path, report_pieces(out_dir))
+    write_atomic(path, report_pieces(out_dir, counts))
     return path

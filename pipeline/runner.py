@@ -162,7 +162,9 @@ def _finalize(state: State, out: Path, options: Options, started, plan) -> RunSu
                      options.formats)
     state.record_outputs()
     state.close_run()
-    write_report(out)  # report.html: figures and every document's lines, from the files just written
+    # report.html: figures and every document's lines, from the files just written; each
+    # document's counts from the state where the worker left them (an older row: its file).
+    write_report(out, db.execute("SELECT id, report FROM docs ORDER BY id"))
 
     summary = RunSummary(
         documents=sum(statuses.values()) - statuses[WITHDRAWN],

@@ -88,6 +88,22 @@ def _page_key_sets(lines: list[str], min_words: int, known: dict | None = None) 
     return keys, long_keys
 
 
+def _text_key_sets(text: str, min_words: int, known: dict) -> tuple[set[str], set[str]]:
+    """_page_key_sets(text.split("\n"), min_words, known): by the C kernel in one pass
+    over the text where it is built, else (or on a surrogate, which the Python then
+    refuses as before) by _page_key_sets."""
+    if _text_kernel is not None and type(known) in (dict, Remembered):
+        try:
+            return _text_kernel(text, known, min_words, _EDGE_PUNCT)
+        except ValueError:
+            pass
+    return _page_key_sets(text.split("\n"), min_words, known)
+
+
+# A build of _sitekeys older than text_key_sets: the two calls above.
+_text_kernel = getattr(_sitekeys, "text_key_sets", None)
+
+
 @dataclass
 class SiteProfile:
     site: str
@@ -122,6 +138,15 @@ class SiteProfile:
         kept = lines if len(lines) <= _MAX_LINES_KEPT else [key for key, _ in lines.most_common(_MAX_LINES_KEPT)]
         common = {key: lines[key] for key in sorted(kept)}
         return {"site": self.site, "pages": sorted(self.pages), "copies": sorted(self.copies), "lines": common}
+
+    def to_file(self) -> dict:
+        """to_dict's content for write_json, which sorts every object's keys itself: the
+        lines as a plain copy of the counts (when all are kept), not a dict built key by
+        key in sorted order, so the saved file is the same bytes."""
+        lines = self.lines
+        if len(lines) > _MAX_LINES_KEPT:
+            return self.to_dict()
+        return {"site": self.site, "pages": sorted(self.pages), "copies": sorted(self.copies), "lines": dict(lines)}
 
     @classmethod
     def from_dict(cls, data: dict) -> "SiteProfile":
@@ -215,7 +240,7 @@ class ProfileStore:
         if self.folder is None:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        write_json(self._path(profile.site), profile.to_dict())
+        write_json(self._path(profile.site), profile.to_file())
 
 
 _KEY_MEMO_LIMIT = 20_000  # lines whose keys one reading keeps (a few MB); emptied when full
@@ -358,5 +383,5 @@ def read_pages(sources, max_bytes: int):
         if len(known) > _KEY_MEMO_LIMIT:
             known.clear()
         site = page_site(source.url, folder_of(source.display))
-        keys, long_keys = _page_key_sets(text.split("\n"), SiteRule.min_words, known)
+        keys, long_keys = _text_key_sets(text, SiteRule.min_words, known)
         yield site, hashlib.sha256(data).hexdigest(), keys, long_keys

@@ -8,8 +8,10 @@
   (`final_status`, `final_reason`, `duplicates`: as the batch wrote them, then as the
   run's last step settles them; NULL in rows of older versions and withdrawn
   documents), and what those files held when the run left them (`outputs`: size,
-  mtime and hash of each, so a file edited by hand is noticed and rewritten). SQLite commits are atomic, so a killed run loses at most the batch in
-  flight.
+  mtime and hash of each, so a file edited by hand is noticed and rewritten), and the
+  counts the report takes of its metadata (`report`: report.document_counts; NULL in
+  rows of older versions, whose files the report reads). SQLite commits are atomic, so
+  a killed run loses at most the batch in flight.
 - `lock`: an exclusive flock held for the whole run; the kernel drops it when the run
   dies, even on SIGKILL.
 A `held/` folder that earlier versions kept (duplicates' bodies set aside) is ignored:
@@ -74,7 +76,8 @@ CREATE TABLE IF NOT EXISTS docs (
     final_reason TEXT,
     duplicates TEXT,
     url TEXT,
-    outputs TEXT
+    outputs TEXT,
+    report TEXT
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 """
@@ -486,12 +489,12 @@ class State:
             # duplicates): the run's last step then touches only documents that differ.
             rows.append((s.id, s.source, printable(s.path), s.size, s.mtime_ns, s.sha256, fp, s.status, s.reason, s.title,
                          s.published, s.language, s.words, json.dumps(s.rules, sort_keys=True), s.body_sha256, s.signature,
-                         s.status, s.reason, "[]", s.url))
+                         s.status, s.reason, "[]", s.url, s.report))
         with self.db:
             self.db.executemany(
                 "INSERT OR REPLACE INTO docs (id, source, path, size, mtime_ns, sha256, fingerprint, status, reason,"
                 " title, published, language, words, rules, body_sha256, signature, final_status, final_reason,"
-                " duplicates, url) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                " duplicates, url, report) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     # -- settle ----------------------------------------------------------------------
     def settle(self, updates: list[tuple[str, str | None, str]]) -> None:
@@ -539,7 +542,7 @@ def connect(out: str | Path) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(_SCHEMA)
     columns = {row[1] for row in db.execute("PRAGMA table_info(docs)")}
-    for column in ("url", "outputs"):  # a state written by an earlier version
+    for column in ("url", "outputs", "report"):  # a state written by an earlier version
         if column not in columns:
             with db:
                 db.execute(f"ALTER TABLE docs ADD COLUMN {column} TEXT")
