@@ -19,7 +19,7 @@ other years, languages and gold conventions than the model learned from.
 
 Deterministic: sorted inputs, md5 folds, `random_state=0`, one thread per training.
 Writes OUT/pred/<id>.txt (the held-out bodies), OUT/models/fold-K.json,
-OUT/scores.jsonl and OUT/removed.jsonl (every removed line with its rule; with `--kept`, OUT/kept.jsonl:
+OUT/scores.jsonl, OUT/model_scores.jsonl (the line model alone, per page) and OUT/removed.jsonl (every removed line with its rule; with `--kept`, OUT/kept.jsonl:
 every kept line with the rule that kept it, for training/kept_chrome.py; with `--probs`, OUT/probs.jsonl: the line
 model's held-out probability of each line). Page features and labels are cached under OUT/cache (keyed by the
 code that makes them). `--workers 2` trains and cleans two folds at once.
@@ -288,6 +288,9 @@ def main():
             json.dumps({"id": d["id"], "idx": d["idx"], "p": [round(q, 4) for q in probs[d["id"]]]}) + "\n"
             for d in scored), encoding="utf-8")
     (out / "scores.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
+    # the line model alone, per page (compare_cv.py pairs two runs' model_scores.jsonl too)
+    (out / "model_scores.jsonl").write_text("".join(json.dumps({**s.to_dict(), "fold": fold_of[s.id]}, sort_keys=True) + "\n"
+                                                    for s in model_scores), encoding="utf-8")
     print(f"\n{time.time() - t0:.0f}s; bodies in {pred}, per-page scores in {out / 'scores.jsonl'}")
     return 1 if failed else 0
 
