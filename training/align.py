@@ -16,8 +16,10 @@ def toks(text):
     return _W.findall(unicodedata.normalize("NFKC", text or "").lower())
 
 
-def label_lines(lines, gold_text, min_cover=0.5):
-    """Return a list of 0/1 labels (1 = body) and per-line coverage fractions."""
+def label_lines(lines, gold_text, min_cover=0.5, min_block=2):
+    """Return a list of 0/1 labels (1 = body) and per-line coverage fractions. A line is
+    body when `min_cover` of its tokens align; aligned blocks shorter than `min_block`
+    tokens are not counted unless one token makes a whole line."""
     line_toks = [toks(ln) for ln in lines]
     flat, owner = [], []
     for i, t in enumerate(line_toks):
@@ -29,7 +31,7 @@ def label_lines(lines, gold_text, min_cover=0.5):
         sm = difflib.SequenceMatcher(None, flat, gold, autojunk=False)
         for a, _b, size in sm.get_matching_blocks():
             # isolated one-token matches are noise ("the", "and"), unless they make a whole line
-            if size < 2 and not (size == 1 and len(line_toks[owner[a]]) == 1):
+            if size < min_block and not (size == 1 and len(line_toks[owner[a]]) == 1):
                 continue
             for k in range(a, a + size):
                 matched[owner[k]] += 1

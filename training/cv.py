@@ -19,7 +19,7 @@ other years, languages and gold conventions than the model learned from.
 
 Deterministic: sorted inputs, md5 folds, `random_state=0`, one thread per training.
 Writes OUT/pred/<id>.txt (the held-out bodies), OUT/models/fold-K.json,
-OUT/scores.jsonl and OUT/removed.jsonl (every removed line with its rule; with `--kept`, OUT/kept.jsonl:
+OUT/scores.jsonl, OUT/model_scores.jsonl (the line model alone, per page) and OUT/removed.jsonl (every removed line with its rule; with `--kept`, OUT/kept.jsonl:
 every kept line with the rule that kept it, for training/kept_chrome.py; with `--probs`, OUT/probs.jsonl: the line
 model's held-out probability of each line). Page features and labels are cached under OUT/cache (keyed by the
 code that makes them). `--workers 2` trains and cleans two folds at once.
@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
 import train_line_model as tlm  # noqa: E402
+from align import label_lines  # noqa: E402
 from pipeline import linemodel as lm  # noqa: E402
 from pipeline import sequence  # noqa: E402
 from pipeline.linemodel.forest import sigmoid  # noqa: E402
@@ -75,6 +76,18 @@ def load_docs(dev: Path, cache: Path):
     tmp.write_bytes(pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL))
     os.replace(tmp, cached)
     return docs
+
+
+def relabel(docs, min_cover, min_block):
+    """The training labels again with other alignment settings (the seeds' labels are exact
+    and stay); the scores still read the gold text."""
+    changed = 0
+    for d in docs:
+        labels, _ = label_lines(d["lines"], d["gold"], min_cover=min_cover, min_block=min_block)
+        y = [labels[i] for i in d["idx"]]
+        changed += sum(a != b for a, b in zip(y, d["y"]))
+        d["y"] = y
+    print(f"relabelled: min_cover {min_cover}, min_block {min_block}: {changed} line labels changed", flush=True)
 
 
 def model_spec(clf, threshold):
@@ -183,6 +196,11 @@ def main():
     ap.add_argument("--probs", action="store_true",
                     help="also write OUT/probs.jsonl: the line model's held-out body probability of each "
                          "non-blank line of each page ({id, idx: 0-based line numbers of the dump, p})")
+    ap.add_argument("--min-cover", type=float, default=None,
+                    help="relabel the training lines: body when this share of their tokens align with the gold "
+                         "(training/align.py label_lines; default 0.5 as cached)")
+    ap.add_argument("--min-block", type=int, default=None,
+                    help="relabel: aligned blocks shorter than this many tokens do not count (default 2)")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                     help="an Options field for the pipeline's cleaning, e.g. header_keep_probability=0.9 "
                          "(repeatable; with --model, rules and settings are tried in minutes)")
@@ -203,6 +221,8 @@ def main():
           f"{'one fold a source (' + ', '.join(_sources()) + ')' if args.group == 'source' else f'{args.folds} folds by site'}; "
           f"threshold {threshold}; params {params or 'as shipped'}; per-site weights "
           f"{tlm.PER_SITE if per_site is None else per_site}; sequence {sequence.params()}; options {overrides or 'default'}; loaded in {time.time() - t0:.0f}s", flush=True)
+    if args.min_cover is not None or args.min_block is not None:
+        relabel(_DOCS, 0.5 if args.min_cover is None else args.min_cover, 2 if args.min_block is None else args.min_block)
     extra = tlm.seed_docs(args.seeds, args.seeds_gold, args.train_seeds) if args.train_seeds else []
     if args.drop:
         cols = [lm.FEATURES.index(name) for name in args.drop.split(",") if name]
@@ -268,6 +288,9 @@ def main():
             json.dumps({"id": d["id"], "idx": d["idx"], "p": [round(q, 4) for q in probs[d["id"]]]}) + "\n"
             for d in scored), encoding="utf-8")
     (out / "scores.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows), encoding="utf-8")
+    # the line model alone, per page (compare_cv.py pairs two runs' model_scores.jsonl too)
+    (out / "model_scores.jsonl").write_text("".join(json.dumps({**s.to_dict(), "fold": fold_of[s.id]}, sort_keys=True) + "\n"
+                                                    for s in model_scores), encoding="utf-8")
     print(f"\n{time.time() - t0:.0f}s; bodies in {pred}, per-page scores in {out / 'scores.jsonl'}")
     return 1 if failed else 0
 

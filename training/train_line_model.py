@@ -46,6 +46,13 @@ PAGE_POWER = 1.0
 # Training weights by source kind (see fit: 0 as they come) and bagging over sites (1: one model).
 SOURCE_POWER = 0.0
 BAGS = 1
+# Monotonic constraints by feature name (+1: the body probability may not fall as the
+# feature grows; -1: may not rise), a prior that holds on any site, so the trees cannot
+# learn one site's layout quirk against it. Empty: unconstrained.
+MONOTONIC: dict[str, int] = {}
+# A line's training weight: its share of the page's tokens, scaled to mean 1, capped at
+# WEIGHT_CAP, plus WEIGHT_FLOOR (see weights).
+WEIGHT_FLOOR, WEIGHT_CAP = 0.2, 5.0
 
 
 def host_of(url):
@@ -101,13 +108,24 @@ def seed_docs(seeds, seeds_gold, weight):
     return docs
 
 
-def weights(doc):
+def weights(doc, floor=None, cap=None):
     # Token F1 is macro-averaged over pages: a line's cost is its share of the page's tokens.
     # Normalise per page (mean 1 over the page's lines' tokens) and keep a floor so short lines
     # (headings, which decide nothing token-wise but matter for the neighbours) still count.
+    floor = WEIGHT_FLOOR if floor is None else floor
+    cap = WEIGHT_CAP if cap is None else cap
     tot = sum(doc["ntok"]) or 1
     n = len(doc["ntok"]) or 1
-    return [0.2 + min(5.0, t * n / tot) for t in doc["ntok"]]
+    return [floor + min(cap, t * n / tot) for t in doc["ntok"]]
+
+
+def monotonic_cst(signs):
+    """HistGradientBoostingClassifier's monotonic_cst (one int a FEATURES column) from
+    {feature name: +1 / -1}; None when there is none."""
+    unknown = set(signs) - set(lm.FEATURES)
+    if unknown:
+        raise ValueError(f"monotonic constraints on unknown features: {sorted(unknown)}")
+    return [int(signs.get(name, 0)) for name in lm.FEATURES] if signs else None
 
 
 def stack(docs, key):
@@ -146,13 +164,19 @@ def fit(docs, feats_key, params=None, per_site=None, page_power=None):
     `params` may also hold, besides HistGradientBoostingClassifier's: `source_power` S, a
     source's pages weigh (the mean source's weight / its weight) ** S (0: as they come;
     1: every source alike; the seeds are left as they are), and `bags` K > 1, K models on
-    bootstrap samples of sites, their log-odds averaged (Bagged)."""
+    bootstrap samples of sites, their log-odds averaged (Bagged); `monotonic`, {feature
+    name: +1 / -1} in place of MONOTONIC; `weight_floor` and `weight_cap` in place of
+    WEIGHT_FLOOR and WEIGHT_CAP (see weights)."""
     params = {**PARAMS, **(params or {})}
     source_power = params.pop("source_power", SOURCE_POWER)
     bags = int(params.pop("bags", BAGS))
+    cst = monotonic_cst(params.pop("monotonic", MONOTONIC))
+    if cst is not None:
+        params["monotonic_cst"] = cst
+    floor, cap = params.pop("weight_floor", None), params.pop("weight_cap", None)
     X = np.array([r for d in docs for r in d[feats_key]], dtype=np.float64)
     y = np.array([v for d in docs for v in d["y"]])
-    w = train_weights(docs, per_site, page_power, source_power)
+    w = train_weights(docs, per_site, page_power, source_power, floor, cap)
     if bags <= 1:
         clf = HistGradientBoostingClassifier(**params)
         clf.fit(X, y, sample_weight=w)
@@ -169,14 +193,14 @@ def fit(docs, feats_key, params=None, per_site=None, page_power=None):
     return Bagged(models)
 
 
-def train_weights(docs, per_site=None, page_power=None, source_power=None):
+def train_weights(docs, per_site=None, page_power=None, source_power=None, floor=None, cap=None):
     """Every non-blank line's training weight, in the pages' order (see fit)."""
     per_site = PER_SITE if per_site is None else per_site
     power = PAGE_POWER if page_power is None else page_power
     source_power = SOURCE_POWER if source_power is None else source_power
     pages_of = Counter(d["host"] for d in docs)
     page_w = [[v * d.get("weight", 1.0) / (pages_of[d["host"]] if per_site else 1)
-               * max(1, len(d["ntok"])) ** (power - 1.0) for v in weights(d)] for d in docs]
+               * max(1, len(d["ntok"])) ** (power - 1.0) for v in weights(d, floor, cap)] for d in docs]
     if source_power:
         total = Counter()
         for d, pw in zip(docs, page_w):
