@@ -416,12 +416,49 @@ static PyTypeObject GramRowsType = {
     .tp_doc = "GramRows(known, row_of, normalised): langdetect's profile n-grams packed, with their rows",
 };
 
+/* copy_row(matrix, row, values) -> True: matrix[row] = values, for a C-contiguous float64
+ * matrix and a list of exact floats as long as a row (langdetect's profile rows); False,
+ * the matrix untouched, for anything else (the caller assigns through numpy). numpy's
+ * assignment of a list looks the list over once for its shape and type, then converts
+ * it float by float: the same doubles, PyFloat_AS_DOUBLE of each item. */
+static PyObject *copy_row(PyObject *self, PyObject *args)
+{
+    Py_buffer matrix;
+    Py_ssize_t row;
+    PyObject *array, *values;
+    if (!PyArg_ParseTuple(args, "OnO", &array, &row, &values))
+        return NULL;
+    if (PyObject_GetBuffer(array, &matrix, PyBUF_WRITABLE | PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) < 0) {
+        PyErr_Clear(); /* not a writable C-contiguous buffer: numpy's assignment instead */
+        Py_RETURN_FALSE;
+    }
+    Py_ssize_t n = PyList_Check(values) ? PyList_GET_SIZE(values) : 0;
+    int done = 0;
+    if (n > 0 && matrix.itemsize == (Py_ssize_t)sizeof(double) && matrix.ndim == 2 && matrix.shape[1] == n && row >= 0 && row < matrix.shape[0]
+        && matrix.format != NULL && strcmp(matrix.format, "d") == 0) {
+        Py_ssize_t k;
+        for (k = 0; k < n && PyFloat_CheckExact(PyList_GET_ITEM(values, k)); k++)
+            ;
+        if (k == n) {
+            double *out = (double *)matrix.buf + row * n;
+            for (k = 0; k < n; k++)
+                out[k] = PyFloat_AS_DOUBLE(PyList_GET_ITEM(values, k));
+            done = 1;
+        }
+    }
+    PyBuffer_Release(&matrix);
+    return PyBool_FromLong(done);
+}
+
 static PyMethodDef methods[] = {
     {"trial", trial, METH_VARARGS,
      "trial(ids, matrix, words, position, weight, threshold, limit, langprob, n_trial) -> the stream position "
      "after one trial of langdetect's detector, whose probabilities / n_trial are added to langprob in place; "
      "-1 (langprob untouched) when the words run out first. ids: int32 rows of the n-grams; matrix: float64, "
      "len(langprob) columns; words: uint32 stream of random.Random(seed)."},
+    {"copy_row", copy_row, METH_VARARGS,
+     "copy_row(matrix, row, values) -> True once matrix[row] = values (float64 C-contiguous matrix, a list of floats "
+     "as long as a row), else False with the matrix untouched"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_langtrials",

@@ -1,7 +1,8 @@
 """The twenty-third round's shortcuts in the worker's steps against the code they replace,
 on real text: the language step's n-gram rows of a sample's tokens in one C call
 (pipeline._langtrials.GramRows) against the word caches' rows and langdetect's own
-n-grams, and the detector with and without it against langdetect itself."""
+n-grams, the detector with and without it against langdetect itself, and a new n-gram's
+profile row copied in C (copy_row) against numpy's assignment."""
 import random
 
 import numpy as np
@@ -127,3 +128,29 @@ def test_gram_rows_equal_the_token_caches_on_all_dev_samples():
         cached = b"".join(map(language._TOKEN_ROWS.__getitem__, text.split(" ")[:-1]))
         assert grams.rows(text, language._added_row) == cached, path.name
     assert len(paths) > 1000
+
+
+def test_copy_row_writes_numpys_doubles_and_refuses_the_rest():
+    """copy_row writes every profile row as numpy's assignment of the list writes it (the
+    same bits), and leaves the matrix alone (False) for a row out of range, a list of
+    another length or of non-floats, a float32, a non-contiguous or read-only matrix."""
+    known = _known()
+    if language._copy_row is None:
+        pytest.skip("pipeline._langtrials not built")
+    rows = list(known.values())
+    fast, plain = np.zeros((len(rows), len(rows[0]))), np.zeros((len(rows), len(rows[0])))
+    for row, values in enumerate(rows):
+        assert language._copy_row(fast, row, values) is True
+        plain[row] = values
+    assert fast.view(np.uint64).tobytes() == plain.view(np.uint64).tobytes()
+    small = np.zeros((4, len(rows[0])))
+    read_only = small.copy()
+    read_only.flags.writeable = False
+    for matrix, row, values in ((small, 4, rows[0]), (small, -1, rows[0]), (small, 0, rows[0][:-1]),
+                                (small, 0, [1] * len(rows[0])), (small, 0, tuple(rows[0])),
+                                (small.astype(np.float32), 0, rows[0]), (np.zeros((8, len(rows[0])))[::2], 0, rows[0]),
+                                (read_only, 0, rows[0]), (bytearray(8 * len(rows[0])), 0, rows[0])):
+        before = bytes(memoryview(matrix).cast("B")) if isinstance(matrix, bytearray) else matrix.tobytes()
+        assert language._copy_row(matrix, row, values) is False
+        after = bytes(memoryview(matrix).cast("B")) if isinstance(matrix, bytearray) else matrix.tobytes()
+        assert after == before
