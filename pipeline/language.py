@@ -189,8 +189,10 @@ def detect(lines: list[str], sample_chars: int, seed: int, backend: str = "fast"
 # random draws, so the seeded result is identical (tests compare them on real pages):
 # - append/cleaning_text: regexes and byte counts instead of per-character loops;
 # - n-grams: langdetect's extraction starts afresh after every space, so the text's
-#   n-grams are those of its space-separated tokens in turn; each token's are worked out
-#   once, as row numbers of a matrix of the language profiles (_MATRIX);
+#   n-grams are those of its space-separated tokens in turn, as row numbers of a matrix
+#   of the language profiles (_MATRIX): read in C from a table of the profiles' n-grams
+#   packed as integers (pipeline._langtrials.GramRows, `_gram_rows`) where that is
+#   built, else each token's worked out once and cached (_TOKEN_ROWS, _WORD_ROWS);
 # - random draws: random.Random(seed) is a stream of 32-bit words that depends on the
 #   seed alone. choice(seq) takes one word per try (its top k bits, k =
 #   len(seq).bit_length(), tried again while >= len(seq)); gauss() takes four words every
@@ -270,7 +272,8 @@ def _added_row(gram: str, known) -> int:
                 if row:
                     grown[:row] = _MATRIX[:row]
                 _MATRIX = grown
-            _MATRIX[row] = known[gram]
+            if _copy_row is None or not _copy_row(_MATRIX, row, known[gram]):
+                _MATRIX[row] = known[gram]
             _ROW_OF[gram] = row
     return row
 
@@ -358,6 +361,38 @@ class _TokenRows(dict):
 
 _WORD_ROWS = _WordRows()
 _TOKEN_ROWS = _TokenRows()
+
+# pipeline._langtrials.GramRows: the tokens' rows (`_TOKEN_ROWS`' bytes, joined) in one C
+# call a sample, each n-gram a look-up of its packed code points in one table of the
+# profiles' n-grams: the word caches above, the str a gram and the profile map's str keys
+# made some three cache misses a gram on a page's new words, most of the step in a run.
+# Built once for the profile map it reads; None without the module (the caches then).
+try:
+    from pipeline._langtrials import GRAMS_VERSION as _GRAMS_VERSION, GramRows as _GramRows
+except ImportError:
+    _GRAMS_VERSION, _GramRows = None, None
+if _GRAMS_VERSION != 1 or _INT32 != "i":
+    _GramRows = None
+_GRAMS = None  # the GramRows of the profile map last read
+# pipeline._langtrials.copy_row: a new n-gram's profile row into _MATRIX in C, one pass
+# over its 55 floats (numpy's assignment of the list looks it over twice, at some 5 µs a
+# row in a run; 14,000 rows over the 1,086 dev dumps). None without the module.
+try:
+    from pipeline._langtrials import copy_row as _copy_row
+except ImportError:
+    _copy_row = None
+
+
+def _gram_rows(known):
+    """The GramRows of the profile map `known`, made when first asked (None without C)."""
+    global _GRAMS
+    if _GramRows is None:
+        return None
+    grams = _GRAMS
+    if grams is None or grams.known is not known:
+        with _MATRIX_LOCK:  # the rows it copies from _ROW_OF stay the rows
+            grams = _GRAMS = _GramRows(known, _ROW_OF, _NORMALISED)
+    return grams
 _STREAMS: dict[int, np.ndarray] = {}  # seed -> the first words of random.Random(seed)
 
 
@@ -386,11 +421,17 @@ def _detect_langs(text: str, seed: int):
     detector_factory.init_factory()
     factory = detector_factory._factory
     langlist, known = factory.langlist, factory.word_lang_prob_map
-    for cache in (_TOKEN_ROWS, _WORD_ROWS):
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-    *tokens, last = _prepare(text).split(" ")
-    data = b"".join(map(_TOKEN_ROWS.__getitem__, tokens))
+    prepared = _prepare(text)
+    grams = _gram_rows(known)
+    if grams is not None:  # the tokens but the last in C, from the packed n-grams (_GramRows)
+        data = grams.rows(prepared, _added_row)
+        last = prepared[prepared.rfind(" ") + 1:]
+    else:
+        for cache in (_TOKEN_ROWS, _WORD_ROWS):
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+        *tokens, last = prepared.split(" ")
+        data = b"".join(map(_TOKEN_ROWS.__getitem__, tokens))
     data += _rows(_word_ngrams(last.translate(_NORMALISED), known), known)
     ids = np.frombuffer(data, dtype=np.int32)  # row of each n-gram, in langdetect's order
     n = len(ids)

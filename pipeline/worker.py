@@ -19,6 +19,9 @@ def preload() -> None:
     from langdetect import detector_factory
 
     detector_factory.init_factory()  # langdetect's profiles
+    from pipeline import language
+
+    language._gram_rows(detector_factory._factory.word_lang_prob_map)  # their n-grams' table (4-10 ms)
     # Each page's duplicate fingerprint (MinHash, pipeline/dedup_corpus.py): its
     # permutation tables; without the C kernel, datasketch too (its `_fmix`), which loads
     # scipy, about 0.9 CPU s: on the first page's clock, a seed page ran over a 2 s limit
