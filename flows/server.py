@@ -48,11 +48,11 @@ DOCKET_IDLE_SECONDS = 2.0
 # The server's scheduling policy (Linux): SCHED_BATCH. A batch task never preempts a
 # running task when it wakes, so the server's ~120 timer wake-ups a second (uvicorn's
 # tick, docket's cancellation listener; no setting reaches them) wait for the end of the
-# cleaning worker's time slice instead of cutting it, and several of them are served in
-# one go. Each preemption cost the worker more than the server's own work: its caches
-# and TLB refilled (docs/speed.md, twenty-third round). It keeps a normal share of the
-# CPU, so on a busy machine it answers as promptly as before (SCHED_IDLE would starve
-# it behind any other program); on a core with nothing else to run it runs at once.
+# cleaning worker's time slice (a few ms) instead of cutting it, and several are served
+# in one go. A preemption costs the worker about 0.2 ms of refilled caches, more than
+# the server's own work a wake-up (docs/speed.md, twenty-third round). It keeps a normal
+# share of the CPU (SCHED_IDLE could starve it behind any other busy program), and on a
+# core with nothing else to run it runs at once.
 SERVER_POLICY = "SCHED_BATCH"
 
 
