@@ -150,6 +150,37 @@ def cpu_by_process() -> dict[str, float]:
     return out
 
 
+def preemptions_by_process() -> dict[str, int]:
+    """Involuntary context switches (`nonvoluntary_ctxt_switches`, all threads) of this
+    process and its live descendants, by role as cpu_by_process() splits them: how often
+    something else took the core from each. On one core every switch of the worker costs
+    it cache and TLB refills as well as the time the other task runs."""
+    me = os.getpid()
+    parents, counts = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                parents[int(entry)] = int(f.read().rsplit(b")", 1)[1].split()[1])
+            total = 0
+            for tid in os.listdir(f"/proc/{entry}/task"):
+                with open(f"/proc/{entry}/task/{tid}/status", "rb") as f:
+                    for row in f:
+                        if row.startswith(b"nonvoluntary_ctxt_switches:"):
+                            total += int(row.split()[1])
+            counts[int(entry)] = total
+        except OSError:  # ended meanwhile
+            parents.pop(int(entry), None)
+    out = {"run": counts.get(me, 0), "worker": 0, "server": 0, "other": 0}
+    for pid, parent in parents.items():
+        while parent not in (me, 0, 1) and parent in parents:
+            parent = parents[parent]
+        if parent == me and pid != me and pid in counts:
+            out[_role(pid, me)] += counts[pid]
+    return out
+
+
 def peaks() -> dict:
     return {"peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "child_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}
@@ -186,11 +217,13 @@ def _timed_runs(clean, pages: list[Path], counts: list[int], work: Path) -> dict
     runs = []
     for count in counts:
         folder = subset(pages, count, work / f"in-{count}")
-        t, cpu = time.perf_counter(), cpu_by_process()
+        t, cpu, switched = time.perf_counter(), cpu_by_process(), preemptions_by_process()
         summary = clean(folder, work / f"out-{count}")
         spent = {role: seconds - cpu.get(role, 0.0) for role, seconds in cpu_by_process().items()}
+        preempted = {role: n - switched.get(role, 0) for role, n in preemptions_by_process().items()}
         runs.append({"pages": count, "seconds": time.perf_counter() - t, "cpu_seconds": sum(spent.values()),
                      "cpu_by_process": {role: round(seconds, 2) for role, seconds in spent.items()},
+                     "preempted_by_process": preempted,
                      "cleaned": summary["cleaned"],
                      "mb": sum(p.stat().st_size for p in pages[:count]) / 1e6})
         shutil.rmtree(folder)
@@ -288,6 +321,9 @@ def line(label: str, r: dict, result: dict, reference: float | None) -> str:
     by_process = result.get("runs", [{}])[-1].get("cpu_by_process")
     if by_process:
         text += "  CPU s: " + ", ".join(f"{role} {seconds:.1f}" for role, seconds in by_process.items() if seconds)
+    preempted = result.get("runs", [{}])[-1].get("preempted_by_process")
+    if preempted:
+        text += "  preempted: " + ", ".join(f"{role} {n}" for role, n in preempted.items() if n)
     text += f"  peak {result['peak_mb']:.0f} MB, largest child {result['child_peak_mb']:.0f} MB  [core {result['core']}, load {result['load']}]"
     if reference:
         text += (f"  ours/trafilatura {r['pages_per_s'] / reference[0]:.2f} (wall), "

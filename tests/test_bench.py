@@ -81,6 +81,11 @@ def test_real_pages_children_clean_and_extract_the_pages_they_time():
     for r in library["runs"]:
         assert r["cpu_by_process"]["worker"] > 0, r
         assert abs(sum(r["cpu_by_process"].values()) - r["cpu_seconds"]) < 0.05, r
+        # and how often something else took a process's core (the worker's, counted
+        # while it lives: it is kept between the runs)
+        preempted = r["preempted_by_process"]
+        assert set(preempted) == {"run", "worker", "server", "other"} and preempted["server"] == 0, r
+        assert all(type(n) is int and n >= 0 for n in preempted.values()), r
     extracted = child("trafilatura", [])
     assert extracted["pages"] == len(list((PAGES / "html").glob("*.html.gz")))
 
