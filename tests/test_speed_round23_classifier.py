@@ -1,0 +1,161 @@
+"""The twenty-third speed round's line classifier changes, each against what it replaced
+(docs/speed.md, "Twenty-third round, the line classifier")."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from conftest import text_pages
+from pipeline.linemodel import features
+from pipeline.linemodel.features import FEATURES, REGISTRY, SHAPE_FEATURES
+from pipeline.linemodel.shape import pick_stoplist
+
+_kernel = pytest.importorskip("pipeline._shape")
+
+
+@pytest.fixture(scope="module")
+def pages():
+    return [page for page in text_pages() if any(line.strip() for line in page)]
+
+
+def _by_page(idx, per_line, texts, stop) -> np.ndarray:
+    """feature_matrix's X as main made it: features.Page and each registry entry's value."""
+    page = features.Page(idx, per_line, texts, stop)
+    X = np.empty((len(idx), len(REGISTRY)))
+    for j, feature in enumerate(REGISTRY):
+        X[:, j] = feature.value(page)
+    return X
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> list[str]:
+    """The features whose columns differ in any bit."""
+    assert a.shape == b.shape
+    return [FEATURES[j] for j in range(a.shape[1]) if a[:, j].tobytes() != b[:, j].tobytes()]
+
+
+def _inputs(page: list[str], language: str = "en"):
+    stripped = [ln.strip() for ln in page]
+    idx = [i for i, t in enumerate(stripped) if t]
+    texts = [stripped[i] for i in idx]
+    stop = pick_stoplist(language, None)
+    return idx, features._per_line(texts, stop), texts, stop
+
+
+def test_every_registry_column_has_a_kernel_code():
+    """The shipped registry goes through the kernel whole (no feature left to Page), and
+    its codes name each line feature by its shape column."""
+    assert features._page_columns is not None
+    codes = features._CODES
+    assert codes is not None and len(codes) == len(REGISTRY)
+    for feature, code in zip(REGISTRY, codes):
+        if code == -1:
+            assert feature.name in features._BLOCK_NAMES
+        elif code < 1000:
+            assert SHAPE_FEATURES[code] == feature.name
+        else:
+            assert features._KERNEL_NAMES[code - 1000] == feature.name
+    assert sorted(c - 1000 for c in codes if c >= 1000) == list(range(len(features._KERNEL_NAMES)))
+
+
+def test_the_kernel_matrix_equals_page_on_real_pages(pages):
+    """_kernel_matrix (page_columns and the block features) gives Page's registry columns
+    bit for bit on every seed and test page, as English and as an unknown language."""
+    for page in pages:
+        for language in ("en", "de"):
+            args = _inputs(page, language)
+            got = features._kernel_matrix(*args)
+            assert got is not None
+            assert _same(got, _by_page(*args)) == []
+
+
+def test_feature_matrix_takes_the_kernel_and_gives_main_s_floats(pages, monkeypatch):
+    """feature_matrix itself (its memo too) with the kernel and without it (Page)."""
+    from pipeline.memo import LineMemo
+
+    memo = LineMemo()
+    fast = [features.feature_matrix(page, None, memo) for page in pages]
+    monkeypatch.setattr(features, "_page_columns", None)
+    plain = [features.feature_matrix(page, None) for page in pages]
+    for (idx_a, a), (idx_b, b) in zip(fast, plain):
+        assert idx_a == idx_b and _same(a, b) == []
+
+
+def _random_page(rng: random.Random, n: int):
+    """A page's Page inputs with values a real page rarely has: runs of every length, gaps
+    in the line numbers, NaN stopword densities, no good line or all, repeats, long lines
+    inside others, n_words of halves, good values of 0, 1 and 0.5."""
+    width = len(SHAPE_FEATURES)
+    col = SHAPE_FEATURES.index
+    idx, at = [], rng.randint(0, 3)
+    for _ in range(n):
+        idx.append(at)
+        at += 1 if rng.random() < 0.7 else rng.randint(2, 4)
+    good_rate = rng.choice((0.0, 0.3, 1.0))
+    per_line = []
+    pool = ["x" * 70 + str(k) for k in range(4)] + ["y" * 120 + "x" * 70 + "0", "short", "z" * 65]
+    for _ in range(n):
+        row = [rng.choice((0.0, 1.0, rng.random() * 9)) for _ in range(width)]
+        words = rng.randint(0, 60) / 2
+        row[col("n_words")] = words
+        row[col("log_words")] = float(np.log1p(words))
+        row[col("stop_density")] = float("nan") if rng.random() < 0.3 else rng.random()
+        row[col("good")] = 1.0 if rng.random() < good_rate else rng.choice((0.0, 0.0, 0.5))
+        row[col("dateish")] = rng.choice((0.0, 1.0, 2.0))
+        row[col("end_punct")] = rng.choice((0.0, 1.0))
+        norm = rng.choice(pool)
+        per_line.append((row, norm, rng.choice(("0 votes", "by 0", norm))))
+    return idx, per_line, [norm for _, norm, _ in per_line], frozenset()
+
+
+def test_the_kernel_matrix_equals_page_on_random_pages():
+    """400 random pages of 1 to 130 lines (under and over the 50 the log1p table starts at,
+    windows wider than the page)."""
+    rng = random.Random(23)
+    for trial in range(400):
+        args = _random_page(rng, rng.randint(1, 130))
+        got = features._kernel_matrix(*args)
+        assert got is not None
+        assert _same(got, _by_page(*args)) == [], trial
+
+
+def test_page_columns_declines_what_it_does_not_know():
+    """False (the caller runs Page) for a count that is not an int, a containment member
+    off the page, a log1p table too short, a line number that is not an int, an unknown
+    code; a wrong buffer raises."""
+    idx, per_line, texts, stop = _inputs(["A line of words here.", "", "Another one, with more words."])
+    n, width = len(idx), len(SHAPE_FEATURES)
+    shape = np.array([row for row, _, _ in per_line], dtype=np.float64)
+    norms = [norm for _, norm, _ in per_line]
+    masked = [s for _, _, s in per_line]
+
+    def call(**change):
+        a = dict(X=np.empty((n, len(REGISTRY))), shape=shape, width=width, codes=features._CODES, idx=idx,
+                 norms=norms, norm_counts={s: norms.count(s) for s in norms}, masked=masked,
+                 shape_counts={s: masked.count(s) for s in masked}, inside=set(), container=set(),
+                 log1p=features._log1p_int(51), cols=features._SHAPE_COLUMNS, nan=float("nan"),
+                 run_id=np.empty(n, dtype=np.int64))
+        a.update(change)
+        return _kernel.page_columns(*a.values())
+
+    assert call() is True
+    assert call(norm_counts={s: 1.0 for s in norms}) is False
+    assert call(inside={n}) is False
+    assert call(container={-1}) is False
+    assert call(log1p=features._log1p_int(50)) is False
+    assert call(idx=[0, 2.0]) is False
+    assert call(codes=features._CODES[:-1] + (1000 + len(features._KERNEL_NAMES),)) is False
+    with pytest.raises(TypeError):
+        call(run_id=np.empty(n, dtype=np.int32))
+    with pytest.raises(TypeError):
+        call(X=np.empty((n, len(REGISTRY) - 1)))
+
+
+def test_a_feature_the_kernel_does_not_know_sends_the_page_to_page():
+    """A registry with a feature page_columns has no code for (a new feature) gets no codes,
+    so feature_matrix computes every column with Page, as before."""
+    extra = features.Feature("pos_rel", lambda p: p.k / p.n / 2)  # a known name, another value
+    assert features._kernel_codes(REGISTRY) == features._CODES
+    assert features._kernel_codes(REGISTRY + (extra,)) is None
+    assert features._kernel_codes(REGISTRY + (features.Feature("new", lambda p: p.k),)) is None
