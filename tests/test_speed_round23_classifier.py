@@ -159,3 +159,44 @@ def test_a_feature_the_kernel_does_not_know_sends_the_page_to_page():
     assert features._kernel_codes(REGISTRY) == features._CODES
     assert features._kernel_codes(REGISTRY + (extra,)) is None
     assert features._kernel_codes(REGISTRY + (features.Feature("new", lambda p: p.k),)) is None
+
+
+def test_top_reasons_in_c_equals_the_sort_on_real_pages(pages):
+    """The C picks give the numpy sort's reasons for every scored line of every seed and
+    test page (the lines' own contributions, as PageScores.reasons asks for them)."""
+    from pipeline.linemodel import load_model, reasons, score_page
+
+    assert reasons._top_reasons_c is not None
+    model = load_model()
+    checked = 0
+    for page in pages:
+        scores = score_page(page, None)
+        if not scores._row_of:
+            continue
+        rows = np.arange(len(scores._row_of), dtype=np.int64)
+        contrib = scores._forest.contributions(scores._feats, scores._leaves, rows)
+        body = [scores._is_body[k] for k in rows.tolist()]
+        got = reasons.top_reasons(contrib, body, model["features"])
+        assert got == reasons._top_reasons_py(contrib, body, model["features"])
+        checked += len(got)
+    assert checked > 1000
+
+
+def test_top_reasons_in_c_with_ties_infinities_and_missing_phrases():
+    """Random rows whose values tie often (a few values, both signs, zeros, +-inf), over
+    names with no phrase (page-level features), names sharing a phrase and unknown names:
+    the same reasons as the sort; a NaN anywhere sends the call to the Python."""
+    from pipeline.linemodel import reasons
+
+    names = ("doc_lines", "log_words", "n_words", "good", "main_share", "unknown_a", "end_punct", "pos_rel",
+             "pos_words_rel", "win5_stop", "win5_good", "unknown_b")
+    rng = np.random.default_rng(23)
+    for trial in range(300):
+        rows = int(rng.integers(0, 12))
+        values = rng.choice([0.0, 0.25, -0.25, 0.5, -0.5, 1.0, -1.0, np.inf, -np.inf, 1e-300], size=(rows, len(names)))
+        body = [bool(b) for b in rng.integers(0, 2, rows)]
+        assert reasons.top_reasons(values, body, names) == reasons._top_reasons_py(values, body, names), trial
+    values, body = np.full((3, len(names)), -0.5), [True, False, False]
+    values[0, 3] = np.nan
+    assert reasons._top_reasons_c(values, body, *reasons._phrases(names), "body", "chrome") is None
+    assert reasons.top_reasons(values, body, names) == reasons._top_reasons_py(values, body, names)
