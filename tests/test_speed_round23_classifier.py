@@ -200,3 +200,48 @@ def test_top_reasons_in_c_with_ties_infinities_and_missing_phrases():
     values[0, 3] = np.nan
     assert reasons._top_reasons_c(values, body, *reasons._phrases(names), "body", "chrome") is None
     assert reasons.top_reasons(values, body, names) == reasons._top_reasons_py(values, body, names)
+
+
+def _cohesion_plain(*args):
+    from pipeline.linemodel import blocks
+
+    kept = blocks._cohesion_columns
+    blocks._cohesion_columns = None
+    try:
+        return blocks.cohesion_and_lead(*args)
+    finally:
+        blocks._cohesion_columns = kept
+
+
+def test_cohesion_columns_equal_numpy_on_real_pages(pages):
+    """blocks.cohesion_and_lead's six arrays from cohesion_columns are numpy's
+    (_cohesion_from_hits, _lead_from_hits), bit for bit, on every seed and test page."""
+    from pipeline.linemodel import blocks
+
+    assert blocks._cohesion_columns is not None
+    for page in pages:
+        p = features.Page(*_inputs(page))
+        got = p.block_features
+        core = (got["in_dense"] > 0) & ((p.good > 0) | (p.endp > 0))
+        args = (blocks.page_content_words(p.texts, p.stop), core, p.good, p.words, p.run_id)
+        fast, plain = blocks.cohesion_and_lead(*args), _cohesion_plain(*args)
+        assert [a.tobytes() for a in fast] == [b.tobytes() for b in plain]
+
+
+def test_cohesion_columns_equal_numpy_on_random_counts():
+    """Random pages of 0 to 40 lines: lines without content words (NaN shares), windows
+    wider than the page, hits of every size up to the line's count."""
+    from pipeline.linemodel import blocks
+
+    rng = random.Random(7)
+    for trial in range(300):
+        n = rng.randint(0, 40)
+        cw = [frozenset(f"w{rng.randint(0, 30)}" for _ in range(rng.choice((0, 0, 1, 3, 9)))) for _ in range(n)]
+        hits = [[rng.randint(0, len(ws)) for ws in cw] for _ in range(3)]
+        out = np.empty((6, n))
+        blocks._cohesion_columns(*hits, cw, blocks.COHESION_HALF, np.nan, out)
+        count = np.array(list(map(len, cw)), dtype=np.float64)
+        want = (*blocks._cohesion_from_hits(np.array(hits[0], dtype=np.float64), np.array(hits[2], dtype=np.float64),
+                                            count),
+                *blocks._lead_from_hits(np.array(hits[1], dtype=np.float64), count))
+        assert [row.tobytes() for row in out] == [w.tobytes() for w in want], trial

@@ -2680,6 +2680,69 @@ done:
     return PyBool_FromLong(ok);
 }
 
+/* blocks.cohesion_and_lead's six arrays from cohesion_hits' three counts: out (6 x n float64,
+ * C-contiguous) gets core_overlap, win_core_overlap, page_overlap, win_page_overlap,
+ * lead_overlap, win_lead_overlap, as _cohesion_from_hits and _lead_from_hits make them (a
+ * share: hits / max(count, 1) where count > 0, else NaN; pooled: the window's sums of hits
+ * and of counts from cumulative sums, their quotient where the count sum is > 0). The hits
+ * and counts are small integers, so every sum is exact and each value the one numpy's
+ * division gives (tests/test_speed_round23_classifier.py, bit for bit). */
+static PyObject *cohesion_columns(PyObject *self, PyObject *args)
+{
+    PyObject *lists[3], *cw, *out_o;
+    Py_ssize_t half;
+    double nan_value;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!ndO", &PyList_Type, &lists[0], &PyList_Type, &lists[1], &PyList_Type,
+                          &lists[2], &PyList_Type, &cw, &half, &nan_value, &out_o))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(cw);
+    for (int i = 0; i < 3; i++)
+        if (PyList_GET_SIZE(lists[i]) != n) {
+            PyErr_SetString(PyExc_ValueError, "_shape.cohesion_columns: lists of different lengths");
+            return NULL;
+        }
+    if (half < 0) { PyErr_SetString(PyExc_ValueError, "_shape.cohesion_columns: a negative half"); return NULL; }
+    Py_buffer ov;
+    if (pc_buffer(&ov, out_o, 6 * n, "d", 1) < 0) return NULL;
+    double *out = (double *)ov.buf;
+    double *work = PyMem_Malloc(sizeof(double) * (5 * (size_t)n + 2));
+    if (!work) { PyBuffer_Release(&ov); return PyErr_NoMemory(); }
+    double *count = work, *hits = work + n, *cc = work + 2 * n, *ch = work + 3 * n + 1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t len = PyObject_Length(PyList_GET_ITEM(cw, k));
+        if (len < 0) goto fail;
+        count[k] = (double)len;
+    }
+    cc[0] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) cc[k + 1] = cc[k] + count[k];
+    /* the lists' order: core, lead, page; the rows': core, page, lead */
+    static const int row_of[3] = {0, 4, 2};
+    for (int i = 0; i < 3; i++) {
+        for (Py_ssize_t k = 0; k < n; k++) {
+            PyObject *v = PyList_GET_ITEM(lists[i], k);
+            double d = PyLong_Check(v) ? PyLong_AsDouble(v) : PyFloat_AsDouble(v);
+            if (d == -1.0 && PyErr_Occurred()) goto fail;
+            hits[k] = d;
+        }
+        ch[0] = 0.0;
+        for (Py_ssize_t k = 0; k < n; k++) ch[k + 1] = ch[k] + hits[k];
+        double *share = out + row_of[i] * n, *pooled = share + n;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            share[k] = count[k] > 0 ? hits[k] / (count[k] > 1 ? count[k] : 1.0) : nan_value;
+            Py_ssize_t lo = k - half > 0 ? k - half : 0, hi = k + half + 1 < n ? k + half + 1 : n;
+            double wc = cc[hi] - cc[lo];
+            pooled[k] = wc > 0 ? (ch[hi] - ch[lo]) / (wc > 1 ? wc : 1.0) : nan_value;
+        }
+    }
+    PyMem_Free(work);
+    PyBuffer_Release(&ov);
+    Py_RETURN_NONE;
+fail:
+    PyMem_Free(work);
+    PyBuffer_Release(&ov);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
     {"configure_row", configure_row, METH_VARARGS, "shape.py's sets and regexes for line_row"},
     {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
@@ -2709,6 +2772,7 @@ static PyMethodDef methods[] = {
     {"max_subarray", max_subarray, METH_O, "features._max_subarray over a float64 buffer"},
     {"configure_forms", configure_forms, METH_VARARGS, "LineForms' edge punctuation, words_of and _casefree"},
     {"page_columns", page_columns, METH_VARARGS, "features.Page's registry columns but the block features (False: not done)"},
+    {"cohesion_columns", cohesion_columns, METH_VARARGS, "blocks.cohesion_and_lead's six arrays from the hits"},
     {"fill_rows", fill_rows, METH_VARARGS, "features.Page's shape matrix from its lines' rows (False: not done)"},
     {"word_rows", word_rows, METH_VARARGS, "language._word_rows' rows for a word with no position skipped"},
     {"running_rule", running_rule, METH_NOARGS, "the match of the rule whose regex a LexiconMatcher is searching, or None"},

@@ -352,6 +352,8 @@ def _cohesion_from_hits(core_hits: np.ndarray, page_hits: np.ndarray, count: np.
 # The three counts of cohesion_features and lead_features in one pass over the lines' words
 # (pipeline/linemodel/_shape.c), where the kernel is built and has it.
 _cohesion_hits = getattr(_kernel, "cohesion_hits", None)
+# ... and the six arrays from those counts in one more call, where numpy took some thirty
+_cohesion_columns = getattr(_kernel, "cohesion_columns", None)
 
 
 def cohesion_and_lead(cw: list[frozenset[str]], core: np.ndarray, good: np.ndarray, words: np.ndarray,
@@ -364,6 +366,10 @@ def cohesion_and_lead(cw: list[frozenset[str]], core: np.ndarray, good: np.ndarr
         return (*cohesion_features(cw, core, words, run_id), *lead_features(cw, good))
     core_hits, lead_hits, page_hits = _cohesion_hits(cw, np.flatnonzero(core).tolist(), _lead_ids(good),
                                                      run_id.tolist(), (words >= COHESION_WORDS).tolist())
+    if _cohesion_columns is not None:  # the same floats (tests/test_speed_round23_classifier.py)
+        out = np.empty((6, len(cw)))
+        _cohesion_columns(core_hits, lead_hits, page_hits, cw, COHESION_HALF, np.nan, out)
+        return tuple(out)
     count = np.array(list(map(len, cw)), dtype=np.float64)
     return (*_cohesion_from_hits(np.array(core_hits, dtype=np.float64), np.array(page_hits, dtype=np.float64), count),
             *_lead_from_hits(np.array(lead_hits, dtype=np.float64), count))
