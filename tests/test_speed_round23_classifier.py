@@ -245,3 +245,20 @@ def test_cohesion_columns_equal_numpy_on_random_counts():
                                             count),
                 *blocks._lead_from_hits(np.array(hits[1], dtype=np.float64), count))
         assert [row.tobytes() for row in out] == [w.tobytes() for w in want], trial
+
+
+def test_the_labelling_with_the_shipped_parameters_is_the_threshold(pages):
+    """sequence.label with its shipped parameters (no switch cost, no outside threshold) is
+    each line's own verdict, without working out the path's gains; with a switch cost it
+    still walks the path (a lone chrome line between body lines joins them)."""
+    from pipeline import sequence
+    from pipeline.linemodel import score_page
+
+    cfg = sequence.shipped_params()
+    assert cfg["switch"] <= 0 and cfg.get("outside_threshold") is None
+    for page in pages[:40]:
+        scores = score_page(page, None)
+        probs = [p for p, line in zip(scores.body_prob, page) if line.strip()]
+        texts = [line.strip() for line in page if line.strip()]
+        assert sequence.label(probs, texts, 0.5) == [p >= 0.5 for p in probs]
+    assert sequence.label([0.9, 0.4, 0.9], ["a b c"] * 3, 0.5, switch=5.0) == [True, True, True]
