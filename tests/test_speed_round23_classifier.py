@@ -262,3 +262,63 @@ def test_the_labelling_with_the_shipped_parameters_is_the_threshold(pages):
         texts = [line.strip() for line in page if line.strip()]
         assert sequence.label(probs, texts, 0.5) == [p >= 0.5 for p in probs]
     assert sequence.label([0.9, 0.4, 0.9], ["a b c"] * 3, 0.5, switch=5.0) == [True, True, True]
+
+
+def _pairwise(norms: list[str]) -> tuple[set, set]:
+    """containment's definition: a long line inside a longer long line, and those lines."""
+    long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
+    pairs = [(a, b) for a in long_ids for b in long_ids
+             if len(norms[b]) > len(norms[a]) and norms[a] in norms[b]]
+    return {a for a, _ in pairs}, {b for _, b in pairs}
+
+
+def test_contained_lines_gives_the_counted_sets(pages):
+    """containment with the kernel's rolling hash equals the counting it stands in front of,
+    on every seed and test page (their normalised lines), and on random pages of long lines
+    cut from one another (at the start, the end, inside), equal lines, lines sharing their
+    first 60 characters, lines of one, two and four bytes a character inside each other,
+    lines holding a newline."""
+    from collections import Counter
+
+    from pipeline.linemodel import containment as lmc
+
+    assert lmc._contained_lines is not None
+    for page in pages:
+        norms = [norm for _, norm, _ in _inputs(page)[1]]
+        long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
+        if len(long_ids) <= lmc._COUNTED_LONG_LINES:
+            counts = Counter(norms)
+            assert lmc.containment(norms, counts) == lmc._containment_counted(norms, counts, long_ids)
+    rng = random.Random(60)
+    alphabets = ("ab c", "abcdefgh ij", "aé ü", "aЖ ж", "a😀 b", "ab\nc")
+    for trial in range(400):
+        alphabet = rng.choice(alphabets) + rng.choice(("", rng.choice(alphabets)))
+        base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(60, 140))) for _ in range(rng.randint(1, 4))]
+        norms = list(base)
+        for _ in range(rng.randint(0, 8)):
+            s = rng.choice(norms)
+            if len(s) > 61:
+                i = rng.randint(0, len(s) - 60)
+                norms.append(s[i:i + rng.randint(60, len(s) - i)])  # a piece of a line
+            norms.append(rng.choice(("", "x", s[:60] + "y")) + rng.choice(norms) + rng.choice(("", "z")))
+        norms += ["short"] * 2 + rng.sample(norms, min(2, len(norms)))  # equal lines
+        rng.shuffle(norms)
+        counts = Counter(norms)
+        long_ids = [k for k, s in enumerate(norms) if len(s) >= 60]
+        got = lmc.containment(norms, counts)
+        assert got == lmc._containment_counted(norms, counts, long_ids) == _pairwise(norms), trial
+
+
+def test_contained_lines_over_budget_leaves_it_to_the_counting():
+    """Periodic lines, where every window starts a compare, spend the kernel's budget: it
+    says None, and containment counts (the same sets as the definition)."""
+    from collections import Counter
+
+    from pipeline.linemodel import containment as lmc
+
+    norms = ["ab" * 400, "ab" * 300 + "c", "ab" * 200, "b" + "ab" * 100]
+    distinct = list(dict.fromkeys(norms))
+    assert lmc._contained_lines(distinct, 10**9) is not None
+    assert lmc._contained_lines(distinct, 1000) is None
+    assert lmc.containment(norms, Counter(norms)) == _pairwise(norms)
+    assert lmc._contained_lines(["x" * 59, "x" * 70], 10**6) is None  # a line too short for a window

@@ -2743,6 +2743,95 @@ fail:
     return NULL;
 }
 
+/* containment._containment_counted's sets over a page's distinct long lines (each of at least
+ * CONTAIN_K code points): (the indices of the lines inside a longer one, the indices of the
+ * lines holding one), by a rolling hash of every CONTAIN_K-point window of each line, looked up
+ * among the lines' first CONTAIN_K points and each candidate compared point by point, where
+ * the Python counted each line in all the lines joined (one search of the page a line). A
+ * compare's points are charged against a budget of `budget` points: past it (a page of
+ * periodic lines, where every window starts a match), None, and the caller counts as
+ * before. The definition is the Python's: a is inside when a occurs in a longer line. */
+#define CONTAIN_K 60
+static PyObject *contained_lines(PyObject *self, PyObject *args)
+{
+    PyObject *lines;
+    Py_ssize_t budget;
+    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &lines, &budget)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines), slots = 16;
+    while (slots < 2 * n) slots *= 2;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_CheckExact(line) || PyUnicode_READY(line) < 0 || PyUnicode_GET_LENGTH(line) < CONTAIN_K) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+    }
+    uint64_t *head_hash = PyMem_Malloc(sizeof(uint64_t) * (n + 1)), top = 1;  /* top: BASE ** (K - 1) */
+    Py_ssize_t *table = PyMem_Malloc(sizeof(Py_ssize_t) * slots), *next = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
+    char *inside = PyMem_Calloc(n + 1, 1), *holds = PyMem_Calloc(n + 1, 1);
+    Py_ssize_t *seen_in = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));  /* the last line a was found in */
+    PyObject *result = NULL;
+    if (!head_hash || !table || !next || !inside || !holds || !seen_in) { PyErr_NoMemory(); goto done; }
+    const uint64_t BASE = 1000003u;
+    for (int i = 1; i < CONTAIN_K; i++) top *= BASE;
+    for (Py_ssize_t q = 0; q < slots; q++) table[q] = -1;
+    for (Py_ssize_t a = 0; a < n; a++) {
+        PyObject *line = PyList_GET_ITEM(lines, a);
+        int kind = PyUnicode_KIND(line);
+        const void *data = PyUnicode_DATA(line);
+        uint64_t h = 0;
+        for (Py_ssize_t i = 0; i < CONTAIN_K; i++) h = h * BASE + PyUnicode_READ(kind, data, i);
+        head_hash[a] = h;
+        seen_in[a] = -1;
+        Py_ssize_t q = (Py_ssize_t)((h ^ (h >> 29)) & (uint64_t)(slots - 1));
+        next[a] = table[q];  /* a chain per slot; the hashes compared on the way */
+        table[q] = a;
+    }
+    for (Py_ssize_t b = 0; b < n; b++) {
+        PyObject *line = PyList_GET_ITEM(lines, b);
+        int kind = PyUnicode_KIND(line);
+        const void *data = PyUnicode_DATA(line);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+        uint64_t h = 0;
+        for (Py_ssize_t i = 0; i < CONTAIN_K; i++) h = h * BASE + PyUnicode_READ(kind, data, i);
+        for (Py_ssize_t pos = 0;; pos++) {
+            for (Py_ssize_t a = table[(Py_ssize_t)((h ^ (h >> 29)) & (uint64_t)(slots - 1))]; a >= 0; a = next[a]) {
+                if (head_hash[a] != h || seen_in[a] == b) continue;
+                PyObject *other = PyList_GET_ITEM(lines, a);
+                Py_ssize_t alen = PyUnicode_GET_LENGTH(other);
+                if (alen >= len || pos + alen > len) continue;  /* not in a longer line here */
+                int akind = PyUnicode_KIND(other);
+                const void *adata = PyUnicode_DATA(other);
+                Py_ssize_t i = 0;
+                while (i < alen && PyUnicode_READ(akind, adata, i) == PyUnicode_READ(kind, data, pos + i)) i++;
+                budget -= i + 1;
+                if (budget < 0) { result = Py_None; Py_INCREF(result); goto done; }
+                if (i == alen) { inside[a] = holds[b] = 1; seen_in[a] = b; }
+            }
+            if (pos + CONTAIN_K >= len) break;
+            h = (h - top * PyUnicode_READ(kind, data, pos)) * BASE + PyUnicode_READ(kind, data, pos + CONTAIN_K);
+        }
+    }
+    PyObject *in_list = PyList_New(0), *holds_list = PyList_New(0);
+    if (!in_list || !holds_list) { Py_XDECREF(in_list); Py_XDECREF(holds_list); goto done; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *index = (inside[i] || holds[i]) ? PyLong_FromSsize_t(i) : NULL;
+        if ((inside[i] || holds[i]) && (!index || (inside[i] && PyList_Append(in_list, index) < 0) ||
+                                         (holds[i] && PyList_Append(holds_list, index) < 0))) {
+            Py_XDECREF(index); Py_DECREF(in_list); Py_DECREF(holds_list);
+            goto done;
+        }
+        Py_XDECREF(index);
+    }
+    result = PyTuple_Pack(2, in_list, holds_list);
+    Py_DECREF(in_list);
+    Py_DECREF(holds_list);
+done:
+    PyMem_Free(head_hash); PyMem_Free(table); PyMem_Free(next); PyMem_Free(inside); PyMem_Free(holds);
+    PyMem_Free(seen_in);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"configure_row", configure_row, METH_VARARGS, "shape.py's sets and regexes for line_row"},
     {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
@@ -2773,6 +2862,7 @@ static PyMethodDef methods[] = {
     {"configure_forms", configure_forms, METH_VARARGS, "LineForms' edge punctuation, words_of and _casefree"},
     {"page_columns", page_columns, METH_VARARGS, "features.Page's registry columns but the block features (False: not done)"},
     {"cohesion_columns", cohesion_columns, METH_VARARGS, "blocks.cohesion_and_lead's six arrays from the hits"},
+    {"contained_lines", contained_lines, METH_VARARGS, "containment's sets over distinct long lines (None: over budget)"},
     {"fill_rows", fill_rows, METH_VARARGS, "features.Page's shape matrix from its lines' rows (False: not done)"},
     {"word_rows", word_rows, METH_VARARGS, "language._word_rows' rows for a word with no position skipped"},
     {"running_rule", running_rule, METH_NOARGS, "the match of the rule whose regex a LexiconMatcher is searching, or None"},
