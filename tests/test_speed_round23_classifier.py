@@ -322,3 +322,37 @@ def test_contained_lines_over_budget_leaves_it_to_the_counting():
     assert lmc._contained_lines(distinct, 1000) is None
     assert lmc.containment(norms, Counter(norms)) == _pairwise(norms)
     assert lmc._contained_lines(["x" * 59, "x" * 70], 10**6) is None  # a line too short for a window
+
+
+_DIGEST = """
+import hashlib, sys
+from pathlib import Path
+from pipeline.linemodel import score_page
+from pipeline.linemodel import features, reasons, containment, blocks
+h = hashlib.sha256()
+for path in sorted(Path("seeds").glob("*.txt")) + sorted(Path("tests/data").rglob("*.txt"))[:20]:
+    lines = path.read_text("utf-8", errors="replace").split("\\n")
+    idx, X = features.feature_matrix(lines, None)
+    h.update(X.tobytes())
+    scores = score_page(lines, None)
+    h.update(repr(scores.body_prob).encode() + repr(scores.reasons(range(len(lines)))).encode())
+print(features._page_columns is None, reasons._top_reasons_c is None, containment._contained_lines is None,
+      blocks._cohesion_columns is None, h.hexdigest())
+"""
+
+
+def test_without_the_kernels_the_python_gives_the_same_matrix_and_reasons():
+    """A build without the C (no compiler): feature_matrix goes through Page, top_reasons
+    sorts, containment counts, the cohesion columns come from numpy; the same feature
+    matrices, probabilities and reasons on the seeds and test pages as with the kernels."""
+    import subprocess
+    import sys
+
+    from conftest import SEEDS
+
+    run = lambda prelude: subprocess.run([sys.executable, "-c", prelude + _DIGEST], check=True,  # noqa: E731
+                                         cwd=str(SEEDS.parent), capture_output=True, text=True).stdout.split()
+    fast = run("")
+    plain = run("import sys; sys.modules['pipeline._shape'] = None; sys.modules['pipeline.linemodel._walk'] = None\n")
+    assert fast[:4] == ["False"] * 4 and plain[:4] == ["True"] * 4
+    assert fast[4] == plain[4]
