@@ -356,3 +356,43 @@ def test_without_the_kernels_the_python_gives_the_same_matrix_and_reasons():
     plain = run("import sys; sys.modules['pipeline._shape'] = None; sys.modules['pipeline.linemodel._walk'] = None\n")
     assert fast[:4] == ["False"] * 4 and plain[:4] == ["True"] * 4
     assert fast[4] == plain[4]
+
+
+def _gap_and_dense_plain(good, words, endp):
+    from pipeline.linemodel import blocks
+
+    kept = blocks._gap_parts, blocks._dense_parts
+    blocks._gap_parts = blocks._dense_parts = None
+    try:
+        return blocks.gap_features(good, words, endp) + blocks.dense_features(good, words, endp)
+    finally:
+        blocks._gap_parts, blocks._dense_parts = kept
+
+
+def _bits(arrays) -> list:
+    return [(a.dtype.str, a.shape, a.tobytes()) for a in arrays]
+
+
+def test_gap_and_dense_parts_equal_numpy(pages):
+    """gap_features and dense_features with their C parts are numpy's arrays, bit for bit
+    and dtype for dtype: on the columns of every seed and test page, and on random columns
+    (no prose at all, prose everywhere, lines over DENSE_LINE_WORDS, ties for the peak,
+    pages of 0 to 60 lines)."""
+    from pipeline.linemodel import blocks
+
+    assert blocks._gap_parts is not None and blocks._dense_parts is not None
+    columns = []
+    for page in pages:
+        p = features.Page(*_inputs(page))
+        columns.append((p.good, p.words, p.endp))
+    rng = np.random.default_rng(8)
+    for _ in range(300):
+        n = int(rng.integers(0, 60))
+        good = rng.choice([0.0, 1.0, 0.5], size=n, p=rng.dirichlet([1, 1, 0.2]))
+        words = rng.choice([0.0, 0.5, 3.0, 12.0, 40.0, 450.0, 900.5], size=n)
+        endp = rng.choice([0.0, 1.0], size=n)
+        columns.append((good, words, endp))
+    columns.append((np.zeros(5), np.ones(5), np.zeros(5)))  # no prose
+    for good, words, endp in columns:
+        fast = blocks.gap_features(good, words, endp) + blocks.dense_features(good, words, endp)
+        assert _bits(fast) == _bits(_gap_and_dense_plain(good, words, endp))

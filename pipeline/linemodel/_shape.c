@@ -2832,6 +2832,121 @@ done:
     return result;
 }
 
+/* blocks.gap_features and blocks.dense_features up to their log1p: numpy's cumulative sums,
+ * accumulations and selections of a page's ~200 rows made in one pass each, the same double
+ * operations in the same order (a cumulative sum from its first value, an int64 divided as a
+ * double), so the same floats; the log1p calls stay numpy's, on arrays of the same dtype
+ * (tests/test_speed_round23_classifier.py, bit for bit). gap_parts fills gap_len (int64),
+ * gap_words, gap_end and the fewer prose words above or below (float64); dense_parts fills
+ * inside, dist (int64) and the prose words between (float64, before np.maximum(0.0, .)) and
+ * returns False for a page without prose (dense_features' early answer, left to it). */
+static int buffers_n(Py_buffer *views, PyObject **objs, const char *formats, int count, Py_ssize_t n)
+{
+    for (int i = 0; i < count; i++) {
+        int writable = formats[i] == 'w' || formats[i] == 'i';
+        if (pc_buffer(&views[i], objs[i], n, formats[i] == 'i' ? "lq" : "d", writable) < 0) {
+            while (--i >= 0) PyBuffer_Release(&views[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *gap_parts(PyObject *self, PyObject *args)
+{
+    PyObject *o[7];
+    Py_ssize_t window;
+    if (!PyArg_ParseTuple(args, "OOOnOOOO", &o[0], &o[1], &o[2], &window, &o[3], &o[4], &o[5], &o[6])) return NULL;
+    Py_buffer v[7];
+    Py_ssize_t n = PyObject_Length(o[0]);
+    if (n < 0) return NULL;
+    if (buffers_n(v, o, "rrriwww", 7, n) < 0) return NULL;
+    const double *good = v[0].buf, *words = v[1].buf, *endp = v[2].buf;
+    int64_t *gap_len = v[3].buf;
+    double *gap_words = v[4].buf, *gap_end = v[5].buf, *fewer = v[6].buf;
+    double *cw = PyMem_Malloc(sizeof(double) * 3 * ((size_t)n + 1));
+    int64_t *prev = PyMem_Malloc(sizeof(int64_t) * 2 * ((size_t)n + 1));
+    PyObject *result = NULL;
+    if (!cw || !prev) { PyErr_NoMemory(); goto done; }
+    double *ce = cw + n + 1, *gw = ce + n + 1;
+    int64_t *next = prev + n + 1;
+    cw[0] = ce[0] = gw[0] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        double gwk = good[k] > 0 ? words[k] : 0.0;
+        cw[k + 1] = k == 0 ? words[0] : cw[k] + words[k];
+        ce[k + 1] = k == 0 ? endp[0] : ce[k] + endp[k];
+        gw[k + 1] = k == 0 ? gwk : gw[k] + gwk;
+        prev[k] = good[k] > 0 ? k : (k == 0 ? -1 : prev[k - 1]);
+    }
+    for (Py_ssize_t k = n - 1; k >= 0; k--) next[k] = good[k] > 0 ? k : (k == n - 1 ? n : next[k + 1]);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (good[k] > 0) { gap_len[k] = 0; gap_words[k] = words[k]; gap_end[k] = endp[k]; }
+        else {
+            int64_t lo = prev[k] + 1, hi = next[k], cnt = hi - lo > 1 ? hi - lo : 1;
+            gap_len[k] = next[k] - prev[k] - 1;
+            gap_words[k] = (cw[hi] - cw[lo]) / (double)cnt;
+            gap_end[k] = (ce[hi] - ce[lo]) / (double)cnt;
+        }
+        double above = gw[k] - gw[k - window > 0 ? k - window : 0];
+        double below = gw[k + 1 + window < n ? k + 1 + window : n] - gw[k + 1];
+        fewer[k] = (above <= below || isnan(above)) ? above : below;  /* np.minimum */
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyMem_Free(cw); PyMem_Free(prev);
+    for (int i = 0; i < 7; i++) PyBuffer_Release(&v[i]);
+    return result;
+}
+
+static PyObject *dense_parts(PyObject *self, PyObject *args)
+{
+    PyObject *o[6];
+    Py_ssize_t half, line_words_cap;
+    double share;
+    if (!PyArg_ParseTuple(args, "OOOnndOOO", &o[0], &o[1], &o[2], &half, &line_words_cap, &share, &o[3], &o[4], &o[5]))
+        return NULL;
+    Py_buffer v[6];
+    Py_ssize_t n = PyObject_Length(o[0]);
+    if (n < 0) return NULL;
+    if (buffers_n(v, o, "rrrwiw", 6, n) < 0) return NULL;
+    const double *good = v[0].buf, *words = v[1].buf, *endp = v[2].buf;
+    double *inside = v[3].buf, *between = v[5].buf;
+    int64_t *dist = v[4].buf;
+    double *c = PyMem_Malloc(sizeof(double) * (2 * (size_t)n + 1));
+    PyObject *result = NULL;
+    if (!c) { PyErr_NoMemory(); goto done; }
+    double *dens = c + n + 1, cap = (double)line_words_cap;
+    c[0] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        double w = words[k];
+        double pw = (good[k] > 0 || endp[k] > 0) ? ((w <= cap || isnan(w)) ? w : cap) : 0.0;  /* np.minimum */
+        c[k + 1] = k == 0 ? pw : c[k] + pw;
+    }
+    double peak = 0.0;
+    Py_ssize_t top = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        dens[k] = c[k + half + 1 < n ? k + half + 1 : n] - c[k - half > 0 ? k - half : 0];
+        if (k == 0 || dens[k] > peak) { peak = dens[k]; top = k; }  /* max and the first argmax */
+    }
+    if (n == 0 || !(peak > 0)) { result = Py_False; Py_INCREF(result); goto done; }
+    Py_ssize_t lo = top, hi = top;
+    double bar = share * peak;
+    while (lo > 0 && dens[lo - 1] >= bar) lo--;
+    while (hi < n - 1 && dens[hi + 1] >= bar) hi++;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        inside[k] = (k >= lo && k <= hi) ? 1.0 : 0.0;
+        dist[k] = k < lo ? lo - k : (k > hi ? k - hi : 0);
+        between[k] = k < lo ? c[lo] - c[k + 1 < n ? k + 1 : n] : (k > hi ? c[k] - c[hi + 1] : 0.0);
+    }
+    result = Py_True;
+    Py_INCREF(result);
+done:
+    PyMem_Free(c);
+    for (int i = 0; i < 6; i++) PyBuffer_Release(&v[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"configure_row", configure_row, METH_VARARGS, "shape.py's sets and regexes for line_row"},
     {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
@@ -2863,6 +2978,8 @@ static PyMethodDef methods[] = {
     {"page_columns", page_columns, METH_VARARGS, "features.Page's registry columns but the block features (False: not done)"},
     {"cohesion_columns", cohesion_columns, METH_VARARGS, "blocks.cohesion_and_lead's six arrays from the hits"},
     {"contained_lines", contained_lines, METH_VARARGS, "containment's sets over distinct long lines (None: over budget)"},
+    {"gap_parts", gap_parts, METH_VARARGS, "blocks.gap_features before its log1p"},
+    {"dense_parts", dense_parts, METH_VARARGS, "blocks.dense_features before its log1p (False: no prose)"},
     {"fill_rows", fill_rows, METH_VARARGS, "features.Page's shape matrix from its lines' rows (False: not done)"},
     {"word_rows", word_rows, METH_VARARGS, "language._word_rows' rows for a word with no position skipped"},
     {"running_rule", running_rule, METH_NOARGS, "the match of the rule whose regex a LexiconMatcher is searching, or None"},

@@ -129,11 +129,26 @@ def _record_where_py(masked: list[str], short_lines: list[bool]) -> dict[str, li
     return where
 
 
+# gap_features and dense_features up to their log1p in C (pipeline/linemodel/_shape.c), where
+# the kernel is built and has them: the same arrays, from one call each instead of some twenty
+# numpy calls (tests/test_speed_round23_classifier.py)
+_gap_parts = getattr(_kernel, "gap_parts", None)
+_dense_parts = getattr(_kernel, "dense_parts", None)
+
+
+def _as_doubles(*arrays: np.ndarray) -> list[np.ndarray]:
+    return [np.ascontiguousarray(a, dtype=np.float64) for a in arrays]
+
+
 def gap_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
     """Per line: (log1p of the non-prose gap's length in lines, 0 on prose lines; the gap's
     mean words; the gap's share of lines ending a sentence; log1p of the fewer prose words
     within PROSE_WINDOW lines above or below)."""
     n = len(good)
+    if _gap_parts is not None:
+        gap_len, gap_words, gap_end, fewer = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n), np.empty(n)
+        _gap_parts(*_as_doubles(good, words, endp), PROSE_WINDOW, gap_len, gap_words, gap_end, fewer)
+        return np.log1p(gap_len), gap_words, gap_end, np.log1p(fewer)
     k = np.arange(n)
     g = good > 0
     prev_good = np.maximum.accumulate(np.where(g, k, -1))
@@ -158,6 +173,12 @@ def dense_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
     counts the words of prose lines and of lines ending a sentence (short dialogue lines
     and list items of the text keep the stretch together; menu items end no sentence)."""
     n = len(good)
+    if _dense_parts is not None:
+        inside, dist, between = np.empty(n), np.empty(n, dtype=np.int64), np.empty(n)
+        if _dense_parts(*_as_doubles(good, words, endp), DENSE_HALF, DENSE_LINE_WORDS, DENSE_SHARE, inside, dist,
+                        between):
+            return inside, np.log1p(dist), np.log1p(np.maximum(0.0, between))
+        return np.zeros(n), np.full(n, math.log1p(50.0)), np.zeros(n)  # no prose: as below
     k = np.arange(n)
     pw = np.where((good > 0) | (endp > 0), np.minimum(words, DENSE_LINE_WORDS), 0.0)
     c = np.concatenate(([0.0], np.cumsum(pw)))
