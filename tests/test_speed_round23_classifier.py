@@ -393,6 +393,7 @@ def test_gap_and_dense_parts_equal_numpy(pages):
         endp = rng.choice([0.0, 1.0], size=n)
         columns.append((good, words, endp))
     columns.append((np.zeros(5), np.ones(5), np.zeros(5)))  # no prose
+    columns.append((np.ones(4, dtype=np.float32), np.full(4, 0.1, dtype=np.float32), np.zeros(4, dtype=np.float32)))
     for good, words, endp in columns:
         fast = blocks.gap_features(good, words, endp) + blocks.dense_features(good, words, endp)
         assert _bits(fast) == _bits(_gap_and_dense_plain(good, words, endp))

@@ -136,8 +136,12 @@ _gap_parts = getattr(_kernel, "gap_parts", None)
 _dense_parts = getattr(_kernel, "dense_parts", None)
 
 
-def _as_doubles(*arrays: np.ndarray) -> list[np.ndarray]:
-    return [np.ascontiguousarray(a, dtype=np.float64) for a in arrays]
+def _as_doubles(*arrays: np.ndarray) -> list[np.ndarray] | None:
+    """The float64 arrays contiguous for the kernel; None for another dtype (numpy's sums
+    would be in it)."""
+    if not all(getattr(a, "dtype", None) == np.float64 for a in arrays):
+        return None
+    return [np.ascontiguousarray(a) for a in arrays]
 
 
 def gap_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
@@ -145,9 +149,10 @@ def gap_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
     mean words; the gap's share of lines ending a sentence; log1p of the fewer prose words
     within PROSE_WINDOW lines above or below)."""
     n = len(good)
-    if _gap_parts is not None:
+    columns = _as_doubles(good, words, endp) if _gap_parts is not None else None
+    if columns is not None:
         gap_len, gap_words, gap_end, fewer = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n), np.empty(n)
-        _gap_parts(*_as_doubles(good, words, endp), PROSE_WINDOW, gap_len, gap_words, gap_end, fewer)
+        _gap_parts(*columns, PROSE_WINDOW, gap_len, gap_words, gap_end, fewer)
         return np.log1p(gap_len), gap_words, gap_end, np.log1p(fewer)
     k = np.arange(n)
     g = good > 0
@@ -173,10 +178,10 @@ def dense_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
     counts the words of prose lines and of lines ending a sentence (short dialogue lines
     and list items of the text keep the stretch together; menu items end no sentence)."""
     n = len(good)
-    if _dense_parts is not None:
+    columns = _as_doubles(good, words, endp) if _dense_parts is not None else None
+    if columns is not None:
         inside, dist, between = np.empty(n), np.empty(n, dtype=np.int64), np.empty(n)
-        if _dense_parts(*_as_doubles(good, words, endp), DENSE_HALF, DENSE_LINE_WORDS, DENSE_SHARE, inside, dist,
-                        between):
+        if _dense_parts(*columns, DENSE_HALF, DENSE_LINE_WORDS, DENSE_SHARE, inside, dist, between):
             return inside, np.log1p(dist), np.log1p(np.maximum(0.0, between))
         return np.zeros(n), np.full(n, math.log1p(50.0)), np.zeros(n)  # no prose: as below
     k = np.arange(n)
