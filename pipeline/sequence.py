@@ -82,6 +82,9 @@ def label(probs: list[float], texts: list[str], threshold: float, switch: float 
     n = len(probs)
     if n == 0:
         return []
+    if switch <= 0 and not (outside is not None and outside > threshold):
+        # the plain threshold (the shipped parameters): no gain to work out
+        return [p >= threshold for p in probs]
     base = _logit(threshold)
     gain = [weight(t, length_power) * (_logit(p) - base) for p, t in zip(probs, texts)]
     bar = [threshold] * n  # the probability a line needs, alone

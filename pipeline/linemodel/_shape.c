@@ -2400,6 +2400,553 @@ static PyObject *max_subarray(PyObject *self, PyObject *arg)
     return Py_BuildValue("(nn)", best_start, best_end);
 }
 
+/* features.Page's columns of the registry (all but the block features), written into the
+ * feature matrix in one call: main made them with about a hundred numpy calls on ~200-row
+ * arrays a page, whose cost was the calls, not the arithmetic. Every value comes from the
+ * same double operations in the same order as numpy's (a cumulative sum adds left to right,
+ * bincount adds a run's rows in order from 0.0, a window's sum starts at 0.0 and adds its
+ * eleven places, the padding's zeros included, an int64 is divided as a double), so these
+ * are features.Page's very floats (tests/test_speed_round23_classifier.py: every column bit
+ * for bit on real pages and random ones). Arguments:
+ *   X       the matrix, float64 n x F, C-contiguous, written where codes[j] >= 0;
+ *   shape   the lines' shape rows, float64 n x W (Page.shape);
+ *   codes   per column of X: -1 (not here), 0..W-1 (that shape column) or 1000 + one of
+ *           the PC_ names below (features._KERNEL_NAMES' order);
+ *   idx     the lines' numbers in the text; norms, norm_counts, masked, shape_counts: the
+ *           lines' normalised and digit-masked texts and their Counters; inside, container:
+ *           containment's sets; log1p: math.log1p(0..m) as float64, m >= max(n, 50); cols:
+ *           the shape columns (n_words, stop_density, end_punct, good, dateish, log_words);
+ *           nan: the NaN to write; run_id: int64 n, written (np.cumsum(new_run) - 1).
+ * False, with X partly written, when an argument is not what it should be (a count that is
+ * not an int, a member out of range): the caller then runs the Python. */
+enum {
+    PC_REPEAT, PC_CONTAINS, PC_CONTAINED, PC_POS_REL, PC_POS_WORDS_REL, PC_BLANK_BEFORE, PC_BLANK_AFTER,
+    PC_RUN_LEN, PC_RUN_POS_REL, PC_RUN_MEAN_WORDS, PC_RUN_SHORT_SHARE, PC_RUN_GOOD_SHARE, PC_PREV1_WORDS,
+    PC_PREV1_STOP, PC_PREV1_END, PC_PREV2_WORDS, PC_NEXT1_WORDS, PC_NEXT1_STOP, PC_NEXT1_END, PC_NEXT2_WORDS,
+    PC_WIN5_MEAN_LOGW, PC_WIN5_STOP, PC_WIN5_GOOD, PC_WIN15_GOOD, PC_WIN15_SHORT, PC_IN_MAIN, PC_DIST_MAIN,
+    PC_MAIN_SHARE, PC_BEFORE_FIRST_GOOD, PC_AFTER_LAST_GOOD, PC_DIST_GOOD, PC_DOC_LINES, PC_DOC_GOOD_SHARE,
+    PC_DOC_WORDS_LOG, PC_SHAPE_REPEAT, PC_WIN10_SHAPE_REP, PC_WIN10_DATEISH, PC_COUNT
+};
+
+/* counts[key] - 1.0 per line: np.fromiter(map(counts.__getitem__, keys), np.float64, n) - 1.0 */
+static int counts_less_one(PyObject *keys, PyObject *counts, Py_ssize_t n, double *out)
+{
+    if (!PyList_CheckExact(keys) || PyList_GET_SIZE(keys) != n || !PyDict_Check(counts)) return 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        PyObject *c = PyDict_GetItemWithError(counts, PyList_GET_ITEM(keys, k));
+        if (!c || !PyLong_CheckExact(c)) { PyErr_Clear(); return 0; }
+        double d = PyLong_AsDouble(c);
+        if (d == -1.0 && PyErr_Occurred()) { PyErr_Clear(); return 0; }
+        out[k] = d - 1.0;
+    }
+    return 1;
+}
+
+/* 1.0 at each member of the set `members` (line numbers), the rest 0.0 */
+static int mark_members(PyObject *members, Py_ssize_t n, double *out)
+{
+    memset(out, 0, n * sizeof(double));
+    if (!PyAnySet_CheckExact(members)) return 0;
+    Py_ssize_t pos = 0;
+    PyObject *item;
+    Py_hash_t hash;
+    while (_PySet_NextEntry(members, &pos, &item, &hash)) {
+        Py_ssize_t k = PyLong_CheckExact(item) ? PyLong_AsSsize_t(item) : -1;
+        if (k < 0 || k >= n) { PyErr_Clear(); return 0; }
+        out[k] = 1.0;
+    }
+    return 1;
+}
+
+static int pc_buffer(Py_buffer *view, PyObject *obj, Py_ssize_t count, const char *formats, int writable)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0)) < 0)
+        return -1;
+    if (view->itemsize != 8 || !view->format || strlen(view->format) != 1 || !strchr(formats, view->format[0]) ||
+        (count >= 0 ? view->len != count * 8 : 0)) {
+        PyBuffer_Release(view);
+        PyErr_SetString(PyExc_TypeError, "_shape.page_columns: a buffer of the wrong type or size");
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *page_columns(PyObject *self, PyObject *args)
+{
+    PyObject *Xo, *shape_o, *codes_o, *idx, *norms, *norm_counts, *masked, *shape_counts, *inside, *container,
+        *log1p_o, *run_o;
+    Py_ssize_t cw, csd, cend, cgood, cdate, clogw, W;
+    double nan_value;
+    if (!PyArg_ParseTuple(args, "OOnO!O!OOOOOOO(nnnnnn)dO", &Xo, &shape_o, &W, &PyTuple_Type, &codes_o, &PyList_Type,
+                          &idx, &norms, &norm_counts, &masked, &shape_counts, &inside, &container, &log1p_o, &cw,
+                          &csd, &cend, &cgood, &cdate, &clogw, &nan_value, &run_o))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(idx), F = PyTuple_GET_SIZE(codes_o);
+    if (n == 0 || W <= 0) Py_RETURN_FALSE;
+    Py_ssize_t cs[6] = {cw, csd, cend, cgood, cdate, clogw};
+    for (int i = 0; i < 6; i++)
+        if (cs[i] < 0 || cs[i] >= W) Py_RETURN_FALSE;
+    Py_buffer xv, sv, lv, rv;
+    if (pc_buffer(&xv, Xo, n * F, "d", 1) < 0) return NULL;
+    if (pc_buffer(&sv, shape_o, n * W, "d", 0) < 0) { PyBuffer_Release(&xv); return NULL; }
+    if (pc_buffer(&lv, log1p_o, -1, "d", 0) < 0) { PyBuffer_Release(&xv); PyBuffer_Release(&sv); return NULL; }
+    if (pc_buffer(&rv, run_o, n, "lq", 1) < 0) {
+        PyBuffer_Release(&xv); PyBuffer_Release(&sv); PyBuffer_Release(&lv); return NULL;
+    }
+    Py_ssize_t m = lv.len / 8;
+    double *X = (double *)xv.buf;
+    const double *S = (const double *)sv.buf, *L = (const double *)lv.buf;
+    int64_t *run_id = (int64_t *)rv.buf;
+    double *work = PyMem_Malloc(sizeof(double) * (14 * (size_t)n + 5 * ((size_t)n + 1)));
+    int64_t *iwork = PyMem_Malloc(sizeof(int64_t) * 4 * (size_t)n);
+    int *codes = PyMem_Malloc(sizeof(int) * ((size_t)F + 1));
+    if (!work || !iwork || !codes) {
+        PyMem_Free(work); PyMem_Free(iwork); PyMem_Free(codes);
+        PyBuffer_Release(&xv); PyBuffer_Release(&sv); PyBuffer_Release(&lv); PyBuffer_Release(&rv);
+        return PyErr_NoMemory();
+    }
+    /* per line: repeat, shape_rep, contained, contains, cumsum(words), window sums (logw,
+     * known stop densities); per run: its mean words, short share, good share; cum: the 0/1
+     * columns' cumulative sums, (n + 1) x 5 (Page._cum) */
+    double *repeat = work, *shape_rep = work + n, *contained = work + 2 * n, *contains = work + 3 * n,
+           *cumw = work + 4 * n, *logw_sum = work + 5 * n, *stop_sum = work + 6 * n, *rmean = work + 7 * n,
+           *rshort = work + 8 * n, *rgood = work + 9 * n, *cum = work + 14 * n;
+    int64_t *raw = iwork, *run_start = iwork + n, *nearest = iwork + 2 * n, *rl = iwork + 3 * n;
+    int ok = m >= (n > 50 ? n : 50) + 1;
+    for (Py_ssize_t j = 0; ok && j < F; j++) {
+        PyObject *c = PyTuple_GET_ITEM(codes_o, j);
+        long code = PyLong_CheckExact(c) ? PyLong_AsLong(c) : -2;
+        if (code == -1 && PyErr_Occurred()) { PyErr_Clear(); code = -2; }
+        if (!(code == -1 || (code >= 0 && code < W) || (code >= 1000 && code < 1000 + PC_COUNT))) ok = 0;
+        codes[j] = (int)code;
+    }
+    ok = ok && counts_less_one(norms, norm_counts, n, repeat) && counts_less_one(masked, shape_counts, n, shape_rep) &&
+         mark_members(inside, n, contained) && mark_members(container, n, contains);
+    for (Py_ssize_t k = 0; ok && k < n; k++) {
+        PyObject *v = PyList_GET_ITEM(idx, k);
+        int overflow = 0;
+        raw[k] = PyLong_CheckExact(v) ? PyLong_AsLongLongAndOverflow(v, &overflow) : 0;
+        if (!PyLong_CheckExact(v) || overflow || raw[k] == LLONG_MAX) ok = 0;
+    }
+    if (!ok) goto done;
+#define SV(k, c) S[(k) * W + (c)]
+    /* runs of consecutive raw lines: run_id = cumsum(new_run) - 1; bincount's sums a run */
+    Py_ssize_t runs = 0;
+    double total = 0.0;  /* sum(words_l), as Python adds the floats */
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (k == 0 || raw[k] != raw[k - 1] + 1) run_start[runs++] = k;
+        run_id[k] = runs - 1;
+        total += SV(k, cw);
+    }
+    for (Py_ssize_t q = 0; q < runs; q++) rmean[q] = rshort[q] = rgood[q] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        double w = SV(k, cw);
+        rmean[run_id[k]] += w;
+        rshort[run_id[k]] += w <= 4 ? 1.0 : 0.0;
+        rgood[run_id[k]] += SV(k, cgood);
+    }
+    for (Py_ssize_t q = 0; q < runs; q++) {
+        double len = (double)((q + 1 < runs ? run_start[q + 1] : n) - run_start[q]);
+        rmean[q] /= len; rshort[q] /= len; rgood[q] /= len;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {
+        int64_t q = run_id[k];
+        rl[k] = (q + 1 < runs ? run_start[q + 1] : n) - run_start[q];
+    }
+    double total_words = total != 0.0 ? total : 1.0;  /* sum(words_l) or 1.0 */
+    for (int c = 0; c < 5; c++) cum[c] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        double w = SV(k, cw), sd = SV(k, csd);
+        double v[5] = {isnan(sd) ? 0.0 : 1.0, SV(k, cgood), w <= 4 ? 1.0 : 0.0, shape_rep[k] > 0 ? 1.0 : 0.0,
+                       (SV(k, cdate) > 0 && w <= 8) ? 1.0 : 0.0};
+        for (int c = 0; c < 5; c++) cum[(k + 1) * 5 + c] = k == 0 ? v[c] : cum[k * 5 + c] + v[c];
+    }
+    for (Py_ssize_t k = 0; k < n; k++) {  /* _window_seq_sum(., 5) */
+        double a = 0.0, b = 0.0;
+        for (Py_ssize_t j = k - 5; j <= k + 5; j++) {
+            if (j < 0 || j >= n) { a += 0.0; b += 0.0; continue; }
+            double sd = SV(j, csd);
+            a += SV(j, clogw);
+            b += isnan(sd) ? 0.0 : sd;
+        }
+        logw_sum[k] = a; stop_sum[k] = b;
+    }
+    for (Py_ssize_t k = 0; k < n; k++) cumw[k] = k == 0 ? SV(0, cw) : cumw[k - 1] + SV(k, cw);
+    /* the main stretch: _max_subarray over Page's scores */
+    Py_ssize_t span_s = -1, span_e = -1;
+    {
+        Py_ssize_t cur_start = 0;
+        double best = 0.0, cur = 0.0;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            double w = SV(k, cw);
+            double v = SV(k, cgood) > 0 ? w : -(2.0 + 0.5 * ((isnan(w) || w <= 20.0) ? w : 20.0));
+            if (cur <= 0) { cur = v; cur_start = k; }
+            else cur += v;
+            if (cur > best) { best = cur; span_s = cur_start; span_e = k; }
+        }
+    }
+    double main_words = 0.0;
+    if (span_s >= 0)
+        for (Py_ssize_t k = span_s; k <= span_e; k++) main_words += SV(k, cw);
+    Py_ssize_t first_good = n, last_good = -1, n_good = 0;  /* np.flatnonzero(good) */
+    for (Py_ssize_t k = 0; k < n; k++)
+        if (SV(k, cgood) != 0) { if (first_good == n) first_good = k; last_good = k; n_good++; }
+    {   /* the nearest good line (good > 0): 50 if none, capped at 50 from below */
+        int64_t prev = -1, next = n;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            if (SV(k, cgood) > 0) prev = k;
+            nearest[k] = prev >= 0 ? k - prev : 50;
+        }
+        for (Py_ssize_t k = n - 1; k >= 0; k--) {
+            if (SV(k, cgood) > 0) next = k;
+            if (next < n && next - k < nearest[k]) nearest[k] = next - k;
+        }
+    }
+    double main_share = main_words / total_words, doc_lines = log1p((double)n), doc_good = (double)n_good / (double)n,
+           doc_words_log = log1p(total_words), far = log1p(50.0);
+    for (Py_ssize_t j = 0; j < F; j++) {
+        int code = codes[j];
+        double *col = X + j;
+        if (code < 0) continue;
+        if (code < 1000) {
+            for (Py_ssize_t k = 0; k < n; k++) col[k * F] = SV(k, code);
+            continue;
+        }
+        int half = 0, which = 0;  /* window_share's */
+        switch (code - 1000) {
+        case PC_WIN5_GOOD: half = 5; which = 1; break;
+        case PC_WIN15_GOOD: half = 15; which = 1; break;
+        case PC_WIN15_SHORT: half = 15; which = 2; break;
+        case PC_WIN10_SHAPE_REP: half = 10; which = 3; break;
+        case PC_WIN10_DATEISH: half = 10; which = 4; break;
+        }
+        for (Py_ssize_t k = 0; k < n; k++) {
+            Py_ssize_t lo5 = k - 5 > 0 ? k - 5 : 0, hi5 = k + 6 < n ? k + 6 : n;
+            double v;
+            switch (code - 1000) {
+            case PC_REPEAT: v = repeat[k]; break;
+            case PC_CONTAINS: v = contains[k]; break;
+            case PC_CONTAINED: v = contained[k]; break;
+            case PC_POS_REL: v = (double)k / (double)n; break;
+            case PC_POS_WORDS_REL: v = (cumw[k] - SV(k, cw)) / total_words; break;
+            case PC_BLANK_BEFORE: v = (k == 0 || run_id[k] != run_id[k - 1]) ? 1.0 : 0.0; break;
+            case PC_BLANK_AFTER: v = (k == n - 1 || run_id[k + 1] != run_id[k]) ? 1.0 : 0.0; break;
+            case PC_RUN_LEN: v = L[rl[k]]; break;
+            case PC_RUN_POS_REL:
+                v = rl[k] > 1 ? (double)(k - run_start[run_id[k]]) / (double)(rl[k] - 1) : 0.0; break;
+            case PC_RUN_MEAN_WORDS: v = rmean[run_id[k]]; break;
+            case PC_RUN_SHORT_SHARE: v = rshort[run_id[k]]; break;
+            case PC_RUN_GOOD_SHARE: v = rgood[run_id[k]]; break;
+            case PC_PREV1_WORDS: v = k >= 1 ? SV(k - 1, cw) : -1.0; break;
+            case PC_PREV1_STOP: v = k >= 1 ? SV(k - 1, csd) : nan_value; break;
+            case PC_PREV1_END: v = k >= 1 ? SV(k - 1, cend) : -1.0; break;
+            case PC_PREV2_WORDS: v = k >= 2 ? SV(k - 2, cw) : -1.0; break;
+            case PC_NEXT1_WORDS: v = k + 1 < n ? SV(k + 1, cw) : -1.0; break;
+            case PC_NEXT1_STOP: v = k + 1 < n ? SV(k + 1, csd) : nan_value; break;
+            case PC_NEXT1_END: v = k + 1 < n ? SV(k + 1, cend) : -1.0; break;
+            case PC_NEXT2_WORDS: v = k + 2 < n ? SV(k + 2, cw) : -1.0; break;
+            case PC_WIN5_MEAN_LOGW: v = logw_sum[k] / (double)(hi5 - lo5); break;
+            case PC_WIN5_STOP: {
+                double sd_n = cum[hi5 * 5] - cum[lo5 * 5];
+                v = sd_n > 0 ? stop_sum[k] / sd_n : nan_value;
+                break;
+            }
+            case PC_WIN5_GOOD: case PC_WIN15_GOOD: case PC_WIN15_SHORT: case PC_WIN10_SHAPE_REP:
+            case PC_WIN10_DATEISH: {
+                Py_ssize_t lo = k - half > 0 ? k - half : 0, hi = k + half + 1 < n ? k + half + 1 : n;
+                v = (cum[hi * 5 + which] - cum[lo * 5 + which]) / (double)(hi - lo);
+                break;
+            }
+            case PC_IN_MAIN: v = (span_s >= 0 && k >= span_s && k <= span_e) ? 1.0 : 0.0; break;
+            case PC_DIST_MAIN:
+                v = span_s < 0 ? far : L[k < span_s ? span_s - k : (k > span_e ? k - span_e : 0)]; break;
+            case PC_MAIN_SHARE: v = main_share; break;
+            case PC_BEFORE_FIRST_GOOD: v = k < first_good ? 1.0 : 0.0; break;
+            case PC_AFTER_LAST_GOOD: v = k > last_good ? 1.0 : 0.0; break;
+            case PC_DIST_GOOD: v = L[nearest[k]]; break;
+            case PC_DOC_LINES: v = doc_lines; break;
+            case PC_DOC_GOOD_SHARE: v = doc_good; break;
+            case PC_DOC_WORDS_LOG: v = doc_words_log; break;
+            case PC_SHAPE_REPEAT: v = L[(int64_t)shape_rep[k]]; break;
+            default: v = nan_value;
+            }
+            col[k * F] = v;
+        }
+    }
+#undef SV
+done:
+    PyMem_Free(work); PyMem_Free(iwork); PyMem_Free(codes);
+    PyBuffer_Release(&xv); PyBuffer_Release(&sv); PyBuffer_Release(&lv); PyBuffer_Release(&rv);
+    return PyBool_FromLong(ok);
+}
+
+/* blocks.cohesion_and_lead's six arrays from cohesion_hits' three counts: out (6 x n float64,
+ * C-contiguous) gets core_overlap, win_core_overlap, page_overlap, win_page_overlap,
+ * lead_overlap, win_lead_overlap, as _cohesion_from_hits and _lead_from_hits make them (a
+ * share: hits / max(count, 1) where count > 0, else NaN; pooled: the window's sums of hits
+ * and of counts from cumulative sums, their quotient where the count sum is > 0). The hits
+ * and counts are small integers, so every sum is exact and each value the one numpy's
+ * division gives (tests/test_speed_round23_classifier.py, bit for bit). */
+static PyObject *cohesion_columns(PyObject *self, PyObject *args)
+{
+    PyObject *lists[3], *cw, *out_o;
+    Py_ssize_t half;
+    double nan_value;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!ndO", &PyList_Type, &lists[0], &PyList_Type, &lists[1], &PyList_Type,
+                          &lists[2], &PyList_Type, &cw, &half, &nan_value, &out_o))
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(cw);
+    for (int i = 0; i < 3; i++)
+        if (PyList_GET_SIZE(lists[i]) != n) {
+            PyErr_SetString(PyExc_ValueError, "_shape.cohesion_columns: lists of different lengths");
+            return NULL;
+        }
+    if (half < 0) { PyErr_SetString(PyExc_ValueError, "_shape.cohesion_columns: a negative half"); return NULL; }
+    Py_buffer ov;
+    if (pc_buffer(&ov, out_o, 6 * n, "d", 1) < 0) return NULL;
+    double *out = (double *)ov.buf;
+    double *work = PyMem_Malloc(sizeof(double) * (5 * (size_t)n + 2));
+    if (!work) { PyBuffer_Release(&ov); return PyErr_NoMemory(); }
+    double *count = work, *hits = work + n, *cc = work + 2 * n, *ch = work + 3 * n + 1;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        Py_ssize_t len = PyObject_Length(PyList_GET_ITEM(cw, k));
+        if (len < 0) goto fail;
+        count[k] = (double)len;
+    }
+    cc[0] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) cc[k + 1] = cc[k] + count[k];
+    /* the lists' order: core, lead, page; the rows': core, page, lead */
+    static const int row_of[3] = {0, 4, 2};
+    for (int i = 0; i < 3; i++) {
+        for (Py_ssize_t k = 0; k < n; k++) {
+            PyObject *v = PyList_GET_ITEM(lists[i], k);
+            double d = PyLong_Check(v) ? PyLong_AsDouble(v) : PyFloat_AsDouble(v);
+            if (d == -1.0 && PyErr_Occurred()) goto fail;
+            hits[k] = d;
+        }
+        ch[0] = 0.0;
+        for (Py_ssize_t k = 0; k < n; k++) ch[k + 1] = ch[k] + hits[k];
+        double *share = out + row_of[i] * n, *pooled = share + n;
+        for (Py_ssize_t k = 0; k < n; k++) {
+            share[k] = count[k] > 0 ? hits[k] / (count[k] > 1 ? count[k] : 1.0) : nan_value;
+            Py_ssize_t lo = k - half > 0 ? k - half : 0, hi = k + half + 1 < n ? k + half + 1 : n;
+            double wc = cc[hi] - cc[lo];
+            pooled[k] = wc > 0 ? (ch[hi] - ch[lo]) / (wc > 1 ? wc : 1.0) : nan_value;
+        }
+    }
+    PyMem_Free(work);
+    PyBuffer_Release(&ov);
+    Py_RETURN_NONE;
+fail:
+    PyMem_Free(work);
+    PyBuffer_Release(&ov);
+    return NULL;
+}
+
+/* containment._containment_counted's sets over a page's distinct long lines (each of at least
+ * CONTAIN_K code points): (the indices of the lines inside a longer one, the indices of the
+ * lines holding one), by a rolling hash of every CONTAIN_K-point window of each line, looked up
+ * among the lines' first CONTAIN_K points and each candidate compared point by point, where
+ * the Python counted each line in all the lines joined (one search of the page a line). A
+ * compare's points are charged against a budget of `budget` points: past it (a page of
+ * periodic lines, where every window starts a match), None, and the caller counts as
+ * before. The definition is the Python's: a is inside when a occurs in a longer line. */
+#define CONTAIN_K 60
+static PyObject *contained_lines(PyObject *self, PyObject *args)
+{
+    PyObject *lines;
+    Py_ssize_t budget;
+    if (!PyArg_ParseTuple(args, "O!n", &PyList_Type, &lines, &budget)) return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(lines), slots = 16;
+    while (slots < 2 * n) slots *= 2;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_CheckExact(line) || PyUnicode_READY(line) < 0 || PyUnicode_GET_LENGTH(line) < CONTAIN_K) {
+            PyErr_Clear();
+            Py_RETURN_NONE;
+        }
+    }
+    uint64_t *head_hash = PyMem_Malloc(sizeof(uint64_t) * (n + 1)), top = 1;  /* top: BASE ** (K - 1) */
+    Py_ssize_t *table = PyMem_Malloc(sizeof(Py_ssize_t) * slots), *next = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));
+    char *inside = PyMem_Calloc(n + 1, 1), *holds = PyMem_Calloc(n + 1, 1);
+    Py_ssize_t *seen_in = PyMem_Malloc(sizeof(Py_ssize_t) * (n + 1));  /* the last line a was found in */
+    PyObject *result = NULL;
+    if (!head_hash || !table || !next || !inside || !holds || !seen_in) { PyErr_NoMemory(); goto done; }
+    const uint64_t BASE = 1000003u;
+    for (int i = 1; i < CONTAIN_K; i++) top *= BASE;
+    for (Py_ssize_t q = 0; q < slots; q++) table[q] = -1;
+    for (Py_ssize_t a = 0; a < n; a++) {
+        PyObject *line = PyList_GET_ITEM(lines, a);
+        int kind = PyUnicode_KIND(line);
+        const void *data = PyUnicode_DATA(line);
+        uint64_t h = 0;
+        for (Py_ssize_t i = 0; i < CONTAIN_K; i++) h = h * BASE + PyUnicode_READ(kind, data, i);
+        head_hash[a] = h;
+        seen_in[a] = -1;
+        Py_ssize_t q = (Py_ssize_t)((h ^ (h >> 29)) & (uint64_t)(slots - 1));
+        next[a] = table[q];  /* a chain per slot; the hashes compared on the way */
+        table[q] = a;
+    }
+    for (Py_ssize_t b = 0; b < n; b++) {
+        PyObject *line = PyList_GET_ITEM(lines, b);
+        int kind = PyUnicode_KIND(line);
+        const void *data = PyUnicode_DATA(line);
+        Py_ssize_t len = PyUnicode_GET_LENGTH(line);
+        uint64_t h = 0;
+        for (Py_ssize_t i = 0; i < CONTAIN_K; i++) h = h * BASE + PyUnicode_READ(kind, data, i);
+        for (Py_ssize_t pos = 0;; pos++) {
+            for (Py_ssize_t a = table[(Py_ssize_t)((h ^ (h >> 29)) & (uint64_t)(slots - 1))]; a >= 0; a = next[a]) {
+                if (head_hash[a] != h || seen_in[a] == b) continue;
+                PyObject *other = PyList_GET_ITEM(lines, a);
+                Py_ssize_t alen = PyUnicode_GET_LENGTH(other);
+                if (alen >= len || pos + alen > len) continue;  /* not in a longer line here */
+                int akind = PyUnicode_KIND(other);
+                const void *adata = PyUnicode_DATA(other);
+                Py_ssize_t i = 0;
+                while (i < alen && PyUnicode_READ(akind, adata, i) == PyUnicode_READ(kind, data, pos + i)) i++;
+                budget -= i + 1;
+                if (budget < 0) { result = Py_None; Py_INCREF(result); goto done; }
+                if (i == alen) { inside[a] = holds[b] = 1; seen_in[a] = b; }
+            }
+            if (pos + CONTAIN_K >= len) break;
+            h = (h - top * PyUnicode_READ(kind, data, pos)) * BASE + PyUnicode_READ(kind, data, pos + CONTAIN_K);
+        }
+    }
+    PyObject *in_list = PyList_New(0), *holds_list = PyList_New(0);
+    if (!in_list || !holds_list) { Py_XDECREF(in_list); Py_XDECREF(holds_list); goto done; }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *index = (inside[i] || holds[i]) ? PyLong_FromSsize_t(i) : NULL;
+        if ((inside[i] || holds[i]) && (!index || (inside[i] && PyList_Append(in_list, index) < 0) ||
+                                         (holds[i] && PyList_Append(holds_list, index) < 0))) {
+            Py_XDECREF(index); Py_DECREF(in_list); Py_DECREF(holds_list);
+            goto done;
+        }
+        Py_XDECREF(index);
+    }
+    result = PyTuple_Pack(2, in_list, holds_list);
+    Py_DECREF(in_list);
+    Py_DECREF(holds_list);
+done:
+    PyMem_Free(head_hash); PyMem_Free(table); PyMem_Free(next); PyMem_Free(inside); PyMem_Free(holds);
+    PyMem_Free(seen_in);
+    return result;
+}
+
+/* blocks.gap_features and blocks.dense_features up to their log1p: numpy's cumulative sums,
+ * accumulations and selections of a page's ~200 rows made in one pass each, the same double
+ * operations in the same order (a cumulative sum from its first value, an int64 divided as a
+ * double), so the same floats; the log1p calls stay numpy's, on arrays of the same dtype
+ * (tests/test_speed_round23_classifier.py, bit for bit). gap_parts fills gap_len (int64),
+ * gap_words, gap_end and the fewer prose words above or below (float64); dense_parts fills
+ * inside, dist (int64) and the prose words between (float64, before np.maximum(0.0, .)) and
+ * returns False for a page without prose (dense_features' early answer, left to it). */
+static int buffers_n(Py_buffer *views, PyObject **objs, const char *formats, int count, Py_ssize_t n)
+{
+    for (int i = 0; i < count; i++) {
+        int writable = formats[i] == 'w' || formats[i] == 'i';
+        if (pc_buffer(&views[i], objs[i], n, formats[i] == 'i' ? "lq" : "d", writable) < 0) {
+            while (--i >= 0) PyBuffer_Release(&views[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *gap_parts(PyObject *self, PyObject *args)
+{
+    PyObject *o[7];
+    Py_ssize_t window;
+    if (!PyArg_ParseTuple(args, "OOOnOOOO", &o[0], &o[1], &o[2], &window, &o[3], &o[4], &o[5], &o[6])) return NULL;
+    Py_buffer v[7];
+    Py_ssize_t n = PyObject_Length(o[0]);
+    if (n < 0) return NULL;
+    if (buffers_n(v, o, "rrriwww", 7, n) < 0) return NULL;
+    const double *good = v[0].buf, *words = v[1].buf, *endp = v[2].buf;
+    int64_t *gap_len = v[3].buf;
+    double *gap_words = v[4].buf, *gap_end = v[5].buf, *fewer = v[6].buf;
+    double *cw = PyMem_Malloc(sizeof(double) * 3 * ((size_t)n + 1));
+    int64_t *prev = PyMem_Malloc(sizeof(int64_t) * 2 * ((size_t)n + 1));
+    PyObject *result = NULL;
+    if (!cw || !prev) { PyErr_NoMemory(); goto done; }
+    double *ce = cw + n + 1, *gw = ce + n + 1;
+    int64_t *next = prev + n + 1;
+    cw[0] = ce[0] = gw[0] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        double gwk = good[k] > 0 ? words[k] : 0.0;
+        cw[k + 1] = k == 0 ? words[0] : cw[k] + words[k];
+        ce[k + 1] = k == 0 ? endp[0] : ce[k] + endp[k];
+        gw[k + 1] = k == 0 ? gwk : gw[k] + gwk;
+        prev[k] = good[k] > 0 ? k : (k == 0 ? -1 : prev[k - 1]);
+    }
+    for (Py_ssize_t k = n - 1; k >= 0; k--) next[k] = good[k] > 0 ? k : (k == n - 1 ? n : next[k + 1]);
+    for (Py_ssize_t k = 0; k < n; k++) {
+        if (good[k] > 0) { gap_len[k] = 0; gap_words[k] = words[k]; gap_end[k] = endp[k]; }
+        else {
+            int64_t lo = prev[k] + 1, hi = next[k], cnt = hi - lo > 1 ? hi - lo : 1;
+            gap_len[k] = next[k] - prev[k] - 1;
+            gap_words[k] = (cw[hi] - cw[lo]) / (double)cnt;
+            gap_end[k] = (ce[hi] - ce[lo]) / (double)cnt;
+        }
+        double above = gw[k] - gw[k - window > 0 ? k - window : 0];
+        double below = gw[k + 1 + window < n ? k + 1 + window : n] - gw[k + 1];
+        fewer[k] = (above <= below || isnan(above)) ? above : below;  /* np.minimum */
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyMem_Free(cw); PyMem_Free(prev);
+    for (int i = 0; i < 7; i++) PyBuffer_Release(&v[i]);
+    return result;
+}
+
+static PyObject *dense_parts(PyObject *self, PyObject *args)
+{
+    PyObject *o[6];
+    Py_ssize_t half, line_words_cap;
+    double share;
+    if (!PyArg_ParseTuple(args, "OOOnndOOO", &o[0], &o[1], &o[2], &half, &line_words_cap, &share, &o[3], &o[4], &o[5]))
+        return NULL;
+    Py_buffer v[6];
+    Py_ssize_t n = PyObject_Length(o[0]);
+    if (n < 0) return NULL;
+    if (buffers_n(v, o, "rrrwiw", 6, n) < 0) return NULL;
+    const double *good = v[0].buf, *words = v[1].buf, *endp = v[2].buf;
+    double *inside = v[3].buf, *between = v[5].buf;
+    int64_t *dist = v[4].buf;
+    double *c = PyMem_Malloc(sizeof(double) * (2 * (size_t)n + 1));
+    PyObject *result = NULL;
+    if (!c) { PyErr_NoMemory(); goto done; }
+    double *dens = c + n + 1, cap = (double)line_words_cap;
+    c[0] = 0.0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        double w = words[k];
+        double pw = (good[k] > 0 || endp[k] > 0) ? ((w <= cap || isnan(w)) ? w : cap) : 0.0;  /* np.minimum */
+        c[k + 1] = k == 0 ? pw : c[k] + pw;
+    }
+    double peak = 0.0;
+    Py_ssize_t top = 0;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        dens[k] = c[k + half + 1 < n ? k + half + 1 : n] - c[k - half > 0 ? k - half : 0];
+        if (k == 0 || dens[k] > peak) { peak = dens[k]; top = k; }  /* max and the first argmax */
+    }
+    if (n == 0 || !(peak > 0)) { result = Py_False; Py_INCREF(result); goto done; }
+    Py_ssize_t lo = top, hi = top;
+    double bar = share * peak;
+    while (lo > 0 && dens[lo - 1] >= bar) lo--;
+    while (hi < n - 1 && dens[hi + 1] >= bar) hi++;
+    for (Py_ssize_t k = 0; k < n; k++) {
+        inside[k] = (k >= lo && k <= hi) ? 1.0 : 0.0;
+        dist[k] = k < lo ? lo - k : (k > hi ? k - hi : 0);
+        between[k] = k < lo ? c[lo] - c[k + 1 < n ? k + 1 : n] : (k > hi ? c[k] - c[hi + 1] : 0.0);
+    }
+    result = Py_True;
+    Py_INCREF(result);
+done:
+    PyMem_Free(c);
+    for (int i = 0; i < 6; i++) PyBuffer_Release(&v[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"configure_row", configure_row, METH_VARARGS, "shape.py's sets and regexes for line_row"},
     {"line_row", line_row, METH_VARARGS, "shape.line_shape's row, or None for a mostly CJK line"},
@@ -2428,6 +2975,11 @@ static PyMethodDef methods[] = {
     {"ngrams", ngrams, METH_VARARGS, "set(map(' '.join, zip(*[words[i:] for i in range(size)])))"},
     {"max_subarray", max_subarray, METH_O, "features._max_subarray over a float64 buffer"},
     {"configure_forms", configure_forms, METH_VARARGS, "LineForms' edge punctuation, words_of and _casefree"},
+    {"page_columns", page_columns, METH_VARARGS, "features.Page's registry columns but the block features (False: not done)"},
+    {"cohesion_columns", cohesion_columns, METH_VARARGS, "blocks.cohesion_and_lead's six arrays from the hits"},
+    {"contained_lines", contained_lines, METH_VARARGS, "containment's sets over distinct long lines (None: over budget)"},
+    {"gap_parts", gap_parts, METH_VARARGS, "blocks.gap_features before its log1p"},
+    {"dense_parts", dense_parts, METH_VARARGS, "blocks.dense_features before its log1p (False: no prose)"},
     {"fill_rows", fill_rows, METH_VARARGS, "features.Page's shape matrix from its lines' rows (False: not done)"},
     {"word_rows", word_rows, METH_VARARGS, "language._word_rows' rows for a word with no position skipped"},
     {"running_rule", running_rule, METH_NOARGS, "the match of the rule whose regex a LexiconMatcher is searching, or None"},

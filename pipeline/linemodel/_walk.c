@@ -379,7 +379,80 @@ static PyTypeObject WalkType = {
     .tp_new = walk_new,
 };
 
+/* reasons.top_reasons(contrib, body, names) past its phrase table: per row, the features
+ * in numpy's stable argsort order of where(eligible, -abs(contrib), inf) (the largest
+ * |contribution| first, the lower feature number first among equals), eligible ones only
+ * (non-zero, on the row's side), picked one at a time instead of sorting the row: the first
+ * three distinct phrases that are not None, or ("body",) / ("chrome",). A row holding a NaN
+ * (numpy sorts it after the infs) returns None for the whole call: the Python then. */
+static PyObject *top_reasons(PyObject *self, PyObject *args)
+{
+    PyObject *contrib_o, *body, *body_phrase, *chrome_phrase, *word_body, *word_chrome;
+    if (!PyArg_ParseTuple(args, "OO!O!O!UU", &contrib_o, &PyList_Type, &body, &PyList_Type, &body_phrase,
+                          &PyList_Type, &chrome_phrase, &word_body, &word_chrome))
+        return NULL;
+    Py_ssize_t rows = PyList_GET_SIZE(body), F = PyList_GET_SIZE(body_phrase);
+    if (PyList_GET_SIZE(chrome_phrase) != F) {
+        PyErr_SetString(PyExc_ValueError, "_walk.top_reasons: phrase lists of different lengths");
+        return NULL;
+    }
+    Py_buffer view;
+    if (get(contrib_o, &view, sizeof(double), rows * F, 0, "contrib") < 0) return NULL;
+    const double *c = (const double *)view.buf;
+    PyObject *out = NULL;
+    for (Py_ssize_t i = 0; i < rows * F; i++)
+        if (isnan(c[i])) { PyBuffer_Release(&view); Py_RETURN_NONE; }
+    unsigned char *taken = PyMem_Malloc(F + 1);
+    if (!taken) { PyBuffer_Release(&view); return PyErr_NoMemory(); }
+    out = PyList_New(rows);
+    if (!out) goto fail;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        const double *row = c + r * F;
+        int is_body = PyObject_IsTrue(PyList_GET_ITEM(body, r));
+        if (is_body < 0) goto fail;
+        PyObject *phrases = is_body ? body_phrase : chrome_phrase, *reasons[3];
+        int found = 0;
+        for (Py_ssize_t j = 0; j < F; j++)
+            taken[j] = !(row[j] != 0 && ((row[j] > 0) == is_body));  /* not eligible: never picked */
+        while (found < 3) {
+            Py_ssize_t best = -1;
+            double best_abs = 0.0;
+            for (Py_ssize_t j = 0; j < F; j++)
+                if (!taken[j] && (best < 0 || fabs(row[j]) > best_abs)) { best = j; best_abs = fabs(row[j]); }
+            if (best < 0) break;
+            taken[best] = 1;
+            PyObject *phrase = PyList_GET_ITEM(phrases, best);
+            if (phrase == Py_None) continue;
+            int seen = 0;
+            for (int q = 0; q < found && !seen; q++) {
+                seen = PyObject_RichCompareBool(phrase, reasons[q], Py_EQ);  /* `phrase not in reasons` */
+                if (seen < 0) goto fail;
+            }
+            if (!seen) reasons[found++] = phrase;
+        }
+        PyObject *t;
+        if (found) {
+            t = PyTuple_New(found);
+            if (!t) goto fail;
+            for (int q = 0; q < found; q++) { Py_INCREF(reasons[q]); PyTuple_SET_ITEM(t, q, reasons[q]); }
+        } else {
+            t = PyTuple_Pack(1, is_body ? word_body : word_chrome);
+            if (!t) goto fail;
+        }
+        PyList_SET_ITEM(out, r, t);
+    }
+    PyMem_Free(taken);
+    PyBuffer_Release(&view);
+    return out;
+fail:
+    Py_XDECREF(out);
+    PyMem_Free(taken);
+    PyBuffer_Release(&view);
+    return NULL;
+}
+
 static PyMethodDef methods[] = {
+    {"top_reasons", top_reasons, METH_VARARGS, "reasons.top_reasons' picks from its phrase lists (None: a NaN)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -129,11 +129,31 @@ def _record_where_py(masked: list[str], short_lines: list[bool]) -> dict[str, li
     return where
 
 
+# gap_features and dense_features up to their log1p in C (pipeline/linemodel/_shape.c), where
+# the kernel is built and has them: the same arrays, from one call each instead of some twenty
+# numpy calls (tests/test_speed_round23_classifier.py)
+_gap_parts = getattr(_kernel, "gap_parts", None)
+_dense_parts = getattr(_kernel, "dense_parts", None)
+
+
+def _as_doubles(*arrays: np.ndarray) -> list[np.ndarray] | None:
+    """The float64 arrays contiguous for the kernel; None for another dtype (numpy's sums
+    would be in it)."""
+    if not all(getattr(a, "dtype", None) == np.float64 for a in arrays):
+        return None
+    return [np.ascontiguousarray(a) for a in arrays]
+
+
 def gap_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
     """Per line: (log1p of the non-prose gap's length in lines, 0 on prose lines; the gap's
     mean words; the gap's share of lines ending a sentence; log1p of the fewer prose words
     within PROSE_WINDOW lines above or below)."""
     n = len(good)
+    columns = _as_doubles(good, words, endp) if _gap_parts is not None else None
+    if columns is not None:
+        gap_len, gap_words, gap_end, fewer = np.empty(n, dtype=np.int64), np.empty(n), np.empty(n), np.empty(n)
+        _gap_parts(*columns, PROSE_WINDOW, gap_len, gap_words, gap_end, fewer)
+        return np.log1p(gap_len), gap_words, gap_end, np.log1p(fewer)
     k = np.arange(n)
     g = good > 0
     prev_good = np.maximum.accumulate(np.where(g, k, -1))
@@ -158,6 +178,12 @@ def dense_features(good: np.ndarray, words: np.ndarray, endp: np.ndarray):
     counts the words of prose lines and of lines ending a sentence (short dialogue lines
     and list items of the text keep the stretch together; menu items end no sentence)."""
     n = len(good)
+    columns = _as_doubles(good, words, endp) if _dense_parts is not None else None
+    if columns is not None:
+        inside, dist, between = np.empty(n), np.empty(n, dtype=np.int64), np.empty(n)
+        if _dense_parts(*columns, DENSE_HALF, DENSE_LINE_WORDS, DENSE_SHARE, inside, dist, between):
+            return inside, np.log1p(dist), np.log1p(np.maximum(0.0, between))
+        return np.zeros(n), np.full(n, math.log1p(50.0)), np.zeros(n)  # no prose: as below
     k = np.arange(n)
     pw = np.where((good > 0) | (endp > 0), np.minimum(words, DENSE_LINE_WORDS), 0.0)
     c = np.concatenate(([0.0], np.cumsum(pw)))
@@ -352,6 +378,8 @@ def _cohesion_from_hits(core_hits: np.ndarray, page_hits: np.ndarray, count: np.
 # The three counts of cohesion_features and lead_features in one pass over the lines' words
 # (pipeline/linemodel/_shape.c), where the kernel is built and has it.
 _cohesion_hits = getattr(_kernel, "cohesion_hits", None)
+# ... and the six arrays from those counts in one more call, where numpy took some thirty
+_cohesion_columns = getattr(_kernel, "cohesion_columns", None)
 
 
 def cohesion_and_lead(cw: list[frozenset[str]], core: np.ndarray, good: np.ndarray, words: np.ndarray,
@@ -364,6 +392,10 @@ def cohesion_and_lead(cw: list[frozenset[str]], core: np.ndarray, good: np.ndarr
         return (*cohesion_features(cw, core, words, run_id), *lead_features(cw, good))
     core_hits, lead_hits, page_hits = _cohesion_hits(cw, np.flatnonzero(core).tolist(), _lead_ids(good),
                                                      run_id.tolist(), (words >= COHESION_WORDS).tolist())
+    if _cohesion_columns is not None:  # the same floats (tests/test_speed_round23_classifier.py)
+        out = np.empty((6, len(cw)))
+        _cohesion_columns(core_hits, lead_hits, page_hits, cw, COHESION_HALF, np.nan, out)
+        return tuple(out)
     count = np.array(list(map(len, cw)), dtype=np.float64)
     return (*_cohesion_from_hits(np.array(core_hits, dtype=np.float64), np.array(page_hits, dtype=np.float64), count),
             *_lead_from_hits(np.array(lead_hits, dtype=np.float64), count))

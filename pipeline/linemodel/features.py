@@ -33,6 +33,7 @@ from pipeline.memo import LineMemo
 # np.fromiter's floats without its iterator of Python objects.
 _fill_rows = getattr(_kernel, "fill_rows", None)
 _max_subarray_c = getattr(_kernel, "max_subarray", None)  # _max_subarray's loop over the array's doubles
+_page_columns = getattr(_kernel, "page_columns", None)  # Page's registry columns in one C call (_kernel_matrix)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,29 @@ def _log1p_int(size: int) -> np.ndarray:
     return _LOG1P_INT[:size]
 
 
-class Page:
+class _Blocks:
+    """The block-level features of a page, from its shape matrix, lines' digit-masked texts,
+    runs, texts and stoplist (Page's attributes, or _KernelPage's)."""
+
+    @cached_property
+    def block_features(self) -> dict[str, np.ndarray]:
+        """The block-level features (blocks.py) by name, computed once a page."""
+        col = SHAPE_FEATURES.index
+        got = {}
+        got["sig_repeat"], got["record_stream"] = blocks.record_features(self.masked, self.words)
+        (got["prose_gap"], got["gap_mean_words"], got["gap_end_share"],
+         got["prose_sandwich"]) = blocks.gap_features(self.good, self.words, self.endp)
+        got["in_dense"], got["dist_dense"], got["dense_prose_between"] = blocks.dense_features(self.good, self.words, self.endp)
+        got["run_stop"] = blocks.run_stop(self.run_id, self.shape[:, col("stop_count")], self.words, self.stopd)
+        core = (got["in_dense"] > 0) & ((self.good > 0) | (self.endp > 0))
+        cw = blocks.page_content_words(self.texts, self.stop)
+        (got["core_overlap"], got["win_core_overlap"], got["page_overlap"], got["win_page_overlap"],
+         got["lead_overlap"], got["win_lead_overlap"]) = blocks.cohesion_and_lead(cw, core, self.good, self.words,
+                                                                                  self.run_id)
+        return got
+
+
+class Page(_Blocks):
     """What the features of one page are computed from: its non-blank lines' shapes and
     positions, and the quantities several features share."""
 
@@ -193,23 +216,6 @@ class Page:
         lo, hi = self.window(half)
         return self._cum[hi, column] - self._cum[lo, column]
 
-    @cached_property
-    def block_features(self) -> dict[str, np.ndarray]:
-        """The block-level features (blocks.py) by name, computed once a page."""
-        col = SHAPE_FEATURES.index
-        got = {}
-        got["sig_repeat"], got["record_stream"] = blocks.record_features(self.masked, self.words)
-        (got["prose_gap"], got["gap_mean_words"], got["gap_end_share"],
-         got["prose_sandwich"]) = blocks.gap_features(self.good, self.words, self.endp)
-        got["in_dense"], got["dist_dense"], got["dense_prose_between"] = blocks.dense_features(self.good, self.words, self.endp)
-        got["run_stop"] = blocks.run_stop(self.run_id, self.shape[:, col("stop_count")], self.words, self.stopd)
-        core = (got["in_dense"] > 0) & ((self.good > 0) | (self.endp > 0))
-        cw = blocks.page_content_words(self.texts, self.stop)
-        (got["core_overlap"], got["win_core_overlap"], got["page_overlap"], got["win_page_overlap"],
-         got["lead_overlap"], got["win_lead_overlap"]) = blocks.cohesion_and_lead(cw, core, self.good, self.words,
-                                                                                  self.run_id)
-        return got
-
     def window_share(self, column: int, half: int) -> np.ndarray:
         """Share of the lines within `half` of each line that have the 0/1 property
         `column` (0 stopword density known, 1 good, 2 short, 3 templated, 4 date-ish)."""
@@ -289,6 +295,84 @@ REGISTRY: tuple[Feature, ...] = (
 )
 FEATURES = [f.name for f in REGISTRY]
 
+# The registry's features that _shape.page_columns computes, in its PC_ order (the line
+# features it copies from the shape matrix by their column), and the block features
+# (_Blocks), which it leaves to blocks.py.
+_KERNEL_NAMES = (
+    "repeat_count", "contains_long_line", "contained_in_long_line", "pos_rel", "pos_words_rel", "blank_before",
+    "blank_after", "run_len", "run_pos_rel", "run_mean_words", "run_short_share", "run_good_share", "prev1_words",
+    "prev1_stop", "prev1_end", "prev2_words", "next1_words", "next1_stop", "next1_end", "next2_words",
+    "win5_mean_logw", "win5_stop", "win5_good", "win15_good", "win15_short", "in_main", "dist_main", "main_share",
+    "before_first_good", "after_last_good", "dist_good", "doc_lines", "doc_good_share", "doc_words_log",
+    "shape_repeat", "win10_shape_rep", "win10_dateish")
+_BLOCK_NAMES = frozenset((
+    "sig_repeat", "record_stream", "prose_gap", "gap_mean_words", "gap_end_share", "prose_sandwich", "in_dense",
+    "dist_dense", "dense_prose_between", "run_stop", "core_overlap", "win_core_overlap", "page_overlap",
+    "win_page_overlap", "lead_overlap", "win_lead_overlap"))
+
+
+_SHIPPED = {f.name: f.value for f in REGISTRY}  # each feature's function, as this file defines it
+
+
+def _kernel_codes(registry: tuple) -> tuple | None:
+    """Per registry column: page_columns' code for it (a shape column, or 1000 + its place
+    in _KERNEL_NAMES), -1 for a block feature; None when a feature is not this file's
+    (a feature added or changed elsewhere: Page then computes them all). A feature changed
+    here and not in the kernel fails tests/test_speed_round23_classifier.py."""
+    codes = []
+    for f in registry:
+        if _SHIPPED.get(f.name) is not f.value:
+            return None
+        if f.name in _BLOCK_NAMES:
+            codes.append(-1)
+        elif f.name in SHAPE_FEATURES:
+            codes.append(SHAPE_FEATURES.index(f.name))
+        elif f.name in _KERNEL_NAMES:
+            codes.append(1000 + _KERNEL_NAMES.index(f.name))
+        else:
+            return None
+    return tuple(codes)
+
+
+_CODED = REGISTRY  # the registry _CODES are for (feature_matrix checks it is still the one)
+_CODES = _kernel_codes(REGISTRY)
+_SHAPE_COLUMNS = tuple(map(SHAPE_FEATURES.index, ("n_words", "stop_density", "end_punct", "good", "dateish",
+                                                  "log_words")))
+
+
+class _KernelPage(_Blocks):
+    """What the block features read of a page (Page's attributes of the same names), where
+    _shape.page_columns made the rest."""
+
+    def __init__(self, shape: np.ndarray, masked: list, run_id: np.ndarray, texts: list, stop: frozenset):
+        col = SHAPE_FEATURES.index
+        self.shape, self.masked, self.run_id, self.texts, self.stop = shape, masked, run_id, texts, stop
+        self.words, self.stopd = shape[:, col("n_words")], shape[:, col("stop_density")]
+        self.endp, self.good = shape[:, col("end_punct")], shape[:, col("good")]
+
+
+def _kernel_matrix(idx: list[int], per_line: list[tuple], texts: list[str], stop: frozenset):
+    """feature_matrix's X from Page's registry columns in one C call (page_columns) and the
+    block features; None where the kernel declines (then Page and the registry)."""
+    n, width = len(idx), len(SHAPE_FEATURES)
+    shape = np.empty((n, width))
+    if not _fill_rows(shape, per_line, width):
+        return None
+    norms = [norm for _, norm, _ in per_line]
+    norm_counts = Counter(norms)
+    inside, container = containment(norms, norm_counts)
+    masked = [s for _, _, s in per_line]
+    X = np.empty((n, len(REGISTRY)))
+    run_id = np.empty(n, dtype=np.int64)
+    if not _page_columns(X, shape, width, _CODES, idx, norms, norm_counts, masked, Counter(masked), inside, container,
+                         _log1p_int(max(n, 50) + 1), _SHAPE_COLUMNS, NAN, run_id):
+        return None
+    page = _KernelPage(shape, masked, run_id, texts, stop)
+    for j, code in enumerate(_CODES):
+        if code == -1:
+            X[:, j] = REGISTRY[j].value(page)
+    return X
+
 
 def _per_line(texts: list[str], stop: frozenset, words_of: list | None = None) -> list[tuple]:
     """Per line: (its shape features, its normalised text, its digit-masked shape)."""
@@ -328,6 +412,10 @@ def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None
         if new:
             known.update(zip(new, _per_line(new, stop)))
         per_line = [known[t] for t in texts]
+    if _page_columns is not None and _fill_rows is not None and _CODES is not None and REGISTRY is _CODED:
+        X = _kernel_matrix(idx, per_line, texts, stop)
+        if X is not None:
+            return idx, X
     page = Page(idx, per_line, texts, stop)
     X = np.empty((len(texts), len(REGISTRY)))
     for j, feature in enumerate(REGISTRY):

@@ -12,6 +12,11 @@ from functools import lru_cache
 
 import numpy as np
 
+try:  # the picks in C (pipeline/linemodel/_walk.c), where built
+    from pipeline.linemodel._walk import top_reasons as _top_reasons_c
+except ImportError:  # not built, or a build older than this source: the Python
+    _top_reasons_c = None
+
 # Human-readable phrases per feature: (text when it pushes towards body, towards chrome).
 _REASON = {
     "log_chars": ("long line", "short line"), "n_words": ("many words", "few words"),
@@ -96,6 +101,17 @@ def _phrases(names: tuple) -> tuple[list, list]:
 def top_reasons(contrib: np.ndarray, body: list[bool], names: tuple) -> list[tuple[str, ...]]:
     """Per row of `contrib` (rows x features, the features named `names`): up to three
     phrases for the features that pushed the row most towards its side (`body`)."""
+    if _top_reasons_c is not None and contrib.shape == (len(body), len(names)):  # the same picks in C, no sort
+        body_phrase, chrome_phrase = _phrases(names)
+        got = _top_reasons_c(np.ascontiguousarray(contrib, dtype=np.float64), list(body), body_phrase,
+                             chrome_phrase, "body", "chrome")
+        if got is not None:
+            return got
+    return _top_reasons_py(contrib, body, names)
+
+
+def _top_reasons_py(contrib: np.ndarray, body: list[bool], names: tuple) -> list[tuple[str, ...]]:
+    """top_reasons in numpy and Python: where the walk is not built, and a NaN."""
     # Candidates: same sign as the decision, non-zero; by size, then feature number (a
     # stable sort over columns in feature order).
     eligible = (contrib != 0) & ((contrib > 0) == np.array(body)[:, None])
