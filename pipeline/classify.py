@@ -596,9 +596,13 @@ def _apply_site_rule(result: Classification, site_rule, has_stoplist: bool) -> N
     """Remove kept lines the site repeats on many pages, unless the line sits between two
     prose paragraphs the site does not repeat: a heading the site's articles share
     ("Who should buy it?") belongs to each one's body."""
-    recurring = {n: site_rule(result.lines[n - 1], result.shapes[n].length_units()) for n in result.kept_numbers()}
-    recurring = {n: v for n, v in recurring.items() if v}
     kept = result.kept_numbers()
+    texts = [result.lines[n - 1] for n in kept]
+    words = [result.shapes[n].length_units() for n in kept]
+    prepare = getattr(site_rule, "prepare", None)  # siteprofile.SiteVerdicts: the keys in one call
+    if prepare is not None:
+        prepare(texts, words)
+    recurring = {n: v for n, text, count in zip(kept, texts, words) if (v := site_rule(text, count))}
 
     def prose(m: int | None) -> bool:
         return m is not None and m not in recurring and result.shapes[m].is_body_like(has_stoplist)

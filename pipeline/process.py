@@ -27,7 +27,7 @@ from pipeline.metadata import merge_html_metadata, read_metadata
 from pipeline.normalise import normalise, normalise_lines, table_rows
 from pipeline.repeats import mark_repeated_runs
 from pipeline.options import Options
-from pipeline.siteprofile import ProfileStore, SiteRule, line_key
+from pipeline.siteprofile import ProfileStore, SiteRule, SiteVerdicts, line_key
 from pipeline.sites import folder_of, host_of, page_site
 from pipeline.tables import keep_table_rows
 from pipeline.lastprose import keep_last_prose
@@ -326,8 +326,7 @@ def _site_rule(engine: Engine, site: str | None, page_hash: str | None):
         return None
     rule = SiteRule(engine.options.site_min_other_pages, engine.options.site_min_share)
     counted = page_hash in profile.pages
-    key_of = engine.memo.table("site.line_key", compute=line_key).__getitem__
-    return lambda text, words: rule.verdict(profile, text, words, counted, key_of)
+    return SiteVerdicts(rule, profile, counted, engine.memo.table("site.line_key", compute=line_key))
 
 
 def _with_sources(classification) -> list:

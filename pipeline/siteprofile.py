@@ -180,6 +180,28 @@ class SiteRule:
         return "site.recurring", f"recurs on {others} of {other_pages} other pages of site {profile.site!r}"
 
 
+class SiteVerdicts:
+    """SiteRule's verdict on a page's lines against one site's profile, the line keys
+    kept in `keys` (a memo of line_key for the batch). `prepare` makes the keys of the
+    lines about to be asked in one call of the C kernel (`_line_keys`: the same keys as
+    line_key), not one Python fold and hash a line."""
+
+    def __init__(self, rule: SiteRule, profile: SiteProfile, page_counted: bool, keys: dict):
+        self.rule, self.profile, self.page_counted, self.keys = rule, profile, page_counted, keys
+        self._key_of = keys.__getitem__
+
+    def __call__(self, line: str, words: int) -> tuple[str, str] | None:
+        return self.rule.verdict(self.profile, line, words, self.page_counted, self._key_of)
+
+    def prepare(self, lines: list[str], words: list[int]) -> None:
+        """Key the lines (with their word counts) the verdict will look up: those of
+        `rule.min_words` words or more not keyed yet."""
+        keys, least = self.keys, self.rule.min_words
+        new = list(dict.fromkeys(line for line, n in zip(lines, words) if n >= least and line not in keys))
+        if new:
+            keys.update(zip(new, _line_keys(new)))
+
+
 # Profile files parsed, by their text's digest, for the next store that reads the same
 # text: each batch's Engine has a store of its own, and every batch of a run reads the
 # run's profiles again (parsing one site's file of 150,000 lines took 70 ms a batch).

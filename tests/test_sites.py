@@ -178,3 +178,33 @@ def test_profiles_set_aside_during_learning_are_saved_as_if_all_were_kept(tmp_pa
         assert written == sorted(p.name for p in (other / "sites").iterdir())
         for name in written:
             assert (kept / "sites" / name).read_bytes() == (other / "sites" / name).read_bytes(), name
+
+
+def test_site_verdicts_keyed_in_one_call_are_the_per_line_verdicts(tmp_path, monkeypatch):
+    """SiteVerdicts.prepare keys a page's kept lines in one call (the C kernel where built):
+    the pcworld pages, whose site rule removes lines, clean to the same bytes as with each
+    line keyed on its own by line_key when asked; and the keys it made are line_key's."""
+    from pipeline import siteprofile
+
+    made = {}
+    prepare = siteprofile.SiteVerdicts.prepare
+
+    def recording(self, lines, words):
+        before = set(self.keys)
+        prepare(self, lines, words)
+        made.update({line: key for line, key in self.keys.items() if line not in before})
+
+    inputs = tmp_path / "pcworld"
+    shutil.copytree(SITE, inputs)
+    monkeypatch.setattr(siteprofile.SiteVerdicts, "prepare", recording)
+    run([str(inputs)], tmp_path / "one_call", Options(doc_time_limit=0))
+    monkeypatch.setattr(siteprofile.SiteVerdicts, "prepare", lambda self, lines, words: None)
+    run([str(inputs)], tmp_path / "per_line", Options(doc_time_limit=0))
+    assert made and all(key == line_key(line) for line, key in made.items())
+    removed = 0
+    for page in sorted(SITE.glob("*.txt")):
+        for suffix in (".txt", ".json"):
+            one = (tmp_path / "one_call" / f"{page.stem}{suffix}").read_bytes()
+            assert one == (tmp_path / "per_line" / f"{page.stem}{suffix}").read_bytes(), page.stem
+        removed += one.count(b'"site.recurring"')
+    assert removed > 0
