@@ -36,6 +36,7 @@ _TIME = re.compile(r"(?<![\d:.])(?:\d{1,2}:\d{2}(?::\d{2})?(?!\d)(?:\s*(?:[ap]\.
 # Every match of _NUMERIC_DATE and of _TIME holds a digit, one of - . / :, a digit in a row
 # ("3/4", "2024-", "10:28", "10.28"): a line without that pair searches neither.
 _DATE_OR_TIME = re.compile(r"\d[-./:]\d").search
+_HAS_DIGIT = re.compile(r"\d").search
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _TAGGED = re.compile(r"<(span|a|b|strong|cite)\b[^>]{0,80}>([^<]{1,60})</\1>")
 _WEEKDAY = re.compile(r"(?i)\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|sday|urday)?\b\.?")
@@ -276,36 +277,50 @@ def _without_action(rest: str, phrases: CommentPhrases) -> tuple[str, bool]:
 
 def _line_kind(stripped: str, phrases: CommentPhrases, forms: LineForms | None = None) -> tuple[str, int, str, bool]:
     """A stripped non-blank line's kind, its size in words (_size), for a stamp its rest
-    and whether it ends in an action. `forms`: LineForms(stripped), when the caller has it."""
-    words = _size(stripped)
-    kind, stamp_rest, acted = "text", "", False
+    and whether it ends in an action. `forms`: LineForms(stripped), when the caller has it.
+
+    Asked of every new line of a page, so each answer returns as soon as it is known,
+    in the order of the tests below (tests/test_speed_comment_kinds.py keeps the
+    straight-line version it replaced and compares the two on every test line)."""
     line = forms if forms is not None else LineForms(stripped)  # its folded forms made once for every kind asked
+    # _size, with its \w+ word count read from the forms (len(words_of(line)), kept there
+    # once classify or a kind's word limit asked for it)
+    words = line.words
+    if not stripped.isascii():
+        scripts = scripts_of(stripped)
+        if scripts and max(scripts, key=scripts.get) in _CJK_SCRIPTS:
+            words = sum(scripts.values()) // 2
     # phrases.kind of header, form, action, author_suffix and not_author in turn, read
     # at once: the first of them that is True (None: all are False).
-    first = phrases.first_kind(line)
-    if first == "header":
-        kind = "header"
-    elif first == "form":
-        kind = "form"
-    elif first == "action":
-        kind = "action"
-    elif _COUNT.match(stripped):
-        kind = "count"
-    elif first == "author_suffix":
-        kind = "author"
-    elif words <= _MAX_STAMP_WORDS and not stripped.endswith(_SENTENCE_END[1:]):
-        rest = _stamp_rest(stripped, phrases, line)
+    found = phrases._any.match_line(line)  # first_kind, without its frame
+    first = None if found is None else phrases._kind_of[id(found)]
+    if first is not None and first != "not_author":
+        if first == "author_suffix":  # a count line is a count before it is an author
+            return ("count" if _COUNT.match(stripped) else "author"), words, "", False
+        return first, words, "", False  # header, form, action: named as their kind
+    digit = _HAS_DIGIT(stripped)  # a count, a date or a time needs one
+    if digit is not None and _COUNT.match(stripped):
+        return "count", words, "", False
+    if words <= _MAX_STAMP_WORDS and not stripped.endswith(_SENTENCE_END[1:]):
+        # A line with no digit holds neither a dated stamp (dates_in needs a year) nor a
+        # numeric date or time: only a relative one ("Today") makes it a stamp, and most
+        # short lines hold none of its regexes' literals (find's own first test, read
+        # from the candidates first_kind found), told without _stamp_rest's searches.
+        if digit is None and not phrases._search_bits.get("relative_time", 0) & (
+                line.candidates(phrases._literals) if phrases._literals is not None else -1):
+            rest = None
+        else:
+            rest = _stamp_rest(stripped, phrases, line)
+        acted = False
         if rest:
             rest, acted = _without_action(rest, phrases)
         if rest is not None and len(_WORD.findall(rest)) <= _MAX_NAME_WORDS:
-            kind, stamp_rest = "stamp", rest
-        else:
-            acted = False
-    if kind == "text" and 1 <= words <= _MAX_NAME_WORDS and len(stripped) <= 60 \
+            return "stamp", words, rest, acted
+    if 1 <= words <= _MAX_NAME_WORDS and len(stripped) <= 60 \
             and (not stripped.endswith(_SENTENCE_END) or _INITIAL(stripped)) and not stripped.endswith(":") \
-            and first != "not_author":  # header to author_suffix are False here
-        kind = "name"
-    return kind, words, stamp_rest, acted
+            and first is None:  # not_author: a short line that names no one
+        return "name", words, "", False
+    return "text", words, "", False
 
 
 def _author(line: _Line) -> str:
