@@ -7,6 +7,7 @@ import shutil
 import sqlite3
 import sysconfig
 import tempfile
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -196,3 +197,18 @@ def pytest_sessionfinish(session):
     else:
         os.environ["PREFECT_API_URL"] = before
     _SHARED_SERVER.clear()
+
+
+def settled_task_runs(api: str, flow_run_id: str, expected: list[str], seconds: float = 120.0) -> list[dict]:
+    """The flow run's task runs from the Prefect API at `api`, read again until their
+    state types are `expected` or `seconds` pass: the server's recorder writes task runs
+    in batches, a few seconds late."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while True:
+        tasks = httpx.post(f"{api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [flow_run_id]}}},
+                           timeout=30).json()
+        if [t["state_type"] for t in tasks] == expected or time.monotonic() > deadline:
+            return tasks
+        time.sleep(0.5)

@@ -5,12 +5,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
-from conftest import ROOT, SEEDS, with_migrated_prefect_db
+from conftest import ROOT, SEEDS, settled_task_runs, with_migrated_prefect_db
 
 from flows.server import SERVER_POLICY, TemporaryServer
 
@@ -54,14 +53,8 @@ def test_the_runs_server_and_all_its_threads_run_as_batch_and_a_run_on_it_comple
         api = server.api_url
         [flow_run] = httpx.post(f"{api}/flow_runs/filter", json={"limit": 10}, timeout=30).json()
         assert flow_run["state_type"] == "COMPLETED" and flow_run["parameters"]["out"] == str(out)
-        deadline = time.monotonic() + 120  # the recorder writes task runs in batches, a few seconds late
-        while True:
-            tasks = httpx.post(f"{api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [flow_run["id"]]}}},
-                               timeout=30).json()
-            states = [t["state_type"] for t in tasks]
-            if states == ["COMPLETED"] * 4 or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
+        tasks = settled_task_runs(api, flow_run["id"], ["COMPLETED"] * 4)
+        states = [t["state_type"] for t in tasks]
         assert states == ["COMPLETED"] * 4, states
         # Threads the server started while serving the run inherited the policy.
         assert set(_policies(pid).values()) == {os.SCHED_BATCH}

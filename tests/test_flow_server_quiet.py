@@ -5,11 +5,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, settled_task_runs
 
 from flows.server import DOCKET_IDLE_SECONDS, QUIET_SERVER, TemporaryServer
 
@@ -82,13 +81,7 @@ def test_a_run_on_the_quiet_server_records_its_flow_run_and_task_runs(tmp_path):
                                                       "limit": 200}, timeout=30).json()
     [flow_run] = [r for r in runs if r["parameters"].get("out") == str(out)]
     assert flow_run["state_type"] == "COMPLETED"
-    deadline = time.monotonic() + 120  # the recorder writes task runs in batches, a few seconds late
-    while True:
-        tasks = httpx.post(f"{api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [flow_run["id"]]}}},
-                           timeout=30).json()
-        states = [t["state_type"] for t in tasks]
-        if states == ["COMPLETED"] * 4 or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
+    tasks = settled_task_runs(api, flow_run["id"], ["COMPLETED"] * 4)
+    states = [t["state_type"] for t in tasks]
     assert states == ["COMPLETED"] * 4, states
     assert sorted(t["name"].rsplit("-", 1)[0] for t in tasks) == ["clean-batch"] * 3 + ["finalize-run"]
