@@ -68,6 +68,10 @@ class PageMetadata:
     evidence: dict = field(default_factory=dict)
     # The headline read, shown or withheld: what the body's repeats of the title are (not written).
     read_title: str | None = None
+    # With COLLECT_CANDIDATES only (training/title_rank.py; not written): each title
+    # candidate's (line, features), and the confidence's signals it would have as the pick.
+    title_candidates: list = field(default_factory=list)
+    title_signals: dict = field(default_factory=dict)
     claims: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (rule, reason)
 
     def fields(self) -> dict:
@@ -376,21 +380,23 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
                for m in following if shapes[m].words <= _MAX_DATE_LINE_WORDS):
             score += 2
             how.append("a byline or date under it")
-        scored.append((score, n, how, content))
+        scored.append((score, n, how, content, share if content and body_words else None))
     # The best score; among equals the one a repeat confirms, then the first.
     # (`repeated`, filled in the loop: the candidates a copy of their line confirms)
     if scored:
-        best = max(s for s, _, _, _ in scored)
-        top = [(n, how, content) for s, n, how, content in scored if s == best]
+        best = max(s for s, _, _, _, _ in scored)
+        top = [(n, how, content) for s, n, how, content, _ in scored if s == best]
         pick = next((t for t in top if t[0] in repeated), top[0])
-        # A standfirst shaped like a headline (no full stop) ties without competing.
-        rivals = [pick] + [t for t in top if t[0] != pick[0] and not _is_standfirst(shapes[t[0]].text)]
         title_line, title_score = pick[0], best
         title_how = ", ".join(pick[1]) or "headline-shaped header line"
-        runner_up = max((s for s, n, _, _ in scored if n != pick[0] and folded[n] != folded[pick[0]]), default=None)
-        signals = list(pick[1]) + _title_signals(result, pick[0], pick[2], len(rivals), language, folded)
-        signals += ["ahead of every other line by 3"] if runner_up is None or best - runner_up >= 3 else []
-        signals += [f"score {min(int(best), 10)}+"] if best >= 6 else []
+        signals = _pick_signals(result, scored, top, pick, best, language, folded)
+        if COLLECT_CANDIDATES:
+            # training/title_rank.py: every candidate's features, and the signals it would
+            # have as the pick (a learned ranker was tried: docs/metadata.md, 2026-12-05)
+            meta.title_candidates = _rank_features(result, scored, best, pick[0], repeated, language, folded, raw,
+                                                   unskipped)
+            meta.title_signals = {m: _pick_signals(result, scored, top, (m, how, content), s, language, folded)
+                                  for s, m, how, content, _ in scored}
     if title_line is not None and title_score / 8 < READ_SCORE:
         # Too weak a reading to anchor the byline and dates or to be shown, as before.
         meta.evidence["title"] = {"line": title_line, "confidence": 0.0, "how": title_how,
@@ -400,6 +406,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         confidence = confidence_of("title", signals)
         meta.evidence["title"] = {"line": title_line, "confidence": round(confidence, 2), "how": title_how,
                                   "signals": sorted(signals)}
+
         # The headline line is the title's, shown or not (it is not body either way), and a
         # repeat of it in the body is removed as before.
         meta.claims[title_line] = ("meta.title", "the article's title (kept in metadata)")
@@ -888,6 +895,71 @@ def _title_signals(result: Classification, n: int, content: list[str], ties: int
 
 
 _IN_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " • ", " :: ")
+_HAND_FLAGS = ("its words in the body", "repeated", "ends a longer line", "with the site's name on another line",
+               "last headline before the body", "near the body", "right above the body", "a byline or date under it")
+
+
+def _pick_signals(result: Classification, scored: list, top: list, pick: tuple, score: float, language: str | None,
+                  folded: dict[int, str]) -> list[str]:
+    """The title confidence's signals of `pick` (line, how, content words) read as the
+    title: its hand score's parts, `_title_signals`, its lead on every other line."""
+    shapes = result.shapes
+    # A standfirst shaped like a headline (no full stop) ties without competing.
+    rivals = [pick] + [t for t in top if t[0] != pick[0] and not _is_standfirst(shapes[t[0]].text)]
+    runner_up = max((s for s, n, _, _, _ in scored if n != pick[0] and folded[n] != folded[pick[0]]), default=None)
+    signals = list(pick[1]) + _title_signals(result, pick[0], pick[2], len(rivals), language, folded)
+    signals += ["ahead of every other line by 3"] if runner_up is None or score - runner_up >= 3 else []
+    signals += [f"score {min(int(score), 10)}+"] if score >= 6 else []
+    return signals
+
+
+def _rank_features(result: Classification, scored: list, best: float, pick: int,
+                   repeated: set[int], language: str | None, folded: dict[int, str],
+                   raw: dict[int, str], unskipped: list[int]) -> list[tuple[int, dict[str, float]]]:
+    """Each title candidate's generic features for a learned title ranker (training/title_rank.py;
+    tried, not shipped: docs/metadata.md, 2026-12-05): its hand score and
+    the score's parts, the signals of `_title_signals`, where it stands among the
+    candidates and from the body, its case pattern, and whether it is the long form
+    ("Headline | Site") of another line or has one."""
+    shapes, start = result.shapes, result.body_start
+    lines = set(raw.values())
+    out = []
+    for k, (score, n, how, content, share) in enumerate(scored):
+        text = raw[n]
+        words = text.split()
+        capital = sum(1 for w in words if w[:1].isupper())
+        f = {"hand score": score / 10, "behind the best hand score": (best - score) / 10,
+             "the best hand score": float(score == best), "the hand pick": float(n == pick),
+             "repeat-confirmed": float(n in repeated),
+             "share of its words in the body": share if share is not None else 0.0,
+             "first candidate": float(k == 0), "last candidate": float(k == len(scored) - 1),
+             "candidates above it": min(k, 5) / 5,
+             "lines to the body": min(math.log1p(max(0, (start or n) - n)), 4.0) / 4,
+             # the lines between it and the body that are not a date, byline, name, short
+             # line or standfirst (`_not_skipped`): a headline's own furniture does not count
+             "other lines to the body": min(math.log1p(sum(1 for m in unskipped[bisect_right(unskipped, n):]
+                                                           if folded[m] != folded[n])), 4.0) / 4,
+             "words": min(len(words), 30) / 30,
+             "capitalised words share": capital / len(words) if words else 0.0,
+             "all capitals": float(text.isupper()),
+             # a photo credit ("Michael Hession/NYT Wirecutter"), a breadcrumb ("Home /...")
+             "a slash in it": float("/" in text),
+             # a price or a figure ("Typical Range: $876 - $1,042"), not a headline's words
+             "a figure in it": float(any(ch.isdigit() for ch in text) and any(ch in "$€£%" for ch in text)),
+             "starts lower-case": float(text[:1].islower())}
+        for flag in _HAND_FLAGS:
+            f[flag] = float(flag in how)
+        for signal in _title_signals(result, n, content, 1, language, folded):
+            f[signal] = 1.0
+        head = next((text[:text.index(sep)] for sep in _IN_TITLE_SEPARATORS if sep in text), None)
+        f["its first part is another line"] = float(head is not None and head in lines)
+        out.append((n, f))
+    return out
+
+
+# training/title_rank.py sets it: each page's title candidates and their features are kept
+# (PageMetadata.title_candidates, title_signals); off in a run, which then computes none.
+COLLECT_CANDIDATES = False
 
 
 def _title_shape(text: str) -> list[str]:

@@ -368,3 +368,36 @@ def test_a_menu_glued_into_one_word_is_no_site_name(engine):
     meta = _meta_page("fundus-se-Aftonbladet-20260108", False, engine)
     assert meta["site_name"] is None
     assert [d["rule"] for d in meta["removed"] if d["text"].startswith("StartSportPlus")] == ["meta.masthead"]
+
+
+@pytest.mark.parametrize("page_id", sorted(p.stem for p in (META_PAGES / "text").glob("*.txt")))
+def test_title_candidates_collected_for_training_only(page_id, engine, monkeypatch):
+    """training/title_rank.py reads every title candidate's features and the signals it
+    would have as the pick (metadata.COLLECT_CANDIDATES); a run collects none, and
+    collecting changes no output. The hand score's pick is one candidate, and its
+    collected signals are the ones its confidence was computed from."""
+    import pipeline.metadata as metadata
+    import pipeline.process as process
+
+    markup = (META_PAGES / "text" / f"{page_id}.txt").read_bytes()
+    read = []
+    original = process.read_metadata
+
+    def keep(result, memo=None, language=None, host=None):  # the real reading, kept to look at
+        meta = original(result, memo=memo, language=language, host=host)
+        read.append(meta)
+        return meta
+
+    monkeypatch.setattr(process, "read_metadata", keep)
+    plain = clean_bytes(markup, f"{page_id}.txt", engine)
+    assert read and all(not m.title_candidates and not m.title_signals for m in read)
+    read.clear()
+    monkeypatch.setattr(metadata, "COLLECT_CANDIDATES", True)
+    collected = clean_bytes(markup, f"{page_id}.txt", engine)
+    assert collected.metadata == plain.metadata and collected.body == plain.body and collected.decisions == plain.decisions
+    meta = read[0]
+    evidence = meta.evidence["title"]
+    lines = [n for n, _ in meta.title_candidates]
+    assert evidence["line"] in lines and lines == sorted(lines)
+    assert [n for n, f in meta.title_candidates if f["the hand pick"]] == [evidence["line"]]
+    assert sorted(meta.title_signals[evidence["line"]]) == [s for s in evidence["signals"] if s != "weak reading"]

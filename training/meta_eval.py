@@ -51,11 +51,11 @@ def capture(dev: Path, cache: Path, part: int = 0, parts: int = 1) -> None:
     current = {"id": None}
     original = process.read_metadata
 
-    def recording(result, memo=None, language=None):
+    def recording(result, memo=None, language=None, host=None):
         # The first call of a page is the pass whose metadata is written.
         if current["id"] not in captured:
             captured[current["id"]] = (copy.deepcopy(result), language)
-        return original(result, memo=memo, language=language)
+        return original(result, memo=memo, language=language, host=host)
 
     process.read_metadata = recording
     engine = Engine.load()
