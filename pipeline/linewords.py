@@ -12,7 +12,6 @@ compared over all of Unicode and on real lines by tests/test_shape_kernel.py).
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
 from functools import lru_cache
 
