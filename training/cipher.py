@@ -35,6 +35,7 @@ import json
 import random
 import re
 import sys
+import unicodedata
 from collections import Counter
 from functools import lru_cache
 from pathlib import Path
@@ -61,9 +62,9 @@ _STOPLISTS = json.loads((ROOT / "pipeline" / "data" / "stoplists.json").read_tex
 
 
 def _letters_of(script: str, word: str) -> bool:
-    """Every character a letter or mark of `script` (marks have no script of their own)."""
-    return all(script_of(ch) == script or (not ch.isalpha() and ch.isprintable() and not ch.isspace()
-                                           and ch not in ".'-_&<>/") for ch in word) and any(ch.isalpha() for ch in word)
+    """A word of `script`'s letters and combining marks (a Hindi stopword's vowel signs,
+    an Arabic one's tanween), starting with a letter; no digit, no punctuation."""
+    return word[:1].isalpha() and all(script_of(ch) == script or _mark(ch) for ch in word)
 
 
 @lru_cache(maxsize=None)
@@ -88,7 +89,6 @@ def _bigrams(profile: str, script: str, lower: bool) -> dict[str, tuple[list[str
 
 
 def _mark(ch: str) -> bool:
-    import unicodedata
     return unicodedata.category(ch) in ("Mn", "Mc")
 
 
@@ -104,7 +104,7 @@ class Cipher:
         theirs: list[str] = []
         if stop_lang:
             theirs = sorted((w for w in justext.get_stoplist(_STOPLISTS[stop_lang])
-                             if _WORD.fullmatch(w) and "\u0640" not in w and _letters_of(self.script, w) and w not in english),
+                             if "\u0640" not in w and _letters_of(self.script, w) and w not in english),
                             key=lambda w: (len(w), w))
         self.stop = dict(zip(ranked, theirs))
         self.table = _bigrams(self.profile, self.script, self.cased)
