@@ -55,6 +55,25 @@ class LanguageGuess:
 SCRIPT_SENTENCE_ENDS = "\u0964\u0965\u061f\u06d4\u0589\u1362\u104b\u17d4\u0f0d"
 
 
+# Scripts that write no full stop (Thai, Lao): a sentence ends at a space or the
+# paragraph's end. Their letters' block, U+0E00-U+0EFF.
+UNMARKED_STOP_SCRIPTS = ("THAI", "LAO")
+
+
+def ends_unmarked(text: str, scripts: dict | None = None) -> bool:
+    """A line of Thai or Lao read as ending a sentence: it ends (closing quotes, brackets
+    and spaces aside) in their letters or marks and holds at least 16 of their letters,
+    8 words at two letters a word (a sentence, not a menu's word or a short heading).
+    `scripts`: the line's script_letters, when known. Without it no Thai paragraph ended
+    a sentence (ciphered dev pages, docs/quality.md, twenty-fourth round)."""
+    text = text.rstrip("\"'”’»)] ")
+    if not text or not "\u0e00" <= text[-1] <= "\u0eff":
+        return False
+    if scripts is None:
+        scripts = script_letters(text)
+    return sum(scripts.get(s, 0) for s in UNMARKED_STOP_SCRIPTS) >= 16
+
+
 @lru_cache(maxsize=4096)
 def script_of(ch: str) -> str | None:
     """The script of a letter: the first word of its Unicode name (LATIN, CYRILLIC, CJK...)."""

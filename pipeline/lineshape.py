@@ -7,7 +7,7 @@ from array import array
 from dataclasses import dataclass
 
 from pipeline.dates import FoundDate, dates_in
-from pipeline.language import SCRIPT_SENTENCE_ENDS, script_letters, script_of
+from pipeline.language import SCRIPT_SENTENCE_ENDS, ends_unmarked, script_letters, script_of
 from pipeline.lexicon import LexiconMatch
 from pipeline.linewords import WORD, words_of
 
@@ -179,6 +179,8 @@ def _shape_line_py(number: int, text: str, stopwords: frozenset[str], words: tup
 
 def _new_shape(number: int, text: str, words: tuple, stops: int, ends: bool, scripts: dict,
                lexicon_match: LexiconMatch | None) -> LineShape:
+    if not ends and text and text[-1] >= "\u0e00" and ends_unmarked(text, scripts):
+        ends = True  # a sentence of Thai or Lao, which write no full stop (one comparison for other lines)
     # Built as `renumbered` builds its copies: the frozen dataclass's __init__ sets each
     # field through object.__setattr__, a third of shape_line's own time.
     shape = object.__new__(LineShape)

@@ -13,14 +13,16 @@ only: no phrase, any language; text dumps the line model read.
 from __future__ import annotations
 
 from pipeline.lastprose import _prose
+from pipeline.language import ends_unmarked
 from pipeline.lineshape import _CLOSERS, _SENTENCE_ENDS
 
 
-def _stops(text: str) -> bool:
-    """The line ends in a sentence's own mark, closers after it allowed ('... said.\"'); a
-    line ending in a bare quotation mark (a headline quoting a word) does not."""
+def _stops(text: str, scripts: dict | None = None) -> bool:
+    """The line ends in a sentence's own mark, closers after it allowed ('... said.\"'), or
+    (given its `scripts`) is a sentence of a script without one (Thai, Lao); a line ending in a bare quotation
+    mark (a headline quoting a word) does not."""
     text = text.rstrip(_CLOSERS)
-    return bool(text) and text[-1] in _SENTENCE_ENDS
+    return bool(text) and (text[-1] in _SENTENCE_ENDS or (scripts is not None and ends_unmarked(text, scripts)))
 
 
 def keep_between_prose(result, bar: float) -> None:
@@ -32,7 +34,7 @@ def keep_between_prose(result, bar: float) -> None:
     decisions, shapes, prob = result.decisions, result.shapes, result.body_prob
     # the model's near misses first (few a page): the page's order only where there is one
     near = [n for n, d in decisions.items() if d.rule == "model.chrome" and prob[n - 1] >= bar
-            and _prose(shapes[n]) and _stops(shapes[n].text)]
+            and _prose(shapes[n]) and _stops(shapes[n].text, shapes[n].scripts)]
     if not near:
         return
     numbers = sorted(n for n in shapes if n in decisions)

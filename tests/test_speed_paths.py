@@ -106,7 +106,9 @@ def test_title_with_site_name_found_by_bisection_as_by_scan():
 def test_shared_word_split_is_each_steps_own_split():
     """linewords.words_of stands for the \\w+ split each step did with its own regex (the
     line shape's, the line model's, the lexicon's, the comment finder's, the path
-    labelling's): the same pattern and flags, the same words on real lines, read twice."""
+    labelling's): the same pattern and flags, the same words on real lines, read twice;
+    but on a line holding a combining mark, whose word keeps its marks (the twenty-fourth
+    round: "में" was "म")."""
     from pipeline import linewords
     from pipeline.linemodel import shape
 
@@ -114,9 +116,16 @@ def test_shared_word_split_is_each_steps_own_split():
     assert {(p.pattern, p.flags) for p in own} == {(linewords.WORD.pattern, linewords.WORD.flags)}
     lines = _real_lines()
     lines += ["", "   ", "naïve café – 東京 2024年", "x_y 3.5 don't", "\u00a0word\u00a0", "Straße ǅemal"]
-    for line in lines:
+    marked = ["भारत में चुनाव", "cafe\u0301 au lait", "مُحَمَّد ❤\ufe0f"]
+    mark, word = linewords._marked_words()
+    for line in lines + marked:
         for _ in range(2):  # computed, then from the cache
-            assert list(linewords.words_of(line)) == shape._WORD.findall(line) == comments._WORD.findall(line), line
+            assert shape._WORD.findall(line) == comments._WORD.findall(line), line
+            if mark.search(line) is None:
+                assert list(linewords.words_of(line)) == shape._WORD.findall(line), line
+            else:
+                assert list(linewords.words_of(line)) == word.findall(line) != shape._WORD.findall(line), line
+    assert sum(mark.search(line) is not None for line in lines) < 0.01 * len(lines)  # real lines: few
     assert isinstance(linewords.words_of(lines[0]), tuple)  # shared: callers cannot change it
 
 

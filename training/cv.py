@@ -57,6 +57,7 @@ from pipeline.sources import discover  # noqa: E402
 from pipeline.state import STATE_DIR  # noqa: E402
 
 _DOCS = []  # the loaded pages, shared with forked fold workers
+_EXTRA = []  # --extra-train's pages (training only), shared the same way
 
 
 def load_docs(dev: Path, cache: Path):
@@ -121,6 +122,8 @@ def run_fold(job):
     # No site in both (with folds by source, a site in two sources stays out of training).
     held_sites = {d["host"] for d in docs if fold(d) == f}
     train = [d for d in docs if fold(d) != f and d["host"] not in held_sites] + extra
+    # other versions of the dev pages (--extra-train: ciphers), of the training folds' sites only
+    train += [d for d in _EXTRA if fold(d) != f and d["host"] not in held_sites]
     if fixed_model:  # no training: the given model on every fold (in-sample if it saw them),
         # or, given a folder, the model an earlier run trained for this fold (still grouped)
         model_path = Path(fixed_model) / f"fold-{f}.json" if Path(fixed_model).is_dir() else Path(fixed_model)
@@ -175,6 +178,10 @@ def main():
     ap.add_argument("--train-seeds", type=float, default=0.0,
                     help="also train every fold on the seed pages, each weighing this many dev pages "
                          "(as the shipped model is trained; 0: not)")
+    ap.add_argument("--extra-train", action="append", default=[], metavar="DEV_DIR",
+                    help="also train on this dev folder's pages (e.g. training/cipher.py's ciphers of the "
+                         "dev pages), each in its site's fold: trained on where its site is, never cleaned "
+                         "(repeatable)")
     ap.add_argument("--seeds", default=str(ROOT.parent / "shared" / "seeds"))
     ap.add_argument("--seeds-gold", default=str(ROOT.parent / "shared" / "gold" / "seeds"))
     ap.add_argument("--params", default="{}", help="JSON overrides of train_line_model.PARAMS")
@@ -215,8 +222,9 @@ def main():
     per_site = None if args.per_site == "default" else args.per_site == "yes"
 
     t0 = time.time()
-    global _DOCS
+    global _DOCS, _EXTRA
     _DOCS = load_docs(dev, out / "cache")
+    _EXTRA = [d for extra_dev in args.extra_train for d in load_docs(Path(extra_dev), out / "cache")]
     print(f"{len(_DOCS)} pages, {len({d['host'] for d in _DOCS})} sites, "
           f"{'one fold a source (' + ', '.join(_sources()) + ')' if args.group == 'source' else f'{args.folds} folds by site'}; "
           f"threshold {threshold}; params {params or 'as shipped'}; per-site weights "

@@ -16,7 +16,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from pipeline.language import SCRIPT_SENTENCE_ENDS, cjk_function_chars, guess_codes, stopwords
+from pipeline.language import SCRIPT_SENTENCE_ENDS, cjk_function_chars, ends_unmarked, guess_codes, stopwords
 
 try:  # the per-character loops in C (pipeline/linemodel/_shape.c), built at install when a compiler is there
     import pipeline._shape as _kernel
@@ -243,9 +243,22 @@ def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
     tests/test_shape_kernel.py), but for a line of mostly CJK characters."""
     if _kernel is not None and (stop.__class__ is frozenset or stop.__class__ is set):
         row = _kernel.line_row(s, words, stop, counts)
-        if row is not None:
-            return row
-    return _line_shape_py(s, words, stop, counts)
+        if row is None:
+            row = _line_shape_py(s, words, stop, counts)
+    else:
+        row = _line_shape_py(s, words, stop, counts)
+    if s[-1] >= "\u0e00" and not row[5] and ends_unmarked(s):
+        _ends_a_sentence(row)  # one comparison for a line of any other script
+    return row
+
+
+def _ends_a_sentence(row: list) -> None:
+    """A line of Thai or Lao (language.ends_unmarked) ends a sentence as a full stop ends
+    one elsewhere: end_punct, and `good` as _line_shape_py reckons it with end_punct."""
+    row[5] = 1.0  # end_punct
+    n_words, stop_density = row[1], row[3]
+    if n_words >= 10 and (stop_density != stop_density or stop_density >= 0.2):
+        row[21] = 1.0  # good
 
 
 def _line_shape_py(s: str, words: list, stop: frozenset, counts: list) -> list:

@@ -1,0 +1,128 @@
+"""training/cipher.py: the user's English seed pages written word for word in another
+script, and what the pipeline does with them: Thai sentences without a full stop,
+Devanagari words whose vowel signs \\w leaves out."""
+import sys
+from collections import Counter
+
+import pytest
+
+from conftest import ROOT, SEED_GOLD, SEEDS, gold_meta, seed_ids
+from pipeline.evaluate import score_page
+from pipeline.language import detect, ends_unmarked
+from pipeline.lineshape import shape_line
+from pipeline.linewords import words_of
+from pipeline.process import clean_bytes
+
+sys.path.insert(0, str(ROOT / "training"))
+from cipher import TARGETS, Cipher, _WORD  # noqa: E402
+
+
+def cipher_of(target: str, text: str) -> Cipher:
+    return Cipher(target, Counter(w.lower() for w in _WORD.findall(text)))
+
+
+def ciphered(cipher: Cipher, text: str) -> str:
+    return "\n".join(map(cipher.line, text.split("\n")))
+
+
+def seed(seed_id: str) -> tuple[str, str]:
+    return (SEEDS / f"{seed_id}.txt").read_text("utf-8"), (SEED_GOLD / f"{seed_id}.txt").read_text("utf-8")
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_the_cipher_is_deterministic_and_maps_a_word_alike_everywhere(target):
+    text, _ = seed("003_3ee7487b8204e483")
+    first, second = cipher_of(target, text), cipher_of(target, text)
+    assert ciphered(first, text) == ciphered(second, text)
+    words = Counter(w.lower() for w in _WORD.findall(text))
+    repeated = [w for w, n in words.items() if n > 2 and len(w) > 3]
+    assert repeated
+    for word in repeated:  # one pseudo-word, met alone or inside any line
+        assert first.word(word) == first.word(word.upper()).lower() == second.word(word)
+        assert first.word(word) != word
+    # stopwords become the target's stopwords, other words no English at all
+    if TARGETS[target][2]:
+        assert first.word("the") in first.stop.values()
+    out = {w.lower() for w in _WORD.findall(ciphered(first, text))}
+    if target == "latn":  # Latin pseudo-words may be English words by chance: few
+        assert len(out & set(words)) < 0.1 * len(out)
+    else:
+        assert not any(ch.isascii() and ch.isalpha() for w in out for ch in w)
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+@pytest.mark.parametrize("seed_id", seed_ids())
+def test_the_ciphered_gold_stays_aligned_with_the_ciphered_dump(target, seed_id):
+    text, gold = seed(seed_id)
+    cipher = cipher_of(target, text)
+    dump_lines = ciphered(cipher, text).split("\n")
+    body = gold_meta(seed_id)["body_lines"]
+    gold_lines = [ln for ln in ciphered(cipher, gold).split("\n") if ln.strip()]
+    assert gold_lines == [dump_lines[n - 1].strip() for n in body]
+
+
+@pytest.mark.parametrize("target, code", [(t, TARGETS[t][0]) for t in sorted(TARGETS)])
+def test_the_pipeline_reads_each_cipher_as_its_language(target, code):
+    text, _ = seed("003_3ee7487b8204e483")
+    lines = ciphered(cipher_of(target, text), text).split("\n")
+    assert detect(lines, 3000, 0).code == code
+
+
+def test_thai_writes_no_space_between_words_and_one_between_sentences():
+    cipher = cipher_of("thai", "")
+    line = cipher.line("The cat sat, the dog ran. Then it rained 3.5 inches.")
+    first, second = line.split(" ", 1)
+    assert "." not in first and "," not in line and second.endswith(" 3.5 " + cipher.word("inches"))
+    assert line.count(" ") == 3  # sentences, and around the number
+
+
+def test_a_devanagari_word_keeps_its_vowel_signs():
+    # \w leaves Devanagari vowel signs out: "में" was "म", and a line had twice its words
+    assert words_of("भारत में चुनाव के लिए") == ("भारत", "में", "चुनाव", "के", "लिए")
+    assert words_of("مُحَمَّد") == ("مُحَمَّد",)
+    assert words_of("Don’t stop ❤️ now") == ("Don", "t", "stop", "now")  # no word of a lone mark
+
+
+@pytest.mark.parametrize("target", ["arab", "deva"])
+def test_a_ciphered_line_has_the_words_of_its_english_line(target):
+    for seed_id in seed_ids():
+        text, _ = seed(seed_id)
+        cipher = cipher_of(target, text)
+        for line in text.split("\n"):
+            assert len(words_of(cipher.line(line))) == len(words_of(line)), line
+
+
+def test_a_thai_sentence_ends_without_a_full_stop():
+    text, gold = seed("000_e6a63afea518df2a")
+    cipher = cipher_of("thai", text)
+    paragraphs = [cipher.line(ln) for ln in gold.split("\n") if len(ln.split()) >= 12]
+    assert paragraphs
+    for paragraph in paragraphs:
+        assert ends_unmarked(paragraph) and shape_line(1, paragraph, frozenset(), None).ends_sentence
+    menu = cipher.line("Business")
+    assert not ends_unmarked(menu) and not shape_line(1, menu, frozenset(), None).ends_sentence
+    assert not ends_unmarked("A heading in Latin letters without a full stop at its end")
+
+
+@pytest.mark.parametrize("target, seed_id", [("thai", "000_e6a63afea518df2a"), ("thai", "002_6b2440b7a94c438e"),
+                                             ("deva", "000_e6a63afea518df2a")])
+def test_a_ciphered_seed_cleans_to_its_ciphered_gold(target, seed_id, engine):
+    # before: Thai 0.41 and 0.87 token F1 (no paragraph read as a sentence, the article's
+    # start never found), Devanagari 0.46 (the Hindi stopwords matched no split word)
+    text, gold = seed(seed_id)
+    cipher = cipher_of(target, text)
+    result = clean_bytes(ciphered(cipher, text).encode("utf-8"), f"{seed_id}.txt", engine)
+    score = score_page(seed_id, "seed", result.body or "", ciphered(cipher, gold))
+    assert score.tok_f1 >= 0.95, score
+
+
+def test_right_to_left_marks_change_no_decision(engine):
+    # a right-to-left page's dump may carry direction marks at its lines' ends and starts
+    # (RLM, embeddings): the normalisation drops them before any rule reads a line
+    text, _ = seed("000_e6a63afea518df2a")
+    plain = ciphered(cipher_of("arab", text), text)
+    marked = "\n".join(f"\u202b{ln}\u200f\u202c" if ln.strip() else ln for ln in plain.split("\n"))
+    assert marked != plain
+    first = clean_bytes(plain.encode("utf-8"), "000.txt", engine)
+    second = clean_bytes(marked.encode("utf-8"), "000.txt", engine)
+    assert first.body == second.body and first.body
