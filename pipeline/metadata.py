@@ -406,7 +406,6 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         confidence = confidence_of("title", signals)
         meta.evidence["title"] = {"line": title_line, "confidence": round(confidence, 2), "how": title_how,
                                   "signals": sorted(signals)}
-
         # The headline line is the title's, shown or not (it is not body either way), and a
         # repeat of it in the body is removed as before.
         meta.claims[title_line] = ("meta.title", "the article's title (kept in metadata)")
