@@ -21,6 +21,7 @@ from pipeline.lineshape import WORD
 from pipeline.linewords import words_of
 from pipeline.memo import LineMemo
 from pipeline.metadates import _YEAR, find_moments, has_label as _has_label, labels as _labels, split_moment, vocabulary
+from pipeline.urlwords import slug_share, slug_words, trim_to_slug, url_day
 
 # Speed: a page's short lines are read for dates on each pass (the settle pass reads the
 # kept ones again) and a site's header lines on every page; a pure function whose list
@@ -68,9 +69,11 @@ class PageMetadata:
     evidence: dict = field(default_factory=dict)
     # The headline read, shown or withheld: what the body's repeats of the title are (not written).
     read_title: str | None = None
-    # With COLLECT_CANDIDATES only (training/title_rank.py; not written): each title
-    # candidate's (line, features), and the confidence's signals it would have as the pick.
-    title_candidates: list = field(default_factory=list)
+    # With COLLECT_CANDIDATES only (training/title_rank.py; not written): the title's hand
+    # scoring as it stood (`scored`, its best score, the pick, the candidates a repeat
+    # confirms, the lines' folds and texts, `_not_skipped`), from which title_rank.py
+    # makes each candidate's features, and the confidence's signals each would have as the pick.
+    title_candidates: dict = field(default_factory=dict)
     title_signals: dict = field(default_factory=dict)
     claims: dict[int, tuple[str, str]] = field(default_factory=dict)  # line -> (rule, reason)
 
@@ -141,8 +144,11 @@ def confidence_of(field_name: str, signals: list[str]) -> float:
     return 1 / (1 + math.exp(-z))
 
 
-def threshold(field_name: str) -> float:
-    return confidence_model()[field_name]["threshold"]
+def threshold(field_name: str, by_url: bool = False) -> float:
+    """The field's threshold; `by_url`: of a reading the page's URL spoke to (its own,
+    `url_threshold`, where the field has one)."""
+    model = confidence_model()[field_name]
+    return model.get("url_threshold", model["threshold"]) if by_url else model["threshold"]
 
 
 def _folded_list(words) -> tuple[str, ...]:
@@ -282,10 +288,13 @@ def _not_skipped(shapes: dict, header: list[int], first: int, prefixes: tuple[st
 
 
 def read_metadata(result: Classification, memo: LineMemo | None = None, language: str | None = None,
-                  host: str | None = None) -> PageMetadata:
+                  host: str | None = None, url: str | None = None) -> PageMetadata:
     """`memo`: the page's folded lines, shared with the settle pass and dedup_page.
     `language`: the page's language code, for byline words, date labels and month names.
-    `host`: the page's URL host when known, which a site name read from the text must name."""
+    `host`: the page's URL host when known, which a site name read from the text must name.
+    `url`: the page's URL when known: its slug's words and its day are evidence for the
+    title shown and the published day (`_title_by_url`, `_published_by_url`); the line
+    the title is read from for the body (`read_title`, the claims) does not depend on it."""
     meta = PageMetadata()
     shapes = result.shapes
     start = result.body_start
@@ -393,8 +402,8 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         if COLLECT_CANDIDATES:
             # training/title_rank.py: every candidate's features, and the signals it would
             # have as the pick (a learned ranker was tried: docs/metadata.md, 2026-12-05)
-            meta.title_candidates = _rank_features(result, scored, best, pick[0], repeated, language, folded, raw,
-                                                   unskipped)
+            meta.title_candidates = {"scored": scored, "best": best, "pick": pick[0], "repeated": repeated,
+                                     "folded": folded, "raw": raw, "unskipped": unskipped}
             meta.title_signals = {m: _pick_signals(result, scored, top, (m, how, content), s, language, folded)
                                   for s, m, how, content, _ in scored}
     if title_line is not None and title_score / 8 < READ_SCORE:
@@ -403,26 +412,36 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
                                   "signals": sorted(signals + ["weak reading"]), "withheld": shapes[title_line].text}
         title_line = None
     elif title_line is not None:
+        shown = title_line
+        shown_text = shapes[title_line].text
+        slug = slug_words(url) if url else ()
+        if slug:
+            shown, shown_text, title_how, signals = _title_by_url(result, scored, top, pick, best, language, folded,
+                                                                  slug, signals, title_how)
         confidence = confidence_of("title", signals)
-        meta.evidence["title"] = {"line": title_line, "confidence": round(confidence, 2), "how": title_how,
+        meta.evidence["title"] = {"line": shown, "confidence": round(confidence, 2), "how": title_how,
                                   "signals": sorted(signals)}
         # The headline line is the title's, shown or not (it is not body either way), and a
-        # repeat of it in the body is removed as before.
+        # repeat of it in the body is removed as before (the hand score's line, whatever
+        # the URL says: which lines the body keeps does not depend on the URL).
         meta.claims[title_line] = ("meta.title", "the article's title (kept in metadata)")
         meta.read_title = shapes[title_line].text
-        if confidence < threshold("title"):
-            meta.evidence["title"]["withheld"] = shapes[title_line].text
+        if confidence < threshold("title", by_url=bool(slug)):
+            meta.evidence["title"]["withheld"] = shown_text
         else:
-            meta.title = shapes[title_line].text
+            meta.title = shown_text
         following = next((n for n in candidates if n > title_line and folded[n] != folded[title_line]), None)
         if following is not None and _is_standfirst(shapes[following].text):
-            if meta.title is not None:
+            if meta.title is not None and shown == title_line:
                 meta.description = shapes[following].text
             meta.claims[following] = ("meta.description", "standfirst below the title (kept in metadata)")
 
     _read_author(meta, result, language, title_line, prefixes)
 
     _read_dates(meta, result, language, title_line)
+    day = url_day(url) if url else None
+    if day is not None:
+        _published_by_url(meta, day, title_line)
 
     masthead = _masthead_line(result, header, title_line)
     meta.site_name, site_line, site_evidence = _site_name(result, masthead, host)
@@ -894,8 +913,6 @@ def _title_signals(result: Classification, n: int, content: list[str], ties: int
 
 
 _IN_TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " • ", " :: ")
-_HAND_FLAGS = ("its words in the body", "repeated", "ends a longer line", "with the site's name on another line",
-               "last headline before the body", "near the body", "right above the body", "a byline or date under it")
 
 
 def _pick_signals(result: Classification, scored: list, top: list, pick: tuple, score: float, language: str | None,
@@ -912,52 +929,92 @@ def _pick_signals(result: Classification, scored: list, top: list, pick: tuple, 
     return signals
 
 
-def _rank_features(result: Classification, scored: list, best: float, pick: int,
-                   repeated: set[int], language: str | None, folded: dict[int, str],
-                   raw: dict[int, str], unskipped: list[int]) -> list[tuple[int, dict[str, float]]]:
-    """Each title candidate's generic features for a learned title ranker (training/title_rank.py;
-    tried, not shipped: docs/metadata.md, 2026-12-05): its hand score and
-    the score's parts, the signals of `_title_signals`, where it stands among the
-    candidates and from the body, its case pattern, and whether it is the long form
-    ("Headline | Site") of another line or has one."""
-    shapes, start = result.shapes, result.body_start
-    lines = set(raw.values())
-    out = []
-    for k, (score, n, how, content, share) in enumerate(scored):
-        text = raw[n]
-        words = text.split()
-        capital = sum(1 for w in words if w[:1].isupper())
-        f = {"hand score": score / 10, "behind the best hand score": (best - score) / 10,
-             "the best hand score": float(score == best), "the hand pick": float(n == pick),
-             "repeat-confirmed": float(n in repeated),
-             "share of its words in the body": share if share is not None else 0.0,
-             "first candidate": float(k == 0), "last candidate": float(k == len(scored) - 1),
-             "candidates above it": min(k, 5) / 5,
-             "lines to the body": min(math.log1p(max(0, (start or n) - n)), 4.0) / 4,
-             # the lines between it and the body that are not a date, byline, name, short
-             # line or standfirst (`_not_skipped`): a headline's own furniture does not count
-             "other lines to the body": min(math.log1p(sum(1 for m in unskipped[bisect_right(unskipped, n):]
-                                                           if folded[m] != folded[n])), 4.0) / 4,
-             "words": min(len(words), 30) / 30,
-             "capitalised words share": capital / len(words) if words else 0.0,
-             "all capitals": float(text.isupper()),
-             # a photo credit ("Michael Hession/NYT Wirecutter"), a breadcrumb ("Home /...")
-             "a slash in it": float("/" in text),
-             # a price or a figure ("Typical Range: $876 - $1,042"), not a headline's words
-             "a figure in it": float(any(ch.isdigit() for ch in text) and any(ch in "$€£%" for ch in text)),
-             "starts lower-case": float(text[:1].islower())}
-        for flag in _HAND_FLAGS:
-            f[flag] = float(flag in how)
-        for signal in _title_signals(result, n, content, 1, language, folded):
-            f[signal] = 1.0
-        head = next((text[:text.index(sep)] for sep in _IN_TITLE_SEPARATORS if sep in text), None)
-        f["its first part is another line"] = float(head is not None and head in lines)
-        out.append((n, f))
-    return out
+# A title candidate holds the slug's words when this share of them is in it; under
+# _URL_FEW the hand score's pick is taken as worded otherwise than the URL.
+_URL_WORDS, _URL_SOME, _URL_FEW = 0.8, 0.5, 0.3
 
 
-# training/title_rank.py sets it: each page's title candidates and their features are kept
-# (PageMetadata.title_candidates, title_signals); off in a run, which then computes none.
+def _title_by_url(result: Classification, scored: list, top: list, pick: tuple, score: float,
+                  language: str | None, folded: dict[int, str], slug: tuple[str, ...], signals: list[str],
+                  how: str) -> tuple[int, str, str, list[str]]:
+    """(line, text, how, signals) of the title shown, given the URL's slug words: the
+    hand score's pick with how far the slug words it, or, when the pick holds under half
+    of them and another candidate holds most of them, that candidate (with its own
+    signals as a pick). A line holding most of them loses the parts at its ends that hold
+    none (a site's name, a section, a kicker: `urlwords.trim_to_slug`). On the fundus and
+    wcxb dumps a pick holding most of the slug's words is right on 0.86 of pages, one
+    holding under a third on 0.20. The URL's signals are in the evidence but weigh
+    nothing in the confidence: weights fitted on site folds showed more right titles
+    only with more wrong ones (docs/metadata.md, twenty-fifth round)."""
+    shapes = result.shapes
+    share = slug_share(slug, words_of(shapes[pick[0]].text))[0]
+    if share >= _URL_WORDS:
+        return _trimmed(shapes[pick[0]].text, slug, pick[0], how + ", its words in the URL",
+                        signals + ["its words in the URL"])
+    if share < _URL_SOME:
+        best = None
+        for k, (s, n, h, content, _) in enumerate(scored):
+            text = shapes[n].text
+            if folded[n] == folded[pick[0]] or "://" in text or "www." in text:  # a line that is the URL itself
+                continue
+            got = slug_share(slug, words_of(text))
+            key = (got[0], got[1], s, -k)
+            if got[0] >= _URL_WORDS and (best is None or key > best[0]):
+                best = (key, s, n, h, content)
+        if best is not None:
+            _, s, n, h, content = best
+            found = _pick_signals(result, scored, top, (n, h, content), s, language, folded)
+            return _trimmed(shapes[n].text, slug, n, (", ".join(h) or "headline-shaped header line")
+                            + f", its words in the URL (the hand score's line {pick[0]} has few of them)",
+                            found + ["its words in the URL", "chosen by the URL over the hand score's line"])
+    return pick[0], shapes[pick[0]].text, how, \
+        signals + (["its words not in the URL"] if share < _URL_FEW else ["some of its words in the URL"])
+
+
+def _trimmed(text: str, slug: tuple[str, ...], n: int, how: str, signals: list[str]) -> tuple[int, str, str, list[str]]:
+    """`_title_by_url`'s reading of line `n`, the parts at its ends without the slug's
+    words left out (`urlwords.trim_to_slug`)."""
+    kept, cut = trim_to_slug(text, slug)
+    if not cut:
+        return n, text, how, signals
+    return n, kept, how + ", " + " and ".join(f"'{c}'" for c in cut) + " left out: none of its words in the URL", \
+        signals + ["a part without the URL's words left out"]
+
+
+def _published_by_url(meta: PageMetadata, day: date, title_line: int | None) -> None:
+    """The URL's day (`urlwords.url_day`) and the day read from the text: the same day
+    confirms it; a day apart is a time zone's difference and the text's (with its time)
+    stands; else, or when the text gives no publication day, the URL's day is the
+    published day. On the fundus and wcxb dumps a URL's day is the gold day on 60 of 61
+    pages with both (the other a time zone off), and where the text's day differs by
+    more than a day the URL's is right on 3 of 3 (docs/metadata.md, twenty-fifth round)."""
+    evidence = meta.evidence.get("published")
+    text_day = date.fromisoformat(meta.published[:10]) if meta.published else None
+    if text_day is not None and evidence is not None and abs((text_day - day).days) <= 1:
+        same = text_day == day
+        evidence["signals"] = sorted(evidence["signals"] + ["the day in the URL too" if same else "a day from the URL's"])
+        evidence["how"] += ", the same day in the URL" if same else f", a day from the URL's {day.isoformat()}"
+        evidence["confidence"] = round(confidence_of("published", evidence["signals"]), 2)
+        return
+    signals = ["the day in the URL"] + (["title read"] if title_line is not None else []) \
+        + (["another day in the text"] if text_day is not None else [])
+    confidence = confidence_of("published", signals)
+    how = "the day in the URL"
+    if text_day is not None and evidence is not None:
+        how += f"; the text's {evidence['how']} on line {evidence['line']} reads {meta.published}"
+    elif evidence is not None and evidence.get("withheld"):
+        how += f"; the text's {evidence['how']} on line {evidence['line']} reads {evidence['withheld']}"
+    meta.evidence["published"] = {"line": None, "confidence": round(confidence, 2), "how": how,
+                                  "signals": sorted(signals)}
+    if confidence < threshold("published"):
+        meta.evidence["published"]["withheld"] = day.isoformat()
+        meta.published = meta.published_time_local = meta.published_from = None
+        return
+    meta.published, meta.published_time_local, meta.published_from = day.isoformat(), None, "the day in the URL"
+
+
+# training/title_rank.py sets it: each page's title scoring is kept (PageMetadata.title_candidates,
+# title_signals); off in a run, which then keeps none.
 COLLECT_CANDIDATES = False
 
 

@@ -151,6 +151,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
     words = stopwords(page.code)
     # The URL the page was fetched from names its site; else the one its markup states.
     host = host_of(url) or (host_of(html_meta.url) if html_meta else None)
+    page_url = url or (html_meta.url if html_meta else None)
     # The line model reads page dumps (menus as runs of lines, paragraphs in blocks). A
     # text already in the clean body's layout (each line its own paragraph) is outside
     # what it learned, and rules alone clean it; this also makes a clean body's second
@@ -201,7 +202,7 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
                          stream_copy_share=options.stream_copy_share,
                          split_opening_min_words=options.split_opening_min_words,
                          introduced_min_words=options.introduced_min_words, four_grams=four_grams)
-        found_meta = read_metadata(found, memo=page_memo, language=page.code, host=host)
+        found_meta = read_metadata(found, memo=page_memo, language=page.code, host=host, url=page_url)
         for number, (rule, reason) in found_meta.claims.items():
             if again and header_kept and found.decisions[number].rule == "position.header":
                 continue  # read the first time; the kept header lines are not claimed again

@@ -4,14 +4,17 @@ from its pages), one date format, confidence and evidence, and the metadata scor
 import json
 import re
 import shutil
+import sys
 
 import pytest
 
-from conftest import DATA, SEEDS
+from conftest import DATA, ROOT, SEEDS
 from pipeline.evaluate_meta import evaluate_metadata, field_right, score_page
 from pipeline.metadata import _byline, _byline_prefixes, names_host
 from pipeline.metadates import find_moments, split_moment
 from pipeline.process import clean_bytes
+
+sys.path.insert(0, str(ROOT / "training"))  # title_rank: the features of the title scoring
 
 META_PAGES = DATA / "meta"
 ISO_ONE_KIND = re.compile(r"^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2})?$")
@@ -372,32 +375,35 @@ def test_a_menu_glued_into_one_word_is_no_site_name(engine):
 
 @pytest.mark.parametrize("page_id", sorted(p.stem for p in (META_PAGES / "text").glob("*.txt")))
 def test_title_candidates_collected_for_training_only(page_id, engine, monkeypatch):
-    """training/title_rank.py reads every title candidate's features and the signals it
-    would have as the pick (metadata.COLLECT_CANDIDATES); a run collects none, and
-    collecting changes no output. The hand score's pick is one candidate, and its
-    collected signals are the ones its confidence was computed from."""
+    """training/title_rank.py makes every title candidate's features (`rank_features`)
+    from the title scoring the reading keeps, and reads the signals each would have as
+    the pick (metadata.COLLECT_CANDIDATES); a run keeps none, and keeping them changes no
+    output. The hand score's pick is one candidate, and its collected signals are the
+    ones its confidence was computed from."""
     import pipeline.metadata as metadata
     import pipeline.process as process
+    from title_rank import rank_features
 
     markup = (META_PAGES / "text" / f"{page_id}.txt").read_bytes()
     read = []
     original = process.read_metadata
 
-    def keep(result, memo=None, language=None, host=None):  # the real reading, kept to look at
-        meta = original(result, memo=memo, language=language, host=host)
-        read.append(meta)
+    def keep(result, memo=None, language=None, host=None, url=None):  # the real reading, kept to look at
+        meta = original(result, memo=memo, language=language, host=host, url=url)
+        read.append((meta, result, language))
         return meta
 
     monkeypatch.setattr(process, "read_metadata", keep)
     plain = clean_bytes(markup, f"{page_id}.txt", engine)
-    assert read and all(not m.title_candidates and not m.title_signals for m in read)
+    assert read and all(not m.title_candidates and not m.title_signals for m, _, _ in read)
     read.clear()
     monkeypatch.setattr(metadata, "COLLECT_CANDIDATES", True)
     collected = clean_bytes(markup, f"{page_id}.txt", engine)
     assert collected.metadata == plain.metadata and collected.body == plain.body and collected.decisions == plain.decisions
-    meta = read[0]
+    meta, result, language = read[0]
     evidence = meta.evidence["title"]
-    lines = [n for n, _ in meta.title_candidates]
+    candidates = rank_features(result, meta.title_candidates, language)
+    lines = [n for n, _ in candidates]
     assert evidence["line"] in lines and lines == sorted(lines)
-    assert [n for n, f in meta.title_candidates if f["the hand pick"]] == [evidence["line"]]
+    assert [n for n, f in candidates if f["the hand pick"]] == [evidence["line"]]
     assert sorted(meta.title_signals[evidence["line"]]) == [s for s in evidence["signals"] if s != "weak reading"]

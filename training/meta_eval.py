@@ -51,11 +51,11 @@ def capture(dev: Path, cache: Path, part: int = 0, parts: int = 1) -> None:
     current = {"id": None}
     original = process.read_metadata
 
-    def recording(result, memo=None, language=None, host=None):
+    def recording(result, memo=None, language=None, host=None, url=None):
         # The first call of a page is the pass whose metadata is written.
         if current["id"] not in captured:
             captured[current["id"]] = (copy.deepcopy(result), language)
-        return original(result, memo=memo, language=language, host=host)
+        return original(result, memo=memo, language=language, host=host, url=url)
 
     process.read_metadata = recording
     engine = Engine.load()
@@ -83,9 +83,17 @@ def site_of(gold: dict, manifest_row: dict, page_id: str) -> str:
     return (host or page_id).removeprefix("www.")
 
 
+# Pass each page's URL to the reader (--no-url: without, as a folder of text files).
+WITH_URL = True
+SEPARATE = None  # fit-url --separate url|all: the readings with a URL get a model of their own
+ZERO_URL = False  # fit --zero-url: the URL's signals left out of the fit
+GRID = False  # fit-url --grid: the URL's weights chosen on a grid at the written threshold
+
+
 def rows_of(dev: Path, cache: Path) -> list[dict]:
     """One row a page and gold field: the reading's value, confidence, rightness."""
     from pipeline.metadata import read_metadata
+    from pipeline.sites import host_of
 
     captured = {}
     for path in sorted(cache.parent.glob(cache.name + "*")):  # the parts of a split capture
@@ -98,7 +106,10 @@ def rows_of(dev: Path, cache: Path) -> list[dict]:
         wanted = gold_fields(gold[page_id])
         if not wanted:
             continue
-        meta = read_metadata(copy.deepcopy(result), language=language).fields()
+        # The page's URL (the manifest's, else the gold's), as a record or urls.tsv gives it
+        # to a run; none with --no-url (the reading of a folder of text files).
+        url = (manifest.get(page_id, {}).get("url") or gold[page_id].get("url")) if WITH_URL else None
+        meta = read_metadata(copy.deepcopy(result), language=language, host=host_of(url), url=url).fields()
         evidence = meta["metadata_evidence"]
         for f, gold_value in wanted.items():
             ev = evidence.get(f) or {}
@@ -164,27 +175,34 @@ def score(dev: Path, cache: Path, traf: Path | None, folds: int, max_wrong: floa
     del gold
 
 
-def fit_logistic(rows: list[dict], l2: float = 1.0, steps: int = 400, rate: float = 0.5) -> dict:
+def fit_logistic(rows: list[dict], l2: float = 1.0, steps: int = 400, rate: float = 0.5,
+                 fixed: dict | None = None) -> dict:
     """Weights of a logistic model over the rows' signals (gradient descent with an L2
     penalty on the weights, not the bias). Hand-written: a dozen binary signals and a
-    thousand rows need no numerical library at run time or here."""
-    names = sorted({s for r in rows for s in r["signals"]})
+    thousand rows need no numerical library at run time or here. `fixed`: a model whose
+    bias and weights stay as they are; only the signals it has no weight for are fitted
+    (--keep: a reading without the new signals keeps its confidence to the digit)."""
+    names = sorted({s for r in rows for s in r["signals"]} - set((fixed or {}).get("weights", {})))
     w = {s: 0.0 for s in names}
-    bias = 0.0
+    bias = fixed["bias"] if fixed else 0.0
+    known = fixed["weights"] if fixed else {}
     n = max(1, len(rows))
     for _ in range(steps):
         grad = {s: l2 * w[s] / n for s in names}
         grad_bias = 0.0
         for r in rows:
-            z = bias + sum(w[s] for s in r["signals"])
+            z = bias + sum(w[s] if s in w else known.get(s, 0.0) for s in r["signals"])
             err = 1 / (1 + math.exp(-z)) - (1.0 if r["right"] else 0.0)
             grad_bias += err / n
             for s in r["signals"]:
-                grad[s] += err / n
-        bias -= rate * grad_bias
+                if s in grad:
+                    grad[s] += err / n
+        if not fixed:
+            bias -= rate * grad_bias
         for s in names:
             w[s] -= rate * grad[s]
-    return {"bias": round(bias, 3), "weights": {s: round(v, 3) for s, v in sorted(w.items())}}
+    weights = {**known, **{s: round(v, 3) for s, v in w.items()}}
+    return {"bias": round(bias, 3), "weights": dict(sorted(weights.items()))}
 
 
 def _predict(model: dict, signals: list[str]) -> float:
@@ -229,29 +247,46 @@ def _seed_confidences(seeds: Path, f: str, model: dict) -> dict[str, float]:
 
 
 def fit(dev: Path, cache: Path, traf: Path | None, folds: int, max_wrong: float, write: Path | None,
-        caps: dict[str, float], seeds: Path | None = None, sweep: list[float] | None = None) -> None:
+        caps: dict[str, float], seeds: Path | None = None, sweep: list[float] | None = None,
+        keep: bool = False) -> None:
     """Per field: the signals' weights and the threshold, out of fold by site, then on
-    all pages (threshold: chosen on the pooled out-of-fold confidences)."""
+    all pages (threshold: chosen on the pooled out-of-fold confidences). `keep`: the
+    written weights, bias and threshold stay; only new signals' weights are fitted."""
+    from pipeline.metadata import confidence_model
+
     rows = rows_of(dev, cache)
+    train_rows = rows
+    if ZERO_URL:
+        # The title as shipped: the URL moves the line read and its words, its signals weigh
+        # nothing, and the weights are the ones a reading without the URL fits: each fold's
+        # weights fitted on its other sites' pages read without their URL, then tested on
+        # its own pages read with it.
+        global WITH_URL
+        WITH_URL = False
+        train_rows = rows_of(dev, cache)
+        WITH_URL = True
+        rows = [dict(r, signals=[s for s in r["signals"] if "URL" not in s]) for r in rows]
     traf_meta = json.loads(traf.read_text("utf-8")) if traf else {}
     fold_of = lambda site: int(hashlib.sha256(site.encode()).hexdigest(), 16) % folds  # noqa: E731
     out = {}
     for f in FIELDS:
         field_rows = [r for r in rows if r["field"] == f]
         tested, oof_conf, chosen = [], [], []
+        kept = confidence_model()[f] if keep else None
         for k in range(folds):
-            train = [r for r in field_rows if fold_of(r["site"]) != k]
+            train = [r for r in train_rows if r["field"] == f and fold_of(r["site"]) != k]
             test = [r for r in field_rows if fold_of(r["site"]) == k]
-            model = fit_logistic([r for r in train if r["showable"]])
-            t = _choose(train, [_predict(model, r["signals"]) for r in train], max_wrong)
+            model = fit_logistic([r for r in train if r["showable"]], fixed=kept)
+            t = kept["threshold"] if keep else _choose(train, [_predict(model, r["signals"]) for r in train],
+                                                          max_wrong)
             chosen.append(t)
             for r in test:
                 c = _predict(model, r["signals"])
                 oof_conf.append(c)
                 tested.append(dict(r, filled=r["showable"] and c >= t))
         oof = _shares(tested, lambda r: True)
-        model = fit_logistic([r for r in field_rows if r["showable"]])
-        pooled = _choose(tested, oof_conf, max_wrong)
+        model = fit_logistic([r for r in train_rows if r["field"] == f and r["showable"]], fixed=kept)
+        pooled = kept["threshold"] if keep else _choose(tested, oof_conf, max_wrong)
         insample = _shares([dict(r, filled=r["showable"] and _predict(model, r["signals"]) >= pooled) for r in field_rows],
                            lambda r: True)
         tr = _shares([dict(r, filled=bool((traf_meta.get(r["id"]) or {}).get(f)),
@@ -281,6 +316,131 @@ def fit(dev: Path, cache: Path, traf: Path | None, folds: int, max_wrong: float,
             capped = _shares([dict(r, filled=r["showable"] and c >= written) for r, c in zip(tested, oof_conf)], lambda r: True)
             print(f"  capped at {written}: out-of-fold " + ", ".join(f"{s} {a:.3f}/{b:.3f}" for s, (_, a, b) in capped.items()))
         out[f] = {**model, "threshold": written}
+    if write:
+        data = json.loads(write.read_text("utf-8"))
+        data.update(out)
+        write.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
+
+
+def _by_url(r: dict) -> bool:
+    """A reading the page's URL spoke to (a signal naming the URL): held to the field's
+    `url_threshold`."""
+    return any("URL" in s for s in r["signals"])
+
+
+def fit_url(dev: Path, cache: Path, folds: int, write: Path | None, sweep: list[float] | None = None,
+            fields: tuple[str, ...] = FIELDS) -> None:
+    """The URL's signals (pipeline/urlwords.py): per field, their weights on top of the
+    written model (kept as it is: without a URL every confidence stays to the digit) and
+    the threshold of the readings they touch, out of fold by site: each fold's
+    `url_threshold` is the lowest at which no source's training pages get a larger share
+    of wrong readings than the same pages read without their URL (at the written
+    threshold). Prints per source right / wrong without the URL, with it out of fold, and
+    at the --sweep thresholds. --write: the `fields`' models (--fields)."""
+    from pipeline.metadata import confidence_model
+
+    global WITH_URL
+    WITH_URL = False
+    base_rows = rows_of(dev, cache)
+    WITH_URL = True
+    rows = rows_of(dev, cache)
+    fold_of = lambda site: int(hashlib.sha256(site.encode()).hexdigest(), 16) % folds  # noqa: E731
+    grid = [round(x * 0.025, 3) for x in range(0, 41)] + [1.01]
+    out = {}
+    for f in FIELDS:
+        kept = confidence_model()[f]
+        if SEPARATE:
+            # Today's figures as the README gives them: every weight refitted on each fold's
+            # other sites, the written threshold.
+            base = []
+            for k in range(folds):
+                group = [r for r in base_rows if r["field"] == f and fold_of(r["site"]) != k]
+                m = fit_logistic([r for r in group if r["showable"]])
+                base += [dict(r, filled=r["showable"] and _predict(m, r["signals"]) >= kept["threshold"])
+                         for r in base_rows if r["field"] == f and fold_of(r["site"]) == k]
+        else:
+            base = [dict(r, filled=r["showable"] and _predict(kept, r["signals"]) >= kept["threshold"])
+                    for r in base_rows if r["field"] == f]
+        field_rows = [r for r in rows if r["field"] == f]
+
+        def shown(group, model, t_url):
+            if GRID and f == "title":  # one model, old weights and the URL's, at the written threshold
+                return [dict(r, filled=r["showable"] and _predict(model, r["signals"]) >= kept["threshold"])
+                        for r in group]
+            return [dict(r, filled=r["showable"] and (_predict(model, r["signals"]) >= t_url if _by_url(r) else
+                                                      _predict(kept, r["signals"]) >= kept["threshold"]))
+                    for r in group]
+
+        def fitted(group):
+            if GRID and f == "title":
+                return grid_fit(group)
+            if SEPARATE == "url":  # a model of its own for the readings with a URL, fitted on them
+                return fit_logistic([r for r in group if r["showable"] and _by_url(r)])
+            if SEPARATE == "all":  # a model of its own for the readings with a URL, fitted on every reading
+                return fit_logistic([r for r in group if r["showable"]])
+            return fit_logistic([r for r in group if r["showable"]], fixed=kept)
+
+        def choose_url(group, model):
+            ids = {r["id"] for r in group}
+            limit = {s: b for s, (_, _, b) in _shares([r for r in base if r["id"] in ids], lambda r: True).items()}
+            for t in grid:
+                if all(b <= limit[s] + 1e-9 for s, (_, _, b) in _shares(shown(group, model, t), lambda r: True).items()):
+                    return t
+            return 1.01
+
+        def grid_fit(group):
+            """The URL's weights on a grid, the threshold the written one: the most right
+            readings (summed over the sources' shares) at no source's wrong share above
+            its share without the URL, on `group`."""
+            ids = {r["id"] for r in group}
+            limit = {s: b for s, (_, _, b) in _shares([r for r in base if r["id"] in ids], lambda r: True).items()}
+            # --separate all: the old weights refitted on these pages too (the README's frame)
+            old = fit_logistic([r for r in base_rows if r["field"] == f and r["id"] in ids and r["showable"]]) \
+                if SEPARATE == "all" else kept
+            best = (None, {**old, "weights": dict(old["weights"])})
+            steps = [x * 0.25 for x in range(0, 9)]
+            for w_in in steps:
+                for w_not in steps:
+                    for w_switch in (0.0, 0.5, 1.0):
+                        m = {**old, "weights": {**old["weights"], "its words in the URL": w_in,
+                                                 "its words not in the URL": -w_not,
+                                                 "chosen by the URL over the hand score's line": w_switch}}
+                        got = _shares(shown(group, m, kept["threshold"]), lambda r: True)
+                        if any(b > limit[s] + 1e-9 for s, (_, _, b) in got.items()):
+                            continue
+                        score = (round(sum(a for s, (_, a, _) in got.items() if s != "all"), 9), -w_in - w_not - w_switch)
+                        if best[0] is None or score > best[0]:
+                            best = (score, m)
+            return best[1]
+
+        tested, chosen, models = [], [], []
+        for k in range(folds):
+            train = [r for r in field_rows if fold_of(r["site"]) != k]
+            model = fitted(train)
+            t = kept["threshold"] if GRID and f == "title" else choose_url(train, model)
+            chosen.append(t)
+            models.append((k, model, t))
+            if GRID and f == "title":
+                print(f"  fold {k}: " + json.dumps({s: w for s, w in model["weights"].items() if "URL" in s}))
+            tested += shown([r for r in field_rows if fold_of(r["site"]) == k], model, t)
+        model = fitted(field_rows)
+        written = kept["threshold"] if GRID and f == "title" else choose_url(field_rows, model)
+        before, after = _shares(base, lambda r: True), _shares(tested, lambda r: True)
+        print(f"{f}: fold URL thresholds {chosen}; on all pages {written}; the URL's weights "
+              + json.dumps({s: w for s, w in model["weights"].items() if s not in kept["weights"]}))
+        print(f"  pages read with a URL signal: {sum(_by_url(r) for r in field_rows)} of {len(field_rows)}")
+        for source in after:
+            print(f"  {source:<12} n={after[source][0]:<4} without the URL {before[source][1]:.3f}/{before[source][2]:.3f}"
+                  f"  with it, out of fold {after[source][1]:.3f}/{after[source][2]:.3f}")
+        for t in sweep or []:
+            at = []
+            for k, m, _ in models:
+                at += shown([r for r in field_rows if fold_of(r["site"]) == k], m, t)
+            print(f"  URL threshold {t}: out of fold " + ", ".join(f"{s} {a:.3f}/{b:.3f}"
+                                                              for s, (_, a, b) in _shares(at, lambda r: True).items()))
+        if f in fields:
+            out[f] = {**model, "threshold": kept["threshold"],
+                      **({"url_threshold": written} if written != kept["threshold"] else {})}
     if write:
         data = json.loads(write.read_text("utf-8"))
         data.update(out)
@@ -429,7 +589,8 @@ def site_names(dev: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("capture", "trafilatura", "score", "fit", "ceiling", "html-titles", "site-names"))
+    parser.add_argument("command", choices=("capture", "trafilatura", "score", "fit", "fit-url", "ceiling",
+                                                "html-titles", "site-names"))
     parser.add_argument("--write", type=Path, help="fit: write the weights and thresholds to this JSON file")
     parser.add_argument("--cap", action="append", default=[], metavar="FIELD=VALUE",
                         help="fit: write at most this threshold (the seeds' readings must stay shown)")
@@ -445,7 +606,21 @@ def main() -> None:
     parser.add_argument("--worst", type=int, default=0)
     parser.add_argument("--part", type=int, default=0, help="capture: this part of --parts (pages i %% parts)")
     parser.add_argument("--parts", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="fit: keep the written weights, bias and threshold; "
+                        "fit only the signals they have no weight for (the URL's)")
+    parser.add_argument("--separate", choices=("url", "all"), help="fit-url: a model of its own, every weight "
+                        "fitted (on the readings with a URL signal, or on all), for the readings with a URL signal")
+    parser.add_argument("--grid", action="store_true", help="fit-url: the URL's title weights on a grid, the "
+                        "written threshold kept: the most right at no more wrong on any source")
+    parser.add_argument("--fields", nargs="*", default=list(FIELDS), help="fit-url: the fields --write writes")
+    parser.add_argument("--zero-url", action="store_true", help="fit: the URL's signals weigh nothing (left out)")
+    parser.add_argument("--no-url", action="store_true", help="score / fit: read the pages without their URL")
     args = parser.parse_args()
+    global WITH_URL, SEPARATE, GRID, ZERO_URL
+    WITH_URL = not args.no_url
+    ZERO_URL = args.zero_url
+    SEPARATE = args.separate
+    GRID = args.grid
     if args.command == "capture":
         capture(args.dev, args.cache.with_name(f"{args.cache.name}.{args.part}"), args.part, args.parts)
     elif args.command == "trafilatura":
@@ -454,7 +629,10 @@ def main() -> None:
         score(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.worst)
     elif args.command == "fit":
         caps = {k: float(v) for k, v in (c.split("=") for c in args.cap)}
-        fit(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.write, caps, args.seeds, args.sweep)
+        fit(args.dev, args.cache, args.traf, args.folds, args.max_wrong, args.write, caps, args.seeds, args.sweep,
+            args.keep)
+    elif args.command == "fit-url":
+        fit_url(args.dev, args.cache, args.folds, args.write, args.sweep, tuple(args.fields))
     elif args.command == "html-titles":
         html_titles(args.dev, args.traf, args.folds)
     elif args.command == "site-names":

@@ -1,6 +1,6 @@
 """A learned title ranker, tried (docs/metadata.md, 2026-12-05; not shipped): a
-conditional logit over each title candidate's generic features (pipeline/metadata.py,
-`_rank_features`), learned on the dev set's text dumps from training/meta_eval.py's
+conditional logit over each title candidate's generic features (`rank_features`, from the
+title scoring pipeline/metadata.py keeps with COLLECT_CANDIDATES), learned on the dev set's text dumps from training/meta_eval.py's
 capture, out of fold by site (meta_eval's folds).
 
     python training/meta_eval.py capture --dev ../shared/eval/dev --cache /tmp/meta-cache.pkl
@@ -25,6 +25,7 @@ import json
 import math
 import pickle
 import sys
+from bisect import bisect_right
 from collections import defaultdict
 from pathlib import Path
 
@@ -33,6 +34,11 @@ from meta_eval import _gold, _manifest, site_of  # noqa: E402
 
 from pipeline.evaluate_meta import field_right, gold_fields, source_of  # noqa: E402
 from pipeline.lexicon import fold  # noqa: E402
+from pipeline.metadata import _IN_TITLE_SEPARATORS, _title_signals  # noqa: E402
+
+# The hand score's parts (pipeline/metadata.py's `how` of a candidate), one feature each.
+_HAND_FLAGS = ("its words in the body", "repeated", "ends a longer line", "with the site's name on another line",
+               "last headline before the body", "near the body", "right above the body", "a byline or date under it")
 
 # The variants tried (set from the command line in main)
 BALANCE = False  # each source weighs the same in the ranker's fit
@@ -40,6 +46,54 @@ RANK_SIGNALS = True  # the ranker's probability among the confidence's signals
 RANKER_CONFIDENCE = False  # the ranker's probability is the confidence
 HAND_PICK = False  # the hand score's pick stays the title
 TIES_ONLY = False  # the ranker picks among the hand score's best lines only
+
+
+def rank_features(result, hook: dict, language: str | None) -> list[tuple[int, dict[str, float]]]:
+    """Each title candidate's generic features for a learned title ranker (training/title_rank.py;
+    tried, not shipped: docs/metadata.md, 2026-12-05): its hand score and
+    the score's parts, the signals of `_title_signals`, where it stands among the
+    candidates and from the body, its case pattern, and whether it is the long form
+    ("Headline | Site") of another line or has one. `hook`: the reading's title scoring
+    (PageMetadata.title_candidates, kept with metadata.COLLECT_CANDIDATES); [] when the
+    page had no candidate. Moved here from pipeline/metadata.py (training only)."""
+    if not hook:
+        return []
+    scored, best, pick, repeated = hook["scored"], hook["best"], hook["pick"], hook["repeated"]
+    folded, raw, unskipped = hook["folded"], hook["raw"], hook["unskipped"]
+    start = result.body_start
+    lines = set(raw.values())
+    out = []
+    for k, (score, n, how, content, share) in enumerate(scored):
+        text = raw[n]
+        words = text.split()
+        capital = sum(1 for w in words if w[:1].isupper())
+        f = {"hand score": score / 10, "behind the best hand score": (best - score) / 10,
+             "the best hand score": float(score == best), "the hand pick": float(n == pick),
+             "repeat-confirmed": float(n in repeated),
+             "share of its words in the body": share if share is not None else 0.0,
+             "first candidate": float(k == 0), "last candidate": float(k == len(scored) - 1),
+             "candidates above it": min(k, 5) / 5,
+             "lines to the body": min(math.log1p(max(0, (start or n) - n)), 4.0) / 4,
+             # the lines between it and the body that are not a date, byline, name, short
+             # line or standfirst (`_not_skipped`): a headline's own furniture does not count
+             "other lines to the body": min(math.log1p(sum(1 for m in unskipped[bisect_right(unskipped, n):]
+                                                           if folded[m] != folded[n])), 4.0) / 4,
+             "words": min(len(words), 30) / 30,
+             "capitalised words share": capital / len(words) if words else 0.0,
+             "all capitals": float(text.isupper()),
+             # a photo credit ("Michael Hession/NYT Wirecutter"), a breadcrumb ("Home /...")
+             "a slash in it": float("/" in text),
+             # a price or a figure ("Typical Range: $876 - $1,042"), not a headline's words
+             "a figure in it": float(any(ch.isdigit() for ch in text) and any(ch in "$€£%" for ch in text)),
+             "starts lower-case": float(text[:1].islower())}
+        for flag in _HAND_FLAGS:
+            f[flag] = float(flag in how)
+        for signal in _title_signals(result, n, content, 1, language, folded):
+            f[signal] = 1.0
+        head = next((text[:text.index(sep)] for sep in _IN_TITLE_SEPARATORS if sep in text), None)
+        f["its first part is another line"] = float(head is not None and head in lines)
+        out.append((n, f))
+    return out
 
 
 def pages_of(dev: Path, cache: Path) -> list[dict]:
@@ -59,7 +113,8 @@ def pages_of(dev: Path, cache: Path) -> list[dict]:
         meta = read_metadata(copy.deepcopy(result), language=language)
         ev = (meta.evidence.get("title") or {})
         cands = [{"line": n, "text": result.shapes[n].text, "features": f, "signals": meta.title_signals[n],
-                  "right": field_right("title", result.shapes[n].text, wanted)} for n, f in meta.title_candidates]
+                  "right": field_right("title", result.shapes[n].text, wanted)}
+                 for n, f in rank_features(result, meta.title_candidates, language)]
         pages.append({"id": page_id, "source": source_of(page_id, gold[page_id]),
                       "site": site_of(gold[page_id], manifest.get(page_id, {}), page_id), "candidates": cands,
                       "hand": {"line": ev.get("line"), "confidence": ev.get("confidence", 0.0),
@@ -244,9 +299,9 @@ def seed_confidences(seeds: Path, model: dict, conf: dict | None) -> dict[str, t
     first = {}
     original = process.read_metadata
 
-    def recording(result, memo=None, language=None, host=None):
-        meta = original(result, memo=memo, language=language, host=host)
-        first.setdefault("meta", (meta, result))
+    def recording(result, memo=None, language=None, host=None, url=None):
+        meta = original(result, memo=memo, language=language, host=host, url=url)
+        first.setdefault("meta", (meta, result, language))
         return meta
 
     process.read_metadata = recording
@@ -259,9 +314,10 @@ def seed_confidences(seeds: Path, model: dict, conf: dict | None) -> dict[str, t
                 continue
             first.clear()
             clean_bytes(path.read_bytes(), name=path.name, engine=engine)
-            meta, result = first["meta"]
-            if meta.title_candidates:
-                q, n = ranked_pick(model, meta.title_candidates, {m: result.shapes[m].text for m, _ in meta.title_candidates})
+            meta, result, language = first["meta"]
+            candidates = rank_features(result, meta.title_candidates, language)
+            if candidates:
+                q, n = ranked_pick(model, candidates, {m: result.shapes[m].text for m, _ in candidates})
                 signals = meta.title_signals[n] + (rank_signals(q) if RANK_SIGNALS else [])
                 out[path.stem[:3]] = (round(q if conf is None else _predict(conf, signals), 4),
                                       field_right("title", result.shapes[n].text, wanted))
