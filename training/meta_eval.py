@@ -399,9 +399,10 @@ def fit_url(dev: Path, cache: Path, folds: int, write: Path | None, sweep: list[
                 if SEPARATE == "all" else kept
             best = (None, {**old, "weights": dict(old["weights"])})
             steps = [x * 0.25 for x in range(0, 9)]
-            for w_in in steps:
-                for w_not in steps:
-                    for w_switch in (0.0, 0.5, 1.0):
+            # --grid switch: the weight of "chosen by the URL ..." alone
+            for w_in in steps if GRID != "switch" else [0.0]:
+                for w_not in steps if GRID != "switch" else [0.0]:
+                    for w_switch in (0.0, 0.5, 1.0) if GRID != "switch" else steps + [2.5, 3.0]:
                         m = {**old, "weights": {**old["weights"], "its words in the URL": w_in,
                                                  "its words not in the URL": -w_not,
                                                  "chosen by the URL over the hand score's line": w_switch}}
@@ -610,7 +611,8 @@ def main() -> None:
                         "fit only the signals they have no weight for (the URL's)")
     parser.add_argument("--separate", choices=("url", "all"), help="fit-url: a model of its own, every weight "
                         "fitted (on the readings with a URL signal, or on all), for the readings with a URL signal")
-    parser.add_argument("--grid", action="store_true", help="fit-url: the URL's title weights on a grid, the "
+    parser.add_argument("--grid", nargs="?", const="all", choices=("all", "switch"),
+                        help="fit-url: the URL's title weights on a grid (all three, or the switch's alone), the "
                         "written threshold kept: the most right at no more wrong on any source")
     parser.add_argument("--fields", nargs="*", default=list(FIELDS), help="fit-url: the fields --write writes")
     parser.add_argument("--zero-url", action="store_true", help="fit: the URL's signals weigh nothing (left out)")
