@@ -11,9 +11,10 @@ ciphered gold; training/compare_cv.py pairs them with the English originals by i
 A substitution of word types, the same over the whole page set (a site's repeated chrome
 stays repeated, the gold stays aligned with its dump, a line of the gold is a line of the
 dump ciphered):
-- English stopwords (jusText's English stoplist) -> the target's jusText stopwords, by
-  rank: the English ones by their frequency over the input pages, the target's (jusText
-  gives no frequencies) shortest first, so the density of stopwords survives;
+- English stopwords (jusText's English stoplist) -> the target's jusText stopwords (Thai,
+  which has none: the pipeline's Thai function words), by rank: the English ones by their
+  frequency over the input pages, the target's (jusText gives no frequencies) shortest
+  first, so the density of stopwords survives;
 - every other word -> a pseudo-word of the target language's letters, of the word's
   length, drawn from langdetect's character bigrams of that language (its own profile,
   shipped with the package), seeded by the word: it reads like the language to an n-gram
@@ -50,11 +51,12 @@ from langdetect import detector_factory  # noqa: E402
 from pipeline.language import script_of  # noqa: E402
 
 # target -> (language code written in the manifest, langdetect profile, jusText stoplist
-# language or None, the script's letters, case kept)
+# language (Thai: the pipeline's Thai function words, stoplists.json) or None, the
+# script's letters, case kept)
 TARGETS = {
     "latn": ("id", "id", "id", "LATIN", True),
     "arab": ("ar", "ar", "ar", "ARABIC", False),
-    "thai": ("th", "th", None, "THAI", False),
+    "thai": ("th", "th", "th", "THAI", False),
     "deva": ("hi", "hi", "hi", "DEVANAGARI", False),
 }
 _WORD = re.compile(r"[^\W\d_]+")
@@ -102,7 +104,9 @@ class Cipher:
         english = justext.get_stoplist("English")
         ranked = sorted(english, key=lambda w: (-counts.get(w, 0), len(w), w))
         theirs: list[str] = []
-        if stop_lang:
+        if stop_lang == "th":  # no jusText stoplist: the pipeline's Thai function words
+            theirs = sorted(_STOPLISTS["_thai_function_words"], key=lambda w: (len(w), w))
+        elif stop_lang:
             theirs = sorted((w for w in justext.get_stoplist(_STOPLISTS[stop_lang])
                              if "\u0640" not in w and _letters_of(self.script, w) and w not in english),
                             key=lambda w: (len(w), w))
