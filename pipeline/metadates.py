@@ -130,7 +130,7 @@ def _from_iso(value: str, start: int, end: int) -> Moment | None:
     return Moment(day, rest[: zone.start()] if zone else rest, zone.group() if zone else None, start, end)
 
 
-_YEAR = re.compile(r"(?:19|20)\d{2}")
+_YEAR = re.compile(r"(?:19|20|25)\d{2}")  # 25xx: a Thai year (pipeline/dates.py)
 
 
 _DOTTED = re.compile(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(?:19|20)\d{2}")
