@@ -241,12 +241,30 @@ def dates_in(line: str) -> tuple[FoundDate, ...]:
     """find_dates(line) as a tuple, memoised: a pure function of the line, asked of the
     same new line by the line shape, the comment finder's stamps and the metadata's
     dates. Callers share the tuple and only read it (FoundDate is frozen)."""
-    return tuple(find_dates(line)) if _HAS_YEAR(line) else ()
+    if _HAS_YEAR(line) or (not line.isascii() and _HAS_NATIVE_DIGIT(line)):
+        return tuple(find_dates(line))
+    return ()
+
+
+# The decimal digits other scripts write dates in (Arabic-Indic, Persian and Urdu,
+# Devanagari, Bengali, Thai: "٥ ديسمبر ٢٠٢٤", "৫ ডিসেম্বর ২০২৪"), read as ASCII digits,
+# one character for one, so that a date's span is the same in the line as written.
+_NATIVE_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९০১২৩৪৫৬৭৮৯๐๑๒๓๔๕๖๗๘๙"
+_TO_ASCII_DIGITS = str.maketrans(_NATIVE_DIGITS, "0123456789" * 5)
+_HAS_NATIVE_DIGIT = re.compile(f"[{_NATIVE_DIGITS}]").search
+
+
+def ascii_digits(line: str) -> str:
+    """The line with other scripts' decimal digits written as ASCII ones (the same length)."""
+    if line.isascii() or _HAS_NATIVE_DIGIT(line) is None:
+        return line
+    return line.translate(_TO_ASCII_DIGITS)
 
 
 def find_dates(line: str) -> list[FoundDate]:
     """The dates written in the line (not memoised: see dates_in)."""
     found: list[FoundDate] = []  # sorted by start, never overlapping
+    line = ascii_digits(line)
     if not _HAS_YEAR(line):
         return found
     forms = _foreign_forms(line)

@@ -79,9 +79,15 @@ def test_dates_of_other_languages_on_real_lines(page, text, values):
     ("প্রকাশিত: 12 মে 2024", "2024-05-12"),
     ("วันที่ 5 ธ.ค. 2567 14:30 น.", "2024-12-05T14:30"),
     ("5 ธันวาคม 2567", "2024-12-05"),
+    # in the script's own digits (read as ASCII ones, the same spans)
+    ("نشر في ٥ ديسمبر ٢٠٢٤ - ١٤:٣٠", "2024-12-05T14:30"),
+    ("প্রকাশ: ৫ ডিসেম্বর ২০২৪", "2024-12-05"),
+    ("۱۰ جنوری ۲۰۲۵", "2025-01-10"),
+    ("๕ ธ.ค. ๒๕๖๗", "2024-12-05"),
 ])
 def test_dates_of_other_languages_read_to_iso(line, value):
     assert [d.value for d in find_dates(line)] == [value]
+    assert dates_in(line) == tuple(find_dates(line))
 
 
 @pytest.mark.parametrize("line", [
