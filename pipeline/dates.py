@@ -95,7 +95,7 @@ def _month_word(group: str, order: str) -> str:
 def _foreign_patterns() -> tuple[re.Pattern, ...]:
     data = _vocabulary()
     joins = r"(?:(?:" + _alternation(data["connectors"]) + r")\s+)?"
-    time = (r"(?:(?:\s*[|,@–—-])?(?:\s*\b(?:" + _alternation(data["time_words"]) + r")\b\.?)?\s*"
+    time = (r"(?:(?:\s*[|,،@–—-])?(?:\s*\b(?:" + _alternation(data["time_words"]) + r")\b\.?)?\s*"
             r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2})|h(?P<hminute>\d{2})|時(?P<jminute>\d{1,2})分)"
             r"(?::(?P<second>\d{2}))?(?!\d)\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*(?i:uhr)\b)?(?:\s*(?P<tz>[A-Z]{2,5}(?![A-Za-z])|[+-]\d{2}:?\d{2}\b))?)?")
     year = r"(?P<year>(?:19|20)\d{2})"

@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 
 from conftest import ROOT, SEED_GOLD, SEEDS, gold_meta, seed_ids
+from pipeline.dates import find_dates
 from pipeline.evaluate import score_page
 from pipeline.language import detect, ends_unmarked, stopwords, thai_function_words
 from pipeline.linemodel.shape import SHAPE_FEATURES, _class_counts_list, line_shape
@@ -156,3 +157,14 @@ def test_right_to_left_marks_change_no_decision(engine):
     first = clean_bytes(plain.encode("utf-8"), "000.txt", engine)
     second = clean_bytes(marked.encode("utf-8"), "000.txt", engine)
     assert first.body == second.body and first.body
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_the_cipher_writes_dates_in_the_target_s_month_names(target):
+    # a day-first English date ciphered is a date the pipeline reads in that language
+    cipher = cipher_of(target, "")
+    for line, value in (("Updated 5 December 2024", "2024-12-05"), ("3 Sept 2019, 10:15", "2019-09-03T10:15")):
+        out = cipher.line(line)
+        assert not any(ch.isascii() and ch.isalpha() for ch in out.replace("Sept", "")) or target == "latn"
+        assert [d.value for d in find_dates(out)] == [value], out
+    assert cipher.word("may") != cipher.month.get("may", "")  # the modal verb stays a stopword
