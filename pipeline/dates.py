@@ -102,7 +102,7 @@ def _foreign_patterns() -> tuple[re.Pattern, ...]:
     return (
         # 3. Mai 2024 / 1 de diciembre de 2017 / 3 марта 2024 / 21.dez.2018 / 3 tháng 12 năm 2024
         re.compile(r"(?<![\d.])(?P<day>\d{1,2})(?:\.|º|er)?\s*" + joins + _month_word("fmonth", "DMY")
-                   + r"\.?,?\s*" + joins + year + r"(?!\d)" + time, re.I),
+                   + r"\.?[,،]?\s*" + joins + year + r"(?!\d)" + time, re.I),
         # 2024. május 3. (Hungarian: year, month, day)
         re.compile(r"(?<!\d)" + year + r"\.\s*" + _month_word("ymonth", "YMD") + r"\.?\s*"
                    r"(?P<day>\d{1,2})(?!\d)\.?" + time, re.I),
@@ -217,7 +217,7 @@ def _foreign_forms(line: str) -> int:
                 forms |= 32
             continue
         if start and line[start - 1] != "/":
-            before = line[max(0, start - 6):start].rstrip().rstrip(",.").rstrip()
+            before = line[max(0, start - 6):start].rstrip().rstrip(",.،").rstrip()
             # a month's last letter, or its vowel sign (Hindi's "जनवरी", Bengali's "মে")
             if (before[-1:].isalpha() or unicodedata.category(before[-1:] or " ")[0] == "M") \
                     and _DIGIT(line, max(0, start - 30), start):

@@ -168,3 +168,21 @@ def test_the_cipher_writes_dates_in_the_target_s_month_names(target):
         assert not any(ch.isascii() and ch.isalpha() for ch in out.replace("Sept", "")) or target == "latn"
         assert [d.value for d in find_dates(out)] == [value], out
     assert cipher.word("may") != cipher.month.get("may", "")  # the modal verb stays a stopword
+
+
+@pytest.mark.parametrize("target, published, updated", [
+    ("arab", "نشر في 13 يناير 2026", "آخر تحديث: 15 يناير 2026، 10:30"),
+    ("deva", "प्रकाशित: 13 जनवरी 2026", "अपडेटेड: 15 जनवरी 2026, 10:30"),
+    ("thai", "เผยแพร่: 13 ม.ค. 2569", "อัปเดตล่าสุด: 15 ม.ค. 2569 10:30 น."),
+])
+def test_a_ciphered_seed_s_dates_labelled_in_its_language_are_read(target, published, updated, engine):
+    # seed 002 ciphered, its date line ("13 Jan, 2026") written as a page of that language
+    # writes it: a publication date and an updated one, labelled (metadata.json), in the
+    # language's month names (months.json; Thai's year of the Buddhist era)
+    text, _ = seed("002_6b2440b7a94c438e")
+    cipher = cipher_of(target, text)
+    page = ciphered(cipher, text).split("\n")
+    at = text.split("\n").index("13 Jan, 2026")
+    page[at:at + 1] = [published, updated]
+    fields = clean_bytes("\n".join(page).encode("utf-8"), "002.txt", engine).metadata
+    assert fields["published"] == "2026-01-13" and fields["updated"][:10] == "2026-01-15", fields
