@@ -16,6 +16,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -56,9 +57,22 @@ def _month_numbers(order: str = "DMY") -> dict[str, int]:
             continue
         for number, names in enumerate(table["months"], 1):
             for name in names:
+                name = unicodedata.normalize("NFC", name)  # as the normalised text is
                 for key in (name.lower(), name.upper().lower()):
                     numbers.setdefault(key, number)
     return numbers
+
+
+@lru_cache(maxsize=None)
+def _buddhist_month_numbers() -> dict[str, int]:
+    """The month names of the languages that write the Buddhist era's year (Thai: 2567
+    for 2024), to their number."""
+    return {unicodedata.normalize("NFC", name).lower(): number
+            for table in _vocabulary()["languages"].values() if table.get("era") == "buddhist"
+            for number, names in enumerate(table["months"], 1) for name in names}
+
+
+_BUDDHIST_ERA = 543  # the Buddhist era's year less the Gregorian one
 
 
 def _alternation(words) -> str:
@@ -69,11 +83,10 @@ def _alternation(words) -> str:
 def _month_word(group: str, order: str) -> str:
     """A month in the patterns: any word of three letters or more, looked up in
     _month_numbers after the match (an alternation of the 380 names costs `re` a try of
-    each at every day number), or a name of several words ("tháng 12")."""
-    spaced = [name for name in _month_numbers(order) if not name.isalpha()]
-    short = sorted(name for name in _month_numbers(order) if name.isalpha() and len(name) < 3)
-    if short:  # the pattern's [^\W\d_]{3,} would never read them: a fault of months.json
-        raise ValueError(f"pipeline/data/months.json: month names under three letters: {short}")
+    each at every day number), or, in an alternation, a name that word cannot be: of
+    several words ("tháng 12"), with a dot ("ธ.ค."), a combining mark (Hindi's "सितंबर":
+    `re`'s \w holds no mark) or under three letters (Hindi's "मई")."""
+    spaced = [name for name in _month_numbers(order) if not name.isalpha() or len(name) < 3]
     return (r"(?P<" + group + r">" + (_alternation(spaced) + "|" if spaced else "")
             + r"[^\W\d_]{3,})(?![^\W\d_])")
 
@@ -82,14 +95,14 @@ def _month_word(group: str, order: str) -> str:
 def _foreign_patterns() -> tuple[re.Pattern, ...]:
     data = _vocabulary()
     joins = r"(?:(?:" + _alternation(data["connectors"]) + r")\s+)?"
-    time = (r"(?:(?:\s*[|,@–—-])?(?:\s*\b(?:" + _alternation(data["time_words"]) + r")\b\.?)?\s*"
+    time = (r"(?:(?:\s*[|,،@–—-])?(?:\s*\b(?:" + _alternation(data["time_words"]) + r")\b\.?)?\s*"
             r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2})|h(?P<hminute>\d{2})|時(?P<jminute>\d{1,2})分)"
             r"(?::(?P<second>\d{2}))?(?!\d)\s*(?P<ampm>[ap]\.?m\.?)?(?:\s*(?i:uhr)\b)?(?:\s*(?P<tz>[A-Z]{2,5}(?![A-Za-z])|[+-]\d{2}:?\d{2}\b))?)?")
     year = r"(?P<year>(?:19|20)\d{2})"
     return (
         # 3. Mai 2024 / 1 de diciembre de 2017 / 3 марта 2024 / 21.dez.2018 / 3 tháng 12 năm 2024
         re.compile(r"(?<![\d.])(?P<day>\d{1,2})(?:\.|º|er)?\s*" + joins + _month_word("fmonth", "DMY")
-                   + r"\.?,?\s*" + joins + year + r"(?!\d)" + time, re.I),
+                   + r"\.?[,،]?\s*" + joins + year + r"(?!\d)" + time, re.I),
         # 2024. május 3. (Hungarian: year, month, day)
         re.compile(r"(?<!\d)" + year + r"\.\s*" + _month_word("ymonth", "YMD") + r"\.?\s*"
                    r"(?P<day>\d{1,2})(?!\d)\.?" + time, re.I),
@@ -101,6 +114,9 @@ def _foreign_patterns() -> tuple[re.Pattern, ...]:
                    + time),
         # 01.12.2024 (day first: a dotted date is not the US order)
         re.compile(r"(?<![\w.])(?P<day>\d{1,2})\.\s?(?P<mon>\d{1,2})\.\s?" + year + r"(?![\w]|\.\d)" + time),
+        # 5 ธันวาคม 2567 / 5 ธ.ค. 2567 (Thai: the Buddhist era's year, 25xx, after a Thai month)
+        re.compile(r"(?<![\d.])(?P<day>\d{1,2})\s*(?P<bmonth>" + _alternation(_buddhist_month_numbers())
+                   + r")\.?\s*(?P<beyear>25\d{2})(?!\d)" + time),
     )
 
 
@@ -132,8 +148,11 @@ class FoundDate:
 
 
 def _iso(groups: dict) -> str | None:
-    month = groups.get("mon")
-    if month:
+    month, year = groups.get("mon"), groups.get("year")
+    if groups.get("bmonth"):
+        month, year = _buddhist_month_numbers()[" ".join(groups["bmonth"].lower().split())], \
+            int(groups["beyear"]) - _BUDDHIST_ERA
+    elif month:
         month = int(month)
     elif groups.get("fmonth") or groups.get("ymonth"):
         word, order = (groups["fmonth"], "DMY") if groups.get("fmonth") else (groups["ymonth"], "YMD")
@@ -143,7 +162,7 @@ def _iso(groups: dict) -> str | None:
     else:
         month = _MONTHS[groups["month"].lower()[:3]]
     try:
-        day = date(int(groups["year"]), month, int(groups["day"]))
+        day = date(int(year), month, int(groups["day"]))
     except ValueError:
         return None
     if groups.get("hour") is None:
@@ -169,7 +188,7 @@ def _iso(groups: dict) -> str | None:
 # month-name patterns, case-insensitive, have no literal start for `re` to skip to).
 # Every pattern holds a year; the month-name ones also hold their tail from the day's
 # last digit, which starts with a digit, so `re` jumps from digit to digit.
-_HAS_YEAR = re.compile(r"(?:19|20)\d{2}").search
+_HAS_YEAR = re.compile(r"(?:19|20|25)\d{2}").search
 _MAY_MATCH = [
     None,
     re.compile(r"\d(?:st|nd|rd|th)?,?\s+(?:19|20)\d{2}\b", re.I).search,
@@ -177,7 +196,7 @@ _MAY_MATCH = [
 ]
 
 
-_YEARS = re.compile(r"(?:19|20)\d{2}(?!\d)").finditer
+_YEARS = re.compile(r"(?:19|20|25)\d{2}(?!\d)").finditer
 _DIGIT = re.compile(r"\d").search
 
 
@@ -189,13 +208,19 @@ def _foreign_forms(line: str) -> int:
     ("3 mars 2024", "21.dez.2018", "1 de diciembre de 2017"); "YYYY." and a letter open
     the Hungarian order; 年/년 follow the CJK and Korean year; "YYYY." or "YYYY/" and a
     digit the numeric year-first forms; a digit and "." or ". " come before the year of
-    a dotted day-first date."""
+    a dotted day-first date; a Buddhist era's year (25xx) follows a Thai month."""
     forms = 0
     for year in _YEARS(line):
         start, end = year.span()
+        if line[start:start + 2] == "25":
+            if "\u0e00" <= line[max(0, start - 4):start].rstrip(" .")[-1:] <= "\u0e7f":
+                forms |= 32
+            continue
         if start and line[start - 1] != "/":
-            before = line[max(0, start - 6):start].rstrip().rstrip(",.").rstrip()
-            if before[-1:].isalpha() and _DIGIT(line, max(0, start - 30), start):
+            before = line[max(0, start - 6):start].rstrip().rstrip(",.،").rstrip()
+            # a month's last letter, or its vowel sign (Hindi's "जनवरी", Bengali's "মে")
+            if (before[-1:].isalpha() or unicodedata.category(before[-1:] or " ")[0] == "M") \
+                    and _DIGIT(line, max(0, start - 30), start):
                 forms |= 1
             if before[-1:].isdigit() and line[start - 1] in ". ":
                 forms |= 16
@@ -216,12 +241,30 @@ def dates_in(line: str) -> tuple[FoundDate, ...]:
     """find_dates(line) as a tuple, memoised: a pure function of the line, asked of the
     same new line by the line shape, the comment finder's stamps and the metadata's
     dates. Callers share the tuple and only read it (FoundDate is frozen)."""
-    return tuple(find_dates(line)) if _HAS_YEAR(line) else ()
+    if _HAS_YEAR(line) or (not line.isascii() and _HAS_NATIVE_DIGIT(line)):
+        return tuple(find_dates(line))
+    return ()
+
+
+# The decimal digits other scripts write dates in (Arabic-Indic, Persian and Urdu,
+# Devanagari, Bengali, Thai: "٥ ديسمبر ٢٠٢٤", "৫ ডিসেম্বর ২০২৪"), read as ASCII digits,
+# one character for one, so that a date's span is the same in the line as written.
+_NATIVE_DIGITS = "٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹०१२३४५६७८९০১২৩৪৫৬৭৮৯๐๑๒๓๔๕๖๗๘๙"
+_TO_ASCII_DIGITS = str.maketrans(_NATIVE_DIGITS, "0123456789" * 5)
+_HAS_NATIVE_DIGIT = re.compile(f"[{_NATIVE_DIGITS}]").search
+
+
+def ascii_digits(line: str) -> str:
+    """The line with other scripts' decimal digits written as ASCII ones (the same length)."""
+    if line.isascii() or _HAS_NATIVE_DIGIT(line) is None:
+        return line
+    return line.translate(_TO_ASCII_DIGITS)
 
 
 def find_dates(line: str) -> list[FoundDate]:
     """The dates written in the line (not memoised: see dates_in)."""
     found: list[FoundDate] = []  # sorted by start, never overlapping
+    line = ascii_digits(line)
     if not _HAS_YEAR(line):
         return found
     forms = _foreign_forms(line)

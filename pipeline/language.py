@@ -729,6 +729,14 @@ def cjk_function_chars() -> frozenset[str]:
     return frozenset(_stoplist_table()["_cjk_function_chars"])
 
 
+@lru_cache(maxsize=1)
+def thai_function_words() -> tuple[str, ...]:
+    """Thai particles, conjunctions, prepositions, auxiliaries and pronouns: the line
+    model's stopwords for Thai, which has no jusText stoplist and writes no space between
+    words, so they are counted where they stand in a line."""
+    return tuple(_stoplist_table()["_thai_function_words"])
+
+
 @lru_cache(maxsize=128)
 def stopwords(code: str | None) -> frozenset[str]:
     """jusText's stoplist for the language ("pt-br" reads as "pt"), empty when it has

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 
-from pipeline.dates import _offset, dates_in
+from pipeline.dates import _offset, ascii_digits, dates_in
 
 
 @lru_cache(maxsize=None)
@@ -130,7 +130,7 @@ def _from_iso(value: str, start: int, end: int) -> Moment | None:
     return Moment(day, rest[: zone.start()] if zone else rest, zone.group() if zone else None, start, end)
 
 
-_YEAR = re.compile(r"(?:19|20)\d{2}")
+_YEAR = re.compile(r"(?:19|20|25)\d{2}")  # 25xx: a Thai year (pipeline/dates.py)
 
 
 _DOTTED = re.compile(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(?:19|20)\d{2}")
@@ -152,6 +152,7 @@ def _month_first(moment: Moment, line: str) -> Moment:
 def find_moments(line: str, language: str | None = None) -> list[Moment]:
     """The dates a line holds, in order; pipeline/dates.py's finder first (the
     classifier's), then the page-language forms where it found none."""
+    line = ascii_digits(line)  # "৫ ডিসেম্বর ২০২৪" as "5 ডিসেম্বর 2024", the same spans
     if not _YEAR.search(line):  # most lines: every form dates_in reads has a year too
         return []
     found = [m for m in (_from_iso(d.value, d.start, d.end) for d in dates_in(line)) if m]

@@ -33,6 +33,7 @@ SPECIAL = [
     "\u00a0\u2003lead", "tab\there", "www.example.com user@example.org https://x.y", "(c) © 2024", "",
     "¿Qué? ¡Sí! Ελληνικά; ... ", "Hindi। Urdu۔ Armenian։ Ethiopic። Myanmar။ Khmer។ Tibetan།",
     "x\ud800y", "ǅemal ǈ ǋ Dž", "K Å ſ", "\u0345\u0399 ΐ ΰ",
+    "รัฐบาลจะเดินหน้าแก้ไขปัญหาเศรษฐกิจของประเทศอย่างต่อเนื่อง โดยเฉพาะการลดค่าครองชีพ", "หน้าแรก ข่าว กีฬา",
 ]
 
 

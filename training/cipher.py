@@ -11,13 +11,16 @@ ciphered gold; training/compare_cv.py pairs them with the English originals by i
 A substitution of word types, the same over the whole page set (a site's repeated chrome
 stays repeated, the gold stays aligned with its dump, a line of the gold is a line of the
 dump ciphered):
-- English stopwords (jusText's English stoplist) -> the target's jusText stopwords, by
-  rank: the English ones by their frequency over the input pages, the target's (jusText
-  gives no frequencies) shortest first, so the density of stopwords survives;
+- English stopwords (jusText's English stoplist) -> the target's jusText stopwords (Thai,
+  which has none: the pipeline's Thai function words), by rank: the English ones by their
+  frequency over the input pages, the target's (jusText gives no frequencies) shortest
+  first, so the density of stopwords survives;
 - every other word -> a pseudo-word of the target language's letters, of the word's
   length, drawn from langdetect's character bigrams of that language (its own profile,
   shipped with the package), seeded by the word: it reads like the language to an n-gram
   detector and carries no English vocabulary. Case is kept on `latn` and dropped elsewhere;
+- English month names and their abbreviations -> the target language's (the pipeline's
+  pipeline/data/months.json), so that dates are written as the language writes them;
 - punctuation of the script: Arabic comma, semicolon and question mark; the Devanagari
   danda for a full stop; Thai: no full stop or comma, no space between two words of a
   sentence and a space between sentences;
@@ -50,11 +53,12 @@ from langdetect import detector_factory  # noqa: E402
 from pipeline.language import script_of  # noqa: E402
 
 # target -> (language code written in the manifest, langdetect profile, jusText stoplist
-# language or None, the script's letters, case kept)
+# language (Thai: the pipeline's Thai function words, stoplists.json) or None, the
+# script's letters, case kept)
 TARGETS = {
     "latn": ("id", "id", "id", "LATIN", True),
     "arab": ("ar", "ar", "ar", "ARABIC", False),
-    "thai": ("th", "th", None, "THAI", False),
+    "thai": ("th", "th", "th", "THAI", False),
     "deva": ("hi", "hi", "hi", "DEVANAGARI", False),
 }
 _WORD = re.compile(r"[^\W\d_]+")
@@ -102,20 +106,23 @@ class Cipher:
         english = justext.get_stoplist("English")
         ranked = sorted(english, key=lambda w: (-counts.get(w, 0), len(w), w))
         theirs: list[str] = []
-        if stop_lang:
+        if stop_lang == "th":  # no jusText stoplist: the pipeline's Thai function words
+            theirs = sorted(_STOPLISTS["_thai_function_words"], key=lambda w: (len(w), w))
+        elif stop_lang:
             theirs = sorted((w for w in justext.get_stoplist(_STOPLISTS[stop_lang])
                              if "\u0640" not in w and _letters_of(self.script, w) and w not in english),
                             key=lambda w: (len(w), w))
         self.stop = dict(zip(ranked, theirs))
+        self.month = _month_map(self.lang)
         self.table = _bigrams(self.profile, self.script, self.cased)
-        self.taken = set(self.stop.values())
+        self.taken = set(self.stop.values()) | set(self.month.values())
         self.memo: dict[str, str] = {}
 
     def word(self, word: str) -> str:
         low = word.lower()
         out = self.memo.get(low)
         if out is None:
-            out = self.stop.get(low) or self._pseudo(low)
+            out = self.month.get(low) or self.stop.get(low) or self._pseudo(low)
             self.memo[low] = out
         if self.cased and word[:1].isupper():
             return out.upper() if len(word) > 1 and word.isupper() else out[:1].upper() + out[1:]
@@ -176,6 +183,30 @@ class Cipher:
         parts = urlsplit(url)
         path = _WORD.sub(lambda m: quote(self.word(m.group())), parts.path)
         return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+_ENGLISH_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                   "october", "november", "december")
+
+
+def _month_map(language: str) -> dict[str, str]:
+    """English month names and abbreviations -> the target language's (the pipeline's
+    months.json: its first name, and its first short one for an abbreviation), so a
+    ciphered page's dates are written as that language writes them ("5 ديسمبر 2024",
+    though in the English order: "ديسمبر 5، 2024" is read by no pattern). jusText's
+    English stoplist holds the month names; "may", a modal verb more often, stays a
+    stopword."""
+    table = json.loads((ROOT / "pipeline" / "data" / "months.json").read_text(encoding="utf-8"))["languages"]
+    if language not in table:
+        return {}
+    out = {}
+    for english, names in zip(_ENGLISH_MONTHS, table[language]["months"]):
+        full = names[0]
+        short = next((n for n in names[1:] if len(n) <= 4 or "." in n), full)  # "des", "ธ.ค."
+        for word, theirs in ((english, full), (english[:3], short), ("sept" if english == "september" else "", short)):
+            if word and word != "may":
+                out[word] = theirs
+    return out
 
 
 _ARABIC = str.maketrans({",": "\u060c", ";": "\u061b", "?": "\u061f"})

@@ -16,7 +16,8 @@ from operator import itemgetter
 
 import numpy as np
 
-from pipeline.language import SCRIPT_SENTENCE_ENDS, cjk_function_chars, ends_unmarked, guess_codes, stopwords
+from pipeline.language import (SCRIPT_SENTENCE_ENDS, cjk_function_chars, ends_unmarked, guess_codes, stopwords,
+                               thai_function_words)
 
 try:  # the per-character loops in C (pipeline/linemodel/_shape.c), built at install when a compiler is there
     import pipeline._shape as _kernel
@@ -247,9 +248,38 @@ def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
             row = _line_shape_py(s, words, stop, counts)
     else:
         row = _line_shape_py(s, words, stop, counts)
+    if not stop and _THAI_LETTER.search(s) is not None:
+        _thai_stopwords(row, s)  # a page with no stoplist: its Thai lines count function words
     if s[-1] >= "\u0e00" and not row[5] and ends_unmarked(s):
         _ends_a_sentence(row)  # one comparison for a line of any other script
     return row
+
+
+_THAI_LETTER = re.compile("[\u0e01-\u0e2e]")
+
+
+@lru_cache(maxsize=1)
+def _thai_function_word() -> re.Pattern:
+    # the longest first, so that "เนื่องจาก" is one function word, not "จาก" inside it
+    return re.compile("|".join(map(re.escape, sorted(thai_function_words(), key=lambda w: (-len(w), w)))))
+
+
+def _thai_stopwords(row: list, s: str) -> None:
+    """stop_density and stop_count of a line holding Thai on a page with no stoplist: its
+    Thai function words (pipeline/data/stoplists.json, "_thai_function_words"), found where
+    they stand (Thai writes no space between words), per word as the line counts words
+    (the \\w pieces its vowel and tone marks leave), as a stoplist's words are per word
+    elsewhere. Without it a Thai line's stopword density was missing, as a menu's or a
+    number's is, and the model read Thai prose as chrome (ciphered dev pages,
+    docs/quality.md, twenty-fifth round). `good` follows the density, as line_shape sets it."""
+    n_func = len(_thai_function_word().findall(s))
+    n_words = row[1]
+    if not n_words:
+        return
+    density = min(1.0, n_func / n_words)
+    row[3] = density
+    row[4] = row[4] + n_func
+    row[21] = 1.0 if n_words >= 10 and density >= 0.2 and (row[5] or n_words >= 25) else 0.0
 
 
 def _ends_a_sentence(row: list) -> None:
