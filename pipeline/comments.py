@@ -10,6 +10,11 @@ Comments", "Kommentare") just before the first head, or per-comment action lines
 ("Reply", "Antworten") — one of the two is required, so that dated lists that are not
 comments (a live blog's entries, a list of dated teasers) are left alone. The phrases
 are data: pipeline/data/lexicon/comments/*.toml.
+
+In a language the lexicon lacks neither phrase is found; the same role is then played by
+structure alone (_unworded: a short line repeated at each comment's head, or a count right
+above the first head, on a chain of three heads or more by as many names), and the
+section is removed under `comments.structure` (its own rule id, the evidence in the reason).
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from pipeline.lineshape import scripts_of  # language.script_letters, in C where
 from pipeline.linewords import words_of
 
 RULE = "comments.section"
+UNWORDED_RULE = "comments.structure"  # a section told without a worded header or action (_unworded)
 
 _WORD = re.compile(r"\w+")
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d)")
@@ -156,11 +162,17 @@ class CommentSection:
     last: int
     header: tuple[int, str] | None
     comments: tuple[dict, ...]
+    unworded: str | None = None
 
     def reason(self) -> str:
         where = f"under {self.header[1]!r} (line {self.header[0]})" if self.header else f"from line {self.first}"
+        told = f"; no worded header or action, told by {self.unworded}" if self.unworded else ""
         return (f"reader comment section {where}: {len(self.comments)} comments, each a name and a date "
-                f"followed by text")
+                f"followed by text{told}")
+
+    @property
+    def rule(self) -> str:
+        return UNWORDED_RULE if self.unworded else RULE
 
 
 @dataclass
@@ -497,8 +509,11 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
     if not any(_prose(kinds[k]) for k in range(chain[0].first)):
         return None
     with_action = sum(1 for n, h in enumerate(chain) if h.has_action or _trailing_action(chain, n, kinds))
+    unworded = None  # what tells the section without a worded header or action (_unworded)
     if header is None and with_action * 2 < len(chain):
-        return None
+        unworded = _unworded(chain, kinds, count)
+        if unworded is None:
+            return None
     # Without a header, they say something: most hold a sentence, where a list of dated
     # teasers holds titles.
     said = sum(1 for n, h in enumerate(chain)
@@ -529,7 +544,67 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
     first_line = kinds[start].number
     return CommentSection(first_line, kinds[end].number,
                           (kinds[header].number, kinds[header].text) if header is not None else None,
-                          tuple(comments))
+                          tuple(comments), unworded)
+
+
+# Unworded evidence (_unworded): digits masked in a repeated line ("Rating: 36 Votes"), and
+# a count standing for the header: "109 X", "[ 167 X ]", "6 X Y “the title”", "X (12)".
+_DIGITS = re.compile(r"\d+")
+_COUNT_HEAD = re.compile(r"\W{0,3}\d{1,6}\s+[^\W\d]+(?:\s+[^\W\d]+)?(?:\W{0,3}$|\s+[“\"«„].*[”\"»“]\W{0,2}$)"
+                         r"|[^\W\d]+\s*[(\[]\s*\d{1,6}\s*[)\]]\W{0,2}$")
+_UNWORDED_MIN_HEADS = 3
+
+
+def _unworded(chain: list[_Head], kinds: list[_Line], count: int) -> str | None:
+    """What tells a chain of heads from a dated list when no phrase names it (a language the
+    comment lexicon lacks: no "36 Comments", no "Reply"), or None. The chain holds at least
+    three heads of its template, by at least three names, one for every two heads or more
+    (a live blog's or a column's entries are one or two writers'), the names short
+    (commenters sign with a name or a handle; a teaser list's "names" are titles). And one
+    of: (1) a short line (4 words or fewer, digits masked) that touches a head (right above
+    or below it, or the last line before the next one) in at least two thirds of the
+    comments, three at least: the per-comment action bar or rating in any language
+    ("Reply", "Rating: 36 Votes"); or (2) a count right above the first head, short lines
+    between: "109 X", "[ 167 X ]", "X (12)", "6 X Y “the title”" (the section's header, in
+    any language). The callers' other tests still hold: prose above the first head, and
+    most comments saying a sentence."""
+    if count < _UNWORDED_MIN_HEADS:
+        return None
+    authors = [" ".join(h.author.casefold().split()) for h in chain if h.author]
+    distinct = len(set(authors))
+    if distinct < _UNWORDED_MIN_HEADS or distinct * 2 < len(chain):
+        return None
+    # a joining word the lexicon lacks ("at") may stay with the name: up to 4 words
+    if sorted(len(a.split()) for a in authors)[len(authors) // 2] > 4:
+        return None
+    names = set(authors)
+    touching = Counter()
+    for n, h in enumerate(chain):
+        places = {h.first - 1, h.last + 1}
+        if n + 1 < len(chain):
+            places.add(chain[n + 1].first - 1)
+        seen = set()
+        for k in sorted(places):
+            if k < 0 or k >= len(kinds) or (n > 0 and k <= chain[n - 1].last):
+                continue
+            line = kinds[k]
+            if line.words > 4 or len(line.text) > 40:
+                continue
+            key = _DIGITS.sub("0", " ".join(line.text.casefold().split()))
+            if key in names or key in seen:  # a name is no template line
+                continue
+            seen.add(key)
+            touching[key] += 1
+    if touching:
+        key, c = touching.most_common(1)[0]
+        if c >= _UNWORDED_MIN_HEADS and c * 3 >= 2 * len(chain):
+            return f"the short line {key!r} at {c} of its {len(chain)} comments' heads"
+    for k in range(chain[0].first - 1, max(-1, chain[0].first - 1 - _HEADER_REACH), -1):
+        if _COUNT_HEAD.match(kinds[k].text):
+            return f"the count {kinds[k].text[:40]!r} above its first head"
+        if kinds[k].kind not in ("form", "action", "count", "name"):
+            break
+    return None
 
 
 def _signed_below(chain: list[_Head], kinds: list[_Line]) -> bool:
@@ -633,7 +708,7 @@ def mark_sections(classification, phrases: CommentPhrases | None = None, memo=No
         reason = section.reason()
         for number in range(section.first, section.last + 1):
             if number in classification.shapes:
-                classification.decide(number, False, RULE, reason)
+                classification.decide(number, False, section.rule, reason)
         comments.extend(section.comments)
     return comments
 
@@ -654,7 +729,7 @@ def mark_below_sections(classification, min_share: float = 1.0) -> int:
     if min_share <= 0:
         return 0
     decisions = classification.decisions
-    in_section = [n for n, d in decisions.items() if not d.keep and d.rule == RULE]
+    in_section = [n for n, d in decisions.items() if not d.keep and d.rule in (RULE, UNWORDED_RULE)]
     if not in_section:
         return 0
     first, last = min(in_section), max(in_section)
