@@ -449,9 +449,13 @@ def _date_part(text: str, rest: str, phrases: CommentPhrases) -> str:
     return " ".join(words).strip(" :·•|,-–—")
 
 
-def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=None) -> list[CommentSection]:
+def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=None,
+                  unworded: bool = True) -> list[CommentSection]:
     """The page's comment sections, in page order. `memo`: per-line kinds (see _kinds),
-    used with the shipped phrases only (the memo's table is keyed by kind alone)."""
+    used with the shipped phrases only (the memo's table is keyed by kind alone).
+    `unworded`: also the sections told by structure alone (_unworded; text dumps: an HTML
+    page's visible text sets each "By" and label apart as a line of its own, which a
+    teaser list repeats at each head, and trafilatura leaves its comments out anyway)."""
     if phrases is not None:
         memo = None
     phrases = phrases or load_phrases()
@@ -472,14 +476,15 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
                 and not any(_opens_section(kinds, k) for k in range(chain[-1].last + 1, head.first)):
             chain.append(head)
             continue
-        section = _section(chain, kinds, phrases) if chain else None
+        section = _section(chain, kinds, phrases, unworded) if chain else None
         if section is not None:
             sections.append(section)
         chain = [head] if head is not None else []
     return sections
 
 
-def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) -> CommentSection | None:
+def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases,
+             unworded_ok: bool = True) -> CommentSection | None:
     if len(chain) < 2:
         return None
     # One template: the commonest head shape (its name, date and time lines; action lines
@@ -511,7 +516,7 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
     with_action = sum(1 for n, h in enumerate(chain) if h.has_action or _trailing_action(chain, n, kinds))
     unworded = None  # what tells the section without a worded header or action (_unworded)
     if header is None and with_action * 2 < len(chain):
-        unworded = _unworded(chain, kinds, count)
+        unworded = _unworded(chain, kinds, count) if unworded_ok else None
         if unworded is None:
             return None
     # Without a header, they say something: most hold a sentence, where a list of dated
@@ -799,7 +804,7 @@ def html_comments(markup: str, phrases: CommentPhrases | None = None,
     commenter quotes, is not). `lines`: html_lines(markup), when the caller has it."""
     if lines is None:
         lines = html_lines(markup)
-    sections = find_sections(lines, phrases)
+    sections = find_sections(lines, phrases, unworded=False)
     if not sections:
         return [], frozenset()
     inside: set[str] = set()
