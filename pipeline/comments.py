@@ -13,8 +13,9 @@ are data: pipeline/data/lexicon/comments/*.toml.
 
 In a language the lexicon lacks neither phrase is found; the same role is then played by
 structure alone (_unworded: a short line repeated at each comment's head, or a count right
-above the first head, on a chain of three heads or more by as many names), and the
-section is removed under `comments.structure` (its own rule id, the evidence in the reason).
+above the first head, on a chain of three heads or more by as many names; a head may be
+signed "NAME says:" in any language, _signs), and the section is removed under
+`comments.structure` (its own rule id, the evidence in the reason). Text dumps only.
 """
 from __future__ import annotations
 
@@ -335,6 +336,12 @@ def _line_kind(stripped: str, phrases: CommentPhrases, forms: LineForms | None =
     return "text", words, "", False
 
 
+def _signs(line: _Line) -> bool:
+    """A short line ending in a colon right above a date stamp: "NAME says:" in a language
+    the lexicon has no "says" of ("Anna sagt:", "Anna aini:")."""
+    return line.kind == "text" and line.words <= _MAX_NAME_WORDS and len(line.text) <= 60 and line.text.endswith(":")
+
+
 def _author(line: _Line) -> str:
     text = " ".join(_TAG.sub(" ", line.text).split())
     if line.kind == "author":
@@ -342,9 +349,10 @@ def _author(line: _Line) -> str:
     return text.strip(" :·•|-")
 
 
-def _heads(lines: list[_Line], phrases: CommentPhrases) -> list[_Head]:
+def _heads(lines: list[_Line], phrases: CommentPhrases, signed: bool = True) -> list[_Head]:
     """A head around each stamp line: its author line and the action/count lines that
-    touch it, in the order the page gives them."""
+    touch it, in the order the page gives them. `signed`: a short line ending in a colon
+    right above a stamp is its author's ("NAME says:" without the lexicon's "says", _signs)."""
     heads = []
     taken = set()
     for i, line in enumerate(lines):
@@ -358,8 +366,9 @@ def _heads(lines: list[_Line], phrases: CommentPhrases) -> list[_Head]:
         # counts above it
         j = i - 1
         while j >= 0 and j not in taken and (lines[j].kind in ("action", "count")
-                                             or (author is None and lines[j].kind in ("name", "author"))):
-            if lines[j].kind in ("name", "author"):
+                                             or (author is None and lines[j].kind in ("name", "author"))
+                                             or (signed and author is None and j == i - 1 and _signs(lines[j]))):
+            if lines[j].kind in ("name", "author") or lines[j].kind == "text":
                 author = _author(lines[j])
             first, j = j, j - 1
         # after: a time on its own line, the author below the date, actions
@@ -455,7 +464,8 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
     used with the shipped phrases only (the memo's table is keyed by kind alone).
     `unworded`: also the sections told by structure alone (_unworded; text dumps: an HTML
     page's visible text sets each "By" and label apart as a line of its own, which a
-    teaser list repeats at each head, and trafilatura leaves its comments out anyway)."""
+    teaser list repeats at each head, and trafilatura leaves its comments out anyway),
+    with the heads signed "NAME says:" in a language the lexicon lacks (_signs)."""
     if phrases is not None:
         memo = None
     phrases = phrases or load_phrases()
@@ -468,7 +478,7 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
     if heads_possible < 2:
         return []
     kinds = [_Line(number, stripped, *kind) for number, stripped, kind in rows]
-    heads = _heads(kinds, phrases)
+    heads = _heads(kinds, phrases, signed=unworded)
     sections = []
     chain: list[_Head] = []
     for head in heads + [None]:
@@ -706,10 +716,12 @@ def _last_block_end(chain: list[_Head], kinds: list[_Line]) -> int:
     return k
 
 
-def mark_sections(classification, phrases: CommentPhrases | None = None, memo=None) -> list[dict]:
-    """Remove the page's comment sections under RULE; returns the comments found."""
+def mark_sections(classification, phrases: CommentPhrases | None = None, memo=None,
+                  unworded: bool = True) -> list[dict]:
+    """Remove the page's comment sections under RULE (UNWORDED_RULE: told by structure
+    alone, with `unworded`, text dumps); returns the comments found."""
     comments = []
-    for section in find_sections(classification.lines, phrases, memo):
+    for section in find_sections(classification.lines, phrases, memo, unworded=unworded):
         reason = section.reason()
         for number in range(section.first, section.last + 1):
             if number in classification.shapes:

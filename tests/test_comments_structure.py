@@ -35,6 +35,7 @@ def _sections(text: str):
 @pytest.mark.parametrize("page_id, told_by", [
     ("wcxb-dev-4449", "the short line"),  # "Reply" under each of 32 comments, ciphered
     ("sh-232a43fb15abde80", "the short line"),  # "Rating: 36 Votes" at each head, its count masked
+    ("wcxb-dev-0363", "the count"),  # "124 Reader Comments"; heads "Hans says:" without the lexicon's "says"
 ])
 def test_a_ciphered_comment_section_is_found_without_its_words(page_id, told_by, target):
     english = _sections(_page(page_id))
