@@ -470,6 +470,9 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
         memo = None
     phrases = phrases or load_phrases()
     rows = _kind_rows(lines, phrases, memo)
+    if unworded and not any(kind[0] in ("header", "action") for _, _, kind in rows):
+        # no phrase of the comment lexicon on the page: its language's "ago" may be missing too
+        rows = _unworded_ages(rows)
     # A section is a chain of two heads or more, each around its own stamp, "Name says:"
     # line or dated action bar (see _heads): a page with fewer such lines has none, and
     # its `_Line`s are not made.
@@ -491,6 +494,33 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
             sections.append(section)
         chain = [head] if head is not None else []
     return sections
+
+
+_AGE = re.compile(r"(\d{1,3})\s+([^\W\d]+)\s+([^\W\d]+)|([^\W\d]+)\s+(\d{1,3})\s+([^\W\d]+)")
+
+
+def _unworded_ages(rows: list[tuple]) -> list[tuple]:
+    """Rows whose short lines read as a comment's age in a language the lexicon has no
+    "ago" of ("1 maka ina", "vor 6 Monaten") made stamps: a number and two words, one
+    word the same on at least three such lines (the "ago"), the others changing (a unit
+    and a count that vary from comment to comment)."""
+    found = {}
+    for k, (_, text, kind) in enumerate(rows):
+        if kind[0] in ("name", "text") and kind[1] <= 3:
+            m = _AGE.fullmatch(text)
+            if m:
+                if m.group(1):  # "N unit ago"
+                    found.setdefault(("end", m.group(3).casefold()), []).append((k, m.group(1), m.group(2).casefold()))
+                else:  # "ago N unit"
+                    found.setdefault(("start", m.group(4).casefold()), []).append((k, m.group(5), m.group(6).casefold()))
+    ages = set()
+    for lines in found.values():
+        if len(lines) >= 3 and len({(n, unit) for _, n, unit in lines}) >= 2:
+            ages.update(k for k, _, _ in lines)
+    if not ages:
+        return rows
+    return [(number, text, ("stamp", kind[1], "", False) if k in ages else kind)
+            for k, (number, text, kind) in enumerate(rows)]
 
 
 def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases,
