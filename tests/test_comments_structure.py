@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from conftest import DATA, ROOT, SEEDS, seed_ids
-from pipeline.comments import RULE, UNWORDED_RULE, find_sections
+from pipeline.comments import _AGE, RULE, UNWORDED_RULE, find_sections
 from pipeline.normalise import normalise_lines
 from pipeline.process import clean_bytes
 
@@ -75,6 +75,25 @@ def test_without_the_repeated_line_the_dated_chain_is_no_section():
     reply = next(line for line, n in counts.most_common() if n >= 30 and len(line.split()) == 1)
     assert _sections(text)
     assert not _sections("\n".join(line for line in text.split("\n") if line.strip() != reply))
+
+
+@pytest.mark.parametrize("target", ["latn", "arab"])
+def test_ages_without_the_lexicons_ago_date_the_heads(target):
+    # wpDiscuz: "6 months ago" / "1 year ago" the only date of each head; ciphered, no
+    # phrase reads them as ages, the number and two words over 30 heads do
+    text = (DATA / "comments_unworded" / "text" / "wcxb-dev-4656.txt").read_text("utf-8")
+    english = _sections(text)
+    assert english and not any(s.unworded for s in english)
+    ciphered = _ciphered(text, target)
+    found = _sections(ciphered)
+    assert len(found) == 1 and found[0].unworded and len(found[0].comments) >= 25
+    assert english[0].first <= found[0].first and found[0].last <= english[0].last + 10
+    # the ages are the evidence of a date: without them the chain is gone
+    lines = ciphered.split("\n")
+    ages = {lines[n - 1] for n in range(found[0].first, found[0].last + 1)
+            if _AGE.fullmatch(lines[n - 1].strip() or "-")}
+    assert len(ages) >= 3
+    assert not _sections("\n".join(line for line in lines if line not in ages))
 
 
 @pytest.mark.parametrize("target", ["latn", "arab"])
