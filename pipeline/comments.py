@@ -10,6 +10,12 @@ Comments", "Kommentare") just before the first head, or per-comment action lines
 ("Reply", "Antworten") — one of the two is required, so that dated lists that are not
 comments (a live blog's entries, a list of dated teasers) are left alone. The phrases
 are data: pipeline/data/lexicon/comments/*.toml.
+
+In a language the lexicon lacks neither phrase is found; the same role is then played by
+structure alone (_unworded: a short line repeated at each comment's head, or a count right
+above the first head, on a chain of three heads or more by as many names; a head may be
+signed "NAME says:" in any language, _signs), and the section is removed under
+`comments.structure` (its own rule id, the evidence in the reason). Text dumps only.
 """
 from __future__ import annotations
 
@@ -28,6 +34,7 @@ from pipeline.lineshape import scripts_of  # language.script_letters, in C where
 from pipeline.linewords import words_of
 
 RULE = "comments.section"
+UNWORDED_RULE = "comments.structure"  # a section told without a worded header or action (_unworded)
 
 _WORD = re.compile(r"\w+")
 _NUMERIC_DATE = re.compile(r"(?<!\d)(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})(?!\d)")
@@ -156,11 +163,17 @@ class CommentSection:
     last: int
     header: tuple[int, str] | None
     comments: tuple[dict, ...]
+    unworded: str | None = None
 
     def reason(self) -> str:
         where = f"under {self.header[1]!r} (line {self.header[0]})" if self.header else f"from line {self.first}"
+        told = f"; no worded header or action, told by {self.unworded}" if self.unworded else ""
         return (f"reader comment section {where}: {len(self.comments)} comments, each a name and a date "
-                f"followed by text")
+                f"followed by text{told}")
+
+    @property
+    def rule(self) -> str:
+        return UNWORDED_RULE if self.unworded else RULE
 
 
 @dataclass
@@ -323,6 +336,12 @@ def _line_kind(stripped: str, phrases: CommentPhrases, forms: LineForms | None =
     return "text", words, "", False
 
 
+def _signs(line: _Line) -> bool:
+    """A short line ending in a colon right above a date stamp: "NAME says:" in a language
+    the lexicon has no "says" of ("Anna sagt:", "Anna aini:")."""
+    return line.kind == "text" and line.words <= _MAX_NAME_WORDS and len(line.text) <= 60 and line.text.endswith(":")
+
+
 def _author(line: _Line) -> str:
     text = " ".join(_TAG.sub(" ", line.text).split())
     if line.kind == "author":
@@ -330,9 +349,10 @@ def _author(line: _Line) -> str:
     return text.strip(" :·•|-")
 
 
-def _heads(lines: list[_Line], phrases: CommentPhrases) -> list[_Head]:
+def _heads(lines: list[_Line], phrases: CommentPhrases, signed: bool = True) -> list[_Head]:
     """A head around each stamp line: its author line and the action/count lines that
-    touch it, in the order the page gives them."""
+    touch it, in the order the page gives them. `signed`: a short line ending in a colon
+    right above a stamp is its author's ("NAME says:" without the lexicon's "says", _signs)."""
     heads = []
     taken = set()
     for i, line in enumerate(lines):
@@ -346,8 +366,9 @@ def _heads(lines: list[_Line], phrases: CommentPhrases) -> list[_Head]:
         # counts above it
         j = i - 1
         while j >= 0 and j not in taken and (lines[j].kind in ("action", "count")
-                                             or (author is None and lines[j].kind in ("name", "author"))):
-            if lines[j].kind in ("name", "author"):
+                                             or (author is None and lines[j].kind in ("name", "author"))
+                                             or (signed and author is None and j == i - 1 and _signs(lines[j]))):
+            if lines[j].kind in ("name", "author") or lines[j].kind == "text":
                 author = _author(lines[j])
             first, j = j, j - 1
         # after: a time on its own line, the author below the date, actions
@@ -437,13 +458,21 @@ def _date_part(text: str, rest: str, phrases: CommentPhrases) -> str:
     return " ".join(words).strip(" :·•|,-–—")
 
 
-def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=None) -> list[CommentSection]:
+def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=None,
+                  unworded: bool = True) -> list[CommentSection]:
     """The page's comment sections, in page order. `memo`: per-line kinds (see _kinds),
-    used with the shipped phrases only (the memo's table is keyed by kind alone)."""
+    used with the shipped phrases only (the memo's table is keyed by kind alone).
+    `unworded`: also the sections told by structure alone (_unworded; text dumps: an HTML
+    page's visible text sets each "By" and label apart as a line of its own, which a
+    teaser list repeats at each head, and trafilatura leaves its comments out anyway),
+    with the heads signed "NAME says:" in a language the lexicon lacks (_signs)."""
     if phrases is not None:
         memo = None
     phrases = phrases or load_phrases()
     rows = _kind_rows(lines, phrases, memo)
+    if unworded and not any(kind[0] in ("header", "action") for _, _, kind in rows):
+        # no phrase of the comment lexicon on the page: its language's "ago" may be missing too
+        rows = _unworded_ages(rows)
     # A section is a chain of two heads or more, each around its own stamp, "Name says:"
     # line or dated action bar (see _heads): a page with fewer such lines has none, and
     # its `_Line`s are not made.
@@ -452,7 +481,7 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
     if heads_possible < 2:
         return []
     kinds = [_Line(number, stripped, *kind) for number, stripped, kind in rows]
-    heads = _heads(kinds, phrases)
+    heads = _heads(kinds, phrases, signed=unworded)
     sections = []
     chain: list[_Head] = []
     for head in heads + [None]:
@@ -460,14 +489,42 @@ def find_sections(lines: list[str], phrases: CommentPhrases | None = None, memo=
                 and not any(_opens_section(kinds, k) for k in range(chain[-1].last + 1, head.first)):
             chain.append(head)
             continue
-        section = _section(chain, kinds, phrases) if chain else None
+        section = _section(chain, kinds, phrases, unworded) if chain else None
         if section is not None:
             sections.append(section)
         chain = [head] if head is not None else []
     return sections
 
 
-def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) -> CommentSection | None:
+_AGE = re.compile(r"(\d{1,3})\s+([^\W\d]+)\s+([^\W\d]+)|([^\W\d]+)\s+(\d{1,3})\s+([^\W\d]+)")
+
+
+def _unworded_ages(rows: list[tuple]) -> list[tuple]:
+    """Rows whose short lines read as a comment's age in a language the lexicon has no
+    "ago" of ("1 maka ina", "vor 6 Monaten") made stamps: a number and two words, one
+    word the same on at least three such lines (the "ago"), the others changing (a unit
+    and a count that vary from comment to comment)."""
+    found = {}
+    for k, (_, text, kind) in enumerate(rows):
+        if kind[0] in ("name", "text") and kind[1] <= 3:
+            m = _AGE.fullmatch(text)
+            if m:
+                if m.group(1):  # "N unit ago"
+                    found.setdefault(("end", m.group(3).casefold()), []).append((k, m.group(1), m.group(2).casefold()))
+                else:  # "ago N unit"
+                    found.setdefault(("start", m.group(4).casefold()), []).append((k, m.group(5), m.group(6).casefold()))
+    ages = set()
+    for lines in found.values():
+        if len(lines) >= 3 and len({(n, unit) for _, n, unit in lines}) >= 2:
+            ages.update(k for k, _, _ in lines)
+    if not ages:
+        return rows
+    return [(number, text, ("stamp", kind[1], "", False) if k in ages else kind)
+            for k, (number, text, kind) in enumerate(rows)]
+
+
+def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases,
+             unworded_ok: bool = True) -> CommentSection | None:
     if len(chain) < 2:
         return None
     # One template: the commonest head shape (its name, date and time lines; action lines
@@ -497,8 +554,11 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
     if not any(_prose(kinds[k]) for k in range(chain[0].first)):
         return None
     with_action = sum(1 for n, h in enumerate(chain) if h.has_action or _trailing_action(chain, n, kinds))
+    unworded = None  # what tells the section without a worded header or action (_unworded)
     if header is None and with_action * 2 < len(chain):
-        return None
+        unworded = _unworded(chain, kinds, count) if unworded_ok else None
+        if unworded is None:
+            return None
     # Without a header, they say something: most hold a sentence, where a list of dated
     # teasers holds titles.
     said = sum(1 for n, h in enumerate(chain)
@@ -529,7 +589,67 @@ def _section(chain: list[_Head], kinds: list[_Line], phrases: CommentPhrases) ->
     first_line = kinds[start].number
     return CommentSection(first_line, kinds[end].number,
                           (kinds[header].number, kinds[header].text) if header is not None else None,
-                          tuple(comments))
+                          tuple(comments), unworded)
+
+
+# Unworded evidence (_unworded): digits masked in a repeated line ("Rating: 36 Votes"), and
+# a count standing for the header: "109 X", "[ 167 X ]", "6 X Y “the title”", "X (12)".
+_DIGITS = re.compile(r"\d+")
+_COUNT_HEAD = re.compile(r"\W{0,3}\d{1,6}\s+[^\W\d]+(?:\s+[^\W\d]+)?(?:\W{0,3}$|\s+[“\"«„].*[”\"»“]\W{0,2}$)"
+                         r"|[^\W\d]+\s*[(\[]\s*\d{1,6}\s*[)\]]\W{0,2}$")
+_UNWORDED_MIN_HEADS = 3
+
+
+def _unworded(chain: list[_Head], kinds: list[_Line], count: int) -> str | None:
+    """What tells a chain of heads from a dated list when no phrase names it (a language the
+    comment lexicon lacks: no "36 Comments", no "Reply"), or None. The chain holds at least
+    three heads of its template, by at least three names, one for every two heads or more
+    (a live blog's or a column's entries are one or two writers'), the names short
+    (commenters sign with a name or a handle; a teaser list's "names" are titles). And one
+    of: (1) a short line (4 words or fewer, digits masked) that touches a head (right above
+    or below it, or the last line before the next one) in at least two thirds of the
+    comments, three at least: the per-comment action bar or rating in any language
+    ("Reply", "Rating: 36 Votes"); or (2) a count right above the first head, short lines
+    between: "109 X", "[ 167 X ]", "X (12)", "6 X Y “the title”" (the section's header, in
+    any language). The callers' other tests still hold: prose above the first head, and
+    most comments saying a sentence."""
+    if count < _UNWORDED_MIN_HEADS:
+        return None
+    authors = [" ".join(h.author.casefold().split()) for h in chain if h.author]
+    distinct = len(set(authors))
+    if distinct < _UNWORDED_MIN_HEADS or distinct * 2 < len(chain):
+        return None
+    # a joining word the lexicon lacks ("at") may stay with the name: up to 4 words
+    if sorted(len(a.split()) for a in authors)[len(authors) // 2] > 4:
+        return None
+    names = set(authors)
+    touching = Counter()
+    for n, h in enumerate(chain):
+        places = {h.first - 1, h.last + 1}
+        if n + 1 < len(chain):
+            places.add(chain[n + 1].first - 1)
+        seen = set()
+        for k in sorted(places):
+            if k < 0 or k >= len(kinds) or (n > 0 and k <= chain[n - 1].last):
+                continue
+            line = kinds[k]
+            if line.words > 4 or len(line.text) > 40:
+                continue
+            key = _DIGITS.sub("0", " ".join(line.text.casefold().split()))
+            if key in names or key in seen:  # a name is no template line
+                continue
+            seen.add(key)
+            touching[key] += 1
+    if touching:
+        key, c = touching.most_common(1)[0]
+        if c >= _UNWORDED_MIN_HEADS and c * 3 >= 2 * len(chain):
+            return f"the short line {key!r} at {c} of its {len(chain)} comments' heads"
+    for k in range(chain[0].first - 1, max(-1, chain[0].first - 1 - _HEADER_REACH), -1):
+        if _COUNT_HEAD.match(kinds[k].text):
+            return f"the count {kinds[k].text[:40]!r} above its first head"
+        if kinds[k].kind not in ("form", "action", "count", "name"):
+            break
+    return None
 
 
 def _signed_below(chain: list[_Head], kinds: list[_Line]) -> bool:
@@ -626,14 +746,16 @@ def _last_block_end(chain: list[_Head], kinds: list[_Line]) -> int:
     return k
 
 
-def mark_sections(classification, phrases: CommentPhrases | None = None, memo=None) -> list[dict]:
-    """Remove the page's comment sections under RULE; returns the comments found."""
+def mark_sections(classification, phrases: CommentPhrases | None = None, memo=None,
+                  unworded: bool = True) -> list[dict]:
+    """Remove the page's comment sections under RULE (UNWORDED_RULE: told by structure
+    alone, with `unworded`, text dumps); returns the comments found."""
     comments = []
-    for section in find_sections(classification.lines, phrases, memo):
+    for section in find_sections(classification.lines, phrases, memo, unworded=unworded):
         reason = section.reason()
         for number in range(section.first, section.last + 1):
             if number in classification.shapes:
-                classification.decide(number, False, RULE, reason)
+                classification.decide(number, False, section.rule, reason)
         comments.extend(section.comments)
     return comments
 
@@ -654,7 +776,7 @@ def mark_below_sections(classification, min_share: float = 1.0) -> int:
     if min_share <= 0:
         return 0
     decisions = classification.decisions
-    in_section = [n for n, d in decisions.items() if not d.keep and d.rule == RULE]
+    in_section = [n for n, d in decisions.items() if not d.keep and d.rule in (RULE, UNWORDED_RULE)]
     if not in_section:
         return 0
     first, last = min(in_section), max(in_section)
@@ -724,7 +846,7 @@ def html_comments(markup: str, phrases: CommentPhrases | None = None,
     commenter quotes, is not). `lines`: html_lines(markup), when the caller has it."""
     if lines is None:
         lines = html_lines(markup)
-    sections = find_sections(lines, phrases)
+    sections = find_sections(lines, phrases, unworded=False)
     if not sections:
         return [], frozenset()
     inside: set[str] = set()

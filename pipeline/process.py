@@ -209,7 +209,8 @@ def _clean(text: str, engine: Engine, is_html: bool, folder: str | None = None, 
             found.decide(number, False, rule, reason)
         if header_kept:
             keep_header_zone(found)
-        found_comments = mark_sections(found, memo=engine.memo)  # line kinds kept for the batch and settle pass
+        # line kinds kept for the batch and settle pass; structure alone tells a section in text dumps only
+        found_comments = mark_sections(found, memo=engine.memo, unworded=not is_html)
         if not html_comment_lines:  # HTML: the page's own comment section says it better
             comments.extend(found_comments)
         if html_comment_lines:
