@@ -1,6 +1,6 @@
 """training/cipher.py: the user's English seed pages written word for word in another
 script, and what the pipeline does with them: Thai sentences without a full stop,
-Devanagari words whose vowel signs \\w leaves out."""
+Devanagari words whose vowel signs \\w leaves out, Chinese written without spaces."""
 import sys
 from collections import Counter
 
@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT, SEED_GOLD, SEEDS, gold_meta, seed_ids
 from pipeline.dates import find_dates
 from pipeline.evaluate import score_page
-from pipeline.language import detect, ends_unmarked, stopwords, thai_function_words
+from pipeline.language import cjk_function_chars, detect, ends_unmarked, script_of, stopwords, thai_function_words
 from pipeline.linemodel.shape import SHAPE_FEATURES, _class_counts_list, line_shape
 from pipeline.lineshape import shape_line
 from pipeline.linewords import words_of
@@ -43,8 +43,9 @@ def test_the_cipher_is_deterministic_and_maps_a_word_alike_everywhere(target):
         assert first.word(word) == first.word(word.upper()).lower() == second.word(word)
         assert first.word(word) != word
     # stopwords become the target's stopwords, other words no English at all
-    if TARGETS[target][2]:
-        assert first.word("the") in first.stop.values()
+    if TARGETS[target][2]:  # Chinese has no articles: "the" is not written at all
+        assert first.word("of") in first.stop.values()
+        assert first.word("the") in first.stop.values() or (target == "hani" and first.word("the") == "")
     out = {w.lower() for w in _WORD.findall(ciphered(first, text))}
     if target == "latn":  # Latin pseudo-words may be English words by chance: few
         assert len(out & set(words)) < 0.1 * len(out)
@@ -159,7 +160,7 @@ def test_right_to_left_marks_change_no_decision(engine):
     assert first.body == second.body and first.body
 
 
-@pytest.mark.parametrize("target", sorted(TARGETS))
+@pytest.mark.parametrize("target", sorted(set(TARGETS) - {"hani"}))  # Chinese dates need no month names
 def test_the_cipher_writes_dates_in_the_target_s_month_names(target):
     # a day-first English date ciphered is a date the pipeline reads in that language
     cipher = cipher_of(target, "")
@@ -186,3 +187,26 @@ def test_a_ciphered_seed_s_dates_labelled_in_its_language_are_read(target, publi
     page[at:at + 1] = [published, updated]
     fields = clean_bytes("\n".join(page).encode("utf-8"), "002.txt", engine).metadata
     assert fields["published"] == "2026-01-13" and fields["updated"][:10] == "2026-01-15", fields
+
+
+def test_chinese_is_written_without_spaces_in_full_width_punctuation():
+    cipher = cipher_of("hani", "")
+    line = cipher.line("The cat sat, and the dog ran: it rained 3.5 inches at 07:52. Then it stopped!")
+    assert " " not in line.replace(" 3.5 ", "").replace(" 07:52", "")
+    assert "\uff0c" in line and "\uff1a" in line and "\u3002" in line and line.endswith("\uff01")
+    assert "07:52" in line and "3.5" in line  # a time's and a number's marks stay
+    assert cipher.line("The") == ""  # no articles
+    for word in ("cat", "rained", "inches"):
+        assert 1 <= len(cipher.word(word)) <= 3 and all(script_of(ch) == "CJK" for ch in cipher.word(word))
+
+
+def test_ciphered_chinese_prose_has_chinese_function_characters():
+    # the cipher's Chinese has a share of function characters (的, 了, 是...: the line
+    # model's stopwords where there is no stoplist) between real Chinese news prose's
+    # (about 0.10-0.16 of its characters) and Japanese's (0.3-0.48)
+    text, gold = seed("000_e6a63afea518df2a")
+    cipher = cipher_of("hani", text)
+    body = ciphered(cipher, gold)
+    han = [ch for ch in body if script_of(ch) == "CJK"]
+    share = sum(ch in cjk_function_chars() for ch in han) / len(han)
+    assert 0.1 <= share <= 0.3, share

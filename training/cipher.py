@@ -2,7 +2,7 @@
 """The English dev pages written in another script or language, word for word: a measure
 of how the pipeline does on a language or script it has no page of.
 
-    python training/cipher.py DEV_DIR OUT_DIR --target arab   (latn, arab, thai, deva)
+    python training/cipher.py DEV_DIR OUT_DIR --target arab   (latn, arab, thai, deva, hani)
 
 Then `python training/cv.py OUT_DIR --model FOLD_MODELS ...` cleans the ciphered pages
 with English-trained fold models (an unseen language) and scores them against the
@@ -14,16 +14,21 @@ dump ciphered):
 - English stopwords (jusText's English stoplist) -> the target's jusText stopwords (Thai,
   which has none: the pipeline's Thai function words), by rank: the English ones by their
   frequency over the input pages, the target's (jusText gives no frequencies) shortest
-  first, so the density of stopwords survives;
+  first, so the density of stopwords survives. Chinese (`hani`), which has no stoplist
+  either: the function words of training/data/cipher_zh_function_words.txt in their order,
+  and the English articles written as nothing;
 - every other word -> a pseudo-word of the target language's letters, of the word's
   length, drawn from langdetect's character bigrams of that language (its own profile,
   shipped with the package), seeded by the word: it reads like the language to an n-gram
-  detector and carries no English vocabulary. Case is kept on `latn` and dropped elsewhere;
+  detector and carries no English vocabulary. Case is kept on `latn` and dropped elsewhere.
+  Chinese: 1 to 3 Han characters (a word of up to 2 letters, 3 to 9, more), drawn from
+  langdetect's Chinese character frequencies;
 - English month names and their abbreviations -> the target language's (the pipeline's
   pipeline/data/months.json), so that dates are written as the language writes them;
 - punctuation of the script: Arabic comma, semicolon and question mark; the Devanagari
   danda for a full stop; Thai: no full stop or comma, no space between two words of a
-  sentence and a space between sentences;
+  sentence and a space between sentences; Chinese: full-width punctuation ("，", "。",
+  "：", "？"...) and no space between two words or after a punctuation mark;
 - digits, spaces and other characters kept; the URL's host kept (folds are by site), its
   path words ciphered (percent-encoded beyond ASCII).
 
@@ -60,6 +65,7 @@ TARGETS = {
     "arab": ("ar", "ar", "ar", "ARABIC", False),
     "thai": ("th", "th", "th", "THAI", False),
     "deva": ("hi", "hi", "hi", "DEVANAGARI", False),
+    "hani": ("zh", "zh-cn", "zh", "CJK", False),
 }
 _WORD = re.compile(r"[^\W\d_]+")
 _STOPLISTS = json.loads((ROOT / "pipeline" / "data" / "stoplists.json").read_text(encoding="utf-8"))
@@ -108,6 +114,9 @@ class Cipher:
         theirs: list[str] = []
         if stop_lang == "th":  # no jusText stoplist: the pipeline's Thai function words
             theirs = sorted(_STOPLISTS["_thai_function_words"], key=lambda w: (len(w), w))
+        elif stop_lang == "zh":  # no jusText stoplist: a list in frequency order, no articles
+            ranked = [w for w in ranked if w not in _ARTICLES]
+            theirs = _zh_function_words()
         elif stop_lang:
             theirs = sorted((w for w in justext.get_stoplist(_STOPLISTS[stop_lang])
                              if "\u0640" not in w and _letters_of(self.script, w) and w not in english),
@@ -116,7 +125,9 @@ class Cipher:
         self.month = _month_map(self.lang)
         self.table = _bigrams(self.profile, self.script, self.cased)
         self.taken = set(self.stop.values()) | set(self.month.values())
-        self.memo: dict[str, str] = {}
+        self.memo: dict[str, str] = {w: "" for w in _ARTICLES} if stop_lang == "zh" else {}
+        if stop_lang == "zh":
+            self.han = _han_frequencies(self.profile)
 
     def word(self, word: str) -> str:
         low = word.lower()
@@ -134,6 +145,12 @@ class Cipher:
         for attempt in range(50):
             seed = hashlib.md5(f"{self.target}\0{low}\0{attempt}".encode()).digest()
             rng = random.Random(seed)
+            if self.target == "hani":
+                chars, weights = self.han
+                word = "".join(rng.choices(chars, weights, k=1 if len(low) <= 2 else 2 if len(low) <= 9 else 3))
+                if word not in self.taken:
+                    return word
+                continue
             out, prev, letters = [], " ", 0
             while letters < len(low):
                 nxt, weights = self.table.get(prev) or self.table[" "]
@@ -171,6 +188,17 @@ class Cipher:
         stop = after_word and _SENTENCE_STOP.match(gap) and (len(gap) > 1 or not before_word)
         if self.target == "deva":
             return "\u0964" + gap[1:] if stop else gap
+        if self.target == "hani":
+            if stop:
+                gap = "\u3002" + gap[1:]
+            elif after_word or before_word:  # "at 07:52. Then": the stop after a number
+                gap = _STOP_IN_GAP.sub("\u3002", gap)
+            # full-width marks, but for a time's or a number's "07:52", "1,000"
+            gap = _BETWEEN_DIGITS.sub(lambda m: m.group().translate(_FULLWIDTH), gap)
+            if after_word and before_word and not gap.strip(" '-\u2019"):
+                return ""  # two words of one sentence (or of "it's", "well-known")
+            # no space after a full-width mark, nor before one
+            return re.sub(r"(?<=[\u3002\uff0c\uff1a\uff1b\uff1f\uff01\uff08\uff09\u3001]) +| +(?=[\u3002\uff0c\uff1a\uff1b\uff1f\uff01\uff08\uff09])", "", gap)
         if self.target == "thai":
             if stop:  # no full stop: the space after it parts two sentences
                 return gap[1:]
@@ -210,6 +238,28 @@ def _month_map(language: str) -> dict[str, str]:
 
 
 _ARABIC = str.maketrans({",": "\u060c", ";": "\u061b", "?": "\u061f"})
+_FULLWIDTH = str.maketrans({",": "\uff0c", ":": "\uff1a", ";": "\uff1b", "?": "\uff1f", "!": "\uff01",
+                            "(": "\uff08", ")": "\uff09"})
+_ARTICLES = ("the", "a", "an")
+_STOP_IN_GAP = re.compile(r"(?<=\d)\.(?=\s)")
+_BETWEEN_DIGITS = re.compile(r"(?<!\d)[,:]|[,:](?!\d)|[;?!()]")
+
+
+@lru_cache(maxsize=None)
+def _zh_function_words() -> list[str]:
+    path = ROOT / "training" / "data" / "cipher_zh_function_words.txt"
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+
+
+@lru_cache(maxsize=None)
+def _han_frequencies(profile: str) -> tuple[list[str], list[float]]:
+    """langdetect's single Han characters of a language and their frequencies' square roots
+    (its profile counts a cluster of rare characters under one, which would otherwise
+    fill the pseudo-words)."""
+    path = Path(detector_factory.PROFILES_DIRECTORY) / profile
+    freq = json.loads(path.read_text(encoding="utf-8"))["freq"]
+    chars = sorted(g for g in freq if len(g) == 1 and script_of(g) == "CJK" and "CJK UNIFIED" in unicodedata.name(g, ""))
+    return chars, [freq[c] ** 0.5 for c in chars]
 # A full stop after a word: the gap starts with it and a space, a quote or the gap's end follows.
 _SENTENCE_STOP = re.compile(r"\.(?=\s|$|[\"'”’)\]])")
 
