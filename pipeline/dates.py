@@ -81,7 +81,7 @@ def _alternation(words) -> str:
 
 
 def _month_word(group: str, order: str) -> str:
-    """A month in the patterns: any word of three letters or more, looked up in
+    r"""A month in the patterns: any word of three letters or more, looked up in
     _month_numbers after the match (an alternation of the 380 names costs `re` a try of
     each at every day number), or, in an alternation, a name that word cannot be: of
     several words ("tháng 12"), with a dot ("ธ.ค."), a combining mark (Hindi's "सितंबर":

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 
 from pipeline import comments, metadata
-from pipeline.language import detect
+from pipeline.language import cjk_function_chars, detect
 from pipeline.linemodel import blocks
 from pipeline.linemodel.features import Page, _per_line, feature_matrix
 from pipeline.linemodel.shape import pick_stoplist
@@ -212,6 +212,14 @@ def _plain_sig_repeat(masked, words):
     return out
 
 
+def _plain_without(text, stop):
+    """A line's content words less the stoplist and, since the twenty-sixth round, the CJK
+    bigrams (or single characters) holding a function character."""
+    func = cjk_function_chars()
+    return [w for w in _plain_content_words(text) if w not in stop
+            and not (len(w) <= 2 and blocks._CJK_RUN.match(w) and not func.isdisjoint(w))]
+
+
 def _real_pages():
     """The stripped non-blank lines of the seeds and the test pages, each page's stoplist."""
     files = sorted(SEEDS.glob("*.txt")) + sorted(
@@ -228,11 +236,11 @@ def test_block_features_counted_with_sets_equal_the_plain_loops():
     for texts, stop, lines in _real_pages():
         for t in texts:
             assert blocks.content_words(t) == _plain_content_words(t), t
-            assert blocks.page_content_words([t], stop)[0] == frozenset(w for w in _plain_content_words(t) if w not in stop)
+            assert blocks.page_content_words([t], stop)[0] == frozenset(_plain_without(t, stop))
         idx, _ = feature_matrix(lines, None)
         page = Page(idx, _per_line(texts, stop), texts, stop)
         cw = blocks.page_content_words(texts, stop)
-        plain_cw = [[w for w in _plain_content_words(t) if w not in stop] for t in texts]
+        plain_cw = [_plain_without(t, stop) for t in texts]
         for members in (np.flatnonzero(page.good).tolist(), np.flatnonzero(page.good)[:3].tolist(), []):
             new, old = blocks._overlap(cw, members), _plain_overlap(plain_cw, members)
             assert new[0].tobytes() == old[0].tobytes() and new[1].tobytes() == old[1].tobytes()

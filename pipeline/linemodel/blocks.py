@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from pipeline.language import cjk_function_chars
 from pipeline.linewords import words_of
 
 try:  # the per-character loops in C (pipeline/linemodel/_shape.c), built at install when a compiler is there
@@ -321,8 +322,15 @@ def _content_without(text: str, stop: frozenset) -> frozenset[str]:
     them); cached: a page's stoplist is one of a few, and its chrome recurs. In C where
     the kernel is built: a stopword is never added, and no set is copied."""
     if _kernel is not None and (stop.__class__ is frozenset or stop.__class__ is set):
-        return _kernel.content_without(text, stop)
-    return frozenset(_content_set(text).difference(stop))
+        words = _kernel.content_without(text, stop)
+    else:
+        words = frozenset(_content_set(text).difference(stop))
+    if text.isascii() or _CJK_RUN.search(text) is None:
+        return words
+    # A CJK bigram holding a function character (的, の, は...) is mostly the seam of two
+    # words, not a word: left out as stopwords are
+    func = cjk_function_chars()
+    return frozenset(w for w in words if len(w) > 2 or not _CJK_RUN.match(w) or func.isdisjoint(w))
 
 
 def _lead_ids(good: np.ndarray) -> list[int]:

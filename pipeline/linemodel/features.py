@@ -13,6 +13,7 @@ load_model maps them to these columns by name, so the registry's order is not th
 from __future__ import annotations
 
 import math
+import re
 from functools import cached_property
 from collections import Counter
 from dataclasses import dataclass
@@ -404,6 +405,12 @@ def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None
             if len(sample) >= 3000:
                 break
         stop = pick_stoplist(language, sample)
+    written_in_cjk = _written_in_cjk(texts)
+    if written_in_cjk and not stop:
+        # No stoplist (Chinese, Japanese): a line of Latin words or digits has no stopword,
+        # as it has none on a page with one, rather than no density at all (which the
+        # trees learned from English as the mark of a number, a code or a menu)
+        stop = CJK_PAGE_STOPLIST
     if memo is None:
         per_line = _per_line(texts, stop, words_of)
     else:
@@ -415,12 +422,37 @@ def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None
     if _page_columns is not None and _fill_rows is not None and _CODES is not None and REGISTRY is _CODED:
         X = _kernel_matrix(idx, per_line, texts, stop)
         if X is not None:
+            if written_in_cjk:
+                X[:, _CJK_RATIO] = 0.0
             return idx, X
     page = Page(idx, per_line, texts, stop)
     X = np.empty((len(texts), len(REGISTRY)))
     for j, feature in enumerate(REGISTRY):
         X[:, j] = feature.value(page)
+    if written_in_cjk:
+        # On an English page a line of CJK characters is another language's (a language
+        # menu, a foreign headline): chrome, as the trees learned. On a page written in
+        # them it is the page's own script: no line is foreign by it.
+        X[:, _CJK_RATIO] = 0.0
     return idx, X
+
+
+# The stoplist of a page written in Chinese or Japanese characters, which have no
+# jusText stoplist (their lines count function characters instead, shape.py): one entry
+# no word can be, so a line of other words has a stopword density of 0.
+CJK_PAGE_STOPLIST = frozenset({"\x00"})
+_CJK_RATIO = FEATURES.index("cjk_ratio")
+# Han, kana and compatibility ideographs (Hangul is left out: Korean has a stoplist and spaces)
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _written_in_cjk(texts: list[str]) -> bool:
+    """Whether Chinese or Japanese characters are at least half the page's letters."""
+    joined = "".join(texts)
+    if joined.isascii() or _CJK_CHAR.search(joined) is None:
+        return False
+    return 2 * len(_CJK_CHAR.findall(joined)) >= len(_LETTER.findall(joined))
 
 
 def line_features(lines: list[str], language: str | None):

@@ -309,6 +309,13 @@ def _line_shape_py(s: str, words: list, stop: frozenset, counts: list) -> list:
         stop_density = NAN
     t = s.rstrip(_TRAIL)
     end = t[-1:] if t else ""
+    n_chars = len(s)
+    if n_cjk > len(s) * 0.3:
+        # As many characters as the line's words take where words are spaced (n_words
+        # counts a word per two CJK characters; a spaced word and its space are about 6)
+        n_chars += 2 * n_cjk
+        if end == "\uff1a":  # the full-width colon ends a line as ":" does
+            end = ":"
     nonspace = (len(s) - n_space) or 1
     title = n_title / n_alpha_first if n_alpha_first else NAN
     upper = n_upper / n_letters if n_letters else 0.0
@@ -320,7 +327,7 @@ def _line_shape_py(s: str, words: list, stop: frozenset, counts: list) -> list:
     good = 1.0 if (n_words >= 10 and (stop_density != stop_density or stop_density >= 0.2)
                    and (end_punct or n_words >= 25)) else 0.0
     return [  # SHAPE_FEATURES
-        math.log1p(len(s)),  # log_chars
+        math.log1p(n_chars),  # log_chars
         n_words,  # n_words
         math.log1p(n_words),  # log_words
         stop_density,  # stop_density
