@@ -46,9 +46,11 @@ def test_a_latin_line_on_a_japanese_page_has_no_stopwords_rather_than_no_density
 
 def test_cjk_cohesion_words_leave_out_the_seams_of_function_characters():
     # character bigrams stand for CJK words; one holding の or で is mostly two words' seam
-    words = _content_without("東京の大学で研究する", frozenset())
+    words = _content_without("東京の大学で研究する", CJK_PAGE_STOPLIST)
     assert {"東京", "大学", "研究"} <= words
     assert not words & {"京の", "の大", "学で", "で研"}
+    # on a page with a stoplist (or another's) they stay: only a CJK page's are seams
+    assert {"京の", "の大"} <= _content_without("東京の大学で研究する", frozenset())
     latin = _content_without("Researchers at the university", frozenset({"the", "at"}))
     assert latin == {"researchers", "university"}
 

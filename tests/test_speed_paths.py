@@ -213,11 +213,12 @@ def _plain_sig_repeat(masked, words):
 
 
 def _plain_without(text, stop):
-    """A line's content words less the stoplist and, since the twenty-sixth round, the CJK
-    bigrams (or single characters) holding a function character."""
+    """A line's content words less the stoplist and, since the twenty-sixth round, on a
+    page written in CJK, the CJK bigrams (or single characters) holding a function character."""
     func = cjk_function_chars()
     return [w for w in _plain_content_words(text) if w not in stop
-            and not (len(w) <= 2 and blocks._CJK_RUN.match(w) and not func.isdisjoint(w))]
+            and not (stop is blocks.CJK_PAGE_STOPLIST and len(w) <= 2 and blocks._CJK_RUN.match(w)
+                     and not func.isdisjoint(w))]
 
 
 def _real_pages():
@@ -228,7 +229,9 @@ def _real_pages():
     for path in files:
         lines = normalise(path.read_text(encoding="utf-8")).split("\n")
         texts = [line.strip() for line in lines if line.strip()]
-        yield texts, pick_stoplist(detect(lines, 3000, 0).code, None), lines
+        code = detect(lines, 3000, 0).code
+        stop = pick_stoplist(code, None)
+        yield texts, stop or (blocks.CJK_PAGE_STOPLIST if code in ("zh", "ja") else stop), lines
 
 
 def test_block_features_counted_with_sets_equal_the_plain_loops():

@@ -316,6 +316,12 @@ def page_content_words(texts: list[str], stop: frozenset) -> list[frozenset[str]
     return [_content_without(t, stop) for t in texts]
 
 
+# The stoplist of a page written in Chinese or Japanese characters, which have no jusText
+# stoplist (their lines count function characters instead, shape.py): one entry no word
+# can be, so a line of other words has a stopword density of 0 (features.feature_matrix).
+CJK_PAGE_STOPLIST = frozenset({"\x00"})
+
+
 @lru_cache(maxsize=1 << 16)
 def _content_without(text: str, stop: frozenset) -> frozenset[str]:
     """content_words(text) less the stoplist `stop`, as a set (the features only count
@@ -325,10 +331,10 @@ def _content_without(text: str, stop: frozenset) -> frozenset[str]:
         words = _kernel.content_without(text, stop)
     else:
         words = frozenset(_content_set(text).difference(stop))
-    if text.isascii() or _CJK_RUN.search(text) is None:
+    if stop is not CJK_PAGE_STOPLIST or text.isascii():
         return words
-    # A CJK bigram holding a function character (的, の, は...) is mostly the seam of two
-    # words, not a word: left out as stopwords are
+    # On a page written in Chinese characters a CJK bigram holding a function character
+    # (的, の, で...) is mostly the seam of two words, not a word: left out as stopwords are
     func = cjk_function_chars()
     return frozenset(w for w in words if len(w) > 2 or not _CJK_RUN.match(w) or func.isdisjoint(w))
 

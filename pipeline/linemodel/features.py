@@ -23,6 +23,7 @@ from typing import Callable
 import numpy as np
 
 from pipeline.linemodel import blocks
+from pipeline.linemodel.blocks import CJK_PAGE_STOPLIST
 from pipeline.linemodel.containment import containment
 from pipeline.linemodel.shape import (
     NAN, SHAPE_FEATURES, _class_counts_list, _kernel, line_shape, norm_and_shape, pick_stoplist)
@@ -405,7 +406,8 @@ def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None
             if len(sample) >= 3000:
                 break
         stop = pick_stoplist(language, sample)
-    written_in_cjk = _written_in_cjk(texts)
+    # langdetect may read Traditional Chinese as Korean: a Korean page's letters are counted
+    written_in_cjk = language in _CJK_LANGUAGES or (language in (None, "ko") and _written_in_cjk(texts))
     if written_in_cjk and not stop:
         # No stoplist (Chinese, Japanese): a line of Latin words or digits has no stopword,
         # as it has none on a page with one, rather than no density at all (which the
@@ -437,18 +439,18 @@ def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None
     return idx, X
 
 
-# The stoplist of a page written in Chinese or Japanese characters, which have no
-# jusText stoplist (their lines count function characters instead, shape.py): one entry
-# no word can be, so a line of other words has a stopword density of 0.
-CJK_PAGE_STOPLIST = frozenset({"\x00"})
 _CJK_RATIO = FEATURES.index("cjk_ratio")
+# langdetect's codes of the languages written in Chinese characters (Korean, in Hangul,
+# has spaces and a stoplist)
+_CJK_LANGUAGES = frozenset({"zh", "zh-cn", "zh-tw", "ja"})
 # Han, kana and compatibility ideographs (Hangul is left out: Korean has a stoplist and spaces)
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
 def _written_in_cjk(texts: list[str]) -> bool:
-    """Whether Chinese or Japanese characters are at least half the page's letters."""
+    """Whether Chinese or Japanese characters are at least half the page's letters (where
+    the page's language is not known)."""
     joined = "".join(texts)
     if joined.isascii() or _CJK_CHAR.search(joined) is None:
         return False
