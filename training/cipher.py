@@ -2,7 +2,7 @@
 """The English dev pages written in another script or language, word for word: a measure
 of how the pipeline does on a language or script it has no page of.
 
-    python training/cipher.py DEV_DIR OUT_DIR --target arab   (latn, arab, thai, deva, hani)
+    python training/cipher.py DEV_DIR OUT_DIR --target arab   (latn, arab, thai, deva, hani, hang)
 
 Then `python training/cv.py OUT_DIR --model FOLD_MODELS ...` cleans the ciphered pages
 with English-trained fold models (an unseen language) and scores them against the
@@ -21,7 +21,7 @@ dump ciphered):
   length, drawn from langdetect's character bigrams of that language (its own profile,
   shipped with the package), seeded by the word: it reads like the language to an n-gram
   detector and carries no English vocabulary. Case is kept on `latn` and dropped elsewhere.
-  Chinese: 1 to 3 Han characters (a word of up to 2 letters, 3 to 9, more), drawn from
+  Korean: a syllable for about 2.5 letters. Chinese: 1 to 3 Han characters (a word of up to 2 letters, 3 to 9, more), drawn from
   langdetect's Chinese character frequencies;
 - English month names and their abbreviations -> the target language's (the pipeline's
   pipeline/data/months.json), so that dates are written as the language writes them;
@@ -66,6 +66,7 @@ TARGETS = {
     "thai": ("th", "th", "th", "THAI", False),
     "deva": ("hi", "hi", "hi", "DEVANAGARI", False),
     "hani": ("zh", "zh-cn", "zh", "CJK", False),
+    "hang": ("ko", "ko", "ko", "HANGUL", False),
 }
 _WORD = re.compile(r"[^\W\d_]+")
 _STOPLISTS = json.loads((ROOT / "pipeline" / "data" / "stoplists.json").read_text(encoding="utf-8"))
@@ -152,7 +153,9 @@ class Cipher:
                     return word
                 continue
             out, prev, letters = [], " ", 0
-            while letters < len(low):
+            # a Hangul syllable writes about 2.5 Latin letters' sounds
+            size = max(1, round(len(low) / 2.5)) if self.script == "HANGUL" else len(low)
+            while letters < size:
                 nxt, weights = self.table.get(prev) or self.table[" "]
                 ch = rng.choices(nxt, weights)[0]
                 if ch == " ":  # a word edge too early: start a fresh letter

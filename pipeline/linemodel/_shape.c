@@ -47,7 +47,7 @@ static int is_bullet(Py_UCS4 c)
 static int is_cjk(Py_UCS4 c)  /* shape._CJK's ranges */
 {
     return (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
-           (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF);
+           (c >= 0xF900 && c <= 0xFAFF);
 }
 
 /* shape._char_bits(c): the ten class bits in shape.py's order. */
@@ -486,6 +486,10 @@ static PyObject *content_without(PyObject *self, PyObject *args)
     return content_into(text, out, stop);
 }
 
+/* A character of blocks._CJK_RUN: the line shape's CJK (Han, kana; its class bit 16) and
+ * Hangul, whose words' particles cling to them, so that cohesion reads Korean in bigrams too. */
+#define RUN_CHAR(c, b) (((b) & 16u) || ((c) >= 0xAC00 && (c) <= 0xD7AF))
+
 /* Fills `out` (stolen: returned, or released on an error) with text's content words not in
  * `stop` (NULL: none left out). */
 static PyObject *content_into(PyObject *text, PyObject *out, PyObject *stop)
@@ -501,8 +505,8 @@ static PyObject *content_into(PyObject *text, PyObject *out, PyObject *stop)
         Py_UCS4 c = READ(i);
         unsigned b = bits_at(c);
         Py_ssize_t j = i + 1;
-        if (b & 16u) {  /* a CJK run */
-            while (j < n && (bits_at(READ(j)) & 16u)) j++;
+        if (RUN_CHAR(c, b)) {  /* a CJK run */
+            while (j < n && RUN_CHAR(READ(j), bits_at(READ(j)))) j++;
             if (j - i == 1) {
                 if (add_sub(out, low, i, j, stop) < 0) goto fail;
             } else {
@@ -513,7 +517,7 @@ static PyObject *content_into(PyObject *text, PyObject *out, PyObject *stop)
             int digits = (b & 4u) != 0;
             for (; j < n; j++) {
                 unsigned bj = bits_at(READ(j));
-                if (!(bj & SHAPE_WORD) || (bj & 16u)) break;
+                if (!(bj & SHAPE_WORD) || RUN_CHAR(READ(j), bj)) break;
                 digits &= (bj & 4u) != 0;
             }
             if (j - i >= 3 && !digits && add_sub(out, low, i, j, stop) < 0) goto fail;

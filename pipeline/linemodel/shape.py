@@ -49,7 +49,11 @@ def pick_stoplist(language, words_lower) -> frozenset:
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# Characters of the scripts written without spaces between words (Han, kana). Hangul is
+# not among them: Korean spaces its words and has a stoplist, so its lines are counted in
+# words and stopwords as any spaced script's (they were counted a word per two syllables,
+# with no stopword: a Korean paragraph read as a long line of no prose).
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # A link, a handle or an e-mail address. The e-mail part (`\S+@\S+\.\w+` as a regex)
 # is checked by _has_email: as a regex it backtracks quadratically on a long line with
 # no spaces (a 100,000-character line took 26 s).
@@ -128,7 +132,7 @@ def _bmp_bits() -> np.ndarray:
     flag(str.isdecimal, _C_DECIMAL)
     flag(str.isspace, _C_SPACE)
     flag(lambda c: c.isspace() and c != " ", _C_OTHERSPACE)
-    for lo, hi in ((0x3040, 0x30ff), (0x3400, 0x4dbf), (0x4e00, 0x9fff), (0xac00, 0xd7af), (0xf900, 0xfaff)):
+    for lo, hi in ((0x3040, 0x30ff), (0x3400, 0x4dbf), (0x4e00, 0x9fff), (0xf900, 0xfaff)):
         bits[lo:hi + 1] |= _C_CJK
     for chars_, bit in ((list(map(chr, _QUOTES)), _C_QUOTE), (_SEP_CHARS, _C_SEP), (_SENT_CHARS, _C_SENT)):
         for c in chars_:
