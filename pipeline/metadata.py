@@ -466,8 +466,10 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         # A title in a script without capital letters (Arabic, Devanagari, Thai, CJK): the
         # English model's case-borne signals (a standfirst told by its lowercase words, a
         # byline by "By" and capitalised names) never fire there, and its weights refused
-        # nearly every such title; its own model, fitted on the ciphered dev pages, reads it.
-        uncased = _uncased(shown_text)
+        # nearly every such title; its own model, fitted on the ciphered dev pages, reads it
+        # where the URL's slug speaks to it (without a URL that model showed fewer right
+        # titles than the English one: docs/metadata.md, twenty-sixth round).
+        uncased = bool(slug) and _uncased(shown_text)
         if uncased:
             signals = signals + ["a script without case"] + _uncased_signals(result, shown, shown_text)
         confidence = confidence_of("title", signals, uncased)

@@ -469,8 +469,8 @@ def _choose_under(rows: list[dict], confidences: list[float], limits: dict[str, 
 
 def fit_uncased(devs: list[Path], caches: list[Path], folds: int, write: Path | None,
                 sweep: list[float] | None = None) -> None:
-    """The title model of scripts without capital letters (`title_uncased`): fitted on the
-    ciphered dev pages of several scripts pooled (training/cipher.py; the titles whose
+    """The title model of scripts without capital letters (`title_uncased`, used where the
+    page's URL has a slug): fitted on the ciphered dev pages of several scripts pooled (training/cipher.py; the titles whose
     signals hold "a script without case"), every weight fitted, out of fold by site (a
     page's twins in the other scripts are in its fold: the cipher keeps the host); each
     fold's threshold the lowest at which no source's training pages show a larger share
