@@ -479,10 +479,11 @@ def fit_uncased(devs: list[Path], caches: list[Path], folds: int, write: Path | 
     on its own test fold (an unseen script and unseen sites). --write: the model fitted
     on all pages, its threshold chosen on the pooled out-of-fold confidences."""
     fold_of = lambda site: int(hashlib.sha256(site.encode()).hexdigest(), 16) % folds  # noqa: E731
-    rows = []
+    rows, others = [], []  # others: the titles the English model reads (shown as written)
     for dev, cache in zip(devs, caches):
-        rows += [dict(r, script=dev.name) for r in rows_of(dev, cache)
-                 if r["field"] == "title" and UNCASED in r["signals"]]
+        for r in rows_of(dev, cache):
+            if r["field"] == "title":
+                (rows if UNCASED in r["signals"] else others).append(dict(r, script=dev.name, filled=r["shipped"]))
     scripts = sorted({r["script"] for r in rows})
 
     def run(train_scripts, test_scripts):
@@ -499,12 +500,14 @@ def fit_uncased(devs: list[Path], caches: list[Path], folds: int, write: Path | 
         return tested, conf
 
     def line(tested, script):
-        got = _shares([r for r in tested if r["script"] == script], lambda r: True)
+        # shares of all the script's pages with a gold title, the others' as shown today
+        got = _shares([r for r in tested + others if r["script"] == script], lambda r: True)
         return ", ".join(f"{s} {a:.3f}/{b:.3f}" for s, (_, a, b) in got.items())
 
     tested, conf = run(scripts, scripts)
     for script in scripts:
-        shipped = _shares([dict(r, filled=r["shipped"]) for r in rows if r["script"] == script], lambda r: True)
+        shipped = _shares([dict(r, filled=r["shipped"]) for r in rows + others if r["script"] == script],
+                          lambda r: True)
         print(f"{script}: {sum(r['script'] == script for r in rows)} titles read uncased")
         print("  as read now:          " + ", ".join(f"{s} {a:.3f}/{b:.3f}" for s, (_, a, b) in shipped.items()))
         print("  out of fold by site:  " + line(tested, script))
