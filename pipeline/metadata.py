@@ -180,19 +180,19 @@ def confidence_model() -> dict:
     return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
 
 
-def confidence_of(field_name: str, signals: list[str], uncased: bool = False) -> float:
+def confidence_of(field_name: str, signals: list[str]) -> float:
     """The probability, by the field's learned weights, that a reading with these
-    signals is right (an unknown signal weighs nothing). `uncased`: a title in a script
-    without capital letters, read by its own model (`title_uncased`)."""
-    model = confidence_model()[field_name + "_uncased" if uncased else field_name]
+    signals is right (an unknown signal weighs nothing). `field_name`: a field, or one
+    of its other models ("title_uncased")."""
+    model = confidence_model()[field_name]
     z = model["bias"] + sum(model["weights"].get(s, 0.0) for s in signals)
     return 1 / (1 + math.exp(-z))
 
 
-def threshold(field_name: str, by_url: bool = False, uncased: bool = False) -> float:
-    """The field's threshold; `by_url`: of a reading the page's URL spoke to (its own,
-    `url_threshold`, where the field has one); `uncased`: of the uncased model."""
-    model = confidence_model()[field_name + "_uncased" if uncased else field_name]
+def threshold(field_name: str, by_url: bool = False) -> float:
+    """The field's (or model's) threshold; `by_url`: of a reading the page's URL spoke to
+    (its own, `url_threshold`, where the field has one)."""
+    model = confidence_model()[field_name]
     return model.get("url_threshold", model["threshold"]) if by_url else model["threshold"]
 
 
@@ -466,13 +466,14 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         # A title in a script without capital letters (Arabic, Devanagari, Thai, CJK): the
         # English model's case-borne signals (a standfirst told by its lowercase words, a
         # byline by "By" and capitalised names) never fire there, and its weights refused
-        # nearly every such title; its own model, fitted on the ciphered dev pages, reads it
-        # where the URL's slug speaks to it (without a URL that model showed fewer right
-        # titles than the English one: docs/metadata.md, twenty-sixth round).
-        uncased = bool(slug) and _uncased(shown_text)
-        if uncased:
+        # nearly every such title; models of their own, fitted on the ciphered dev pages,
+        # read it: one where the URL has a slug, one without (docs/metadata.md,
+        # twenty-sixth round).
+        model = "title"
+        if _uncased(shown_text):
             signals = signals + ["a script without case"] + _uncased_signals(result, shown, shown_text)
-        confidence = confidence_of("title", signals, uncased)
+            model = "title_uncased" if slug else "title_uncased_no_url"
+        confidence = confidence_of(model, signals)
         meta.evidence["title"] = {"line": shown, "confidence": round(confidence, 2), "how": title_how,
                                   "signals": sorted(signals)}
         # The headline line is the title's, shown or not (it is not body either way), and a
@@ -480,7 +481,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         # the URL says: which lines the body keeps does not depend on the URL).
         meta.claims[title_line] = ("meta.title", "the article's title (kept in metadata)")
         meta.read_title = shapes[title_line].text
-        if confidence < threshold("title", by_url=bool(slug), uncased=uncased):
+        if confidence < threshold(model, by_url=bool(slug)):
             meta.evidence["title"]["withheld"] = shown_text
         else:
             meta.title = shown_text

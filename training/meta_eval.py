@@ -449,28 +449,30 @@ def fit_url(dev: Path, cache: Path, folds: int, write: Path | None, sweep: list[
 
 
 UNCASED = "a script without case"
-# The share of titles shown wrong on the English dev dumps today (`score`, shipped): the
-# uncased model's threshold may show no larger share wrong on any source.
+# The share of titles shown wrong on the English dev dumps today (`score`, shipped, with
+# the URL): the uncased models' thresholds may show no larger share wrong on any source
+# of any script.
 ENGLISH_WRONG = {"fundus": 0.056, "readability": 0.143, "wcxb": 0.038}
 
 
 def _choose_under(rows: list[dict], confidences: list[float], limits: dict[str, float]) -> float:
     """The lowest threshold (on `_choose`'s grid) at which no source's share of shown but
-    wrong titles is above its limit."""
+    wrong titles is above its limit, in any script."""
     for t in [round(x * 0.025, 3) for x in range(0, 41)] + [1.01]:
         by = defaultdict(lambda: [0, 0])
         for r, c in zip(rows, confidences):
-            by[r["source"]][0] += 1
-            by[r["source"]][1] += r["showable"] and c >= t and not r["right"]
-        if all(wrong <= limits.get(s, 0.0) * total + 1e-9 for s, (total, wrong) in by.items()):
+            by[(r.get("script"), r["source"])][0] += 1
+            by[(r.get("script"), r["source"])][1] += r["showable"] and c >= t and not r["right"]
+        if all(wrong <= limits.get(s, 0.0) * total + 1e-9 for (_, s), (total, wrong) in by.items()):
             return t
     return 1.01
 
 
 def fit_uncased(devs: list[Path], caches: list[Path], folds: int, write: Path | None,
                 sweep: list[float] | None = None) -> None:
-    """The title model of scripts without capital letters (`title_uncased`, used where the
-    page's URL has a slug): fitted on the ciphered dev pages of several scripts pooled (training/cipher.py; the titles whose
+    """The title models of scripts without capital letters (`title_uncased`, used where the
+    page's URL has a slug; with --no-url `title_uncased_no_url`, the pages read without
+    their URL): fitted on the ciphered dev pages of several scripts pooled (training/cipher.py; the titles whose
     signals hold "a script without case"), every weight fitted, out of fold by site (a
     page's twins in the other scripts are in its fold: the cipher keeps the host); each
     fold's threshold the lowest at which no source's training pages show a larger share
@@ -483,7 +485,9 @@ def fit_uncased(devs: list[Path], caches: list[Path], folds: int, write: Path | 
     for dev, cache in zip(devs, caches):
         for r in rows_of(dev, cache):
             if r["field"] == "title":
-                (rows if UNCASED in r["signals"] else others).append(dict(r, script=dev.name, filled=r["shipped"]))
+                # with the URL: the readings with a slug (a URL signal); the others are the no-URL model's
+                mine = UNCASED in r["signals"] and (not WITH_URL or any("URL" in x for x in r["signals"]))
+                (rows if mine else others).append(dict(r, script=dev.name, filled=r["shipped"]))
     scripts = sorted({r["script"] for r in rows})
 
     def run(train_scripts, test_scripts):
@@ -521,7 +525,7 @@ def fit_uncased(devs: list[Path], caches: list[Path], folds: int, write: Path | 
     print(f"pooled out-of-fold threshold {written}\n   " + json.dumps(model))
     if write:
         data = json.loads(write.read_text("utf-8"))
-        data["title_uncased"] = {**model, "threshold": written}
+        data["title_uncased" if WITH_URL else "title_uncased_no_url"] = {**model, "threshold": written}
         write.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
 
 
@@ -697,10 +701,12 @@ def main() -> None:
     parser.add_argument("--no-url", action="store_true", help="score / fit: read the pages without their URL")
     args = parser.parse_args()
     if args.command == "fit-uncased":
+        global WITH_URL
+        WITH_URL = not args.no_url
         fit_uncased(args.dev, args.cache, args.folds, args.write, args.sweep)
         return
     args.dev, args.cache = args.dev[0], (args.cache or [None])[0]
-    global WITH_URL, SEPARATE, GRID, ZERO_URL
+    global SEPARATE, GRID, ZERO_URL
     WITH_URL = not args.no_url
     ZERO_URL = args.zero_url
     SEPARATE = args.separate
