@@ -21,7 +21,7 @@ from pipeline.lineshape import WORD
 from pipeline.linewords import words_of
 from pipeline.memo import LineMemo
 from pipeline.metadates import _YEAR, find_moments, has_label as _has_label, labels as _labels, split_moment, vocabulary
-from pipeline.urlwords import slug_share, slug_words, trim_to_slug, url_day
+from pipeline.urlwords import slug_share, slug_share_unspaced, slug_words, trim_to_slug, url_day
 
 # Speed: a page's short lines are read for dates on each pass (the settle pass reads the
 # kept ones again) and a site's header lines on every page; a pure function whose list
@@ -93,6 +93,50 @@ class PageMetadata:
         }
 
 
+def _uncased(text: str) -> bool:
+    """Fewer than half the line's letters have a case (upper or lower): a script without
+    capital letters, whatever its language."""
+    letters = cased = 0
+    for ch in text:
+        if ch.isalpha():
+            letters += 1
+            cased += ch.islower() or ch.isupper()
+    return cased * 2 < letters
+
+
+def _trigrams(text: str) -> set[str]:
+    letters = "".join(text.casefold().split())
+    return {letters[i:i + 3] for i in range(len(letters) - 2)}
+
+
+def _uncased_signals(result: Classification, n: int, text: str) -> list[str]:
+    """Script-neutral stand-ins for the title signals that capital letters carry: a short
+    line under it (a byline's names, told in English by "By" and capitals), a sentence
+    under it (a standfirst, told by its lowercase words), and how much of the title's
+    letters (runs of three, spaces left out: words run together in Thai) the lead holds."""
+    shapes, start = result.shapes, result.body_start
+    order = sorted(shapes)
+    at = bisect_right(order, n)
+    under = [shapes[m] for m in order[at:at + 3]]
+    signals = []
+    if any(2 <= s.words <= 4 and not s.dates for s in under):
+        signals.append("a short line under it")
+    if under and under[0].words >= 8 and (under[0].ends_sentence or under[0].stopword_ratio >= 0.3):
+        signals.append("a sentence under it")
+    title = _trigrams(text)
+    if title and start is not None:
+        lead, size = [], 0
+        for m in order[bisect_left(order, start):]:
+            if result.decisions[m].keep:
+                lead.append(shapes[m].text)
+                size += len(shapes[m].text)
+                if size >= 600:
+                    break
+        share = len(title & _trigrams(" ".join(lead))) / len(title)
+        signals += ["its letters in the lead"] if share >= 0.5 else ["few of its letters in the lead"] if share < 0.2 else []
+    return signals
+
+
 def _title_like(text: str, units: int) -> bool:
     return 4 <= units <= 30 and not text.rstrip().endswith((".", ":", ";", ","))
 
@@ -138,15 +182,16 @@ def confidence_model() -> dict:
 
 def confidence_of(field_name: str, signals: list[str]) -> float:
     """The probability, by the field's learned weights, that a reading with these
-    signals is right (an unknown signal weighs nothing)."""
+    signals is right (an unknown signal weighs nothing). `field_name`: a field, or one
+    of its other models ("title_uncased")."""
     model = confidence_model()[field_name]
     z = model["bias"] + sum(model["weights"].get(s, 0.0) for s in signals)
     return 1 / (1 + math.exp(-z))
 
 
 def threshold(field_name: str, by_url: bool = False) -> float:
-    """The field's threshold; `by_url`: of a reading the page's URL spoke to (its own,
-    `url_threshold`, where the field has one)."""
+    """The field's (or model's) threshold; `by_url`: of a reading the page's URL spoke to
+    (its own, `url_threshold`, where the field has one)."""
     model = confidence_model()[field_name]
     return model.get("url_threshold", model["threshold"]) if by_url else model["threshold"]
 
@@ -418,7 +463,17 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         if slug:
             shown, shown_text, title_how, signals = _title_by_url(result, scored, top, pick, best, language, folded,
                                                                   slug, signals, title_how)
-        confidence = confidence_of("title", signals)
+        # A title in a script without capital letters (Arabic, Devanagari, Thai, CJK): the
+        # English model's case-borne signals (a standfirst told by its lowercase words, a
+        # byline by "By" and capitalised names) never fire there, and its weights refused
+        # nearly every such title; models of their own, fitted on the ciphered dev pages,
+        # read it: one where the URL has a slug, one without (docs/metadata.md,
+        # twenty-sixth round).
+        model = "title"
+        if _uncased(shown_text):
+            signals = signals + ["a script without case"] + _uncased_signals(result, shown, shown_text)
+            model = "title_uncased" if slug else "title_uncased_no_url"
+        confidence = confidence_of(model, signals)
         meta.evidence["title"] = {"line": shown, "confidence": round(confidence, 2), "how": title_how,
                                   "signals": sorted(signals)}
         # The headline line is the title's, shown or not (it is not body either way), and a
@@ -426,7 +481,7 @@ def read_metadata(result: Classification, memo: LineMemo | None = None, language
         # the URL says: which lines the body keeps does not depend on the URL).
         meta.claims[title_line] = ("meta.title", "the article's title (kept in metadata)")
         meta.read_title = shapes[title_line].text
-        if confidence < threshold("title", by_url=bool(slug)):
+        if confidence < threshold(model, by_url=bool(slug)):
             meta.evidence["title"]["withheld"] = shown_text
         else:
             meta.title = shown_text
@@ -947,7 +1002,7 @@ def _title_by_url(result: Classification, scored: list, top: list, pick: tuple, 
     nothing in the confidence: weights fitted on site folds showed more right titles
     only with more wrong ones (docs/metadata.md, twenty-fifth round)."""
     shapes = result.shapes
-    share = slug_share(slug, words_of(shapes[pick[0]].text))[0]
+    share = _slug_share(slug, shapes[pick[0]].text)[0]
     if share >= _URL_WORDS:
         return _trimmed(shapes[pick[0]].text, slug, pick[0], how + ", its words in the URL",
                         signals + ["its words in the URL"])
@@ -957,7 +1012,7 @@ def _title_by_url(result: Classification, scored: list, top: list, pick: tuple, 
             text = shapes[n].text
             if folded[n] == folded[pick[0]] or "://" in text or "www." in text:  # a line that is the URL itself
                 continue
-            got = slug_share(slug, words_of(text))
+            got = _slug_share(slug, text)
             key = (got[0], got[1], s, -k)
             if got[0] >= _URL_WORDS and (best is None or key > best[0]):
                 best = (key, s, n, h, content)
@@ -969,6 +1024,16 @@ def _title_by_url(result: Classification, scored: list, top: list, pick: tuple, 
                             found + ["its words in the URL", "chosen by the URL over the hand score's line"])
     return pick[0], shapes[pick[0]].text, how, \
         signals + (["its words not in the URL"] if share < _URL_FEW else ["some of its words in the URL"])
+
+
+def _slug_share(slug: tuple[str, ...], text: str) -> tuple[float, float]:
+    """`urlwords.slug_share` of a line; of a line in a script without case whose
+    space-separated parts average 10 characters or more (Thai's words run together
+    within a sentence), the slug's words looked for inside it."""
+    words = words_of(text)
+    if len(text) >= 10 * max(1, len(text.split())) and _uncased(text):
+        return slug_share_unspaced(slug, text)
+    return slug_share(slug, words)
 
 
 def _trimmed(text: str, slug: tuple[str, ...], n: int, how: str, signals: list[str]) -> tuple[int, str, str, list[str]]:

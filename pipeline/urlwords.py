@@ -83,6 +83,17 @@ def slug_share(words: tuple[str, ...], text_words: list[str]) -> tuple[float, fl
     return found / len(words), text_in
 
 
+def slug_share_unspaced(words: tuple[str, ...], text: str) -> tuple[float, float]:
+    """`slug_share` of a line in a script written without spaces between words (Thai,
+    Lao, Khmer, Chinese, Japanese): its space-separated parts are phrases, so a slug's
+    word is looked for as a part of the line, case and marks folded as the slug's. The
+    second share (the line's words in the slug) has no words to count: 0."""
+    if not words:
+        return 0.0, 0.0
+    plain = _plain(text)
+    return sum(1 for w in words if w in plain) / len(words), 0.0
+
+
 @lru_cache(maxsize=4096)
 def url_day(url: str | None) -> date | None:
     """The day the URL's path holds: year, month and day separated ("/2019/11/18/",

@@ -448,6 +448,87 @@ def fit_url(dev: Path, cache: Path, folds: int, write: Path | None, sweep: list[
         write.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
 
 
+UNCASED = "a script without case"
+# The share of titles shown wrong on the English dev dumps today (`score`, shipped, with
+# the URL): the uncased models' thresholds may show no larger share wrong on any source
+# of any script.
+ENGLISH_WRONG = {"fundus": 0.056, "readability": 0.143, "wcxb": 0.038}
+
+
+def _choose_under(rows: list[dict], confidences: list[float], limits: dict[str, float]) -> float:
+    """The lowest threshold (on `_choose`'s grid) at which no source's share of shown but
+    wrong titles is above its limit, in any script."""
+    for t in [round(x * 0.025, 3) for x in range(0, 41)] + [1.01]:
+        by = defaultdict(lambda: [0, 0])
+        for r, c in zip(rows, confidences):
+            by[(r.get("script"), r["source"])][0] += 1
+            by[(r.get("script"), r["source"])][1] += r["showable"] and c >= t and not r["right"]
+        if all(wrong <= limits.get(s, 0.0) * total + 1e-9 for (_, s), (total, wrong) in by.items()):
+            return t
+    return 1.01
+
+
+def fit_uncased(devs: list[Path], caches: list[Path], folds: int, write: Path | None,
+                sweep: list[float] | None = None) -> None:
+    """The title models of scripts without capital letters (`title_uncased`, used where the
+    page's URL has a slug; with --no-url `title_uncased_no_url`, the pages read without
+    their URL): fitted on the ciphered dev pages of several scripts pooled (training/cipher.py; the titles whose
+    signals hold "a script without case"), every weight fitted, out of fold by site (a
+    page's twins in the other scripts are in its fold: the cipher keeps the host); each
+    fold's threshold the lowest at which no source's training pages show a larger share
+    of wrong titles than the English dumps do today (ENGLISH_WRONG). Then each script
+    left out: the model and threshold fitted on the other scripts' training folds, tested
+    on its own test fold (an unseen script and unseen sites). --write: the model fitted
+    on all pages, its threshold chosen on the pooled out-of-fold confidences."""
+    fold_of = lambda site: int(hashlib.sha256(site.encode()).hexdigest(), 16) % folds  # noqa: E731
+    rows, others = [], []  # others: the titles the English model reads (shown as written)
+    for dev, cache in zip(devs, caches):
+        for r in rows_of(dev, cache):
+            if r["field"] == "title":
+                # with the URL: the readings with a slug (a URL signal); the others are the no-URL model's
+                mine = UNCASED in r["signals"] and (not WITH_URL or any("URL" in x for x in r["signals"]))
+                (rows if mine else others).append(dict(r, script=dev.name, filled=r["shipped"]))
+    scripts = sorted({r["script"] for r in rows})
+
+    def run(train_scripts, test_scripts):
+        tested, conf = [], []
+        for k in range(folds):
+            train = [r for r in rows if fold_of(r["site"]) != k and r["script"] in train_scripts]
+            model = fit_logistic([r for r in train if r["showable"]])
+            t = _choose_under(train, [_predict(model, r["signals"]) for r in train], ENGLISH_WRONG)
+            for r in rows:
+                if fold_of(r["site"]) == k and r["script"] in test_scripts:
+                    c = _predict(model, r["signals"])
+                    conf.append(c)
+                    tested.append(dict(r, filled=r["showable"] and c >= t))
+        return tested, conf
+
+    def line(tested, script):
+        # shares of all the script's pages with a gold title, the others' as shown today
+        got = _shares([r for r in tested + others if r["script"] == script], lambda r: True)
+        return ", ".join(f"{s} {a:.3f}/{b:.3f}" for s, (_, a, b) in got.items())
+
+    tested, conf = run(scripts, scripts)
+    for script in scripts:
+        shipped = _shares([dict(r, filled=r["shipped"]) for r in rows + others if r["script"] == script],
+                          lambda r: True)
+        print(f"{script}: {sum(r['script'] == script for r in rows)} titles read uncased")
+        print("  as read now:          " + ", ".join(f"{s} {a:.3f}/{b:.3f}" for s, (_, a, b) in shipped.items()))
+        print("  out of fold by site:  " + line(tested, script))
+        left, _ = run([s for s in scripts if s != script], [script])
+        print("  and the script left out: " + line(left, script))
+        for t in sweep or []:
+            at = [dict(r, filled=r["showable"] and c >= t) for r, c in zip(tested, conf)]
+            print(f"  at {t}: " + line(at, script))
+    model = fit_logistic([r for r in rows if r["showable"]])
+    written = _choose_under(tested, conf, ENGLISH_WRONG)
+    print(f"pooled out-of-fold threshold {written}\n   " + json.dumps(model))
+    if write:
+        data = json.loads(write.read_text("utf-8"))
+        data["title_uncased" if WITH_URL else "title_uncased_no_url"] = {**model, "threshold": written}
+        write.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", "utf-8")
+
+
 def html_titles(dev: Path, traf: Path, folds: int) -> None:
     """The HTML title choice of `merge_html_metadata`, on the dev HTML: trafilatura's
     title alone, the page's <h1> where trafilatura's title goes on from it (shipped),
@@ -590,7 +671,7 @@ def site_names(dev: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=("capture", "trafilatura", "score", "fit", "fit-url", "ceiling",
+    parser.add_argument("command", choices=("capture", "trafilatura", "score", "fit", "fit-url", "fit-uncased", "ceiling",
                                                 "html-titles", "site-names"))
     parser.add_argument("--write", type=Path, help="fit: write the weights and thresholds to this JSON file")
     parser.add_argument("--cap", action="append", default=[], metavar="FIELD=VALUE",
@@ -599,8 +680,9 @@ def main() -> None:
                         "the seeds' lowest confidence, their gold in tests/data/gold/seeds")
     parser.add_argument("--sweep", type=float, nargs="*", default=None,
                         help="fit: the out-of-fold right / wrong at these thresholds, and the seeds each would withhold")
-    parser.add_argument("--dev", type=Path, required=True)
-    parser.add_argument("--cache", type=Path)
+    parser.add_argument("--dev", type=Path, required=True, action="extend", nargs="+",
+                        help="fit-uncased: several (the ciphered dev folders), each with its --cache")
+    parser.add_argument("--cache", type=Path, action="extend", nargs="+")
     parser.add_argument("--traf", type=Path)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--max-wrong", type=float, default=0.10)
@@ -618,7 +700,13 @@ def main() -> None:
     parser.add_argument("--zero-url", action="store_true", help="fit: the URL's signals weigh nothing (left out)")
     parser.add_argument("--no-url", action="store_true", help="score / fit: read the pages without their URL")
     args = parser.parse_args()
-    global WITH_URL, SEPARATE, GRID, ZERO_URL
+    if args.command == "fit-uncased":
+        global WITH_URL
+        WITH_URL = not args.no_url
+        fit_uncased(args.dev, args.cache, args.folds, args.write, args.sweep)
+        return
+    args.dev, args.cache = args.dev[0], (args.cache or [None])[0]
+    global SEPARATE, GRID, ZERO_URL
     WITH_URL = not args.no_url
     ZERO_URL = args.zero_url
     SEPARATE = args.separate
