@@ -186,25 +186,3 @@ def test_a_ciphered_seed_s_dates_labelled_in_its_language_are_read(target, publi
     page[at:at + 1] = [published, updated]
     fields = clean_bytes("\n".join(page).encode("utf-8"), "002.txt", engine).metadata
     assert fields["published"] == "2026-01-13" and fields["updated"][:10] == "2026-01-15", fields
-
-
-def _case_features(line: str) -> list:
-    row = line_shape(line, list(words_of(line)), frozenset(), _class_counts_list([line])[0])
-    return [row[SHAPE_FEATURES.index(name)] for name in ("title_ratio", "upper_ratio", "first_char_lower")]
-
-
-@pytest.mark.parametrize("target", ["arab", "deva", "thai"])
-def test_a_line_without_case_has_its_case_features_missing(target):
-    # A headline in a script without capitals read as English sentence case (title_ratio 0,
-    # upper_ratio 0, first_char_lower 0): the model took it for prose. Its case is missing.
-    text, _ = seed("000_e6a63afea518df2a")
-    cipher = cipher_of(target, text)
-    lettered = [ln for ln in text.split("\n") if any(c.isalpha() for c in ln)]
-    for line in lettered:
-        values = _case_features(cipher.line(line))
-        assert all(v != v for v in values), (cipher.line(line), values)
-    # cased letters keep their case, in Latin or among uncased ones
-    latin = cipher_of("latn", text)
-    assert all(v == v for ln in lettered for v in _case_features(latin.line(ln)))
-    assert _case_features(cipher.line(lettered[0]) + " CNN")[1] > 0
-    assert _case_features("Breaking News Today") == [1.0, 3 / 17, 0.0]

@@ -53,12 +53,6 @@ MONOTONIC: dict[str, int] = {}
 # A line's training weight: its share of the page's tokens, scaled to mean 1, capped at
 # WEIGHT_CAP, plus WEIGHT_FLOOR (see weights).
 WEIGHT_FLOOR, WEIGHT_CAP = 0.2, 5.0
-# Case-blind copies: this share of the training pages (picked by the md5 of their id) is
-# trained on a second time with the case features missing on every line with a letter, as
-# a page in a script without case gives them (linemodel/shape.py, _caseless), so the trees
-# learn what to do without capitals. 0: none.
-CASELESS = 0.0
-CASE_FEATURES = ("title_ratio", "upper_ratio", "first_char_lower")
 
 
 def host_of(url):
@@ -180,18 +174,15 @@ def fit(docs, feats_key, params=None, per_site=None, page_power=None):
     if cst is not None:
         params["monotonic_cst"] = cst
     floor, cap = params.pop("weight_floor", None), params.pop("weight_cap", None)
-    caseless = float(params.pop("caseless", CASELESS))
     X = np.array([r for d in docs for r in d[feats_key]], dtype=np.float64)
     y = np.array([v for d in docs for v in d["y"]])
     w = train_weights(docs, per_site, page_power, source_power, floor, cap)
-    hosts = [d["host"] for d in docs for _ in d[feats_key]]
-    if caseless > 0:
-        X, y, w, hosts = caseless_copies(docs, feats_key, X, y, w, hosts, caseless)
     if bags <= 1:
         clf = HistGradientBoostingClassifier(**params)
         clf.fit(X, y, sample_weight=w)
         return clf
     models = []
+    hosts = [d["host"] for d in docs for _ in d[feats_key]]
     for b in range(bags):
         counts = bag_counts(set(hosts), b)
         wb = w * np.array([counts[h] for h in hosts], dtype=np.float64)
@@ -200,31 +191,6 @@ def fit(docs, feats_key, params=None, per_site=None, page_power=None):
         clf.fit(X[keep], y[keep], sample_weight=wb[keep])
         models.append(clf)
     return Bagged(models)
-
-
-def caseless_share(doc_id: str) -> float:
-    """Where a page falls in [0, 1) for CASELESS (stable across runs and machines)."""
-    return int(hashlib.md5(("caseless:" + doc_id).encode()).hexdigest()[:8], 16) / 2 ** 32
-
-
-def caseless_copies(docs, feats_key, X, y, w, hosts, share):
-    """X, y, w and hosts with case-blind copies of the rows of `share` of the pages
-    appended (see CASELESS): the case features NaN where the line has a letter."""
-    cols = [lm.FEATURES.index(name) for name in CASE_FEATURES]
-    alpha = lm.FEATURES.index("alpha_ratio")
-    pick, start = [], 0
-    for d in docs:
-        n = len(d[feats_key])
-        if caseless_share(d["id"]) < share:
-            pick.extend(range(start, start + n))
-        start += n
-    pick = np.array(pick, dtype=np.int64)
-    Xc = X[pick].copy()
-    lettered = Xc[:, alpha] > 0
-    for c in cols:
-        Xc[lettered, c] = np.nan
-    return (np.vstack([X, Xc]), np.concatenate([y, y[pick]]), np.concatenate([w, w[pick]]),
-            hosts + [hosts[i] for i in pick.tolist()])
 
 
 def train_weights(docs, per_site=None, page_power=None, source_power=None, floor=None, cap=None):

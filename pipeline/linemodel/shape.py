@@ -252,18 +252,7 @@ def line_shape(s: str, words: list, stop: frozenset, counts: list) -> list:
         _thai_stopwords(row, s)  # a page with no stoplist: its Thai lines count function words
     if s[-1] >= "\u0e00" and not row[5] and ends_unmarked(s):
         _ends_a_sentence(row)  # one comparison for a line of any other script
-    if not row[10] and not row[19] and row[12] and s.upper() == s:
-        _caseless(row)  # letters, none upper, none lower: a script without case
     return row
-
-
-def _caseless(row: list) -> None:
-    """A line whose letters have no case (Arabic, Hebrew, Devanagari, Thai, CJK...): its case
-    features are missing, not "sentence case" (title_ratio 0, upper_ratio 0,
-    first_char_lower 0 read as an English sentence's opening, and a headline of another
-    story looked like one). The model is trained on case-blind copies of pages
-    (training/train_line_model.py, `caseless`) to read a missing case."""
-    row[9] = row[10] = row[19] = NAN  # title_ratio, upper_ratio, first_char_lower
 
 
 _THAI_LETTER = re.compile("[\u0e01-\u0e2e]")
