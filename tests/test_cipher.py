@@ -186,3 +186,43 @@ def test_a_ciphered_seed_s_dates_labelled_in_its_language_are_read(target, publi
     page[at:at + 1] = [published, updated]
     fields = clean_bytes("\n".join(page).encode("utf-8"), "002.txt", engine).metadata
     assert fields["published"] == "2026-01-13" and fields["updated"][:10] == "2026-01-15", fields
+
+
+@pytest.mark.parametrize("target, caseless", [("arab", True), ("deva", True), ("thai", False), ("latn", False)])
+def test_a_page_without_case_is_scored_by_the_caseless_model(target, caseless):
+    # Arabic or Devanagari lines have no capitals: the model trained on cased pages read
+    # their headlines as English sentences' openings; the model trained without the case
+    # features scores them. Thai (no spaces between words) and Latin keep the first model.
+    from pipeline import linemodel as lm
+    from pipeline.linemodel.features import feature_matrix
+
+    model = lm.load_model()
+    assert model["caseless"] is not None
+    for seed_id in seed_ids():
+        text, _ = seed(seed_id)
+        assert not lm.caseless_page(*_matrix(text.split("\n"), feature_matrix))  # English
+        lines = ciphered(cipher_of(target, text), text).split("\n")
+        assert lm.caseless_page(*_matrix(lines, feature_matrix)) == caseless, seed_id
+        idx, X = feature_matrix(lines, None)
+        forest = model["caseless"] if caseless else model["stage1"]
+        raw = forest.raw_many(X)[0]
+        assert lm.score_page(lines, None).body_prob == [
+            round(lm.sigmoid(raw[k]), 6) if k is not None else 0.0
+            for k in (dict(zip(idx, range(len(idx)))).get(i) for i in range(len(lines)))]
+
+
+def _matrix(lines, feature_matrix):
+    idx, X = feature_matrix(lines, None)
+    return lines, idx, X
+
+
+def test_the_caseless_model_splits_on_no_case_feature():
+    import json
+
+    from pipeline import linemodel as lm
+
+    spec = json.loads(lm.MODEL_PATH.read_text("utf-8"))
+    names = spec["features"]
+    split_on = {names[node[0]] for tree in spec["caseless"]["stage1"]["trees"] for node in tree if node[0] >= 0}
+    assert split_on and not split_on & set(spec["caseless"]["without"])
+    assert set(spec["caseless"]["without"]) == {"title_ratio", "upper_ratio", "first_char_lower"}
