@@ -108,13 +108,14 @@ def test_a_thai_sentence_ends_without_a_full_stop():
 
 @pytest.mark.parametrize("target, seed_id, least", [("thai", "000_e6a63afea518df2a", 0.9),
                                                     ("thai", "002_6b2440b7a94c438e", 0.95),
-                                                    ("deva", "000_e6a63afea518df2a", 0.95)])
+                                                    ("deva", "000_e6a63afea518df2a", 0.99)])
 def test_a_ciphered_seed_cleans_to_its_ciphered_gold(target, seed_id, least, engine):
     # before: Thai 0.41 and 0.87 token F1 (no paragraph read as a sentence, the article's
     # start never found), Devanagari 0.46 (the Hindi stopwords matched no split word).
     # Thai seed 000 is 0.92: with no capital letters the sidebar's headlines of other
     # stories read as sentences (0.95 before Thai's function words counted, while the
-    # 978 ciphered dev pages rose 0.871 -> 0.904: docs/quality.md, twenty-fifth round)
+    # 978 ciphered dev pages rose 0.871 -> 0.904: docs/quality.md, twenty-fifth round).
+    # Devanagari seed 000 was 0.97 before the caseless model scored its pages (1.0 now).
     text, gold = seed(seed_id)
     cipher = cipher_of(target, text)
     result = clean_bytes(ciphered(cipher, text).encode("utf-8"), f"{seed_id}.txt", engine)
