@@ -227,3 +227,19 @@ def test_the_caseless_model_splits_on_no_case_feature():
     split_on = {names[node[0]] for tree in spec["caseless"]["stage1"]["trees"] for node in tree if node[0] >= 0}
     assert split_on and not split_on & set(spec["caseless"]["without"])
     assert set(spec["caseless"]["without"]) == {"title_ratio", "upper_ratio", "first_char_lower"}
+
+
+def test_korean_and_japanese_pages_keep_the_first_model():
+    # Hangul and CJK have no case either, but the caseless model scored the dev set's
+    # Korean and Japanese pages lower (docs/quality.md, twenty-sixth round).
+    from pipeline import linemodel as lm
+    from pipeline.linemodel.features import feature_matrix
+
+    japanese = (ROOT / "tests" / "data" / "languages" / "text" / "sh-f105de6e63ca91ea.txt").read_text("utf-8")
+    korean = ("서울 시내 교통 체증이 주말마다 심해지고 있다.\n\n시는 다음 달부터 버스 노선을 늘리기로 했다.\n\n"
+              "주요 뉴스\n\n많이 본 기사\n\n시민들은 대체로 환영하는 분위기다.")
+    arabic = ("ازدحام المرور في وسط المدينة يزداد كل أسبوع.\n\nقررت البلدية زيادة خطوط الحافلات.\n\n"
+              "أهم الأخبار\n\nالأكثر قراءة\n\nيرحب السكان بالقرار عموما.")
+    for text, caseless in ((japanese, False), (korean, False), (arabic, True)):
+        lines = text.split("\n")
+        assert lm.caseless_page(*_matrix(lines, feature_matrix)) == caseless, lines[0]

@@ -63,22 +63,24 @@ def load_model(path: str | None = None) -> dict:
             "caseless": Forest(caseless["stage1"]) if caseless else None}
 
 
-# The case features, and the letters of scripts written without spaces between words
-# (Thai, Lao, Myanmar, Khmer; CJK is told by cjk_ratio).
+# The case features, and the letters of the uncased scripts the caseless model is not
+# used for: those written without spaces between words (Thai, Lao, Myanmar, Khmer; CJK is
+# told by cjk_ratio), and Hangul (the dev set's Korean pages scored lower with it).
 _CASE_COLUMNS = tuple(FEATURES.index(name) for name in ("upper_ratio", "first_char_lower", "alpha_ratio", "cjk_ratio"))
-_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+_NOT_CASELESS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 
 
 def caseless_page(lines: list[str], idx: list[int], X: np.ndarray) -> bool:
     """Whether most of the page's lines with letters are in a script without case and with
-    spaces between words (Arabic, Hebrew, Persian, Devanagari, Bengali, Hangul...): no
-    letter upper or lower case, no CJK or Thai-like letters. X: feature_matrix's columns.
+    spaces between words (Arabic, Hebrew, Persian, Devanagari, Bengali...): no letter upper
+    or lower case, no CJK, Hangul or Thai-like letters. X: feature_matrix's columns.
 
     Such a line gives the case features of an English sentence's opening (title_ratio 0,
     upper_ratio 0, first_char_lower 0), and the model trained on cased pages read a
     headline of another story as prose; these pages are scored by the model trained
-    without the case features (load_model's "caseless"). Scripts without spaces keep the
-    shipped model: the case-blind one scored Thai lower (docs/quality.md, twenty-sixth round)."""
+    without the case features (load_model's "caseless"). Scripts without spaces and Korean
+    keep the shipped model: the case-blind one scored the Thai cipher and the dev set's
+    CJK pages lower (docs/quality.md, twenty-sixth round)."""
     upper, first_lower, alpha, cjk = (X[:, c] for c in _CASE_COLUMNS)
     lettered = int(np.count_nonzero(alpha > 0))
     candidates = np.flatnonzero((upper == 0) & (first_lower == 0) & (alpha > 0) & (cjk < 0.3))
@@ -87,7 +89,7 @@ def caseless_page(lines: list[str], idx: list[int], X: np.ndarray) -> bool:
     uncased = 0
     for k in candidates.tolist():
         s = lines[idx[k]]
-        if s.upper() == s and _UNSPACED.search(s) is None:  # no lower-case letter either
+        if s.upper() == s and _NOT_CASELESS.search(s) is None:  # no lower-case letter either
             uncased += 1
     return 2 * uncased > lettered
 
