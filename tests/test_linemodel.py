@@ -150,7 +150,7 @@ def test_model_file_is_read_by_feature_name(tmp_path):
     new_of = {old: new for new, old in enumerate(order)}
     moved = json.loads(json.dumps(spec))
     moved["features"] = [names[old] for old in order]
-    for tree in moved["stage1"]["trees"]:
+    for tree in (*moved["stage1"]["trees"], *moved.get("caseless", {}).get("stage1", {}).get("trees", ())):
         for node in tree:
             if node[0] >= 0:
                 node[0] = new_of[node[0]]

@@ -91,9 +91,12 @@ def relabel(docs, min_cover, min_block):
     print(f"relabelled: min_cover {min_cover}, min_block {min_block}: {changed} line labels changed", flush=True)
 
 
-def model_spec(clf, threshold):
-    return {"format": "hgb-trees-v1", "threshold": threshold, "features": lm.FEATURES, "params": tlm.PARAMS,
+def model_spec(clf, threshold, caseless=None):
+    spec = {"format": "hgb-trees-v1", "threshold": threshold, "features": lm.FEATURES, "params": tlm.PARAMS,
             "stage1": tlm.export_forest(clf)}
+    if caseless is not None:  # the model for pages without case (train_line_model.CASELESS_MODEL)
+        spec["caseless"] = {"without": list(tlm.CASE_FEATURES), "stage1": tlm.export_forest(caseless)}
+    return spec
 
 
 _UNSAFE = re.compile(r"[^\w.-]+")
@@ -131,9 +134,12 @@ def run_fold(job):
         probs = {d["id"]: [sigmoid(z) for z in forest.raw_many(d["rows"])[0]] if d["rows"] else [] for d in test}
     else:
         clf = tlm.fit(train, "rows", params=params, per_site=per_site, page_power=page_power)
+        caseless = (tlm.fit(train, "rows", params={**params, "case_blind": True}, per_site=per_site,
+                            page_power=page_power) if tlm.CASELESS_MODEL else None)
         model_path = out / "models" / f"fold-{f}.json"
         model_path.parent.mkdir(parents=True, exist_ok=True)
-        model_path.write_text(json.dumps(model_spec(clf, threshold), separators=(",", ":")) + "\n", encoding="utf-8")
+        model_path.write_text(json.dumps(model_spec(clf, threshold, caseless), separators=(",", ":")) + "\n",
+                              encoding="utf-8")
         probs = dict(zip((d["id"] for d in test), tlm.predict(clf, test, "rows")))
 
     # The fold's dumps, one folder a site (site learning reads a page's site from its folder).

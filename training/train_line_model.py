@@ -53,6 +53,11 @@ MONOTONIC: dict[str, int] = {}
 # A line's training weight: its share of the page's tokens, scaled to mean 1, capped at
 # WEIGHT_CAP, plus WEIGHT_FLOOR (see weights).
 WEIGHT_FLOOR, WEIGHT_CAP = 0.2, 5.0
+# A second model, trained without the case features (their columns 0, so no tree splits on
+# them), scores the pages written in a script without case (linemodel.caseless_page): the
+# first model read their lines' missing capitals as an English sentence's opening.
+CASELESS_MODEL = True
+CASE_FEATURES = ("title_ratio", "upper_ratio", "first_char_lower")
 
 
 def host_of(url):
@@ -174,7 +179,10 @@ def fit(docs, feats_key, params=None, per_site=None, page_power=None):
     if cst is not None:
         params["monotonic_cst"] = cst
     floor, cap = params.pop("weight_floor", None), params.pop("weight_cap", None)
+    case_blind = params.pop("case_blind", False)
     X = np.array([r for d in docs for r in d[feats_key]], dtype=np.float64)
+    if case_blind:  # the caseless model (see CASELESS_MODEL)
+        X[:, [lm.FEATURES.index(name) for name in CASE_FEATURES]] = 0.0
     y = np.array([v for d in docs for v in d["y"]])
     w = train_weights(docs, per_site, page_power, source_power, floor, cap)
     if bags <= 1:
@@ -321,6 +329,9 @@ def main():
     ap.add_argument("--train-seeds", type=float, default=0.0,
                     help="also train on the seed pages, each weighing this many dev pages (0: not)")
     ap.add_argument("--per-site", action="store_true", help="weight each site the same (see fit)")
+    ap.add_argument("--caseless-only", action="store_true",
+                    help="train only the caseless model (CASELESS_MODEL) and put it into --out's existing "
+                         "model, whose trees and threshold stay as they are")
     ap.add_argument("--page-power", type=float, default=None,
                     help="a page weighs (its lines) ** this in training (default PAGE_POWER; see fit)")
     args = ap.parse_args()
@@ -342,6 +353,16 @@ def main():
     n_lines = sum(len(d["idx"]) for d in docs)
     print(f"loaded {len(docs)} pages, {n_lines} non-blank lines, "
           f"{sum(sum(d['y']) for d in docs)} body; hosts {len({d['host'] for d in docs})}; {time.time() - t0:.0f}s")
+    if args.caseless_only:
+        out = Path(args.out)
+        spec = json.loads(out.read_text(encoding="utf-8"))
+        if spec["features"] != lm.FEATURES:
+            raise SystemExit(f"{out}: its features are not this version's; retrain it whole")
+        spec["caseless"] = {"without": list(CASE_FEATURES),
+                            "stage1": export_forest(fit(docs, "rows", {"case_blind": True}))}
+        out.write_text(json.dumps(spec, separators=(",", ":")) + "\n", encoding="utf-8")
+        print(f"wrote the caseless model into {out} ({out.stat().st_size / 1e6:.2f} MB) in {time.time() - t0:.0f}s")
+        return
     oracle = summary(docs, [[float(v) for v in d["y"]] for d in docs], 0.5, score)
     print("alignment ceiling (labels as predictions):", fmt(oracle))
 
@@ -361,6 +382,8 @@ def main():
     s1 = fit(docs, "rows")
     spec = {"format": "hgb-trees-v1", "threshold": thr, "features": lm.FEATURES, "params": PARAMS, "per_site": PER_SITE,
             "page_power": PAGE_POWER, "stage1": export_forest(s1)}
+    if CASELESS_MODEL:
+        spec["caseless"] = {"without": list(CASE_FEATURES), "stage1": export_forest(fit(docs, "rows", {"case_blind": True}))}
     p2 = predict(s1, docs, "rows")
     print(f"in-sample @{thr:.2f}: {fmt(summary(docs, p2, thr, score))}")
     # The seeds' gold lines must all be kept (the rule engine around the model relies on it):

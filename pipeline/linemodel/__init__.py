@@ -18,6 +18,7 @@ The modules:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -56,8 +57,41 @@ def load_model(path: str | None = None) -> dict:
     if unknown:
         raise ValueError(f"{source}: features this version does not compute: {', '.join(unknown)}; retrain it")
     columns = None if names == FEATURES else np.array([FEATURES.index(name) for name in names])
+    caseless = spec.get("caseless")
     return {"stage1": Forest(spec["stage1"]), "threshold": float(spec["threshold"]),
-            "features": tuple(names), "columns": columns}
+            "features": tuple(names), "columns": columns,
+            "caseless": Forest(caseless["stage1"]) if caseless else None}
+
+
+# The case features, and the letters of the uncased scripts the caseless model is not
+# used for: those written without spaces between words (Thai, Lao, Myanmar, Khmer; CJK is
+# told by cjk_ratio), and Hangul (the dev set's Korean pages scored lower with it).
+_CASE_COLUMNS = tuple(FEATURES.index(name) for name in ("upper_ratio", "first_char_lower", "alpha_ratio", "cjk_ratio"))
+_NOT_CASELESS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+
+
+def caseless_page(lines: list[str], idx: list[int], X: np.ndarray) -> bool:
+    """Whether most of the page's lines with letters are in a script without case and with
+    spaces between words (Arabic, Hebrew, Persian, Devanagari, Bengali...): no letter upper
+    or lower case, no CJK, Hangul or Thai-like letters. X: feature_matrix's columns.
+
+    Such a line gives the case features of an English sentence's opening (title_ratio 0,
+    upper_ratio 0, first_char_lower 0), and the model trained on cased pages read a
+    headline of another story as prose; these pages are scored by the model trained
+    without the case features (load_model's "caseless"). Scripts without spaces and Korean
+    keep the shipped model: the case-blind one scored the Thai cipher and the dev set's
+    CJK pages lower (docs/quality.md, twenty-sixth round)."""
+    upper, first_lower, alpha, cjk = (X[:, c] for c in _CASE_COLUMNS)
+    lettered = int(np.count_nonzero(alpha > 0))
+    candidates = np.flatnonzero((upper == 0) & (first_lower == 0) & (alpha > 0) & (cjk < 0.3))
+    if 2 * len(candidates) <= lettered:  # an English page: a few lines, or none, to look at
+        return False
+    uncased = 0
+    for k in candidates.tolist():
+        s = lines[idx[k]]
+        if s.upper() == s and _NOT_CASELESS.search(s) is None:  # no lower-case letter either
+            uncased += 1
+    return 2 * uncased > lettered
 
 
 class PageScores:
@@ -102,9 +136,12 @@ def score_page(lines: list[str], language: str | None, model_path: str | None = 
     if not idx:
         return PageScores(len(lines))
     m = load_model(model_path)
+    forest = m["stage1"]
+    if m["caseless"] is not None and caseless_page(lines, idx, X):
+        forest = m["caseless"]
     if m["columns"] is not None:
         X = X[:, m["columns"]]
-    return PageScores(len(lines), idx, X, m["stage1"], m["features"],
+    return PageScores(len(lines), idx, X, forest, m["features"],
                       m["threshold"] if threshold is None else threshold)
 
 
