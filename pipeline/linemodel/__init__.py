@@ -64,10 +64,12 @@ def load_model(path: str | None = None) -> dict:
 
 
 # The case features, and the letters of the uncased scripts the caseless model is not
-# used for: those written without spaces between words (Thai, Lao, Myanmar, Khmer; CJK is
-# told by cjk_ratio), and Hangul (the dev set's Korean pages scored lower with it).
+# used for: those written without spaces between words (Thai, Lao, Myanmar, Khmer; Han and
+# kana, also told by cjk_ratio, which is 0 on a page written in them), and Hangul (the dev
+# set's Korean pages scored lower with it).
 _CASE_COLUMNS = tuple(FEATURES.index(name) for name in ("upper_ratio", "first_char_lower", "alpha_ratio", "cjk_ratio"))
-_NOT_CASELESS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_NOT_CASELESS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af"
+                           "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def caseless_page(lines: list[str], idx: list[int], X: np.ndarray) -> bool:
