@@ -36,8 +36,9 @@ def test_an_uncased_title_with_its_url_is_read_by_its_own_model(target, engine):
     confidence = confidence_of("title_uncased", evidence["signals"])
     assert evidence["confidence"] == round(confidence, 2)
     assert (read.metadata["title"] is not None) == (confidence >= threshold("title_uncased"))
-    # the English model gave this right reading 0.18-0.25; the uncased one 0.89
-    assert confidence_of("title", evidence["signals"]) < 0.3 and confidence > 0.85
+    # the English model withholds this right reading (0.18-0.45: with the caseless line
+    # model the Arabic page's classification moved it), the uncased one shows it
+    assert confidence_of("title", evidence["signals"]) < threshold("title") and confidence > 0.85
     assert fold_title(read.metadata["title"] or evidence["withheld"]) == fold_title(title)
     # the body and the lines removed do not depend on the URL or the model
     bare = clean_bytes(raw, f"{BILD}.txt", engine)
