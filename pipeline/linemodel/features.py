@@ -25,8 +25,8 @@ import numpy as np
 from pipeline.linemodel import blocks
 from pipeline.linemodel.blocks import CJK_PAGE_STOPLIST
 from pipeline.linemodel.containment import containment
-from pipeline.linemodel.shape import (
-    NAN, SHAPE_FEATURES, _class_counts_list, _kernel, line_shape, norm_and_shape, pick_stoplist)
+from pipeline.linemodel.shape import (  # _CJK: Han and kana, the scripts written without spaces
+    _CJK, NAN, SHAPE_FEATURES, _class_counts_list, _kernel, line_shape, norm_and_shape, pick_stoplist)
 from pipeline.linewords import words_of as line_words
 from pipeline.memo import LineMemo
 
@@ -421,16 +421,14 @@ def feature_matrix(lines: list[str], language: str | None, memo: LineMemo | None
         if new:
             known.update(zip(new, _per_line(new, stop)))
         per_line = [known[t] for t in texts]
+    X = None
     if _page_columns is not None and _fill_rows is not None and _CODES is not None and REGISTRY is _CODED:
         X = _kernel_matrix(idx, per_line, texts, stop)
-        if X is not None:
-            if written_in_cjk:
-                X[:, _CJK_RATIO] = 0.0
-            return idx, X
-    page = Page(idx, per_line, texts, stop)
-    X = np.empty((len(texts), len(REGISTRY)))
-    for j, feature in enumerate(REGISTRY):
-        X[:, j] = feature.value(page)
+    if X is None:
+        page = Page(idx, per_line, texts, stop)
+        X = np.empty((len(texts), len(REGISTRY)))
+        for j, feature in enumerate(REGISTRY):
+            X[:, j] = feature.value(page)
     if written_in_cjk:
         # On an English page a line of CJK characters is another language's (a language
         # menu, a foreign headline): chrome, as the trees learned. On a page written in
@@ -443,8 +441,6 @@ _CJK_RATIO = FEATURES.index("cjk_ratio")
 # langdetect's codes of the languages written in Chinese characters (Korean, in Hangul,
 # has spaces and a stoplist)
 _CJK_LANGUAGES = frozenset({"zh", "zh-cn", "zh-tw", "ja"})
-# Han, kana and compatibility ideographs (Hangul is left out: Korean has a stoplist and spaces)
-_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -452,9 +448,9 @@ def _written_in_cjk(texts: list[str]) -> bool:
     """Whether Chinese or Japanese characters are at least half the page's letters (where
     the page's language is not known)."""
     joined = "".join(texts)
-    if joined.isascii() or _CJK_CHAR.search(joined) is None:
+    if joined.isascii() or _CJK.search(joined) is None:
         return False
-    return 2 * len(_CJK_CHAR.findall(joined)) >= len(_LETTER.findall(joined))
+    return 2 * len(_CJK.findall(joined)) >= len(_LETTER.findall(joined))
 
 
 def line_features(lines: list[str], language: str | None):
